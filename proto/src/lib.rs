@@ -1,0 +1,32 @@
+//! Generated code of every HMS contract, plus the encoded descriptor set.
+
+#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
+
+/// The encoded `FileDescriptorSet` of every HMS proto and its imports, with
+/// custom options preserved (reflection, access policies, REST routes).
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hms_descriptor.bin"));
+
+pub mod google {
+    pub mod api {
+        tonic::include_proto!("google.api");
+    }
+    pub mod r#type {
+        tonic::include_proto!("google.r#type");
+    }
+}
+
+pub mod hms {
+    pub mod common {
+        pub mod v1 {
+            tonic::include_proto!("hms.common.v1");
+        }
+    }
+    pub mod user {
+        pub mod v1 {
+            tonic::include_proto!("hms.user.v1");
+        }
+    }
+}
+
+pub use hms::common::v1 as common;
+pub use hms::user::v1 as user;

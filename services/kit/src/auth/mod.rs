@@ -1,0 +1,73 @@
+//! Authentication and authorisation shared by every service and the gateway.
+//!
+//! - Access tokens: EdDSA JWTs signed by the user service ([`TokenSigner`])
+//!   and verified everywhere against its published keys ([`TokenVerifier`]).
+//! - Service tokens: short-lived HS256 JWTs minted from a shared secret
+//!   ([`ServiceTokens`]) for service-to-service calls; their role is SERVICE.
+//! - [`policy`]: the tower layer enforcing each RPC's `(hms.common.v1.access)`.
+
+pub mod policy;
+mod tokens;
+
+pub use policy::{AccessLayer, Policies, Policy};
+pub use tokens::{
+    AccessClaims, KeySource, PublicKey, ServiceTokens, SigningKeyPair, TokenSigner, TokenVerifier, VerifyError,
+};
+
+use tonic::{Request, Status};
+
+use crate::proto::common::Role;
+
+/// Who is calling, as established from a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// User id, or the service name for a service.
+    pub subject: String,
+    pub role: Role,
+    /// The login session an access token belongs to; None for services.
+    pub session_id: Option<String>,
+    /// Expiry of the presented token, Unix seconds.
+    pub expires_at: i64,
+}
+
+impl Principal {
+    pub fn is_service(&self) -> bool {
+        self.role == Role::Service
+    }
+}
+
+/// The verified caller of a request; UNAUTHENTICATED when there is none
+/// (only possible on a public method).
+#[allow(clippy::result_large_err)]
+pub fn principal<T>(request: &Request<T>) -> Result<&Principal, Status> {
+    request.extensions().get::<Principal>().ok_or_else(|| Status::unauthenticated("this call needs an access token"))
+}
+
+/// The client address recorded by tonic, for audit trails and throttling.
+pub fn client_address<T>(request: &Request<T>) -> String {
+    if let Some(forwarded) = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        // The gateway (a trusted hop inside the mesh) puts the browser's address first.
+        if let Some(first) = forwarded.split(',').next() {
+            return first.trim().to_owned();
+        }
+    }
+    request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+/// Role names as they appear in tokens: the enum's suffix (`PATIENT`).
+pub fn role_name(role: Role) -> &'static str {
+    role.as_str_name().strip_prefix("ROLE_").unwrap_or("UNSPECIFIED")
+}
+
+pub fn role_from_name(name: &str) -> Option<Role> {
+    Role::from_str_name(&format!("ROLE_{name}")).filter(|r| *r != Role::Unspecified)
+}
+
+/// `n` random bytes as standard base64: generated secrets and keys.
+pub fn random_secret(n: usize) -> anyhow::Result<String> {
+    use base64::Engine;
+    use ring::rand::SecureRandom;
+    let mut bytes = vec![0_u8; n];
+    ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("no randomness available"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}

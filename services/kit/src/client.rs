@@ -1,0 +1,85 @@
+//! Outbound gRPC: every call carries a deadline (the caller's remaining budget,
+//! capped by a default), the W3C trace context and this service's token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+
+use crate::auth::{KeySource, PublicKey, ServiceTokens};
+use crate::proto::user::GetSigningKeysRequest;
+use crate::proto::user::user_service_client::UserServiceClient;
+
+pub type OutboundChannel = InterceptedService<Channel, OutboundInterceptor>;
+
+/// A lazily connecting channel: a service starts even when its peers are not
+/// up yet, and reconnects on its own.
+pub fn channel(url: &str) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(3))
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .connect_lazy())
+}
+
+/// Adds deadline, trace context and credentials to every outbound request.
+#[derive(Clone)]
+pub struct OutboundInterceptor {
+    tokens: Option<Arc<ServiceTokens>>,
+    default_timeout: Duration,
+}
+
+impl OutboundInterceptor {
+    /// `tokens`: None for calls to public methods only (key fetching).
+    pub fn new(tokens: Option<Arc<ServiceTokens>>, default_timeout: Duration) -> Self {
+        Self { tokens, default_timeout }
+    }
+
+    pub fn wrap(&self, channel: Channel) -> OutboundChannel {
+        InterceptedService::new(channel, self.clone())
+    }
+}
+
+impl Interceptor for OutboundInterceptor {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        let timeout = match crate::server::remaining_budget() {
+            Some(left) if left.is_zero() => {
+                return Err(Status::deadline_exceeded("the caller's deadline passed before this call"));
+            }
+            Some(left) => left.min(self.default_timeout),
+            None => self.default_timeout,
+        };
+        request.set_timeout(timeout);
+        crate::telemetry::inject_current_context(request.metadata_mut());
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.token().map_err(crate::error::internal)?;
+            let value = format!("Bearer {token}").parse().map_err(crate::error::internal)?;
+            request.metadata_mut().insert("authorization", value);
+        }
+        Ok(request)
+    }
+}
+
+/// Fetches the user service's published keys over gRPC.
+pub struct GrpcKeySource {
+    client: UserServiceClient<OutboundChannel>,
+}
+
+impl GrpcKeySource {
+    pub fn new(user_service_url: &str) -> anyhow::Result<Self> {
+        let interceptor = OutboundInterceptor::new(None, Duration::from_secs(5));
+        Ok(Self { client: UserServiceClient::new(interceptor.wrap(channel(user_service_url)?)) })
+    }
+}
+
+#[async_trait]
+impl KeySource for GrpcKeySource {
+    async fn fetch(&self) -> anyhow::Result<Vec<PublicKey>> {
+        let keys = self.client.clone().get_signing_keys(GetSigningKeysRequest {}).await?.into_inner().keys;
+        Ok(keys.into_iter().map(|k| PublicKey { kid: k.kid, x: k.x }).collect())
+    }
+}

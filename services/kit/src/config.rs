@@ -1,0 +1,203 @@
+//! Layered configuration: defaults < optional TOML file < `HMS_*` environment.
+//!
+//! The file is `$HMS_CONFIG` when set. Nested keys use `__` in the environment:
+//! `HMS_USER__DATABASE_URL` sets `user.database_url`. Secrets are
+//! [`secrecy::SecretString`], whose `Debug` prints `[REDACTED]`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The configuration sources, read once per process.
+#[derive(Clone)]
+pub struct Sources {
+    figment: Figment,
+}
+
+impl Sources {
+    /// Reads `$HMS_CONFIG` (if set) and the `HMS_*` environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut figment = Figment::new();
+        if let Some(path) = std::env::var_os("HMS_CONFIG") {
+            let path = PathBuf::from(path);
+            anyhow::ensure!(path.exists(), "HMS_CONFIG points at {} which does not exist", path.display());
+            figment = figment.merge(Toml::file(path));
+        }
+        Ok(Self { figment: figment.merge(Env::prefixed("HMS_").split("__")) })
+    }
+
+    /// Sources with extra TOML layered under the environment (the launcher's
+    /// generated secrets file) — the environment still wins.
+    pub fn with_file_under_env(path: &std::path::Path) -> anyhow::Result<Self> {
+        let mut figment = Figment::new().merge(Toml::file(path));
+        if let Some(user_file) = std::env::var_os("HMS_CONFIG") {
+            figment = figment.merge(Toml::file(PathBuf::from(user_file)));
+        }
+        Ok(Self { figment: figment.merge(Env::prefixed("HMS_").split("__")) })
+    }
+
+    /// Sources from a TOML string only (tests).
+    pub fn from_toml(toml: &str) -> Self {
+        Self { figment: Figment::new().merge(Toml::string(toml)) }
+    }
+
+    /// Extracts one section (`user`, `auth`, …); the section's types fill
+    /// missing keys with `#[serde(default)]`.
+    pub fn section<T: DeserializeOwned>(&self, name: &str) -> anyhow::Result<T> {
+        self.figment
+            .clone()
+            .focus(name)
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration in section `{name}`: {e}"))
+    }
+}
+
+/// Settings every gRPC server shares.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Upper bound for any request, whatever the client's deadline.
+    #[serde(with = "millis")]
+    pub request_timeout: Duration,
+    /// Largest accepted request message.
+    pub max_message_bytes: usize,
+    /// After a shutdown signal health reports NOT_SERVING for this long before
+    /// the listener closes, so load balancers stop routing here first.
+    #[serde(with = "millis")]
+    pub shutdown_delay: Duration,
+    /// How often the store is probed for the health service.
+    #[serde(with = "millis")]
+    pub health_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            request_timeout: Duration::from_secs(30),
+            max_message_bytes: 4 * 1024 * 1024,
+            shutdown_delay: Duration::ZERO,
+            health_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Token verification and service-to-service credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// gRPC address of the user service, whose published keys verify tokens.
+    pub user_service_url: String,
+    /// Shared secret of service tokens (HS256). Required outside tests.
+    pub service_token_secret: Option<SecretString>,
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            user_service_url: "http://127.0.0.1:50051".into(),
+            service_token_secret: None,
+            issuer: "hms-user".into(),
+            audience: "hms".into(),
+        }
+    }
+}
+
+/// Logging and tracing output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// `auto` (pretty on a terminal, JSON otherwise), `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` wins when set.
+    pub log_filter: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self { log_format: LogFormat::Auto, log_filter: "info".into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Auto,
+    Pretty,
+    Json,
+}
+
+/// Durations are written as whole milliseconds in files and the environment.
+pub mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(value.as_millis().try_into().unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn file_values_override_defaults_and_secrets_stay_hidden() {
+        let sources = Sources::from_toml(
+            r#"
+            [auth]
+            service_token_secret = "s3cr3t-value"
+            user_service_url = "http://user:50051"
+            [server]
+            request_timeout = 1500
+            "#,
+        );
+        let auth: AuthConfig = sources.section("auth").unwrap();
+        assert_eq!(auth.user_service_url, "http://user:50051");
+        assert_eq!(auth.issuer, "hms-user");
+        let secret = auth.service_token_secret.clone().unwrap();
+        assert_eq!(secret.expose_secret(), "s3cr3t-value");
+        assert!(!format!("{auth:?}").contains("s3cr3t-value"));
+        let server: ServerConfig = sources.section("server").unwrap();
+        assert_eq!(server.request_timeout, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("hms.toml", "[auth]\nissuer = \"from-file\"\naudience = \"file\"\n")?;
+            jail.set_env("HMS_CONFIG", "hms.toml");
+            jail.set_env("HMS_AUTH__ISSUER", "from-env");
+            let auth: AuthConfig = Sources::load().unwrap().section("auth").unwrap();
+            assert_eq!(auth.issuer, "from-env");
+            assert_eq!(auth.audience, "file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let sources = Sources::from_toml("[auth]\nisuer = \"typo\"\n");
+        let err = sources.section::<AuthConfig>("auth").unwrap_err();
+        assert!(err.to_string().contains("isuer"), "{err}");
+    }
+}

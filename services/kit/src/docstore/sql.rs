@@ -1,0 +1,444 @@
+//! SQLite backend: one table `doc_<collection>(id, version, body JSON text)` per collection.
+//!
+//! Field paths are spliced into SQL as `json_extract(body, '$.path')` literals (after
+//! validation) because SQLite only uses an expression index when the query repeats the
+//! indexed expression verbatim; every value is bound as a parameter.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use super::{
+    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Query, Stored, check_body,
+    check_collection, check_filters, check_id, check_index, check_query, fetch_limit, make_page,
+};
+
+pub struct SqlStore {
+    pool: SqlitePool,
+    /// Collections whose table is known to exist, to skip the DDL round trip.
+    tables: Mutex<HashSet<String>>,
+}
+
+impl SqlStore {
+    pub async fn connect(url: &str) -> Result<Self, DocError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(backend)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = if in_memory {
+            // An in-memory database lives only as long as a connection to it: keep exactly
+            // one open forever so the data neither vanishes nor splits across connections.
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(4)
+        };
+        let pool = pool.connect_with(options).await.map_err(backend)?;
+        Ok(Self::from_pool(pool))
+    }
+
+    pub fn from_pool(pool: SqlitePool) -> Self {
+        SqlStore { pool, tables: Mutex::new(HashSet::new()) }
+    }
+
+    /// Validates the collection name and creates its table on first use.
+    async fn table(&self, collection: &str) -> Result<String, DocError> {
+        check_collection(collection)?;
+        let table = format!("doc_{collection}");
+        if self.known(collection) {
+            return Ok(table);
+        }
+        let ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\
+             id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)"
+        );
+        sqlx::query(&ddl).execute(&self.pool).await.map_err(|e| from_sqlx(e, &table))?;
+        if let Ok(mut tables) = self.tables.lock() {
+            tables.insert(collection.to_string());
+        }
+        Ok(table)
+    }
+
+    fn known(&self, collection: &str) -> bool {
+        self.tables.lock().map(|t| t.contains(collection)).unwrap_or(false)
+    }
+
+    async fn index_sql(&self, name: &str) -> Result<Option<String>, DocError> {
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+}
+
+#[async_trait]
+impl DocumentStore for SqlStore {
+    async fn ensure_index(&self, collection: &str, index: &IndexSpec) -> Result<(), DocError> {
+        check_index(index)?;
+        let table = self.table(collection).await?;
+        // SQLite index names are database-wide; the table prefix scopes them like MongoDB's.
+        let name = format!("{table}.{}", index.name);
+        let columns = index
+            .fields
+            .iter()
+            .map(|(path, order)| format!("{} {}", extract(path), direction(*order)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        let ddl = format!("CREATE {unique}INDEX \"{name}\" ON {table} ({columns})");
+        // Compare with the stored definition rather than using IF NOT EXISTS, so that
+        // asking for a different index under an existing name is an error, as in MongoDB.
+        let conflict = || DocError::Backend(format!("index {} already exists with a different definition", index.name));
+        match self.index_sql(&name).await? {
+            Some(existing) if existing == ddl => return Ok(()),
+            Some(_) => return Err(conflict()),
+            None => {}
+        }
+        if let Err(e) = sqlx::query(&ddl).execute(&self.pool).await {
+            // A concurrent caller may have created the same index first.
+            return match self.index_sql(&name).await? {
+                Some(existing) if existing == ddl => Ok(()),
+                Some(_) => Err(conflict()),
+                None => Err(from_sqlx(e, &table)),
+            };
+        }
+        Ok(())
+    }
+
+    async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
+        check_id(id)?;
+        check_body(body)?;
+        let table = self.table(collection).await?;
+        sqlx::query(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
+            .bind(id)
+            .bind(body.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| from_sqlx(e, &table))?;
+        Ok(Stored { id: id.to_string(), version: 1, body: body.clone() })
+    }
+
+    async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError> {
+        let table = self.table(collection).await?;
+        let row: Option<(String, i64, String)> =
+            sqlx::query_as(&format!("SELECT id, version, body FROM {table} WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        row.map(from_row).transpose()
+    }
+
+    async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
+        let cursor = check_query(query)?;
+        let table = self.table(collection).await?;
+        let mut sql = Sql::new(&format!("SELECT id, version, body FROM {table} WHERE "));
+        push_filters(&mut sql, &query.filters);
+        if let Some(cursor) = &cursor {
+            sql.push(" AND ");
+            push_after(&mut sql, &query.sort, cursor);
+        }
+        sql.push(" ORDER BY ");
+        for (path, order) in &query.sort {
+            sql.push(&format!("{} {}, ", extract(path), direction(*order)));
+        }
+        sql.push("id ASC LIMIT ").bind(Arg::Int(fetch_limit(query)));
+
+        let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql.text);
+        for arg in sql.args {
+            q = arg.bind_to(q);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        let items = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
+        Ok(make_page(items, query))
+    }
+
+    async fn count(&self, collection: &str, filters: &[(String, Filter)]) -> Result<u64, DocError> {
+        check_filters(filters)?;
+        let table = self.table(collection).await?;
+        let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE "));
+        push_filters(&mut sql, filters);
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql.text);
+        for arg in sql.args {
+            q = arg.bind_to(q);
+        }
+        let (n,) = q.fetch_one(&self.pool).await.map_err(backend)?;
+        u64::try_from(n).map_err(backend)
+    }
+
+    async fn replace(
+        &self,
+        collection: &str,
+        id: &str,
+        body: &Value,
+        expected_version: i64,
+    ) -> Result<Stored, DocError> {
+        check_id(id)?;
+        check_body(body)?;
+        let table = self.table(collection).await?;
+        let version = expected_version
+            .checked_add(1)
+            .ok_or_else(|| DocError::InvalidDocument("expected_version out of range".into()))?;
+        let result = sqlx::query(&format!("UPDATE {table} SET version = ?, body = ? WHERE id = ? AND version = ?"))
+            .bind(version)
+            .bind(body.to_string())
+            .bind(id)
+            .bind(expected_version)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| from_sqlx(e, &table))?;
+        if result.rows_affected() == 0 {
+            // The conditional write missed; find out whether the row is gone or moved on.
+            let actual: Option<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+            return Err(match actual {
+                None => DocError::NotFound,
+                Some(actual) => DocError::VersionConflict { expected: expected_version, actual },
+            });
+        }
+        Ok(Stored { id: id.to_string(), version, body: body.clone() })
+    }
+
+    async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError> {
+        let table = self.table(collection).await?;
+        let result = sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn ping(&self) -> Result<(), DocError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> DocError {
+    DocError::Backend(e.to_string())
+}
+
+/// Maps unique violations to `AlreadyExists`. SQLite reports the primary key as
+/// "UNIQUE constraint failed: doc_c.id" and expression indexes as
+/// "UNIQUE constraint failed: index 'doc_c.name'".
+fn from_sqlx(e: sqlx::Error, table: &str) -> DocError {
+    let sqlx::Error::Database(db) = &e else {
+        return backend(e);
+    };
+    if db.kind() != sqlx::error::ErrorKind::UniqueViolation {
+        return backend(e);
+    }
+    let index = db
+        .message()
+        .split_once("index '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(name, _)| name.strip_prefix(table).unwrap_or(name))
+        .map(|name| name.trim_start_matches('.').to_string())
+        .unwrap_or_else(|| ID_INDEX.to_string());
+    DocError::AlreadyExists { index }
+}
+
+fn from_row((id, version, body): (String, i64, String)) -> Result<Stored, DocError> {
+    let body = serde_json::from_str(&body).map_err(backend)?;
+    Ok(Stored { id, version, body })
+}
+
+fn direction(order: Order) -> &'static str {
+    match order {
+        Order::Asc => "ASC",
+        Order::Desc => "DESC",
+    }
+}
+
+fn extract(path: &str) -> String {
+    format!("json_extract(body, '$.{path}')")
+}
+
+fn json_type(path: &str) -> String {
+    format!("json_type(body, '$.{path}')")
+}
+
+/// A bound parameter; JSON booleans become 0/1 because that is what `json_extract` yields.
+enum Arg {
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+type RowQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
+
+impl Arg {
+    fn bind_to<'q, O>(self, q: RowQuery<'q, O>) -> RowQuery<'q, O> {
+        match self {
+            Arg::Int(v) => q.bind(v),
+            Arg::Real(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        }
+    }
+}
+
+/// SQL text with its positional arguments, built in step.
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), args: Vec::new() }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.text.push('?');
+        self.args.push(arg);
+        self
+    }
+}
+
+/// Conditions joined with AND; an empty list is "true".
+fn push_filters(sql: &mut Sql, filters: &[(String, Filter)]) {
+    sql.push("1");
+    for (path, filter) in filters {
+        sql.push(" AND ");
+        match filter {
+            Filter::Eq(v) => push_compare(sql, path, "=", v),
+            Filter::In(vs) => {
+                sql.push("(0");
+                for v in vs {
+                    sql.push(" OR ");
+                    push_compare(sql, path, "=", v);
+                }
+                sql.push(")");
+            }
+            Filter::Gt(v) => push_compare(sql, path, ">", v),
+            Filter::Gte(v) => push_compare(sql, path, ">=", v),
+            Filter::Lt(v) => push_compare(sql, path, "<", v),
+            Filter::Lte(v) => push_compare(sql, path, "<=", v),
+            // json_type distinguishes an explicit null ('null') from a missing field (NULL).
+            Filter::Exists(true) => {
+                sql.push(&format!("{} IS NOT NULL", json_type(path)));
+            }
+            Filter::Exists(false) => {
+                sql.push(&format!("{} IS NULL", json_type(path)));
+            }
+        }
+    }
+}
+
+/// `path <op> value`, true only when the stored value is of the operand's type class,
+/// mirroring MongoDB's type bracketing (SQLite would otherwise rank every string above
+/// every number, and read booleans as the integers 0/1). A null operand (only reachable
+/// through `=`) matches null and missing values.
+fn push_compare(sql: &mut Sql, path: &str, op: &str, value: &Value) {
+    let (types, arg) = match value {
+        Value::Null => {
+            sql.push(&format!("{} IS NULL", extract(path)));
+            return;
+        }
+        Value::Bool(b) => ("'true', 'false'", Arg::Int(i64::from(*b))),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => ("'integer', 'real'", Arg::Int(i)),
+            None => ("'integer', 'real'", Arg::Real(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        Value::String(s) => ("'text'", Arg::Text(s.clone())),
+        // Rejected by validation; matching nothing is the safe reading.
+        Value::Array(_) | Value::Object(_) => {
+            sql.push("0");
+            return;
+        }
+    };
+    sql.push(&format!("({} IN ({types}) AND {} {op} ", json_type(path), extract(path))).bind(arg).push(")");
+}
+
+/// Keyset condition "sorts strictly after the cursor" (see the MongoDB twin): NULL sorts
+/// first ascending and last descending, in SQLite as in MongoDB.
+fn push_after(sql: &mut Sql, sort: &[(String, Order)], cursor: &Cursor) {
+    sql.push("(");
+    for (i, ((path, order), value)) in sort.iter().zip(&cursor.values).enumerate() {
+        if *order == Order::Desc && value.is_null() {
+            continue; // nothing sorts after null descending
+        }
+        push_equal_prefix(sql, sort, cursor, i);
+        match order {
+            Order::Asc if value.is_null() => {
+                sql.push(&format!("{} IS NOT NULL", extract(path)));
+            }
+            Order::Asc => push_compare(sql, path, ">", value),
+            Order::Desc => {
+                sql.push("(");
+                push_compare(sql, path, "<", value);
+                sql.push(&format!(" OR {} IS NULL)", extract(path)));
+            }
+        }
+        sql.push(") OR ");
+    }
+    push_equal_prefix(sql, sort, cursor, sort.len());
+    sql.push("id > ").bind(Arg::Text(cursor.id.clone())).push("))");
+}
+
+/// Opens a branch "(k0 = v0 AND ... AND k(n-1) = v(n-1) AND " for the first `n` sort keys.
+fn push_equal_prefix(sql: &mut Sql, sort: &[(String, Order)], cursor: &Cursor, n: usize) {
+    sql.push("(");
+    for ((path, _), value) in sort.iter().zip(&cursor.values).take(n) {
+        push_compare(sql, path, "=", value);
+        sql.push(" AND ");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyset_sql_shape() {
+        let mut sql = Sql::new("");
+        let sort = vec![("a".to_string(), Order::Asc), ("b".to_string(), Order::Desc)];
+        let cursor = Cursor { values: vec![json!(1), json!(null)], id: "x".into() };
+        push_after(&mut sql, &sort, &cursor);
+        assert_eq!(
+            sql.text,
+            "(((json_type(body, '$.a') IN ('integer', 'real') AND json_extract(body, '$.a') > ?)) OR \
+             ((json_type(body, '$.a') IN ('integer', 'real') AND json_extract(body, '$.a') = ?) AND \
+             json_extract(body, '$.b') IS NULL AND id > ?))"
+        );
+        assert_eq!(sql.args.len(), 3);
+    }
+
+    /// The point of splicing paths as literals: the planner must pick the expression index.
+    #[tokio::test]
+    async fn filters_and_sort_use_expression_index() {
+        let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+        let spec = IndexSpec { name: "by_hr".into(), fields: vec![("vitals.hr".into(), Order::Asc)], unique: false };
+        store.ensure_index("plan", &spec).await.unwrap();
+        let mut sql = Sql::new("EXPLAIN QUERY PLAN SELECT id FROM doc_plan WHERE ");
+        push_filters(&mut sql, &[("vitals.hr".into(), Filter::Gt(json!(60)))]);
+        sql.push(" ORDER BY json_extract(body, '$.vitals.hr') ASC, id ASC");
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql.text);
+        for arg in sql.args {
+            q = arg.bind_to(q);
+        }
+        let plan = q.fetch_all(&store.pool).await.unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|row| row.3).collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("USING INDEX \"doc_plan.by_hr\"") || d.contains("USING INDEX doc_plan.by_hr")),
+            "{plan:?}"
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The one place where errors become `tonic::Status`: field violations as
+//! `google.rpc.BadRequest`, domain refusals as `google.rpc.ErrorInfo` with a
+//! stable reason, and store failures logged here and answered without detail.
+
+use std::fmt::Display;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// `ErrorInfo.domain` of every HMS error.
+pub const ERROR_DOMAIN: &str = "hms";
+
+/// Collects every problem of a request before answering, so a client learns
+/// all of them at once.
+#[derive(Debug, Default)]
+pub struct FieldViolations {
+    violations: Vec<(String, String)>,
+}
+
+impl FieldViolations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.violations.push((field.into(), description.into()));
+    }
+
+    /// Adds a violation when `ok` is false.
+    pub fn require(&mut self, ok: bool, field: &str, description: &str) {
+        if !ok {
+            self.add(field, description);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// `Ok` when nothing was added, INVALID_ARGUMENT with every violation otherwise.
+    #[allow(clippy::result_large_err)]
+    pub fn into_result(self) -> Result<(), Status> {
+        if self.violations.is_empty() { Ok(()) } else { Err(self.into_status()) }
+    }
+
+    pub fn into_status(self) -> Status {
+        let message = self
+            .violations
+            .iter()
+            .map(|(field, description)| format!("{field}: {description}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut details = ErrorDetails::new();
+        for (field, description) in self.violations {
+            details.add_bad_request_violation(field, description);
+        }
+        Status::with_error_details(Code::InvalidArgument, message, details)
+    }
+}
+
+/// INVALID_ARGUMENT for one field.
+pub fn invalid_field(field: &str, description: &str) -> Status {
+    let mut violations = FieldViolations::new();
+    violations.add(field, description);
+    violations.into_status()
+}
+
+/// A refusal by a domain rule: `code` with an `ErrorInfo` whose `reason` is
+/// stable and machine-readable (e.g. `SLOT_UNAVAILABLE`).
+pub fn refusal(code: Code, reason: &str, message: impl Into<String>) -> Status {
+    refusal_with(code, reason, message, [])
+}
+
+/// [`refusal`] with `ErrorInfo.metadata`.
+pub fn refusal_with<const N: usize>(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: [(&str, String); N],
+) -> Status {
+    let metadata = metadata.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<std::collections::HashMap<_, _>>();
+    let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
+    Status::with_error_details(code, message, details)
+}
+
+/// An unexpected failure: logged in full with an id; the client gets the id only.
+pub fn internal(error: impl Display) -> Status {
+    let incident = uuid::Uuid::now_v7();
+    tracing::error!(%incident, error = %error, "internal error");
+    Status::internal(format!("internal error (incident {incident})"))
+}
+
+/// A store failure: UNAVAILABLE when the store cannot be reached (retryable),
+/// INTERNAL otherwise.
+pub fn store(error: sqlx::Error) -> Status {
+    match &error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            tracing::warn!(error = %error, "store unavailable");
+            Status::unavailable("the store is unavailable, retry later")
+        }
+        _ => internal(error),
+    }
+}
+
+/// True when a store error is a unique-key violation.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_carry_every_field() {
+        let mut v = FieldViolations::new();
+        v.add("email", "is not a valid email address");
+        v.require(false, "password", "must have at least 8 characters");
+        v.require(true, "username", "never added");
+        let status = v.into_result().unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let bad = details.bad_request().expect("BadRequest detail");
+        let fields: Vec<_> = bad.field_violations.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password"]);
+    }
+
+    #[test]
+    fn refusals_carry_a_stable_reason() {
+        let status = refusal_with(Code::FailedPrecondition, "SLOT_UNAVAILABLE", "taken", [("doctor_id", "d1".into())]);
+        let info = status.get_error_details().error_info().cloned().unwrap();
+        assert_eq!(info.reason, "SLOT_UNAVAILABLE");
+        assert_eq!(info.domain, ERROR_DOMAIN);
+        assert_eq!(info.metadata.get("doctor_id").map(String::as_str), Some("d1"));
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let status = internal("password hash for bob is abc");
+        assert!(!status.message().contains("bob"));
+    }
+}

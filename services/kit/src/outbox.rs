@@ -1,0 +1,257 @@
+//! Transactional outbox. A service writes its events with [`enqueue`] in the
+//! same transaction as the change they announce; a [`Relay`] delivers them to
+//! a [`Sink`] with retries and exponential backoff. Each event's id is its
+//! idempotency key, so a receiver can drop the rare redelivery (a relay that
+//! dies between delivering and recording it).
+//!
+//! Several replicas may run relays on one database: an event is claimed with a
+//! conditional UPDATE that sets a lease, so only one relay holds it at a time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::storage::{Backend, Db};
+use crate::time::{duration_micros, now_micros};
+
+/// An event as stored and delivered.
+#[derive(Debug, Clone)]
+pub struct OutboxEvent {
+    /// UUIDv7; the idempotency key.
+    pub id: String,
+    pub topic: String,
+    /// JSON.
+    pub payload: Vec<u8>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying later (receiver down, timeout).
+    #[error("retryable: {0}")]
+    Retryable(String),
+    /// Never going to succeed (receiver refused the event as invalid).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// Where a relay delivers events.
+#[async_trait]
+pub trait Sink: Send + Sync + 'static {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError>;
+}
+
+/// Creates the outbox table when missing. Called by [`Relay`] users and by
+/// services before their first `enqueue`.
+pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
+    let statements: &[&str] = match db.backend {
+        Backend::Sqlite => &[
+            "CREATE TABLE IF NOT EXISTS hms_outbox (
+                id TEXT PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL,
+                created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER,
+                delivered_at INTEGER, failed_at INTEGER, last_error TEXT)",
+            "CREATE INDEX IF NOT EXISTS hms_outbox_due ON hms_outbox (delivered_at, failed_at, next_attempt_at)",
+        ],
+        Backend::MySql => &["CREATE TABLE IF NOT EXISTS hms_outbox (
+                id VARCHAR(36) PRIMARY KEY, topic VARCHAR(100) NOT NULL, payload LONGBLOB NOT NULL,
+                created_at BIGINT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL, lease_owner VARCHAR(64), lease_until BIGINT,
+                delivered_at BIGINT, failed_at BIGINT, last_error TEXT,
+                INDEX hms_outbox_due (delivered_at, failed_at, next_attempt_at)
+            ) ENGINE=InnoDB"],
+    };
+    for statement in statements {
+        sqlx::query(statement).execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
+/// Writes an event inside the caller's transaction; returns its id.
+pub async fn enqueue(conn: &mut AnyConnection, topic: &str, payload: &impl Serialize) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let payload = serde_json::to_vec(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let now = now_micros();
+    sqlx::query("INSERT INTO hms_outbox (id, topic, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&id)
+        .bind(topic)
+        .bind(payload)
+        .bind(now)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    pub batch_size: i64,
+    /// How long a claim holds; a relay that dies releases its events after this.
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// After this many failed attempts an event is parked as failed.
+    pub max_attempts: i64,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_millis(500),
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(600),
+            max_attempts: 20,
+        }
+    }
+}
+
+/// Delivers due events until stopped.
+pub struct Relay {
+    db: Db,
+    sink: Arc<dyn Sink>,
+    config: RelayConfig,
+    owner: String,
+}
+
+impl Relay {
+    pub fn new(db: Db, sink: Arc<dyn Sink>, config: RelayConfig) -> Self {
+        Self { db, sink, config, owner: uuid::Uuid::now_v7().to_string() }
+    }
+
+    /// Runs until `stop` resolves; a failing store is logged and retried.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let idle = match self.run_once().await {
+                Ok(n) => n == 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay pass failed");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = tokio::time::sleep(self.config.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    /// Claims and delivers one batch; returns how many events were handled.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let events = self.claim().await?;
+        for event in &events {
+            let outcome = self.sink.deliver(event).await;
+            self.record(event, outcome).await?;
+        }
+        Ok(events.len())
+    }
+
+    async fn claim(&self) -> anyhow::Result<Vec<OutboxEvent>> {
+        let now = now_micros();
+        let candidates: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
+             AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(self.config.batch_size)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let lease_until = now + duration_micros(self.config.lease);
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for id in candidates {
+            // Only one relay's UPDATE can match: the lease condition is re-checked atomically.
+            let done = sqlx::query(
+                "UPDATE hms_outbox SET lease_owner = ?, lease_until = ? WHERE id = ? AND delivered_at IS NULL \
+                 AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < ?)",
+            )
+            .bind(&self.owner)
+            .bind(lease_until)
+            .bind(&id)
+            .bind(now)
+            .execute(&self.db.pool)
+            .await?;
+            if done.rows_affected() == 1 {
+                let row = sqlx::query("SELECT topic, payload, attempts FROM hms_outbox WHERE id = ?")
+                    .bind(&id)
+                    .fetch_one(&self.db.pool)
+                    .await?;
+                claimed.push(OutboxEvent {
+                    id,
+                    topic: row.try_get(0)?,
+                    payload: row.try_get(1)?,
+                    attempts: row.try_get(2)?,
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn record(&self, event: &OutboxEvent, outcome: Result<(), DeliveryError>) -> anyhow::Result<()> {
+        let now = now_micros();
+        let query = match outcome {
+            Ok(()) => sqlx::query(
+                "UPDATE hms_outbox SET delivered_at = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL \
+                 WHERE id = ? AND lease_owner = ?",
+            )
+            .bind(now),
+            Err(error) => {
+                let attempts = event.attempts + 1;
+                let permanent = matches!(error, DeliveryError::Permanent(_)) || attempts >= self.config.max_attempts;
+                tracing::warn!(event = %event.id, topic = %event.topic, attempts, permanent, error = %error, "outbox delivery failed");
+                let next = now + duration_micros(backoff(&self.config, attempts));
+                sqlx::query(
+                    "UPDATE hms_outbox SET attempts = attempts + 1, next_attempt_at = ?, failed_at = ?, last_error = ?, \
+                     lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                )
+                .bind(next)
+                .bind(permanent.then_some(now))
+                .bind(error.to_string())
+            }
+        };
+        query.bind(&event.id).bind(&self.owner).execute(&self.db.pool).await?;
+        Ok(())
+    }
+}
+
+/// Exponential backoff with ±25% jitter, capped.
+fn backoff(config: &RelayConfig, attempts: i64) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    let base = config.base_backoff.saturating_mul(2_u32.saturating_pow(exp)).min(config.max_backoff);
+    let jitter = 0.75 + (uuid::Uuid::now_v7().as_u128() % 1000) as f64 / 2000.0;
+    base.mul_f64(jitter)
+}
+
+/// Counts of events by state, for operators and tests.
+pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL")
+        .fetch_one(&db.pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let config = RelayConfig {
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            ..Default::default()
+        };
+        let first = backoff(&config, 1);
+        assert!(first >= Duration::from_millis(750) && first <= Duration::from_millis(1250), "{first:?}");
+        let fourth = backoff(&config, 4);
+        assert!(fourth >= Duration::from_secs(6) && fourth <= Duration::from_secs(10), "{fourth:?}");
+        assert!(backoff(&config, 40) <= Duration::from_secs(75));
+    }
+}

@@ -1,0 +1,224 @@
+//! Server bootstrap shared by every service: health reporting the store's
+//! state, reflection v1 and v1alpha, the access-policy layer, request spans
+//! with trace context, deadlines, and graceful shutdown (NOT_SERVING, then drain).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use crate::auth::{AccessLayer, Policies, TokenVerifier};
+use crate::config::ServerConfig;
+
+/// Reports whether the service's store answers.
+#[async_trait]
+pub trait StoreProbe: Send + Sync + 'static {
+    async fn ping(&self) -> anyhow::Result<()>;
+}
+
+/// One service ready to serve: its routes, the names it reports health for,
+/// and how to check its store.
+pub struct ServiceDef {
+    pub name: &'static str,
+    pub routes: Routes,
+    /// Fully-qualified gRPC service names (`hms.user.v1.UserService`).
+    pub grpc_names: Vec<&'static str>,
+    pub probe: Arc<dyn StoreProbe>,
+}
+
+/// Serves `service` on `listener` until `shutdown` resolves, then reports
+/// NOT_SERVING, waits `config.shutdown_delay` and drains in-flight requests.
+pub async fn serve(
+    service: ServiceDef,
+    listener: TcpListener,
+    config: &ServerConfig,
+    verifier: Arc<TokenVerifier>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let names = service.grpc_names.clone();
+    let probe_task = tokio::spawn(probe_store(reporter.clone(), names.clone(), service.probe, config.health_interval));
+
+    let policies = Arc::new(Policies::hms()?);
+    let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
+    let delay = config.shutdown_delay;
+    let name = service.name;
+    let stop = async move {
+        shutdown.await;
+        tracing::info!(service = name, "shutting down: reporting NOT_SERVING, then draining");
+        probe_task.abort();
+        set_all(&reporter, &names, ServingStatus::NotServing).await;
+        tokio::time::sleep(delay).await;
+    };
+
+    tracing::info!(service = name, address = %listener.local_addr()?, "serving");
+    tonic::transport::Server::builder()
+        .timeout(config.request_timeout)
+        .layer(RequestContextLayer)
+        .layer(AccessLayer::new(policies, verifier))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+        .await?;
+    tracing::info!(service = name, "stopped");
+    Ok(())
+}
+
+async fn set_all(reporter: &HealthReporter, names: &[&'static str], status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    for name in names {
+        reporter.set_service_status(*name, status).await;
+    }
+}
+
+async fn probe_store(reporter: HealthReporter, names: Vec<&'static str>, probe: Arc<dyn StoreProbe>, every: Duration) {
+    let mut last = None;
+    loop {
+        let status = match probe.ping().await {
+            Ok(()) => ServingStatus::Serving,
+            Err(e) => {
+                tracing::warn!(error = %e, "store probe failed");
+                ServingStatus::NotServing
+            }
+        };
+        if last != Some(status) {
+            set_all(&reporter, &names, status).await;
+            last = Some(status);
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// A future resolving on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+tokio::task_local! {
+    /// The deadline of the request being served, so outbound calls inherit the
+    /// caller's remaining budget.
+    static DEADLINE: Option<Instant>;
+}
+
+/// Remaining time of the request being served, if its client set a deadline.
+pub fn remaining_budget() -> Option<Duration> {
+    DEADLINE.try_with(|d| d.map(|at| at.saturating_duration_since(Instant::now()))).ok().flatten()
+}
+
+/// Opens a span per request (child of the incoming trace context) and records
+/// the client's deadline for [`remaining_budget`].
+#[derive(Clone, Copy)]
+pub struct RequestContextLayer;
+
+impl<S> Layer<S> for RequestContextLayer {
+    type Service = RequestContext<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestContext { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct RequestContext<S> {
+    inner: S,
+}
+
+impl<S, B> Service<http::Request<B>> for RequestContext<S>
+where
+    S: Service<http::Request<B>> + Send,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let span = tracing::info_span!("grpc", rpc = %request.uri().path(), otel.kind = "server");
+        crate::telemetry::set_parent_from_headers(&span, request.headers());
+        let deadline = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout)
+            .map(|d| Instant::now() + d);
+        let future = self.inner.call(request);
+        Box::pin(DEADLINE.scope(deadline, future.instrument(span)))
+    }
+}
+
+/// Parses the `grpc-timeout` header ("100m", "5S", …).
+fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse() {
+        assert_eq!(parse_grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout("m"), None);
+    }
+}

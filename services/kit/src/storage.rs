@@ -1,0 +1,126 @@
+//! Relational storage: one sqlx `Any` pool over `sqlite://` (embedded) or
+//! `mysql://` (production), with the service's migrations run at start-up.
+//! Queries stay in the subset both dialects share; where they differ, the
+//! service branches on [`Backend`] in its `store.rs`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+}
+
+/// A service's migrations, one directory per dialect.
+pub struct Migrations {
+    pub sqlite: &'static Migrator,
+    pub mysql: &'static Migrator,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects, creating a SQLite file (and its directory) when missing, and
+    /// runs the migrations.
+    pub async fn connect(url: &str, migrations: &Migrations) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+            Backend::MySql
+        } else {
+            anyhow::bail!("unsupported database URL scheme (expected sqlite:// or mysql://)");
+        };
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::MySql => url.replacen("mariadb:", "mysql:", 1),
+        };
+        let options = AnyConnectOptions::from_str(&url)?.log_statements(tracing::log::LevelFilter::Trace);
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer; a small pool avoids lock convoys.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
+                    } else {
+                        conn.execute("SET time_zone = '+00:00'").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+        let migrator = match backend {
+            Backend::Sqlite => migrations.sqlite,
+            Backend::MySql => migrations.mysql,
+        };
+        migrator.run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::server::StoreProbe for Db {
+    async fn ping(&self) -> anyhow::Result<()> {
+        Db::ping(self).await
+    }
+}
+
+/// Adds `mode=rwc` and creates the parent directory of a file database.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Positional placeholders: `?` on both dialects, kept in one place should a
+/// third need `$1`.
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/user.db");
+        let url = prepare_sqlite_url(&format!("sqlite://{}", path.display())).unwrap();
+        assert!(url.ends_with("?mode=rwc"), "{url}");
+        assert!(path.parent().unwrap().exists());
+        assert_eq!(prepare_sqlite_url("sqlite://x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
+    }
+}

@@ -1,0 +1,123 @@
+//! Helpers for integration tests: real servers on `127.0.0.1:0`, a fresh
+//! database per test on every configured backend.
+//!
+//! Backends come from the environment: SQLite always; MySQL/MariaDB when
+//! `HMS_TEST_MYSQL_URL` is set (a server URL; each test gets its own database);
+//! MongoDB when `HMS_TEST_MONGODB_URI` is set. With `HMS_TEST_REQUIRE_BACKENDS=1`
+//! a missing backend fails the test instead of skipping it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::TokenVerifier;
+use crate::config::ServerConfig;
+use crate::server::{ServiceDef, serve};
+
+/// A relational test database; the SQLite file lives as long as this value.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Relational {
+    Sqlite,
+    MySql,
+}
+
+fn require_backends() -> bool {
+    std::env::var("HMS_TEST_REQUIRE_BACKENDS").is_ok_and(|v| v == "1")
+}
+
+/// A fresh database, or None (with a note) when the backend is not configured.
+pub async fn database(kind: Relational) -> Option<TestDb> {
+    match kind {
+        Relational::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            Some(TestDb { url, _dir: Some(dir) })
+        }
+        Relational::MySql => {
+            let Some(server) = std::env::var("HMS_TEST_MYSQL_URL").ok().filter(|u| !u.is_empty()) else {
+                assert!(!require_backends(), "HMS_TEST_REQUIRE_BACKENDS=1 but HMS_TEST_MYSQL_URL is not set");
+                eprintln!("skipped: HMS_TEST_MYSQL_URL is not set");
+                return None;
+            };
+            Some(TestDb { url: create_mysql_database(&server).await, _dir: None })
+        }
+    }
+}
+
+async fn create_mysql_database(server: &str) -> String {
+    use sqlx::Connection;
+    let server = server.trim_end_matches('/');
+    let name = format!("hms_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::MySqlConnection::connect(server).await.expect("connect to HMS_TEST_MYSQL_URL");
+    sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    format!("{server}/{name}")
+}
+
+/// The MongoDB URI of the test server, or None (with a note) when not configured.
+pub fn mongodb_uri() -> Option<String> {
+    match std::env::var("HMS_TEST_MONGODB_URI").ok().filter(|u| !u.is_empty()) {
+        Some(uri) => Some(uri),
+        None => {
+            assert!(!require_backends(), "HMS_TEST_REQUIRE_BACKENDS=1 but HMS_TEST_MONGODB_URI is not set");
+            eprintln!("skipped: HMS_TEST_MONGODB_URI is not set");
+            None
+        }
+    }
+}
+
+/// A service serving on an ephemeral port; stopped gracefully on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start(service: ServiceDef, verifier: Arc<TokenVerifier>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel();
+        let config = ServerConfig::default();
+        let task = tokio::spawn(async move {
+            serve(service, listener, &config, verifier, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Self { addr, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

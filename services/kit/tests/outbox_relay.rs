@@ -1,0 +1,149 @@
+//! The outbox relay delivers every event exactly once to an idempotent
+//! receiver, even with two relays racing on the same database, and retries
+//! failed deliveries with backoff.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hms_kit::outbox::{self, DeliveryError, OutboxEvent, Relay, RelayConfig, Sink};
+use hms_kit::storage::{Db, Migrations};
+use hms_kit::testing::{self, Relational};
+
+static NO_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate::Migrator::DEFAULT;
+
+/// Records every delivery attempt; fails the first `fail_first` attempts of each event.
+#[derive(Default)]
+struct Receiver {
+    attempts: Mutex<HashMap<String, usize>>,
+    applied: Mutex<Vec<String>>,
+    fail_first: usize,
+}
+
+#[async_trait]
+impl Sink for Receiver {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let attempt = {
+            let mut attempts = self.attempts.lock().unwrap();
+            let n = attempts.entry(event.id.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        // Give the other relay a chance to interleave.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        if attempt <= self.fail_first {
+            return Err(DeliveryError::Retryable("receiver busy".into()));
+        }
+        let mut applied = self.applied.lock().unwrap();
+        // Idempotent: the event id is the idempotency key.
+        if !applied.contains(&event.id) {
+            applied.push(event.id.clone());
+        }
+        Ok(())
+    }
+}
+
+async fn db(kind: Relational) -> Option<(testing::TestDb, Db)> {
+    let test_db = testing::database(kind).await?;
+    let db = Db::connect(&test_db.url, &Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS }).await.unwrap();
+    outbox::ensure_schema(&db).await.unwrap();
+    Some((test_db, db))
+}
+
+async fn enqueue(db: &Db, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let mut tx = db.pool.begin().await.unwrap();
+        ids.push(outbox::enqueue(&mut tx, "TEST_EVENT", &serde_json::json!({ "n": i })).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    ids
+}
+
+fn fast() -> RelayConfig {
+    RelayConfig {
+        batch_size: 7,
+        poll_interval: Duration::from_millis(5),
+        base_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+        ..RelayConfig::default()
+    }
+}
+
+async fn run_until_drained(db: &Db, relays: Vec<Relay>) {
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let handles: Vec<_> = relays
+        .into_iter()
+        .map(|relay| {
+            let mut stopped = stop.subscribe();
+            tokio::spawn(relay.run(async move {
+                let _ = stopped.recv().await;
+            }))
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while outbox::pending_count(db).await.unwrap() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "outbox did not drain");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+}
+
+async fn two_relays_deliver_each_event_exactly_once(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    let ids = enqueue(&db, 150).await;
+    let receiver = Arc::new(Receiver::default());
+    let relays =
+        vec![Relay::new(db.clone(), receiver.clone(), fast()), Relay::new(db.clone(), receiver.clone(), fast())];
+    run_until_drained(&db, relays).await;
+
+    let attempts = receiver.attempts.lock().unwrap().clone();
+    assert_eq!(attempts.len(), ids.len(), "every event was delivered");
+    assert!(attempts.values().all(|n| *n == 1), "no event was delivered twice: {attempts:?}");
+    let mut applied = receiver.applied.lock().unwrap().clone();
+    applied.sort();
+    assert_eq!(applied, ids, "each event applied once, none lost");
+}
+
+async fn failed_deliveries_are_retried(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    let ids = enqueue(&db, 5).await;
+    let receiver = Arc::new(Receiver { fail_first: 2, ..Receiver::default() });
+    run_until_drained(&db, vec![Relay::new(db.clone(), receiver.clone(), fast())]).await;
+    let attempts = receiver.attempts.lock().unwrap().clone();
+    assert!(ids.iter().all(|id| attempts.get(id) == Some(&3)), "two failures then success: {attempts:?}");
+    assert_eq!(receiver.applied.lock().unwrap().len(), 5);
+}
+
+async fn permanent_failures_are_parked(kind: Relational) {
+    struct Refuses;
+    #[async_trait]
+    impl Sink for Refuses {
+        async fn deliver(&self, _: &OutboxEvent) -> Result<(), DeliveryError> {
+            Err(DeliveryError::Permanent("invalid event".into()))
+        }
+    }
+    let Some((_guard, db)) = db(kind).await else { return };
+    enqueue(&db, 3).await;
+    let relay = Relay::new(db.clone(), Arc::new(Refuses), fast());
+    assert_eq!(relay.run_once().await.unwrap(), 3);
+    assert_eq!(outbox::pending_count(&db).await.unwrap(), 0);
+    assert_eq!(relay.run_once().await.unwrap(), 0, "parked events are not retried");
+}
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::Sqlite).await } )* }
+        mod mysql { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::MySql).await } )* }
+    };
+}
+
+on_every_backend!(
+    two_relays_deliver_each_event_exactly_once,
+    failed_deliveries_are_retried,
+    permanent_failures_are_parked
+);

@@ -1,0 +1,168 @@
+//! The user service: accounts, authentication, profiles and the
+//! authentication audit trail.
+
+mod api;
+mod domain;
+mod events;
+mod store;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hms_kit::auth::{KeySource, PublicKey, TokenSigner, TokenVerifier};
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::proto::user::internal_user_service_server::InternalUserServiceServer;
+use hms_kit::proto::user::user_service_server::UserServiceServer;
+use hms_kit::server::ServiceDef;
+use hms_kit::storage::{Db, Migrations};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+use crate::domain::crypto::Sealer;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// Section `[user]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/user.db` or `mysql://user:pass@host/db`.
+    pub database_url: String,
+    /// Id of the key that seals new sensitive data.
+    pub encryption_key_id: String,
+    /// Key id to base64 of 32 random bytes; keep old ids for rotation.
+    pub encryption_keys: BTreeMap<String, SecretString>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub password_reset_ttl_secs: u64,
+    /// The page that completes a reset; `?token=…` is appended.
+    pub password_reset_url: String,
+    /// Failed logins count for this long.
+    pub login_window_secs: u64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub initial_admin: InitialAdmin,
+}
+
+impl Default for UserConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50051).into(), ..ServerConfig::default() },
+            database_url: "sqlite://data/user.db".into(),
+            encryption_key_id: "k1".into(),
+            encryption_keys: BTreeMap::new(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            password_reset_ttl_secs: 1800,
+            password_reset_url: "http://localhost:8080/reset-password".into(),
+            login_window_secs: 900,
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            initial_admin: InitialAdmin::default(),
+        }
+    }
+}
+
+/// The administrator created on first start when no ADMIN exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InitialAdmin {
+    pub username: String,
+    pub email: String,
+    /// When absent, a password is generated and printed once.
+    pub password: Option<SecretString>,
+}
+
+impl Default for InitialAdmin {
+    fn default() -> Self {
+        Self { username: "admin".into(), email: "admin@hms.local".into(), password: None }
+    }
+}
+
+/// The built service and the verifier its server uses (backed by its own keys).
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<TokenVerifier>,
+}
+
+/// Connects the store, prepares keys and the initial admin, and builds the
+/// gRPC services.
+pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    anyhow::ensure!(
+        !config.encryption_keys.is_empty(),
+        "user.encryption_keys is empty: set HMS_USER__ENCRYPTION_KEYS__K1 to base64 of 32 random bytes \
+         (e.g. `openssl rand -base64 32`)"
+    );
+    let keys: Vec<(String, String)> =
+        config.encryption_keys.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())).collect();
+    let sealer = Sealer::new(&config.encryption_key_id, &keys)?;
+
+    let db =
+        Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
+    hms_kit::outbox::ensure_schema(&db).await?;
+
+    let signing = api::load_or_create_signing_key(&db, &sealer).await?;
+    let published = api::published_keys(&db).await?;
+    let signer =
+        TokenSigner::new(&signing, &auth.issuer, &auth.audience, Duration::from_secs(config.access_token_ttl_secs));
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(StoreKeys { db: db.clone() }),
+        &auth.issuer,
+        &auth.audience,
+        auth.service_token_secret.as_ref(),
+    ));
+    verifier.refresh().await?;
+
+    let state = Arc::new(api::State {
+        db: db.clone(),
+        sealer,
+        signer,
+        published,
+        verifier: verifier.clone(),
+        config: config.clone(),
+    });
+    api::ensure_initial_admin(&state).await?;
+
+    let limit = config.server.max_message_bytes;
+    let routes = tonic::service::Routes::new(
+        UserServiceServer::new(api::UserApi(state.clone())).max_decoding_message_size(limit),
+    )
+    .add_service(InternalUserServiceServer::new(api::InternalApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "user",
+            routes,
+            grpc_names: vec!["hms.user.v1.UserService", "hms.user.v1.InternalUserService"],
+            probe: Arc::new(db),
+        },
+        verifier,
+    })
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: UserConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    hms_kit::server::serve(built.service, listener, &config.server, built.verifier, shutdown).await
+}
+
+/// The user service verifies tokens with its own keys, read from its store.
+struct StoreKeys {
+    db: Db,
+}
+
+#[async_trait]
+impl KeySource for StoreKeys {
+    async fn fetch(&self) -> anyhow::Result<Vec<PublicKey>> {
+        api::published_keys(&self.db).await
+    }
+}
