@@ -8,6 +8,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut protos = Vec::new();
     collect_protos(&root.join("hms"), &mut protos)?;
+    // Not imported by any HMS file, but compiled in so reflection clients
+    // (grpcurl) can decode error details.
+    collect_protos(&root.join("google").join("rpc"), &mut protos)?;
     protos.sort();
 
     // tonic-prost-build does not emit these itself.

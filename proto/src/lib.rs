@@ -10,6 +10,9 @@ pub mod google {
     pub mod api {
         tonic::include_proto!("google.api");
     }
+    pub mod rpc {
+        tonic::include_proto!("google.rpc");
+    }
     pub mod r#type {
         tonic::include_proto!("google.r#type");
     }

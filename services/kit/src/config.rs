@@ -73,6 +73,9 @@ pub struct ServerConfig {
     /// the listener closes, so load balancers stop routing here first.
     #[serde(with = "millis")]
     pub shutdown_delay: Duration,
+    /// Longest wait for in-flight requests after the listener closes.
+    #[serde(with = "millis")]
+    pub drain_timeout: Duration,
     /// How often the store is probed for the health service.
     #[serde(with = "millis")]
     pub health_interval: Duration,
@@ -85,6 +88,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_delay: Duration::ZERO,
+            drain_timeout: Duration::from_secs(30),
             health_interval: Duration::from_secs(5),
         }
     }

@@ -62,22 +62,33 @@ pub async fn serve(
     let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let delay = config.shutdown_delay;
     let name = service.name;
+    let draining = Arc::new(tokio::sync::Notify::new());
+    let drain_started = draining.clone();
     let stop = async move {
         shutdown.await;
         tracing::info!(service = name, "shutting down: reporting NOT_SERVING, then draining");
         probe_task.abort();
         set_all(&reporter, &names, ServingStatus::NotServing).await;
         tokio::time::sleep(delay).await;
+        drain_started.notify_one();
     };
 
     tracing::info!(service = name, address = %listener.local_addr()?, "serving");
-    tonic::transport::Server::builder()
+    let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)
         .layer(RequestContextLayer)
         .layer(AccessLayer::new(policies, verifier))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
-        .await?;
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop);
+    // Draining waits for every client to acknowledge GOAWAY; one that never
+    // does must not keep the process alive past the drain timeout.
+    let drain_timeout = config.drain_timeout;
+    tokio::select! {
+        result = server => result?,
+        () = async { draining.notified().await; tokio::time::sleep(drain_timeout).await } => {
+            tracing::warn!(service = name, "drain timed out; closing the remaining connections");
+        }
+    }
     tracing::info!(service = name, "stopped");
     Ok(())
 }

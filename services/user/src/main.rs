@@ -1,1 +1,13 @@
-fn main() {}
+//! `hms-user`: the user service on its own, for separate deployment.
+
+use hms_kit::config::Sources;
+use hms_kit::server::shutdown_signal;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let sources = Sources::load()?;
+    let _telemetry = hms_kit::telemetry::init("hms-user", &sources.section("telemetry")?)?;
+    let config: hms_user::UserConfig = sources.section("user")?;
+    let listener = tokio::net::TcpListener::bind(config.server.listen).await?;
+    hms_user::run(config, sources.section("auth")?, listener, shutdown_signal()).await
+}

@@ -31,7 +31,10 @@ pub struct Harness {
 pub fn config(db: &TestDb) -> (UserConfig, AuthConfig) {
     let config = UserConfig {
         database_url: db.url.clone(),
-        encryption_keys: BTreeMap::from([("k1".to_owned(), SecretString::from(hms_kit::auth::random_secret(32).unwrap()))]),
+        encryption_keys: BTreeMap::from([(
+            "k1".to_owned(),
+            SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
+        )]),
         initial_admin: InitialAdmin { password: Some(SecretString::from(ADMIN_PASSWORD)), ..InitialAdmin::default() },
         max_failures_per_account: 3,
         ..UserConfig::default()

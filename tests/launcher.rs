@@ -1,0 +1,86 @@
+//! `hms up` as a user runs it: starts on embedded stores, serves health,
+//! stops on SIGTERM with exit code 0, and keeps its data across restarts.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use hms_kit::proto::user::LoginRequest;
+use hms_kit::proto::user::user_service_client::UserServiceClient;
+
+const ADMIN_PASSWORD: &str = "launcher-admin-password";
+
+struct Up {
+    child: Child,
+    addr: String,
+}
+
+fn start(data_dir: &std::path::Path) -> Up {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hms"))
+        .arg("up")
+        .env("HMS_DATA_DIR", data_dir)
+        .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
+        .env("HMS_TELEMETRY__LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start hms up");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().expect("hms up printed its addresses").unwrap();
+        if let Some(rest) = line.trim().strip_prefix("user service") {
+            break rest.trim().trim_start_matches("grpc://").to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Up { child, addr }
+}
+
+fn terminate(mut up: Up) -> std::process::ExitStatus {
+    let pid = up.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    for _ in 0..100 {
+        if let Some(status) = up.child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    up.child.kill().unwrap();
+    panic!("hms up did not stop within 10 s of SIGTERM");
+}
+
+async fn admin_login(addr: &str) -> Result<(), tonic::Status> {
+    let mut client = UserServiceClient::connect(format!("http://{addr}")).await.expect("connect");
+    client.login(LoginRequest { username: "admin".into(), password: ADMIN_PASSWORD.into() }).await.map(|_| ())
+}
+
+#[tokio::test]
+async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
+    let data = tempfile::tempdir().unwrap();
+    let up = start(data.path());
+    admin_login(&up.addr).await.expect("the initial admin can log in");
+
+    // A request in flight when SIGTERM arrives still completes.
+    let addr = up.addr.clone();
+    let in_flight = tokio::spawn(async move { admin_login(&addr).await });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let status = tokio::task::spawn_blocking(move || terminate(up)).await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    in_flight.await.unwrap().expect("the in-flight login completed");
+
+    assert!(data.path().join("user.db").exists());
+    let secrets = data.path().join("secrets.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let up = start(data.path());
+    admin_login(&up.addr).await.expect("data and keys survived the restart");
+    let status = tokio::task::spawn_blocking(move || terminate(up)).await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
