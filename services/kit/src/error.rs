@@ -38,7 +38,6 @@ impl FieldViolations {
     }
 
     /// `Ok` when nothing was added, INVALID_ARGUMENT with every violation otherwise.
-    #[allow(clippy::result_large_err)]
     pub fn into_result(self) -> Result<(), Status> {
         if self.violations.is_empty() { Ok(()) } else { Err(self.into_status()) }
     }

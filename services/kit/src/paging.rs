@@ -29,7 +29,6 @@ struct Token<C> {
 
 /// Validates `page` and decodes its token; `filters` is anything that
 /// identifies the request's filters.
-#[allow(clippy::result_large_err)]
 pub fn parse<C: DeserializeOwned>(page: Option<&PageRequest>, filters: &impl Serialize) -> Result<Page<C>, Status> {
     let (size, token) = page.map_or((0, ""), |p| (p.page_size, p.page_token.as_str()));
     let size = match usize::try_from(size) {

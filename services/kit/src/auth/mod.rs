@@ -38,7 +38,6 @@ impl Principal {
 
 /// The verified caller of a request; UNAUTHENTICATED when there is none
 /// (only possible on a public method).
-#[allow(clippy::result_large_err)]
 pub fn principal<T>(request: &Request<T>) -> Result<&Principal, Status> {
     request.extensions().get::<Principal>().ok_or_else(|| Status::unauthenticated("this call needs an access token"))
 }

@@ -25,7 +25,6 @@ pub enum Policy {
 
 impl Policy {
     /// Decides on an already-verified caller (None: no token).
-    #[allow(clippy::result_large_err)]
     pub fn check(&self, caller: Option<&Principal>) -> Result<(), Status> {
         match (self, caller) {
             (Policy::Public, _) => Ok(()),
