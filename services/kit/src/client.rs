@@ -12,6 +12,7 @@ use tonic::{Request, Status};
 
 use crate::auth::{KeySource, PublicKey, ServiceTokens};
 use crate::proto::user::GetSigningKeysRequest;
+use crate::proto::user::internal_user_service_client::InternalUserServiceClient;
 use crate::proto::user::user_service_client::UserServiceClient;
 
 pub type OutboundChannel = InterceptedService<Channel, OutboundInterceptor>;
@@ -64,6 +65,15 @@ impl Interceptor for OutboundInterceptor {
     }
 }
 
+/// The user service's internal API, as another service calls it.
+pub fn internal_user_client(
+    url: &str,
+    tokens: Arc<ServiceTokens>,
+    timeout: Duration,
+) -> anyhow::Result<InternalUserServiceClient<OutboundChannel>> {
+    Ok(InternalUserServiceClient::new(OutboundInterceptor::new(Some(tokens), timeout).wrap(channel(url)?)))
+}
+
 /// Fetches the user service's published keys over gRPC.
 pub struct GrpcKeySource {
     client: UserServiceClient<OutboundChannel>,
@@ -81,5 +91,45 @@ impl KeySource for GrpcKeySource {
     async fn fetch(&self) -> anyhow::Result<Vec<PublicKey>> {
         let keys = self.client.clone().get_signing_keys(GetSigningKeysRequest {}).await?.into_inner().keys;
         Ok(keys.into_iter().map(|k| PublicKey { kid: k.kid, x: k.x }).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn outbound(timeout: Duration) -> Result<Request<()>, Status> {
+        let secret = secrecy::SecretString::from("test-secret");
+        let tokens = Arc::new(ServiceTokens::new("test", &secret));
+        OutboundInterceptor::new(Some(tokens), timeout).call(Request::new(()))
+    }
+
+    fn grpc_timeout(request: &Request<()>) -> Duration {
+        let value = request.metadata().get("grpc-timeout").unwrap().to_str().unwrap();
+        let (digits, unit) = value.split_at(value.len() - 1);
+        assert_eq!(unit, "u", "tonic encodes microseconds: {value}");
+        Duration::from_micros(digits.parse().unwrap())
+    }
+
+    #[test]
+    fn calls_carry_a_service_token_and_the_default_deadline() {
+        let request = outbound(Duration::from_secs(5)).unwrap();
+        let auth = request.metadata().get("authorization").unwrap().to_str().unwrap();
+        assert!(auth.starts_with("Bearer ey"), "{auth}");
+        assert_eq!(grpc_timeout(&request), Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn calls_inherit_the_callers_remaining_budget() {
+        let deadline = Some(Instant::now() + Duration::from_millis(200));
+        let request =
+            crate::server::DEADLINE.scope(deadline, async { outbound(Duration::from_secs(5)) }).await.unwrap();
+        assert!(grpc_timeout(&request) <= Duration::from_millis(200));
+
+        let passed = Some(Instant::now() - Duration::from_millis(1));
+        let refused = crate::server::DEADLINE.scope(passed, async { outbound(Duration::from_secs(5)) }).await;
+        assert_eq!(refused.unwrap_err().code(), tonic::Code::DeadlineExceeded);
     }
 }

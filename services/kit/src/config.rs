@@ -76,6 +76,10 @@ pub struct ServerConfig {
     /// Longest wait for in-flight requests after the listener closes.
     #[serde(with = "millis")]
     pub drain_timeout: Duration,
+    /// Take the client address from `x-forwarded-for` (set by the gateway)
+    /// instead of the TCP peer. Only for services reachable solely through
+    /// the gateway, or clients could choose their own address.
+    pub trust_forwarded_for: bool,
     /// How often the store is probed for the health service.
     #[serde(with = "millis")]
     pub health_interval: Duration,
@@ -89,6 +93,7 @@ impl Default for ServerConfig {
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(30),
+            trust_forwarded_for: false,
             health_interval: Duration::from_secs(5),
         }
     }

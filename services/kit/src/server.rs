@@ -17,7 +17,7 @@ use tonic_health::server::HealthReporter;
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-use crate::auth::{AccessLayer, Policies, TokenVerifier};
+use crate::auth::{AccessLayer, ClientAddress, Policies, TokenVerifier};
 use crate::config::ServerConfig;
 
 /// Reports whether the service's store answers.
@@ -76,7 +76,7 @@ pub async fn serve(
     tracing::info!(service = name, address = %listener.local_addr()?, "serving");
     let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)
-        .layer(RequestContextLayer)
+        .layer(RequestContextLayer { trust_forwarded_for: config.trust_forwarded_for })
         .layer(AccessLayer::new(policies, verifier))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop);
@@ -149,7 +149,7 @@ pub async fn shutdown_signal() {
 tokio::task_local! {
     /// The deadline of the request being served, so outbound calls inherit the
     /// caller's remaining budget.
-    static DEADLINE: Option<Instant>;
+    pub(crate) static DEADLINE: Option<Instant>;
 }
 
 /// Remaining time of the request being served, if its client set a deadline.
@@ -157,22 +157,26 @@ pub fn remaining_budget() -> Option<Duration> {
     DEADLINE.try_with(|d| d.map(|at| at.saturating_duration_since(Instant::now()))).ok().flatten()
 }
 
-/// Opens a span per request (child of the incoming trace context) and records
-/// the client's deadline for [`remaining_budget`].
+/// Opens a span per request (child of the incoming trace context), records
+/// the client's deadline for [`remaining_budget`] and resolves the client's
+/// address ([`ClientAddress`]).
 #[derive(Clone, Copy)]
-pub struct RequestContextLayer;
+pub struct RequestContextLayer {
+    pub trust_forwarded_for: bool,
+}
 
 impl<S> Layer<S> for RequestContextLayer {
     type Service = RequestContext<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestContext { inner }
+        RequestContext { inner, trust_forwarded_for: self.trust_forwarded_for }
     }
 }
 
 #[derive(Clone)]
 pub struct RequestContext<S> {
     inner: S,
+    trust_forwarded_for: bool,
 }
 
 impl<S, B> Service<http::Request<B>> for RequestContext<S>
@@ -188,7 +192,9 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let address = client_address_of(&request, self.trust_forwarded_for);
+        request.extensions_mut().insert(ClientAddress(address));
         let span = tracing::info_span!("grpc", rpc = %request.uri().path(), otel.kind = "server");
         crate::telemetry::set_parent_from_headers(&span, request.headers());
         let deadline = request
@@ -200,6 +206,26 @@ where
         let future = self.inner.call(request);
         Box::pin(DEADLINE.scope(deadline, future.instrument(span)))
     }
+}
+
+fn client_address_of<B>(request: &http::Request<B>, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(first) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return first.to_owned();
+    }
+    request
+        .extensions()
+        .get::<tonic::transport::server::TcpConnectInfo>()
+        .and_then(|info| info.remote_addr())
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// Parses the `grpc-timeout` header ("100m", "5S", …).
@@ -223,6 +249,13 @@ fn parse_grpc_timeout(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_trusted_only_when_configured() {
+        let request = http::Request::builder().header("x-forwarded-for", "203.0.113.7, 10.0.0.1").body(()).unwrap();
+        assert_eq!(client_address_of(&request, true), "203.0.113.7");
+        assert_eq!(client_address_of(&request, false), "", "no TCP peer in this unit test");
+    }
 
     #[test]
     fn grpc_timeouts_parse() {

@@ -46,29 +46,20 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> anyhow::Result<Tele
         (None, Some(tracing_subscriber::fmt::layer().compact()))
     };
 
-    let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => {
-            // The exporter reads the endpoint and headers from the standard variables.
-            let exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic().build()?;
-            Some(
-                SdkTracerProvider::builder()
-                    .with_batch_exporter(exporter)
-                    .with_resource(
-                        opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build(),
-                    )
-                    .build(),
-            )
-        }
-        _ => None,
-    };
-    let otel_layer =
-        provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name.to_owned())));
-    if let Some(provider) = &provider {
-        opentelemetry::global::set_tracer_provider(provider.clone());
+    // Spans always carry OpenTelemetry contexts, so trace context is passed on
+    // from hop to hop even when this process exports nothing itself.
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build());
+    if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|e| !e.is_empty()) {
+        // The exporter reads the endpoint and headers from the standard variables.
+        builder = builder.with_batch_exporter(opentelemetry_otlp::SpanExporter::builder().with_tonic().build()?);
     }
+    let provider = builder.build();
+    let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer(service_name.to_owned()));
+    opentelemetry::global::set_tracer_provider(provider.clone());
 
     tracing_subscriber::registry().with(filter).with(json_layer).with(pretty_layer).with(otel_layer).try_init()?;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard { provider: Some(provider) })
 }
 
 /// Makes `span` a child of the trace context carried by incoming headers.

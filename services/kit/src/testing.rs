@@ -85,10 +85,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(service: ServiceDef, verifier: Arc<TokenVerifier>) -> Self {
+        Self::start_with(service, verifier, ServerConfig::default()).await
+    }
+
+    pub async fn start_with(service: ServiceDef, verifier: Arc<TokenVerifier>, config: ServerConfig) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel();
-        let config = ServerConfig::default();
         let task = tokio::spawn(async move {
             serve(service, listener, &config, verifier, async {
                 let _ = stopped.await;

@@ -356,6 +356,22 @@ async fn repeated_failures_throttle_the_account(h: Harness) {
     // Even the right password is refused while throttled.
     let status = assert_code(h.login("khanh", PASSWORD).await, Code::ResourceExhausted);
     assert_eq!(reason(&status), "LOGIN_THROTTLED");
+    // A client cannot pick its own address to escape the per-address count.
+    let mut spoofed = Request::new(LoginRequest { username: "khanh".into(), password: PASSWORD.into() });
+    spoofed.metadata_mut().insert("x-forwarded-for", "198.51.100.9".parse().unwrap());
+    assert_code(h.users().await.login(spoofed).await, Code::ResourceExhausted);
+    let events = h
+        .users()
+        .await
+        .list_auth_events(authed(
+            ListAuthEventsRequest { kind: AuthEventKind::LoginFailed.into(), ..Default::default() },
+            &h.admin_token().await,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert!(events.iter().all(|e| e.client_address == "127.0.0.1"), "{events:?}");
     // Another account from the same address is unaffected.
     h.register("linh").await;
     h.login("linh", PASSWORD).await.unwrap();
@@ -537,7 +553,45 @@ async fn data_and_keys_survive_a_restart(h: Harness) {
     h.login("admin", ADMIN_PASSWORD).await.unwrap();
 }
 
+async fn other_services_verify_tokens_and_call_internal_rpcs(h: Harness) {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use hms_kit::auth::{ServiceTokens, TokenVerifier};
+    use hms_kit::client::{GrpcKeySource, internal_user_client};
+    use secrecy::SecretString;
+
+    h.register("son").await;
+    let token = h.access_token("son", PASSWORD).await;
+    // As any other service does: keys fetched from the user service over gRPC.
+    let keys = Arc::new(GrpcKeySource::new(&h.server.url()).unwrap());
+    let verifier = TokenVerifier::new(keys, "hms-user", "hms", None);
+    let caller = verifier.verify(&token).await.unwrap();
+    assert_eq!(caller.role, Role::Patient);
+
+    let tokens = Arc::new(ServiceTokens::new("notification", &SecretString::from(SERVICE_SECRET)));
+    let mut client = internal_user_client(&h.server.url(), tokens, Duration::from_secs(5)).unwrap();
+    let info = client.get_contact_info(GetContactInfoRequest { user_id: caller.subject.clone() }).await.unwrap();
+    assert_eq!(info.into_inner().email, "son@example.com");
+
+    // A service token signed with another secret is refused.
+    let forged = Arc::new(ServiceTokens::new("notification", &SecretString::from("guessed secret")));
+    let mut client = internal_user_client(&h.server.url(), forged, Duration::from_secs(5)).unwrap();
+    assert_code(
+        client.get_contact_info(GetContactInfoRequest { user_id: caller.subject }).await,
+        Code::Unauthenticated,
+    );
+}
+
+async fn oversized_messages_are_refused(h: Harness) {
+    let huge = RegisterRequest { username: "x".repeat(5 * 1024 * 1024), ..Default::default() };
+    assert_code(h.users().await.register(huge).await, Code::OutOfRange);
+    h.register("still.fine").await;
+}
+
 on_every_backend!(
+    other_services_verify_tokens_and_call_internal_rpcs,
+    oversized_messages_are_refused,
     register_login_and_me,
     bad_input_names_every_field,
     wrong_password_and_missing_token_are_unauthenticated,

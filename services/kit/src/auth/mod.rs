@@ -42,15 +42,16 @@ pub fn principal<T>(request: &Request<T>) -> Result<&Principal, Status> {
     request.extensions().get::<Principal>().ok_or_else(|| Status::unauthenticated("this call needs an access token"))
 }
 
-/// The client address recorded by tonic, for audit trails and throttling.
+/// The client's address as the server layer resolved it (see
+/// `ServerConfig::trust_forwarded_for`), for audit trails and throttling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
 pub fn client_address<T>(request: &Request<T>) -> String {
-    if let Some(forwarded) = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        // The gateway (a trusted hop inside the mesh) puts the browser's address first.
-        if let Some(first) = forwarded.split(',').next() {
-            return first.trim().to_owned();
-        }
+    match request.extensions().get::<ClientAddress>() {
+        Some(ClientAddress(address)) => address.clone(),
+        None => request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
     }
-    request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 /// Role names as they appear in tokens: the enum's suffix (`PATIENT`).
