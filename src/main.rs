@@ -36,29 +36,51 @@ async fn up() -> anyhow::Result<()> {
     let auth: AuthConfig = sources.section("auth")?;
 
     let mut user: hms_user::UserConfig = sources.section("user")?;
-    if std::env::var_os("HMS_USER__DATABASE_URL").is_none()
-        && user.database_url == hms_user::UserConfig::default().database_url
-    {
+    let mut notification: hms_notification::NotificationConfig = sources.section("notification")?;
+    // Embedded stores live under the data directory unless configured.
+    if user.database_url == hms_user::UserConfig::default().database_url {
         user.database_url = format!("sqlite://{}", data_dir.join("user.db").display());
     }
+    let notification_defaults = hms_notification::NotificationConfig::default();
+    if notification.store_url == notification_defaults.store_url {
+        notification.store_url = format!("sqlite://{}", data_dir.join("notification.db").display());
+    }
+    if notification.email.file_dir == notification_defaults.email.file_dir {
+        notification.email.file_dir = data_dir.join("mail");
+    }
+
+    // Bind every listener first: each service learns the others' addresses.
+    let user_listener = bind("user", user.server.listen).await?;
+    let notification_listener = bind("notification", notification.server.listen).await?;
+    let user_addr = user_listener.local_addr()?;
+    let notification_addr = notification_listener.local_addr()?;
+    let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
+    user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    let mail_dir = notification.email.file_dir.clone();
+    let mail_mode = notification.email.mode;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-
-    let user_listener = TcpListener::bind(user.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {} for the user service", user.server.listen))?;
-    let user_addr = user_listener.local_addr()?;
     let user_task = tokio::spawn(hms_user::run(user, auth.clone(), user_listener, stopped(stop_rx.clone())));
+    let notification_task = tokio::spawn(hms_notification::run(
+        notification,
+        auth.clone(),
+        notification_listener,
+        stopped(stop_rx.clone()),
+    ));
 
     println!("HMS is up (data in {}):", data_dir.display());
-    println!("  user service   grpc://{user_addr}");
+    println!("  user service           grpc://{user_addr}");
+    println!("  notification service   grpc://{notification_addr}");
+    if mail_mode == hms_notification::EmailMode::File {
+        println!("Email is written as .eml files to {}", mail_dir.display());
+    }
     println!("Try: grpcurl -plaintext {user_addr} list");
 
-    let names = ["user"];
-    let mut tasks = vec![user_task];
+    let names = ["user", "notification"];
+    let mut tasks = vec![user_task, notification_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {
@@ -77,6 +99,10 @@ async fn up() -> anyhow::Result<()> {
     }
     tracing::info!("all services stopped");
     Ok(())
+}
+
+async fn bind(service: &str, address: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} for the {service} service"))
 }
 
 /// Secrets the embedded system needs (service-token secret, encryption key),

@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hms_kit::proto::user::LoginRequest;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
+use hms_kit::proto::user::{LoginRequest, RegisterRequest};
 
 const ADMIN_PASSWORD: &str = "launcher-admin-password";
 
@@ -20,6 +20,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .arg("up")
         .env("HMS_DATA_DIR", data_dir)
         .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_TELEMETRY__LOG_FORMAT", "json")
         .stdout(Stdio::piped())
@@ -63,6 +64,33 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     let up = start(data.path());
     admin_login(&up.addr).await.expect("the initial admin can log in");
 
+    // Registration flows through the outbox and the notification service to
+    // the file mailer: a welcome email lands in data/mail.
+    let mut users = UserServiceClient::connect(format!("http://{}", up.addr)).await.unwrap();
+    users
+        .register(RegisterRequest {
+            username: "an.nguyen".into(),
+            password: "correct horse battery".into(),
+            email: "an@example.com".into(),
+            first_name: "An".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mail = data.path().join("mail");
+    let mut found = None;
+    for _ in 0..200 {
+        found = std::fs::read_dir(&mail).ok().and_then(|entries| {
+            entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"))
+        });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let eml = std::fs::read_to_string(found.expect("a welcome email in data/mail")).unwrap();
+    assert!(eml.contains("To: an@example.com"), "{eml}");
+
     // A request in flight when SIGTERM arrives still completes.
     let addr = up.addr.clone();
     let in_flight = tokio::spawn(async move { admin_login(&addr).await });
@@ -72,6 +100,7 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     in_flight.await.unwrap().expect("the in-flight login completed");
 
     assert!(data.path().join("user.db").exists());
+    assert!(data.path().join("notification.db").exists());
     let secrets = data.path().join("secrets.toml");
     #[cfg(unix)]
     {

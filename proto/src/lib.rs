@@ -24,6 +24,11 @@ pub mod hms {
             tonic::include_proto!("hms.common.v1");
         }
     }
+    pub mod notification {
+        pub mod v1 {
+            tonic::include_proto!("hms.notification.v1");
+        }
+    }
     pub mod user {
         pub mod v1 {
             tonic::include_proto!("hms.user.v1");
@@ -32,4 +37,5 @@ pub mod hms {
 }
 
 pub use hms::common::v1 as common;
+pub use hms::notification::v1 as notification;
 pub use hms::user::v1 as user;

@@ -56,7 +56,12 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let names = service.grpc_names.clone();
-    let probe_task = tokio::spawn(probe_store(reporter.clone(), names.clone(), service.probe, config.health_interval));
+    // The first probe completes before the first connection is accepted, so a
+    // health check never finds the service unregistered.
+    let first = probe_once(&*service.probe).await;
+    set_all(&reporter, &names, first).await;
+    let probe_task =
+        tokio::spawn(probe_store(reporter.clone(), names.clone(), service.probe, config.health_interval, first));
 
     let policies = Arc::new(Policies::hms()?);
     let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
@@ -100,21 +105,30 @@ async fn set_all(reporter: &HealthReporter, names: &[&'static str], status: Serv
     }
 }
 
-async fn probe_store(reporter: HealthReporter, names: Vec<&'static str>, probe: Arc<dyn StoreProbe>, every: Duration) {
-    let mut last = None;
-    loop {
-        let status = match probe.ping().await {
-            Ok(()) => ServingStatus::Serving,
-            Err(e) => {
-                tracing::warn!(error = %e, "store probe failed");
-                ServingStatus::NotServing
-            }
-        };
-        if last != Some(status) {
-            set_all(&reporter, &names, status).await;
-            last = Some(status);
+async fn probe_once(probe: &dyn StoreProbe) -> ServingStatus {
+    match probe.ping().await {
+        Ok(()) => ServingStatus::Serving,
+        Err(e) => {
+            tracing::warn!(error = %e, "store probe failed");
+            ServingStatus::NotServing
         }
+    }
+}
+
+async fn probe_store(
+    reporter: HealthReporter,
+    names: Vec<&'static str>,
+    probe: Arc<dyn StoreProbe>,
+    every: Duration,
+    mut last: ServingStatus,
+) {
+    loop {
         tokio::time::sleep(every).await;
+        let status = probe_once(&*probe).await;
+        if last != status {
+            set_all(&reporter, &names, status).await;
+            last = status;
+        }
     }
 }
 

@@ -84,7 +84,7 @@ impl crate::server::StoreProbe for Db {
 }
 
 /// Adds `mode=rwc` and creates the parent directory of a file database.
-fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+pub(crate) fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path != ":memory:"

@@ -90,6 +90,17 @@ impl TestServer {
 
     pub async fn start_with(service: ServiceDef, verifier: Arc<TokenVerifier>, config: ServerConfig) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on(listener, service, verifier, config)
+    }
+
+    /// On a listener bound beforehand, for services that must know each
+    /// other's addresses before either starts.
+    pub fn start_on(
+        listener: TcpListener,
+        service: ServiceDef,
+        verifier: Arc<TokenVerifier>,
+        config: ServerConfig,
+    ) -> Self {
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
@@ -113,6 +124,16 @@ impl TestServer {
         match self.task.take() {
             Some(task) => task.await?,
             None => Ok(()),
+        }
+    }
+}
+
+impl TestServer {
+    /// Kills the server abruptly, as a crash would: no draining.
+    pub fn abort(mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }

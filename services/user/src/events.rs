@@ -3,12 +3,21 @@
 //! message named by its topic; its payload mirrors notification's `Send`
 //! request (type, recipient, channels, data).
 //!
-//! The relay that delivers them is started where the notification service's
-//! address is configured; until then they wait, durably, in `hms_outbox`.
+//! A relay delivers them when `user.notification_url` is set (as `hms up`
+//! does); until then they wait, durably, in `hms_outbox`. The outbox event id
+//! is the idempotency key of `Send`, so a redelivery queues nothing twice.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
-use serde::Serialize;
+use async_trait::async_trait;
+use hms_kit::auth::ServiceTokens;
+use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel};
+use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
+use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
+use serde::{Deserialize, Serialize};
 
 use crate::store::UserRow;
 
@@ -21,6 +30,57 @@ pub struct NotificationRequest {
     pub recipient_id: String,
     pub channels: Vec<&'static str>,
     pub data: BTreeMap<&'static str, String>,
+}
+
+/// The stored form of [`NotificationRequest`], as the relay reads it back.
+#[derive(Debug, Deserialize)]
+struct StoredRequest {
+    notification_type: String,
+    recipient_id: String,
+    channels: Vec<String>,
+    data: BTreeMap<String, String>,
+}
+
+/// Delivers outbox events to the notification service's `Send`.
+pub struct NotificationSink {
+    client: InternalNotificationServiceClient<OutboundChannel>,
+}
+
+impl NotificationSink {
+    pub fn new(url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
+        Ok(Self { client: InternalNotificationServiceClient::new(interceptor.wrap(channel(url)?)) })
+    }
+}
+
+#[async_trait]
+impl Sink for NotificationSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let stored: StoredRequest = serde_json::from_slice(&event.payload)
+            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", stored.notification_type))
+            .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", stored.notification_type)))?;
+        let channel_preferences = stored
+            .channels
+            .iter()
+            .filter_map(|c| Channel::from_str_name(&format!("CHANNEL_{c}")))
+            .map(i32::from)
+            .collect();
+        let request = SendRequest {
+            r#type: kind.into(),
+            recipient_id: stored.recipient_id,
+            channel_preferences,
+            data: stored.data.into_iter().collect(),
+            idempotency_key: event.id.clone(),
+        };
+        match self.client.clone().send(request).await {
+            Ok(_) => Ok(()),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                Err(DeliveryError::Permanent(format!("notification refused the event: {}", status.message())))
+            }
+            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
+        }
+    }
 }
 
 pub fn user_registered(user: &UserRow) -> NotificationRequest {

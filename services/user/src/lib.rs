@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hms_kit::auth::{KeySource, PublicKey, TokenSigner, TokenVerifier};
+use hms_kit::auth::{KeySource, PublicKey, ServiceTokens, TokenSigner, TokenVerifier};
 use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::user::internal_user_service_server::InternalUserServiceServer;
 use hms_kit::proto::user::user_service_server::UserServiceServer;
 use hms_kit::server::ServiceDef;
@@ -47,6 +48,9 @@ pub struct UserConfig {
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub initial_admin: InitialAdmin,
+    /// The notification service; when set, a relay delivers this service's
+    /// events (welcome and password-reset emails) to it.
+    pub notification_url: Option<String>,
 }
 
 impl Default for UserConfig {
@@ -64,6 +68,7 @@ impl Default for UserConfig {
             max_failures_per_account: 5,
             max_failures_per_address: 50,
             initial_admin: InitialAdmin::default(),
+            notification_url: None,
         }
     }
 }
@@ -84,10 +89,12 @@ impl Default for InitialAdmin {
     }
 }
 
-/// The built service and the verifier its server uses (backed by its own keys).
+/// The built service, the verifier its server uses (backed by its own keys)
+/// and, when notification is configured, the relay of its events.
 pub struct Built {
     pub service: ServiceDef,
     pub verifier: Arc<TokenVerifier>,
+    pub relay: Option<Relay>,
 }
 
 /// Connects the store, prepares keys and the initial admin, and builds the
@@ -128,6 +135,17 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     });
     api::ensure_initial_admin(&state).await?;
 
+    let relay = match &config.notification_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to call the notification service")
+            })?;
+            let sink = events::NotificationSink::new(url, Arc::new(ServiceTokens::new("user", secret)))?;
+            Some(Relay::new(db.clone(), Arc::new(sink), RelayConfig::default()))
+        }
+        None => None,
+    };
+
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
         UserServiceServer::new(api::UserApi(state.clone())).max_decoding_message_size(limit),
@@ -141,6 +159,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
             probe: Arc::new(db),
         },
         verifier,
+        relay,
     })
 }
 
@@ -152,7 +171,22 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    hms_kit::server::serve(built.service, listener, &config.server, built.verifier, shutdown).await
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let relay = built.relay.map(|relay| {
+        let mut stop = stop_rx.clone();
+        tokio::spawn(relay.run(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }))
+    });
+    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
+    if let Some(relay) = relay {
+        relay.await?;
+    }
+    served
 }
 
 /// The user service verifies tokens with its own keys, read from its store.

@@ -377,6 +377,23 @@ async fn repeated_failures_throttle_the_account(h: Harness) {
     h.login("linh", PASSWORD).await.unwrap();
 }
 
+async fn repeated_failures_throttle_the_address(h: Harness) {
+    // Restart the same store with a low per-address limit.
+    let Harness { server, db, mut config, auth } = h;
+    server.shutdown().await.unwrap();
+    config.max_failures_per_address = 4;
+    config.max_failures_per_account = 100;
+    let h = Harness::start_with(db, config, auth).await;
+    h.register("victim").await;
+    // Guessing across many accounts from one address...
+    for i in 0..4 {
+        assert_code(h.login(&format!("guess{i}"), "wrong password!").await, Code::Unauthenticated);
+    }
+    // ...locks that address out, even for a correct password.
+    let status = assert_code(h.login("victim", PASSWORD).await, Code::ResourceExhausted);
+    assert_eq!(reason(&status), "LOGIN_THROTTLED");
+}
+
 async fn password_reset_is_single_use_and_silent_about_unknown_emails(h: Harness) {
     h.register("minh").await;
     let mut users = h.users().await;
@@ -602,6 +619,7 @@ on_every_backend!(
     admins_manage_staff,
     admins_list_and_search_with_paging,
     repeated_failures_throttle_the_account,
+    repeated_failures_throttle_the_address,
     password_reset_is_single_use_and_silent_about_unknown_emails,
     password_change_keeps_this_session_only,
     patient_fields_are_encrypted_at_rest,

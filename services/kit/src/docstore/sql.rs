@@ -26,11 +26,13 @@ pub struct SqlStore {
 
 impl SqlStore {
     pub async fn connect(url: &str) -> Result<Self, DocError> {
-        let options = SqliteConnectOptions::from_str(url)
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // A file database is created (with its directory) when missing, as the relational store does.
+        let url = if in_memory { url.to_owned() } else { crate::storage::prepare_sqlite_url(url).map_err(backend)? };
+        let options = SqliteConnectOptions::from_str(&url)
             .map_err(backend)?
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10));
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = if in_memory {
             // An in-memory database lives only as long as a connection to it: keep exactly
             // one open forever so the data neither vanishes nor splits across connections.

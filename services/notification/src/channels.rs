@@ -1,0 +1,174 @@
+//! The outside world's channels: email through lettre (SMTP, or .eml files
+//! when no server exists) and SMS through a provider interface.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Why a message did not go out.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth another try later (server down, 4xx, timeout).
+    #[error("{0}")]
+    Transient(String),
+    /// Will never succeed as is (5xx, bad address).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+pub struct Email<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    /// The delivery id: the Message-ID, so a receiver can drop a repeat.
+    pub id: &'a str,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, email: &Email<'_>) -> Result<(), SendError>;
+}
+
+#[async_trait]
+pub trait SmsProvider: Send + Sync + 'static {
+    /// Returns the provider's message id.
+    async fn send(&self, to: &str, body: &str) -> Result<String, SendError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailMode {
+    /// Write each message as an .eml file under `file_dir`.
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a local sink.
+    None,
+    Starttls,
+    /// Implicit TLS (port 465).
+    Tls,
+}
+
+/// Section `[notification.email]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailConfig {
+    pub mode: EmailMode,
+    pub file_dir: PathBuf,
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<SecretString>,
+    pub smtp_timeout_ms: u64,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            mode: EmailMode::File,
+            file_dir: PathBuf::from("data/mail"),
+            from: "HMS <no-reply@hms.local>".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_ms: 10_000,
+        }
+    }
+}
+
+pub fn mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
+    let from: Mailbox = config.from.parse().map_err(|e| anyhow::anyhow!("notification.email.from: {e}"))?;
+    Ok(match config.mode {
+        EmailMode::File => {
+            std::fs::create_dir_all(&config.file_dir)?;
+            Box::new(FileMailer { transport: AsyncFileTransport::new(&config.file_dir), from })
+        }
+        EmailMode::Smtp => {
+            let builder = match config.smtp_tls {
+                SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host),
+                SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)?,
+                SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.smtp_host)?,
+            };
+            let mut builder =
+                builder.port(config.smtp_port).timeout(Some(Duration::from_millis(config.smtp_timeout_ms)));
+            if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password) {
+                builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+            }
+            Box::new(SmtpMailer { transport: builder.build(), from })
+        }
+    })
+}
+
+fn message(from: &Mailbox, email: &Email<'_>) -> Result<Message, SendError> {
+    let to: Mailbox = email.to.parse().map_err(|e| SendError::Permanent(format!("bad address {}: {e}", email.to)))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject)
+        .message_id(Some(format!("<{}@hms>", email.id)))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.to_owned()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.to_owned())),
+        )
+        .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+}
+
+struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, email: &Email<'_>) -> Result<(), SendError> {
+        let message = message(&self.from, email)?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() { SendError::Permanent(e.to_string()) } else { SendError::Transient(e.to_string()) }
+        })
+    }
+}
+
+struct FileMailer {
+    transport: AsyncFileTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, email: &Email<'_>) -> Result<(), SendError> {
+        let message = message(&self.from, email)?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| SendError::Transient(e.to_string()))
+    }
+}
+
+/// Logs instead of sending: for development, until a real provider is
+/// configured. Logs the number's last digits only.
+pub struct LogSms;
+
+#[async_trait]
+impl SmsProvider for LogSms {
+    async fn send(&self, to: &str, body: &str) -> Result<String, SendError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let tail: String = to.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
+        tracing::info!(provider = "log", to = %format!("***{tail}"), chars = body.chars().count(), id = %id, "SMS sent");
+        tracing::debug!(body, "SMS body");
+        Ok(id)
+    }
+}

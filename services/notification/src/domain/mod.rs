@@ -1,0 +1,129 @@
+//! Pure rules of notifications: names, preferences, retry timing, templates.
+
+pub mod templates;
+
+use std::time::Duration;
+
+use hms_kit::proto::notification::{Channel, DeliveryStatus, NotificationType, PreferenceRule, Preferences};
+
+pub const LANGUAGES: [&str; 2] = ["vi", "en"];
+pub const DEFAULT_LANGUAGE: &str = "vi";
+
+/// `USER_REGISTERED` for `NOTIFICATION_TYPE_USER_REGISTERED`: the name used
+/// in stored documents, template ids and by callers of `Send` over JSON.
+pub fn type_name(kind: NotificationType) -> &'static str {
+    kind.as_str_name().trim_start_matches("NOTIFICATION_TYPE_")
+}
+
+pub fn type_from_name(name: &str) -> Option<NotificationType> {
+    NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{name}"))
+        .filter(|t| *t != NotificationType::Unspecified)
+}
+
+pub fn channel_name(channel: Channel) -> &'static str {
+    channel.as_str_name().trim_start_matches("CHANNEL_")
+}
+
+pub fn channel_from_name(name: &str) -> Option<Channel> {
+    Channel::from_str_name(&format!("CHANNEL_{name}")).filter(|c| *c != Channel::Unspecified)
+}
+
+pub fn status_name(status: DeliveryStatus) -> &'static str {
+    status.as_str_name().trim_start_matches("DELIVERY_STATUS_")
+}
+
+pub fn status_from_name(name: &str) -> DeliveryStatus {
+    DeliveryStatus::from_str_name(&format!("DELIVERY_STATUS_{name}")).unwrap_or_default()
+}
+
+pub fn template_id(kind: NotificationType, channel: Channel, language: &str) -> String {
+    format!("{}.{}.{language}", type_name(kind), channel_name(channel))
+}
+
+/// Security messages go out whatever the preferences say.
+pub fn always_sent(kind: NotificationType, channel: Channel) -> bool {
+    kind == NotificationType::PasswordResetRequested && channel == Channel::Email
+}
+
+/// Whether `channel` may carry `kind` for someone with `preferences`: the
+/// rule for the type wins over the rule for every type; no rule means yes.
+pub fn allowed(preferences: &Preferences, kind: NotificationType, channel: Channel) -> bool {
+    if always_sent(kind, channel) {
+        return true;
+    }
+    let rule = |for_type: NotificationType| {
+        preferences.rules.iter().find(|r: &&PreferenceRule| r.r#type() == for_type && r.channel() == channel)
+    };
+    rule(kind).or_else(|| rule(NotificationType::Unspecified)).is_none_or(|r| r.enabled)
+}
+
+/// The language to render in: the person's notification preference, else
+/// their account's, else Vietnamese.
+pub fn language<'a>(preferences: &'a Preferences, account: &'a str) -> &'a str {
+    [preferences.language.as_str(), account].into_iter().find(|l| LANGUAGES.contains(l)).unwrap_or(DEFAULT_LANGUAGE)
+}
+
+/// Exponential backoff: base × 2^(attempt−1), capped.
+pub fn retry_delay(base: Duration, max: Duration, attempt: u32) -> Duration {
+    base.saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1).min(20))).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(kind: NotificationType, channel: Channel, enabled: bool) -> PreferenceRule {
+        PreferenceRule { r#type: kind.into(), channel: channel.into(), enabled }
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        let prefs = Preferences {
+            rules: vec![
+                rule(NotificationType::Unspecified, Channel::Sms, false),
+                rule(NotificationType::AppointmentReminderPatient, Channel::Sms, true),
+            ],
+            language: String::new(),
+        };
+        assert!(!allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Sms));
+        assert!(allowed(&prefs, NotificationType::AppointmentReminderPatient, Channel::Sms));
+        assert!(allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Email), "no rule: allowed");
+    }
+
+    #[test]
+    fn password_resets_ignore_opt_outs() {
+        let prefs = Preferences {
+            rules: vec![rule(NotificationType::Unspecified, Channel::Email, false)],
+            language: String::new(),
+        };
+        assert!(allowed(&prefs, NotificationType::PasswordResetRequested, Channel::Email));
+        assert!(!allowed(&prefs, NotificationType::UserRegistered, Channel::Email));
+    }
+
+    #[test]
+    fn languages_fall_back_in_order() {
+        let mut prefs = Preferences::default();
+        assert_eq!(language(&prefs, "en"), "en");
+        assert_eq!(language(&prefs, "fr"), "vi");
+        prefs.language = "vi".into();
+        assert_eq!(language(&prefs, "en"), "vi");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(type_name(NotificationType::LabCriticalValue), "LAB_CRITICAL_VALUE");
+        assert_eq!(type_from_name("LAB_CRITICAL_VALUE"), Some(NotificationType::LabCriticalValue));
+        assert_eq!(type_from_name("UNSPECIFIED"), None);
+        assert_eq!(channel_from_name("IN_APP"), Some(Channel::InApp));
+        assert_eq!(template_id(NotificationType::UserRegistered, Channel::Email, "en"), "USER_REGISTERED.EMAIL.en");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let d = |n| retry_delay(Duration::from_secs(1), Duration::from_secs(10), n);
+        assert_eq!(
+            (d(1), d(2), d(3), d(5)),
+            (Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4), Duration::from_secs(10))
+        );
+    }
+}

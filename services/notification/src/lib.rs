@@ -1,0 +1,150 @@
+//! The notification service: templates, preferences, a durable delivery
+//! queue over email, SMS and in-app, and the live in-app stream.
+
+mod api;
+mod channels;
+mod domain;
+mod events;
+mod store;
+mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hms_kit::auth::{ServiceTokens, TokenVerifier};
+use hms_kit::client::{GrpcKeySource, internal_user_client};
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
+use hms_kit::proto::notification::notification_service_server::NotificationServiceServer;
+use hms_kit::server::{ServiceDef, StoreProbe};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+pub use channels::{EmailConfig, EmailMode, SmtpTls};
+pub use worker::{Worker, WorkerConfig};
+
+/// Section `[notification]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/notification.db` or `mongodb://host:27017/hms_notification`.
+    pub store_url: String,
+    pub email: EmailConfig,
+    pub worker: WorkerConfig,
+    /// Run delivery workers in this process (turn off for API-only replicas).
+    pub workers_enabled: bool,
+    /// How often a live subscription re-reads the store (it is also woken at
+    /// once by deliveries made in this process).
+    pub subscribe_poll_ms: u64,
+}
+
+impl Default for NotificationConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50057).into(), ..ServerConfig::default() },
+            store_url: "sqlite://data/notification.db".into(),
+            email: EmailConfig::default(),
+            worker: WorkerConfig::default(),
+            workers_enabled: true,
+            subscribe_poll_ms: 250,
+        }
+    }
+}
+
+/// The built service, and its delivery worker (not yet running).
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<TokenVerifier>,
+    pub worker: Worker,
+}
+
+pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    let secret = auth
+        .service_token_secret
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required (HMS_AUTH__SERVICE_TOKEN_SECRET)"))?;
+    let store = store::Store::open(&config.store_url).await?;
+    api::seed_templates(&store).await?;
+
+    let tokens = Arc::new(ServiceTokens::new("notification", secret));
+    let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
+        &auth.issuer,
+        &auth.audience,
+        Some(secret),
+    ));
+    if let Err(e) = verifier.refresh().await {
+        // Not fatal: the first token with an unknown key fetches again.
+        tracing::warn!(error = %e, "token keys not fetched at start");
+    }
+
+    let hub = Arc::new(events::Hub::default());
+    let state = Arc::new(api::State {
+        store: store.clone(),
+        users: users.clone(),
+        hub: hub.clone(),
+        subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
+    });
+    let worker = Worker {
+        store: store.clone(),
+        users,
+        mailer: Arc::from(channels::mailer(&config.email)?),
+        sms: Arc::new(channels::LogSms),
+        hub,
+        config: config.worker.clone(),
+    };
+    let limit = config.server.max_message_bytes;
+    let routes = tonic::service::Routes::new(
+        NotificationServiceServer::new(api::NotificationApi(state.clone())).max_decoding_message_size(limit),
+    )
+    .add_service(InternalNotificationServiceServer::new(api::InternalApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "notification",
+            routes,
+            grpc_names: vec![
+                "hms.notification.v1.NotificationService",
+                "hms.notification.v1.InternalNotificationService",
+            ],
+            probe: Arc::new(Probe(store)),
+        },
+        verifier,
+        worker,
+    })
+}
+
+/// Serves on `listener`, with the delivery worker, until `shutdown` resolves.
+pub async fn run(
+    config: NotificationConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let worker = config.workers_enabled.then(|| tokio::spawn(built.worker.run(wait(stop_rx.clone()))));
+    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
+    if let Some(worker) = worker {
+        worker.await?;
+    }
+    served
+}
+
+struct Probe(store::Store);
+
+#[async_trait]
+impl StoreProbe for Probe {
+    async fn ping(&self) -> anyhow::Result<()> {
+        Ok(self.0.ping().await?)
+    }
+}

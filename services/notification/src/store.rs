@@ -1,0 +1,381 @@
+//! Every read and write of the notification service, on the document store
+//! (MongoDB in production, SQLite embedded). Instants are Unix microseconds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order, Query};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+const REQUESTS: &str = "notification_requests";
+const DELIVERIES: &str = "notification_deliveries";
+const TEMPLATES: &str = "notification_templates";
+const PREFERENCES: &str = "notification_preferences";
+
+/// A `Send` as received; its id derives from the caller's idempotency key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestDoc {
+    pub caller: String,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub recipient_id: String,
+    pub channels: Vec<String>,
+    pub created_at: i64,
+}
+
+/// One notification on one channel: queue entry, delivery log and inbox item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveryDoc {
+    pub request_id: String,
+    pub kind: String,
+    pub recipient_id: String,
+    pub channel: String,
+    pub status: String,
+    pub data: BTreeMap<String, String>,
+    pub attempts: i64,
+    /// When a worker may take it next; for a SENDING one, when its claim lapses.
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub recipient_contact: String,
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub sent_at: Option<i64>,
+    #[serde(default)]
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TemplateDoc {
+    pub kind: String,
+    pub channel: String,
+    pub language: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PreferencesDoc {
+    pub rules: Vec<RuleDoc>,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleDoc {
+    /// Empty for every type.
+    pub kind: String,
+    pub channel: String,
+    pub enabled: bool,
+}
+
+/// A document with the version its next write must expect.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub id: String,
+    pub version: i64,
+    pub doc: T,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("not found")]
+    NotFound,
+    #[error("changed concurrently")]
+    Conflict,
+    #[error("bad query: {0}")]
+    Invalid(String),
+    #[error("store: {0}")]
+    Backend(String),
+}
+
+impl From<DocError> for StoreError {
+    fn from(e: DocError) -> Self {
+        match e {
+            DocError::AlreadyExists { .. } => StoreError::AlreadyExists,
+            DocError::NotFound => StoreError::NotFound,
+            DocError::VersionConflict { .. } => StoreError::Conflict,
+            DocError::InvalidDocument(m) => StoreError::Invalid(m),
+            DocError::Backend(m) => StoreError::Backend(m),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn to_value<T: Serialize>(doc: &T) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn from_stored<T: DeserializeOwned>(stored: docstore::Stored) -> Result<Versioned<T>> {
+    let doc = serde_json::from_value(stored.body)
+        .map_err(|e| StoreError::Backend(format!("stored document {}: {e}", stored.id)))?;
+    Ok(Versioned { id: stored.id, version: stored.version, doc })
+}
+
+fn eq(field: &str, value: impl Into<Value>) -> (String, Filter) {
+    (field.to_owned(), Filter::Eq(value.into()))
+}
+
+/// Filters of the admin delivery log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeliveryFilter {
+    pub recipient_id: Option<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub status: Option<String>,
+    pub created_from: Option<i64>,
+    pub created_before: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    docs: Arc<dyn DocumentStore>,
+}
+
+impl Store {
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let docs = docstore::connect(url).await?;
+        let index = |name: &str, fields: &[(&str, Order)]| IndexSpec {
+            name: name.to_owned(),
+            fields: fields.iter().map(|(f, o)| ((*f).to_owned(), *o)).collect(),
+            unique: false,
+        };
+        for (collection, spec) in [
+            (DELIVERIES, index("due", &[("status", Order::Asc), ("next_attempt_at", Order::Asc)])),
+            (DELIVERIES, index("request", &[("request_id", Order::Asc)])),
+            (
+                DELIVERIES,
+                index("inbox", &[("recipient_id", Order::Asc), ("channel", Order::Asc), ("sent_at", Order::Desc)]),
+            ),
+            (DELIVERIES, index("log", &[("created_at", Order::Desc)])),
+            (TEMPLATES, index("by_type", &[("kind", Order::Asc), ("channel", Order::Asc)])),
+        ] {
+            docs.ensure_index(collection, &spec).await?;
+        }
+        Ok(Self { docs })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.docs.ping().await?)
+    }
+
+    // --- requests and deliveries ---
+
+    /// False when a request with this id exists already (a replay).
+    pub async fn insert_request(&self, id: &str, doc: &RequestDoc) -> Result<bool> {
+        match self.docs.insert(REQUESTS, id, &to_value(doc)?).await {
+            Ok(_) => Ok(true),
+            Err(DocError::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn request(&self, id: &str) -> Result<Option<RequestDoc>> {
+        self.docs.get(REQUESTS, id).await?.map(|s| from_stored(s).map(|v| v.doc)).transpose()
+    }
+
+    /// Inserts a delivery unless one with this id exists (idempotent).
+    pub async fn ensure_delivery(&self, id: &str, doc: &DeliveryDoc) -> Result<()> {
+        match self.docs.insert(DELIVERIES, id, &to_value(doc)?).await {
+            Ok(_) | Err(DocError::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn deliveries_of_request(&self, request_id: &str) -> Result<Vec<Versioned<DeliveryDoc>>> {
+        let query = Query { filters: vec![eq("request_id", request_id)], sort: vec![], limit: 10, after: None };
+        self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
+    }
+
+    pub async fn delivery(&self, id: &str) -> Result<Option<Versioned<DeliveryDoc>>> {
+        self.docs.get(DELIVERIES, id).await?.map(from_stored).transpose()
+    }
+
+    /// Deliveries a worker may take now: queued and due, or claimed by a
+    /// worker whose claim has lapsed.
+    pub async fn due(&self, now: i64, limit: usize) -> Result<Vec<Versioned<DeliveryDoc>>> {
+        let query = Query {
+            filters: vec![
+                ("status".into(), Filter::In(vec![json!("QUEUED"), json!("SENDING")])),
+                ("next_attempt_at".into(), Filter::Lte(json!(now))),
+            ],
+            sort: vec![("next_attempt_at".into(), Order::Asc)],
+            limit,
+            after: None,
+        };
+        self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
+    }
+
+    /// Writes `doc` if nobody else did since `version`; the new version on success.
+    pub async fn save_delivery(&self, id: &str, doc: &DeliveryDoc, version: i64) -> Result<i64> {
+        Ok(self.docs.replace(DELIVERIES, id, &to_value(doc)?, version).await?.version)
+    }
+
+    fn inbox_filters(user_id: &str) -> Vec<(String, Filter)> {
+        vec![eq("recipient_id", user_id), eq("channel", "IN_APP"), eq("status", "DELIVERED")]
+    }
+
+    /// A page of someone's in-app notifications, newest first.
+    pub async fn inbox(
+        &self,
+        user_id: &str,
+        unread_only: bool,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Versioned<DeliveryDoc>>, Option<String>)> {
+        let mut filters = Self::inbox_filters(user_id);
+        if unread_only {
+            filters.push(eq("read_at", Value::Null));
+        }
+        let query = Query { filters, sort: vec![("sent_at".into(), Order::Desc)], limit, after };
+        let page = self.docs.find(DELIVERIES, &query).await?;
+        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
+    }
+
+    /// In-app notifications delivered at or after `since`, oldest first.
+    pub async fn inbox_since(&self, user_id: &str, since: i64) -> Result<Vec<Versioned<DeliveryDoc>>> {
+        let mut filters = Self::inbox_filters(user_id);
+        filters.push(("sent_at".into(), Filter::Gte(json!(since))));
+        let query = Query { filters, sort: vec![("sent_at".into(), Order::Asc)], limit: 100, after: None };
+        self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
+    }
+
+    pub async fn unread_count(&self, user_id: &str) -> Result<u64> {
+        let mut filters = Self::inbox_filters(user_id);
+        filters.push(eq("read_at", Value::Null));
+        Ok(self.docs.count(DELIVERIES, &filters).await?)
+    }
+
+    pub async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Versioned<DeliveryDoc>>, Option<String>)> {
+        let mut filters = Vec::new();
+        for (field, value) in [
+            ("recipient_id", &filter.recipient_id),
+            ("kind", &filter.kind),
+            ("channel", &filter.channel),
+            ("status", &filter.status),
+        ] {
+            if let Some(value) = value {
+                filters.push(eq(field, value.as_str()));
+            }
+        }
+        if let Some(from) = filter.created_from {
+            filters.push(("created_at".into(), Filter::Gte(json!(from))));
+        }
+        if let Some(before) = filter.created_before {
+            filters.push(("created_at".into(), Filter::Lt(json!(before))));
+        }
+        let query = Query { filters, sort: vec![("created_at".into(), Order::Desc)], limit, after };
+        let page = self.docs.find(DELIVERIES, &query).await?;
+        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
+    }
+
+    // --- templates ---
+
+    pub async fn template(&self, id: &str) -> Result<Option<Versioned<TemplateDoc>>> {
+        self.docs.get(TEMPLATES, id).await?.map(from_stored).transpose()
+    }
+
+    pub async fn insert_template(&self, id: &str, doc: &TemplateDoc) -> Result<Versioned<TemplateDoc>> {
+        let stored = self.docs.insert(TEMPLATES, id, &to_value(doc)?).await?;
+        from_stored(stored)
+    }
+
+    pub async fn replace_template(&self, id: &str, doc: &TemplateDoc, version: i64) -> Result<Versioned<TemplateDoc>> {
+        from_stored(self.docs.replace(TEMPLATES, id, &to_value(doc)?, version).await?)
+    }
+
+    pub async fn delete_template(&self, id: &str) -> Result<bool> {
+        Ok(self.docs.delete(TEMPLATES, id).await?)
+    }
+
+    pub async fn list_templates(
+        &self,
+        kind: Option<&str>,
+        channel: Option<&str>,
+        language: Option<&str>,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Versioned<TemplateDoc>>, Option<String>)> {
+        let mut filters = Vec::new();
+        for (field, value) in [("kind", kind), ("channel", channel), ("language", language)] {
+            if let Some(value) = value {
+                filters.push(eq(field, value));
+            }
+        }
+        let page = self.docs.find(TEMPLATES, &Query { filters, sort: vec![], limit, after }).await?;
+        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
+    }
+
+    /// The channels that have a template for `kind` (any language).
+    pub async fn template_channels(&self, kind: &str) -> Result<Vec<String>> {
+        let query = Query { filters: vec![eq("kind", kind)], sort: vec![], limit: 100, after: None };
+        let mut channels: Vec<String> = self
+            .docs
+            .find(TEMPLATES, &query)
+            .await?
+            .items
+            .into_iter()
+            .map(from_stored::<TemplateDoc>)
+            .map(|t| t.map(|t| t.doc.channel))
+            .collect::<Result<_>>()?;
+        channels.sort();
+        channels.dedup();
+        Ok(channels)
+    }
+
+    // --- preferences ---
+
+    pub async fn preferences(&self, user_id: &str) -> Result<Option<Versioned<PreferencesDoc>>> {
+        self.docs.get(PREFERENCES, user_id).await?.map(from_stored).transpose()
+    }
+
+    /// Creates or replaces someone's preferences.
+    pub async fn save_preferences(&self, user_id: &str, doc: &PreferencesDoc) -> Result<()> {
+        let value = to_value(doc)?;
+        for _ in 0..5 {
+            let result = match self.docs.get(PREFERENCES, user_id).await? {
+                Some(existing) => self.docs.replace(PREFERENCES, user_id, &value, existing.version).await.map(|_| ()),
+                None => self.docs.insert(PREFERENCES, user_id, &value).await.map(|_| ()),
+            };
+            match result {
+                // Someone else wrote in between: read again and retry.
+                Err(DocError::VersionConflict { .. } | DocError::AlreadyExists { .. } | DocError::NotFound) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+}
+
+pub fn preferences_to_proto(doc: &PreferencesDoc) -> hms_kit::proto::notification::Preferences {
+    use hms_kit::proto::notification::{NotificationType, PreferenceRule, Preferences};
+    Preferences {
+        rules: doc
+            .rules
+            .iter()
+            .map(|r| PreferenceRule {
+                r#type: crate::domain::type_from_name(&r.kind).unwrap_or(NotificationType::Unspecified).into(),
+                channel: crate::domain::channel_from_name(&r.channel).unwrap_or_default().into(),
+                enabled: r.enabled,
+            })
+            .collect(),
+        language: doc.language.clone(),
+    }
+}

@@ -1,0 +1,279 @@
+//! A small HMS for notification tests: the real user service (for contacts
+//! and tokens), a real SMTP sink, and the notification service on a chosen
+//! document store, which a test can kill and restart.
+
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hms_kit::auth::ServiceTokens;
+use hms_kit::config::AuthConfig;
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
+use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
+use hms_kit::proto::notification::*;
+use hms_kit::proto::user::user_service_client::UserServiceClient;
+use hms_kit::proto::user::{LoginRequest, RegisterRequest};
+use hms_kit::testing::{self, Relational, TestDb, TestServer};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmtpTls, WorkerConfig};
+use secrecy::SecretString;
+use tonic::transport::Channel as GrpcChannel;
+use tonic::{Request, Status};
+
+pub use smtp::{Mode, SmtpSink};
+
+pub const SECRET: &str = "notification-tests-service-secret";
+pub const ADMIN_PASSWORD: &str = "notification-tests-admin";
+pub const PASSWORD: &str = "correct horse battery";
+static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
+
+#[derive(Debug, Clone, Copy)]
+pub enum Docs {
+    Sqlite,
+    Mongo,
+}
+
+pub struct World {
+    pub user: TestServer,
+    _user_db: TestDb,
+    _store_dir: Option<tempfile::TempDir>,
+    pub sink: SmtpSink,
+    pub auth: AuthConfig,
+    pub config: NotificationConfig,
+    /// The notification service keeps its address across restarts, so the
+    /// user service's relay can reach it.
+    address: std::net::SocketAddr,
+    listener: Option<tokio::net::TcpListener>,
+    user_relay: Option<hms_kit::outbox::Relay>,
+    running: Option<(TestServer, tokio::task::JoinHandle<()>)>,
+}
+
+impl World {
+    pub async fn new(docs: Docs) -> Option<Self> {
+        let (store_url, store_dir) = match docs {
+            Docs::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                (format!("sqlite://{}", dir.path().join("notification.db").display()), Some(dir))
+            }
+            Docs::Mongo => {
+                let uri = testing::mongodb_uri()?;
+                (format!("{}/hms_test_{}", uri.trim_end_matches('/'), uuid::Uuid::now_v7().simple()), None)
+            }
+        };
+        let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let user_db = testing::database(Relational::Sqlite).await.unwrap();
+        let user_config = hms_user::UserConfig {
+            database_url: user_db.url.clone(),
+            encryption_keys: BTreeMap::from([(
+                "k1".to_owned(),
+                SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
+            )]),
+            initial_admin: hms_user::InitialAdmin {
+                password: Some(SecretString::from(ADMIN_PASSWORD)),
+                ..Default::default()
+            },
+            notification_url: Some(format!("http://{address}")),
+            ..hms_user::UserConfig::default()
+        };
+        let built = hms_user::build(&user_config, &auth).await.unwrap();
+        let user_relay = built.relay;
+        let user = TestServer::start(built.service, built.verifier).await;
+        let auth = AuthConfig { user_service_url: user.url(), ..auth };
+
+        let sink = SmtpSink::start().await;
+        let config = NotificationConfig {
+            store_url,
+            email: EmailConfig {
+                mode: EmailMode::Smtp,
+                smtp_host: "127.0.0.1".into(),
+                smtp_port: sink.port,
+                smtp_tls: SmtpTls::None,
+                smtp_timeout_ms: 2_000,
+                ..EmailConfig::default()
+            },
+            worker: WorkerConfig {
+                poll_interval_ms: 20,
+                claim_ms: 1_500,
+                max_attempts: 3,
+                base_backoff_ms: 50,
+                max_backoff_ms: 200,
+                ..WorkerConfig::default()
+            },
+            subscribe_poll_ms: 100,
+            ..NotificationConfig::default()
+        };
+        let mut world = Self {
+            user,
+            _user_db: user_db,
+            _store_dir: store_dir,
+            sink,
+            auth,
+            config,
+            address,
+            listener: Some(listener),
+            user_relay,
+            running: None,
+        };
+        world.start().await;
+        Some(world)
+    }
+
+    /// Starts (or restarts) the notification service and its worker.
+    pub async fn start(&mut self) {
+        let built = hms_notification::build(&self.config, &self.auth).await.unwrap();
+        let listener = match self.listener.take() {
+            Some(listener) => listener,
+            None => tokio::net::TcpListener::bind(self.address).await.unwrap(),
+        };
+        let server = TestServer::start_on(listener, built.service, built.verifier, Default::default());
+        let worker = tokio::spawn(built.worker.run(std::future::pending()));
+        self.running = Some((server, worker));
+    }
+
+    /// Starts the user service's outbox relay: from now on its events
+    /// (welcome, password reset) go to the notification service.
+    pub fn start_user_relay(&mut self) {
+        if let Some(relay) = self.user_relay.take() {
+            tokio::spawn(relay.run(std::future::pending()));
+        }
+    }
+
+    pub async fn users(&self) -> UserServiceClient<GrpcChannel> {
+        UserServiceClient::new(Self::channel(self.user.url()).await)
+    }
+
+    /// Kills the service and its worker abruptly, mid-whatever.
+    pub fn kill(&mut self) {
+        if let Some((server, worker)) = self.running.take() {
+            worker.abort();
+            server.abort();
+        }
+    }
+
+    /// A second replica on the same store (its own server and worker).
+    pub async fn replica(&self) -> (TestServer, tokio::task::JoinHandle<()>) {
+        let built = hms_notification::build(&self.config, &self.auth).await.unwrap();
+        let server = TestServer::start(built.service, built.verifier).await;
+        (server, tokio::spawn(built.worker.run(std::future::pending())))
+    }
+
+    pub fn url(&self) -> String {
+        self.running.as_ref().expect("notification is running").0.url()
+    }
+
+    async fn channel(url: String) -> GrpcChannel {
+        GrpcChannel::from_shared(url).unwrap().connect().await.unwrap()
+    }
+
+    pub async fn internal(&self) -> InternalNotificationServiceClient<GrpcChannel> {
+        InternalNotificationServiceClient::new(Self::channel(self.url()).await)
+    }
+
+    pub async fn notifications(&self) -> NotificationServiceClient<GrpcChannel> {
+        NotificationServiceClient::new(Self::channel(self.url()).await)
+    }
+
+    pub fn service_token(&self) -> String {
+        ServiceTokens::new("appointment", &SecretString::from(SECRET)).token().unwrap()
+    }
+
+    /// Registers a patient; returns (user id, access token).
+    pub async fn patient(&self, username: &str, language: &str) -> (String, String) {
+        let mut users = UserServiceClient::new(Self::channel(self.user.url()).await);
+        let user = users
+            .register(RegisterRequest {
+                username: username.into(),
+                password: PASSWORD.into(),
+                email: format!("{username}@example.com"),
+                phone_number: format!("+8490{:07}", PHONES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
+                first_name: "Test".into(),
+                last_name: username.into(),
+                preferred_language: language.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .user
+            .unwrap();
+        (user.id, self.token(username, PASSWORD).await)
+    }
+
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let mut users = UserServiceClient::new(Self::channel(self.user.url()).await);
+        let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
+        login.into_inner().tokens.unwrap().access_token
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token("admin", ADMIN_PASSWORD).await
+    }
+
+    pub async fn send(
+        &self,
+        kind: NotificationType,
+        recipient: &str,
+        channels: &[Channel],
+        data: &[(&str, &str)],
+        key: &str,
+    ) -> Result<SendResponse, Status> {
+        let request = SendRequest {
+            r#type: kind.into(),
+            recipient_id: recipient.into(),
+            channel_preferences: channels.iter().map(|c| i32::from(*c)).collect(),
+            data: data.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            idempotency_key: key.into(),
+        };
+        self.internal().await.send(authed(request, &self.service_token())).await.map(|r| r.into_inner())
+    }
+
+    /// The admin view of one recipient's deliveries.
+    pub async fn deliveries(&self, recipient: &str) -> Vec<Delivery> {
+        let request = ListDeliveriesRequest { recipient_id: recipient.into(), ..Default::default() };
+        let admin = self.admin_token().await;
+        self.notifications().await.list_deliveries(authed(request, &admin)).await.unwrap().into_inner().deliveries
+    }
+
+    /// Waits until every delivery of `recipient` has left the queue.
+    pub async fn settled(&self, recipient: &str, count: usize) -> Vec<Delivery> {
+        for _ in 0..500 {
+            let deliveries = self.deliveries(recipient).await;
+            let pending = deliveries.iter().any(|d| {
+                matches!(d.status(), DeliveryStatus::Queued | DeliveryStatus::Sending | DeliveryStatus::Unspecified)
+            });
+            if deliveries.len() >= count && !pending {
+                return deliveries;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("deliveries of {recipient} never settled: {:?}", self.deliveries(recipient).await);
+    }
+}
+
+pub fn authed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+pub type Shared<T> = Arc<T>;
+
+/// Runs each named test on SQLite and on the MongoDB-wire server.
+#[macro_export]
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Sqlite).await { super::$name(w).await } } )*
+        }
+        mod mongo {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Mongo).await { super::$name(w).await } } )*
+        }
+    };
+}
