@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
+use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
 use hms_kit::proto::notification::*;
 use tokio_stream::StreamExt;
 use tonic::Code;
@@ -84,6 +85,18 @@ async fn in_app_notifications_stream_live_and_fill_the_inbox(w: World) {
     assert_eq!(marked.into_inner().marked, 1);
     let unread = client.get_unread_count(authed(GetUnreadCountRequest {}, &token)).await.unwrap().into_inner().unread;
     assert_eq!(unread, 0);
+}
+
+async fn a_subscriber_on_another_replica_receives_it_too(w: World) {
+    // This replica runs no worker: the delivery is made by the other one.
+    let (replica, _) = w.replica(false).await;
+    let (user, token) = w.patient("son", "en").await;
+    let channel = tonic::transport::Channel::from_shared(replica.url()).unwrap().connect().await.unwrap();
+    let mut client = NotificationServiceClient::new(channel);
+    let mut stream = client.subscribe(authed(SubscribeRequest {}, &token)).await.unwrap().into_inner();
+    w.send(REGISTERED, &user, &[Channel::InApp], &[("user_name", "Son")], "k").await.unwrap();
+    let pushed = tokio::time::timeout(Duration::from_secs(1), stream.next()).await.expect("within a second");
+    assert_eq!(pushed.unwrap().unwrap().notification.unwrap().recipient_id, user);
 }
 
 async fn preferences_suppress_a_channel(w: World) {
@@ -299,7 +312,7 @@ async fn templates_are_managed_and_missing_data_fails_visibly(w: World) {
 }
 
 async fn two_replicas_deliver_each_notification_once(w: World) {
-    let (_replica, _worker) = w.replica().await;
+    let (_replica, _worker) = w.replica(true).await;
     let (user, _) = w.patient("phuong", "en").await;
     for i in 0..12 {
         w.send(REGISTERED, &user, &[Channel::Email], &[("user_name", "Phuong")], &format!("r{i}")).await.unwrap();
@@ -347,6 +360,7 @@ on_every_store!(
     the_password_reset_email_arrives_with_a_working_link,
     email_arrives_rendered_in_the_recipients_language,
     in_app_notifications_stream_live_and_fill_the_inbox,
+    a_subscriber_on_another_replica_receives_it_too,
     preferences_suppress_a_channel,
     a_failing_smtp_server_means_retries_then_failed_and_recovery_delivers,
     a_killed_service_delivers_everything_exactly_once_after_restart,

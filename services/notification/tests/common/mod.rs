@@ -155,11 +155,12 @@ impl World {
         }
     }
 
-    /// A second replica on the same store (its own server and worker).
-    pub async fn replica(&self) -> (TestServer, tokio::task::JoinHandle<()>) {
+    /// Another replica on the same store: its own server, and its own worker
+    /// when `with_worker`.
+    pub async fn replica(&self, with_worker: bool) -> (TestServer, Option<tokio::task::JoinHandle<()>>) {
         let built = hms_notification::build(&self.config, &self.auth).await.unwrap();
         let server = TestServer::start(built.service, built.verifier).await;
-        (server, tokio::spawn(built.worker.run(std::future::pending())))
+        (server, with_worker.then(|| tokio::spawn(built.worker.run(std::future::pending()))))
     }
 
     pub fn url(&self) -> String {
