@@ -145,3 +145,11 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// A request carrying `authorization: Bearer <token>`.
+pub fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = format!("Bearer {token}").parse().expect("a token is a valid header value");
+    request.metadata_mut().insert("authorization", value);
+    request
+}

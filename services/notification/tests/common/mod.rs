@@ -20,8 +20,8 @@ use hms_kit::proto::user::{LoginRequest, RegisterRequest};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
 use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmtpTls, WorkerConfig};
 use secrecy::SecretString;
+use tonic::Status;
 use tonic::transport::Channel as GrpcChannel;
-use tonic::{Request, Status};
 
 pub use smtp::{Mode, SmtpSink};
 
@@ -256,11 +256,7 @@ impl World {
     }
 }
 
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
+pub use hms_kit::testing::authed;
 
 pub type Shared<T> = Arc<T>;
 

@@ -14,7 +14,7 @@ use hms_kit::testing::{self, Relational, TestDb, TestServer};
 use hms_user::{InitialAdmin, UserConfig};
 use secrecy::SecretString;
 use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
+use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
@@ -113,11 +113,7 @@ impl Harness {
     }
 }
 
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
+pub use hms_kit::testing::authed;
 
 /// Fields named in the status's BadRequest detail.
 pub fn violated_fields(status: &Status) -> Vec<String> {
