@@ -203,7 +203,7 @@ where
 }
 
 /// Parses the `grpc-timeout` header ("100m", "5S", …).
-fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
     if value.len() < 2 || value.len() > 9 {
         return None;
     }
