@@ -53,12 +53,24 @@ async fn up() -> anyhow::Result<()> {
     let user_addr = user_listener.local_addr()?;
     let user_task = tokio::spawn(hms_user::run(user, auth.clone(), user_listener, stopped(stop_rx.clone())));
 
+    // The gateway talks to the services of this process, wherever they listen.
+    let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
+    gateway.routes.retain(|package, _| package.replace('_', ".") != "hms.user.v1");
+    gateway.routes.insert("hms.user.v1".into(), format!("http://{user_addr}"));
+    let gateway_auth = AuthConfig { user_service_url: format!("http://{user_addr}"), service_token_secret: None, ..auth.clone() };
+    let gateway_listener = TcpListener::bind(gateway.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} for the gateway", gateway.listen))?;
+    let gateway_addr = gateway_listener.local_addr()?;
+    let gateway_task = tokio::spawn(hms_gateway::run(gateway, gateway_auth, gateway_listener, stopped(stop_rx.clone())));
+
     println!("HMS is up (data in {}):", data_dir.display());
     println!("  user service   grpc://{user_addr}");
-    println!("Try: grpcurl -plaintext {user_addr} list");
+    println!("  gateway        http://{gateway_addr}  (REST /api/v1/..., grpc-web, gRPC; docs at /docs)");
+    println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user"];
-    let mut tasks = vec![user_task];
+    let names = ["user", "gateway"];
+    let mut tasks = vec![user_task, gateway_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {
