@@ -42,6 +42,9 @@ pub struct Stack {
     pub gateway: Gateway,
     pub user: TestServer,
     pub auth: AuthConfig,
+    /// The gateway's configuration and credentials (to start a replica).
+    pub config: GatewayConfig,
+    pub gateway_auth: AuthConfig,
     pub http: reqwest::Client,
     _db: TestDb,
 }
@@ -106,8 +109,8 @@ impl Stack {
         adjust(&mut config);
         // The gateway never gets the service-token secret.
         let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
-        let gateway = start_gateway(config, &gateway_auth).await;
-        Self { gateway, user, auth, http: reqwest::Client::new(), _db: db }
+        let gateway = start_gateway(config.clone(), &gateway_auth).await;
+        Self { gateway, user, auth, config, gateway_auth, http: reqwest::Client::new(), _db: db }
     }
 
     pub fn url(&self, path: &str) -> String {
