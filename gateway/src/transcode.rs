@@ -11,8 +11,6 @@
 //! lowerCamelCase JSON names, numbers or strings for integers, enum names or
 //! numbers; unknown fields are refused.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use hms_proto::google::api::HttpRule;
 use hms_proto::google::api::http_rule::Pattern;
@@ -31,8 +29,6 @@ use crate::errors::invalid_argument;
 #[derive(Debug, Clone)]
 pub struct Route {
     pub http_method: Method,
-    /// The template as written (`/api/v1/admin/users/{user_id}`).
-    pub template: String,
     segments: Vec<Segment>,
     verb: Option<String>,
     /// `*`, a field name, or empty (no body).
@@ -231,7 +227,6 @@ impl Transcoder {
                     let (segments, verb) = parse_template(&template)?;
                     routes.push(Route {
                         http_method,
-                        template,
                         segments,
                         verb,
                         body: rule.body.clone(),
@@ -468,15 +463,6 @@ fn scalar_json(field: &FieldDescriptor, value: &str) -> Option<Json> {
         },
         _ => Json::String(value.to_owned()),
     })
-}
-
-/// A lookup of routes by gRPC path (for OpenAPI and tests).
-pub fn by_grpc_path(routes: &[Route]) -> HashMap<&str, Vec<&Route>> {
-    let mut out: HashMap<&str, Vec<&Route>> = HashMap::new();
-    for r in routes {
-        out.entry(r.grpc_path.as_str()).or_default().push(r);
-    }
-    out
 }
 
 #[cfg(test)]
