@@ -140,3 +140,16 @@ impl Shared {
         Ok(())
     }
 }
+
+/// Reads (and drops) what is left of a request body before an early answer,
+/// so an HTTP/1.1 client still writing it does not meet a closed connection.
+/// Bounded in size and time.
+pub async fn drain<B>(body: B, limit: usize)
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt;
+    let limited = http_body_util::Limited::new(body, limit);
+    let _ = tokio::time::timeout(Duration::from_secs(5), limited.collect()).await;
+}

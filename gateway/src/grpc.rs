@@ -45,7 +45,12 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         .get::<RequestMeta>()
         .cloned()
         .unwrap_or_else(|| RequestMeta { request_id: String::new(), client: String::new() });
-    shared.admit(&path, request.headers(), &meta).await?;
+    if let Err(status) = shared.admit(&path, request.headers(), &meta).await {
+        if request.version() < Version::HTTP_2 {
+            crate::edge::drain(request.into_body(), shared.config.max_body_bytes).await;
+        }
+        return Err(status);
+    }
     let channel = shared
         .upstreams
         .for_path(&path)

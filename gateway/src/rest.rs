@@ -43,7 +43,10 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
         request_id: String::new(),
         client: String::new(),
     });
-    shared.admit(&route.grpc_path, &parts.headers, &meta).await?;
+    if let Err(status) = shared.admit(&route.grpc_path, &parts.headers, &meta).await {
+        crate::edge::drain(body, shared.config.max_body_bytes).await;
+        return Err(status);
+    }
 
     let body = match Limited::new(body, shared.config.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
