@@ -57,12 +57,14 @@ async fn up() -> anyhow::Result<()> {
     let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
     gateway.routes.retain(|package, _| package.replace('_', ".") != "hms.user.v1");
     gateway.routes.insert("hms.user.v1".into(), format!("http://{user_addr}"));
-    let gateway_auth = AuthConfig { user_service_url: format!("http://{user_addr}"), service_token_secret: None, ..auth.clone() };
+    let gateway_auth =
+        AuthConfig { user_service_url: format!("http://{user_addr}"), service_token_secret: None, ..auth.clone() };
     let gateway_listener = TcpListener::bind(gateway.listen)
         .await
         .with_context(|| format!("cannot listen on {} for the gateway", gateway.listen))?;
     let gateway_addr = gateway_listener.local_addr()?;
-    let gateway_task = tokio::spawn(hms_gateway::run(gateway, gateway_auth, gateway_listener, stopped(stop_rx.clone())));
+    let gateway_task =
+        tokio::spawn(hms_gateway::run(gateway, gateway_auth, gateway_listener, stopped(stop_rx.clone())));
 
     println!("HMS is up (data in {}):", data_dir.display());
     println!("  user service   grpc://{user_addr}");

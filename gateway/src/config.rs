@@ -99,16 +99,10 @@ impl Default for RateLimitConfig {
             per_address: 600,
             per_principal: 300,
             strict_per_address: 20,
-            strict_methods: [
-                "Login",
-                "Register",
-                "RefreshToken",
-                "RequestPasswordReset",
-                "ConfirmPasswordReset",
-            ]
-            .iter()
-            .map(|m| format!("/hms.user.v1.UserService/{m}"))
-            .collect(),
+            strict_methods: ["Login", "Register", "RefreshToken", "RequestPasswordReset", "ConfirmPasswordReset"]
+                .iter()
+                .map(|m| format!("/hms.user.v1.UserService/{m}"))
+                .collect(),
         }
     }
 }

@@ -51,10 +51,8 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         }
         return Err(status);
     }
-    let channel = shared
-        .upstreams
-        .for_path(&path)
-        .ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
+    let channel =
+        shared.upstreams.for_path(&path).ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
 
     let timeout = crate::deadline(&shared.config, request.headers());
     let headers = std::mem::take(request.headers_mut());

@@ -66,8 +66,7 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
     let descriptors = hms_proto::FILE_DESCRIPTOR_SET;
     let policies = Policies::from_descriptor_set(descriptors)?;
     // Internal methods get no REST route at all.
-    let transcoder =
-        Transcoder::new(descriptors, |path| !matches!(policies.get(path), Some(Policy::Internal) | None))?;
+    let transcoder = Transcoder::new(descriptors, |path| !matches!(policies.get(path), Some(Policy::Internal) | None))?;
     // No service-token secret: a service token presented at the edge never verifies.
     let verifier = Arc::new(TokenVerifier::new(
         Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
@@ -143,6 +142,13 @@ impl Gateway {
             started.notify_one();
         };
         tracing::info!(address = %listener.local_addr()?, "gateway serving");
+        use axum::serve::ListenerExt;
+        // Without TCP_NODELAY small responses wait for delayed ACKs (40 ms stalls).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let server = axum::serve(listener, app).with_graceful_shutdown(stop);
         tokio::select! {
             result = server => result?,

@@ -73,11 +73,24 @@ pub fn document(transcoder: &Transcoder, policies: &Policies) -> Value {
             if let Some(Value::Array(required)) = schema.get_mut("required") {
                 required.retain(|r| !path_fields.iter().any(|f| r == f));
             }
-            op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema}}}));
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+            );
         } else if let Some(field) = input.get_field_by_name(&route.body) {
             let schema = schemas.field_schema(&field);
-            op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema}}}));
-            query_parameters(&mut schemas, &input, "", &[path_fields.clone(), vec![route.body.clone()]].concat(), 0, &mut parameters);
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+            );
+            query_parameters(
+                &mut schemas,
+                &input,
+                "",
+                &[path_fields.clone(), vec![route.body.clone()]].concat(),
+                0,
+                &mut parameters,
+            );
         }
         if !parameters.is_empty() {
             op.insert("parameters".into(), Value::Array(parameters));
@@ -103,7 +116,10 @@ pub fn document(transcoder: &Transcoder, policies: &Policies) -> Value {
                 "429": {"$ref": "#/components/responses/TooManyRequests"},
             }),
         );
-        paths.entry(route.openapi_path()).or_default().insert(route.http_method.as_str().to_ascii_lowercase(), Value::Object(op));
+        paths
+            .entry(route.openapi_path())
+            .or_default()
+            .insert(route.http_method.as_str().to_ascii_lowercase(), Value::Object(op));
     }
 
     if let Some(status) = pool.get_message_by_name(ERROR_SCHEMA) {
@@ -182,7 +198,8 @@ fn query_parameters(
                 }
             }
             _ => {
-                let mut parameter = json!({"name": name, "in": "query", "required": false, "schema": schemas.field_schema(&field)});
+                let mut parameter =
+                    json!({"name": name, "in": "query", "required": false, "schema": schemas.field_schema(&field)});
                 if field.is_list() {
                     parameter["style"] = json!("form");
                     parameter["explode"] = json!(true);
@@ -332,7 +349,9 @@ impl Schemas<'_> {
             Kind::Bool => json!({"type": "boolean"}),
             Kind::String => json!({"type": "string"}),
             Kind::Bytes => json!({"type": "string", "contentEncoding": "base64"}),
-            Kind::Enum(e) => json!({"type": "string", "enum": e.values().map(|v| v.name().to_owned()).collect::<Vec<_>>()}),
+            Kind::Enum(e) => {
+                json!({"type": "string", "enum": e.values().map(|v| v.name().to_owned()).collect::<Vec<_>>()})
+            }
             Kind::Message(m) => self.reference(&m),
         }
     }
@@ -397,7 +416,8 @@ mod tests {
         assert!(doc["paths"]["/api/v1/users/token/verify"].is_null());
         assert!(doc["paths"]["/api/v1/admin/users/{user_id}/contact-info"].is_null());
         let list = &doc["paths"]["/api/v1/admin/users"]["get"];
-        let names: Vec<&str> = list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
         assert!(names.contains(&"page.page_size") && names.contains(&"role"), "{names:?}");
         assert_eq!(list["security"], json!([{"bearer": []}]));
         assert_eq!(doc["paths"]["/api/v1/users/login"]["post"]["security"], json!([]));

@@ -80,7 +80,8 @@ impl RateLimiter {
                 && count > limit
             {
                 let retry_after = left.max(Duration::from_secs(1));
-                refusal = Some(Refusal { retry_after: refusal.map_or(retry_after, |r| r.retry_after.max(retry_after)) });
+                refusal =
+                    Some(Refusal { retry_after: refusal.map_or(retry_after, |r| r.retry_after.max(retry_after)) });
             }
         }
         refusal.map_or(Ok(()), Err)

@@ -39,10 +39,11 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
         Err(false) => return Err(Status::not_found(format!("no route for {} {}", parts.method, parts.uri.path()))),
     };
     let route = matched.route;
-    let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or_else(|| RequestMeta {
-        request_id: String::new(),
-        client: String::new(),
-    });
+    let meta = parts
+        .extensions
+        .get::<RequestMeta>()
+        .cloned()
+        .unwrap_or_else(|| RequestMeta { request_id: String::new(), client: String::new() });
     if let Err(status) = shared.admit(&route.grpc_path, &parts.headers, &meta).await {
         crate::edge::drain(body, shared.config.max_body_bytes).await;
         return Err(status);

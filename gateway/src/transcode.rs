@@ -46,7 +46,10 @@ pub struct Route {
 enum Segment {
     Literal(String),
     /// A variable: its field path and sub-template (`*`, `**`, literals).
-    Variable { field: String, parts: Vec<String> },
+    Variable {
+        field: String,
+        parts: Vec<String>,
+    },
 }
 
 impl Route {
@@ -403,7 +406,8 @@ fn set_path(
     let mut object = root;
     let names: Vec<&str> = path.split('.').collect();
     for (i, name) in names.iter().enumerate() {
-        let field = find_field(&desc, name).ok_or_else(|| invalid_argument(path, &format!("unknown {what} `{path}`")))?;
+        let field =
+            find_field(&desc, name).ok_or_else(|| invalid_argument(path, &format!("unknown {what} `{path}`")))?;
         // One spelling per field: the proto name.
         if field.json_name() != field.name() {
             object.remove(field.json_name());

@@ -16,10 +16,10 @@ use tonic::{Code, Request};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_web::GrpcWebClientLayer;
 
 fn authed<T>(message: T, token: &str) -> Request<T> {
@@ -53,9 +53,8 @@ async fn grpc_passthrough_login_and_authenticated_calls() {
 async fn internal_methods_are_refused_over_grpc_even_with_a_service_token() {
     let s = Stack::start().await;
     let user = s.register("victim").await;
-    let service = hms_kit::auth::ServiceTokens::new("billing", &secrecy::SecretString::from(SERVICE_SECRET))
-        .token()
-        .unwrap();
+    let service =
+        hms_kit::auth::ServiceTokens::new("billing", &secrecy::SecretString::from(SERVICE_SECRET)).token().unwrap();
     let request = GetContactInfoRequest { user_id: user["id"].as_str().unwrap().into() };
     // Directly the service accepts the service token ...
     let mut direct = InternalUserServiceClient::connect(s.user.url()).await.unwrap();

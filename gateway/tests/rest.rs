@@ -219,7 +219,8 @@ async fn internal_methods_have_no_rest_route() {
     let service = hms_kit::auth::ServiceTokens::new("billing", &secrecy::SecretString::from(common::SERVICE_SECRET))
         .token()
         .unwrap();
-    let (status, _) = s.call(Method::GET, &format!("/api/v1/admin/users/{id}/contact-info"), Some(&service), None).await;
+    let (status, _) =
+        s.call(Method::GET, &format!("/api/v1/admin/users/{id}/contact-info"), Some(&service), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

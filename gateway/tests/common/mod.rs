@@ -118,7 +118,13 @@ impl Stack {
     }
 
     /// A JSON call; returns the status and the parsed body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -150,13 +156,8 @@ impl Stack {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
-        self.call(
-            Method::POST,
-            "/api/v1/users/login/",
-            None,
-            Some(json!({"username": username, "password": password})),
-        )
-        .await
+        self.call(Method::POST, "/api/v1/users/login/", None, Some(json!({"username": username, "password": password})))
+            .await
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {
