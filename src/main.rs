@@ -37,6 +37,9 @@ async fn up() -> anyhow::Result<()> {
 
     let mut user: hms_user::UserConfig = sources.section("user")?;
     let mut notification: hms_notification::NotificationConfig = sources.section("notification")?;
+    // The services listen on loopback behind the gateway, which sets x-forwarded-for.
+    user.server.trust_forwarded_for = true;
+    notification.server.trust_forwarded_for = true;
     // Embedded stores live under the data directory unless configured.
     if user.database_url == hms_user::UserConfig::default().database_url {
         user.database_url = format!("sqlite://{}", data_dir.join("user.db").display());
@@ -71,16 +74,29 @@ async fn up() -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
 
+    // The gateway talks to the services of this process, wherever they listen.
+    let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
+    for (package, addr) in [("hms.user.v1", user_addr), ("hms.notification.v1", notification_addr)] {
+        gateway.routes.retain(|configured, _| configured.replace('_', ".") != package);
+        gateway.routes.insert(package.into(), format!("http://{addr}"));
+    }
+    let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
+    let gateway_listener = bind("gateway", gateway.listen).await?;
+    let gateway_addr = gateway_listener.local_addr()?;
+    let gateway_task =
+        tokio::spawn(hms_gateway::run(gateway, gateway_auth, gateway_listener, stopped(stop_rx.clone())));
+
     println!("HMS is up (data in {}):", data_dir.display());
+    println!("  gateway                http://{gateway_addr}  (REST /api/v1/..., grpc-web, gRPC; docs at /docs)");
     println!("  user service           grpc://{user_addr}");
     println!("  notification service   grpc://{notification_addr}");
     if mail_mode == hms_notification::EmailMode::File {
         println!("Email is written as .eml files to {}", mail_dir.display());
     }
-    println!("Try: grpcurl -plaintext {user_addr} list");
+    println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "notification"];
-    let mut tasks = vec![user_task, notification_task];
+    let names = ["user", "notification", "gateway"];
+    let mut tasks = vec![user_task, notification_task, gateway_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {

@@ -13,6 +13,7 @@ const ADMIN_PASSWORD: &str = "launcher-admin-password";
 struct Up {
     child: Child,
     addr: String,
+    gateway: String,
 }
 
 fn start(data_dir: &std::path::Path) -> Up {
@@ -21,6 +22,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .env("HMS_DATA_DIR", data_dir)
         .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_TELEMETRY__LOG_FORMAT", "json")
         .stdout(Stdio::piped())
@@ -29,15 +31,19 @@ fn start(data_dir: &std::path::Path) -> Up {
         .expect("start hms up");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
+    let (mut addr, mut gateway) = (String::new(), String::new());
+    while addr.is_empty() || gateway.is_empty() {
         let line = lines.next().expect("hms up printed its addresses").unwrap();
         if let Some(rest) = line.trim().strip_prefix("user service") {
-            break rest.trim().trim_start_matches("grpc://").to_owned();
+            addr = rest.trim().trim_start_matches("grpc://").to_owned();
         }
-    };
+        if let Some(rest) = line.trim().strip_prefix("gateway") {
+            gateway = rest.split_whitespace().next().unwrap().trim_start_matches("http://").to_owned();
+        }
+    }
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Up { child, addr }
+    Up { child, addr, gateway }
 }
 
 fn terminate(mut up: Up) -> std::process::ExitStatus {
@@ -63,6 +69,7 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     let data = tempfile::tempdir().unwrap();
     let up = start(data.path());
     admin_login(&up.addr).await.expect("the initial admin can log in");
+    admin_login(&up.gateway).await.expect("the initial admin can log in through the gateway");
 
     // Registration flows through the outbox and the notification service to
     // the file mailer: a welcome email lands in data/mail.

@@ -243,7 +243,7 @@ fn client_address_of<B>(request: &http::Request<B>, trust_forwarded_for: bool) -
 }
 
 /// Parses the `grpc-timeout` header ("100m", "5S", …).
-fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
     if value.len() < 2 || value.len() > 9 {
         return None;
     }

@@ -1,0 +1,111 @@
+//! Section `[gateway]` of the configuration (env `HMS_GATEWAY__…`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hms_kit::config::millis;
+use serde::Deserialize;
+
+/// The gateway's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// HTTP/1.1 and HTTP/2 (h2c) listener for REST, grpc-web and gRPC.
+    pub listen: SocketAddr,
+    /// Proto package to the gRPC URL of the service that owns it:
+    /// `"hms.user.v1" = "http://127.0.0.1:50051"`. In the environment dots
+    /// become underscores: `HMS_GATEWAY__ROUTES__HMS_USER_V1=http://user:50051`.
+    pub routes: BTreeMap<String, String>,
+    /// Origins allowed by CORS (`*` allows any origin, without credentials).
+    pub cors_allowed_origins: Vec<String>,
+    /// Largest accepted REST request body.
+    pub max_body_bytes: usize,
+    /// Deadline given to upstream calls whose client set none.
+    #[serde(with = "millis")]
+    pub default_timeout: Duration,
+    /// Upper bound of any client deadline.
+    #[serde(with = "millis")]
+    pub max_timeout: Duration,
+    /// Take the client address from an incoming `x-forwarded-for` (only behind
+    /// a trusted proxy); otherwise the TCP peer address is used.
+    pub trust_forwarded_for: bool,
+    /// Longest wait for in-flight requests on shutdown.
+    #[serde(with = "millis")]
+    pub drain_timeout: Duration,
+    pub rate_limit: RateLimitConfig,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            routes: BTreeMap::from([
+                ("hms.notification.v1".to_owned(), "http://127.0.0.1:50057".to_owned()),
+                ("hms.user.v1".to_owned(), "http://127.0.0.1:50051".to_owned()),
+            ]),
+            cors_allowed_origins: vec!["http://localhost:3000".into(), "http://127.0.0.1:3000".into()],
+            max_body_bytes: 1024 * 1024,
+            default_timeout: Duration::from_secs(15),
+            max_timeout: Duration::from_secs(60),
+            trust_forwarded_for: false,
+            drain_timeout: Duration::from_secs(30),
+            rate_limit: RateLimitConfig::default(),
+        }
+    }
+}
+
+impl GatewayConfig {
+    /// Routes with environment-style keys (`hms_user_v1`) normalised to packages.
+    pub(crate) fn package_routes(&self) -> BTreeMap<String, String> {
+        self.routes.iter().map(|(k, v)| (k.replace('_', "."), v.clone())).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitBackend {
+    /// Counters in this process.
+    Memory,
+    /// Counters in Redis, shared by every gateway replica.
+    Redis,
+    /// No rate limiting.
+    Off,
+}
+
+/// Fixed-window request limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub backend: RateLimitBackend,
+    pub redis_url: String,
+    /// Prefix of the Redis keys (several deployments may share one Redis).
+    pub key_prefix: String,
+    pub window_secs: u64,
+    /// Requests per window from one client address.
+    pub per_address: u64,
+    /// Requests per window from one authenticated principal.
+    pub per_principal: u64,
+    /// Requests per window from one client address to the `strict_methods`.
+    pub strict_per_address: u64,
+    /// gRPC paths limited by `strict_per_address` (login, registration, …).
+    pub strict_methods: Vec<String>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            backend: RateLimitBackend::Memory,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            key_prefix: "hms:gateway:rl".into(),
+            window_secs: 60,
+            per_address: 600,
+            per_principal: 300,
+            strict_per_address: 20,
+            strict_methods: ["Login", "Register", "RefreshToken", "RequestPasswordReset", "ConfirmPasswordReset"]
+                .iter()
+                .map(|m| format!("/hms.user.v1.UserService/{m}"))
+                .collect(),
+        }
+    }
+}

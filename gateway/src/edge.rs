@@ -1,0 +1,155 @@
+//! What happens to every request at the edge: request id, client address,
+//! trace context, access log, CORS, dispatch by protocol, and admission
+//! (access policy, token, rate limits).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use hms_kit::auth::policy::{authorize, bearer_token};
+use hms_kit::auth::{Policy, Principal};
+use http::{HeaderName, HeaderValue, Method, header};
+use tonic::Status;
+use tower::{Layer, ServiceExt};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tracing::Instrument;
+
+use crate::config::GatewayConfig;
+use crate::errors::rate_limited;
+use crate::grpc::GrpcProxy;
+use crate::{Shared, rest};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// Facts about the request established at the edge.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub request_id: String,
+    /// The client's IP address.
+    pub client: String,
+}
+
+/// Request id (taken when sane, generated otherwise, echoed back), client
+/// address, a span that continues the caller's trace, and an access log line.
+pub async fn request_context(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let forwarded = shared
+        .config
+        .trust_forwarded_for
+        .then(|| request.headers().get(&FORWARDED_FOR).and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let client = forwarded.or(peer).unwrap_or_default();
+
+    let headers = request.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID, value);
+    }
+    // Services read the client address from here (hms-kit `client_address`).
+    match HeaderValue::from_str(&client) {
+        Ok(value) => headers.insert(FORWARDED_FOR, value),
+        Err(_) => headers.remove(FORWARDED_FOR),
+    };
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", %request_id, %method, %path, otel.kind = "server");
+    hms_kit::telemetry::set_parent_from_headers(&span, request.headers());
+    request.extensions_mut().insert(RequestMeta { request_id: request_id.clone(), client: client.clone() });
+
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let grpc_status = response.headers().get("grpc-status").and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info!(
+        target: "hms_gateway::access",
+        %request_id, %client, %method, %path,
+        status = response.status().as_u16(),
+        grpc_status,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "access"
+    );
+    response
+}
+
+/// CORS for browsers, exposing what grpc-web clients read.
+pub fn cors(config: &GatewayConfig) -> CorsLayer {
+    let origins = if config.cors_allowed_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(config.cors_allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([
+            HeaderName::from_static("grpc-status"),
+            HeaderName::from_static("grpc-message"),
+            HeaderName::from_static("grpc-status-details-bin"),
+            REQUEST_ID,
+            header::RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// grpc-web, gRPC or REST, by content type.
+pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("application/grpc-web") {
+        let service = tonic_web::GrpcWebLayer::new().layer(GrpcProxy(shared));
+        let Ok(response) = service.oneshot(request).await;
+        response.map(Body::new)
+    } else if content_type.starts_with("application/grpc") {
+        let Ok(response) = GrpcProxy(shared).oneshot(request.map(tonic::body::Body::new)).await;
+        response.map(Body::new)
+    } else {
+        rest::handle(shared, request).await
+    }
+}
+
+impl Shared {
+    /// Admission of a call to `grpc_path`: internal methods are refused
+    /// outright, the token is verified against the method's policy, and the
+    /// rate limits are counted (the address before authentication, so bad
+    /// tokens count too; the principal after).
+    pub async fn admit(&self, grpc_path: &str, headers: &http::HeaderMap, meta: &RequestMeta) -> Result<(), Status> {
+        if matches!(self.policies.get(grpc_path), Some(Policy::Internal)) {
+            return Err(Status::permission_denied("this method is internal to HMS and not reachable from outside"));
+        }
+        self.limiter.check(grpc_path, &meta.client, None).await.map_err(|r| rate_limited(r.retry_after))?;
+        let principal: Option<Principal> =
+            authorize(&self.policies, &self.verifier, grpc_path, bearer_token(headers)).await?;
+        if let Some(principal) = principal {
+            self.limiter.check_principal(&principal.subject).await.map_err(|r| rate_limited(r.retry_after))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads (and drops) what is left of a request body before an early answer,
+/// so an HTTP/1.1 client still writing it does not meet a closed connection.
+/// Bounded in size and time.
+pub async fn drain<B>(body: B, limit: usize)
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt;
+    let limited = http_body_util::Limited::new(body, limit);
+    let _ = tokio::time::timeout(Duration::from_secs(5), limited.collect()).await;
+}

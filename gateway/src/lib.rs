@@ -1,0 +1,182 @@
+//! The HMS gateway: the single entry point for browsers, curl, SDKs and
+//! grpcurl. One listener (HTTP/1.1 and h2c) serves
+//!
+//! - REST/JSON transcoded from the `google.api.http` annotations ([`transcode`]),
+//! - grpc-web (binary and text) through tonic-web,
+//! - plain gRPC passthrough to the service owning the method's package, with
+//!   health and reflection answered by the gateway itself,
+//! - `/openapi.json` and `/docs`.
+//!
+//! Every call is checked at the edge: the method's access policy with the
+//! bearer token (internal methods are never reachable), rate limits, a
+//! deadline, a request id, the client address and the trace context.
+
+mod config;
+mod edge;
+mod errors;
+mod grpc;
+mod openapi;
+mod ratelimit;
+mod rest;
+mod transcode;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use hms_kit::auth::{Policies, Policy, TokenVerifier};
+use hms_kit::client::GrpcKeySource;
+use hms_kit::config::AuthConfig;
+use tokio::net::TcpListener;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+pub use config::{GatewayConfig, RateLimitBackend, RateLimitConfig};
+pub use errors::http_status;
+
+use crate::ratelimit::RateLimiter;
+use crate::transcode::Transcoder;
+use crate::upstream::Upstreams;
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub config: GatewayConfig,
+    pub transcoder: Arc<Transcoder>,
+    pub policies: Policies,
+    pub verifier: Arc<TokenVerifier>,
+    pub upstreams: Upstreams,
+    pub limiter: RateLimiter,
+    pub local: tonic::service::Routes,
+    pub openapi: bytes::Bytes,
+}
+
+/// A built gateway, ready to serve.
+pub struct Gateway {
+    shared: Arc<Shared>,
+    health: HealthReporter,
+}
+
+/// Builds the gateway: routes from the descriptor set, channels to the
+/// services, the token verifier (fed by the user service's published keys)
+/// and the rate limiter.
+pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<Gateway> {
+    let descriptors = hms_proto::FILE_DESCRIPTOR_SET;
+    let policies = Policies::from_descriptor_set(descriptors)?;
+    // Internal methods get no REST route at all.
+    let transcoder = Transcoder::new(descriptors, |path| !matches!(policies.get(path), Some(Policy::Internal) | None))?;
+    // No service-token secret: a service token presented at the edge never verifies.
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
+        &auth.issuer,
+        &auth.audience,
+        None,
+    ));
+    if let Err(e) = verifier.refresh().await {
+        tracing::warn!(error = %e, "token keys not fetched yet; fetching again on first use");
+    }
+    let limiter = RateLimiter::new(&config.rate_limit).await?;
+    let upstreams = Upstreams::new(&config.package_routes())?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status("", ServingStatus::Serving).await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(descriptors)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(descriptors)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let local = tonic::service::Routes::new(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .prepare();
+
+    let openapi = serde_json::to_vec_pretty(&openapi::document(&transcoder, &policies))?.into();
+    let shared = Arc::new(Shared {
+        config: config.clone(),
+        transcoder: Arc::new(transcoder),
+        policies,
+        verifier,
+        upstreams,
+        limiter,
+        local,
+        openapi,
+    });
+    Ok(Gateway { shared, health })
+}
+
+impl Gateway {
+    /// The HTTP application (for embedding; [`Gateway::serve`] uses it).
+    pub fn router(&self) -> Router {
+        let shared = self.shared.clone();
+        Router::new()
+            .route("/openapi.json", get(openapi::serve_document))
+            .route("/docs", get(openapi::serve_docs))
+            .route("/docs/", get(openapi::serve_docs))
+            .fallback(edge::dispatch)
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), edge::request_context))
+            .layer(edge::cors(&shared.config))
+            .with_state(shared)
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then reports
+    /// NOT_SERVING and drains in-flight requests (at most `drain_timeout`).
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        let health = self.health.clone();
+        let drain = self.shared.config.drain_timeout;
+        let draining = Arc::new(tokio::sync::Notify::new());
+        let started = draining.clone();
+        let stop = async move {
+            shutdown.await;
+            tracing::info!("gateway shutting down: NOT_SERVING, then draining");
+            health.set_service_status("", ServingStatus::NotServing).await;
+            started.notify_one();
+        };
+        tracing::info!(address = %listener.local_addr()?, "gateway serving");
+        use axum::serve::ListenerExt;
+        // Without TCP_NODELAY small responses wait for delayed ACKs (40 ms stalls).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        let server = axum::serve(listener, app).with_graceful_shutdown(stop);
+        tokio::select! {
+            result = server => result?,
+            () = async { draining.notified().await; tokio::time::sleep(drain).await } => {
+                tracing::warn!("gateway drain timed out; closing the remaining connections");
+            }
+        }
+        tracing::info!("gateway stopped");
+        Ok(())
+    }
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: GatewayConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    build(&config, &auth).await?.serve(listener, shutdown).await
+}
+
+/// Deadline for an upstream call: the client's (`grpc-timeout`) capped by the
+/// maximum, or the default.
+pub(crate) fn deadline(config: &GatewayConfig, headers: &http::HeaderMap) -> Duration {
+    headers
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(hms_kit::server::parse_grpc_timeout)
+        .map_or(config.default_timeout, |d| d.min(config.max_timeout))
+}
