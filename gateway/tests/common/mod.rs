@@ -41,6 +41,10 @@ impl Gateway {
 pub struct Stack {
     pub gateway: Gateway,
     pub user: TestServer,
+    /// The notification service (SQLite store, file mailer), with its worker.
+    pub notification: TestServer,
+    _notification_worker: tokio::task::JoinHandle<()>,
+    _mail: tempfile::TempDir,
     pub auth: AuthConfig,
     /// The gateway's configuration and credentials (to start a replica).
     pub config: GatewayConfig,
@@ -105,12 +109,37 @@ impl Stack {
         let built = hms_user::build(&user_config, &auth).await.expect("build user service");
         let user = TestServer::start(built.service, built.verifier).await;
         auth.user_service_url = user.url();
+
+        let mail = tempfile::tempdir().unwrap();
+        let notification_config = hms_notification::NotificationConfig {
+            store_url: format!("sqlite://{}", mail.path().join("notification.db").display()),
+            email: hms_notification::EmailConfig { file_dir: mail.path().join("mail"), ..Default::default() },
+            worker: hms_notification::WorkerConfig { poll_interval_ms: 20, ..Default::default() },
+            subscribe_poll_ms: 100,
+            ..Default::default()
+        };
+        let built = hms_notification::build(&notification_config, &auth).await.expect("build notification service");
+        let notification = TestServer::start(built.service, built.verifier).await;
+        let notification_worker = tokio::spawn(built.worker.run(std::future::pending()));
+
         let mut config = gateway_config(&user.url());
+        config.routes.insert("hms.notification.v1".into(), notification.url());
         adjust(&mut config);
         // The gateway never gets the service-token secret.
         let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
         let gateway = start_gateway(config.clone(), &gateway_auth).await;
-        Self { gateway, user, auth, config, gateway_auth, http: reqwest::Client::new(), _db: db }
+        Self {
+            gateway,
+            user,
+            notification,
+            _notification_worker: notification_worker,
+            _mail: mail,
+            auth,
+            config,
+            gateway_auth,
+            http: reqwest::Client::new(),
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
