@@ -1,30 +1,42 @@
-//! The services behind the gateway: one lazily connecting channel per proto
-//! package, and a codec that moves already-encoded messages as bytes.
+//! The services behind the gateway: a few lazily connecting channels per
+//! proto package, and a codec that moves already-encoded messages as bytes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{Buf, BufMut, Bytes};
 use tonic::Status;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
 
-/// Package (`hms.user.v1`) to the channel of the service owning it.
+/// Connections per service: one HTTP/2 connection (and the one task that
+/// drives a tonic channel) serialises every call through the gateway, so
+/// calls are spread round-robin over a few.
+const CHANNELS_PER_SERVICE: usize = 4;
+
+/// Package (`hms.user.v1`) to the channels of the service owning it.
 #[derive(Clone, Default)]
 pub struct Upstreams {
-    by_package: HashMap<String, Channel>,
+    by_package: HashMap<String, Arc<[Channel]>>,
+    next: Arc<AtomicUsize>,
 }
 
 impl Upstreams {
     pub fn new(routes: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Self> {
         let mut by_package = HashMap::new();
         for (package, url) in routes {
-            by_package.insert(package.clone(), hms_kit::client::channel(url)?);
+            let channels =
+                (0..CHANNELS_PER_SERVICE).map(|_| hms_kit::client::channel(url)).collect::<Result<_, _>>()?;
+            by_package.insert(package.clone(), channels);
         }
-        Ok(Self { by_package })
+        Ok(Self { by_package, next: Arc::default() })
     }
 
     pub fn get(&self, package: &str) -> Option<Channel> {
-        self.by_package.get(package).cloned()
+        let channels = self.by_package.get(package)?;
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % channels.len();
+        channels.get(index).cloned()
     }
 
     /// The channel for a gRPC path (`/hms.user.v1.UserService/Login`).
