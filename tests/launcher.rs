@@ -13,6 +13,7 @@ const ADMIN_PASSWORD: &str = "launcher-admin-password";
 struct Up {
     child: Child,
     addr: String,
+    appointment_addr: String,
 }
 
 fn start(data_dir: &std::path::Path) -> Up {
@@ -21,6 +22,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .env("HMS_DATA_DIR", data_dir)
         .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_TELEMETRY__LOG_FORMAT", "json")
         .stdout(Stdio::piped())
@@ -29,15 +31,20 @@ fn start(data_dir: &std::path::Path) -> Up {
         .expect("start hms up");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
+    let (mut addr, mut appointment_addr) = (None, None);
+    while addr.is_none() || appointment_addr.is_none() {
         let line = lines.next().expect("hms up printed its addresses").unwrap();
+        let address = |rest: &str| Some(rest.trim().trim_start_matches("grpc://").to_owned());
         if let Some(rest) = line.trim().strip_prefix("user service") {
-            break rest.trim().trim_start_matches("grpc://").to_owned();
+            addr = address(rest);
+        } else if let Some(rest) = line.trim().strip_prefix("appointment service") {
+            appointment_addr = address(rest);
         }
-    };
+    }
+    let (addr, appointment_addr) = (addr.unwrap(), appointment_addr.unwrap());
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Up { child, addr }
+    Up { child, addr, appointment_addr }
 }
 
 fn terminate(mut up: Up) -> std::process::ExitStatus {
@@ -63,6 +70,15 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     let data = tempfile::tempdir().unwrap();
     let up = start(data.path());
     admin_login(&up.addr).await.expect("the initial admin can log in");
+    let mut catalog = hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient::connect(format!(
+        "http://{}",
+        up.appointment_addr
+    ))
+    .await
+    .unwrap();
+    let listed =
+        catalog.list_medical_services(hms_kit::proto::appointment::ListMedicalServicesRequest::default()).await;
+    assert!(listed.expect("the appointment service answers").into_inner().services.is_empty());
 
     // Registration flows through the outbox and the notification service to
     // the file mailer: a welcome email lands in data/mail.
@@ -101,6 +117,7 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
 
     assert!(data.path().join("user.db").exists());
     assert!(data.path().join("notification.db").exists());
+    assert!(data.path().join("appointment.db").exists());
     let secrets = data.path().join("secrets.toml");
     #[cfg(unix)]
     {
