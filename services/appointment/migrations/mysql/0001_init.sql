@@ -2,24 +2,24 @@ CREATE TABLE medical_services (
     id VARCHAR(64) PRIMARY KEY,
     code VARCHAR(64) NOT NULL UNIQUE,
     name VARCHAR(200) NOT NULL,
-    description TEXT NOT NULL,
+    description VARCHAR(2000) NOT NULL,
     kind VARCHAR(64) NOT NULL,
     duration_minutes BIGINT NOT NULL,
     price_minor BIGINT NOT NULL,
     currency VARCHAR(64) NOT NULL,
-    specialties TEXT NOT NULL,
+    specialties VARCHAR(2000) NOT NULL,
     auto_confirm BIGINT NOT NULL,
     active BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE doctor_schedules (
     doctor_id VARCHAR(64) PRIMARY KEY,
     specialty VARCHAR(100) NOT NULL,
-    location TEXT NOT NULL,
+    location VARCHAR(200) NOT NULL,
     updated_at BIGINT NOT NULL
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE schedule_blocks (
     doctor_id VARCHAR(64) NOT NULL,
@@ -30,7 +30,7 @@ CREATE TABLE schedule_blocks (
     valid_from VARCHAR(64),
     valid_to VARCHAR(64),
     PRIMARY KEY (doctor_id, position)
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE schedule_exceptions (
     id VARCHAR(64) PRIMARY KEY,
@@ -40,8 +40,8 @@ CREATE TABLE schedule_exceptions (
     end_date VARCHAR(64) NOT NULL,
     start_minute BIGINT,
     end_minute BIGINT,
-    note TEXT NOT NULL
-);
+    note VARCHAR(500) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 CREATE INDEX schedule_exceptions_doctor ON schedule_exceptions (doctor_id);
 
 CREATE TABLE appointments (
@@ -52,15 +52,15 @@ CREATE TABLE appointments (
     start_at BIGINT NOT NULL,
     end_at BIGINT NOT NULL,
     status VARCHAR(64) NOT NULL,
-    reason TEXT NOT NULL,
-    doctor_notes TEXT NOT NULL,
-    cancellation_reason TEXT NOT NULL,
+    reason VARCHAR(1000) NOT NULL,
+    doctor_notes VARCHAR(5000) NOT NULL,
+    cancellation_reason VARCHAR(500) NOT NULL,
     cancelled_by VARCHAR(64) NOT NULL,
     reschedule_count BIGINT NOT NULL,
-    location TEXT NOT NULL,
+    location VARCHAR(200) NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 CREATE INDEX appointments_doctor ON appointments (doctor_id, start_at);
 CREATE INDEX appointments_patient ON appointments (patient_id, start_at);
 CREATE INDEX appointments_service ON appointments (service_id);
@@ -72,7 +72,7 @@ CREATE TABLE doctor_holds (
     granule_start BIGINT NOT NULL,
     appointment_id VARCHAR(64) NOT NULL,
     PRIMARY KEY (doctor_id, granule_start)
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 CREATE INDEX doctor_holds_appointment ON doctor_holds (appointment_id);
 
 CREATE TABLE patient_holds (
@@ -80,5 +80,5 @@ CREATE TABLE patient_holds (
     granule_start BIGINT NOT NULL,
     appointment_id VARCHAR(64) NOT NULL,
     PRIMARY KEY (patient_id, granule_start)
-);
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 CREATE INDEX patient_holds_appointment ON patient_holds (appointment_id);
