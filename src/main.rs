@@ -62,6 +62,7 @@ async fn up() -> anyhow::Result<()> {
     let appointment_addr = appointment_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
     user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
 

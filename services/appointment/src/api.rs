@@ -19,10 +19,13 @@ use prost::Message;
 use tonic::{Code, Request, Response, Status};
 
 use crate::domain::GRANULE_SECS;
+use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
 use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
+use crate::events::{Facts, Notice, Recipient};
 use crate::store::{
-    self, AppointmentRow, Change, Deleted, ExceptionRow, HoldError, MoveError, Party, ScheduleRow, ServiceRow,
+    self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
+    ServiceRow,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -38,6 +41,8 @@ pub struct State {
     pub zone_name: String,
     pub policy: ChangePolicy,
     pub alternatives: usize,
+    pub reminder_offsets: Vec<i64>,
+    pub feedback_url: String,
 }
 
 pub struct ScheduleApi(pub Arc<State>);
@@ -242,15 +247,7 @@ impl State {
     }
 
     fn to_proto(&self, a: &AppointmentRow) -> Appointment {
-        let status = match a.status {
-            ApptStatus::Pending => AppointmentStatus::Pending,
-            ApptStatus::Confirmed => AppointmentStatus::Confirmed,
-            ApptStatus::CheckedIn => AppointmentStatus::CheckedIn,
-            ApptStatus::Completed => AppointmentStatus::Completed,
-            ApptStatus::CancelledPatient => AppointmentStatus::CancelledPatient,
-            ApptStatus::CancelledDoctor => AppointmentStatus::CancelledDoctor,
-            ApptStatus::NoShow => AppointmentStatus::NoShow,
-        };
+        let status = status_to_proto(a.status);
         Appointment {
             id: a.id.clone(),
             patient_id: a.patient_id.clone(),
@@ -421,6 +418,11 @@ impl State {
             .ok_or_else(|| Status::not_found("no such appointment"))
     }
 
+    /// The name of a service for messages (empty if it was deleted).
+    async fn service_name(&self, service_id: &str) -> Result<String, Status> {
+        Ok(store::get_service(&self.db, service_id).await.map_err(error::store)?.map(|s| s.name).unwrap_or_default())
+    }
+
     /// The appointment if the caller may see it; NOT_FOUND otherwise, so ids
     /// of others' appointments reveal nothing.
     async fn visible(&self, caller: &Principal, id: &str) -> Result<AppointmentRow, Status> {
@@ -429,7 +431,14 @@ impl State {
     }
 
     /// Applies `action` to a visible appointment.
-    async fn act(&self, caller: &Principal, id: &str, action: Action, change: Change) -> Result<Appointment, Status> {
+    async fn act(
+        &self,
+        caller: &Principal,
+        id: &str,
+        action: Action,
+        change: Change,
+        notices: impl FnOnce(&Facts<'_>, &AppointmentRow) -> Vec<Notice>,
+    ) -> Result<Appointment, Status> {
         let appointment = self.visible(caller, id).await?;
         let now = now();
         let to = transition(appointment.status, action, now, appointment.start_at).map_err(|refused| {
@@ -439,10 +448,39 @@ impl State {
                 format!("a {} appointment cannot be changed this way", appointment.status.as_str()),
             )
         })?;
-        if !store::change_status(&self.db, id, appointment.status, to, &change, now).await.map_err(error::store)? {
+        let name = self.service_name(&appointment.service_id).await?;
+        let notices =
+            notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
+        let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
+            .await
+            .map_err(error::store)?;
+        if !changed {
             return Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"));
         }
         Ok(self.to_proto(&self.load(id).await?))
+    }
+}
+
+fn status_to_proto(status: ApptStatus) -> AppointmentStatus {
+    match status {
+        ApptStatus::Pending => AppointmentStatus::Pending,
+        ApptStatus::Confirmed => AppointmentStatus::Confirmed,
+        ApptStatus::CheckedIn => AppointmentStatus::CheckedIn,
+        ApptStatus::Completed => AppointmentStatus::Completed,
+        ApptStatus::CancelledPatient => AppointmentStatus::CancelledPatient,
+        ApptStatus::CancelledDoctor => AppointmentStatus::CancelledDoctor,
+        ApptStatus::NoShow => AppointmentStatus::NoShow,
+    }
+}
+
+fn feedback_to_proto(f: &FeedbackRow) -> Feedback {
+    Feedback {
+        appointment_id: f.appointment_id.clone(),
+        patient_id: f.patient_id.clone(),
+        doctor_id: f.doctor_id.clone(),
+        rating: i32::try_from(f.rating).unwrap_or(0),
+        comment: f.comment.clone(),
+        create_time: Some(timestamp(f.created_at)),
     }
 }
 
@@ -873,7 +911,9 @@ impl AppointmentService for AppointmentApi {
             created_at: now,
             updated_at: now,
         };
-        match store::insert_appointment(&s.db, &row).await {
+        let notices = Facts { zone: &s.zone, appointment: &row, service_name: &service.name }
+            .booked(row.status == ApptStatus::Confirmed);
+        match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets).await {
             Ok(()) => Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
             Err(e) => Err(match hold_refusal(e) {
                 Ok(status) => status,
@@ -944,7 +984,8 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<ConfirmAppointmentResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment = self.0.act(&caller, &r.appointment_id, Action::Confirm, Change::default()).await?;
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::Confirm, Change::default(), |f, _| f.confirmed()).await?;
         Ok(Response::new(ConfirmAppointmentResponse { appointment: Some(appointment) }))
     }
 
@@ -954,7 +995,8 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<CheckInAppointmentResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment = self.0.act(&caller, &r.appointment_id, Action::CheckIn, Change::default()).await?;
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::CheckIn, Change::default(), |_, _| Vec::new()).await?;
         Ok(Response::new(CheckInAppointmentResponse { appointment: Some(appointment) }))
     }
 
@@ -968,14 +1010,17 @@ impl AppointmentService for AppointmentApi {
         check_text(&mut v, "doctor_notes", &r.doctor_notes, 5000, false);
         v.into_result()?;
         let change = Change { doctor_notes: Some(r.doctor_notes), ..Change::default() };
-        let appointment = self.0.act(&caller, &r.appointment_id, Action::Complete, change).await?;
+        let url = self.0.feedback_url.clone();
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::Complete, change, |f, _| f.feedback_requested(&url)).await?;
         Ok(Response::new(CompleteAppointmentResponse { appointment: Some(appointment) }))
     }
 
     async fn mark_no_show(&self, request: Request<MarkNoShowRequest>) -> Reply<MarkNoShowResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment = self.0.act(&caller, &r.appointment_id, Action::NoShow, Change::default()).await?;
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::NoShow, Change::default(), |_, _| Vec::new()).await?;
         Ok(Response::new(MarkNoShowResponse { appointment: Some(appointment) }))
     }
 
@@ -999,7 +1044,11 @@ impl AppointmentService for AppointmentApi {
         };
         let change =
             Change { cancellation: Some((r.reason.trim().to_owned(), caller.subject.clone())), ..Change::default() };
-        let appointment = s.act(&caller, &r.appointment_id, action, change).await?;
+        let by_patient = action == Action::CancelByPatient;
+        let subject = caller.subject.clone();
+        let appointment = s
+            .act(&caller, &r.appointment_id, action, change, |f, a| f.cancelled(by_patient, subject == a.doctor_id))
+            .await?;
         Ok(Response::new(CancelAppointmentResponse { appointment: Some(appointment) }))
     }
 
@@ -1054,7 +1103,13 @@ impl AppointmentService for AppointmentApi {
             updated_at: now,
             ..old.clone()
         };
-        match store::reschedule(&s.db, &old, &new).await {
+        let mut notices = Facts { zone: &s.zone, appointment: &new, service_name: &service.name }.rescheduled();
+        if new.doctor_id != old.doctor_id {
+            let old_name = s.service_name(&old.service_id).await?;
+            let facts = Facts { zone: &s.zone, appointment: &old, service_name: &old_name };
+            notices.push(facts.notice("APPOINTMENT_CANCELLED_DOCTOR", Recipient::Doctor));
+        }
+        match store::reschedule(&s.db, &old, &new, &notices, &s.reminder_offsets).await {
             Ok(()) => Ok(Response::new(RescheduleAppointmentResponse { appointment: Some(s.to_proto(&new)) })),
             Err(MoveError::Changed) => {
                 Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"))
@@ -1074,6 +1129,141 @@ impl AppointmentService for AppointmentApi {
                 Err(_) => s.unavailable("SLOT_UNAVAILABLE", "this slot is taken", &schedule, &service, wanted).await,
             }),
         }
+    }
+
+    async fn submit_feedback(&self, request: Request<SubmitFeedbackRequest>) -> Reply<SubmitFeedbackResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "appointment_id", &r.appointment_id);
+        if !(1..=5).contains(&r.rating) {
+            v.add("rating", "must be 1 to 5");
+        }
+        check_text(&mut v, "comment", &r.comment, 2000, false);
+        v.into_result()?;
+        let appointment = s.visible(&caller, &r.appointment_id).await?;
+        if appointment.status != ApptStatus::Completed {
+            return Err(refusal(Code::FailedPrecondition, "NOT_COMPLETED", "feedback follows a completed appointment"));
+        }
+        let row = FeedbackRow {
+            appointment_id: appointment.id.clone(),
+            patient_id: appointment.patient_id.clone(),
+            doctor_id: appointment.doctor_id.clone(),
+            rating: i64::from(r.rating),
+            comment: r.comment.trim().to_owned(),
+            created_at: now(),
+        };
+        match store::insert_feedback(&s.db, &row).await {
+            Ok(()) => Ok(Response::new(SubmitFeedbackResponse { feedback: Some(feedback_to_proto(&row)) })),
+            Err(e) if error::is_unique_violation(&e) => {
+                Err(refusal(Code::AlreadyExists, "FEEDBACK_EXISTS", "this appointment already has feedback"))
+            }
+            Err(e) => Err(error::store(e)),
+        }
+    }
+
+    async fn get_feedback(&self, request: Request<GetFeedbackRequest>) -> Reply<GetFeedbackResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment = s.visible(&caller, &r.appointment_id).await?;
+        let feedback = store::get_feedback(&s.db, &appointment.id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("this appointment has no feedback"))?;
+        Ok(Response::new(GetFeedbackResponse { feedback: Some(feedback_to_proto(&feedback)) }))
+    }
+
+    async fn get_schedule_report(
+        &self,
+        request: Request<GetScheduleReportRequest>,
+    ) -> Reply<GetScheduleReportResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let period = match r.period() {
+            ReportPeriod::Day => Some(Period::Day),
+            ReportPeriod::Week => Some(Period::Week),
+            ReportPeriod::Month => Some(Period::Month),
+            ReportPeriod::Unspecified => {
+                v.add("period", "is required");
+                None
+            }
+        };
+        let date = date_from_proto(&mut v, "date", r.date.as_ref());
+        if r.doctor_id.len() > 64 {
+            v.add("doctor_id", "must have at most 64 characters");
+        }
+        if r.service_id.len() > 64 {
+            v.add("service_id", "must have at most 64 characters");
+        }
+        if !r.doctor_id.is_empty() && !r.service_id.is_empty() {
+            v.add("service_id", "cannot be combined with doctor_id");
+        }
+        v.into_result()?;
+        if caller.role == Role::Doctor && r.doctor_id != caller.subject {
+            return Err(Status::permission_denied("a doctor sees reports of their own schedule only"));
+        }
+        let Some((first, last)) = period.zip(date).and_then(|(p, d)| report::bounds(d, p)) else {
+            return Err(invalid_field("date", "is out of range"));
+        };
+        let doctor = (!r.doctor_id.is_empty()).then_some(r.doctor_id.as_str());
+        let service = (!r.service_id.is_empty()).then_some(r.service_id.as_str());
+        let from = crate::domain::slots::local_instant(&s.zone, first, 0).unwrap_or(0);
+        let to = crate::domain::slots::local_instant(&s.zone, last, 1440).unwrap_or(from);
+
+        // Whose consulting hours count as available.
+        let mut schedules = store::schedules(&s.db, doctor).await.map_err(error::store)?;
+        if let Some(service_id) = service {
+            let service = store::get_service(&s.db, service_id)
+                .await
+                .map_err(error::store)?
+                .ok_or_else(|| Status::not_found("no such medical service"))?;
+            schedules.retain(|schedule| qualified(schedule, &service));
+        }
+        let mut available = 0_i64;
+        for schedule in &schedules {
+            let plan = domain_schedule(schedule);
+            let mut day = first;
+            while day <= last {
+                available += plan.windows(&s.zone, day).iter().map(|w| w.end - w.start).sum::<i64>();
+                match day.tomorrow() {
+                    Ok(next) => day = next,
+                    Err(_) => break,
+                }
+            }
+        }
+
+        const LIMIT: usize = 1000;
+        let mut rows =
+            store::appointments_between(&s.db, from, to, doctor, service, LIMIT + 1).await.map_err(error::store)?;
+        let truncated = rows.len() > LIMIT;
+        rows.truncate(LIMIT);
+        let totals = store::appointment_totals(&s.db, from, to, doctor, service).await.map_err(error::store)?;
+        let booked: i64 = totals.iter().filter(|(st, _, _)| !st.is_cancelled()).map(|(_, _, secs)| secs).sum();
+        let counts = ApptStatus::ALL
+            .iter()
+            .map(|status| StatusCount {
+                status: status_to_proto(*status).into(),
+                count: totals
+                    .iter()
+                    .find(|(st, _, _)| st == status)
+                    .map_or(0, |(_, n, _)| i32::try_from(*n).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        Ok(Response::new(GetScheduleReportResponse {
+            start_date: Some(date_to_proto(first)),
+            end_date: Some(date_to_proto(last)),
+            time_zone: s.zone_name.clone(),
+            appointments: rows.iter().map(|a| s.to_proto(a)).collect(),
+            truncated,
+            counts,
+            booked_minutes: booked / 60,
+            available_minutes: available / 60,
+            utilisation_bp: report::utilisation_bp(booked / 60, available / 60),
+        }))
     }
 }
 

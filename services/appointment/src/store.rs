@@ -8,6 +8,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::domain::granules;
 use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
 use crate::domain::status::Status;
+use crate::events::Notice;
 
 #[derive(Debug, Clone)]
 pub struct ServiceRow {
@@ -427,10 +428,107 @@ async fn take_holds(
     Ok(())
 }
 
+/// Releases the holds of an appointment and drops its unsent reminders.
 async fn release_holds(tx: &mut Transaction<'_, Any>, appointment_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM doctor_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
     sqlx::query("DELETE FROM patient_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM reminders WHERE appointment_id = ? AND sent_at IS NULL")
+        .bind(appointment_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// Writes each notice to the outbox, inside the caller's transaction.
+async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Result<(), sqlx::Error> {
+    for notice in notices {
+        hms_kit::outbox::enqueue(&mut **tx, &notice.notification_type, notice).await?;
+    }
+    Ok(())
+}
+
+/// Plans a reminder per offset (seconds before `start`) still in the future.
+async fn plan_reminders(
+    tx: &mut Transaction<'_, Any>,
+    appointment_id: &str,
+    start: i64,
+    offsets: &[i64],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for offset in offsets {
+        let due = start - offset;
+        if due <= now {
+            continue;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES (?, ?, ?, ?, NULL)",
+        )
+        .bind(appointment_id)
+        .bind(*offset)
+        .bind(start)
+        .bind(due)
+        .execute(&mut **tx)
+        .await;
+        match inserted {
+            // Moved back to a start whose reminder already went out: once is enough.
+            Err(e) if hms_kit::error::is_unique_violation(&e) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reminder waiting to be sent.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    pub appointment_id: String,
+    pub offset_secs: i64,
+    pub start_at: i64,
+}
+
+pub async fn due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<DueReminder>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT appointment_id, offset_secs, start_at FROM reminders WHERE sent_at IS NULL AND due_at <= ? \
+         ORDER BY due_at LIMIT ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueReminder {
+                appointment_id: r.try_get("appointment_id")?,
+                offset_secs: r.try_get("offset_secs")?,
+                start_at: r.try_get("start_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks a reminder sent and enqueues its notices in one transaction; false
+/// when another replica (or a cancellation) got there first.
+pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE reminders SET sent_at = ? WHERE appointment_id = ? AND start_at = ? AND offset_secs = ? \
+         AND sent_at IS NULL",
+    )
+    .bind(now)
+    .bind(&r.appointment_id)
+    .bind(r.start_at)
+    .bind(r.offset_secs)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    enqueue_all(&mut tx, notices).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Runs `attempt` again after a deadlock, a few times.
@@ -451,8 +549,14 @@ where
     }
 }
 
-/// Inserts an appointment with its holds in one transaction.
-pub async fn insert_appointment(db: &Db, a: &AppointmentRow) -> Result<(), HoldError> {
+/// Inserts an appointment with its holds, reminders and notices in one
+/// transaction.
+pub async fn insert_appointment(
+    db: &Db,
+    a: &AppointmentRow,
+    notices: &[Notice],
+    reminder_offsets: &[i64],
+) -> Result<(), HoldError> {
     retrying(|| async {
         let mut tx = db.pool.begin().await?;
         take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
@@ -476,6 +580,8 @@ pub async fn insert_appointment(db: &Db, a: &AppointmentRow) -> Result<(), HoldE
         .bind(a.updated_at)
         .execute(&mut *tx)
         .await?;
+        plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at).await?;
+        enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -541,8 +647,8 @@ pub struct Change {
 }
 
 /// Moves an appointment from `from` to `to` (compare-and-set on the status);
-/// a cancellation releases its holds in the same transaction. False when the
-/// status was no longer `from`.
+/// a cancellation releases its holds in the same transaction; `notices` go
+/// to the outbox with it. False when the status was no longer `from`.
 pub async fn change_status(
     db: &Db,
     id: &str,
@@ -550,6 +656,7 @@ pub async fn change_status(
     to: Status,
     change: &Change,
     now: i64,
+    notices: &[Notice],
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
@@ -576,6 +683,7 @@ pub async fn change_status(
     if to.is_cancelled() {
         release_holds(&mut tx, id).await?;
     }
+    enqueue_all(&mut tx, notices).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -588,9 +696,16 @@ pub enum MoveError {
     Hold(HoldError),
 }
 
-/// Moves `old` to `new` (time, doctor, service) atomically: the old holds go
-/// and the new ones are taken in one transaction, or nothing changes.
-pub async fn reschedule(db: &Db, old: &AppointmentRow, new: &AppointmentRow) -> Result<(), MoveError> {
+/// Moves `old` to `new` (time, doctor, service) atomically: the old holds and
+/// unsent reminders go, the new ones are taken and the notices written in one
+/// transaction, or nothing changes.
+pub async fn reschedule(
+    db: &Db,
+    old: &AppointmentRow,
+    new: &AppointmentRow,
+    notices: &[Notice],
+    reminder_offsets: &[i64],
+) -> Result<(), MoveError> {
     let result = retrying(|| async {
         let mut tx = db.pool.begin().await?;
         let done = sqlx::query(
@@ -616,6 +731,8 @@ pub async fn reschedule(db: &Db, old: &AppointmentRow, new: &AppointmentRow) -> 
         }
         release_holds(&mut tx, &old.id).await?;
         take_holds(&mut tx, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
+        plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at).await?;
+        enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -625,4 +742,112 @@ pub async fn reschedule(db: &Db, old: &AppointmentRow, new: &AppointmentRow) -> 
         Ok(false) => Err(MoveError::Changed),
         Err(e) => Err(MoveError::Hold(e)),
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedbackRow {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub doctor_id: String,
+    pub rating: i64,
+    pub comment: String,
+    pub created_at: i64,
+}
+
+/// Inserts feedback; the primary key keeps it to one per appointment.
+pub async fn insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO feedback (appointment_id, patient_id, doctor_id, rating, comment, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&f.appointment_id)
+    .bind(&f.patient_id)
+    .bind(&f.doctor_id)
+    .bind(f.rating)
+    .bind(&f.comment)
+    .bind(f.created_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_feedback(db: &Db, appointment_id: &str) -> Result<Option<FeedbackRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT appointment_id, patient_id, doctor_id, rating, comment, created_at FROM feedback WHERE appointment_id = ?",
+    )
+    .bind(appointment_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(FeedbackRow {
+            appointment_id: r.try_get("appointment_id")?,
+            patient_id: r.try_get("patient_id")?,
+            doctor_id: r.try_get("doctor_id")?,
+            rating: r.try_get("rating")?,
+            comment: r.try_get("comment")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Appointments starting in `[from, to)`, optionally of one doctor or one
+/// service, by start; at most `limit`.
+pub async fn appointments_between(
+    db: &Db,
+    from: i64,
+    to: i64,
+    doctor_id: Option<&str>,
+    service_id: Option<&str>,
+    limit: usize,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
+    let rows = sqlx::query(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_at >= ? AND start_at < ? \
+         AND (? = '' OR doctor_id = ?) AND (? = '' OR service_id = ?) ORDER BY start_at, id LIMIT ?"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(doctor)
+    .bind(doctor)
+    .bind(service)
+    .bind(service)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(appointment_row).collect()
+}
+
+/// Counts by status and booked seconds of the appointments in `[from, to)`,
+/// without the row limit of [`appointments_between`]. (SUM is DECIMAL on
+/// MySQL, hence the cast; SQLite reads SIGNED as an integer too.)
+pub async fn appointment_totals(
+    db: &Db,
+    from: i64,
+    to: i64,
+    doctor_id: Option<&str>,
+    service_id: Option<&str>,
+) -> Result<Vec<(Status, i64, i64)>, sqlx::Error> {
+    let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n, CAST(SUM(end_at - start_at) AS SIGNED) AS seconds FROM appointments \
+         WHERE start_at >= ? AND start_at < ? AND (? = '' OR doctor_id = ?) AND (? = '' OR service_id = ?) \
+         GROUP BY status",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(doctor)
+    .bind(doctor)
+    .bind(service)
+    .bind(service)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut totals = Vec::new();
+    for row in &rows {
+        let status: String = row.try_get("status")?;
+        if let Some(status) = Status::parse(&status) {
+            totals.push((status, row.try_get("n")?, row.try_get("seconds")?));
+        }
+    }
+    Ok(totals)
 }

@@ -1,6 +1,7 @@
 //! Pure rules of the appointment service: slot computation over wall-clock
 //! schedules, the status machine and the booking policy. No I/O.
 
+pub mod report;
 pub mod slots;
 pub mod status;
 

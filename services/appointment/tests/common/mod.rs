@@ -13,9 +13,12 @@ use hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::google::r#type::TimeOfDay;
+use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
+use hms_kit::proto::notification::{Delivery, ListNotificationsRequest, NotificationType};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, WorkerConfig};
 use prost::Message;
 use secrecy::SecretString;
 use tonic::transport::Channel;
@@ -34,6 +37,49 @@ pub struct Harness {
     pub config: AppointmentConfig,
     pub auth: AuthConfig,
     admin: String,
+    workers: Running,
+    notification: Option<Notification>,
+}
+
+/// The notification service (SQLite store, file mailer) and its worker.
+struct Notification {
+    server: TestServer,
+    worker: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// Background work of one appointment replica, stopped on drop.
+pub struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    fn abort(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Another replica of the appointment service on the same database.
+pub struct Replica {
+    pub server: TestServer,
+    _workers: Running,
+}
+
+async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
+    let built = hms_appointment::build(config, auth).await.expect("build appointment service");
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stop_rx);
+    let server = TestServer::start(built.service, built.verifier).await;
+    (server, Running { stop, tasks })
 }
 
 impl Harness {
@@ -42,6 +88,16 @@ impl Harness {
     }
 
     pub async fn start_with(kind: Relational, adjust: impl FnOnce(&mut AppointmentConfig)) -> Option<Self> {
+        Self::start_full(kind, adjust, false).await
+    }
+
+    /// With `notifications`, the real notification service runs too and the
+    /// appointment service's relay delivers to it.
+    pub async fn start_full(
+        kind: Relational,
+        adjust: impl FnOnce(&mut AppointmentConfig),
+        notifications: bool,
+    ) -> Option<Self> {
         let db = testing::database(kind).await?;
         let user_db = testing::database(Relational::Sqlite).await?;
         let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
@@ -60,12 +116,61 @@ impl Harness {
         let built = hms_user::build(&user_config, &auth).await.unwrap();
         let user = TestServer::start(built.service, built.verifier).await;
         let auth = AuthConfig { user_service_url: user.url(), ..auth };
-        let mut config = AppointmentConfig { database_url: db.url.clone(), ..AppointmentConfig::default() };
+        let notification = if notifications { Some(start_notification(&auth).await) } else { None };
+        let mut config = AppointmentConfig {
+            database_url: db.url.clone(),
+            notification_url: notification.as_ref().map(|n| n.server.url()),
+            outbox_poll_ms: 50,
+            reminder_poll_ms: 200,
+            ..AppointmentConfig::default()
+        };
         adjust(&mut config);
-        let built = hms_appointment::build(&config, &auth).await.expect("build appointment service");
-        let server = TestServer::start(built.service, built.verifier).await;
+        let (server, workers) = start_appointment(&config, &auth).await;
         let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
-        Some(Self { user, _user_db: user_db, server, db, config, auth, admin })
+        Some(Self { user, _user_db: user_db, server, db, config, auth, admin, workers, notification })
+    }
+
+    /// Kills the appointment service abruptly, as a crash would, and starts it
+    /// again on the same database.
+    pub async fn crash_and_restart(&mut self) {
+        self.workers.abort();
+        let (server, workers) = start_appointment(&self.config, &self.auth).await;
+        std::mem::replace(&mut self.server, server).abort();
+        self.workers = workers;
+    }
+
+    /// A second replica with its own workers, on the same database.
+    pub async fn replica(&self) -> Replica {
+        let (server, workers) = start_appointment(&self.config, &self.auth).await;
+        Replica { server, _workers: workers }
+    }
+
+    /// The caller's in-app inbox in the notification service.
+    pub async fn inbox(&self, token: &str) -> Vec<Delivery> {
+        let url = self.notification.as_ref().expect("started with notifications").server.url();
+        let mut client = NotificationServiceClient::connect(url).await.unwrap();
+        let request = ListNotificationsRequest {
+            page: Some(hms_kit::proto::common::PageRequest { page_size: 500, page_token: String::new() }),
+            unread_only: false,
+        };
+        client.list_notifications(authed(request, token)).await.unwrap().into_inner().notifications
+    }
+
+    /// Waits until the inbox holds `count` messages of `kind`; returns them.
+    pub async fn arrived(&self, token: &str, kind: NotificationType, count: usize) -> Vec<Delivery> {
+        for _ in 0..800 {
+            let found: Vec<Delivery> = self.inbox(token).await.into_iter().filter(|d| d.r#type() == kind).collect();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{kind:?} never arrived {count} time(s): {:?}", self.inbox(token).await);
+    }
+
+    /// How many messages of `kind` the inbox holds now.
+    pub async fn count(&self, token: &str, kind: NotificationType) -> usize {
+        self.inbox(token).await.iter().filter(|d| d.r#type() == kind).count()
     }
 
     pub async fn channel(&self) -> Channel {
@@ -95,7 +200,7 @@ impl Harness {
                     email: format!("{username}@clinic.example"),
                     role: role.into(),
                     first_name: "Dr".into(),
-                    last_name: username.into(),
+                    last_name: username.rsplit('.').next().unwrap_or(username).into(),
                     ..Default::default()
                 },
                 &self.admin,
@@ -229,6 +334,31 @@ impl Harness {
         .await
         .unwrap();
         row.try_get("n").unwrap()
+    }
+}
+
+async fn start_notification(auth: &AuthConfig) -> Notification {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NotificationConfig {
+        store_url: format!("sqlite://{}", dir.path().join("notification.db").display()),
+        email: EmailConfig { mode: EmailMode::File, file_dir: dir.path().join("mail"), ..EmailConfig::default() },
+        worker: WorkerConfig {
+            poll_interval_ms: 20,
+            base_backoff_ms: 50,
+            max_backoff_ms: 200,
+            ..WorkerConfig::default()
+        },
+        ..NotificationConfig::default()
+    };
+    let built = hms_notification::build(&config, auth).await.expect("build notification service");
+    let server = TestServer::start(built.service, built.verifier).await;
+    let worker = tokio::spawn(built.worker.run(std::future::pending()));
+    Notification { server, worker, _dir: dir }
+}
+
+impl Drop for Notification {
+    fn drop(&mut self) {
+        self.worker.abort();
     }
 }
 
