@@ -442,7 +442,7 @@ async fn release_holds(tx: &mut Transaction<'_, Any>, appointment_id: &str) -> R
 /// Writes each notice to the outbox, inside the caller's transaction.
 async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Result<(), sqlx::Error> {
     for notice in notices {
-        hms_kit::outbox::enqueue(&mut **tx, &notice.notification_type, notice).await?;
+        hms_kit::outbox::enqueue(tx, &notice.notification_type, notice).await?;
     }
     Ok(())
 }

@@ -138,7 +138,7 @@ async fn schedules_exceptions_and_the_calendar(kind: Relational) {
         doctor_id: an.clone(),
         specialty: "Cardiology".into(),
         location: "Room 101".into(),
-        blocks: vec![block.clone()],
+        blocks: vec![block],
     };
     let schedule = schedules.set_doctor_schedule(authed(own, &an_token)).await.unwrap().into_inner().schedule.unwrap();
     assert_eq!(schedule.time_zone, "Asia/Ho_Chi_Minh");
@@ -147,7 +147,7 @@ async fn schedules_exceptions_and_the_calendar(kind: Relational) {
         doctor_id: binh.clone(),
         specialty: "Cardiology".into(),
         location: "Room 102".into(),
-        blocks: vec![block.clone()],
+        blocks: vec![block],
     };
     assert_code(schedules.set_doctor_schedule(authed(other.clone(), &an_token)).await, Code::PermissionDenied);
     schedules.set_doctor_schedule(authed(other, h.admin())).await.unwrap();
