@@ -32,6 +32,9 @@ type Reply<T> = Result<Response<T>, Status>;
 
 /// Longest date range of an availability query, in days.
 const MAX_RANGE_DAYS: i32 = 62;
+/// Latest accepted start (9999-01-01T00:00:00Z): keeps instant arithmetic far
+/// from overflow.
+const LATEST_START: i64 = 253_370_764_800;
 /// How far around the wanted time alternatives are looked for, in days.
 const ALTERNATIVE_DAYS: i64 = 7;
 
@@ -131,6 +134,10 @@ fn start_from_proto(v: &mut FieldViolations, field: &str, ts: Option<&prost_type
     };
     if ts.nanos != 0 || ts.seconds % GRANULE_SECS != 0 || ts.seconds <= 0 {
         v.add(field, "must be on a 5-minute boundary");
+        return None;
+    }
+    if ts.seconds > LATEST_START {
+        v.add(field, "must be before the year 9999");
         return None;
     }
     Some(ts.seconds)

@@ -579,6 +579,14 @@ async fn patients_and_staff_book_within_their_rights(kind: Relational) {
         h.appointments().await.book_appointment(BookAppointmentRequest::default()).await,
         Code::Unauthenticated,
     );
+    // Far-away instants are refused, not overflowed; the last day of 9999 works.
+    let far = prost_types::Timestamp { seconds: i64::MAX - i64::MAX % 300, nanos: 0 };
+    let status = assert_code(h.book(&mai_token, &checkup.id, &an, far).await, Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["start_time"]);
+    let last = hms_kit::proto::google::r#type::Date { year: 9999, month: 12, day: 31 };
+    let request =
+        GetServiceCalendarRequest { service_id: checkup.id.clone(), start_date: Some(last), end_date: Some(last) };
+    h.schedules().await.get_service_calendar(authed(request, &mai_token)).await.unwrap();
 }
 
 async fn change_policy_is_enforced(kind: Relational) {
