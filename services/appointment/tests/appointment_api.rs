@@ -701,6 +701,72 @@ async fn concurrent_requests_book_a_slot_once(kind: Relational) {
     assert_eq!(h.double_bookings().await, 0);
 }
 
+async fn no_show_after_the_start_and_holds_follow_the_status(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let mut api = h.appointments().await;
+    let checkup = h.service("GEN-CHECKUP", 45, &[]).await;
+    let (an, an_token) = h.staff("dr.an", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    let (_, mai) = h.patient("mai").await;
+    let (_, nurse) = h.staff("nurse.hoa", Role::Nurse).await;
+    let booked = h.book(&mai, &checkup.id, &an, at(clinic_date(3), 9, 0)).await.unwrap();
+    let pool = h.sql().await;
+    let holds = |table: &'static str| {
+        let (pool, id) = (pool.clone(), booked.id.clone());
+        async move {
+            use sqlx::Row;
+            let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE appointment_id = ?");
+            sqlx::query(&sql).bind(id).fetch_one(&pool).await.unwrap().try_get::<i64, _>("n").unwrap()
+        }
+    };
+    // 45 minutes hold nine 5-minute granules of the doctor and of the patient.
+    assert_eq!((holds("doctor_holds").await, holds("patient_holds").await), (9, 9));
+    api.confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: booked.id.clone() }, &an_token))
+        .await
+        .unwrap();
+    // Time passes: the appointment started a while ago.
+    sqlx::query("UPDATE appointments SET start_at = start_at - 864000, end_at = end_at - 864000 WHERE id = ?")
+        .bind(&booked.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let absent = api
+        .mark_no_show(authed(MarkNoShowRequest { appointment_id: booked.id.clone() }, &nurse))
+        .await
+        .unwrap()
+        .into_inner()
+        .appointment
+        .unwrap();
+    assert_eq!(absent.status(), AppointmentStatus::NoShow);
+    let status = assert_code(
+        api.cancel_appointment(authed(
+            CancelAppointmentRequest { appointment_id: booked.id.clone(), reason: "late".into() },
+            &an_token,
+        ))
+        .await,
+        Code::FailedPrecondition,
+    );
+    assert_eq!(reason(&status), "INVALID_TRANSITION");
+
+    // A cancellation releases every hold in the same transaction.
+    let other = h.book(&mai, &checkup.id, &an, at(clinic_date(4), 9, 0)).await.unwrap();
+    api.cancel_appointment(authed(
+        CancelAppointmentRequest { appointment_id: other.id.clone(), reason: "ill".into() },
+        &mai,
+    ))
+    .await
+    .unwrap();
+    use sqlx::Row;
+    let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM doctor_holds WHERE appointment_id = ?")
+        .bind(&other.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
 on_every_backend!(
     catalog_is_admin_managed_and_publicly_listed,
     schedules_exceptions_and_the_calendar,
@@ -708,4 +774,5 @@ on_every_backend!(
     patients_and_staff_book_within_their_rights,
     change_policy_is_enforced,
     concurrent_requests_book_a_slot_once,
+    no_show_after_the_start_and_holds_follow_the_status,
 );
