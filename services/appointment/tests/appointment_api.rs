@@ -767,6 +767,43 @@ async fn no_show_after_the_start_and_holds_follow_the_status(kind: Relational) {
     assert_eq!(left, 0);
 }
 
+async fn a_move_may_change_the_service(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let mut api = h.appointments().await;
+    let short = h.service("SHORT", 30, &[]).await;
+    let long = h.service("LONG", 60, &[]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    let (_, mai) = h.patient("mai").await;
+    let (_, lan) = h.patient("lan").await;
+    let date = clinic_date(8);
+    let booked = h.book(&mai, &short.id, &an, at(date, 9, 0)).await.unwrap();
+    h.book(&lan, &short.id, &an, at(date, 10, 0)).await.unwrap();
+    let change = |start, service: &str| RescheduleAppointmentRequest {
+        appointment_id: booked.id.clone(),
+        start_time: Some(start),
+        service_id: service.to_owned(),
+        ..Default::default()
+    };
+    // 09:30-10:30 would overlap Lan's 10:00: refused, nothing changes.
+    let status = assert_code(
+        api.reschedule_appointment(authed(change(at(date, 9, 30), &long.id), &mai)).await,
+        Code::FailedPrecondition,
+    );
+    assert_eq!(reason(&status), "SLOT_UNAVAILABLE");
+    // 09:00-10:00 overlaps only itself: allowed.
+    let moved = api
+        .reschedule_appointment(authed(change(at(date, 9, 0), &long.id), &mai))
+        .await
+        .unwrap()
+        .into_inner()
+        .appointment
+        .unwrap();
+    assert_eq!(moved.service_id, long.id);
+    assert_eq!(moved.end_time.unwrap().seconds - moved.start_time.unwrap().seconds, 3600);
+    assert_eq!(h.double_bookings().await, 0);
+}
+
 on_every_backend!(
     catalog_is_admin_managed_and_publicly_listed,
     schedules_exceptions_and_the_calendar,
@@ -775,4 +812,5 @@ on_every_backend!(
     change_policy_is_enforced,
     concurrent_requests_book_a_slot_once,
     no_show_after_the_start_and_holds_follow_the_status,
+    a_move_may_change_the_service,
 );
