@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hms_kit::auth::{Principal, principal};
+use hms_kit::client::OutboundChannel;
 use hms_kit::error::{self, ERROR_DOMAIN, FieldViolations, invalid_field, refusal};
 use hms_kit::paging;
 use hms_kit::proto::appointment::appointment_service_server::AppointmentService;
@@ -12,6 +13,8 @@ use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{Money, PageResponse, Role};
 use hms_kit::proto::google::rpc;
 use hms_kit::proto::google::r#type::{Date as ProtoDate, DayOfWeek, TimeOfDay};
+use hms_kit::proto::user::BatchGetDisplayNamesRequest;
+use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::storage::Db;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -46,6 +49,8 @@ pub struct State {
     pub alternatives: usize,
     pub reminder_offsets: Vec<i64>,
     pub feedback_url: String,
+    /// Display names of doctors for the calendar; None without a service token.
+    pub users: Option<InternalUserServiceClient<OutboundChannel>>,
 }
 
 pub struct ScheduleApi(pub Arc<State>);
@@ -413,6 +418,22 @@ impl State {
             }
         }
         Ok(SlotAlternatives { same_doctor, other_doctors })
+    }
+
+    /// Display names of `ids`; empty (and logged) when the user service
+    /// cannot answer, so the calendar never waits on it.
+    async fn display_names(&self, ids: Vec<String>) -> HashMap<String, String> {
+        let Some(users) = &self.users else { return HashMap::new() };
+        if ids.is_empty() {
+            return HashMap::new();
+        }
+        match users.clone().batch_get_display_names(BatchGetDisplayNamesRequest { user_ids: ids }).await {
+            Ok(response) => response.into_inner().display_names,
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "doctor names unavailable");
+                HashMap::new()
+            }
+        }
     }
 
     async fn load(&self, id: &str) -> Result<AppointmentRow, Status> {
@@ -867,9 +888,18 @@ impl ScheduleService for ScheduleApi {
                         doctor_id: schedule.doctor_id.clone(),
                         location: schedule.location.clone(),
                         slots: free,
+                        doctor_name: String::new(),
                     });
                 }
             }
+        }
+        let mut ids: Vec<String> =
+            days.iter().flat_map(|d| d.doctors.iter().map(|doc| doc.doctor_id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        let names = self.0.display_names(ids).await;
+        for doctor in days.iter_mut().flat_map(|d| d.doctors.iter_mut()) {
+            doctor.doctor_name = names.get(&doctor.doctor_id).cloned().unwrap_or_default();
         }
         Ok(Response::new(GetServiceCalendarResponse { days, time_zone: self.0.zone_name.clone() }))
     }

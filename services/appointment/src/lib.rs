@@ -130,6 +130,14 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         zone: zone.clone(),
         poll_interval: Duration::from_millis(config.reminder_poll_ms),
     });
+    let users = match &auth.service_token_secret {
+        Some(secret) => Some(hms_kit::client::internal_user_client(
+            &auth.user_service_url,
+            Arc::new(ServiceTokens::new("appointment", secret)),
+            Duration::from_secs(2),
+        )?),
+        None => None,
+    };
     let state = Arc::new(api::State {
         db: db.clone(),
         zone,
@@ -141,6 +149,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         alternatives: config.alternatives,
         reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
         feedback_url: config.feedback_url.clone(),
+        users,
     });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

@@ -51,6 +51,8 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     assert_eq!(calendar.days.len(), 3);
     for d in &calendar.days {
         assert_eq!(d.doctors.len(), 2, "both doctors consult every day");
+        let names: Vec<&str> = d.doctors.iter().map(|doc| doc.doctor_name.as_str()).collect();
+        assert!(names.contains(&"Dr an") && names.contains(&"Dr binh"), "{names:?}");
         assert_eq!(d.doctors.iter().map(|doc| doc.slots.len()).sum::<usize>(), 36);
     }
 
