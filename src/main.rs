@@ -44,6 +44,10 @@ async fn up() -> anyhow::Result<()> {
     if user.database_url == hms_user::UserConfig::default().database_url {
         user.database_url = format!("sqlite://{}", data_dir.join("user.db").display());
     }
+    let mut appointment: hms_appointment::AppointmentConfig = sources.section("appointment")?;
+    if appointment.database_url == hms_appointment::AppointmentConfig::default().database_url {
+        appointment.database_url = format!("sqlite://{}", data_dir.join("appointment.db").display());
+    }
     let notification_defaults = hms_notification::NotificationConfig::default();
     if notification.store_url == notification_defaults.store_url {
         notification.store_url = format!("sqlite://{}", data_dir.join("notification.db").display());
@@ -55,10 +59,13 @@ async fn up() -> anyhow::Result<()> {
     // Bind every listener first: each service learns the others' addresses.
     let user_listener = bind("user", user.server.listen).await?;
     let notification_listener = bind("notification", notification.server.listen).await?;
+    let appointment_listener = bind("appointment", appointment.server.listen).await?;
     let user_addr = user_listener.local_addr()?;
     let notification_addr = notification_listener.local_addr()?;
+    let appointment_addr = appointment_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
     user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
 
@@ -73,10 +80,17 @@ async fn up() -> anyhow::Result<()> {
         notification_listener,
         stopped(stop_rx.clone()),
     ));
+    let appointment_task =
+        tokio::spawn(hms_appointment::run(appointment, auth.clone(), appointment_listener, stopped(stop_rx.clone())));
 
     // The gateway talks to the services of this process, wherever they listen.
     let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
-    for (package, addr) in [("hms.user.v1", user_addr), ("hms.notification.v1", notification_addr)] {
+    let services = [
+        ("hms.user.v1", user_addr),
+        ("hms.appointment.v1", appointment_addr),
+        ("hms.notification.v1", notification_addr),
+    ];
+    for (package, addr) in services {
         gateway.routes.retain(|configured, _| configured.replace('_', ".") != package);
         gateway.routes.insert(package.into(), format!("http://{addr}"));
     }
@@ -89,14 +103,15 @@ async fn up() -> anyhow::Result<()> {
     println!("HMS is up (data in {}):", data_dir.display());
     println!("  gateway                http://{gateway_addr}  (REST /api/v1/..., grpc-web, gRPC; docs at /docs)");
     println!("  user service           grpc://{user_addr}");
+    println!("  appointment service    grpc://{appointment_addr}");
     println!("  notification service   grpc://{notification_addr}");
     if mail_mode == hms_notification::EmailMode::File {
         println!("Email is written as .eml files to {}", mail_dir.display());
     }
     println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "notification", "gateway"];
-    let mut tasks = vec![user_task, notification_task, gateway_task];
+    let names = ["user", "appointment", "notification", "gateway"];
+    let mut tasks = vec![user_task, appointment_task, notification_task, gateway_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {

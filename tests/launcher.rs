@@ -14,6 +14,7 @@ struct Up {
     child: Child,
     addr: String,
     gateway: String,
+    appointment_addr: String,
 }
 
 fn start(data_dir: &std::path::Path) -> Up {
@@ -22,6 +23,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .env("HMS_DATA_DIR", data_dir)
         .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_TELEMETRY__LOG_FORMAT", "json")
@@ -31,19 +33,27 @@ fn start(data_dir: &std::path::Path) -> Up {
         .expect("start hms up");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let (mut addr, mut gateway) = (String::new(), String::new());
-    while addr.is_empty() || gateway.is_empty() {
+    let (mut addr, mut appointment_addr, mut gateway) = (None, None, None);
+    while addr.is_none() || appointment_addr.is_none() || gateway.is_none() {
         let line = lines.next().expect("hms up printed its addresses").unwrap();
-        if let Some(rest) = line.trim().strip_prefix("user service") {
-            addr = rest.trim().trim_start_matches("grpc://").to_owned();
-        }
-        if let Some(rest) = line.trim().strip_prefix("gateway") {
-            gateway = rest.split_whitespace().next().unwrap().trim_start_matches("http://").to_owned();
+        // "  user service   grpc://127.0.0.1:1234", "  gateway   http://127.0.0.1:8080  (REST ...)"
+        let address = |rest: &str| {
+            rest.split_whitespace()
+                .next()
+                .map(|a| a.trim_start_matches("grpc://").trim_start_matches("http://").to_owned())
+        };
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("user service") {
+            addr = address(rest);
+        } else if let Some(rest) = line.strip_prefix("appointment service") {
+            appointment_addr = address(rest);
+        } else if let Some(rest) = line.strip_prefix("gateway") {
+            gateway = address(rest);
         }
     }
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Up { child, addr, gateway }
+    Up { child, addr: addr.unwrap(), gateway: gateway.unwrap(), appointment_addr: appointment_addr.unwrap() }
 }
 
 fn terminate(mut up: Up) -> std::process::ExitStatus {
@@ -70,6 +80,15 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     let up = start(data.path());
     admin_login(&up.addr).await.expect("the initial admin can log in");
     admin_login(&up.gateway).await.expect("the initial admin can log in through the gateway");
+    let mut catalog = hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient::connect(format!(
+        "http://{}",
+        up.appointment_addr
+    ))
+    .await
+    .unwrap();
+    let listed =
+        catalog.list_medical_services(hms_kit::proto::appointment::ListMedicalServicesRequest::default()).await;
+    assert!(listed.expect("the appointment service answers").into_inner().services.is_empty());
 
     // Registration flows through the outbox and the notification service to
     // the file mailer: a welcome email lands in data/mail.
@@ -108,6 +127,7 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
 
     assert!(data.path().join("user.db").exists());
     assert!(data.path().join("notification.db").exists());
+    assert!(data.path().join("appointment.db").exists());
     let secrets = data.path().join("secrets.toml");
     #[cfg(unix)]
     {

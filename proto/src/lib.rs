@@ -19,6 +19,11 @@ pub mod google {
 }
 
 pub mod hms {
+    pub mod appointment {
+        pub mod v1 {
+            tonic::include_proto!("hms.appointment.v1");
+        }
+    }
     pub mod common {
         pub mod v1 {
             tonic::include_proto!("hms.common.v1");
@@ -36,6 +41,7 @@ pub mod hms {
     }
 }
 
+pub use hms::appointment::v1 as appointment;
 pub use hms::common::v1 as common;
 pub use hms::notification::v1 as notification;
 pub use hms::user::v1 as user;

@@ -1,0 +1,1334 @@
+//! The gRPC API: authorise, validate, convert, call the domain and the store.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hms_kit::auth::{Principal, principal};
+use hms_kit::client::OutboundChannel;
+use hms_kit::error::{self, ERROR_DOMAIN, FieldViolations, invalid_field, refusal};
+use hms_kit::paging;
+use hms_kit::proto::appointment::appointment_service_server::AppointmentService;
+use hms_kit::proto::appointment::schedule_service_server::ScheduleService;
+use hms_kit::proto::appointment::*;
+use hms_kit::proto::common::{Money, PageResponse, Role};
+use hms_kit::proto::google::rpc;
+use hms_kit::proto::google::r#type::{Date as ProtoDate, DayOfWeek, TimeOfDay};
+use hms_kit::proto::user::BatchGetDisplayNamesRequest;
+use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
+use hms_kit::storage::Db;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use prost::Message;
+use tonic::{Code, Request, Response, Status};
+
+use crate::domain::GRANULE_SECS;
+use crate::domain::report::{self, Period};
+use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
+use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
+use crate::events::{Facts, Notice, Recipient};
+use crate::store::{
+    self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
+    ServiceRow,
+};
+
+type Reply<T> = Result<Response<T>, Status>;
+
+/// Longest date range of an availability query, in days.
+const MAX_RANGE_DAYS: i32 = 62;
+/// Latest accepted start (9999-01-01T00:00:00Z): keeps instant arithmetic far
+/// from overflow.
+const LATEST_START: i64 = 253_370_764_800;
+/// How far around the wanted time alternatives are looked for, in days.
+const ALTERNATIVE_DAYS: i64 = 7;
+
+pub struct State {
+    pub db: Db,
+    pub zone: TimeZone,
+    pub zone_name: String,
+    pub policy: ChangePolicy,
+    pub alternatives: usize,
+    pub reminder_offsets: Vec<i64>,
+    pub feedback_url: String,
+    /// Display names of doctors for the calendar; None without a service token.
+    pub users: Option<InternalUserServiceClient<OutboundChannel>>,
+}
+
+pub struct ScheduleApi(pub Arc<State>);
+pub struct AppointmentApi(pub Arc<State>);
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn timestamp(secs: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp { seconds: secs, nanos: 0 }
+}
+
+// --- validation and conversions ---
+
+fn check_id(v: &mut FieldViolations, field: &str, id: &str) {
+    if id.is_empty() {
+        v.add(field, "is required");
+    } else if id.len() > 64 {
+        v.add(field, "must have at most 64 characters");
+    }
+}
+
+fn check_text(v: &mut FieldViolations, field: &str, text: &str, max: usize, required: bool) {
+    if required && text.trim().is_empty() {
+        v.add(field, "is required");
+    } else if text.chars().count() > max {
+        v.add(field, format!("must have at most {max} characters"));
+    }
+}
+
+fn date_from_proto(v: &mut FieldViolations, field: &str, date: Option<&ProtoDate>) -> Option<Date> {
+    let Some(d) = date else {
+        v.add(field, "is required");
+        return None;
+    };
+    let parsed = i16::try_from(d.year)
+        .ok()
+        .zip(i8::try_from(d.month).ok())
+        .zip(i8::try_from(d.day).ok())
+        .and_then(|((y, m), day)| Date::new(y, m, day).ok())
+        .filter(|_| d.year >= 1);
+    if parsed.is_none() {
+        v.add(field, "is not a valid calendar date");
+    }
+    parsed
+}
+
+fn date_to_proto(date: Date) -> ProtoDate {
+    ProtoDate { year: i32::from(date.year()), month: i32::from(date.month()), day: i32::from(date.day()) }
+}
+
+/// Minutes after midnight of a wall-clock time: whole minutes, a multiple of
+/// the granule; 24:00 only when `end`.
+fn minute_from_proto(v: &mut FieldViolations, field: &str, time: Option<&TimeOfDay>, end: bool) -> Option<i32> {
+    let Some(t) = time else {
+        v.add(field, "is required");
+        return None;
+    };
+    let valid_hour = (0..24).contains(&t.hours) || (end && t.hours == 24 && t.minutes == 0);
+    if !valid_hour || !(0..60).contains(&t.minutes) || t.seconds != 0 || t.nanos != 0 {
+        v.add(field, "must be a time of day in whole minutes (24:00 only as an end)");
+        return None;
+    }
+    let minute = t.hours * 60 + t.minutes;
+    if i64::from(minute) * 60 % GRANULE_SECS != 0 {
+        v.add(field, "must be a multiple of 5 minutes");
+        return None;
+    }
+    Some(minute)
+}
+
+fn minute_to_proto(minute: i32) -> TimeOfDay {
+    TimeOfDay { hours: minute / 60, minutes: minute % 60, seconds: 0, nanos: 0 }
+}
+
+/// A booking start: whole seconds on a 5-minute boundary.
+fn start_from_proto(v: &mut FieldViolations, field: &str, ts: Option<&prost_types::Timestamp>) -> Option<i64> {
+    let Some(ts) = ts else {
+        v.add(field, "is required");
+        return None;
+    };
+    if ts.nanos != 0 || ts.seconds % GRANULE_SECS != 0 || ts.seconds <= 0 {
+        v.add(field, "must be on a 5-minute boundary");
+        return None;
+    }
+    if ts.seconds > LATEST_START {
+        v.add(field, "must be before the year 9999");
+        return None;
+    }
+    Some(ts.seconds)
+}
+
+fn kind_name(kind: ServiceKind) -> &'static str {
+    kind.as_str_name().strip_prefix("SERVICE_KIND_").unwrap_or("UNSPECIFIED")
+}
+
+fn kind_from_name(name: &str) -> ServiceKind {
+    ServiceKind::from_str_name(&format!("SERVICE_KIND_{name}")).unwrap_or(ServiceKind::Unspecified)
+}
+
+fn service_to_proto(s: &ServiceRow) -> MedicalService {
+    MedicalService {
+        id: s.id.clone(),
+        code: s.code.clone(),
+        name: s.name.clone(),
+        description: s.description.clone(),
+        kind: kind_from_name(&s.kind).into(),
+        duration_minutes: i32::try_from(s.duration_minutes).unwrap_or(0),
+        price: Some(Money { amount_minor: s.price_minor, currency: s.currency.clone() }),
+        specialties: s.specialties.clone(),
+        auto_confirm: s.auto_confirm,
+        active: s.active,
+        create_time: Some(timestamp(s.created_at)),
+        update_time: Some(timestamp(s.updated_at)),
+    }
+}
+
+/// Validates a service's fields into `row` (id, code and times untouched).
+fn service_input(v: &mut FieldViolations, input: Option<&MedicalServiceInput>, row: &mut ServiceRow) {
+    let Some(input) = input else {
+        v.add("service", "is required");
+        return;
+    };
+    check_text(v, "service.name", &input.name, 200, true);
+    check_text(v, "service.description", &input.description, 2000, false);
+    if input.kind() == ServiceKind::Unspecified {
+        v.add("service.kind", "is required");
+    }
+    if !(5..=480).contains(&input.duration_minutes) || input.duration_minutes % 5 != 0 {
+        v.add("service.duration_minutes", "must be a multiple of 5 between 5 and 480");
+    }
+    let (amount, currency) = input.price.as_ref().map_or((0, ""), |p| (p.amount_minor, p.currency.as_str()));
+    if amount < 0 {
+        v.add("service.price.amount_minor", "must not be negative");
+    }
+    let currency = if currency.is_empty() { "VND" } else { currency };
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        v.add("service.price.currency", "must be an ISO 4217 code such as VND");
+    }
+    let mut specialties = Vec::new();
+    for (i, s) in input.specialties.iter().enumerate() {
+        let s = s.trim();
+        if s.is_empty() || s.chars().count() > 100 || s.contains('\n') {
+            v.add(format!("service.specialties[{i}]"), "must be 1 to 100 characters on one line");
+        } else if !specialties.iter().any(|k: &String| k.eq_ignore_ascii_case(s)) {
+            specialties.push(s.to_owned());
+        }
+    }
+    row.name = input.name.trim().to_owned();
+    row.description = input.description.clone();
+    row.kind = kind_name(input.kind()).to_owned();
+    row.duration_minutes = i64::from(input.duration_minutes);
+    row.price_minor = amount;
+    row.currency = currency.to_owned();
+    row.specialties = specialties;
+    row.auto_confirm = input.auto_confirm;
+    row.active = input.active;
+}
+
+fn valid_code(code: &str) -> bool {
+    (2..=32).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn exception_to_proto(e: &ExceptionRow) -> ScheduleException {
+    ScheduleException {
+        id: e.id.clone(),
+        kind: match e.exception.kind {
+            DomainExceptionKind::Unavailable => ExceptionKind::Unavailable,
+            DomainExceptionKind::ExtraHours => ExceptionKind::ExtraHours,
+        }
+        .into(),
+        start_date: Some(date_to_proto(e.exception.start)),
+        end_date: Some(date_to_proto(e.exception.end)),
+        start_time: e.exception.hours.map(|h| minute_to_proto(h.0)),
+        end_time: e.exception.hours.map(|h| minute_to_proto(h.1)),
+        note: e.note.clone(),
+    }
+}
+
+impl State {
+    fn schedule_to_proto(&self, s: &ScheduleRow) -> DoctorSchedule {
+        DoctorSchedule {
+            doctor_id: s.doctor_id.clone(),
+            specialty: s.specialty.clone(),
+            location: s.location.clone(),
+            blocks: s
+                .blocks
+                .iter()
+                .map(|b| WeeklyBlock {
+                    day_of_week: i32::from(b.weekday),
+                    start_time: Some(minute_to_proto(b.start)),
+                    end_time: Some(minute_to_proto(b.end)),
+                    valid_from: b.valid_from.map(date_to_proto),
+                    valid_to: b.valid_to.map(date_to_proto),
+                })
+                .collect(),
+            exceptions: s.exceptions.iter().map(exception_to_proto).collect(),
+            time_zone: self.zone_name.clone(),
+        }
+    }
+
+    fn to_proto(&self, a: &AppointmentRow) -> Appointment {
+        let status = status_to_proto(a.status);
+        Appointment {
+            id: a.id.clone(),
+            patient_id: a.patient_id.clone(),
+            doctor_id: a.doctor_id.clone(),
+            service_id: a.service_id.clone(),
+            start_time: Some(timestamp(a.start_at)),
+            end_time: Some(timestamp(a.end_at)),
+            status: status.into(),
+            reason: a.reason.clone(),
+            doctor_notes: a.doctor_notes.clone(),
+            cancellation_reason: a.cancellation_reason.clone(),
+            cancelled_by: a.cancelled_by.clone(),
+            reschedule_count: a.reschedule_count,
+            location: a.location.clone(),
+            create_time: Some(timestamp(a.created_at)),
+            update_time: Some(timestamp(a.updated_at)),
+        }
+    }
+
+    /// The instants covering civil dates `from..=to` in the clinic zone, with a
+    /// day of margin either side.
+    fn span(&self, from: Date, to: Date) -> (i64, i64) {
+        let start = crate::domain::slots::local_instant(&self.zone, from, 0).unwrap_or(0) - 86_400;
+        let end = crate::domain::slots::local_instant(&self.zone, to, 1440).unwrap_or(i64::MAX / 2) + 86_400;
+        (start, end)
+    }
+
+    /// Free slots of one doctor for a service duration over `from..=to`.
+    async fn doctor_slots(
+        &self,
+        schedule: &ScheduleRow,
+        duration: i64,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(Date, Interval)>, Status> {
+        let (start, end) = self.span(from, to);
+        let busy = store::doctor_busy(&self.db, &schedule.doctor_id, start, end).await.map_err(error::store)?;
+        Ok(domain_schedule(schedule).free_slots(&self.zone, from, to, duration, &busy, now()))
+    }
+
+    /// A service that can be booked: known and active.
+    async fn bookable_service(&self, service_id: &str) -> Result<ServiceRow, Status> {
+        let service = store::get_service(&self.db, service_id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("no such medical service"))?;
+        if !service.active {
+            return Err(refusal(Code::FailedPrecondition, "SERVICE_INACTIVE", "this medical service is not offered"));
+        }
+        Ok(service)
+    }
+
+    /// The schedule of a doctor qualified for `service`.
+    async fn qualified_schedule(&self, doctor_id: &str, service: &ServiceRow) -> Result<ScheduleRow, Status> {
+        let schedule = store::schedules(&self.db, Some(doctor_id))
+            .await
+            .map_err(error::store)?
+            .pop()
+            .ok_or_else(|| refusal(Code::FailedPrecondition, "NO_SCHEDULE", "this doctor has no schedule"))?;
+        if !qualified(&schedule, service) {
+            return Err(refusal(
+                Code::FailedPrecondition,
+                "DOCTOR_NOT_QUALIFIED",
+                "this doctor does not perform this medical service",
+            ));
+        }
+        Ok(schedule)
+    }
+
+    /// Checks that `[start, start + duration)` is bookable with `schedule`
+    /// (future, inside the schedule); the refusal carries alternatives.
+    async fn check_slot(&self, schedule: &ScheduleRow, service: &ServiceRow, start: i64) -> Result<Interval, Status> {
+        let wanted = Interval { start, end: start + service.duration_minutes * 60 };
+        if start <= now() {
+            return Err(refusal(Code::FailedPrecondition, "IN_THE_PAST", "this time has already passed"));
+        }
+        if !domain_schedule(schedule).fits(&self.zone, wanted) {
+            return Err(self
+                .unavailable("OUTSIDE_SCHEDULE", "the doctor does not consult at this time", schedule, service, wanted)
+                .await);
+        }
+        Ok(wanted)
+    }
+
+    /// A refusal with `reason` and a [`SlotAlternatives`] detail.
+    async fn unavailable(
+        &self,
+        reason: &str,
+        message: &str,
+        schedule: &ScheduleRow,
+        service: &ServiceRow,
+        wanted: Interval,
+    ) -> Status {
+        match self.alternatives(schedule, service, wanted).await {
+            Ok(alternatives) => {
+                let info = rpc::ErrorInfo {
+                    reason: reason.to_owned(),
+                    domain: ERROR_DOMAIN.to_owned(),
+                    metadata: HashMap::from([("doctor_id".to_owned(), schedule.doctor_id.clone())]),
+                };
+                let details = rpc::Status {
+                    code: Code::FailedPrecondition as i32,
+                    message: message.to_owned(),
+                    details: vec![
+                        prost_types::Any {
+                            type_url: "type.googleapis.com/google.rpc.ErrorInfo".into(),
+                            value: info.encode_to_vec(),
+                        },
+                        prost_types::Any {
+                            type_url: "type.googleapis.com/hms.appointment.v1.SlotAlternatives".into(),
+                            value: alternatives.encode_to_vec(),
+                        },
+                    ],
+                };
+                Status::with_details(Code::FailedPrecondition, message, details.encode_to_vec().into())
+            }
+            Err(status) => status,
+        }
+    }
+
+    /// Nearest free slots of the same doctor, and other qualified doctors free
+    /// at the wanted time.
+    async fn alternatives(
+        &self,
+        schedule: &ScheduleRow,
+        service: &ServiceRow,
+        wanted: Interval,
+    ) -> Result<SlotAlternatives, Status> {
+        let duration = service.duration_minutes * 60;
+        let around = |days: i64| {
+            crate::domain::slots::local_date(&self.zone, wanted.start + days * 86_400)
+                .unwrap_or(Date::constant(2000, 1, 1))
+        };
+        let (from, to) = (around(-ALTERNATIVE_DAYS), around(ALTERNATIVE_DAYS));
+        let mut same = self.doctor_slots(schedule, duration, from, to).await?;
+        same.sort_by_key(|(_, slot)| ((slot.start - wanted.start).abs(), slot.start));
+        let same_doctor = same
+            .into_iter()
+            .take(self.alternatives)
+            .map(|(_, slot)| slot_to_proto(&schedule.doctor_id, slot))
+            .collect();
+        let mut other_doctors = Vec::new();
+        let others = store::schedules(&self.db, None).await.map_err(error::store)?;
+        for other in others.iter().filter(|o| o.doctor_id != schedule.doctor_id && qualified(o, service)) {
+            if other_doctors.len() >= self.alternatives {
+                break;
+            }
+            if !domain_schedule(other).fits(&self.zone, wanted) {
+                continue;
+            }
+            let busy = store::doctor_busy(&self.db, &other.doctor_id, wanted.start - GRANULE_SECS, wanted.end)
+                .await
+                .map_err(error::store)?;
+            if !busy.iter().any(|b| b.overlaps(&wanted)) {
+                other_doctors.push(slot_to_proto(&other.doctor_id, wanted));
+            }
+        }
+        Ok(SlotAlternatives { same_doctor, other_doctors })
+    }
+
+    /// Display names of `ids`; empty (and logged) when the user service
+    /// cannot answer, so the calendar never waits on it.
+    async fn display_names(&self, ids: Vec<String>) -> HashMap<String, String> {
+        let Some(users) = &self.users else { return HashMap::new() };
+        if ids.is_empty() {
+            return HashMap::new();
+        }
+        match users.clone().batch_get_display_names(BatchGetDisplayNamesRequest { user_ids: ids }).await {
+            Ok(response) => response.into_inner().display_names,
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "doctor names unavailable");
+                HashMap::new()
+            }
+        }
+    }
+
+    async fn load(&self, id: &str) -> Result<AppointmentRow, Status> {
+        if id.is_empty() || id.len() > 64 {
+            return Err(invalid_field("appointment_id", "is required (at most 64 characters)"));
+        }
+        store::get_appointment(&self.db, id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("no such appointment"))
+    }
+
+    /// The name of a service for messages (empty if it was deleted).
+    async fn service_name(&self, service_id: &str) -> Result<String, Status> {
+        Ok(store::get_service(&self.db, service_id).await.map_err(error::store)?.map(|s| s.name).unwrap_or_default())
+    }
+
+    /// The appointment if the caller may see it; NOT_FOUND otherwise, so ids
+    /// of others' appointments reveal nothing.
+    async fn visible(&self, caller: &Principal, id: &str) -> Result<AppointmentRow, Status> {
+        let appointment = self.load(id).await?;
+        if may_see(caller, &appointment) { Ok(appointment) } else { Err(Status::not_found("no such appointment")) }
+    }
+
+    /// Applies `action` to a visible appointment.
+    async fn act(
+        &self,
+        caller: &Principal,
+        id: &str,
+        action: Action,
+        change: Change,
+        notices: impl FnOnce(&Facts<'_>, &AppointmentRow) -> Vec<Notice>,
+    ) -> Result<Appointment, Status> {
+        let appointment = self.visible(caller, id).await?;
+        let now = now();
+        let to = transition(appointment.status, action, now, appointment.start_at).map_err(|refused| {
+            refusal(
+                Code::FailedPrecondition,
+                refused.reason(),
+                format!("a {} appointment cannot be changed this way", appointment.status.as_str()),
+            )
+        })?;
+        let name = self.service_name(&appointment.service_id).await?;
+        let notices =
+            notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
+        let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
+            .await
+            .map_err(error::store)?;
+        if !changed {
+            return Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"));
+        }
+        Ok(self.to_proto(&self.load(id).await?))
+    }
+}
+
+fn status_to_proto(status: ApptStatus) -> AppointmentStatus {
+    match status {
+        ApptStatus::Pending => AppointmentStatus::Pending,
+        ApptStatus::Confirmed => AppointmentStatus::Confirmed,
+        ApptStatus::CheckedIn => AppointmentStatus::CheckedIn,
+        ApptStatus::Completed => AppointmentStatus::Completed,
+        ApptStatus::CancelledPatient => AppointmentStatus::CancelledPatient,
+        ApptStatus::CancelledDoctor => AppointmentStatus::CancelledDoctor,
+        ApptStatus::NoShow => AppointmentStatus::NoShow,
+    }
+}
+
+fn feedback_to_proto(f: &FeedbackRow) -> Feedback {
+    Feedback {
+        appointment_id: f.appointment_id.clone(),
+        patient_id: f.patient_id.clone(),
+        doctor_id: f.doctor_id.clone(),
+        rating: i32::try_from(f.rating).unwrap_or(0),
+        comment: f.comment.clone(),
+        create_time: Some(timestamp(f.created_at)),
+    }
+}
+
+fn slot_to_proto(doctor_id: &str, slot: Interval) -> Slot {
+    Slot {
+        doctor_id: doctor_id.to_owned(),
+        start_time: Some(timestamp(slot.start)),
+        end_time: Some(timestamp(slot.end)),
+    }
+}
+
+fn domain_schedule(s: &ScheduleRow) -> Schedule {
+    Schedule { blocks: s.blocks.clone(), exceptions: s.exceptions.iter().map(|e| e.exception.clone()).collect() }
+}
+
+fn qualified(schedule: &ScheduleRow, service: &ServiceRow) -> bool {
+    service.specialties.is_empty() || service.specialties.iter().any(|s| s.eq_ignore_ascii_case(&schedule.specialty))
+}
+
+fn may_see(caller: &Principal, a: &AppointmentRow) -> bool {
+    match caller.role {
+        Role::Nurse | Role::Admin => true,
+        Role::Patient => caller.subject == a.patient_id,
+        Role::Doctor => caller.subject == a.doctor_id,
+        _ => false,
+    }
+}
+
+/// A doctor acts on their own schedule only; an admin on anyone's.
+fn check_schedule_owner(caller: &Principal, doctor_id: &str) -> Result<(), Status> {
+    if caller.role == Role::Admin || (caller.role == Role::Doctor && caller.subject == doctor_id) {
+        Ok(())
+    } else {
+        Err(Status::permission_denied("only the doctor or an admin may change this schedule"))
+    }
+}
+
+/// Validates a date range of at most [`MAX_RANGE_DAYS`].
+fn date_range(v: &mut FieldViolations, start: Option<&ProtoDate>, end: Option<&ProtoDate>) -> Option<(Date, Date)> {
+    let from = date_from_proto(v, "start_date", start);
+    let to = date_from_proto(v, "end_date", end);
+    let (from, to) = from.zip(to)?;
+    if to < from {
+        v.add("end_date", "must not be before start_date");
+        return None;
+    }
+    if from.until(to).map_or(true, |span| span.get_days() > MAX_RANGE_DAYS) {
+        v.add("end_date", format!("must be at most {MAX_RANGE_DAYS} days after start_date"));
+        return None;
+    }
+    Some((from, to))
+}
+
+fn hold_refusal(e: HoldError) -> Result<Status, HoldError> {
+    match e {
+        HoldError::Store(e) => Ok(error::store(e)),
+        other => Err(other),
+    }
+}
+
+#[tonic::async_trait]
+impl ScheduleService for ScheduleApi {
+    async fn create_medical_service(
+        &self,
+        request: Request<CreateMedicalServiceRequest>,
+    ) -> Reply<CreateMedicalServiceResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        if !valid_code(&r.code) {
+            v.add("code", "must be 2 to 32 upper-case letters, digits, '-' or '_'");
+        }
+        let now = now();
+        let mut row = ServiceRow {
+            id: new_id(),
+            code: r.code.clone(),
+            name: String::new(),
+            description: String::new(),
+            kind: String::new(),
+            duration_minutes: 0,
+            price_minor: 0,
+            currency: String::new(),
+            specialties: Vec::new(),
+            auto_confirm: false,
+            active: false,
+            created_at: now,
+            updated_at: now,
+        };
+        service_input(&mut v, r.service.as_ref(), &mut row);
+        v.into_result()?;
+        match store::insert_service(&self.0.db, &row).await {
+            Ok(()) => Ok(Response::new(CreateMedicalServiceResponse { service: Some(service_to_proto(&row)) })),
+            Err(e) if error::is_unique_violation(&e) => {
+                Err(refusal(Code::AlreadyExists, "CODE_TAKEN", "a medical service with this code exists"))
+            }
+            Err(e) => Err(error::store(e)),
+        }
+    }
+
+    async fn update_medical_service(
+        &self,
+        request: Request<UpdateMedicalServiceRequest>,
+    ) -> Reply<UpdateMedicalServiceResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "service_id", &r.service_id);
+        v.into_result()?;
+        let mut row = store::get_service(&self.0.db, &r.service_id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("no such medical service"))?;
+        let mut v = FieldViolations::new();
+        service_input(&mut v, r.service.as_ref(), &mut row);
+        v.into_result()?;
+        row.updated_at = now();
+        if !store::update_service(&self.0.db, &row).await.map_err(error::store)? {
+            return Err(Status::not_found("no such medical service"));
+        }
+        Ok(Response::new(UpdateMedicalServiceResponse { service: Some(service_to_proto(&row)) }))
+    }
+
+    async fn delete_medical_service(
+        &self,
+        request: Request<DeleteMedicalServiceRequest>,
+    ) -> Reply<DeleteMedicalServiceResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "service_id", &r.service_id);
+        v.into_result()?;
+        match store::delete_service(&self.0.db, &r.service_id).await.map_err(error::store)? {
+            Deleted::Done => Ok(Response::new(DeleteMedicalServiceResponse {})),
+            Deleted::NotFound => Err(Status::not_found("no such medical service")),
+            Deleted::InUse => Err(refusal(
+                Code::FailedPrecondition,
+                "SERVICE_IN_USE",
+                "this medical service has appointments; deactivate it instead",
+            )),
+        }
+    }
+
+    async fn get_medical_service(
+        &self,
+        request: Request<GetMedicalServiceRequest>,
+    ) -> Reply<GetMedicalServiceResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "service_id", &r.service_id);
+        v.into_result()?;
+        let service = store::get_service(&self.0.db, &r.service_id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("no such medical service"))?;
+        Ok(Response::new(GetMedicalServiceResponse { service: Some(service_to_proto(&service)) }))
+    }
+
+    async fn list_medical_services(
+        &self,
+        request: Request<ListMedicalServicesRequest>,
+    ) -> Reply<ListMedicalServicesResponse> {
+        let admin = request.extensions().get::<Principal>().is_some_and(|p| p.role == Role::Admin);
+        let r = request.into_inner();
+        let include_inactive = admin && r.include_inactive;
+        let kind = (r.kind() != ServiceKind::Unspecified).then(|| kind_name(r.kind()));
+        let filters = (include_inactive, kind);
+        let page = paging::parse::<String>(r.page.as_ref(), &filters)?;
+        let mut rows = store::list_services(&self.0.db, include_inactive, kind, page.after.as_deref(), page.size + 1)
+            .await
+            .map_err(error::store)?;
+        let more = rows.len() > page.size;
+        rows.truncate(page.size);
+        let next_page_token = match rows.last() {
+            Some(last) if more => paging::token(&last.code, &filters),
+            _ => String::new(),
+        };
+        Ok(Response::new(ListMedicalServicesResponse {
+            services: rows.iter().map(service_to_proto).collect(),
+            page: Some(PageResponse { next_page_token }),
+        }))
+    }
+
+    async fn set_doctor_schedule(
+        &self,
+        request: Request<SetDoctorScheduleRequest>,
+    ) -> Reply<SetDoctorScheduleResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        check_text(&mut v, "specialty", &r.specialty, 100, true);
+        check_text(&mut v, "location", &r.location, 200, false);
+        if r.blocks.len() > 100 {
+            v.add("blocks", "must have at most 100 entries");
+        }
+        let mut blocks = Vec::new();
+        for (i, b) in r.blocks.iter().enumerate() {
+            let field = |name: &str| format!("blocks[{i}].{name}");
+            let day = b.day_of_week();
+            if day == DayOfWeek::Unspecified {
+                v.add(field("day_of_week"), "is required");
+            }
+            let start = minute_from_proto(&mut v, &field("start_time"), b.start_time.as_ref(), false);
+            let end = minute_from_proto(&mut v, &field("end_time"), b.end_time.as_ref(), true);
+            let valid_from = b.valid_from.as_ref().and_then(|d| date_from_proto(&mut v, &field("valid_from"), Some(d)));
+            let valid_to = b.valid_to.as_ref().and_then(|d| date_from_proto(&mut v, &field("valid_to"), Some(d)));
+            if let (Some(from), Some(to)) = (valid_from, valid_to)
+                && to < from
+            {
+                v.add(field("valid_to"), "must not be before valid_from");
+            }
+            if let (Some(start), Some(end)) = (start, end) {
+                if end <= start {
+                    v.add(field("end_time"), "must be after start_time");
+                } else if day != DayOfWeek::Unspecified {
+                    blocks.push(Block {
+                        weekday: i8::try_from(b.day_of_week).unwrap_or(0),
+                        start,
+                        end,
+                        valid_from,
+                        valid_to,
+                    });
+                }
+            }
+        }
+        v.into_result()?;
+        check_schedule_owner(&caller, &r.doctor_id)?;
+        store::set_schedule(&self.0.db, &r.doctor_id, r.specialty.trim(), r.location.trim(), &blocks, now())
+            .await
+            .map_err(error::store)?;
+        let schedule = store::schedules(&self.0.db, Some(&r.doctor_id)).await.map_err(error::store)?.pop();
+        Ok(Response::new(SetDoctorScheduleResponse { schedule: schedule.map(|s| self.0.schedule_to_proto(&s)) }))
+    }
+
+    async fn get_doctor_schedule(
+        &self,
+        request: Request<GetDoctorScheduleRequest>,
+    ) -> Reply<GetDoctorScheduleResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        v.into_result()?;
+        let schedule = store::schedules(&self.0.db, Some(&r.doctor_id))
+            .await
+            .map_err(error::store)?
+            .pop()
+            .ok_or_else(|| Status::not_found("this doctor has no schedule"))?;
+        Ok(Response::new(GetDoctorScheduleResponse { schedule: Some(self.0.schedule_to_proto(&schedule)) }))
+    }
+
+    async fn add_schedule_exception(
+        &self,
+        request: Request<AddScheduleExceptionRequest>,
+    ) -> Reply<AddScheduleExceptionResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        let Some(e) = r.exception.as_ref() else {
+            v.add("exception", "is required");
+            return Err(v.into_status());
+        };
+        let kind = match e.kind() {
+            ExceptionKind::Unavailable => Some(DomainExceptionKind::Unavailable),
+            ExceptionKind::ExtraHours => Some(DomainExceptionKind::ExtraHours),
+            ExceptionKind::Unspecified => {
+                v.add("exception.kind", "is required");
+                None
+            }
+        };
+        let start = date_from_proto(&mut v, "exception.start_date", e.start_date.as_ref());
+        let end = date_from_proto(&mut v, "exception.end_date", e.end_date.as_ref());
+        if let (Some(start), Some(end)) = (start, end)
+            && (end < start || start.until(end).map_or(true, |s| s.get_days() > 366))
+        {
+            v.add("exception.end_date", "must be on or after start_date, within a year");
+        }
+        let hours = match (e.start_time.as_ref(), e.end_time.as_ref()) {
+            (None, None) => {
+                if kind == Some(DomainExceptionKind::ExtraHours) {
+                    v.add("exception.start_time", "is required for extra hours");
+                }
+                None
+            }
+            (start_time, end_time) => {
+                let s = minute_from_proto(&mut v, "exception.start_time", start_time, false);
+                let t = minute_from_proto(&mut v, "exception.end_time", end_time, true);
+                match (s, t) {
+                    (Some(s), Some(t)) if t <= s => {
+                        v.add("exception.end_time", "must be after start_time");
+                        None
+                    }
+                    (Some(s), Some(t)) => Some((s, t)),
+                    _ => None,
+                }
+            }
+        };
+        check_text(&mut v, "exception.note", &e.note, 500, false);
+        v.into_result()?;
+        check_schedule_owner(&caller, &r.doctor_id)?;
+        let (Some(kind), Some(start), Some(end)) = (kind, start, end) else {
+            return Err(invalid_field("exception", "is incomplete"));
+        };
+        let row = ExceptionRow { id: new_id(), exception: Exception { kind, start, end, hours }, note: e.note.clone() };
+        store::add_exception(&self.0.db, &r.doctor_id, &row).await.map_err(error::store)?;
+        Ok(Response::new(AddScheduleExceptionResponse { exception: Some(exception_to_proto(&row)) }))
+    }
+
+    async fn delete_schedule_exception(
+        &self,
+        request: Request<DeleteScheduleExceptionRequest>,
+    ) -> Reply<DeleteScheduleExceptionResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        check_id(&mut v, "exception_id", &r.exception_id);
+        v.into_result()?;
+        check_schedule_owner(&caller, &r.doctor_id)?;
+        if !store::delete_exception(&self.0.db, &r.doctor_id, &r.exception_id).await.map_err(error::store)? {
+            return Err(Status::not_found("no such exception"));
+        }
+        Ok(Response::new(DeleteScheduleExceptionResponse {}))
+    }
+
+    async fn get_doctor_availability(
+        &self,
+        request: Request<GetDoctorAvailabilityRequest>,
+    ) -> Reply<GetDoctorAvailabilityResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        check_id(&mut v, "service_id", &r.service_id);
+        let range = date_range(&mut v, r.start_date.as_ref(), r.end_date.as_ref());
+        v.into_result()?;
+        let Some((from, to)) = range else { return Err(invalid_field("start_date", "is required")) };
+        let service = self.0.bookable_service(&r.service_id).await?;
+        let schedule = self.0.qualified_schedule(&r.doctor_id, &service).await?;
+        let slots = self.0.doctor_slots(&schedule, service.duration_minutes * 60, from, to).await?;
+        Ok(Response::new(GetDoctorAvailabilityResponse {
+            slots: slots.into_iter().map(|(_, slot)| slot_to_proto(&r.doctor_id, slot)).collect(),
+            time_zone: self.0.zone_name.clone(),
+        }))
+    }
+
+    async fn get_service_calendar(
+        &self,
+        request: Request<GetServiceCalendarRequest>,
+    ) -> Reply<GetServiceCalendarResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "service_id", &r.service_id);
+        let range = date_range(&mut v, r.start_date.as_ref(), r.end_date.as_ref());
+        v.into_result()?;
+        let Some((from, to)) = range else { return Err(invalid_field("start_date", "is required")) };
+        let service = self.0.bookable_service(&r.service_id).await?;
+        let schedules = store::schedules(&self.0.db, None).await.map_err(error::store)?;
+        let mut days: Vec<CalendarDay> = Vec::new();
+        let mut date = from;
+        while date <= to {
+            days.push(CalendarDay { date: Some(date_to_proto(date)), doctors: Vec::new() });
+            match date.tomorrow() {
+                Ok(next) => date = next,
+                Err(_) => break,
+            }
+        }
+        for schedule in schedules.iter().filter(|s| qualified(s, &service)) {
+            let slots = self.0.doctor_slots(schedule, service.duration_minutes * 60, from, to).await?;
+            for (index, day) in days.iter_mut().enumerate() {
+                let Ok(date) = from.checked_add(jiff::Span::new().days(i64::try_from(index).unwrap_or(0))) else {
+                    continue;
+                };
+                let free: Vec<Slot> = slots
+                    .iter()
+                    .filter(|(d, _)| *d == date)
+                    .map(|(_, slot)| slot_to_proto(&schedule.doctor_id, *slot))
+                    .collect();
+                if !free.is_empty() {
+                    day.doctors.push(DoctorDay {
+                        doctor_id: schedule.doctor_id.clone(),
+                        location: schedule.location.clone(),
+                        slots: free,
+                        doctor_name: String::new(),
+                    });
+                }
+            }
+        }
+        let mut ids: Vec<String> =
+            days.iter().flat_map(|d| d.doctors.iter().map(|doc| doc.doctor_id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        let names = self.0.display_names(ids).await;
+        for doctor in days.iter_mut().flat_map(|d| d.doctors.iter_mut()) {
+            doctor.doctor_name = names.get(&doctor.doctor_id).cloned().unwrap_or_default();
+        }
+        Ok(Response::new(GetServiceCalendarResponse { days, time_zone: self.0.zone_name.clone() }))
+    }
+}
+
+#[tonic::async_trait]
+impl AppointmentService for AppointmentApi {
+    async fn book_appointment(&self, request: Request<BookAppointmentRequest>) -> Reply<BookAppointmentResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "service_id", &r.service_id);
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        let start = start_from_proto(&mut v, "start_time", r.start_time.as_ref());
+        check_text(&mut v, "reason", &r.reason, 1000, false);
+        let patient_id = if caller.role == Role::Patient {
+            if !r.patient_id.is_empty() && r.patient_id != caller.subject {
+                v.add("patient_id", "a patient books for themself only");
+            }
+            caller.subject.clone()
+        } else {
+            check_id(&mut v, "patient_id", &r.patient_id);
+            r.patient_id.clone()
+        };
+        v.into_result()?;
+        let Some(start) = start else { return Err(invalid_field("start_time", "is required")) };
+        let service = s.bookable_service(&r.service_id).await?;
+        let schedule = s.qualified_schedule(&r.doctor_id, &service).await?;
+        let wanted = s.check_slot(&schedule, &service, start).await?;
+        let now = now();
+        let row = AppointmentRow {
+            id: new_id(),
+            patient_id,
+            doctor_id: r.doctor_id.clone(),
+            service_id: service.id.clone(),
+            start_at: wanted.start,
+            end_at: wanted.end,
+            status: if service.auto_confirm { ApptStatus::Confirmed } else { ApptStatus::Pending },
+            reason: r.reason.trim().to_owned(),
+            doctor_notes: String::new(),
+            cancellation_reason: String::new(),
+            cancelled_by: String::new(),
+            reschedule_count: 0,
+            location: schedule.location.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let notices = Facts { zone: &s.zone, appointment: &row, service_name: &service.name }
+            .booked(row.status == ApptStatus::Confirmed);
+        match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets).await {
+            Ok(()) => Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
+            Err(e) => Err(match hold_refusal(e) {
+                Ok(status) => status,
+                Err(HoldError::PatientBusy) => {
+                    s.unavailable(
+                        "PATIENT_BUSY",
+                        "the patient has another appointment at this time",
+                        &schedule,
+                        &service,
+                        wanted,
+                    )
+                    .await
+                }
+                Err(_) => s.unavailable("SLOT_UNAVAILABLE", "this slot is taken", &schedule, &service, wanted).await,
+            }),
+        }
+    }
+
+    async fn get_appointment(&self, request: Request<GetAppointmentRequest>) -> Reply<GetAppointmentResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment = self.0.visible(&caller, &r.appointment_id).await?;
+        Ok(Response::new(GetAppointmentResponse { appointment: Some(self.0.to_proto(&appointment)) }))
+    }
+
+    async fn list_my_appointments(
+        &self,
+        request: Request<ListMyAppointmentsRequest>,
+    ) -> Reply<ListMyAppointmentsResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let mut statuses = Vec::new();
+        for (i, status) in r.statuses.iter().enumerate() {
+            let name = AppointmentStatus::try_from(*status)
+                .ok()
+                .filter(|s| *s != AppointmentStatus::Unspecified)
+                .and_then(|s| ApptStatus::parse(s.as_str_name().trim_start_matches("APPOINTMENT_STATUS_")));
+            match name {
+                Some(status) if !statuses.contains(&status) => statuses.push(status),
+                Some(_) => {}
+                None => v.add(format!("statuses[{i}]"), "is not an appointment status"),
+            }
+        }
+        v.into_result()?;
+        let party =
+            if caller.role == Role::Doctor { Party::Doctor(&caller.subject) } else { Party::Patient(&caller.subject) };
+        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        let page = paging::parse::<(i64, String)>(r.page.as_ref(), &names)?;
+        let mut rows = store::list_appointments(&self.0.db, party, &statuses, page.after, page.size + 1)
+            .await
+            .map_err(error::store)?;
+        let more = rows.len() > page.size;
+        rows.truncate(page.size);
+        let next_page_token = match rows.last() {
+            Some(last) if more => paging::token(&(last.start_at, last.id.clone()), &names),
+            _ => String::new(),
+        };
+        Ok(Response::new(ListMyAppointmentsResponse {
+            appointments: rows.iter().map(|a| self.0.to_proto(a)).collect(),
+            page: Some(PageResponse { next_page_token }),
+        }))
+    }
+
+    async fn confirm_appointment(
+        &self,
+        request: Request<ConfirmAppointmentRequest>,
+    ) -> Reply<ConfirmAppointmentResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::Confirm, Change::default(), |f, _| f.confirmed()).await?;
+        Ok(Response::new(ConfirmAppointmentResponse { appointment: Some(appointment) }))
+    }
+
+    async fn check_in_appointment(
+        &self,
+        request: Request<CheckInAppointmentRequest>,
+    ) -> Reply<CheckInAppointmentResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::CheckIn, Change::default(), |_, _| Vec::new()).await?;
+        Ok(Response::new(CheckInAppointmentResponse { appointment: Some(appointment) }))
+    }
+
+    async fn complete_appointment(
+        &self,
+        request: Request<CompleteAppointmentRequest>,
+    ) -> Reply<CompleteAppointmentResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_text(&mut v, "doctor_notes", &r.doctor_notes, 5000, false);
+        v.into_result()?;
+        let change = Change { doctor_notes: Some(r.doctor_notes), ..Change::default() };
+        let url = self.0.feedback_url.clone();
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::Complete, change, |f, _| f.feedback_requested(&url)).await?;
+        Ok(Response::new(CompleteAppointmentResponse { appointment: Some(appointment) }))
+    }
+
+    async fn mark_no_show(&self, request: Request<MarkNoShowRequest>) -> Reply<MarkNoShowResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment =
+            self.0.act(&caller, &r.appointment_id, Action::NoShow, Change::default(), |_, _| Vec::new()).await?;
+        Ok(Response::new(MarkNoShowResponse { appointment: Some(appointment) }))
+    }
+
+    async fn cancel_appointment(&self, request: Request<CancelAppointmentRequest>) -> Reply<CancelAppointmentResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_text(&mut v, "reason", &r.reason, 500, true);
+        v.into_result()?;
+        let appointment = s.visible(&caller, &r.appointment_id).await?;
+        let action = match caller.role {
+            Role::Patient => {
+                s.policy.check_cancel(now(), appointment.start_at).map_err(|p| {
+                    refusal(Code::FailedPrecondition, p.reason(), "it is too late to cancel this appointment")
+                })?;
+                Action::CancelByPatient
+            }
+            Role::Doctor | Role::Nurse | Role::Admin => Action::CancelByDoctor,
+            _ => return Err(Status::permission_denied("your role may not cancel appointments")),
+        };
+        let change =
+            Change { cancellation: Some((r.reason.trim().to_owned(), caller.subject.clone())), ..Change::default() };
+        let by_patient = action == Action::CancelByPatient;
+        let subject = caller.subject.clone();
+        let appointment = s
+            .act(&caller, &r.appointment_id, action, change, |f, a| f.cancelled(by_patient, subject == a.doctor_id))
+            .await?;
+        Ok(Response::new(CancelAppointmentResponse { appointment: Some(appointment) }))
+    }
+
+    async fn reschedule_appointment(
+        &self,
+        request: Request<RescheduleAppointmentRequest>,
+    ) -> Reply<RescheduleAppointmentResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let start = start_from_proto(&mut v, "start_time", r.start_time.as_ref());
+        if r.doctor_id.len() > 64 {
+            v.add("doctor_id", "must have at most 64 characters");
+        }
+        if r.service_id.len() > 64 {
+            v.add("service_id", "must have at most 64 characters");
+        }
+        v.into_result()?;
+        let Some(start) = start else { return Err(invalid_field("start_time", "is required")) };
+        let old = s.visible(&caller, &r.appointment_id).await?;
+        if !old.status.is_open() {
+            return Err(refusal(
+                Code::FailedPrecondition,
+                "INVALID_TRANSITION",
+                format!("a {} appointment cannot be moved", old.status.as_str()),
+            ));
+        }
+        let now = now();
+        let checked = if caller.role == Role::Patient {
+            s.policy.check_reschedule(now, old.start_at, old.reschedule_count)
+        } else {
+            s.policy.check_reschedule(i64::MIN / 2, old.start_at, old.reschedule_count)
+        };
+        checked
+            .map_err(|p| refusal(Code::FailedPrecondition, p.reason(), "this appointment can no longer be moved"))?;
+        let doctor_id = if r.doctor_id.is_empty() { old.doctor_id.clone() } else { r.doctor_id.clone() };
+        let service_id = if r.service_id.is_empty() { old.service_id.clone() } else { r.service_id.clone() };
+        let service = s.bookable_service(&service_id).await?;
+        let schedule = s.qualified_schedule(&doctor_id, &service).await?;
+        let wanted = s.check_slot(&schedule, &service, start).await?;
+        // A new doctor confirms anew, unless the service needs no confirmation.
+        let status = if doctor_id != old.doctor_id && !service.auto_confirm { ApptStatus::Pending } else { old.status };
+        let new = AppointmentRow {
+            doctor_id,
+            service_id,
+            start_at: wanted.start,
+            end_at: wanted.end,
+            status,
+            reschedule_count: old.reschedule_count + 1,
+            location: schedule.location.clone(),
+            updated_at: now,
+            ..old.clone()
+        };
+        let mut notices = Facts { zone: &s.zone, appointment: &new, service_name: &service.name }.rescheduled();
+        if new.doctor_id != old.doctor_id {
+            let old_name = s.service_name(&old.service_id).await?;
+            let facts = Facts { zone: &s.zone, appointment: &old, service_name: &old_name };
+            notices.push(facts.notice("APPOINTMENT_CANCELLED_DOCTOR", Recipient::Doctor));
+        }
+        match store::reschedule(&s.db, &old, &new, &notices, &s.reminder_offsets).await {
+            Ok(()) => Ok(Response::new(RescheduleAppointmentResponse { appointment: Some(s.to_proto(&new)) })),
+            Err(MoveError::Changed) => {
+                Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"))
+            }
+            Err(MoveError::Hold(e)) => Err(match hold_refusal(e) {
+                Ok(status) => status,
+                Err(HoldError::PatientBusy) => {
+                    s.unavailable(
+                        "PATIENT_BUSY",
+                        "the patient has another appointment at this time",
+                        &schedule,
+                        &service,
+                        wanted,
+                    )
+                    .await
+                }
+                Err(_) => s.unavailable("SLOT_UNAVAILABLE", "this slot is taken", &schedule, &service, wanted).await,
+            }),
+        }
+    }
+
+    async fn submit_feedback(&self, request: Request<SubmitFeedbackRequest>) -> Reply<SubmitFeedbackResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "appointment_id", &r.appointment_id);
+        if !(1..=5).contains(&r.rating) {
+            v.add("rating", "must be 1 to 5");
+        }
+        check_text(&mut v, "comment", &r.comment, 2000, false);
+        v.into_result()?;
+        let appointment = s.visible(&caller, &r.appointment_id).await?;
+        if appointment.status != ApptStatus::Completed {
+            return Err(refusal(Code::FailedPrecondition, "NOT_COMPLETED", "feedback follows a completed appointment"));
+        }
+        let row = FeedbackRow {
+            appointment_id: appointment.id.clone(),
+            patient_id: appointment.patient_id.clone(),
+            doctor_id: appointment.doctor_id.clone(),
+            rating: i64::from(r.rating),
+            comment: r.comment.trim().to_owned(),
+            created_at: now(),
+        };
+        match store::insert_feedback(&s.db, &row).await {
+            Ok(()) => Ok(Response::new(SubmitFeedbackResponse { feedback: Some(feedback_to_proto(&row)) })),
+            Err(e) if error::is_unique_violation(&e) => {
+                Err(refusal(Code::AlreadyExists, "FEEDBACK_EXISTS", "this appointment already has feedback"))
+            }
+            Err(e) => Err(error::store(e)),
+        }
+    }
+
+    async fn get_feedback(&self, request: Request<GetFeedbackRequest>) -> Reply<GetFeedbackResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment = s.visible(&caller, &r.appointment_id).await?;
+        let feedback = store::get_feedback(&s.db, &appointment.id)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| Status::not_found("this appointment has no feedback"))?;
+        Ok(Response::new(GetFeedbackResponse { feedback: Some(feedback_to_proto(&feedback)) }))
+    }
+
+    async fn get_schedule_report(
+        &self,
+        request: Request<GetScheduleReportRequest>,
+    ) -> Reply<GetScheduleReportResponse> {
+        let s = &self.0;
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let period = match r.period() {
+            ReportPeriod::Day => Some(Period::Day),
+            ReportPeriod::Week => Some(Period::Week),
+            ReportPeriod::Month => Some(Period::Month),
+            ReportPeriod::Unspecified => {
+                v.add("period", "is required");
+                None
+            }
+        };
+        let date = date_from_proto(&mut v, "date", r.date.as_ref());
+        if r.doctor_id.len() > 64 {
+            v.add("doctor_id", "must have at most 64 characters");
+        }
+        if r.service_id.len() > 64 {
+            v.add("service_id", "must have at most 64 characters");
+        }
+        if !r.doctor_id.is_empty() && !r.service_id.is_empty() {
+            v.add("service_id", "cannot be combined with doctor_id");
+        }
+        v.into_result()?;
+        if caller.role == Role::Doctor && r.doctor_id != caller.subject {
+            return Err(Status::permission_denied("a doctor sees reports of their own schedule only"));
+        }
+        let Some((first, last)) = period.zip(date).and_then(|(p, d)| report::bounds(d, p)) else {
+            return Err(invalid_field("date", "is out of range"));
+        };
+        let doctor = (!r.doctor_id.is_empty()).then_some(r.doctor_id.as_str());
+        let service = (!r.service_id.is_empty()).then_some(r.service_id.as_str());
+        let from = crate::domain::slots::local_instant(&s.zone, first, 0).unwrap_or(0);
+        let to = crate::domain::slots::local_instant(&s.zone, last, 1440).unwrap_or(from);
+
+        // Whose consulting hours count as available.
+        let mut schedules = store::schedules(&s.db, doctor).await.map_err(error::store)?;
+        if let Some(service_id) = service {
+            let service = store::get_service(&s.db, service_id)
+                .await
+                .map_err(error::store)?
+                .ok_or_else(|| Status::not_found("no such medical service"))?;
+            schedules.retain(|schedule| qualified(schedule, &service));
+        }
+        let mut available = 0_i64;
+        for schedule in &schedules {
+            let plan = domain_schedule(schedule);
+            let mut day = first;
+            while day <= last {
+                available += plan.windows(&s.zone, day).iter().map(|w| w.end - w.start).sum::<i64>();
+                match day.tomorrow() {
+                    Ok(next) => day = next,
+                    Err(_) => break,
+                }
+            }
+        }
+
+        const LIMIT: usize = 1000;
+        let mut rows =
+            store::appointments_between(&s.db, from, to, doctor, service, LIMIT + 1).await.map_err(error::store)?;
+        let truncated = rows.len() > LIMIT;
+        rows.truncate(LIMIT);
+        let totals = store::appointment_totals(&s.db, from, to, doctor, service).await.map_err(error::store)?;
+        let booked: i64 = totals.iter().filter(|(st, _, _)| !st.is_cancelled()).map(|(_, _, secs)| secs).sum();
+        let counts = ApptStatus::ALL
+            .iter()
+            .map(|status| StatusCount {
+                status: status_to_proto(*status).into(),
+                count: totals
+                    .iter()
+                    .find(|(st, _, _)| st == status)
+                    .map_or(0, |(_, n, _)| i32::try_from(*n).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        Ok(Response::new(GetScheduleReportResponse {
+            start_date: Some(date_to_proto(first)),
+            end_date: Some(date_to_proto(last)),
+            time_zone: s.zone_name.clone(),
+            appointments: rows.iter().map(|a| s.to_proto(a)).collect(),
+            truncated,
+            counts,
+            booked_minutes: booked / 60,
+            available_minutes: available / 60,
+            utilisation_bp: report::utilisation_bp(booked / 60, available / 60),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_day_are_validated() {
+        let mut v = FieldViolations::new();
+        let t = |hours, minutes| TimeOfDay { hours, minutes, seconds: 0, nanos: 0 };
+        assert_eq!(minute_from_proto(&mut v, "a", Some(&t(8, 30)), false), Some(510));
+        assert_eq!(minute_from_proto(&mut v, "b", Some(&t(24, 0)), true), Some(1440));
+        assert!(v.is_empty());
+        assert_eq!(minute_from_proto(&mut v, "c", Some(&t(24, 0)), false), None);
+        assert_eq!(minute_from_proto(&mut v, "d", Some(&t(8, 7)), false), None);
+        assert_eq!(minute_from_proto(&mut v, "e", None, false), None);
+        assert!(!v.is_empty());
+    }
+
+    #[test]
+    fn dates_are_validated() {
+        let mut v = FieldViolations::new();
+        assert!(date_from_proto(&mut v, "a", Some(&ProtoDate { year: 2026, month: 2, day: 29 })).is_none());
+        assert!(date_from_proto(&mut v, "b", Some(&ProtoDate { year: 0, month: 2, day: 1 })).is_none());
+        assert_eq!(
+            date_from_proto(&mut v, "c", Some(&ProtoDate { year: 2028, month: 2, day: 29 })),
+            Some(Date::constant(2028, 2, 29))
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! Pure rules of the appointment service: slot computation over wall-clock
+//! schedules, the status machine and the booking policy. No I/O.
+
+pub mod report;
+pub mod slots;
+pub mod status;
+
+/// Length of a hold granule: bookings start on multiples of it and last a
+/// whole number of them.
+pub const GRANULE_SECS: i64 = 300;
+
+/// Start instants (Unix seconds) of every granule of `[start, end)`.
+pub fn granules(start: i64, end: i64) -> Vec<i64> {
+    let first = start.div_euclid(GRANULE_SECS) * GRANULE_SECS;
+    (0..).map(|i| first + i * GRANULE_SECS).take_while(|g| *g < end).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn granules_cover_the_interval() {
+        assert_eq!(granules(600, 1500), vec![600, 900, 1200]);
+        assert_eq!(granules(600, 900), vec![600]);
+        assert!(granules(600, 600).is_empty());
+    }
+}

@@ -1,0 +1,240 @@
+//! Outbox events of the appointment service: each asks the notification
+//! service to send one message and is written in the same transaction as the
+//! change it announces. The payload carries the facts known here (service,
+//! date and time in the clinic's zone, location) and the ids of both parties;
+//! the sink resolves their display names from the user service at delivery,
+//! so a booking never waits on another service. The outbox event id is the
+//! idempotency key of notification's `Send`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hms_kit::auth::ServiceTokens;
+use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
+use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
+use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
+use hms_kit::proto::user::BatchGetDisplayNamesRequest;
+use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use crate::store::AppointmentRow;
+
+/// One message to one person about one appointment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Notice {
+    pub notification_type: String,
+    pub recipient_id: String,
+    pub channels: Vec<String>,
+    pub patient_id: String,
+    pub doctor_id: String,
+    pub data: BTreeMap<String, String>,
+}
+
+/// Who hears about what; built by [`Facts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    Patient,
+    Doctor,
+}
+
+/// What every appointment message says: service, date, time, location.
+pub struct Facts<'a> {
+    pub zone: &'a TimeZone,
+    pub appointment: &'a AppointmentRow,
+    pub service_name: &'a str,
+}
+
+impl Facts<'_> {
+    pub fn notice(&self, kind: &str, to: Recipient) -> Notice {
+        let a = self.appointment;
+        let local = jiff::Timestamp::from_second(a.start_at).map(|t| t.to_zoned(self.zone.clone()));
+        let (date, time) = match local {
+            Ok(z) => (z.date().to_string(), format!("{:02}:{:02}", z.hour(), z.minute())),
+            Err(_) => (String::new(), String::new()),
+        };
+        let data = BTreeMap::from([
+            ("service_name".to_owned(), self.service_name.to_owned()),
+            ("appointment_date".to_owned(), date),
+            ("appointment_time".to_owned(), time),
+            ("location".to_owned(), a.location.clone()),
+            ("appointment_id".to_owned(), a.id.clone()),
+        ]);
+        Notice {
+            notification_type: kind.to_owned(),
+            recipient_id: match to {
+                Recipient::Patient => a.patient_id.clone(),
+                Recipient::Doctor => a.doctor_id.clone(),
+            },
+            channels: vec!["EMAIL".into(), "IN_APP".into()],
+            patient_id: a.patient_id.clone(),
+            doctor_id: a.doctor_id.clone(),
+            data,
+        }
+    }
+
+    /// A new booking: the patient learns it is requested (or confirmed), the
+    /// doctor that it was requested.
+    pub fn booked(&self, confirmed: bool) -> Vec<Notice> {
+        let patient = if confirmed { "APPOINTMENT_CONFIRMED_PATIENT" } else { "APPOINTMENT_REQUESTED_PATIENT" };
+        vec![self.notice(patient, Recipient::Patient), self.notice("APPOINTMENT_REQUESTED_DOCTOR", Recipient::Doctor)]
+    }
+
+    pub fn confirmed(&self) -> Vec<Notice> {
+        vec![self.notice("APPOINTMENT_CONFIRMED_PATIENT", Recipient::Patient)]
+    }
+
+    pub fn rescheduled(&self) -> Vec<Notice> {
+        vec![
+            self.notice("APPOINTMENT_RESCHEDULED_PATIENT", Recipient::Patient),
+            self.notice("APPOINTMENT_RESCHEDULED_DOCTOR", Recipient::Doctor),
+        ]
+    }
+
+    /// A cancellation tells the other party: the doctor when the patient
+    /// cancelled, the patient otherwise (and the doctor too when staff did it).
+    pub fn cancelled(&self, by_patient: bool, by_the_doctor: bool) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        if !by_patient {
+            notices.push(self.notice("APPOINTMENT_CANCELLED_PATIENT", Recipient::Patient));
+        }
+        if !by_the_doctor {
+            notices.push(self.notice("APPOINTMENT_CANCELLED_DOCTOR", Recipient::Doctor));
+        }
+        notices
+    }
+
+    pub fn reminders(&self) -> Vec<Notice> {
+        vec![
+            self.notice("APPOINTMENT_REMINDER_PATIENT", Recipient::Patient),
+            self.notice("APPOINTMENT_REMINDER_DOCTOR", Recipient::Doctor),
+        ]
+    }
+
+    pub fn feedback_requested(&self, feedback_url: &str) -> Vec<Notice> {
+        let mut notice = self.notice("FEEDBACK_REQUESTED", Recipient::Patient);
+        let separator = if feedback_url.contains('?') { '&' } else { '?' };
+        notice
+            .data
+            .insert("feedback_link".into(), format!("{feedback_url}{separator}appointment_id={}", self.appointment.id));
+        vec![notice]
+    }
+}
+
+/// Delivers outbox events to the notification service's `Send`, adding the
+/// parties' display names.
+pub struct NotificationSink {
+    notifications: InternalNotificationServiceClient<OutboundChannel>,
+    users: InternalUserServiceClient<OutboundChannel>,
+}
+
+impl NotificationSink {
+    pub fn new(notification_url: &str, user_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let interceptor = OutboundInterceptor::new(Some(tokens.clone()), Duration::from_secs(10));
+        Ok(Self {
+            notifications: InternalNotificationServiceClient::new(interceptor.wrap(channel(notification_url)?)),
+            users: internal_user_client(user_url, tokens, Duration::from_secs(5))?,
+        })
+    }
+}
+
+#[async_trait]
+impl Sink for NotificationSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let notice: Notice = serde_json::from_slice(&event.payload)
+            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", notice.notification_type))
+            .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", notice.notification_type)))?;
+        let names = self
+            .users
+            .clone()
+            .batch_get_display_names(BatchGetDisplayNamesRequest {
+                user_ids: vec![notice.patient_id.clone(), notice.doctor_id.clone()],
+            })
+            .await
+            .map_err(|s| DeliveryError::Retryable(format!("display names: {:?}: {}", s.code(), s.message())))?
+            .into_inner()
+            .display_names;
+        let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+        let mut data = notice.data;
+        data.insert("patient_name".into(), name(&notice.patient_id));
+        data.insert("doctor_name".into(), name(&notice.doctor_id));
+        let request = SendRequest {
+            r#type: kind.into(),
+            recipient_id: notice.recipient_id,
+            channel_preferences: notice
+                .channels
+                .iter()
+                .filter_map(|c| Channel::from_str_name(&format!("CHANNEL_{c}")))
+                .map(i32::from)
+                .collect(),
+            data: data.into_iter().collect(),
+            idempotency_key: event.id.clone(),
+        };
+        match self.notifications.clone().send(request).await {
+            Ok(_) => Ok(()),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                Err(DeliveryError::Permanent(format!("notification refused the event: {}", status.message())))
+            }
+            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::Status;
+
+    fn appointment() -> AppointmentRow {
+        AppointmentRow {
+            id: "a1".into(),
+            patient_id: "p1".into(),
+            doctor_id: "d1".into(),
+            service_id: "s1".into(),
+            // 2026-11-23T02:30:00Z = 09:30 in Ho Chi Minh City.
+            start_at: 1_795_401_000,
+            end_at: 1_795_402_800,
+            status: Status::Pending,
+            reason: String::new(),
+            doctor_notes: String::new(),
+            cancellation_reason: String::new(),
+            cancelled_by: String::new(),
+            reschedule_count: 0,
+            location: "Room 101".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn notices_carry_local_date_time_and_location() {
+        let zone = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let a = appointment();
+        let facts = Facts { zone: &zone, appointment: &a, service_name: "Check-up" };
+        let booked = facts.booked(false);
+        assert_eq!(booked[0].notification_type, "APPOINTMENT_REQUESTED_PATIENT");
+        assert_eq!(booked[0].recipient_id, "p1");
+        assert_eq!(booked[1].recipient_id, "d1");
+        assert_eq!(booked[0].data["appointment_date"], "2026-11-23");
+        assert_eq!(booked[0].data["appointment_time"], "09:30");
+        assert_eq!(booked[0].data["location"], "Room 101");
+        assert_eq!(booked[0].data["service_name"], "Check-up");
+    }
+
+    #[test]
+    fn cancellations_tell_the_other_party() {
+        let zone = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let a = appointment();
+        let facts = Facts { zone: &zone, appointment: &a, service_name: "Check-up" };
+        let to = |notices: Vec<Notice>| notices.into_iter().map(|n| n.recipient_id).collect::<Vec<_>>();
+        assert_eq!(to(facts.cancelled(true, false)), ["d1"]);
+        assert_eq!(to(facts.cancelled(false, true)), ["p1"]);
+        assert_eq!(to(facts.cancelled(false, false)), ["p1", "d1"]);
+        let link = &facts.feedback_requested("https://hms/feedback")[0].data["feedback_link"];
+        assert_eq!(link, "https://hms/feedback?appointment_id=a1");
+    }
+}

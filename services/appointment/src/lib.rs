@@ -1,0 +1,191 @@
+//! The appointment service: the medical service catalog, doctors' schedules
+//! and availability, and the appointment lifecycle.
+
+mod api;
+mod domain;
+mod events;
+mod reminders;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hms_kit::auth::{ServiceTokens, TokenVerifier};
+use hms_kit::client::GrpcKeySource;
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::outbox::{Relay, RelayConfig};
+use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
+use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
+use hms_kit::server::ServiceDef;
+use hms_kit::storage::{Db, Migrations};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// Section `[appointment]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppointmentConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/appointment.db` or `mysql://user:pass@host/db`.
+    pub database_url: String,
+    /// The clinic's IANA time zone: schedules are wall-clock times in it.
+    pub time_zone: String,
+    /// Patients may not cancel or move an appointment later than this before
+    /// its start.
+    pub min_notice_secs: u64,
+    /// Moves allowed per appointment.
+    pub max_reschedules: u32,
+    /// Alternatives offered with a refused booking, per kind.
+    pub alternatives: usize,
+    /// Reminders go out this many seconds before the start.
+    pub reminder_offsets_secs: Vec<u64>,
+    /// How often the reminder worker looks for due reminders.
+    pub reminder_poll_ms: u64,
+    /// How often the outbox relay looks for events to deliver.
+    pub outbox_poll_ms: u64,
+    /// The page where a patient leaves feedback; `?appointment_id=…` is appended.
+    pub feedback_url: String,
+    /// The notification service; when set, a relay delivers this service's
+    /// events (confirmations, reminders, …) to it.
+    pub notification_url: Option<String>,
+}
+
+impl Default for AppointmentConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50052).into(), ..ServerConfig::default() },
+            database_url: "sqlite://data/appointment.db".into(),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
+            min_notice_secs: 2 * 3600,
+            max_reschedules: 3,
+            alternatives: 3,
+            reminder_offsets_secs: vec![24 * 3600, 3600],
+            reminder_poll_ms: 1000,
+            outbox_poll_ms: 500,
+            feedback_url: "http://localhost:8080/feedback".into(),
+            notification_url: None,
+        }
+    }
+}
+
+/// The built service, the verifier its server uses, the reminder worker and,
+/// when notification is configured, the relay of its events.
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<TokenVerifier>,
+    pub reminders: Arc<reminders::ReminderWorker>,
+    pub relay: Option<Relay>,
+}
+
+/// Runs the built service's background work (reminders, relay) until `stop`.
+pub fn spawn_workers(
+    reminders: Arc<reminders::ReminderWorker>,
+    relay: Option<Relay>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let mut tasks = vec![tokio::spawn(reminders.run(wait(stop.clone())))];
+    if let Some(relay) = relay {
+        tasks.push(tokio::spawn(relay.run(wait(stop))));
+    }
+    tasks
+}
+
+/// Connects the store and builds the gRPC services.
+pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    let zone = jiff::tz::TimeZone::get(&config.time_zone)
+        .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
+    let db =
+        Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
+    hms_kit::outbox::ensure_schema(&db).await?;
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
+        &auth.issuer,
+        &auth.audience,
+        auth.service_token_secret.as_ref(),
+    ));
+    if let Err(e) = verifier.refresh().await {
+        tracing::warn!(error = %e, "token keys not fetched at start");
+    }
+    let relay = match &config.notification_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to call the notification service")
+            })?;
+            let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+            let sink = events::NotificationSink::new(url, &auth.user_service_url, tokens)?;
+            let relay_config =
+                RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
+            Some(Relay::new(db.clone(), Arc::new(sink), relay_config))
+        }
+        None => None,
+    };
+    let reminders = Arc::new(reminders::ReminderWorker {
+        db: db.clone(),
+        zone: zone.clone(),
+        poll_interval: Duration::from_millis(config.reminder_poll_ms),
+    });
+    let users = match &auth.service_token_secret {
+        Some(secret) => Some(hms_kit::client::internal_user_client(
+            &auth.user_service_url,
+            Arc::new(ServiceTokens::new("appointment", secret)),
+            Duration::from_secs(2),
+        )?),
+        None => None,
+    };
+    let state = Arc::new(api::State {
+        db: db.clone(),
+        zone,
+        zone_name: config.time_zone.clone(),
+        policy: domain::status::ChangePolicy {
+            min_notice_secs: i64::try_from(config.min_notice_secs).unwrap_or(i64::MAX),
+            max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
+        },
+        alternatives: config.alternatives,
+        reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
+        feedback_url: config.feedback_url.clone(),
+        users,
+    });
+    let limit = config.server.max_message_bytes;
+    let routes = tonic::service::Routes::new(
+        ScheduleServiceServer::new(api::ScheduleApi(state.clone())).max_decoding_message_size(limit),
+    )
+    .add_service(AppointmentServiceServer::new(api::AppointmentApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "appointment",
+            routes,
+            grpc_names: vec!["hms.appointment.v1.ScheduleService", "hms.appointment.v1.AppointmentService"],
+            probe: Arc::new(db),
+        },
+        verifier,
+        reminders,
+        relay,
+    })
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: AppointmentConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = spawn_workers(built.reminders, built.relay, stop_rx);
+    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
+    for worker in workers {
+        worker.await?;
+    }
+    served
+}

@@ -1,0 +1,853 @@
+//! The repository: every query of the appointment service. Instants are Unix
+//! seconds (BIGINT), civil dates ISO strings, flags 0/1, on both dialects.
+
+use hms_kit::storage::Db;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::domain::granules;
+use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
+use crate::domain::status::Status;
+use crate::events::Notice;
+
+#[derive(Debug, Clone)]
+pub struct ServiceRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub duration_minutes: i64,
+    pub price_minor: i64,
+    pub currency: String,
+    pub specialties: Vec<String>,
+    pub auto_confirm: bool,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SERVICE_COLUMNS: &str = "id, code, name, description, kind, duration_minutes, price_minor, currency, specialties, \
+                               auto_confirm, active, created_at, updated_at";
+
+fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
+    let specialties: String = row.try_get("specialties")?;
+    Ok(ServiceRow {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        kind: row.try_get("kind")?,
+        duration_minutes: row.try_get("duration_minutes")?,
+        price_minor: row.try_get("price_minor")?,
+        currency: row.try_get("currency")?,
+        specialties: specialties.split('\n').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        auto_confirm: row.try_get::<i64, _>("auto_confirm")? != 0,
+        active: row.try_get::<i64, _>("active")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO medical_services ({SERVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&s.id)
+    .bind(&s.code)
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(&s.kind)
+    .bind(s.duration_minutes)
+    .bind(s.price_minor)
+    .bind(&s.currency)
+    .bind(s.specialties.join("\n"))
+    .bind(i64::from(s.auto_confirm))
+    .bind(i64::from(s.active))
+    .bind(s.created_at)
+    .bind(s.updated_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Replaces every field but id, code and created_at; false when unknown.
+pub async fn update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE medical_services SET name = ?, description = ?, kind = ?, duration_minutes = ?, price_minor = ?, \
+         currency = ?, specialties = ?, auto_confirm = ?, active = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(&s.kind)
+    .bind(s.duration_minutes)
+    .bind(s.price_minor)
+    .bind(&s.currency)
+    .bind(s.specialties.join("\n"))
+    .bind(i64::from(s.auto_confirm))
+    .bind(i64::from(s.active))
+    .bind(s.updated_at)
+    .bind(&s.id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub enum Deleted {
+    Done,
+    NotFound,
+    InUse,
+}
+
+/// Deletes a service never booked. The check and the delete are one statement.
+pub async fn delete_service(db: &Db, id: &str) -> Result<Deleted, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM medical_services WHERE id = ? AND NOT EXISTS \
+         (SELECT 1 FROM appointments WHERE appointments.service_id = medical_services.id)",
+    )
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() > 0 {
+        return Ok(Deleted::Done);
+    }
+    Ok(if get_service(db, id).await?.is_some() { Deleted::InUse } else { Deleted::NotFound })
+}
+
+pub async fn get_service(db: &Db, id: &str) -> Result<Option<ServiceRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {SERVICE_COLUMNS} FROM medical_services WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(service_row).transpose()
+}
+
+/// Services by code after `after`, at most `limit`.
+pub async fn list_services(
+    db: &Db,
+    include_inactive: bool,
+    kind: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ServiceRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SERVICE_COLUMNS} FROM medical_services WHERE (? = 1 OR active = 1) AND (? = '' OR kind = ?) \
+         AND code > ? ORDER BY code LIMIT ?"
+    );
+    let kind = kind.unwrap_or("");
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(include_inactive))
+        .bind(kind)
+        .bind(kind)
+        .bind(after.unwrap_or(""))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(service_row).collect()
+}
+
+/// A doctor's schedule as stored.
+#[derive(Debug, Clone)]
+pub struct ScheduleRow {
+    pub doctor_id: String,
+    pub specialty: String,
+    pub location: String,
+    pub blocks: Vec<Block>,
+    pub exceptions: Vec<ExceptionRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExceptionRow {
+    pub id: String,
+    pub exception: Exception,
+    pub note: String,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, sqlx::Error> {
+    s.parse().map_err(|e: jiff::Error| sqlx::Error::Decode(e.into()))
+}
+
+fn kind_name(kind: ExceptionKind) -> &'static str {
+    match kind {
+        ExceptionKind::Unavailable => "UNAVAILABLE",
+        ExceptionKind::ExtraHours => "EXTRA_HOURS",
+    }
+}
+
+/// Replaces a doctor's weekly blocks, specialty and location.
+pub async fn set_schedule(
+    db: &Db,
+    doctor_id: &str,
+    specialty: &str,
+    location: &str,
+    blocks: &[Block],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM doctor_schedules WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at) VALUES (?, ?, ?, ?)")
+        .bind(doctor_id)
+        .bind(specialty)
+        .bind(location)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    for (position, b) in blocks.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO schedule_blocks (doctor_id, position, weekday, start_minute, end_minute, valid_from, valid_to) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(doctor_id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(i64::from(b.weekday))
+        .bind(i64::from(b.start))
+        .bind(i64::from(b.end))
+        .bind(b.valid_from.map(|d| d.to_string()))
+        .bind(b.valid_to.map(|d| d.to_string()))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Every doctor's schedule, or one doctor's when `doctor_id` is given.
+pub async fn schedules(db: &Db, doctor_id: Option<&str>) -> Result<Vec<ScheduleRow>, sqlx::Error> {
+    let filter = doctor_id.unwrap_or("");
+    let heads = sqlx::query(
+        "SELECT doctor_id, specialty, location FROM doctor_schedules WHERE (? = '' OR doctor_id = ?) ORDER BY doctor_id",
+    )
+    .bind(filter)
+    .bind(filter)
+    .fetch_all(&db.pool)
+    .await?;
+    let blocks = sqlx::query(
+        "SELECT doctor_id, weekday, start_minute, end_minute, valid_from, valid_to FROM schedule_blocks \
+         WHERE (? = '' OR doctor_id = ?) ORDER BY doctor_id, position",
+    )
+    .bind(filter)
+    .bind(filter)
+    .fetch_all(&db.pool)
+    .await?;
+    let exceptions = sqlx::query(
+        "SELECT id, doctor_id, kind, start_date, end_date, start_minute, end_minute, note FROM schedule_exceptions \
+         WHERE (? = '' OR doctor_id = ?) ORDER BY start_date, id",
+    )
+    .bind(filter)
+    .bind(filter)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(heads.len());
+    for head in &heads {
+        let doctor: String = head.try_get("doctor_id")?;
+        let mut schedule = ScheduleRow {
+            doctor_id: doctor.clone(),
+            specialty: head.try_get("specialty")?,
+            location: head.try_get("location")?,
+            blocks: Vec::new(),
+            exceptions: Vec::new(),
+        };
+        for row in blocks.iter().filter(|r| r.try_get::<String, _>("doctor_id").is_ok_and(|d| d == doctor)) {
+            let date = |column: &str| -> Result<Option<jiff::civil::Date>, sqlx::Error> {
+                row.try_get::<Option<String>, _>(column)?.as_deref().map(parse_date).transpose()
+            };
+            schedule.blocks.push(Block {
+                weekday: i8::try_from(row.try_get::<i64, _>("weekday")?).unwrap_or(0),
+                start: i32::try_from(row.try_get::<i64, _>("start_minute")?).unwrap_or(0),
+                end: i32::try_from(row.try_get::<i64, _>("end_minute")?).unwrap_or(0),
+                valid_from: date("valid_from")?,
+                valid_to: date("valid_to")?,
+            });
+        }
+        for row in exceptions.iter().filter(|r| r.try_get::<String, _>("doctor_id").is_ok_and(|d| d == doctor)) {
+            schedule.exceptions.push(exception_row(row)?);
+        }
+        out.push(schedule);
+    }
+    Ok(out)
+}
+
+fn exception_row(row: &AnyRow) -> Result<ExceptionRow, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let start: Option<i64> = row.try_get("start_minute")?;
+    let end: Option<i64> = row.try_get("end_minute")?;
+    let minute = |m: i64| i32::try_from(m).unwrap_or(0);
+    Ok(ExceptionRow {
+        id: row.try_get("id")?,
+        exception: Exception {
+            kind: if kind == "EXTRA_HOURS" { ExceptionKind::ExtraHours } else { ExceptionKind::Unavailable },
+            start: parse_date(&row.try_get::<String, _>("start_date")?)?,
+            end: parse_date(&row.try_get::<String, _>("end_date")?)?,
+            hours: start.zip(end).map(|(s, e)| (minute(s), minute(e))),
+        },
+        note: row.try_get("note")?,
+    })
+}
+
+pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO schedule_exceptions (id, doctor_id, kind, start_date, end_date, start_minute, end_minute, note) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&e.id)
+    .bind(doctor_id)
+    .bind(kind_name(e.exception.kind))
+    .bind(e.exception.start.to_string())
+    .bind(e.exception.end.to_string())
+    .bind(e.exception.hours.map(|h| i64::from(h.0)))
+    .bind(e.exception.hours.map(|h| i64::from(h.1)))
+    .bind(&e.note)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM schedule_exceptions WHERE id = ? AND doctor_id = ?")
+        .bind(id)
+        .bind(doctor_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The doctor's held intervals in `[from, to)`, from the hold table itself.
+pub async fn doctor_busy(db: &Db, doctor_id: &str, from: i64, to: i64) -> Result<Vec<Interval>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT granule_start FROM doctor_holds WHERE doctor_id = ? AND granule_start >= ? AND granule_start < ? \
+         ORDER BY granule_start",
+    )
+    .bind(doctor_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let start: i64 = r.try_get("granule_start")?;
+            Ok(Interval { start, end: start + crate::domain::GRANULE_SECS })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct AppointmentRow {
+    pub id: String,
+    pub patient_id: String,
+    pub doctor_id: String,
+    pub service_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub status: Status,
+    pub reason: String,
+    pub doctor_notes: String,
+    pub cancellation_reason: String,
+    pub cancelled_by: String,
+    pub reschedule_count: i32,
+    pub location: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const APPOINTMENT_COLUMNS: &str = "id, patient_id, doctor_id, service_id, start_at, end_at, status, reason, \
+    doctor_notes, cancellation_reason, cancelled_by, reschedule_count, location, created_at, updated_at";
+
+fn appointment_row(row: &AnyRow) -> Result<AppointmentRow, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(AppointmentRow {
+        id: row.try_get("id")?,
+        patient_id: row.try_get("patient_id")?,
+        doctor_id: row.try_get("doctor_id")?,
+        service_id: row.try_get("service_id")?,
+        start_at: row.try_get("start_at")?,
+        end_at: row.try_get("end_at")?,
+        status: Status::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown appointment status {status}").into()))?,
+        reason: row.try_get("reason")?,
+        doctor_notes: row.try_get("doctor_notes")?,
+        cancellation_reason: row.try_get("cancellation_reason")?,
+        cancelled_by: row.try_get("cancelled_by")?,
+        reschedule_count: i32::try_from(row.try_get::<i64, _>("reschedule_count")?).unwrap_or(i32::MAX),
+        location: row.try_get("location")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Why holds could not be taken.
+#[derive(Debug)]
+pub enum HoldError {
+    DoctorTaken,
+    PatientBusy,
+    Store(sqlx::Error),
+}
+
+impl From<sqlx::Error> for HoldError {
+    fn from(e: sqlx::Error) -> Self {
+        HoldError::Store(e)
+    }
+}
+
+/// A deadlock or lock timeout: the transaction did nothing and may be retried.
+fn is_transient(e: &HoldError) -> bool {
+    let HoldError::Store(e) = e else { return false };
+    let Some(db) = e.as_database_error() else { return false };
+    let message = db.message();
+    db.code().is_some_and(|c| c == "40001")
+        || message.contains("Deadlock")
+        || message.contains("Lock wait timeout")
+        || message.contains("database is locked")
+}
+
+/// Writes the holds of `[start, end)`; doctor first, so the error says which.
+async fn take_holds(
+    tx: &mut Transaction<'_, Any>,
+    appointment_id: &str,
+    doctor_id: &str,
+    patient_id: &str,
+    start: i64,
+    end: i64,
+) -> Result<(), HoldError> {
+    let granules = granules(start, end);
+    let values = vec!["(?, ?, ?)"; granules.len()].join(", ");
+    for (table, owner, column, conflict) in [
+        ("doctor_holds", doctor_id, "doctor_id", HoldError::DoctorTaken),
+        ("patient_holds", patient_id, "patient_id", HoldError::PatientBusy),
+    ] {
+        let sql = format!("INSERT INTO {table} ({column}, granule_start, appointment_id) VALUES {values}");
+        let mut query = sqlx::query(&sql);
+        for g in &granules {
+            query = query.bind(owner).bind(*g).bind(appointment_id);
+        }
+        match query.execute(&mut **tx).await {
+            Ok(_) => {}
+            Err(e) if hms_kit::error::is_unique_violation(&e) => return Err(conflict),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Releases the holds of an appointment and drops its unsent reminders.
+async fn release_holds(tx: &mut Transaction<'_, Any>, appointment_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM doctor_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM patient_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM reminders WHERE appointment_id = ? AND sent_at IS NULL")
+        .bind(appointment_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Writes each notice to the outbox, inside the caller's transaction.
+async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Result<(), sqlx::Error> {
+    for notice in notices {
+        hms_kit::outbox::enqueue(tx, &notice.notification_type, notice).await?;
+    }
+    Ok(())
+}
+
+/// Plans a reminder per offset (seconds before `start`) still in the future.
+async fn plan_reminders(
+    tx: &mut Transaction<'_, Any>,
+    appointment_id: &str,
+    start: i64,
+    offsets: &[i64],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for offset in offsets {
+        let due = start - offset;
+        if due <= now {
+            continue;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES (?, ?, ?, ?, NULL)",
+        )
+        .bind(appointment_id)
+        .bind(*offset)
+        .bind(start)
+        .bind(due)
+        .execute(&mut **tx)
+        .await;
+        match inserted {
+            // Moved back to a start whose reminder already went out: once is enough.
+            Err(e) if hms_kit::error::is_unique_violation(&e) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reminder waiting to be sent.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    pub appointment_id: String,
+    pub offset_secs: i64,
+    pub start_at: i64,
+}
+
+pub async fn due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<DueReminder>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT appointment_id, offset_secs, start_at FROM reminders WHERE sent_at IS NULL AND due_at <= ? \
+         ORDER BY due_at LIMIT ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueReminder {
+                appointment_id: r.try_get("appointment_id")?,
+                offset_secs: r.try_get("offset_secs")?,
+                start_at: r.try_get("start_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks a reminder sent and enqueues its notices in one transaction; false
+/// when another replica (or a cancellation) got there first.
+pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE reminders SET sent_at = ? WHERE appointment_id = ? AND start_at = ? AND offset_secs = ? \
+         AND sent_at IS NULL",
+    )
+    .bind(now)
+    .bind(&r.appointment_id)
+    .bind(r.start_at)
+    .bind(r.offset_secs)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    enqueue_all(&mut tx, notices).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Runs `attempt` again after a deadlock, a few times.
+async fn retrying<F, Fut, T>(mut attempt: F) -> Result<T, HoldError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, HoldError>>,
+{
+    let mut tries = 0_u64;
+    loop {
+        match attempt().await {
+            Err(e) if is_transient(&e) && tries < 8 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5 * tries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Inserts an appointment with its holds, reminders and notices in one
+/// transaction.
+pub async fn insert_appointment(
+    db: &Db,
+    a: &AppointmentRow,
+    notices: &[Notice],
+    reminder_offsets: &[i64],
+) -> Result<(), HoldError> {
+    retrying(|| async {
+        let mut tx = db.pool.begin().await?;
+        take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
+        sqlx::query(&format!(
+            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&a.id)
+        .bind(&a.patient_id)
+        .bind(&a.doctor_id)
+        .bind(&a.service_id)
+        .bind(a.start_at)
+        .bind(a.end_at)
+        .bind(a.status.as_str())
+        .bind(&a.reason)
+        .bind(&a.doctor_notes)
+        .bind(&a.cancellation_reason)
+        .bind(&a.cancelled_by)
+        .bind(i64::from(a.reschedule_count))
+        .bind(&a.location)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at).await?;
+        enqueue_all(&mut tx, notices).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn get_appointment(db: &Db, id: &str) -> Result<Option<AppointmentRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(appointment_row).transpose()
+}
+
+/// Whose appointments a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Party<'a> {
+    Patient(&'a str),
+    Doctor(&'a str),
+}
+
+/// Appointments of one party by (start, id) after `after`, optionally of some statuses.
+pub async fn list_appointments(
+    db: &Db,
+    party: Party<'_>,
+    statuses: &[Status],
+    after: Option<(i64, String)>,
+    limit: usize,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    let (column, who) = match party {
+        Party::Patient(id) => ("patient_id", id),
+        Party::Doctor(id) => ("doctor_id", id),
+    };
+    let status_filter = if statuses.is_empty() {
+        String::new()
+    } else {
+        format!(" AND status IN ({})", hms_kit::storage::placeholders(statuses.len()))
+    };
+    let sql = format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE {column} = ?{status_filter} \
+         AND (start_at > ? OR (start_at = ? AND id > ?)) ORDER BY start_at, id LIMIT ?"
+    );
+    let mut query = sqlx::query(&sql).bind(who);
+    for s in statuses {
+        query = query.bind(s.as_str());
+    }
+    let (after_start, after_id) = after.unwrap_or((i64::MIN, String::new()));
+    let rows = query
+        .bind(after_start)
+        .bind(after_start)
+        .bind(after_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(appointment_row).collect()
+}
+
+/// What a status change writes besides the status.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    pub doctor_notes: Option<String>,
+    pub cancellation: Option<(String, String)>,
+}
+
+/// Moves an appointment from `from` to `to` (compare-and-set on the status);
+/// a cancellation releases its holds in the same transaction; `notices` go
+/// to the outbox with it. False when the status was no longer `from`.
+pub async fn change_status(
+    db: &Db,
+    id: &str,
+    from: Status,
+    to: Status,
+    change: &Change,
+    now: i64,
+    notices: &[Notice],
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let (reason, by) = change.cancellation.clone().unwrap_or_default();
+    let done = sqlx::query(
+        "UPDATE appointments SET status = ?, updated_at = ?, doctor_notes = COALESCE(?, doctor_notes), \
+         cancellation_reason = CASE WHEN ? = 1 THEN ? ELSE cancellation_reason END, \
+         cancelled_by = CASE WHEN ? = 1 THEN ? ELSE cancelled_by END WHERE id = ? AND status = ?",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(change.doctor_notes.clone())
+    .bind(i64::from(change.cancellation.is_some()))
+    .bind(reason)
+    .bind(i64::from(change.cancellation.is_some()))
+    .bind(by)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    if to.is_cancelled() {
+        release_holds(&mut tx, id).await?;
+    }
+    enqueue_all(&mut tx, notices).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Why a move did not happen.
+#[derive(Debug)]
+pub enum MoveError {
+    /// The appointment changed meanwhile (status or reschedule count).
+    Changed,
+    Hold(HoldError),
+}
+
+/// Moves `old` to `new` (time, doctor, service) atomically: the old holds and
+/// unsent reminders go, the new ones are taken and the notices written in one
+/// transaction, or nothing changes.
+pub async fn reschedule(
+    db: &Db,
+    old: &AppointmentRow,
+    new: &AppointmentRow,
+    notices: &[Notice],
+    reminder_offsets: &[i64],
+) -> Result<(), MoveError> {
+    let result = retrying(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE appointments SET doctor_id = ?, service_id = ?, start_at = ?, end_at = ?, status = ?, \
+             reschedule_count = ?, location = ?, updated_at = ? WHERE id = ? AND status = ? AND reschedule_count = ?",
+        )
+        .bind(&new.doctor_id)
+        .bind(&new.service_id)
+        .bind(new.start_at)
+        .bind(new.end_at)
+        .bind(new.status.as_str())
+        .bind(i64::from(new.reschedule_count))
+        .bind(&new.location)
+        .bind(new.updated_at)
+        .bind(&old.id)
+        .bind(old.status.as_str())
+        .bind(i64::from(old.reschedule_count))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        release_holds(&mut tx, &old.id).await?;
+        take_holds(&mut tx, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
+        plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at).await?;
+        enqueue_all(&mut tx, notices).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+    .await;
+    match result {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(MoveError::Changed),
+        Err(e) => Err(MoveError::Hold(e)),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedbackRow {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub doctor_id: String,
+    pub rating: i64,
+    pub comment: String,
+    pub created_at: i64,
+}
+
+/// Inserts feedback; the primary key keeps it to one per appointment.
+pub async fn insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO feedback (appointment_id, patient_id, doctor_id, rating, comment, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&f.appointment_id)
+    .bind(&f.patient_id)
+    .bind(&f.doctor_id)
+    .bind(f.rating)
+    .bind(&f.comment)
+    .bind(f.created_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_feedback(db: &Db, appointment_id: &str) -> Result<Option<FeedbackRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT appointment_id, patient_id, doctor_id, rating, comment, created_at FROM feedback WHERE appointment_id = ?",
+    )
+    .bind(appointment_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(FeedbackRow {
+            appointment_id: r.try_get("appointment_id")?,
+            patient_id: r.try_get("patient_id")?,
+            doctor_id: r.try_get("doctor_id")?,
+            rating: r.try_get("rating")?,
+            comment: r.try_get("comment")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Appointments starting in `[from, to)`, optionally of one doctor or one
+/// service, by start; at most `limit`.
+pub async fn appointments_between(
+    db: &Db,
+    from: i64,
+    to: i64,
+    doctor_id: Option<&str>,
+    service_id: Option<&str>,
+    limit: usize,
+) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+    let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
+    let rows = sqlx::query(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_at >= ? AND start_at < ? \
+         AND (? = '' OR doctor_id = ?) AND (? = '' OR service_id = ?) ORDER BY start_at, id LIMIT ?"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(doctor)
+    .bind(doctor)
+    .bind(service)
+    .bind(service)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(appointment_row).collect()
+}
+
+/// Counts by status and booked seconds of the appointments in `[from, to)`,
+/// without the row limit of [`appointments_between`]. (SUM is DECIMAL on
+/// MySQL, hence the cast; SQLite reads SIGNED as an integer too.)
+pub async fn appointment_totals(
+    db: &Db,
+    from: i64,
+    to: i64,
+    doctor_id: Option<&str>,
+    service_id: Option<&str>,
+) -> Result<Vec<(Status, i64, i64)>, sqlx::Error> {
+    let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n, CAST(SUM(end_at - start_at) AS SIGNED) AS seconds FROM appointments \
+         WHERE start_at >= ? AND start_at < ? AND (? = '' OR doctor_id = ?) AND (? = '' OR service_id = ?) \
+         GROUP BY status",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(doctor)
+    .bind(doctor)
+    .bind(service)
+    .bind(service)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut totals = Vec::new();
+    for row in &rows {
+        let status: String = row.try_get("status")?;
+        if let Some(status) = Status::parse(&status) {
+            totals.push((status, row.try_get("n")?, row.try_get("seconds")?));
+        }
+    }
+    Ok(totals)
+}

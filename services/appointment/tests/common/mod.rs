@@ -1,0 +1,461 @@
+//! A small HMS for appointment tests: the real user service (tokens, staff
+//! accounts) on SQLite and the appointment service on the backend under test,
+//! both served on 127.0.0.1:0.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use hms_appointment::AppointmentConfig;
+use hms_kit::config::AuthConfig;
+use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
+use hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient;
+use hms_kit::proto::appointment::*;
+use hms_kit::proto::common::{Money, Role};
+use hms_kit::proto::google::r#type::TimeOfDay;
+use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
+use hms_kit::proto::notification::{Delivery, ListNotificationsRequest, NotificationType};
+use hms_kit::proto::user::user_service_client::UserServiceClient;
+use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
+use hms_kit::testing::{self, Relational, TestDb, TestServer};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, WorkerConfig};
+use prost::Message;
+use secrecy::SecretString;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+use tonic_types::StatusExt;
+
+pub const SECRET: &str = "appointment-tests-service-secret";
+pub const ADMIN_PASSWORD: &str = "appointment-tests-admin";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Harness {
+    pub user: TestServer,
+    _user_db: TestDb,
+    pub server: TestServer,
+    pub db: TestDb,
+    pub config: AppointmentConfig,
+    pub auth: AuthConfig,
+    admin: String,
+    workers: Running,
+    notification: Option<Notification>,
+}
+
+/// The notification service (SQLite store, file mailer) and its worker.
+struct Notification {
+    server: TestServer,
+    worker: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// Background work of one appointment replica, stopped on drop.
+pub struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    fn abort(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Another replica of the appointment service on the same database.
+pub struct Replica {
+    pub server: TestServer,
+    _workers: Running,
+}
+
+async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
+    let built = hms_appointment::build(config, auth).await.expect("build appointment service");
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stop_rx);
+    let server = TestServer::start(built.service, built.verifier).await;
+    (server, Running { stop, tasks })
+}
+
+impl Harness {
+    pub async fn start(kind: Relational) -> Option<Self> {
+        Self::start_with(kind, |_| {}).await
+    }
+
+    pub async fn start_with(kind: Relational, adjust: impl FnOnce(&mut AppointmentConfig)) -> Option<Self> {
+        Self::start_full(kind, adjust, false).await
+    }
+
+    /// With `notifications`, the real notification service runs too and the
+    /// appointment service's relay delivers to it.
+    pub async fn start_full(
+        kind: Relational,
+        adjust: impl FnOnce(&mut AppointmentConfig),
+        notifications: bool,
+    ) -> Option<Self> {
+        let db = testing::database(kind).await?;
+        let user_db = testing::database(Relational::Sqlite).await?;
+        let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
+        let user_config = hms_user::UserConfig {
+            database_url: user_db.url.clone(),
+            encryption_keys: BTreeMap::from([(
+                "k1".to_owned(),
+                SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
+            )]),
+            initial_admin: hms_user::InitialAdmin {
+                password: Some(SecretString::from(ADMIN_PASSWORD)),
+                ..Default::default()
+            },
+            ..hms_user::UserConfig::default()
+        };
+        let built = hms_user::build(&user_config, &auth).await.unwrap();
+        let user = TestServer::start(built.service, built.verifier).await;
+        let auth = AuthConfig { user_service_url: user.url(), ..auth };
+        let notification = if notifications { Some(start_notification(&auth).await) } else { None };
+        let mut config = AppointmentConfig {
+            database_url: db.url.clone(),
+            notification_url: notification.as_ref().map(|n| n.server.url()),
+            outbox_poll_ms: 50,
+            reminder_poll_ms: 200,
+            ..AppointmentConfig::default()
+        };
+        adjust(&mut config);
+        let (server, workers) = start_appointment(&config, &auth).await;
+        let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
+        Some(Self { user, _user_db: user_db, server, db, config, auth, admin, workers, notification })
+    }
+
+    /// Kills the appointment service abruptly, as a crash would, and starts it
+    /// again on the same database.
+    pub async fn crash_and_restart(&mut self) {
+        self.workers.abort();
+        let (server, workers) = start_appointment(&self.config, &self.auth).await;
+        std::mem::replace(&mut self.server, server).abort();
+        self.workers = workers;
+    }
+
+    /// A second replica with its own workers, on the same database.
+    pub async fn replica(&self) -> Replica {
+        let (server, workers) = start_appointment(&self.config, &self.auth).await;
+        Replica { server, _workers: workers }
+    }
+
+    /// The caller's in-app inbox in the notification service.
+    pub async fn inbox(&self, token: &str) -> Vec<Delivery> {
+        let url = self.notification.as_ref().expect("started with notifications").server.url();
+        let mut client = NotificationServiceClient::connect(url).await.unwrap();
+        let request = ListNotificationsRequest {
+            page: Some(hms_kit::proto::common::PageRequest { page_size: 500, page_token: String::new() }),
+            unread_only: false,
+        };
+        client.list_notifications(authed(request, token)).await.unwrap().into_inner().notifications
+    }
+
+    /// Waits until the inbox holds `count` messages of `kind`; returns them.
+    pub async fn arrived(&self, token: &str, kind: NotificationType, count: usize) -> Vec<Delivery> {
+        for _ in 0..800 {
+            let found: Vec<Delivery> = self.inbox(token).await.into_iter().filter(|d| d.r#type() == kind).collect();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{kind:?} never arrived {count} time(s): {:?}", self.inbox(token).await);
+    }
+
+    /// How many messages of `kind` the inbox holds now.
+    pub async fn count(&self, token: &str, kind: NotificationType) -> usize {
+        self.inbox(token).await.iter().filter(|d| d.r#type() == kind).count()
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.server.url()).unwrap().connect().await.unwrap()
+    }
+
+    pub async fn schedules(&self) -> ScheduleServiceClient<Channel> {
+        ScheduleServiceClient::new(self.channel().await)
+    }
+
+    pub async fn appointments(&self) -> AppointmentServiceClient<Channel> {
+        AppointmentServiceClient::new(self.channel().await)
+    }
+
+    pub fn admin(&self) -> &str {
+        &self.admin
+    }
+
+    /// A staff account created by the admin; returns (user id, access token).
+    pub async fn staff(&self, username: &str, role: Role) -> (String, String) {
+        let mut users = UserServiceClient::connect(self.user.url()).await.unwrap();
+        let user = users
+            .create_user(authed(
+                CreateUserRequest {
+                    username: username.into(),
+                    password: PASSWORD.into(),
+                    email: format!("{username}@clinic.example"),
+                    role: role.into(),
+                    first_name: "Dr".into(),
+                    last_name: username.rsplit('.').next().unwrap_or(username).into(),
+                    ..Default::default()
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("create staff user")
+            .into_inner()
+            .user
+            .unwrap();
+        (user.id, login(&self.user.url(), username, PASSWORD).await)
+    }
+
+    /// A self-registered patient; returns (user id, access token).
+    pub async fn patient(&self, username: &str) -> (String, String) {
+        let mut users = UserServiceClient::connect(self.user.url()).await.unwrap();
+        let user = users
+            .register(RegisterRequest {
+                username: username.into(),
+                password: PASSWORD.into(),
+                email: format!("{username}@example.com"),
+                first_name: "Patient".into(),
+                last_name: username.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("register")
+            .into_inner()
+            .user
+            .unwrap();
+        (user.id, login(&self.user.url(), username, PASSWORD).await)
+    }
+
+    /// Adds an active service to the catalog.
+    pub async fn service(&self, code: &str, minutes: i32, specialties: &[&str]) -> MedicalService {
+        self.schedules()
+            .await
+            .create_medical_service(authed(
+                CreateMedicalServiceRequest {
+                    code: code.into(),
+                    service: Some(service_input(code, minutes, specialties)),
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("create medical service")
+            .into_inner()
+            .service
+            .unwrap()
+    }
+
+    /// Gives a doctor consulting hours 08:00-17:00 every day.
+    pub async fn every_day(&self, doctor_id: &str, specialty: &str, location: &str) -> DoctorSchedule {
+        let blocks = (1..=7)
+            .map(|day| WeeklyBlock {
+                day_of_week: day,
+                start_time: Some(time(8, 0)),
+                end_time: Some(time(17, 0)),
+                ..Default::default()
+            })
+            .collect();
+        self.schedules()
+            .await
+            .set_doctor_schedule(authed(
+                SetDoctorScheduleRequest {
+                    doctor_id: doctor_id.into(),
+                    specialty: specialty.into(),
+                    location: location.into(),
+                    blocks,
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("set schedule")
+            .into_inner()
+            .schedule
+            .unwrap()
+    }
+
+    pub async fn book(
+        &self,
+        token: &str,
+        service: &str,
+        doctor: &str,
+        start: prost_types::Timestamp,
+    ) -> Result<Appointment, Status> {
+        self.book_for(token, "", service, doctor, start).await
+    }
+
+    pub async fn book_for(
+        &self,
+        token: &str,
+        patient: &str,
+        service: &str,
+        doctor: &str,
+        start: prost_types::Timestamp,
+    ) -> Result<Appointment, Status> {
+        self.appointments()
+            .await
+            .book_appointment(authed(
+                BookAppointmentRequest {
+                    service_id: service.into(),
+                    doctor_id: doctor.into(),
+                    start_time: Some(start),
+                    reason: "check-up".into(),
+                    patient_id: patient.into(),
+                },
+                token,
+            ))
+            .await
+            .map(|r| r.into_inner().appointment.unwrap())
+    }
+
+    /// A direct connection to the service's database, for checks at rest.
+    pub async fn sql(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.db.url).await.unwrap()
+    }
+
+    /// Pairs of live appointments of one doctor or one patient that overlap.
+    pub async fn double_bookings(&self) -> i64 {
+        use sqlx::Row;
+        let pool = self.sql().await;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appointments a JOIN appointments b ON a.id < b.id \
+             AND (a.doctor_id = b.doctor_id OR a.patient_id = b.patient_id) \
+             AND a.start_at < b.end_at AND b.start_at < a.end_at \
+             WHERE a.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR') \
+             AND b.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        row.try_get("n").unwrap()
+    }
+}
+
+async fn start_notification(auth: &AuthConfig) -> Notification {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NotificationConfig {
+        store_url: format!("sqlite://{}", dir.path().join("notification.db").display()),
+        email: EmailConfig { mode: EmailMode::File, file_dir: dir.path().join("mail"), ..EmailConfig::default() },
+        worker: WorkerConfig {
+            poll_interval_ms: 20,
+            base_backoff_ms: 50,
+            max_backoff_ms: 200,
+            ..WorkerConfig::default()
+        },
+        ..NotificationConfig::default()
+    };
+    let built = hms_notification::build(&config, auth).await.expect("build notification service");
+    let server = TestServer::start(built.service, built.verifier).await;
+    let worker = tokio::spawn(built.worker.run(std::future::pending()));
+    Notification { server, worker, _dir: dir }
+}
+
+impl Drop for Notification {
+    fn drop(&mut self) {
+        self.worker.abort();
+    }
+}
+
+async fn login(url: &str, username: &str, password: &str) -> String {
+    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
+    let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
+    login.into_inner().tokens.unwrap().access_token
+}
+
+pub fn service_input(name: &str, minutes: i32, specialties: &[&str]) -> MedicalServiceInput {
+    MedicalServiceInput {
+        name: name.into(),
+        description: format!("{name} consultation"),
+        kind: ServiceKind::GeneralCheckup.into(),
+        duration_minutes: minutes,
+        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
+        specialties: specialties.iter().map(|s| (*s).to_owned()).collect(),
+        auto_confirm: false,
+        active: true,
+    }
+}
+
+pub fn time(hours: i32, minutes: i32) -> TimeOfDay {
+    TimeOfDay { hours, minutes, seconds: 0, nanos: 0 }
+}
+
+pub fn day(d: jiff::civil::Date) -> hms_kit::proto::google::r#type::Date {
+    hms_kit::proto::google::r#type::Date {
+        year: i32::from(d.year()),
+        month: i32::from(d.month()),
+        day: i32::from(d.day()),
+    }
+}
+
+/// A date `days` from today in the clinic's zone.
+pub fn clinic_date(days: i64) -> jiff::civil::Date {
+    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    jiff::Timestamp::now().to_zoned(zone).date().checked_add(jiff::Span::new().days(days)).unwrap()
+}
+
+/// Wall-clock `hour:minute` on `date` in the clinic's zone, as a timestamp.
+pub fn at(date: jiff::civil::Date, hour: i8, minute: i8) -> prost_types::Timestamp {
+    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let seconds = date.at(hour, minute, 0, 0).to_zoned(zone).unwrap().timestamp().as_second();
+    prost_types::Timestamp { seconds, nanos: 0 }
+}
+
+pub fn authed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+pub fn reason(status: &Status) -> String {
+    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
+}
+
+/// The SlotAlternatives detail of a refusal.
+pub fn alternatives(status: &Status) -> Option<SlotAlternatives> {
+    let details = hms_kit::proto::google::rpc::Status::decode(status.details()).ok()?;
+    details
+        .details
+        .iter()
+        .find(|any| any.type_url.ends_with("/hms.appointment.v1.SlotAlternatives"))
+        .and_then(|any| SlotAlternatives::decode(any.value.as_slice()).ok())
+}
+
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    match result {
+        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
+        Err(status) => {
+            assert_eq!(status.code(), code, "{status:?}");
+            status
+        }
+    }
+}
+
+/// Runs each named test on SQLite and on MySQL/MariaDB.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name(hms_kit::testing::Relational::Sqlite).await } )*
+        }
+        mod mysql {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name(hms_kit::testing::Relational::MySql).await } )*
+        }
+    };
+}
