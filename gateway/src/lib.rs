@@ -181,9 +181,8 @@ impl Gateway {
 fn method_label(shared: Arc<Shared>) -> hms_kit::metrics::MethodLabel {
     Arc::new(move |method, uri, headers| {
         let path = uri.path();
-        let grpc = headers
-            .get(http::header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+        let grpc =
+            headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
         if grpc {
             if shared.policies.get(path).is_some() || path.starts_with("/grpc.") {
                 return path.to_owned();

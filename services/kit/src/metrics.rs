@@ -52,14 +52,10 @@ impl Metrics {
                 .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
             &["service", "method", "code"],
         )?;
-        let in_flight = IntGaugeVec::new(
-            Opts::new("hms_requests_in_flight", "Requests being served right now"),
-            &["service"],
-        )?;
-        let outbox_backlog = IntGaugeVec::new(
-            Opts::new("hms_outbox_backlog", "Outbox events waiting for delivery"),
-            &["service"],
-        )?;
+        let in_flight =
+            IntGaugeVec::new(Opts::new("hms_requests_in_flight", "Requests being served right now"), &["service"])?;
+        let outbox_backlog =
+            IntGaugeVec::new(Opts::new("hms_outbox_backlog", "Outbox events waiting for delivery"), &["service"])?;
         let outbox_oldest_age = GaugeVec::new(
             Opts::new("hms_outbox_oldest_age_seconds", "Age of the oldest outbox event waiting for delivery"),
             &["service"],
@@ -306,7 +302,12 @@ pub fn grpc_code_name(value: &[u8]) -> &'static str {
         "DATA_LOSS",
         "UNAUTHENTICATED",
     ];
-    std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<usize>().ok()).and_then(|n| NAMES.get(n)).copied().unwrap_or("UNKNOWN")
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .and_then(|n| NAMES.get(n))
+        .copied()
+        .unwrap_or("UNKNOWN")
 }
 
 pin_project_lite::pin_project! {

@@ -89,11 +89,7 @@ pub async fn serve(
     let known = policies.clone();
     let method_label: crate::metrics::MethodLabel = Arc::new(move |_, uri, _| {
         let path = uri.path();
-        if known.get(path).is_some() || path.starts_with("/grpc.") {
-            path.to_owned()
-        } else {
-            "unknown".to_owned()
-        }
+        if known.get(path).is_some() || path.starts_with("/grpc.") { path.to_owned() } else { "unknown".to_owned() }
     });
     let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let delay = config.shutdown_delay;
