@@ -34,6 +34,8 @@ pub struct GatewayConfig {
     #[serde(with = "millis")]
     pub drain_timeout: Duration,
     pub rate_limit: RateLimitConfig,
+    /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for GatewayConfig {
@@ -52,6 +54,7 @@ impl Default for GatewayConfig {
             trust_forwarded_for: false,
             drain_timeout: Duration::from_secs(30),
             rate_limit: RateLimitConfig::default(),
+            metrics_listen: None,
         }
     }
 }

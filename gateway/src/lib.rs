@@ -120,6 +120,7 @@ impl Gateway {
             .fallback(edge::dispatch)
             .layer(axum::middleware::from_fn_with_state(shared.clone(), edge::request_context))
             .layer(edge::cors(&shared.config))
+            .layer(hms_kit::metrics::MetricsLayer::new("gateway", method_label(shared.clone())))
             .with_state(shared)
     }
 
@@ -141,6 +142,16 @@ impl Gateway {
             health.set_service_status("", ServingStatus::NotServing).await;
             started.notify_one();
         };
+        let metrics = match self.shared.config.metrics_listen {
+            Some(address) => {
+                let metrics_listener = TcpListener::bind(address)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {address} for gateway metrics: {e}"))?;
+                tracing::info!(address = %metrics_listener.local_addr()?, "gateway serving metrics");
+                Some(tokio::spawn(hms_kit::metrics::serve_metrics(metrics_listener, std::future::pending())))
+            }
+            None => None,
+        };
         tracing::info!(address = %listener.local_addr()?, "gateway serving");
         use axum::serve::ListenerExt;
         // Without TCP_NODELAY small responses wait for delayed ACKs (40 ms stalls).
@@ -156,9 +167,33 @@ impl Gateway {
                 tracing::warn!("gateway drain timed out; closing the remaining connections");
             }
         }
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         tracing::info!("gateway stopped");
         Ok(())
     }
+}
+
+/// The `method` label of the gateway's metrics: the gRPC method a request
+/// calls (REST routes by the method they transcode to), a fixed path of the
+/// gateway's own, or `unknown`, so the label set stays small.
+fn method_label(shared: Arc<Shared>) -> hms_kit::metrics::MethodLabel {
+    Arc::new(move |method, uri, headers| {
+        let path = uri.path();
+        let grpc =
+            headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+        if grpc {
+            if shared.policies.get(path).is_some() || path.starts_with("/grpc.") {
+                return path.to_owned();
+            }
+        } else if let Ok(matched) = shared.transcoder.route(method, path) {
+            return matched.route.grpc_path.clone();
+        } else if matches!(path, "/openapi.json" | "/docs" | "/docs/") {
+            return path.to_owned();
+        }
+        "unknown".to_owned()
+    })
 }
 
 /// Builds and serves on `listener` until `shutdown` resolves.

@@ -83,6 +83,8 @@ pub struct ServerConfig {
     /// How often the store is probed for the health service.
     #[serde(with = "millis")]
     pub health_interval: Duration,
+    /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -95,6 +97,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(30),
             trust_forwarded_for: false,
             health_interval: Duration::from_secs(5),
+            metrics_listen: None,
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod client;
 pub mod config;
 pub mod docstore;
 pub mod error;
+pub mod healthcheck;
+pub mod metrics;
 pub mod outbox;
 pub mod paging;
 pub mod server;

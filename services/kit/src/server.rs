@@ -24,6 +24,11 @@ use crate::config::ServerConfig;
 #[async_trait]
 pub trait StoreProbe: Send + Sync + 'static {
     async fn ping(&self) -> anyhow::Result<()>;
+
+    /// Pool usage and outbox backlog for metrics, read with each probe.
+    async fn stats(&self) -> crate::metrics::StoreStats {
+        crate::metrics::StoreStats::default()
+    }
 }
 
 /// One service ready to serve: its routes, the names it reports health for,
@@ -60,10 +65,32 @@ pub async fn serve(
     // health check never finds the service unregistered.
     let first = probe_once(&*service.probe).await;
     set_all(&reporter, &names, first).await;
-    let probe_task =
-        tokio::spawn(probe_store(reporter.clone(), names.clone(), service.probe, config.health_interval, first));
+    crate::metrics::record_store_stats(service.name, &service.probe.stats().await);
+    let probe_task = tokio::spawn(probe_store(
+        reporter.clone(),
+        service.name,
+        names.clone(),
+        service.probe,
+        config.health_interval,
+        first,
+    ));
 
     let policies = Arc::new(Policies::hms()?);
+    let metrics_task = match config.metrics_listen {
+        Some(address) => {
+            let metrics_listener = TcpListener::bind(address)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {address} for {} metrics: {e}", service.name))?;
+            tracing::info!(service = service.name, address = %metrics_listener.local_addr()?, "serving metrics");
+            Some(tokio::spawn(crate::metrics::serve_metrics(metrics_listener, std::future::pending())))
+        }
+        None => None,
+    };
+    let known = policies.clone();
+    let method_label: crate::metrics::MethodLabel = Arc::new(move |_, uri, _| {
+        let path = uri.path();
+        if known.get(path).is_some() || path.starts_with("/grpc.") { path.to_owned() } else { "unknown".to_owned() }
+    });
     let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let delay = config.shutdown_delay;
     let name = service.name;
@@ -81,6 +108,7 @@ pub async fn serve(
     tracing::info!(service = name, address = %listener.local_addr()?, "serving");
     let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)
+        .layer(crate::metrics::MetricsLayer::new(name, method_label))
         .layer(RequestContextLayer { trust_forwarded_for: config.trust_forwarded_for })
         .layer(AccessLayer::new(policies, verifier))
         .add_routes(routes)
@@ -93,6 +121,9 @@ pub async fn serve(
         () = async { draining.notified().await; tokio::time::sleep(drain_timeout).await } => {
             tracing::warn!(service = name, "drain timed out; closing the remaining connections");
         }
+    }
+    if let Some(task) = metrics_task {
+        task.abort();
     }
     tracing::info!(service = name, "stopped");
     Ok(())
@@ -117,6 +148,7 @@ async fn probe_once(probe: &dyn StoreProbe) -> ServingStatus {
 
 async fn probe_store(
     reporter: HealthReporter,
+    service: &'static str,
     names: Vec<&'static str>,
     probe: Arc<dyn StoreProbe>,
     every: Duration,
@@ -125,6 +157,7 @@ async fn probe_store(
     loop {
         tokio::time::sleep(every).await;
         let status = probe_once(&*probe).await;
+        crate::metrics::record_store_stats(service, &probe.stats().await);
         if last != status {
             set_all(&reporter, &names, status).await;
             last = status;

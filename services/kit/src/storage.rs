@@ -81,6 +81,28 @@ impl crate::server::StoreProbe for Db {
     async fn ping(&self) -> anyhow::Result<()> {
         Db::ping(self).await
     }
+
+    async fn stats(&self) -> crate::metrics::StoreStats {
+        let size = i64::from(self.pool.size());
+        let idle = i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX);
+        let pool = crate::metrics::PoolStats {
+            idle,
+            in_use: (size - idle).max(0),
+            max: i64::from(self.pool.options().get_max_connections()),
+        };
+        // Services without an outbox have no table: no outbox figures then.
+        let outbox = sqlx::query_as::<_, (i64, Option<i64>)>(
+            "SELECT COUNT(*), MIN(created_at) FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .ok()
+        .map(|(backlog, oldest)| crate::metrics::OutboxStats {
+            backlog,
+            oldest_age_secs: oldest.map_or(0.0, |at| (crate::time::now_micros() - at).max(0) as f64 / 1e6),
+        });
+        crate::metrics::StoreStats { pool: Some(pool), outbox }
+    }
 }
 
 /// Adds `mode=rwc` and creates the parent directory of a file database.

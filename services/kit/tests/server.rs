@@ -70,3 +70,101 @@ async fn health_reports_not_serving_while_the_store_is_unreachable() {
     wait_for(&mut health, ServingStatus::Serving).await;
     server.shutdown().await.unwrap();
 }
+
+fn test_service(store: Arc<Switch>) -> (ServiceDef, Arc<TokenVerifier>) {
+    let service = ServiceDef {
+        name: "test",
+        routes: tonic::service::Routes::default(),
+        grpc_names: vec!["hms.test.v1.TestService"],
+        probe: store,
+    };
+    (service, Arc::new(TokenVerifier::new(Arc::new(NoKeys), "hms-user", "hms", None)))
+}
+
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+async fn scrape(address: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for _ in 0..100 {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(address).await {
+            stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n").as_bytes()).await.unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).await.unwrap();
+            return response;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("metrics endpoint {address} never answered");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_method_and_code() {
+    let (service, verifier) = test_service(Arc::new(Switch(AtomicBool::new(true))));
+    let metrics_address = free_port();
+    let config = ServerConfig { metrics_listen: Some(metrics_address), ..ServerConfig::default() };
+    let server = TestServer::start_with(service, verifier, config).await;
+    let channel = tonic::transport::Channel::from_shared(server.url()).unwrap().connect().await.unwrap();
+    let mut health = HealthClient::new(channel.clone());
+    assert_eq!(status(&mut health, "").await, ServingStatus::Serving);
+    assert_eq!(status(&mut health, "").await, ServingStatus::Serving);
+    // A method nobody serves: one label for every unknown path.
+    let missing = health.check(HealthCheckRequest { service: "no.such.Service".into() }).await.unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+
+    let response = scrape(metrics_address, "/metrics").await;
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("content-type: text/plain; version=0.0.4"), "{response}");
+    let counter = |code: &str| {
+        response
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "hms_requests_total{{code=\"{code}\",method=\"/grpc.health.v1.Health/Check\",service=\"test\"}}"
+                ))
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    assert!(counter("OK").is_some_and(|n| n >= 2), "{response}");
+    assert!(counter("NOT_FOUND").is_some_and(|n| n >= 1), "{response}");
+    assert!(response.contains("hms_request_duration_seconds_bucket{code=\"OK\",method=\"/grpc.health.v1.Health/Check\",service=\"test\",le="), "{response}");
+    assert!(response.contains("hms_requests_in_flight{service=\"test\"} 0"), "{response}");
+    assert!(scrape(metrics_address, "/other").await.starts_with("HTTP/1.1 404"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_healthcheck_binary_exits_zero_only_when_serving() {
+    let store = Arc::new(Switch(AtomicBool::new(true)));
+    let (service, verifier) = test_service(store.clone());
+    let config = ServerConfig { health_interval: Duration::from_millis(20), ..ServerConfig::default() };
+    let server = TestServer::start_with(service, verifier, config).await;
+    let address = server.url().trim_start_matches("http://").to_owned();
+    let run = |args: Vec<String>| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_hms-healthcheck")).args(args).output().await.unwrap()
+    };
+
+    let ok = run(vec![address.clone()]).await;
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("SERVING"));
+    let named = run(vec![address.clone(), "--service".into(), "hms.test.v1.TestService".into()]).await;
+    assert!(named.status.success(), "{named:?}");
+    let unknown = run(vec![address.clone(), "--service".into(), "no.such.Service".into()]).await;
+    assert_eq!(unknown.status.code(), Some(1), "{unknown:?}");
+
+    store.0.store(false, Ordering::SeqCst);
+    let mut health =
+        HealthClient::new(tonic::transport::Channel::from_shared(server.url()).unwrap().connect().await.unwrap());
+    wait_for(&mut health, ServingStatus::NotServing).await;
+    let down = run(vec![address.clone()]).await;
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("NOT_SERVING"), "{down:?}");
+    server.shutdown().await.unwrap();
+
+    let closed = run(vec![free_port().to_string(), "--timeout-ms".into(), "500".into()]).await;
+    assert_eq!(closed.status.code(), Some(1), "{closed:?}");
+    let usage = run(vec!["--bogus".into()]).await;
+    assert_eq!(usage.status.code(), Some(2), "{usage:?}");
+}

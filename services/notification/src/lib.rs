@@ -147,4 +147,19 @@ impl StoreProbe for Probe {
     async fn ping(&self) -> anyhow::Result<()> {
         Ok(self.0.ping().await?)
     }
+
+    /// The delivery queue is this service's outbox: its backlog and age.
+    async fn stats(&self) -> hms_kit::metrics::StoreStats {
+        let outbox = match self.0.backlog().await {
+            Ok((backlog, oldest)) => Some(hms_kit::metrics::OutboxStats {
+                backlog: i64::try_from(backlog).unwrap_or(i64::MAX),
+                oldest_age_secs: oldest.map_or(0.0, |at| (hms_kit::time::now_micros() - at).max(0) as f64 / 1e6),
+            }),
+            Err(e) => {
+                tracing::debug!(error = %e, "delivery backlog not read");
+                None
+            }
+        };
+        hms_kit::metrics::StoreStats { pool: None, outbox }
+    }
 }

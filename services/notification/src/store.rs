@@ -218,6 +218,19 @@ impl Store {
         self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
     }
 
+    /// Deliveries still to be made (queued, or being sent) and when the oldest
+    /// was created: the queue's backlog, for metrics.
+    pub async fn backlog(&self) -> Result<(u64, Option<i64>)> {
+        let filters = vec![("status".to_owned(), Filter::In(vec![json!("QUEUED"), json!("SENDING")]))];
+        let count = self.docs.count(DELIVERIES, &filters).await?;
+        let query = Query { filters, sort: vec![("created_at".into(), Order::Asc)], limit: 1, after: None };
+        let oldest = match self.docs.find(DELIVERIES, &query).await?.items.into_iter().next() {
+            Some(stored) => Some(from_stored::<DeliveryDoc>(stored)?.doc.created_at),
+            None => None,
+        };
+        Ok((count, oldest))
+    }
+
     /// Writes `doc` if nobody else did since `version`; the new version on success.
     pub async fn save_delivery(&self, id: &str, doc: &DeliveryDoc, version: i64) -> Result<i64> {
         Ok(self.docs.replace(DELIVERIES, id, &to_value(doc)?, version).await?.version)
@@ -377,5 +390,43 @@ pub fn preferences_to_proto(doc: &PreferencesDoc) -> hms_kit::proto::notificatio
             })
             .collect(),
         language: doc.language.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(status: &str, created_at: i64) -> DeliveryDoc {
+        DeliveryDoc {
+            request_id: "r".into(),
+            kind: "WELCOME".into(),
+            recipient_id: "u".into(),
+            channel: "EMAIL".into(),
+            status: status.into(),
+            data: BTreeMap::new(),
+            attempts: 0,
+            next_attempt_at: created_at,
+            created_at,
+            language: String::new(),
+            subject: String::new(),
+            body: String::new(),
+            recipient_contact: String::new(),
+            error: String::new(),
+            sent_at: None,
+            read_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_backlog_counts_undelivered_deliveries_and_finds_the_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("n.db").display())).await.unwrap();
+        assert_eq!(store.backlog().await.unwrap(), (0, None));
+        store.ensure_delivery("a", &delivery("DELIVERED", 10)).await.unwrap();
+        store.ensure_delivery("b", &delivery("QUEUED", 30)).await.unwrap();
+        store.ensure_delivery("c", &delivery("SENDING", 20)).await.unwrap();
+        store.ensure_delivery("d", &delivery("FAILED", 5)).await.unwrap();
+        assert_eq!(store.backlog().await.unwrap(), (2, Some(20)));
     }
 }
