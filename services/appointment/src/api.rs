@@ -345,6 +345,22 @@ impl State {
     }
 
     /// A refusal with `reason` and a [`SlotAlternatives`] detail.
+    /// The refusal of a booking or move that the holds rejected, with alternatives.
+    async fn hold_conflict(
+        &self,
+        refused: HoldError,
+        schedule: &ScheduleRow,
+        service: &ServiceRow,
+        wanted: Interval,
+    ) -> Status {
+        let (reason, message) = match refused {
+            HoldError::Store(e) => return error::store(e),
+            HoldError::PatientBusy => ("PATIENT_BUSY", "the patient has another appointment at this time"),
+            _ => ("SLOT_UNAVAILABLE", "this slot is taken"),
+        };
+        self.unavailable(reason, message, schedule, service, wanted).await
+    }
+
     async fn unavailable(
         &self,
         reason: &str,
@@ -560,13 +576,6 @@ fn date_range(v: &mut FieldViolations, start: Option<&ProtoDate>, end: Option<&P
         return None;
     }
     Some((from, to))
-}
-
-fn hold_refusal(e: HoldError) -> Result<Status, HoldError> {
-    match e {
-        HoldError::Store(e) => Ok(error::store(e)),
-        other => Err(other),
-    }
 }
 
 #[tonic::async_trait]
@@ -952,20 +961,7 @@ impl AppointmentService for AppointmentApi {
             .booked(row.status == ApptStatus::Confirmed);
         match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets).await {
             Ok(()) => Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
-            Err(e) => Err(match hold_refusal(e) {
-                Ok(status) => status,
-                Err(HoldError::PatientBusy) => {
-                    s.unavailable(
-                        "PATIENT_BUSY",
-                        "the patient has another appointment at this time",
-                        &schedule,
-                        &service,
-                        wanted,
-                    )
-                    .await
-                }
-                Err(_) => s.unavailable("SLOT_UNAVAILABLE", "this slot is taken", &schedule, &service, wanted).await,
-            }),
+            Err(e) => Err(s.hold_conflict(e, &schedule, &service, wanted).await),
         }
     }
 
@@ -1151,20 +1147,7 @@ impl AppointmentService for AppointmentApi {
             Err(MoveError::Changed) => {
                 Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"))
             }
-            Err(MoveError::Hold(e)) => Err(match hold_refusal(e) {
-                Ok(status) => status,
-                Err(HoldError::PatientBusy) => {
-                    s.unavailable(
-                        "PATIENT_BUSY",
-                        "the patient has another appointment at this time",
-                        &schedule,
-                        &service,
-                        wanted,
-                    )
-                    .await
-                }
-                Err(_) => s.unavailable("SLOT_UNAVAILABLE", "this slot is taken", &schedule, &service, wanted).await,
-            }),
+            Err(MoveError::Hold(e)) => Err(s.hold_conflict(e, &schedule, &service, wanted).await),
         }
     }
 
