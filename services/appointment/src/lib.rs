@@ -84,14 +84,11 @@ pub struct Built {
 pub fn spawn_workers(
     reminders: Arc<reminders::ReminderWorker>,
     relay: Option<Relay>,
-    stop: tokio::sync::watch::Receiver<bool>,
+    stopping: hms_kit::server::Stopping,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let mut tasks = vec![tokio::spawn(reminders.run(wait(stop.clone())))];
+    let mut tasks = vec![tokio::spawn(reminders.run(stopping.clone().wait()))];
     if let Some(relay) = relay {
-        tasks.push(tokio::spawn(relay.run(wait(stop))));
+        tasks.push(tokio::spawn(relay.run(stopping.wait())));
     }
     tasks
 }
@@ -177,15 +174,14 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = spawn_workers(built.reminders, built.relay, stop_rx);
-    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    })
-    .await;
-    for worker in workers {
-        worker.await?;
-    }
-    served
+    let (reminders, relay) = (built.reminders, built.relay);
+    hms_kit::server::serve_with_background(
+        built.service,
+        listener,
+        &config.server,
+        built.verifier,
+        shutdown,
+        |stopping| spawn_workers(reminders, relay, stopping),
+    )
+    .await
 }

@@ -129,6 +129,47 @@ pub async fn serve(
     Ok(())
 }
 
+/// Tells background work beside a server (outbox relays, delivery workers)
+/// that the service is stopping.
+#[derive(Clone)]
+pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Stopping {
+    /// A new signal and the sender that fires it (send `true`).
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Self) {
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        (stop, Self(stopping))
+    }
+
+    /// Resolves once stopping has begun.
+    pub async fn wait(mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// [`serve`], with background work that `start` spawns beside it: told to
+/// stop when shutdown begins, and awaited after the server has drained.
+pub async fn serve_with_background(
+    service: ServiceDef,
+    listener: TcpListener,
+    config: &ServerConfig,
+    verifier: Arc<TokenVerifier>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    start: impl FnOnce(Stopping) -> Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
+    let (stop, stopping) = Stopping::new();
+    let background = start(stopping);
+    let served = serve(service, listener, config, verifier, async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    })
+    .await;
+    for task in background {
+        task.await?;
+    }
+    served
+}
+
 async fn set_all(reporter: &HealthReporter, names: &[&'static str], status: ServingStatus) {
     reporter.set_service_status("", status).await;
     for name in names {

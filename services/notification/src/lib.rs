@@ -124,20 +124,16 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let worker = config.workers_enabled.then(|| tokio::spawn(built.worker.run(wait(stop_rx.clone()))));
-    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    })
-    .await;
-    if let Some(worker) = worker {
-        worker.await?;
-    }
-    served
+    let worker = config.workers_enabled.then_some(built.worker);
+    hms_kit::server::serve_with_background(
+        built.service,
+        listener,
+        &config.server,
+        built.verifier,
+        shutdown,
+        |stopping| worker.map(|worker| tokio::spawn(worker.run(stopping.wait()))).into_iter().collect(),
+    )
+    .await
 }
 
 struct Probe(store::Store);

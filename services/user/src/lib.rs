@@ -171,22 +171,16 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let relay = built.relay.map(|relay| {
-        let mut stop = stop_rx.clone();
-        tokio::spawn(relay.run(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }))
-    });
-    let served = hms_kit::server::serve(built.service, listener, &config.server, built.verifier, async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    })
-    .await;
-    if let Some(relay) = relay {
-        relay.await?;
-    }
-    served
+    let relay = built.relay;
+    hms_kit::server::serve_with_background(
+        built.service,
+        listener,
+        &config.server,
+        built.verifier,
+        shutdown,
+        |stopping| relay.map(|relay| tokio::spawn(relay.run(stopping.wait()))).into_iter().collect(),
+    )
+    .await
 }
 
 /// The user service verifies tokens with its own keys, read from its store.

@@ -76,8 +76,8 @@ pub struct Replica {
 
 async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
     let built = hms_appointment::build(config, auth).await.expect("build appointment service");
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stop_rx);
+    let (stop, stopping) = hms_kit::server::Stopping::new();
+    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
     let server = TestServer::start(built.service, built.verifier).await;
     (server, Running { stop, tasks })
 }
