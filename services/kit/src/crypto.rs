@@ -1,13 +1,15 @@
-//! Opaque tokens and sealing of sensitive fields (AES-256-GCM, key id stored
+//! Opaque tokens and field encryption at rest (AES-256-GCM, key id stored
 //! beside the ciphertext so keys can be rotated).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom, SystemRandom};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 
 /// A random token for a client to hold (refresh, password reset): 256 bits.
 pub fn new_token() -> anyhow::Result<String> {
@@ -20,6 +22,38 @@ pub fn new_token() -> anyhow::Result<String> {
 /// yields no usable token.
 pub fn token_digest(token: &str) -> String {
     digest(&SHA256, token.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The keys of one service's field encryption, as configured: for example
+/// `HMS_EHR__ENCRYPTION__KEYS__K1` with `key_id = "k1"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncryptionConfig {
+    /// Id of the key that seals new data.
+    pub key_id: String,
+    /// Key id to base64 of 32 random bytes; keep old ids for rotation.
+    pub keys: BTreeMap<String, SecretString>,
+}
+
+impl Default for EncryptionConfig {
+    fn default() -> Self {
+        Self { key_id: "k1".into(), keys: BTreeMap::new() }
+    }
+}
+
+impl EncryptionConfig {
+    /// `section` names the configuration section in the error, e.g. `ehr`.
+    pub fn sealer(&self, section: &str) -> anyhow::Result<Sealer> {
+        anyhow::ensure!(
+            !self.keys.is_empty(),
+            "{section}.encryption.keys is empty: set HMS_{}__ENCRYPTION__KEYS__K1 to base64 of 32 random bytes \
+             (e.g. `openssl rand -base64 32`)",
+            section.to_uppercase()
+        );
+        let keys: Vec<(String, String)> =
+            self.keys.iter().map(|(id, key)| (id.clone(), key.expose_secret().to_owned())).collect();
+        Sealer::new(&self.key_id, &keys)
+    }
 }
 
 /// Seals and opens byte strings with AES-256-GCM. New data uses the current
@@ -93,6 +127,16 @@ mod tests {
         assert!(rotated.open(&kid, &sealed, "user-2").is_err());
         assert!(rotated.open("k2", &sealed, "user-1").is_err());
         assert!(rotated.open("k1", &sealed[..5], "user-1").is_err());
+    }
+
+    #[test]
+    fn configured_keys_build_a_sealer() {
+        let mut config = EncryptionConfig::default();
+        let error = config.sealer("ehr").err().unwrap().to_string();
+        assert!(error.contains("HMS_EHR__ENCRYPTION__KEYS__K1"), "{error}");
+        config.keys.insert("k1".into(), STANDARD.encode([7_u8; 32]).into());
+        let (kid, sealed) = config.sealer("ehr").unwrap().seal(b"note", "p1").unwrap();
+        assert_eq!(config.sealer("ehr").unwrap().open(&kid, &sealed, "p1").unwrap(), b"note");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod docstore;
 pub mod error;
 pub mod healthcheck;

@@ -21,10 +21,10 @@ use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::UserConfig;
-use crate::domain::crypto::{Sealer, new_token, token_digest};
 use crate::domain::{self, ProfileKind, password, validation};
 use crate::events;
 use crate::store::{self, AuthEventFilter, AuthEventRow, Event, StoreError, UserFilter, UserRow};
+use hms_kit::crypto::{Sealer, new_token, token_digest};
 
 type Reply<T> = Result<Response<T>, Status>;
 

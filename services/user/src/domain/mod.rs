@@ -1,7 +1,6 @@
 //! Pure rules of the user service: what a valid account looks like, password
-//! policy and hashing, opaque tokens, and sealing of sensitive fields.
+//! policy and hashing, and the roles' profiles.
 
-pub mod crypto;
 pub mod password;
 pub mod validation;
 
