@@ -13,7 +13,7 @@ use std::time::Duration;
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
 use hms_kit::client::GrpcKeySource;
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig};
+use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
 use hms_kit::server::ServiceDef;
@@ -109,19 +109,22 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     if let Err(e) = verifier.refresh().await {
         tracing::warn!(error = %e, "token keys not fetched at start");
     }
-    let relay = match &config.notification_url {
-        Some(url) => {
-            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("auth.service_token_secret is required to call the notification service")
-            })?;
-            let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-            let sink = events::NotificationSink::new(url, &auth.user_service_url, tokens)?;
-            let relay_config =
-                RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
-            Some(Relay::new(db.clone(), Arc::new(sink), relay_config))
-        }
-        None => None,
-    };
+    // One relay delivers every event: notices to the notification service,
+    // and, as other receivers are configured, their topics to them.
+    let mut receivers = TopicRouter::default();
+    if let Some(url) = &config.notification_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
+        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+    }
+    let relay = (!receivers.is_empty()).then(|| {
+        let relay_config =
+            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
+        Relay::new(db.clone(), Arc::new(receivers), relay_config)
+    });
     let reminders = Arc::new(reminders::ReminderWorker {
         db: db.clone(),
         zone: zone.clone(),

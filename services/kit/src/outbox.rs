@@ -44,6 +44,41 @@ pub trait Sink: Send + Sync + 'static {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError>;
 }
 
+/// One relay, several receivers: each event goes to the route with the
+/// longest topic prefix it starts with (an empty prefix takes the rest).
+#[derive(Default)]
+pub struct TopicRouter {
+    routes: Vec<(String, Arc<dyn Sink>)>,
+}
+
+impl TopicRouter {
+    pub fn route(mut self, prefix: &str, sink: Arc<dyn Sink>) -> Self {
+        self.routes.push((prefix.to_owned(), sink));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+#[async_trait]
+impl Sink for TopicRouter {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let route = self
+            .routes
+            .iter()
+            .filter(|(prefix, _)| event.topic.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len());
+        match route {
+            Some((_, sink)) => sink.deliver(event).await,
+            // Parked as failed, visible in the table, rather than retried for a
+            // receiver this deployment does not configure.
+            None => Err(DeliveryError::Permanent(format!("no receiver is configured for topic {}", event.topic))),
+        }
+    }
+}
+
 /// Creates the outbox table when missing. Called by [`Relay`] users and by
 /// services before their first `enqueue`.
 pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
@@ -253,5 +288,33 @@ mod tests {
         let fourth = backoff(&config, 4);
         assert!(fourth >= Duration::from_secs(6) && fourth <= Duration::from_secs(10), "{fourth:?}");
         assert!(backoff(&config, 40) <= Duration::from_secs(75));
+    }
+
+    struct Named(&'static str, std::sync::Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl Sink for Named {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+            self.1.lock().unwrap().push(format!("{}:{}", self.0, event.topic));
+            Ok(())
+        }
+    }
+
+    fn event(topic: &str) -> OutboxEvent {
+        OutboxEvent { id: "1".into(), topic: topic.into(), payload: vec![], attempts: 0 }
+    }
+
+    #[tokio::test]
+    async fn topics_go_to_the_longest_matching_route() {
+        let ehr = Arc::new(Named("ehr", Default::default()));
+        let rest = Arc::new(Named("rest", Default::default()));
+        let router = TopicRouter::default().route("", rest.clone()).route("ehr.", ehr.clone());
+        router.deliver(&event("ehr.link")).await.unwrap();
+        router.deliver(&event("APPOINTMENT_CONFIRMED")).await.unwrap();
+        assert_eq!(*ehr.1.lock().unwrap(), ["ehr:ehr.link"]);
+        assert_eq!(*rest.1.lock().unwrap(), ["rest:APPOINTMENT_CONFIRMED"]);
+
+        let only_ehr = TopicRouter::default().route("ehr.", ehr);
+        assert!(matches!(only_ehr.deliver(&event("billing.x")).await, Err(DeliveryError::Permanent(_))));
     }
 }
