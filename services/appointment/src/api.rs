@@ -21,6 +21,7 @@ use jiff::tz::TimeZone;
 use prost::Message;
 use tonic::{Code, Request, Response, Status};
 
+use crate::cache::{DisplayCache, NameCache};
 use crate::domain::GRANULE_SECS;
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
@@ -51,6 +52,8 @@ pub struct State {
     pub feedback_url: String,
     /// Display names of doctors for the calendar; None without a service token.
     pub users: Option<InternalUserServiceClient<OutboundChannel>>,
+    pub names: NameCache,
+    pub display: DisplayCache,
 }
 
 pub struct ScheduleApi(pub Arc<State>);
@@ -312,21 +315,24 @@ impl State {
         Ok(service)
     }
 
-    /// The schedule of a doctor qualified for `service`.
-    async fn qualified_schedule(&self, doctor_id: &str, service: &ServiceRow) -> Result<ScheduleRow, Status> {
-        let schedule = store::schedules(&self.db, Some(doctor_id))
+    /// A bookable service as the calendar shows it (see [`DisplayCache`]).
+    async fn displayed_service(&self, service_id: &str) -> Result<Arc<ServiceRow>, Status> {
+        let service = self
+            .display
+            .service(&self.db, service_id)
             .await
             .map_err(error::store)?
-            .pop()
-            .ok_or_else(|| refusal(Code::FailedPrecondition, "NO_SCHEDULE", "this doctor has no schedule"))?;
-        if !qualified(&schedule, service) {
-            return Err(refusal(
-                Code::FailedPrecondition,
-                "DOCTOR_NOT_QUALIFIED",
-                "this doctor does not perform this medical service",
-            ));
+            .ok_or_else(|| Status::not_found("no such medical service"))?;
+        if !service.active {
+            return Err(refusal(Code::FailedPrecondition, "SERVICE_INACTIVE", "this medical service is not offered"));
         }
-        Ok(schedule)
+        Ok(service)
+    }
+
+    /// The schedule of a doctor qualified for `service`.
+    async fn qualified_schedule(&self, doctor_id: &str, service: &ServiceRow) -> Result<ScheduleRow, Status> {
+        let schedules = store::schedules(&self.db, Some(doctor_id)).await.map_err(error::store)?;
+        qualified_in(&schedules, doctor_id, service).cloned()
     }
 
     /// Checks that `[start, start + duration)` is bookable with `schedule`
@@ -418,7 +424,7 @@ impl State {
             .map(|(_, slot)| slot_to_proto(&schedule.doctor_id, slot))
             .collect();
         let mut other_doctors = Vec::new();
-        let others = store::schedules(&self.db, None).await.map_err(error::store)?;
+        let others = self.display.schedules(&self.db).await.map_err(error::store)?;
         for other in others.iter().filter(|o| o.doctor_id != schedule.doctor_id && qualified(o, service)) {
             if other_doctors.len() >= self.alternatives {
                 break;
@@ -440,16 +446,21 @@ impl State {
     /// cannot answer, so the calendar never waits on it.
     async fn display_names(&self, ids: Vec<String>) -> HashMap<String, String> {
         let Some(users) = &self.users else { return HashMap::new() };
-        if ids.is_empty() {
-            return HashMap::new();
+        let (mut names, missing) = self.names.lookup(ids);
+        if missing.is_empty() {
+            return names;
         }
-        match users.clone().batch_get_display_names(BatchGetDisplayNamesRequest { user_ids: ids }).await {
-            Ok(response) => response.into_inner().display_names,
+        match users.clone().batch_get_display_names(BatchGetDisplayNamesRequest { user_ids: missing }).await {
+            Ok(response) => {
+                let fetched = response.into_inner().display_names;
+                self.names.remember(&fetched);
+                names.extend(fetched);
+            }
             Err(status) => {
                 tracing::warn!(code = ?status.code(), message = status.message(), "doctor names unavailable");
-                HashMap::new()
             }
         }
+        names
     }
 
     async fn load(&self, id: &str) -> Result<AppointmentRow, Status> {
@@ -538,6 +549,26 @@ fn slot_to_proto(doctor_id: &str, slot: Interval) -> Slot {
 
 fn domain_schedule(s: &ScheduleRow) -> Schedule {
     Schedule { blocks: s.blocks.clone(), exceptions: s.exceptions.iter().map(|e| e.exception.clone()).collect() }
+}
+
+/// The schedule of `doctor_id` among `schedules`, if qualified for `service`.
+fn qualified_in<'a>(
+    schedules: &'a [ScheduleRow],
+    doctor_id: &str,
+    service: &ServiceRow,
+) -> Result<&'a ScheduleRow, Status> {
+    let schedule = schedules
+        .iter()
+        .find(|s| s.doctor_id == doctor_id)
+        .ok_or_else(|| refusal(Code::FailedPrecondition, "NO_SCHEDULE", "this doctor has no schedule"))?;
+    if !qualified(schedule, service) {
+        return Err(refusal(
+            Code::FailedPrecondition,
+            "DOCTOR_NOT_QUALIFIED",
+            "this doctor does not perform this medical service",
+        ));
+    }
+    Ok(schedule)
 }
 
 fn qualified(schedule: &ScheduleRow, service: &ServiceRow) -> bool {
@@ -635,6 +666,7 @@ impl ScheduleService for ScheduleApi {
         if !store::update_service(&self.0.db, &row).await.map_err(error::store)? {
             return Err(Status::not_found("no such medical service"));
         }
+        self.0.display.changed();
         Ok(Response::new(UpdateMedicalServiceResponse { service: Some(service_to_proto(&row)) }))
     }
 
@@ -647,7 +679,10 @@ impl ScheduleService for ScheduleApi {
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
         match store::delete_service(&self.0.db, &r.service_id).await.map_err(error::store)? {
-            Deleted::Done => Ok(Response::new(DeleteMedicalServiceResponse {})),
+            Deleted::Done => {
+                self.0.display.changed();
+                Ok(Response::new(DeleteMedicalServiceResponse {}))
+            }
             Deleted::NotFound => Err(Status::not_found("no such medical service")),
             Deleted::InUse => Err(refusal(
                 Code::FailedPrecondition,
@@ -745,6 +780,7 @@ impl ScheduleService for ScheduleApi {
         store::set_schedule(&self.0.db, &r.doctor_id, r.specialty.trim(), r.location.trim(), &blocks, now())
             .await
             .map_err(error::store)?;
+        self.0.display.changed();
         let schedule = store::schedules(&self.0.db, Some(&r.doctor_id)).await.map_err(error::store)?.pop();
         Ok(Response::new(SetDoctorScheduleResponse { schedule: schedule.map(|s| self.0.schedule_to_proto(&s)) }))
     }
@@ -820,6 +856,7 @@ impl ScheduleService for ScheduleApi {
         };
         let row = ExceptionRow { id: new_id(), exception: Exception { kind, start, end, hours }, note: e.note.clone() };
         store::add_exception(&self.0.db, &r.doctor_id, &row).await.map_err(error::store)?;
+        self.0.display.changed();
         Ok(Response::new(AddScheduleExceptionResponse { exception: Some(exception_to_proto(&row)) }))
     }
 
@@ -837,6 +874,7 @@ impl ScheduleService for ScheduleApi {
         if !store::delete_exception(&self.0.db, &r.doctor_id, &r.exception_id).await.map_err(error::store)? {
             return Err(Status::not_found("no such exception"));
         }
+        self.0.display.changed();
         Ok(Response::new(DeleteScheduleExceptionResponse {}))
     }
 
@@ -851,9 +889,10 @@ impl ScheduleService for ScheduleApi {
         let range = date_range(&mut v, r.start_date.as_ref(), r.end_date.as_ref());
         v.into_result()?;
         let Some((from, to)) = range else { return Err(invalid_field("start_date", "is required")) };
-        let service = self.0.bookable_service(&r.service_id).await?;
-        let schedule = self.0.qualified_schedule(&r.doctor_id, &service).await?;
-        let slots = self.0.doctor_slots(&schedule, service.duration_minutes * 60, from, to).await?;
+        let service = self.0.displayed_service(&r.service_id).await?;
+        let schedules = self.0.display.schedules(&self.0.db).await.map_err(error::store)?;
+        let schedule = qualified_in(&schedules, &r.doctor_id, &service)?;
+        let slots = self.0.doctor_slots(schedule, service.duration_minutes * 60, from, to).await?;
         Ok(Response::new(GetDoctorAvailabilityResponse {
             slots: slots.into_iter().map(|(_, slot)| slot_to_proto(&r.doctor_id, slot)).collect(),
             time_zone: self.0.zone_name.clone(),
@@ -870,8 +909,8 @@ impl ScheduleService for ScheduleApi {
         let range = date_range(&mut v, r.start_date.as_ref(), r.end_date.as_ref());
         v.into_result()?;
         let Some((from, to)) = range else { return Err(invalid_field("start_date", "is required")) };
-        let service = self.0.bookable_service(&r.service_id).await?;
-        let schedules = store::schedules(&self.0.db, None).await.map_err(error::store)?;
+        let service = self.0.displayed_service(&r.service_id).await?;
+        let schedules = self.0.display.schedules(&self.0.db).await.map_err(error::store)?;
         let mut days: Vec<CalendarDay> = Vec::new();
         let mut date = from;
         while date <= to {
@@ -881,17 +920,31 @@ impl ScheduleService for ScheduleApi {
                 Err(_) => break,
             }
         }
-        for schedule in schedules.iter().filter(|s| qualified(s, &service)) {
-            let slots = self.0.doctor_slots(schedule, service.duration_minutes * 60, from, to).await?;
+        let qualified: Vec<&ScheduleRow> = schedules.iter().filter(|s| qualified(s, &service)).collect();
+        let (start, end) = self.0.span(from, to);
+        let doctor_ids: Vec<&str> = qualified.iter().map(|s| s.doctor_id.as_str()).collect();
+        let busy = store::doctors_busy(&self.0.db, &doctor_ids, start, end).await.map_err(error::store)?;
+        let now = now();
+        for schedule in qualified {
+            let doctor_busy = busy.get(&schedule.doctor_id).map(Vec::as_slice).unwrap_or_default();
+            let slots = domain_schedule(schedule).free_slots(
+                &self.0.zone,
+                from,
+                to,
+                service.duration_minutes * 60,
+                doctor_busy,
+                now,
+            );
+            let mut slots = slots.into_iter().peekable();
             for (index, day) in days.iter_mut().enumerate() {
                 let Ok(date) = from.checked_add(jiff::Span::new().days(i64::try_from(index).unwrap_or(0))) else {
                     continue;
                 };
-                let free: Vec<Slot> = slots
-                    .iter()
-                    .filter(|(d, _)| *d == date)
-                    .map(|(_, slot)| slot_to_proto(&schedule.doctor_id, *slot))
-                    .collect();
+                let mut free = Vec::new();
+                // Slots come in time order, so each day takes a run of them.
+                while let Some((_, slot)) = slots.next_if(|(d, _)| *d <= date) {
+                    free.push(slot_to_proto(&schedule.doctor_id, slot));
+                }
                 if !free.is_empty() {
                     day.doctors.push(DoctorDay {
                         doctor_id: schedule.doctor_id.clone(),

@@ -2,6 +2,7 @@
 //! and availability, and the appointment lifecycle.
 
 mod api;
+mod cache;
 mod domain;
 mod events;
 mod reminders;
@@ -150,6 +151,8 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
         feedback_url: config.feedback_url.clone(),
         users,
+        names: cache::NameCache::new(Duration::from_secs(300)),
+        display: cache::DisplayCache::new(Duration::from_secs(2)),
     });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

@@ -1,6 +1,8 @@
 //! The repository: every query of the appointment service. Instants are Unix
 //! seconds (BIGINT), civil dates ISO strings, flags 0/1, on both dialects.
 
+use std::collections::HashMap;
+
 use hms_kit::storage::Db;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -183,7 +185,7 @@ pub async fn set_schedule(
     blocks: &[Block],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let (_gate, mut tx) = db.begin_write().await?;
     sqlx::query("DELETE FROM doctor_schedules WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at) VALUES (?, ?, ?, ?)")
@@ -328,6 +330,35 @@ pub async fn doctor_busy(db: &Db, doctor_id: &str, from: i64, to: i64) -> Result
             Ok(Interval { start, end: start + crate::domain::GRANULE_SECS })
         })
         .collect()
+}
+
+/// Busy intervals of several doctors in `[from, to)`, in one query.
+pub async fn doctors_busy(
+    db: &Db,
+    doctor_ids: &[&str],
+    from: i64,
+    to: i64,
+) -> Result<HashMap<String, Vec<Interval>>, sqlx::Error> {
+    let mut busy: HashMap<String, Vec<Interval>> = HashMap::with_capacity(doctor_ids.len());
+    if doctor_ids.is_empty() {
+        return Ok(busy);
+    }
+    let sql = format!(
+        "SELECT doctor_id, granule_start FROM doctor_holds WHERE doctor_id IN ({}) AND granule_start >= ? \
+         AND granule_start < ? ORDER BY doctor_id, granule_start",
+        hms_kit::storage::placeholders(doctor_ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in doctor_ids {
+        query = query.bind(*id);
+    }
+    for row in query.bind(from).bind(to).fetch_all(&db.pool).await? {
+        let start: i64 = row.try_get("granule_start")?;
+        busy.entry(row.try_get("doctor_id")?)
+            .or_default()
+            .push(Interval { start, end: start + crate::domain::GRANULE_SECS });
+    }
+    Ok(busy)
 }
 
 #[derive(Debug, Clone)]
@@ -511,7 +542,7 @@ pub async fn due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<DueRemin
 /// Marks a reminder sent and enqueues its notices in one transaction; false
 /// when another replica (or a cancellation) got there first.
 pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let (_gate, mut tx) = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE reminders SET sent_at = ? WHERE appointment_id = ? AND start_at = ? AND offset_secs = ? \
          AND sent_at IS NULL",
@@ -558,7 +589,7 @@ pub async fn insert_appointment(
     reminder_offsets: &[i64],
 ) -> Result<(), HoldError> {
     retrying(|| async {
-        let mut tx = db.pool.begin().await?;
+        let (_gate, mut tx) = db.begin_write().await?;
         take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
         sqlx::query(&format!(
             "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -658,7 +689,7 @@ pub async fn change_status(
     now: i64,
     notices: &[Notice],
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let (_gate, mut tx) = db.begin_write().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
     let done = sqlx::query(
         "UPDATE appointments SET status = ?, updated_at = ?, doctor_notes = COALESCE(?, doctor_notes), \
@@ -707,7 +738,7 @@ pub async fn reschedule(
     reminder_offsets: &[i64],
 ) -> Result<(), MoveError> {
     let result = retrying(|| async {
-        let mut tx = db.pool.begin().await?;
+        let (_gate, mut tx) = db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE appointments SET doctor_id = ?, service_id = ?, start_at = ?, end_at = ?, status = ?, \
              reschedule_count = ?, location = ?, updated_at = ? WHERE id = ? AND status = ? AND reschedule_count = ?",

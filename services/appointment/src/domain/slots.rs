@@ -162,13 +162,14 @@ impl Schedule {
         if duration <= 0 {
             return slots;
         }
+        let busy = BusyIndex::new(busy);
         let mut date = from;
         while date <= to {
             for window in self.windows(tz, date) {
                 let mut start = window.start;
                 while start + duration <= window.end {
                     let slot = Interval { start, end: start + duration };
-                    if start >= not_before && !busy.iter().any(|b| b.overlaps(&slot)) {
+                    if start >= not_before && !busy.overlaps(&slot) {
                         slots.push((date, slot));
                     }
                     start += duration;
@@ -180,6 +181,28 @@ impl Schedule {
             }
         }
         slots
+    }
+}
+
+/// Busy intervals sorted by start, so that an overlap check looks only at
+/// the few that could touch a slot instead of all of them.
+struct BusyIndex {
+    sorted: Vec<Interval>,
+    longest: i64,
+}
+
+impl BusyIndex {
+    fn new(busy: &[Interval]) -> Self {
+        let mut sorted = busy.to_vec();
+        sorted.sort_unstable_by_key(|b| b.start);
+        let longest = sorted.iter().map(|b| b.end - b.start).max().unwrap_or(0);
+        Self { sorted, longest }
+    }
+
+    fn overlaps(&self, slot: &Interval) -> bool {
+        // Only intervals starting in (slot.start - longest, slot.end) can overlap.
+        let end = self.sorted.partition_point(|b| b.start < slot.end);
+        self.sorted[..end].iter().rev().take_while(|b| b.start > slot.start - self.longest).any(|b| b.overlaps(slot))
     }
 }
 
@@ -333,5 +356,30 @@ mod tests {
         let schedule = Schedule { blocks: vec![block(1, 22 * 60, 1440)], exceptions: vec![] };
         let windows = schedule.windows(&hcm(), date(2026, 11, 23));
         assert_eq!(windows, vec![Interval { start: utc("2026-11-23T15:00:00Z"), end: utc("2026-11-23T17:00:00Z") }]);
+    }
+
+    #[test]
+    fn the_busy_index_agrees_with_checking_every_interval() {
+        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = |bound: i64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            i64::try_from(seed % u64::try_from(bound).unwrap()).unwrap()
+        };
+        for _ in 0..200 {
+            let busy: Vec<Interval> = (0..next(12))
+                .map(|_| {
+                    let start = next(500);
+                    Interval { start, end: start + 1 + next(90) }
+                })
+                .collect();
+            let index = BusyIndex::new(&busy);
+            for _ in 0..50 {
+                let start = next(600) - 50;
+                let slot = Interval { start, end: start + 1 + next(60) };
+                assert_eq!(index.overlaps(&slot), busy.iter().any(|b| b.overlaps(&slot)), "{busy:?} {slot:?}");
+            }
+        }
     }
 }
