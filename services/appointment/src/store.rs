@@ -470,11 +470,9 @@ async fn release_holds(tx: &mut Transaction<'_, Any>, appointment_id: &str) -> R
     Ok(())
 }
 
-/// Writes each notice to the outbox, inside the caller's transaction.
+/// Writes the notices to the outbox, inside the caller's transaction.
 async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Result<(), sqlx::Error> {
-    for notice in notices {
-        hms_kit::outbox::enqueue(tx, &notice.notification_type, notice).await?;
-    }
+    hms_kit::outbox::enqueue_many(tx, notices.iter().map(|n| (n.notification_type.as_str(), n))).await?;
     Ok(())
 }
 

@@ -121,6 +121,33 @@ pub async fn enqueue(conn: &mut AnyConnection, topic: &str, payload: &impl Seria
     Ok(id)
 }
 
+/// Writes several events inside the caller's transaction in one statement;
+/// returns their ids.
+pub async fn enqueue_many<'a, P: Serialize + 'a>(
+    conn: &mut AnyConnection,
+    events: impl IntoIterator<Item = (&'a str, &'a P)>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let now = now_micros();
+    let mut rows = Vec::new();
+    for (topic, payload) in events {
+        let payload = serde_json::to_vec(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        rows.push((uuid::Uuid::now_v7().to_string(), topic, payload));
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "INSERT INTO hms_outbox (id, topic, payload, created_at, next_attempt_at) VALUES {}",
+        vec!["(?, ?, ?, ?, ?)"; rows.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (id, topic, payload) in &rows {
+        query = query.bind(id.as_str()).bind(*topic).bind(payload.as_slice()).bind(now).bind(now);
+    }
+    query.execute(conn).await?;
+    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+}
+
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
     pub batch_size: i64,

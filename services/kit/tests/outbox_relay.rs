@@ -135,6 +135,35 @@ async fn permanent_failures_are_parked(kind: Relational) {
     assert_eq!(relay.run_once().await.unwrap(), 0, "parked events are not retried");
 }
 
+async fn a_batch_enqueued_together_is_delivered_in_full(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    let payloads = [serde_json::json!({ "n": 1 }), serde_json::json!({ "n": 2 })];
+    let mut tx = db.pool.begin().await.unwrap();
+    let ids = outbox::enqueue_many(&mut tx, [("FIRST", &payloads[0]), ("SECOND", &payloads[1])]).await.unwrap();
+    tx.commit().await.unwrap();
+    // Nothing enqueued, nothing written.
+    let mut tx = db.pool.begin().await.unwrap();
+    assert!(outbox::enqueue_many::<serde_json::Value>(&mut tx, []).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+
+    struct Topics(Mutex<Vec<(String, String, Vec<u8>)>>);
+    #[async_trait]
+    impl Sink for Topics {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+            self.0.lock().unwrap().push((event.id.clone(), event.topic.clone(), event.payload.clone()));
+            Ok(())
+        }
+    }
+    let topics = Arc::new(Topics(Mutex::new(Vec::new())));
+    run_until_drained(&db, vec![Relay::new(db.clone(), topics.clone(), fast())]).await;
+    let mut delivered = topics.0.lock().unwrap().clone();
+    delivered.sort();
+    assert_eq!(delivered.len(), 2);
+    assert_eq!(delivered.iter().map(|d| d.0.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!((delivered[0].1.as_str(), delivered[0].2.as_slice()), ("FIRST", br#"{"n":1}"#.as_slice()));
+    assert_eq!((delivered[1].1.as_str(), delivered[1].2.as_slice()), ("SECOND", br#"{"n":2}"#.as_slice()));
+}
+
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::Sqlite).await } )* }
@@ -145,5 +174,6 @@ macro_rules! on_every_backend {
 on_every_backend!(
     two_relays_deliver_each_event_exactly_once,
     failed_deliveries_are_retried,
-    permanent_failures_are_parked
+    permanent_failures_are_parked,
+    a_batch_enqueued_together_is_delivered_in_full
 );
