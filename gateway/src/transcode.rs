@@ -93,19 +93,13 @@ impl Route {
         self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count()
     }
 
-    /// Matches a request path (a trailing slash is ignored); returns the
-    /// variables' values, percent-decoded.
-    fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let path = path.strip_prefix('/')?;
-        let path = path.strip_suffix('/').unwrap_or(path);
-        let (path, verb) = match (&self.verb, path.rsplit_once(':')) {
-            (Some(_), Some((p, v))) if !v.contains('/') => (p, Some(v)),
-            _ => (path, None),
+    /// Matches a request path; returns the variables' values, percent-decoded.
+    fn matches(&self, path: &SplitPath<'_>) -> Option<Vec<(String, String)>> {
+        let parts: &[&str] = match (&self.verb, &path.with_verb) {
+            (None, _) => &path.plain,
+            (Some(wanted), Some((parts, verb))) if wanted == verb => parts,
+            (Some(_), _) => return None,
         };
-        if verb != self.verb.as_deref() {
-            return None;
-        }
-        let parts: Vec<&str> = if path.is_empty() { vec![] } else { path.split('/').collect() };
         let mut captures = Vec::new();
         let mut i = 0;
         for (index, segment) in self.segments.iter().enumerate() {
@@ -149,6 +143,27 @@ impl Route {
             }
         }
         (i == parts.len()).then_some(captures)
+    }
+}
+
+/// A request path split into segments once, for matching against every
+/// route: as is, and without a trailing `:verb` when it has one. A trailing
+/// slash is ignored.
+struct SplitPath<'a> {
+    plain: Vec<&'a str>,
+    with_verb: Option<(Vec<&'a str>, &'a str)>,
+}
+
+impl<'a> SplitPath<'a> {
+    fn new(path: &'a str) -> Option<Self> {
+        let path = path.strip_prefix('/')?;
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let split = |p: &'a str| if p.is_empty() { Vec::new() } else { p.split('/').collect() };
+        let with_verb = match path.rsplit_once(':') {
+            Some((p, verb)) if !verb.contains('/') => Some((split(p), verb)),
+            _ => None,
+        };
+        Some(Self { plain: split(path), with_verb })
     }
 }
 
@@ -262,9 +277,10 @@ impl Transcoder {
 
     /// The route for a request. `Err(true)`: the path exists with another method.
     pub fn route(&self, method: &Method, path: &str) -> Result<Matched<'_>, bool> {
+        let Some(path) = SplitPath::new(path) else { return Err(false) };
         let mut path_exists = false;
         for route in &self.routes {
-            if let Some(variables) = route.matches(path) {
+            if let Some(variables) = route.matches(&path) {
                 if route.http_method == method {
                     return Ok(Matched { route, variables });
                 }
@@ -498,6 +514,23 @@ mod tests {
         let (segments, verb) = parse_template("/v1/{name=shelves/*/books/**}:read").unwrap();
         assert_eq!(verb.as_deref(), Some("read"));
         assert_eq!(segments.len(), 2);
+    }
+
+    #[test]
+    fn verbs_and_multi_segment_variables_match() {
+        let t = transcoder();
+        let mut route = t.routes()[0].clone();
+        (route.segments, route.verb) = parse_template("/v1/{name=shelves/*/books/**}:read").unwrap();
+        let matched = |route: &Route, path: &str| route.matches(&SplitPath::new(path).unwrap());
+        assert_eq!(
+            matched(&route, "/v1/shelves/s1/books/b%2F1/p2:read"),
+            Some(vec![("name".to_owned(), "shelves/s1/books/b/1/p2".to_owned())])
+        );
+        assert_eq!(matched(&route, "/v1/shelves/s1/books/b1:write"), None);
+        assert_eq!(matched(&route, "/v1/shelves/s1/books/b1"), None);
+        assert_eq!(matched(&route, "/v1/shelves/s1/cds/b1:read"), None);
+        (route.segments, route.verb) = parse_template("/v1/{id}").unwrap();
+        assert_eq!(matched(&route, "/v1/a:b/"), Some(vec![("id".to_owned(), "a:b".to_owned())]));
     }
 
     #[test]
