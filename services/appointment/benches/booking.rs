@@ -6,7 +6,9 @@
 //! unless the invariant broke).
 //!
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
-//!     [--patients 32] [--doctors 4] [--rounds 10] [--days 3]
+//!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--days 3]
+//! `--via rest` sends the calendar reads and the bookings as REST/JSON through
+//! the gateway (started in-process), as browsers and SDKs do.
 //! MySQL/MariaDB uses HMS_TEST_MYSQL_URL (a server URL; a fresh database is
 //! created).
 
@@ -31,8 +33,15 @@ use tonic::transport::Channel;
 const PASSWORD: &str = "bench-password-1";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Via {
+    Grpc,
+    Rest,
+}
+
 struct Args {
     backend: Relational,
+    via: Via,
     patients: usize,
     doctors: usize,
     rounds: usize,
@@ -40,7 +49,7 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut args = Args { backend: Relational::Sqlite, patients: 32, doctors: 4, rounds: 10, days: 3 };
+    let mut args = Args { backend: Relational::Sqlite, via: Via::Grpc, patients: 32, doctors: 4, rounds: 10, days: 3 };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
@@ -50,6 +59,13 @@ fn args() -> anyhow::Result<Args> {
                     "sqlite" => Relational::Sqlite,
                     "mysql" | "mariadb" => Relational::MySql,
                     other => anyhow::bail!("unknown backend {other}"),
+                }
+            }
+            "--via" => {
+                args.via = match value()?.as_str() {
+                    "grpc" => Via::Grpc,
+                    "rest" => Via::Rest,
+                    other => anyhow::bail!("unknown path {other} (grpc or rest)"),
                 }
             }
             "--patients" => args.patients = value()?.parse()?,
@@ -106,6 +122,138 @@ struct Tally {
     errors: usize,
 }
 
+enum Booking {
+    Booked,
+    Refused,
+    Failed(String),
+}
+
+/// One simulated patient's connection: gRPC to the service, or REST/JSON
+/// through the gateway.
+#[allow(clippy::large_enum_variant)] // one per simulated patient: size is irrelevant
+enum Patient {
+    Grpc { schedules: ScheduleServiceClient<Channel>, appointments: AppointmentServiceClient<Channel> },
+    Rest { http: reqwest::Client, base: String },
+}
+
+impl Patient {
+    /// The free slots of the calendar: (doctor id, start in Unix seconds).
+    async fn calendar(
+        &mut self,
+        service_id: &str,
+        first: Date,
+        last: Date,
+        token: &str,
+    ) -> anyhow::Result<Vec<(String, i64)>> {
+        match self {
+            Patient::Grpc { schedules, .. } => {
+                let request = GetServiceCalendarRequest {
+                    service_id: service_id.to_owned(),
+                    start_date: Some(first),
+                    end_date: Some(last),
+                };
+                let days = schedules.get_service_calendar(authed(request, token)).await?.into_inner().days;
+                Ok(days
+                    .into_iter()
+                    .flat_map(|d| d.doctors)
+                    .flat_map(|d| d.slots)
+                    .map(|slot| (slot.doctor_id, slot.start_time.map_or(0, |t| t.seconds)))
+                    .collect())
+            }
+            Patient::Rest { http, base } => {
+                let query = [
+                    ("start_date.year", first.year),
+                    ("start_date.month", first.month),
+                    ("start_date.day", first.day),
+                    ("end_date.year", last.year),
+                    ("end_date.month", last.month),
+                    ("end_date.day", last.day),
+                ];
+                let calendar: serde_json::Value = http
+                    .get(format!("{base}/api/v1/appointments/services/{service_id}/calendar"))
+                    .query(&query)
+                    .bearer_auth(token)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                let mut slots = Vec::new();
+                for day in calendar["days"].as_array().into_iter().flatten() {
+                    for doctor in day["doctors"].as_array().into_iter().flatten() {
+                        for slot in doctor["slots"].as_array().into_iter().flatten() {
+                            let start = slot["start_time"].as_str().unwrap_or_default().parse::<jiff::Timestamp>()?;
+                            let doctor_id = slot["doctor_id"].as_str().unwrap_or_default().to_owned();
+                            slots.push((doctor_id, start.as_second()));
+                        }
+                    }
+                }
+                Ok(slots)
+            }
+        }
+    }
+
+    async fn book(&mut self, service_id: &str, doctor_id: &str, start: i64, token: &str) -> Booking {
+        match self {
+            Patient::Grpc { appointments, .. } => {
+                let request = BookAppointmentRequest {
+                    service_id: service_id.to_owned(),
+                    doctor_id: doctor_id.to_owned(),
+                    start_time: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
+                    ..Default::default()
+                };
+                match appointments.book_appointment(authed(request, token)).await {
+                    Ok(_) => Booking::Booked,
+                    Err(status) if status.code() == tonic::Code::FailedPrecondition => Booking::Refused,
+                    Err(status) => Booking::Failed(format!("{status:?}")),
+                }
+            }
+            Patient::Rest { http, base } => {
+                let start = jiff::Timestamp::from_second(start).map(|t| t.to_string()).unwrap_or_default();
+                let body = serde_json::json!({ "service_id": service_id, "doctor_id": doctor_id, "start_time": start });
+                let response = match http
+                    .post(format!("{base}/api/v1/appointments"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(e) => return Booking::Failed(e.to_string()),
+                };
+                if response.status().is_success() {
+                    return Booking::Booked;
+                }
+                let status = response.status();
+                match response.json::<serde_json::Value>().await {
+                    // google.rpc.Status: FAILED_PRECONDITION is code 9.
+                    Ok(error) if error["code"] == 9 => Booking::Refused,
+                    Ok(error) => Booking::Failed(format!("{status}: {error}")),
+                    Err(e) => Booking::Failed(format!("{status}: {e}")),
+                }
+            }
+        }
+    }
+}
+
+/// The gateway in front of the user and appointment services; its base URL.
+async fn start_gateway(auth: &AuthConfig, user_url: &str, appointment_url: &str) -> anyhow::Result<String> {
+    let mut config = hms_gateway::GatewayConfig {
+        listen: ([127, 0, 0, 1], 0).into(),
+        routes: BTreeMap::from([
+            ("hms.user.v1".to_owned(), user_url.to_owned()),
+            ("hms.appointment.v1".to_owned(), appointment_url.to_owned()),
+        ]),
+        ..hms_gateway::GatewayConfig::default()
+    };
+    config.rate_limit.backend = hms_gateway::RateLimitBackend::Off;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let gateway = hms_gateway::build(&config, &AuthConfig { service_token_secret: None, ..auth.clone() }).await?;
+    tokio::spawn(gateway.serve(listener, std::future::pending()));
+    Ok(base)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
@@ -131,6 +279,11 @@ async fn main() -> anyhow::Result<()> {
     let built = hms_appointment::build(&config, &auth).await?;
     let server = TestServer::start(built.service, built.verifier).await;
     let channel = Channel::from_shared(server.url())?.connect().await?;
+    let gateway = match args.via {
+        Via::Grpc => None,
+        Via::Rest => Some(start_gateway(&auth, &user.url(), &server.url()).await?),
+    };
+    let http = reqwest::Client::new();
 
     // Seed: one 30-minute service, doctors consulting 08:00-17:00 daily.
     let mut users = UserServiceClient::connect(user.url()).await?;
@@ -214,62 +367,45 @@ async fn main() -> anyhow::Result<()> {
     let (first, last) = (date(1)?, date(args.days)?);
 
     println!(
-        "backend {:?}: {} patients x {} rounds, {} doctors, {} days of 18 slots each",
-        args.backend, args.patients, args.rounds, args.doctors, args.days
+        "backend {:?} via {:?}: {} patients x {} rounds, {} doctors, {} days of 18 slots each",
+        args.backend, args.via, args.patients, args.rounds, args.doctors, args.days
     );
     let started = Instant::now();
     let service_id = Arc::new(service.id.clone());
     let tasks = tokens.into_iter().enumerate().map(|(i, token)| {
-        let channel = channel.clone();
+        let mut client = match &gateway {
+            None => Patient::Grpc {
+                schedules: ScheduleServiceClient::new(channel.clone()),
+                appointments: AppointmentServiceClient::new(channel.clone()),
+            },
+            Some(base) => Patient::Rest { http: http.clone(), base: base.clone() },
+        };
         let service_id = service_id.clone();
         let rounds = args.rounds;
         tokio::spawn(async move {
-            let mut schedules = ScheduleServiceClient::new(channel.clone());
-            let mut appointments = AppointmentServiceClient::new(channel);
             let mut random = XorShift(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
             let mut tally = Tally::default();
             for _ in 0..rounds {
                 let t = Instant::now();
-                let calendar = schedules
-                    .get_service_calendar(authed(
-                        GetServiceCalendarRequest {
-                            service_id: service_id.to_string(),
-                            start_date: Some(first),
-                            end_date: Some(last),
-                        },
-                        &token,
-                    ))
-                    .await;
+                let calendar = client.calendar(&service_id, first, last, &token).await;
                 tally.availability.push(t.elapsed());
-                let Ok(calendar) = calendar else {
+                let Ok(slots) = calendar else {
                     tally.errors += 1;
                     continue;
                 };
-                let slots: Vec<Slot> =
-                    calendar.into_inner().days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots).collect();
                 if slots.is_empty() {
                     break;
                 }
-                let slot = &slots[random.next(slots.len())];
+                let (doctor_id, start) = &slots[random.next(slots.len())];
                 let t = Instant::now();
-                let booked = appointments
-                    .book_appointment(authed(
-                        BookAppointmentRequest {
-                            service_id: service_id.to_string(),
-                            doctor_id: slot.doctor_id.clone(),
-                            start_time: slot.start_time,
-                            ..Default::default()
-                        },
-                        &token,
-                    ))
-                    .await;
+                let booked = client.book(&service_id, doctor_id, *start, &token).await;
                 tally.bookings.push(t.elapsed());
                 match booked {
-                    Ok(_) => tally.booked += 1,
-                    Err(status) if status.code() == tonic::Code::FailedPrecondition => tally.refused += 1,
-                    Err(status) => {
+                    Booking::Booked => tally.booked += 1,
+                    Booking::Refused => tally.refused += 1,
+                    Booking::Failed(error) => {
                         tally.errors += 1;
-                        eprintln!("booking failed: {status:?}");
+                        eprintln!("booking failed: {error}");
                     }
                 }
             }
