@@ -315,24 +315,12 @@ pub async fn delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool
 
 /// The doctor's held intervals in `[from, to)`, from the hold table itself.
 pub async fn doctor_busy(db: &Db, doctor_id: &str, from: i64, to: i64) -> Result<Vec<Interval>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT granule_start FROM doctor_holds WHERE doctor_id = ? AND granule_start >= ? AND granule_start < ? \
-         ORDER BY granule_start",
-    )
-    .bind(doctor_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let start: i64 = r.try_get("granule_start")?;
-            Ok(Interval { start, end: start + crate::domain::GRANULE_SECS })
-        })
-        .collect()
+    Ok(doctors_busy(db, &[doctor_id], from, to).await?.remove(doctor_id).unwrap_or_default())
 }
 
-/// Busy intervals of several doctors in `[from, to)`, in one query.
+/// Busy intervals of several doctors in `[from, to)`, in one query. Read from
+/// the holds, so they agree with the invariant; one row per appointment (its
+/// granules are contiguous), clipped to the range.
 pub async fn doctors_busy(
     db: &Db,
     doctor_ids: &[&str],
@@ -344,8 +332,9 @@ pub async fn doctors_busy(
         return Ok(busy);
     }
     let sql = format!(
-        "SELECT doctor_id, granule_start FROM doctor_holds WHERE doctor_id IN ({}) AND granule_start >= ? \
-         AND granule_start < ? ORDER BY doctor_id, granule_start",
+        "SELECT doctor_id, MIN(granule_start) AS first_start, MAX(granule_start) AS last_start FROM doctor_holds \
+         WHERE doctor_id IN ({}) AND granule_start >= ? AND granule_start < ? \
+         GROUP BY doctor_id, appointment_id",
         hms_kit::storage::placeholders(doctor_ids.len())
     );
     let mut query = sqlx::query(&sql);
@@ -353,10 +342,14 @@ pub async fn doctors_busy(
         query = query.bind(*id);
     }
     for row in query.bind(from).bind(to).fetch_all(&db.pool).await? {
-        let start: i64 = row.try_get("granule_start")?;
+        let first: i64 = row.try_get("first_start")?;
+        let last: i64 = row.try_get("last_start")?;
         busy.entry(row.try_get("doctor_id")?)
             .or_default()
-            .push(Interval { start, end: start + crate::domain::GRANULE_SECS });
+            .push(Interval { start: first, end: last + crate::domain::GRANULE_SECS });
+    }
+    for intervals in busy.values_mut() {
+        intervals.sort_unstable_by_key(|b| b.start);
     }
     Ok(busy)
 }
