@@ -469,6 +469,16 @@ async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Resul
     Ok(())
 }
 
+/// Whether an appointment may already have sent reminders at some start.
+#[derive(Clone, Copy, PartialEq)]
+enum History {
+    /// Just booked: nothing was sent, so the reminders go in one statement.
+    New,
+    /// Moved: a reminder for the new start may have gone out before a move
+    /// away and back; that one is not planned again.
+    Moved,
+}
+
 /// Plans a reminder per offset (seconds before `start`) still in the future.
 async fn plan_reminders(
     tx: &mut Transaction<'_, Any>,
@@ -476,19 +486,33 @@ async fn plan_reminders(
     start: i64,
     offsets: &[i64],
     now: i64,
+    history: History,
 ) -> Result<(), sqlx::Error> {
-    for offset in offsets {
-        let due = start - offset;
-        if due <= now {
-            continue;
+    let due: Vec<(i64, i64)> =
+        offsets.iter().map(|offset| (*offset, start - offset)).filter(|(_, due)| *due > now).collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    if history == History::New {
+        let sql = format!(
+            "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES {}",
+            vec!["(?, ?, ?, ?, NULL)"; due.len()].join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (offset, due_at) in &due {
+            query = query.bind(appointment_id).bind(*offset).bind(start).bind(*due_at);
         }
+        query.execute(&mut **tx).await?;
+        return Ok(());
+    }
+    for (offset, due_at) in due {
         let inserted = sqlx::query(
             "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES (?, ?, ?, ?, NULL)",
         )
         .bind(appointment_id)
-        .bind(*offset)
+        .bind(offset)
         .bind(start)
-        .bind(due)
+        .bind(due_at)
         .execute(&mut **tx)
         .await;
         match inserted {
@@ -602,7 +626,7 @@ pub async fn insert_appointment(
         .bind(a.updated_at)
         .execute(&mut *tx)
         .await?;
-        plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at).await?;
+        plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at, History::New).await?;
         enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(())
@@ -753,7 +777,7 @@ pub async fn reschedule(
         }
         release_holds(&mut tx, &old.id).await?;
         take_holds(&mut tx, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
-        plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at).await?;
+        plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at, History::Moved).await?;
         enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(true)
