@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::domain::granules;
 use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
 use crate::domain::status::Status;
-use crate::events::Notice;
+use crate::events::{EhrLink, EhrStage, Notice};
 
 #[derive(Debug, Clone)]
 pub struct ServiceRow {
@@ -447,6 +447,14 @@ async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Resul
     Ok(())
 }
 
+/// Writes the EHR link event, if any, inside the caller's transaction.
+async fn enqueue_ehr(tx: &mut Transaction<'_, Any>, link: Option<&EhrLink>) -> Result<(), sqlx::Error> {
+    if let Some(link) = link {
+        hms_kit::outbox::enqueue(tx, EhrLink::TOPIC, link).await?;
+    }
+    Ok(())
+}
+
 /// Plans a reminder per offset (seconds before `start`) still in the future.
 async fn plan_reminders(
     tx: &mut Transaction<'_, Any>,
@@ -556,6 +564,7 @@ pub async fn insert_appointment(
     a: &AppointmentRow,
     notices: &[Notice],
     reminder_offsets: &[i64],
+    ehr: Option<&EhrLink>,
 ) -> Result<(), HoldError> {
     retrying(|| async {
         let mut tx = db.pool.begin().await?;
@@ -582,6 +591,7 @@ pub async fn insert_appointment(
         .await?;
         plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at).await?;
         enqueue_all(&mut tx, notices).await?;
+        enqueue_ehr(&mut tx, ehr).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -644,6 +654,8 @@ pub async fn list_appointments(
 pub struct Change {
     pub doctor_notes: Option<String>,
     pub cancellation: Option<(String, String)>,
+    /// The EHR learns of this change (confirmation, completion).
+    pub ehr: Option<EhrStage>,
 }
 
 /// Moves an appointment from `from` to `to` (compare-and-set on the status);
@@ -657,6 +669,7 @@ pub async fn change_status(
     change: &Change,
     now: i64,
     notices: &[Notice],
+    ehr: Option<&EhrLink>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
@@ -684,6 +697,7 @@ pub async fn change_status(
         release_holds(&mut tx, id).await?;
     }
     enqueue_all(&mut tx, notices).await?;
+    enqueue_ehr(&mut tx, ehr).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -42,7 +42,7 @@ const REFERENCES_SHOWN: usize = 50;
 /// Read-modify-write attempts of appends (diagnoses, plans, vitals) before
 /// giving up with ABORTED: an append is never an overwrite, so retrying after
 /// a concurrent write is safe.
-const APPEND_ATTEMPTS: usize = 5;
+const APPEND_ATTEMPTS: u64 = 16;
 
 pub struct State {
     pub store: Store,
@@ -268,7 +268,11 @@ impl State {
         encounter_id: &str,
         mut change: impl FnMut(&mut EncounterDoc) -> Result<(), Status>,
     ) -> Result<Versioned<EncounterDoc>, Status> {
-        for _ in 0..APPEND_ATTEMPTS {
+        for attempt in 0..APPEND_ATTEMPTS {
+            if attempt > 0 {
+                // Spread contending writers out a little.
+                tokio::time::sleep(Duration::from_millis(attempt * 2)).await;
+            }
             let current = self.open_encounter(patient_id, encounter_id).await?;
             let mut doc = current.doc.clone();
             change(&mut doc)?;
