@@ -497,8 +497,8 @@ impl State {
         let name = self.service_name(&appointment.service_id).await?;
         let notices =
             notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
-        let ehr = change.ehr.filter(|_| self.ehr_links).map(|stage| EhrLink::new(&appointment, stage));
-        let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices, ehr.as_ref())
+        let change = Change { ehr: change.ehr.filter(|_| self.ehr_links), ..change };
+        let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
             .await
             .map_err(error::store)?;
         if !changed {

@@ -654,7 +654,8 @@ pub async fn list_appointments(
 pub struct Change {
     pub doctor_notes: Option<String>,
     pub cancellation: Option<(String, String)>,
-    /// The EHR learns of this change (confirmation, completion).
+    /// The EHR learns of this change (confirmation, completion), in the
+    /// same transaction.
     pub ehr: Option<EhrStage>,
 }
 
@@ -669,7 +670,6 @@ pub async fn change_status(
     change: &Change,
     now: i64,
     notices: &[Notice],
-    ehr: Option<&EhrLink>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
@@ -697,7 +697,14 @@ pub async fn change_status(
         release_holds(&mut tx, id).await?;
     }
     enqueue_all(&mut tx, notices).await?;
-    enqueue_ehr(&mut tx, ehr).await?;
+    if let Some(stage) = change.ehr {
+        // The row as this transaction just wrote it.
+        let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        enqueue_ehr(&mut tx, Some(&EhrLink::new(&appointment_row(&row)?, stage))).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
