@@ -18,19 +18,6 @@ use hms_kit::proto::google::r#type::TimeOfDay;
 use hms_kit::testing::{self, Relational, TestServer};
 use tonic::Code;
 
-async fn start_appointment(w: &World, db_url: &str) -> (TestServer, tokio::sync::watch::Sender<bool>) {
-    let config = AppointmentConfig {
-        database_url: db_url.to_owned(),
-        ehr_url: Some(w.ehr.url()),
-        outbox_poll_ms: 50,
-        ..AppointmentConfig::default()
-    };
-    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service");
-    let (stop, stopping) = hms_kit::server::Stopping::new();
-    hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
-    (TestServer::start(built.service, built.verifier).await, stop)
-}
-
 /// The doctor's view of the patient's encounters (PERMISSION_DENIED until
 /// the link arrives).
 async fn encounters(w: &World, patient: &str, doctor: &str) -> Result<Vec<Encounter>, tonic::Status> {
@@ -52,14 +39,26 @@ async fn eventually(w: &World, patient: &str, doctor: &str, status: EncounterSta
     panic!("no {status:?} encounter arrived: {:?}", encounters(w, patient, doctor).await);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn confirmation_and_completion_reach_the_ehr() {
-    let w = World::new(Docs::Sqlite).await.unwrap();
-    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
-    let (appointment, _stop) = start_appointment(&w, &appointment_db.url).await;
-    let (patient, patient_token) = w.patient("pat.link").await;
-    let (doctor, doctor_token) = w.staff("doc.link", Role::Doctor).await;
+async fn start_appointment_with(
+    w: &World,
+    db_url: &str,
+    ehr_url: Option<String>,
+) -> (TestServer, tokio::sync::watch::Sender<bool>) {
+    let config = AppointmentConfig {
+        database_url: db_url.to_owned(),
+        ehr_url,
+        outbox_poll_ms: 50,
+        ..AppointmentConfig::default()
+    };
+    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service");
+    let (stop, stopping) = hms_kit::server::Stopping::new();
+    hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    (TestServer::start(built.service, built.verifier).await, stop)
+}
 
+/// A service and the doctor's every-day schedule; books tomorrow 09:00 for
+/// the patient. Returns the appointment and its start (Unix seconds).
+async fn book(w: &World, appointment: &TestServer, doctor: &str, patient_token: &str) -> (Appointment, i64) {
     let mut schedules = ScheduleServiceClient::connect(appointment.url()).await.unwrap();
     let service = schedules
         .create_medical_service(authed(
@@ -92,7 +91,7 @@ async fn confirmation_and_completion_reach_the_ehr() {
     schedules
         .set_doctor_schedule(authed(
             SetDoctorScheduleRequest {
-                doctor_id: doctor.clone(),
+                doctor_id: doctor.to_owned(),
                 specialty: "General".into(),
                 location: "Room 1".into(),
                 blocks,
@@ -111,18 +110,31 @@ async fn confirmation_and_completion_reach_the_ehr() {
         .book_appointment(authed(
             BookAppointmentRequest {
                 service_id: service.id.clone(),
-                doctor_id: doctor.clone(),
+                doctor_id: doctor.to_owned(),
                 start_time: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
                 reason: "check-up".into(),
                 patient_id: String::new(),
             },
-            &patient_token,
+            patient_token,
         ))
         .await
         .unwrap()
         .into_inner()
         .appointment
         .unwrap();
+
+    (booked, start)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn confirmation_and_completion_reach_the_ehr() {
+    let w = World::new(Docs::Sqlite).await.unwrap();
+    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+    let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, Some(w.ehr.url())).await;
+    let (patient, patient_token) = w.patient("pat.link").await;
+    let (doctor, doctor_token) = w.staff("doc.link", Role::Doctor).await;
+    let (booked, start) = book(&w, &appointment, &doctor, &patient_token).await;
+    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
 
     // Booked but not confirmed: the EHR knows nothing, the doctor has no access.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -164,4 +176,38 @@ async fn confirmation_and_completion_reach_the_ehr() {
     let links: Vec<_> = trail.iter().filter(|e| e.action == "LinkAppointment").collect();
     assert_eq!(links.len(), 2);
     assert!(links.iter().all(|e| e.actor_role == "SERVICE" && e.actor_id == "appointment"));
+}
+
+/// Without `ehr_url` the appointment service writes no `ehr.` events: nothing
+/// waits in its outbox for a receiver that is not configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_ehr_events_without_an_ehr_url() {
+    use sqlx::Row;
+    let w = World::new(Docs::Sqlite).await.unwrap();
+    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+    let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, None).await;
+    let (_, patient_token) = w.patient("pat.nolink").await;
+    let (doctor, doctor_token) = w.staff("doc.nolink", Role::Doctor).await;
+    let (booked, _) = book(&w, &appointment, &doctor, &patient_token).await;
+    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
+    appointments
+        .confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: booked.id.clone() }, &doctor_token))
+        .await
+        .unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&appointment_db.url).await.unwrap();
+    let count = |pattern: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("SELECT COUNT(*) AS n FROM hms_outbox WHERE topic LIKE ?")
+                .bind(pattern)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .try_get::<i64, _>("n")
+                .unwrap()
+        }
+    };
+    assert_eq!(count("ehr.%").await, 0);
+    assert!(count("APPOINTMENT_%").await > 0, "the notices are still written");
 }

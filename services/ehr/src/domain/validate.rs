@@ -20,9 +20,7 @@ pub fn icd10(code: &str) -> Result<String, &'static str> {
     if category_ok && rest_ok {
         Ok(code)
     } else {
-        Err(
-            "is not an ICD-10 code (a letter, two digits or a digit and a letter, optionally '.' and 1-4 more, e.g. E11.9)",
-        )
+        Err("is not an ICD-10 code (a letter, a digit, a digit or letter, optionally '.' and 1-4 more, e.g. E11.9)")
     }
 }
 
