@@ -272,8 +272,16 @@ async fn concurrent_encounter_updates_one_wins_the_other_is_aborted(w: World) {
     assert_eq!(stored.notes, won.notes, "the winner's notes are stored, not overwritten");
     assert_eq!(stored.version, version + 1);
 
-    // A stale version is refused even without a race.
+    // A stale version is refused even without a race; the trail records the
+    // refused writes as allowed-but-failed.
     assert_code(w.ehr().await.update_encounter(authed(update("stale"), doctor)).await, Code::Aborted);
+    let failed = w
+        .audit(patient)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "UpdateEncounter" && e.outcome() == AuditOutcome::Failed)
+        .count();
+    assert_eq!(failed, 2);
 
     // Appends from many writers at once are all kept.
     let mut tasks = Vec::new();
