@@ -305,6 +305,15 @@ mod tests {
     }
 
     #[test]
+    fn ehr_links_carry_the_appointment_and_route_on_their_prefix() {
+        let link = EhrLink::new(&appointment(), EhrStage::Completed);
+        assert_eq!((link.patient_id.as_str(), link.doctor_id.as_str(), link.start_at), ("p1", "d1", 1_795_401_000));
+        let back: EhrLink = serde_json::from_slice(&serde_json::to_vec(&link).unwrap()).unwrap();
+        assert_eq!(back, link);
+        assert!(EhrLink::TOPIC.starts_with(EhrLink::TOPIC_PREFIX));
+    }
+
+    #[test]
     fn cancellations_tell_the_other_party() {
         let zone = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
         let a = appointment();
