@@ -170,5 +170,11 @@ async fn main() -> anyhow::Result<()> {
     );
     let verified = w.verify().await;
     println!("audit entries      {} (chain intact: {})", verified.checked, verified.intact);
+    anyhow::ensure!(
+        verified.intact,
+        "the audit chain is broken at {}: {}",
+        verified.first_broken_sequence,
+        verified.problem
+    );
     Ok(())
 }
