@@ -29,6 +29,11 @@ pub mod hms {
             tonic::include_proto!("hms.common.v1");
         }
     }
+    pub mod ehr {
+        pub mod v1 {
+            tonic::include_proto!("hms.ehr.v1");
+        }
+    }
     pub mod notification {
         pub mod v1 {
             tonic::include_proto!("hms.notification.v1");
@@ -43,5 +48,6 @@ pub mod hms {
 
 pub use hms::appointment::v1 as appointment;
 pub use hms::common::v1 as common;
+pub use hms::ehr::v1 as ehr;
 pub use hms::notification::v1 as notification;
 pub use hms::user::v1 as user;

@@ -26,7 +26,7 @@ use crate::domain::GRANULE_SECS;
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
 use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
-use crate::events::{Facts, Notice, Recipient};
+use crate::events::{EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
     self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
     ServiceRow,
@@ -54,6 +54,8 @@ pub struct State {
     pub users: Option<InternalUserServiceClient<OutboundChannel>>,
     pub names: NameCache,
     pub display: DisplayCache,
+    /// Whether confirmations and completions are linked to the EHR.
+    pub ehr_links: bool,
 }
 
 pub struct ScheduleApi(pub Arc<State>);
@@ -506,6 +508,7 @@ impl State {
         let name = self.service_name(&appointment.service_id).await?;
         let notices =
             notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
+        let change = Change { ehr: change.ehr.filter(|_| self.ehr_links), ..change };
         let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
             .await
             .map_err(error::store)?;
@@ -1012,7 +1015,9 @@ impl AppointmentService for AppointmentApi {
         };
         let notices = Facts { zone: &s.zone, appointment: &row, service_name: &service.name }
             .booked(row.status == ApptStatus::Confirmed);
-        match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets).await {
+        // An auto-confirmed booking is a confirmation for the EHR too.
+        let ehr = (s.ehr_links && row.status == ApptStatus::Confirmed).then(|| EhrLink::new(&row, EhrStage::Confirmed));
+        match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets, ehr.as_ref()).await {
             Ok(()) => Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
             Err(e) => Err(s.hold_conflict(e, &schedule, &service, wanted).await),
         }
@@ -1070,8 +1075,8 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<ConfirmAppointmentResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment =
-            self.0.act(&caller, &r.appointment_id, Action::Confirm, Change::default(), |f, _| f.confirmed()).await?;
+        let change = Change { ehr: Some(EhrStage::Confirmed), ..Change::default() };
+        let appointment = self.0.act(&caller, &r.appointment_id, Action::Confirm, change, |f, _| f.confirmed()).await?;
         Ok(Response::new(ConfirmAppointmentResponse { appointment: Some(appointment) }))
     }
 
@@ -1095,7 +1100,7 @@ impl AppointmentService for AppointmentApi {
         let mut v = FieldViolations::new();
         check_text(&mut v, "doctor_notes", &r.doctor_notes, 5000, false);
         v.into_result()?;
-        let change = Change { doctor_notes: Some(r.doctor_notes), ..Change::default() };
+        let change = Change { doctor_notes: Some(r.doctor_notes), ehr: Some(EhrStage::Completed), ..Change::default() };
         let url = self.0.feedback_url.clone();
         let appointment =
             self.0.act(&caller, &r.appointment_id, Action::Complete, change, |f, _| f.feedback_requested(&url)).await?;

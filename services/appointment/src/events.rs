@@ -1,6 +1,7 @@
-//! Outbox events of the appointment service: each asks the notification
-//! service to send one message and is written in the same transaction as the
-//! change it announces. The payload carries the facts known here (service,
+//! Outbox events of the appointment service, each written in the same
+//! transaction as the change it announces. Most ask the notification service
+//! to send one message; `ehr.` events link appointments to the EHR
+//! ([`EhrLink`], delivered by [`EhrSink`]). The payload carries the facts known here (service,
 //! date and time in the clinic's zone, location) and the ids of both parties;
 //! the sink resolves their display names from the user service at delivery,
 //! so a booking never waits on another service. The outbox event id is the
@@ -14,6 +15,8 @@ use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
 use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::proto::ehr::internal_ehr_service_client::InternalEhrServiceClient;
+use hms_kit::proto::ehr::{AppointmentStage, LinkAppointmentRequest};
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
 use hms_kit::proto::user::BatchGetDisplayNamesRequest;
@@ -184,6 +187,82 @@ impl Sink for NotificationSink {
     }
 }
 
+/// What the EHR learns of an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EhrStage {
+    /// A planned encounter and the doctor's care relationship.
+    Confirmed,
+    /// The encounter starts (IN_PROGRESS).
+    Completed,
+}
+
+/// An outbox event for the EHR's `LinkAppointment`, written in the same
+/// transaction as the confirmation or completion. The EHR is idempotent on
+/// the appointment, so a redelivery changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EhrLink {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub doctor_id: String,
+    /// Unix seconds.
+    pub start_at: i64,
+    pub stage: EhrStage,
+}
+
+impl EhrLink {
+    /// Routed by the topic router to the [`EhrSink`].
+    pub const TOPIC_PREFIX: &str = "ehr.";
+    pub const TOPIC: &str = "ehr.link_appointment";
+
+    pub fn new(a: &AppointmentRow, stage: EhrStage) -> Self {
+        Self {
+            appointment_id: a.id.clone(),
+            patient_id: a.patient_id.clone(),
+            doctor_id: a.doctor_id.clone(),
+            start_at: a.start_at,
+            stage,
+        }
+    }
+}
+
+/// Delivers `ehr.` events to the EHR's internal API with a service token.
+pub struct EhrSink {
+    ehr: InternalEhrServiceClient<OutboundChannel>,
+}
+
+impl EhrSink {
+    pub fn new(ehr_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
+        Ok(Self { ehr: InternalEhrServiceClient::new(interceptor.wrap(channel(ehr_url)?)) })
+    }
+}
+
+#[async_trait]
+impl Sink for EhrSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let link: EhrLink = serde_json::from_slice(&event.payload)
+            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let request = LinkAppointmentRequest {
+            patient_id: link.patient_id,
+            appointment_id: link.appointment_id,
+            doctor_id: link.doctor_id,
+            appointment_time: Some(prost_types::Timestamp { seconds: link.start_at, nanos: 0 }),
+            stage: match link.stage {
+                EhrStage::Confirmed => AppointmentStage::Confirmed,
+                EhrStage::Completed => AppointmentStage::Completed,
+            }
+            .into(),
+        };
+        match self.ehr.clone().link_appointment(request).await {
+            Ok(_) => Ok(()),
+            Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition) => {
+                Err(DeliveryError::Permanent(format!("the EHR refused the link: {}", status.message())))
+            }
+            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +302,15 @@ mod tests {
         assert_eq!(booked[0].data["appointment_time"], "09:30");
         assert_eq!(booked[0].data["location"], "Room 101");
         assert_eq!(booked[0].data["service_name"], "Check-up");
+    }
+
+    #[test]
+    fn ehr_links_carry_the_appointment_and_route_on_their_prefix() {
+        let link = EhrLink::new(&appointment(), EhrStage::Completed);
+        assert_eq!((link.patient_id.as_str(), link.doctor_id.as_str(), link.start_at), ("p1", "d1", 1_795_401_000));
+        let back: EhrLink = serde_json::from_slice(&serde_json::to_vec(&link).unwrap()).unwrap();
+        assert_eq!(back, link);
+        assert!(EhrLink::TOPIC.starts_with(EhrLink::TOPIC_PREFIX));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct AppointmentConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (confirmations, reminders, …) to it.
     pub notification_url: Option<String>,
+    /// The EHR service; when set, confirmations and completions are linked to
+    /// it (a planned encounter and the doctor's care relationship).
+    pub ehr_url: Option<String>,
 }
 
 impl Default for AppointmentConfig {
@@ -68,6 +71,7 @@ impl Default for AppointmentConfig {
             outbox_poll_ms: 500,
             feedback_url: "http://localhost:8080/feedback".into(),
             notification_url: None,
+            ehr_url: None,
         }
     }
 }
@@ -121,6 +125,14 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         let tokens = Arc::new(ServiceTokens::new("appointment", secret));
         receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
     }
+    if let Some(url) = &config.ehr_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the EHR service"))?;
+        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        receivers = receivers.route(events::EhrLink::TOPIC_PREFIX, Arc::new(events::EhrSink::new(url, tokens)?));
+    }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =
             RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
@@ -153,6 +165,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         users,
         names: cache::NameCache::new(Duration::from_secs(300)),
         display: cache::DisplayCache::new(Duration::from_secs(2)),
+        ehr_links: config.ehr_url.is_some(),
     });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

@@ -10,7 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::domain::granules;
 use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
 use crate::domain::status::Status;
-use crate::events::Notice;
+use crate::events::{EhrLink, EhrStage, Notice};
 
 #[derive(Debug, Clone)]
 pub struct ServiceRow {
@@ -469,6 +469,14 @@ async fn enqueue_all(tx: &mut Transaction<'_, Any>, notices: &[Notice]) -> Resul
     Ok(())
 }
 
+/// Writes the EHR link event, if any, inside the caller's transaction.
+async fn enqueue_ehr(tx: &mut Transaction<'_, Any>, link: Option<&EhrLink>) -> Result<(), sqlx::Error> {
+    if let Some(link) = link {
+        hms_kit::outbox::enqueue(tx, EhrLink::TOPIC, link).await?;
+    }
+    Ok(())
+}
+
 /// Whether an appointment may already have sent reminders at some start.
 #[derive(Clone, Copy, PartialEq)]
 enum History {
@@ -602,6 +610,7 @@ pub async fn insert_appointment(
     a: &AppointmentRow,
     notices: &[Notice],
     reminder_offsets: &[i64],
+    ehr: Option<&EhrLink>,
 ) -> Result<(), HoldError> {
     retrying(|| async {
         let (_gate, mut tx) = db.begin_write().await?;
@@ -628,6 +637,7 @@ pub async fn insert_appointment(
         .await?;
         plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at, History::New).await?;
         enqueue_all(&mut tx, notices).await?;
+        enqueue_ehr(&mut tx, ehr).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -690,6 +700,9 @@ pub async fn list_appointments(
 pub struct Change {
     pub doctor_notes: Option<String>,
     pub cancellation: Option<(String, String)>,
+    /// The EHR learns of this change (confirmation, completion), in the
+    /// same transaction.
+    pub ehr: Option<EhrStage>,
 }
 
 /// Moves an appointment from `from` to `to` (compare-and-set on the status);
@@ -730,6 +743,14 @@ pub async fn change_status(
         release_holds(&mut tx, id).await?;
     }
     enqueue_all(&mut tx, notices).await?;
+    if let Some(stage) = change.ehr {
+        // The row as this transaction just wrote it.
+        let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        enqueue_ehr(&mut tx, Some(&EhrLink::new(&appointment_row(&row)?, stage))).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
     Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Query, Stored, check_body,
@@ -32,6 +32,11 @@ impl SqlStore {
         let options = SqliteConnectOptions::from_str(&url)
             .map_err(backend)?
             .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL is SQLite's recommended pairing: a commit no
+            // longer waits for fsync (a crashed process loses nothing; a power
+            // cut may lose the last commits, never consistency), which is the
+            // durability MongoDB's default write concern gives too.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
         let pool = if in_memory {
             // An in-memory database lives only as long as a connection to it: keep exactly

@@ -1,0 +1,7 @@
+//! Pure rules of the EHR: the encounter state machine, the form checks of
+//! clinical data (ICD-10 codes, vital-sign ranges, blood types) and the audit
+//! hash chain. No I/O here.
+
+pub mod audit;
+pub mod status;
+pub mod validate;

@@ -1,0 +1,113 @@
+//! The EHR service: medical records, encounters (separate documents), care
+//! relationships, break-glass access and a hash-chained audit trail of every
+//! access to clinical data.
+
+mod api;
+mod domain;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hms_kit::auth::TokenVerifier;
+use hms_kit::client::GrpcKeySource;
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::crypto::EncryptionConfig;
+use hms_kit::proto::ehr::ehr_service_server::EhrServiceServer;
+use hms_kit::proto::ehr::internal_ehr_service_server::InternalEhrServiceServer;
+use hms_kit::server::{ServiceDef, StoreProbe};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+/// Section `[ehr]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EhrConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/ehr.db` or `mongodb://host:27017/hms_ehr`.
+    pub store_url: String,
+    /// The clinic's IANA time zone: "an encounter today" (nurses) is a civil
+    /// date in it.
+    pub time_zone: String,
+    /// How long a break-glass grant lasts.
+    pub break_glass_minutes: u64,
+    /// Keys sealing free-text clinical notes at rest
+    /// (`HMS_EHR__ENCRYPTION__KEYS__K1`, base64 of 32 bytes).
+    pub encryption: EncryptionConfig,
+}
+
+impl Default for EhrConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50053).into(), ..ServerConfig::default() },
+            store_url: "sqlite://data/ehr.db".into(),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
+            break_glass_minutes: 60,
+            encryption: EncryptionConfig::default(),
+        }
+    }
+}
+
+/// The built service and the verifier its server uses.
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<TokenVerifier>,
+}
+
+/// Connects the store and builds the gRPC services.
+pub async fn build(config: &EhrConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    let zone = jiff::tz::TimeZone::get(&config.time_zone)
+        .map_err(|e| anyhow::anyhow!("ehr.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
+    let sealer = config.encryption.sealer("ehr")?;
+    let store = store::Store::open(&config.store_url).await?;
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
+        &auth.issuer,
+        &auth.audience,
+        auth.service_token_secret.as_ref(),
+    ));
+    if let Err(e) = verifier.refresh().await {
+        // Not fatal: the first token with an unknown key fetches again.
+        tracing::warn!(error = %e, "token keys not fetched at start");
+    }
+    let state = Arc::new(api::State {
+        store: store.clone(),
+        crypt: api::Crypt(sealer),
+        zone,
+        break_glass: Duration::from_secs(config.break_glass_minutes.saturating_mul(60)),
+    });
+    let limit = config.server.max_message_bytes;
+    let routes =
+        tonic::service::Routes::new(EhrServiceServer::new(api::EhrApi(state.clone())).max_decoding_message_size(limit))
+            .add_service(InternalEhrServiceServer::new(api::InternalApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "ehr",
+            routes,
+            grpc_names: vec!["hms.ehr.v1.EhrService", "hms.ehr.v1.InternalEhrService"],
+            probe: Arc::new(Probe(store)),
+        },
+        verifier,
+    })
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: EhrConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    hms_kit::server::serve(built.service, listener, &config.server, built.verifier, shutdown).await
+}
+
+struct Probe(store::Store);
+
+#[async_trait]
+impl StoreProbe for Probe {
+    async fn ping(&self) -> anyhow::Result<()> {
+        Ok(self.0.ping().await?)
+    }
+}

@@ -1,0 +1,13 @@
+//! `hms-ehr`: the EHR service on its own, for separate deployment.
+
+use hms_kit::config::Sources;
+use hms_kit::server::shutdown_signal;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let sources = Sources::load()?;
+    let _telemetry = hms_kit::telemetry::init("hms-ehr", &sources.section("telemetry")?)?;
+    let config: hms_ehr::EhrConfig = sources.section("ehr")?;
+    let listener = tokio::net::TcpListener::bind(config.server.listen).await?;
+    hms_ehr::run(config, sources.section("auth")?, listener, shutdown_signal()).await
+}
