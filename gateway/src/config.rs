@@ -44,6 +44,7 @@ impl Default for GatewayConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             routes: BTreeMap::from([
                 ("hms.appointment.v1".to_owned(), "http://127.0.0.1:50052".to_owned()),
+                ("hms.ehr.v1".to_owned(), "http://127.0.0.1:50053".to_owned()),
                 ("hms.notification.v1".to_owned(), "http://127.0.0.1:50057".to_owned()),
                 ("hms.user.v1".to_owned(), "http://127.0.0.1:50051".to_owned()),
             ]),
@@ -110,6 +111,22 @@ impl Default for RateLimitConfig {
                 .iter()
                 .map(|m| format!("/hms.user.v1.UserService/{m}"))
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost_reflect::DescriptorPool;
+
+    /// A gateway started with no configuration reaches every HMS service on
+    /// the port `hms up` gives it.
+    #[test]
+    fn every_hms_package_has_a_default_route() {
+        let pool = DescriptorPool::decode(hms_proto::FILE_DESCRIPTOR_SET).unwrap();
+        let routes = super::GatewayConfig::default().package_routes();
+        for service in pool.services().filter(|s| s.full_name().starts_with("hms.")) {
+            assert!(routes.contains_key(service.package_name()), "no default route for {}", service.package_name());
         }
     }
 }
