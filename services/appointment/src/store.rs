@@ -185,7 +185,7 @@ pub async fn set_schedule(
     blocks: &[Block],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM doctor_schedules WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at) VALUES (?, ?, ?, ?)")
@@ -565,7 +565,7 @@ pub async fn due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<DueRemin
 /// Marks a reminder sent and enqueues its notices in one transaction; false
 /// when another replica (or a cancellation) got there first.
 pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE reminders SET sent_at = ? WHERE appointment_id = ? AND start_at = ? AND offset_secs = ? \
          AND sent_at IS NULL",
@@ -613,7 +613,7 @@ pub async fn insert_appointment(
     ehr: Option<&EhrLink>,
 ) -> Result<(), HoldError> {
     retrying(|| async {
-        let (_gate, mut tx) = db.begin_write().await?;
+        let mut tx = db.begin_write().await?;
         take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
         sqlx::query(&format!(
             "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -717,7 +717,7 @@ pub async fn change_status(
     now: i64,
     notices: &[Notice],
 ) -> Result<bool, sqlx::Error> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
     let done = sqlx::query(
         "UPDATE appointments SET status = ?, updated_at = ?, doctor_notes = COALESCE(?, doctor_notes), \
@@ -774,7 +774,7 @@ pub async fn reschedule(
     reminder_offsets: &[i64],
 ) -> Result<(), MoveError> {
     let result = retrying(|| async {
-        let (_gate, mut tx) = db.begin_write().await?;
+        let mut tx = db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE appointments SET doctor_id = ?, service_id = ?, start_at = ?, end_at = ?, status = ?, \
              reschedule_count = ?, location = ?, updated_at = ? WHERE id = ? AND status = ? AND reschedule_count = ?",

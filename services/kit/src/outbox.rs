@@ -231,7 +231,6 @@ impl Relay {
         let mut claimed = Vec::with_capacity(candidates.len());
         for id in candidates {
             // Only one relay's UPDATE can match: the lease condition is re-checked atomically.
-            let gate = self.db.write_gate().await;
             let done = sqlx::query(
                 "UPDATE hms_outbox SET lease_owner = ?, lease_until = ? WHERE id = ? AND delivered_at IS NULL \
                  AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < ?)",
@@ -240,9 +239,8 @@ impl Relay {
             .bind(lease_until)
             .bind(&id)
             .bind(now)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
-            drop(gate);
             if done.rows_affected() == 1 {
                 let row = sqlx::query("SELECT topic, payload, attempts FROM hms_outbox WHERE id = ?")
                     .bind(&id)
@@ -281,8 +279,7 @@ impl Relay {
                 .bind(error.to_string())
             }
         };
-        let _gate = self.db.write_gate().await;
-        query.bind(&event.id).bind(&self.owner).execute(&self.db.pool).await?;
+        query.bind(&event.id).bind(&self.owner).execute(&self.db.writer).await?;
         Ok(())
     }
 }

@@ -4,7 +4,6 @@
 //! service branches on [`Backend`] in its `store.rs`.
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -27,13 +26,8 @@ pub struct Migrations {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite's single writer, taken in order in this process; see [`Db::write_gate`].
-    writer: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// Held while writing; see [`Db::write_gate`].
-pub struct WriteGate {
-    _held: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Where transactions that write run; see [`Db::begin_write`].
+    pub writer: AnyPool,
 }
 
 impl Db {
@@ -53,11 +47,8 @@ impl Db {
             Backend::MySql => url.replacen("mariadb:", "mysql:", 1),
         };
         let options = AnyConnectOptions::from_str(&url)?.log_statements(tracing::log::LevelFilter::Trace);
-        let pool = AnyPoolOptions::new()
-            // SQLite has one writer; a small pool avoids lock convoys.
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _| {
+        let pool_options = || {
+            AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5)).after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
@@ -67,32 +58,35 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
+        };
+        let pool = pool_options()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+        // SQLite has a single writer. Writers that collide inside SQLite wait
+        // in its busy handler, which sleeps in steps of up to 100 ms; one
+        // connection of their own makes them queue here instead, in order,
+        // and never behind readers.
+        let writer = match backend {
+            Backend::Sqlite => pool_options()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?,
+            Backend::MySql => pool.clone(),
+        };
         let migrator = match backend {
             Backend::Sqlite => migrations.sqlite,
             Backend::MySql => migrations.mysql,
         };
         migrator.run(&pool).await?;
-        Ok(Self { pool, backend, writer: Arc::default() })
+        Ok(Self { pool, backend, writer })
     }
 
-    /// Waits for this process's turn to write. SQLite allows one writer at a
-    /// time; writers that collide inside SQLite wait in its busy handler,
-    /// which sleeps in steps of up to 100 ms, so queueing here, in order,
-    /// keeps write latency flat. MySQL needs no gate.
-    pub async fn write_gate(&self) -> WriteGate {
-        match self.backend {
-            Backend::Sqlite => WriteGate { _held: Some(self.writer.clone().lock_owned().await) },
-            Backend::MySql => WriteGate { _held: None },
-        }
-    }
-
-    /// A transaction that will write, with the gate held until both drop.
-    pub async fn begin_write(&self) -> Result<(WriteGate, Transaction<'static, Any>), sqlx::Error> {
-        let gate = self.write_gate().await;
-        Ok((gate, self.pool.begin().await?))
+    /// A transaction that will write: on SQLite, on the one writer connection.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.writer.begin().await
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {

@@ -61,7 +61,7 @@ pub struct Event<'a, P: serde::Serialize> {
 }
 
 pub async fn insert_user<P: serde::Serialize>(db: &Db, user: &UserRow, event: Option<Event<'_, P>>) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(&format!(
         "INSERT INTO users ({USER_COLUMNS}, username_key, email_key) VALUES ({})",
         hms_kit::storage::placeholders(17)
@@ -209,7 +209,7 @@ pub async fn set_password(tx: &mut Transaction<'_, Any>, user_id: &str, hash: &s
 
 /// Changes a password and revokes every session but `keep_session`, atomically.
 pub async fn change_password(db: &Db, user_id: &str, hash: &str, keep_session: Option<&str>, now: i64) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     set_password(&mut tx, user_id, hash, now).await?;
     revoke_user_sessions(&mut tx, user_id, keep_session, "PASSWORD_CHANGED", now).await?;
     tx.commit().await?;
@@ -226,7 +226,7 @@ pub async fn create_session(
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
         .bind(session_id)
         .bind(user_id)
@@ -288,7 +288,7 @@ pub async fn rotate_refresh(
     expires_at: i64,
     now: i64,
 ) -> Result<bool> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
         .bind(now)
         .bind(old)
@@ -333,7 +333,7 @@ pub async fn revoke_user_sessions(
 
 /// Revokes every session of a user (deactivation, role change).
 pub async fn revoke_all_sessions(db: &Db, user_id: &str, reason: &str, now: i64) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     revoke_user_sessions(&mut tx, user_id, None, reason, now).await?;
     tx.commit().await?;
     Ok(())
@@ -364,7 +364,7 @@ pub async fn create_password_reset<P: serde::Serialize>(
     expires_at: i64,
     event: Event<'_, P>,
 ) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
         .bind(digest)
         .bind(user_id)
@@ -380,7 +380,7 @@ pub async fn create_password_reset<P: serde::Serialize>(
 /// Uses a reset token once: sets the password and revokes every session.
 /// Returns the user id, or None when the token is unknown, used or expired.
 pub async fn consume_password_reset(db: &Db, digest: &str, hash: &str, now: i64) -> Result<Option<String>> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
     )
@@ -413,7 +413,7 @@ pub async fn count_failures_since(db: &Db, subject: &str, since: i64) -> Result<
 }
 
 pub async fn record_failures(db: &Db, subjects: &[&str], now: i64, prune_before: i64) -> Result<()> {
-    let (_gate, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     for subject in subjects {
         sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES (?, ?, ?)")
             .bind(uuid::Uuid::now_v7().to_string())
