@@ -24,6 +24,11 @@ pub mod hms {
             tonic::include_proto!("hms.appointment.v1");
         }
     }
+    pub mod billing {
+        pub mod v1 {
+            tonic::include_proto!("hms.billing.v1");
+        }
+    }
     pub mod common {
         pub mod v1 {
             tonic::include_proto!("hms.common.v1");
@@ -42,6 +47,7 @@ pub mod hms {
 }
 
 pub use hms::appointment::v1 as appointment;
+pub use hms::billing::v1 as billing;
 pub use hms::common::v1 as common;
 pub use hms::notification::v1 as notification;
 pub use hms::user::v1 as user;
