@@ -26,7 +26,7 @@ use hms_kit::storage::{Db, Migrations};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
-pub use companies::CompanyDirectory;
+pub use companies::{CompanyDirectory, UserServiceCompanies};
 pub use overdue::OverdueWorker;
 pub use provider::{PaymentProvider, TestProvider};
 

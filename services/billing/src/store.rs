@@ -99,15 +99,20 @@ pub struct NewInvoice {
     pub source_id: Option<String>,
 }
 
-/// Issues the next number of the sequence, inside `tx`.
+/// Issues the next number of the sequence to `owner_id`, inside `tx`.
 async fn next_number(
     tx: &mut Transaction<'static, Any>,
     prefix: &str,
     date: jiff::civil::Date,
+    owner_id: &str,
 ) -> sqlx::Result<String> {
-    let done =
-        sqlx::query("INSERT INTO number_seq (created_at) VALUES (?)").bind(now_micros()).execute(&mut **tx).await?;
-    let seq = decode("sequence number", done.last_insert_id())?;
+    sqlx::query("INSERT INTO number_seq (owner_id, created_at) VALUES (?, ?)")
+        .bind(owner_id)
+        .bind(now_micros())
+        .execute(&mut **tx)
+        .await?;
+    let seq: i64 =
+        sqlx::query_scalar("SELECT seq FROM number_seq WHERE owner_id = ?").bind(owner_id).fetch_one(&mut **tx).await?;
     Ok(domain::document_number(prefix, date, seq))
 }
 
@@ -158,9 +163,10 @@ async fn try_create_invoice(
 ) -> sqlx::Result<InvoiceRow> {
     let now = now_micros();
     let mut tx = db.pool.begin().await?;
-    let number = next_number(&mut tx, "INV", new.issue_date).await?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let number = next_number(&mut tx, "INV", new.issue_date, &id).await?;
     let row = InvoiceRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id,
         invoice_number: number,
         patient_id: new.patient_id.clone(),
         issue_date: new.issue_date.to_string(),
@@ -797,7 +803,7 @@ pub async fn insert_claim(db: &Db, claim: &mut ClaimRow, notice: impl Fn(&ClaimR
     let today = jiff::Timestamp::from_microsecond(claim.created_at)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
         .unwrap_or(jiff::civil::date(1970, 1, 1));
-    claim.claim_number = next_number(&mut tx, "CLM", today).await?;
+    claim.claim_number = next_number(&mut tx, "CLM", today, &claim.id).await?;
     sqlx::query(&format!("INSERT INTO claims ({CLAIM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
         .bind(&claim.id)
         .bind(&claim.claim_number)

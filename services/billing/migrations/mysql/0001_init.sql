@@ -5,6 +5,9 @@
 -- invoice burns its number); uniqueness comes from the auto-increment.
 CREATE TABLE number_seq (
     seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+    -- The invoice or claim the number went to: how its issuer reads it back
+    -- (sqlx's Any driver reports no last insert id on SQLite).
+    owner_id VARCHAR(64) NOT NULL UNIQUE,
     created_at BIGINT NOT NULL
 ) ENGINE = InnoDB;
 
@@ -74,7 +77,7 @@ CREATE TABLE insurance_policies (
     -- lower-cased, trimmed provider name: what claims are scoped by.
     company_key VARCHAR(200) NOT NULL,
     policy_number_key_id VARCHAR(32) NOT NULL,
-    policy_number_sealed VARBINARY(512) NOT NULL,
+    policy_number_sealed BLOB NOT NULL,
     member_id VARCHAR(100) NOT NULL,
     valid_from VARCHAR(10) NOT NULL,
     valid_to VARCHAR(10) NOT NULL,

@@ -5,6 +5,9 @@
 -- invoice burns its number); uniqueness comes from the auto-increment.
 CREATE TABLE number_seq (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The invoice or claim the number went to: how its issuer reads it back
+    -- (sqlx's Any driver reports no last insert id on SQLite).
+    owner_id VARCHAR(64) NOT NULL UNIQUE,
     created_at BIGINT NOT NULL
 );
 
