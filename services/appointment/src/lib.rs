@@ -51,6 +51,9 @@ pub struct AppointmentConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (confirmations, reminders, …) to it.
     pub notification_url: Option<String>,
+    /// The billing service; when set, completing an appointment asks it (via
+    /// the outbox) for the appointment's invoice at the catalog price.
+    pub billing_url: Option<String>,
 }
 
 impl Default for AppointmentConfig {
@@ -67,6 +70,7 @@ impl Default for AppointmentConfig {
             outbox_poll_ms: 500,
             feedback_url: "http://localhost:8080/feedback".into(),
             notification_url: None,
+            billing_url: None,
         }
     }
 }
@@ -120,6 +124,14 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         let tokens = Arc::new(ServiceTokens::new("appointment", secret));
         receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
     }
+    if let Some(url) = &config.billing_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the billing service"))?;
+        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
+    }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =
             RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
@@ -149,6 +161,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         alternatives: config.alternatives,
         reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
         feedback_url: config.feedback_url.clone(),
+        billing: config.billing_url.is_some(),
         users,
     });
     let limit = config.server.max_message_bytes;
