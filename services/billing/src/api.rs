@@ -293,7 +293,7 @@ impl State {
         if !allowed {
             return Err(not_found_invoice());
         }
-        self.audit(caller, &[invoice.id.clone()], action).await?;
+        self.audit(caller, std::slice::from_ref(&invoice.id), action).await?;
         Ok(invoice)
     }
 
@@ -983,7 +983,7 @@ impl BillingService for BillingApi {
         };
         let (row, _) =
             store::create_invoice(&self.0.db, &new, events::invoice_generated).await.map_err(error::store)?;
-        self.0.audit(&caller, &[row.id.clone()], "CREATE").await?;
+        self.0.audit(&caller, std::slice::from_ref(&row.id), "CREATE").await?;
         Ok(Response::new(CreateManualInvoiceResponse { invoice: Some(self.0.invoice_to_proto(&row).await?) }))
     }
 
