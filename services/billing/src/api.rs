@@ -455,39 +455,52 @@ impl State {
     // ---- claims ----
 
     async fn claim_to_proto(&self, c: &ClaimRow) -> Result<Claim, Status> {
-        let policy = store::get_policy(&self.db, &c.policy_id).await.map_err(error::store)?;
-        let invoice = store::get_invoice(&self.db, &c.invoice_id).await.map_err(error::store)?;
-        let currency = invoice.as_ref().map_or("VND", |i| i.currency.as_str()).to_owned();
-        let (provider_name, policy_number) = match &policy {
-            Some(p) => (p.provider_name.clone(), self.open_policy_number(p)?),
-            None => (String::new(), String::new()),
-        };
-        Ok(Claim {
-            id: c.id.clone(),
-            claim_number: c.claim_number.clone(),
-            invoice_id: c.invoice_id.clone(),
-            invoice_number: invoice.map(|i| i.invoice_number).unwrap_or_default(),
-            policy_id: c.policy_id.clone(),
-            patient_id: c.patient_id.clone(),
-            provider_name,
-            policy_number,
-            claim_amount: money(c.claim_amount, &currency),
-            approved_amount: money(c.approved_amount, &currency),
-            rejected_amount: money(c.rejected_amount, &currency),
-            status: claim_status_to_proto(c.status).into(),
-            insurer_notes: c.insurer_notes.clone(),
-            hospital_notes: c.hospital_notes.clone(),
-            submit_time: Some(micros_to_timestamp(c.created_at)),
-            update_time: Some(micros_to_timestamp(c.updated_at)),
-        })
+        Ok(self.claims_to_proto(std::slice::from_ref(c)).await?.remove(0))
     }
 
+    /// Claims as messages, with their invoices' numbers and their policies'
+    /// provider and (opened) number: two queries for the whole page.
     async fn claims_to_proto(&self, rows: &[ClaimRow]) -> Result<Vec<Claim>, Status> {
+        let invoice_ids: Vec<String> = rows.iter().map(|c| c.invoice_id.clone()).collect();
+        let policy_ids: Vec<String> = rows.iter().map(|c| c.policy_id.clone()).collect();
+        let invoices = store::invoices_by_ids(&self.db, &invoice_ids).await.map_err(error::store)?;
+        let policies = store::policies_by_ids(&self.db, &policy_ids).await.map_err(error::store)?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(self.claim_to_proto(row).await?);
+        for c in rows {
+            let invoice = invoices.iter().find(|i| i.id == c.invoice_id);
+            let policy = policies.iter().find(|p| p.id == c.policy_id);
+            let currency = invoice.map_or(self.default_currency.as_str(), |i| i.currency.as_str());
+            let (provider_name, policy_number) = match policy {
+                Some(p) => (p.provider_name.clone(), self.open_policy_number(p)?),
+                None => (String::new(), String::new()),
+            };
+            out.push(Claim {
+                id: c.id.clone(),
+                claim_number: c.claim_number.clone(),
+                invoice_id: c.invoice_id.clone(),
+                invoice_number: invoice.map(|i| i.invoice_number.clone()).unwrap_or_default(),
+                policy_id: c.policy_id.clone(),
+                patient_id: c.patient_id.clone(),
+                provider_name,
+                policy_number,
+                claim_amount: money(c.claim_amount, currency),
+                approved_amount: money(c.approved_amount, currency),
+                rejected_amount: money(c.rejected_amount, currency),
+                status: claim_status_to_proto(c.status).into(),
+                insurer_notes: c.insurer_notes.clone(),
+                hospital_notes: c.hospital_notes.clone(),
+                submit_time: Some(micros_to_timestamp(c.created_at)),
+                update_time: Some(micros_to_timestamp(c.updated_at)),
+            });
         }
         Ok(out)
+    }
+
+    /// Claims carry invoice data: seeing them is an access to those invoices.
+    async fn audit_claims(&self, caller: &Principal, rows: &[ClaimRow], action: &str) -> Result<(), Status> {
+        let mut ids: Vec<String> = rows.iter().map(|c| c.invoice_id.clone()).collect();
+        ids.dedup();
+        self.audit(caller, &ids, action).await
     }
 
     fn open_policy_number(&self, p: &PolicyRow) -> Result<String, Status> {
@@ -1076,6 +1089,7 @@ impl BillingService for BillingApi {
     }
 
     async fn list_claims(&self, request: Request<ListClaimsRequest>) -> Reply<ListClaimsResponse> {
+        let caller = caller(&request)?;
         let r = request.into_inner();
         let statuses = if r.status == 0 {
             Vec::new()
@@ -1087,6 +1101,7 @@ impl BillingService for BillingApi {
             .await
             .map_err(error::store)?;
         let next = next_claim_token(&mut rows, page.size, &("admin-claims", r.status));
+        self.0.audit_claims(&caller, &rows, "CLAIM_LIST").await?;
         Ok(Response::new(ListClaimsResponse {
             claims: self.0.claims_to_proto(&rows).await?,
             page: Some(PageResponse { next_page_token: next }),
@@ -1097,6 +1112,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<UpdateClaimStatusRequest>,
     ) -> Reply<UpdateClaimStatusResponse> {
+        let caller = caller(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "claim_id", &r.claim_id);
@@ -1109,6 +1125,7 @@ impl BillingService for BillingApi {
             .await
             .map_err(error::store)?
             .ok_or_else(|| Status::not_found("no such claim"))?;
+        self.0.audit_claims(&caller, std::slice::from_ref(&claim), "CLAIM_UPDATE").await?;
         let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, false).await?;
         Ok(Response::new(UpdateClaimStatusResponse { claim: Some(claim) }))
     }
@@ -1215,6 +1232,7 @@ impl InsuranceProviderService for InsurerApi {
         request: Request<ListPendingClaimsRequest>,
     ) -> Reply<ListPendingClaimsResponse> {
         let company = self.company(&request).await?;
+        let caller = caller(&request)?;
         let r = request.into_inner();
         let filters = ("pending-claims", company.clone());
         let page = paging::parse::<(i64, String)>(r.page.as_ref(), &filters)?;
@@ -1229,6 +1247,7 @@ impl InsuranceProviderService for InsurerApi {
         .await
         .map_err(error::store)?;
         let next = next_claim_token(&mut rows, page.size, &filters);
+        self.0.audit_claims(&caller, &rows, "CLAIM_LIST").await?;
         Ok(Response::new(ListPendingClaimsResponse {
             claims: self.0.claims_to_proto(&rows).await?,
             page: Some(PageResponse { next_page_token: next }),
@@ -1237,6 +1256,7 @@ impl InsuranceProviderService for InsurerApi {
 
     async fn process_claim(&self, request: Request<ProcessClaimRequest>) -> Reply<ProcessClaimResponse> {
         let company = self.company(&request).await?;
+        let caller = caller(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "claim_id", &r.claim_id);
@@ -1255,6 +1275,7 @@ impl InsuranceProviderService for InsurerApi {
             .map_err(error::store)?
             .filter(|c| c.company_key == company)
             .ok_or_else(|| Status::not_found("no such claim"))?;
+        self.0.audit_claims(&caller, std::slice::from_ref(&claim), "CLAIM_PROCESS").await?;
         let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, true).await?;
         Ok(Response::new(ProcessClaimResponse { claim: Some(claim) }))
     }

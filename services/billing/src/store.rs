@@ -240,6 +240,21 @@ pub async fn invoice_by_source(db: &Db, source_type: &str, source_id: &str) -> s
     row.as_ref().map(invoice_row).transpose()
 }
 
+/// Several invoices in one query, in no particular order.
+pub async fn invoices_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<InvoiceRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql =
+        format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id IN ({})", hms_kit::storage::placeholders(ids.len()));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    rows.iter().map(invoice_row).collect()
+}
+
 pub async fn get_invoice(db: &Db, id: &str) -> sqlx::Result<Option<InvoiceRow>> {
     let row = sqlx::query(&format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = ?"))
         .bind(id)
@@ -736,6 +751,23 @@ pub async fn get_policy(db: &Db, id: &str) -> sqlx::Result<Option<PolicyRow>> {
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(policy_row).transpose()
+}
+
+/// Several policies in one query, in no particular order.
+pub async fn policies_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<PolicyRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {POLICY_COLUMNS} FROM insurance_policies WHERE id IN ({})",
+        hms_kit::storage::placeholders(ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    rows.iter().map(policy_row).collect()
 }
 
 pub async fn policies_of(db: &Db, patient_id: &str) -> sqlx::Result<Vec<PolicyRow>> {

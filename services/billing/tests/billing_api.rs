@@ -430,6 +430,11 @@ async fn claims_follow_their_lifecycle(kind: Relational) {
         insurers.list_pending_claims(authed(ListPendingClaimsRequest::default(), &insurer)).await.unwrap().into_inner();
     assert_eq!(pending.claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [claim.id.as_str()]);
     assert_eq!(pending.claims[0].policy_number, "BV-2026-998877");
+    assert_eq!(pending.claims[0].invoice_number, invoice.invoice_number);
+    // Claims carry invoice data: the insurer's look is in the invoice's trail.
+    let seen =
+        "SELECT COUNT(*) FROM invoice_access_log WHERE actor_role = 'INSURANCE_PROVIDER' AND action = 'CLAIM_LIST'";
+    assert_eq!(h.count(seen).await, 1);
     let others =
         insurers.list_pending_claims(authed(ListPendingClaimsRequest::default(), &other_insurer)).await.unwrap();
     assert!(others.into_inner().claims.is_empty());
