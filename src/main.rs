@@ -53,6 +53,12 @@ async fn up() -> anyhow::Result<()> {
     if ehr.store_url == hms_ehr::EhrConfig::default().store_url {
         ehr.store_url = format!("sqlite://{}", data_dir.join("ehr.db").display());
     }
+    let mut billing: hms_billing::BillingConfig = sources.section("billing")?;
+    appointment.server.trust_forwarded_for = true;
+    billing.server.trust_forwarded_for = true;
+    if billing.database_url == hms_billing::BillingConfig::default().database_url {
+        billing.database_url = format!("sqlite://{}", data_dir.join("billing.db").display());
+    }
     let notification_defaults = hms_notification::NotificationConfig::default();
     if notification.store_url == notification_defaults.store_url {
         notification.store_url = format!("sqlite://{}", data_dir.join("notification.db").display());
@@ -66,14 +72,18 @@ async fn up() -> anyhow::Result<()> {
     let notification_listener = bind("notification", notification.server.listen).await?;
     let appointment_listener = bind("appointment", appointment.server.listen).await?;
     let ehr_listener = bind("ehr", ehr.server.listen).await?;
+    let billing_listener = bind("billing", billing.server.listen).await?;
     let user_addr = user_listener.local_addr()?;
     let notification_addr = notification_listener.local_addr()?;
     let appointment_addr = appointment_listener.local_addr()?;
     let ehr_addr = ehr_listener.local_addr()?;
+    let billing_addr = billing_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
     user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     appointment.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
+    appointment.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
+    billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
 
@@ -91,6 +101,8 @@ async fn up() -> anyhow::Result<()> {
     let appointment_task =
         tokio::spawn(hms_appointment::run(appointment, auth.clone(), appointment_listener, stopped(stop_rx.clone())));
     let ehr_task = tokio::spawn(hms_ehr::run(ehr, auth.clone(), ehr_listener, stopped(stop_rx.clone())));
+    let billing_task =
+        tokio::spawn(hms_billing::run(billing, auth.clone(), billing_listener, stopped(stop_rx.clone())));
 
     // The gateway talks to the services of this process, wherever they listen.
     let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
@@ -99,6 +111,7 @@ async fn up() -> anyhow::Result<()> {
         ("hms.appointment.v1", appointment_addr),
         ("hms.ehr.v1", ehr_addr),
         ("hms.notification.v1", notification_addr),
+        ("hms.billing.v1", billing_addr),
     ];
     for (package, addr) in services {
         gateway.routes.retain(|configured, _| configured.replace('_', ".") != package);
@@ -116,13 +129,14 @@ async fn up() -> anyhow::Result<()> {
     println!("  appointment service    grpc://{appointment_addr}");
     println!("  ehr service            grpc://{ehr_addr}");
     println!("  notification service   grpc://{notification_addr}");
+    println!("  billing service        grpc://{billing_addr}");
     if mail_mode == hms_notification::EmailMode::File {
         println!("Email is written as .eml files to {}", mail_dir.display());
     }
     println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "appointment", "ehr", "notification", "gateway"];
-    let mut tasks = vec![user_task, appointment_task, ehr_task, notification_task, gateway_task];
+    let names = ["user", "appointment", "ehr", "notification", "billing", "gateway"];
+    let mut tasks = vec![user_task, appointment_task, ehr_task, notification_task, billing_task, gateway_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {
@@ -153,7 +167,7 @@ async fn bind(service: &str, address: std::net::SocketAddr) -> anyhow::Result<Tc
 fn ensure_generated_secrets(data_dir: &Path) -> anyhow::Result<PathBuf> {
     let path = data_dir.join("secrets.toml");
     if path.exists() {
-        add_ehr_keys(&path)?;
+        add_missing_secrets(&path)?;
         return Ok(path);
     }
     let content = format!(
@@ -162,27 +176,33 @@ fn ensure_generated_secrets(data_dir: &Path) -> anyhow::Result<PathBuf> {
          [auth]\nservice_token_secret = \"{}\"\n\n[user.encryption_keys]\nk1 = \"{}\"\n{}",
         hms_kit::auth::random_secret(32)?,
         hms_kit::auth::random_secret(32)?,
-        ehr_keys()?,
+        SEALING_KEY_SECTIONS.iter().map(|section| sealing_keys(section)).collect::<anyhow::Result<String>>()?,
     );
     write_private(&path, &content)?;
     Ok(path)
 }
 
-/// The EHR's field-encryption key section (clinical notes at rest).
-fn ehr_keys() -> anyhow::Result<String> {
-    Ok(format!("\n[ehr.encryption.keys]\nk1 = \"{}\"\n", hms_kit::auth::random_secret(32)?))
+/// Services that seal fields at rest, by their key section in secrets.toml.
+const SEALING_KEY_SECTIONS: [&str; 2] = ["ehr.encryption.keys", "billing.encryption.keys"];
+
+/// A fresh key section for one service's field encryption.
+fn sealing_keys(section: &str) -> anyhow::Result<String> {
+    Ok(format!("\n[{section}]\nk1 = \"{}\"\n", hms_kit::auth::random_secret(32)?))
 }
 
-/// A data directory from before the EHR existed gets the EHR's key added;
-/// the other secrets stay as they are.
-fn add_ehr_keys(path: &Path) -> anyhow::Result<()> {
+/// A data directory from before a service existed lacks that service's
+/// keys: they are appended, the existing ones are never touched.
+fn add_missing_secrets(path: &Path) -> anyhow::Result<()> {
     use std::io::Write;
-    let existing = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if existing.contains("[ehr.encryption.keys]") {
-        return Ok(());
+    let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    for section in SEALING_KEY_SECTIONS {
+        if !content.contains(&format!("[{section}]")) {
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            file.write_all(sealing_keys(section)?.as_bytes())
+                .with_context(|| format!("cannot update {}", path.display()))?;
+        }
     }
-    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
-    file.write_all(ehr_keys()?.as_bytes()).with_context(|| format!("cannot update {}", path.display()))
+    Ok(())
 }
 
 fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {

@@ -24,6 +24,11 @@ pub mod hms {
             tonic::include_proto!("hms.appointment.v1");
         }
     }
+    pub mod billing {
+        pub mod v1 {
+            tonic::include_proto!("hms.billing.v1");
+        }
+    }
     pub mod common {
         pub mod v1 {
             tonic::include_proto!("hms.common.v1");
@@ -47,6 +52,7 @@ pub mod hms {
 }
 
 pub use hms::appointment::v1 as appointment;
+pub use hms::billing::v1 as billing;
 pub use hms::common::v1 as common;
 pub use hms::ehr::v1 as ehr;
 pub use hms::notification::v1 as notification;

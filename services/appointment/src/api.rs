@@ -26,7 +26,7 @@ use crate::domain::GRANULE_SECS;
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
 use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
-use crate::events::{EhrLink, EhrStage, Facts, Notice, Recipient};
+use crate::events::{self, EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
     self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
     ServiceRow,
@@ -50,6 +50,8 @@ pub struct State {
     pub alternatives: usize,
     pub reminder_offsets: Vec<i64>,
     pub feedback_url: String,
+    /// Completion asks billing for an invoice (billing is configured).
+    pub billing: bool,
     /// Display names of doctors for the calendar; None without a service token.
     pub users: Option<InternalUserServiceClient<OutboundChannel>>,
     pub names: NameCache,
@@ -1102,8 +1104,21 @@ impl AppointmentService for AppointmentApi {
         v.into_result()?;
         let change = Change { doctor_notes: Some(r.doctor_notes), ehr: Some(EhrStage::Completed), ..Change::default() };
         let url = self.0.feedback_url.clone();
-        let appointment =
-            self.0.act(&caller, &r.appointment_id, Action::Complete, change, |f, _| f.feedback_requested(&url)).await?;
+        // The invoice request rides in the same transaction as the completion.
+        let service = if self.0.billing {
+            let appointment = self.0.visible(&caller, &r.appointment_id).await?;
+            store::get_service(&self.0.db, &appointment.service_id).await.map_err(error::store)?
+        } else {
+            None
+        };
+        let appointment = self
+            .0
+            .act(&caller, &r.appointment_id, Action::Complete, change, |f, _| {
+                let mut notices = f.feedback_requested(&url);
+                notices.extend(service.as_ref().map(|s| events::invoice_request(f.appointment, s)));
+                notices
+            })
+            .await?;
         Ok(Response::new(CompleteAppointmentResponse { appointment: Some(appointment) }))
     }
 

@@ -15,6 +15,9 @@ use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
 use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::proto::billing::CreateInvoiceForAppointmentRequest;
+use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
+use hms_kit::proto::common::Money;
 use hms_kit::proto::ehr::internal_ehr_service_client::InternalEhrServiceClient;
 use hms_kit::proto::ehr::{AppointmentStage, LinkAppointmentRequest};
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
@@ -24,7 +27,7 @@ use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClien
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use crate::store::AppointmentRow;
+use crate::store::{AppointmentRow, ServiceRow};
 
 /// One message to one person about one appointment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -263,6 +266,71 @@ impl Sink for EhrSink {
     }
 }
 
+/// Topics of events for the billing service; the relay routes them to
+/// [`BillingSink`] (longest prefix wins over the notification catch-all).
+pub const BILLING_TOPIC_PREFIX: &str = "billing.";
+
+/// A completed appointment's invoice request. It travels as a [`Notice`]
+/// whose type is its outbox topic, so it is written by the same code, in the
+/// same transaction, as the completion's other events.
+pub fn invoice_request(appointment: &AppointmentRow, service: &ServiceRow) -> Notice {
+    Notice {
+        notification_type: format!("{BILLING_TOPIC_PREFIX}invoice_for_appointment"),
+        recipient_id: appointment.patient_id.clone(),
+        channels: Vec::new(),
+        patient_id: appointment.patient_id.clone(),
+        doctor_id: appointment.doctor_id.clone(),
+        data: BTreeMap::from([
+            ("appointment_id".to_owned(), appointment.id.clone()),
+            ("service_id".to_owned(), service.id.clone()),
+            ("service_name".to_owned(), service.name.clone()),
+            ("price_minor".to_owned(), service.price_minor.to_string()),
+            ("currency".to_owned(), service.currency.clone()),
+        ]),
+    }
+}
+
+/// Delivers invoice requests to billing's internal
+/// `CreateInvoiceForAppointment`, which is idempotent on the appointment, so
+/// a redelivery never yields a second invoice.
+pub struct BillingSink {
+    billing: InternalBillingServiceClient<OutboundChannel>,
+}
+
+impl BillingSink {
+    pub fn new(billing_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
+        Ok(Self { billing: InternalBillingServiceClient::new(interceptor.wrap(channel(billing_url)?)) })
+    }
+}
+
+#[async_trait]
+impl Sink for BillingSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let request: Notice = serde_json::from_slice(&event.payload)
+            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let field = |name: &str| request.data.get(name).cloned().unwrap_or_default();
+        let price = field("price_minor")
+            .parse::<i64>()
+            .map_err(|_| DeliveryError::Permanent("the invoice request has no price".into()))?;
+        let call = CreateInvoiceForAppointmentRequest {
+            appointment_id: field("appointment_id"),
+            patient_id: request.patient_id.clone(),
+            doctor_id: request.doctor_id.clone(),
+            service_id: field("service_id"),
+            service_name: field("service_name"),
+            price: Some(Money { amount_minor: price, currency: field("currency") }),
+        };
+        match self.billing.clone().create_invoice_for_appointment(call).await {
+            Ok(_) => Ok(()),
+            Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::AlreadyExists) => {
+                Err(DeliveryError::Permanent(format!("billing refused the invoice request: {}", status.message())))
+            }
+            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +392,31 @@ mod tests {
         assert_eq!(to(facts.cancelled(false, false)), ["p1", "d1"]);
         let link = &facts.feedback_requested("https://hms/feedback")[0].data["feedback_link"];
         assert_eq!(link, "https://hms/feedback?appointment_id=a1");
+    }
+
+    #[test]
+    fn invoice_requests_carry_the_catalog_price_under_a_billing_topic() {
+        let a = appointment();
+        let service = ServiceRow {
+            id: "s1".into(),
+            code: "GEN".into(),
+            name: "Check-up".into(),
+            description: String::new(),
+            kind: "GENERAL_CHECKUP".into(),
+            duration_minutes: 30,
+            price_minor: 150_000,
+            currency: "VND".into(),
+            specialties: Vec::new(),
+            auto_confirm: false,
+            active: true,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let request = invoice_request(&a, &service);
+        assert!(request.notification_type.starts_with(BILLING_TOPIC_PREFIX));
+        assert_eq!(request.patient_id, "p1");
+        assert_eq!(request.data["appointment_id"], "a1");
+        assert_eq!(request.data["price_minor"], "150000");
+        assert_eq!(request.data["service_name"], "Check-up");
     }
 }

@@ -55,6 +55,9 @@ pub struct AppointmentConfig {
     /// The EHR service; when set, confirmations and completions are linked to
     /// it (a planned encounter and the doctor's care relationship).
     pub ehr_url: Option<String>,
+    /// The billing service; when set, completing an appointment asks it (via
+    /// the outbox) for the appointment's invoice at the catalog price.
+    pub billing_url: Option<String>,
 }
 
 impl Default for AppointmentConfig {
@@ -72,6 +75,7 @@ impl Default for AppointmentConfig {
             feedback_url: "http://localhost:8080/feedback".into(),
             notification_url: None,
             ehr_url: None,
+            billing_url: None,
         }
     }
 }
@@ -133,6 +137,14 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         let tokens = Arc::new(ServiceTokens::new("appointment", secret));
         receivers = receivers.route(events::EhrLink::TOPIC_PREFIX, Arc::new(events::EhrSink::new(url, tokens)?));
     }
+    if let Some(url) = &config.billing_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the billing service"))?;
+        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
+    }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =
             RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
@@ -162,6 +174,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         alternatives: config.alternatives,
         reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
         feedback_url: config.feedback_url.clone(),
+        billing: config.billing_url.is_some(),
         users,
         names: cache::NameCache::new(Duration::from_secs(300)),
         display: cache::DisplayCache::new(Duration::from_secs(2)),

@@ -1,0 +1,217 @@
+//! The billing service: invoices for appointments, dispenses and lab orders,
+//! payments (card through a payment provider, cash and bank recorded by
+//! admins), insurance policies and claims, and the overdue job.
+
+mod api;
+mod companies;
+mod domain;
+mod events;
+mod overdue;
+pub mod provider;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hms_kit::auth::{ServiceTokens, TokenVerifier};
+use hms_kit::client::GrpcKeySource;
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::crypto::EncryptionConfig;
+use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::proto::billing::billing_service_server::BillingServiceServer;
+use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProviderServiceServer;
+use hms_kit::proto::billing::internal_billing_service_server::InternalBillingServiceServer;
+use hms_kit::server::ServiceDef;
+use hms_kit::storage::{Db, Migrations};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+pub use companies::{CompanyDirectory, UserServiceCompanies};
+pub use overdue::OverdueWorker;
+pub use provider::{PaymentProvider, TestProvider};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// Section `[billing]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BillingConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/billing.db` or `mysql://user:pass@host/db`.
+    pub database_url: String,
+    /// The clinic's IANA time zone: issue and due dates are its dates.
+    pub time_zone: String,
+    /// Days from issue to due date.
+    pub due_days: u32,
+    /// Tax on the discounted subtotal, in basis points (1000 = 10%).
+    pub tax_basis_points: u32,
+    /// Currency of amounts sent without one.
+    pub default_currency: String,
+    /// The card payment provider: `test` (the shipped development provider).
+    pub payment_provider: String,
+    /// How long a replayed payment waits for the first request of its
+    /// idempotency key to finish before reconciling with the provider.
+    pub payment_wait_ms: u64,
+    /// How often the overdue job runs.
+    pub overdue_poll_ms: u64,
+    /// How often the outbox relay looks for events to deliver.
+    pub outbox_poll_ms: u64,
+    /// The notification service; when set, a relay delivers this service's
+    /// events (invoice generated, payment successful, claim updated) to it.
+    pub notification_url: Option<String>,
+    /// Keys sealing insurance policy numbers (`HMS_BILLING__ENCRYPTION__KEYS__K1`).
+    pub encryption: EncryptionConfig,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50056).into(), ..ServerConfig::default() },
+            database_url: "sqlite://data/billing.db".into(),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
+            due_days: 30,
+            tax_basis_points: 0,
+            default_currency: "VND".into(),
+            payment_provider: "test".into(),
+            payment_wait_ms: 3000,
+            overdue_poll_ms: 60_000,
+            outbox_poll_ms: 500,
+            notification_url: None,
+            encryption: EncryptionConfig::default(),
+        }
+    }
+}
+
+/// The built service, its verifier, the overdue job and, when notification
+/// is configured, the relay of its events.
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<TokenVerifier>,
+    pub overdue: Arc<OverdueWorker>,
+    pub relay: Option<Relay>,
+}
+
+/// Runs the built service's background work (overdue job, relay) until stopped.
+pub fn spawn_workers(
+    overdue: Arc<OverdueWorker>,
+    relay: Option<Relay>,
+    stopping: hms_kit::server::Stopping,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = vec![tokio::spawn(overdue.run(stopping.clone().wait()))];
+    if let Some(relay) = relay {
+        tasks.push(tokio::spawn(relay.run(stopping.wait())));
+    }
+    tasks
+}
+
+/// What `build_with` takes from outside: the card provider and where
+/// insurance providers' companies are looked up.
+pub struct Dependencies {
+    pub provider: Arc<dyn PaymentProvider>,
+    pub companies: Arc<dyn CompanyDirectory>,
+}
+
+/// Connects the store and builds the gRPC services with the configured
+/// provider and the user service's company directory.
+pub async fn build(config: &BillingConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    let provider: Arc<dyn PaymentProvider> = match config.payment_provider.as_str() {
+        "test" => Arc::new(TestProvider::default()),
+        other => anyhow::bail!("billing.payment_provider {other:?} is not known (expected \"test\")"),
+    };
+    let companies = Arc::new(companies::UserServiceCompanies::new(&auth.user_service_url)?);
+    build_with(config, auth, Dependencies { provider, companies }).await
+}
+
+pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Dependencies) -> anyhow::Result<Built> {
+    let zone = jiff::tz::TimeZone::get(&config.time_zone)
+        .map_err(|e| anyhow::anyhow!("billing.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
+    anyhow::ensure!(
+        domain::valid_currency(&config.default_currency),
+        "billing.default_currency must be an ISO 4217 code"
+    );
+    let sealer = config.encryption.sealer("billing")?;
+    let db =
+        Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
+    hms_kit::outbox::ensure_schema(&db).await?;
+    let verifier = Arc::new(TokenVerifier::new(
+        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
+        &auth.issuer,
+        &auth.audience,
+        auth.service_token_secret.as_ref(),
+    ));
+    if let Err(e) = verifier.refresh().await {
+        tracing::warn!(error = %e, "token keys not fetched at start");
+    }
+    let mut receivers = TopicRouter::default();
+    if let Some(url) = &config.notification_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
+        let tokens = Arc::new(ServiceTokens::new("billing", secret));
+        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+    }
+    let relay = (!receivers.is_empty()).then(|| {
+        let relay_config =
+            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
+        Relay::new(db.clone(), Arc::new(receivers), relay_config)
+    });
+    let overdue = Arc::new(OverdueWorker {
+        db: db.clone(),
+        zone: zone.clone(),
+        poll_interval: Duration::from_millis(config.overdue_poll_ms),
+    });
+    let state = Arc::new(api::State {
+        db: db.clone(),
+        zone,
+        due_days: i32::try_from(config.due_days.min(3650)).unwrap_or(30),
+        tax_basis_points: config.tax_basis_points,
+        default_currency: config.default_currency.clone(),
+        provider: deps.provider,
+        companies: deps.companies,
+        sealer,
+        payment_wait: Duration::from_millis(config.payment_wait_ms),
+    });
+    let limit = config.server.max_message_bytes;
+    let routes = tonic::service::Routes::new(
+        InternalBillingServiceServer::new(api::InternalApi(state.clone())).max_decoding_message_size(limit),
+    )
+    .add_service(BillingServiceServer::new(api::BillingApi(state.clone())).max_decoding_message_size(limit))
+    .add_service(InsuranceProviderServiceServer::new(api::InsurerApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "billing",
+            routes,
+            grpc_names: vec![
+                "hms.billing.v1.InternalBillingService",
+                "hms.billing.v1.BillingService",
+                "hms.billing.v1.InsuranceProviderService",
+            ],
+            probe: Arc::new(db),
+        },
+        verifier,
+        overdue,
+        relay,
+    })
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: BillingConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    let (overdue, relay) = (built.overdue, built.relay);
+    hms_kit::server::serve_with_background(
+        built.service,
+        listener,
+        &config.server,
+        built.verifier,
+        shutdown,
+        |stopping| spawn_workers(overdue, relay, stopping),
+    )
+    .await
+}

@@ -1,0 +1,13 @@
+//! `hms-billing`: the billing service on its own, for separate deployment.
+
+use hms_kit::config::Sources;
+use hms_kit::server::shutdown_signal;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let sources = Sources::load()?;
+    let _telemetry = hms_kit::telemetry::init("hms-billing", &sources.section("telemetry")?)?;
+    let config: hms_billing::BillingConfig = sources.section("billing")?;
+    let listener = tokio::net::TcpListener::bind(config.server.listen).await?;
+    hms_billing::run(config, sources.section("auth")?, listener, shutdown_signal()).await
+}
