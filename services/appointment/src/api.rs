@@ -85,14 +85,6 @@ fn check_id(v: &mut FieldViolations, field: &str, id: &str) {
     }
 }
 
-fn check_text(v: &mut FieldViolations, field: &str, text: &str, max: usize, required: bool) {
-    if required && text.trim().is_empty() {
-        v.add(field, "is required");
-    } else if text.chars().count() > max {
-        v.add(field, format!("must have at most {max} characters"));
-    }
-}
-
 fn date_from_proto(v: &mut FieldViolations, field: &str, date: Option<&ProtoDate>) -> Option<Date> {
     let Some(d) = date else {
         v.add(field, "is required");
@@ -186,8 +178,8 @@ fn service_input(v: &mut FieldViolations, input: Option<&MedicalServiceInput>, r
         v.add("service", "is required");
         return;
     };
-    check_text(v, "service.name", &input.name, 200, true);
-    check_text(v, "service.description", &input.description, 2000, false);
+    v.text("service.name", &input.name, 200, true);
+    v.text("service.description", &input.description, 2000, false);
     if input.kind() == ServiceKind::Unspecified {
         v.add("service.kind", "is required");
     }
@@ -745,8 +737,8 @@ impl ScheduleService for ScheduleApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
-        check_text(&mut v, "specialty", &r.specialty, 100, true);
-        check_text(&mut v, "location", &r.location, 200, false);
+        v.text("specialty", &r.specialty, 100, true);
+        v.text("location", &r.location, 200, false);
         if r.blocks.len() > 100 {
             v.add("blocks", "must have at most 100 entries");
         }
@@ -853,7 +845,7 @@ impl ScheduleService for ScheduleApi {
                 }
             }
         };
-        check_text(&mut v, "exception.note", &e.note, 500, false);
+        v.text("exception.note", &e.note, 500, false);
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
         let (Some(kind), Some(start), Some(end)) = (kind, start, end) else {
@@ -982,7 +974,7 @@ impl AppointmentService for AppointmentApi {
         check_id(&mut v, "service_id", &r.service_id);
         check_id(&mut v, "doctor_id", &r.doctor_id);
         let start = start_from_proto(&mut v, "start_time", r.start_time.as_ref());
-        check_text(&mut v, "reason", &r.reason, 1000, false);
+        v.text("reason", &r.reason, 1000, false);
         let patient_id = if caller.role == Role::Patient {
             if !r.patient_id.is_empty() && r.patient_id != caller.subject {
                 v.add("patient_id", "a patient books for themself only");
@@ -1100,7 +1092,7 @@ impl AppointmentService for AppointmentApi {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        check_text(&mut v, "doctor_notes", &r.doctor_notes, 5000, false);
+        v.text("doctor_notes", &r.doctor_notes, 5000, false);
         v.into_result()?;
         let change = Change { doctor_notes: Some(r.doctor_notes), ehr: Some(EhrStage::Completed), ..Change::default() };
         let url = self.0.feedback_url.clone();
@@ -1135,7 +1127,7 @@ impl AppointmentService for AppointmentApi {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
         let mut v = FieldViolations::new();
-        check_text(&mut v, "reason", &r.reason, 500, true);
+        v.text("reason", &r.reason, 500, true);
         v.into_result()?;
         let appointment = s.visible(&caller, &r.appointment_id).await?;
         let action = match caller.role {
@@ -1233,7 +1225,7 @@ impl AppointmentService for AppointmentApi {
         if !(1..=5).contains(&r.rating) {
             v.add("rating", "must be 1 to 5");
         }
-        check_text(&mut v, "comment", &r.comment, 2000, false);
+        v.text("comment", &r.comment, 2000, false);
         v.into_result()?;
         let appointment = s.visible(&caller, &r.appointment_id).await?;
         if appointment.status != ApptStatus::Completed {

@@ -64,14 +64,6 @@ fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
     }
 }
 
-fn check_text(v: &mut FieldViolations, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        v.add(field, "is required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("must have at most {max} characters"));
-    }
-}
-
 fn check_amount(v: &mut FieldViolations, field: &str, amount: i64, allow_zero: bool) {
     if amount < 0 || (!allow_zero && amount == 0) {
         v.add(field, if allow_zero { "must not be negative" } else { "must be more than zero" });
@@ -607,7 +599,7 @@ fn lines_from(
     let mut currency: Option<String> = None;
     let mut lines = Vec::new();
     for (i, (name, quantity, price)) in inputs.enumerate() {
-        check_text(v, &format!("items[{i}].name"), &name, true, 255);
+        v.text(&format!("items[{i}].name"), &name, 255, true);
         if quantity < 1 {
             v.add(format!("items[{i}].quantity"), "must be at least 1");
         }
@@ -795,10 +787,10 @@ impl BillingService for BillingApi {
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
         let p = r.policy.unwrap_or_default();
-        check_text(&mut v, "policy.provider_name", &p.provider_name, true, 200);
-        check_text(&mut v, "policy.policy_number", &p.policy_number, true, 100);
-        check_text(&mut v, "policy.member_id", &p.member_id, false, 100);
-        check_text(&mut v, "policy.coverage_details", &p.coverage_details, false, 2000);
+        v.text("policy.provider_name", &p.provider_name, 200, true);
+        v.text("policy.policy_number", &p.policy_number, 100, true);
+        v.text("policy.member_id", &p.member_id, 100, false);
+        v.text("policy.coverage_details", &p.coverage_details, 2000, false);
         let from = date_from_proto(&mut v, "policy.valid_from", p.valid_from.as_ref());
         let to = date_from_proto(&mut v, "policy.valid_to", p.valid_to.as_ref());
         if let (Some(from), Some(to)) = (from, to)
@@ -858,7 +850,7 @@ impl BillingService for BillingApi {
         check_id(&mut v, "policy_id", &r.policy_id);
         let amount = r.claim_amount.unwrap_or_default();
         check_amount(&mut v, "claim_amount.amount_minor", amount.amount_minor, false);
-        check_text(&mut v, "hospital_notes", &r.hospital_notes, false, 2000);
+        v.text("hospital_notes", &r.hospital_notes, 2000, false);
         v.into_result()?;
         let invoice = self.0.visible_invoice(&caller, &r.invoice_id, "CLAIM").await?;
         if !amount.currency.is_empty() && amount.currency != invoice.currency {
@@ -961,7 +953,7 @@ impl BillingService for BillingApi {
         for (i, item) in r.items.iter().enumerate() {
             let item_type = item_type_from_proto(item.r#type);
             v.require(item_type.is_some(), &format!("items[{i}].type"), "is required");
-            check_text(&mut v, &format!("items[{i}].description"), &item.description, true, 255);
+            v.text(&format!("items[{i}].description"), &item.description, 255, true);
             if item.quantity < 1 {
                 v.add(format!("items[{i}].quantity"), "must be at least 1");
             }
@@ -1041,7 +1033,7 @@ impl BillingService for BillingApi {
             _ => None,
         };
         v.require(method.is_some(), "method", "must be CASH, BANK_TRANSFER or VOUCHER");
-        check_text(&mut v, "reference", &r.reference, false, 100);
+        v.text("reference", &r.reference, 100, false);
         v.into_result()?;
         let method = method.unwrap_or(Method::Cash);
         let invoice = self.0.visible_invoice(&caller, &r.invoice_id, "RECORD_PAYMENT").await?;
@@ -1118,7 +1110,7 @@ impl BillingService for BillingApi {
         check_id(&mut v, "claim_id", &r.claim_id);
         let to = claim_status_from_proto(r.status);
         v.require(to.is_some(), "status", "is required");
-        check_text(&mut v, "notes", &r.notes, false, 2000);
+        v.text("notes", &r.notes, 2000, false);
         v.into_result()?;
         let to = to.ok_or_else(|| invalid_field("status", "is required"))?;
         let claim = store::get_claim(&self.0.db, &r.claim_id)
@@ -1178,7 +1170,7 @@ impl BillingApi {
     async fn close(&self, caller: &Principal, id: &str, reason: &str, action: &str) -> Result<Invoice, Status> {
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", id);
-        check_text(&mut v, "reason", reason, true, 1000);
+        v.text("reason", reason, 1000, true);
         v.into_result()?;
         let invoice = self.0.visible_invoice(caller, id, action).await?;
         let done = if action == "CANCEL" {
@@ -1266,7 +1258,7 @@ impl InsuranceProviderService for InsurerApi {
             "status",
             "must be PROCESSING, AWAITING_DOCUMENTS, APPROVED, PARTIALLY_APPROVED, REJECTED or PAID_BY_INSURER",
         );
-        check_text(&mut v, "notes", &r.notes, false, 2000);
+        v.text("notes", &r.notes, 2000, false);
         v.into_result()?;
         let to = to.ok_or_else(|| invalid_field("status", "is required"))?;
         // Another company's claim is as good as absent.

@@ -501,14 +501,6 @@ fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
     }
 }
 
-fn check_text(v: &mut FieldViolations, field: &str, value: &str, max: usize, required: bool) {
-    if required && value.trim().is_empty() {
-        v.add(field, "is required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("must be at most {max} characters"));
-    }
-}
-
 fn check_version(v: &mut FieldViolations, version: i64) {
     v.require(version > 0, "version", "is required: the version you last read");
 }
@@ -532,10 +524,10 @@ fn micros(v: &mut FieldViolations, field: &str, ts: Option<&prost_types::Timesta
 
 fn notes_from_proto(v: &mut FieldViolations, notes: Option<&EncounterNotes>) -> NotesText {
     let n = notes.cloned().unwrap_or_default();
-    check_text(v, "notes.chief_complaint", &n.chief_complaint, 2000, false);
-    check_text(v, "notes.history_of_present_illness", &n.history_of_present_illness, MAX_NOTE, false);
-    check_text(v, "notes.physical_examination_findings", &n.physical_examination_findings, MAX_NOTE, false);
-    check_text(v, "notes.clinical_notes", &n.clinical_notes, MAX_NOTE, false);
+    v.text("notes.chief_complaint", &n.chief_complaint, 2000, false);
+    v.text("notes.history_of_present_illness", &n.history_of_present_illness, MAX_NOTE, false);
+    v.text("notes.physical_examination_findings", &n.physical_examination_findings, MAX_NOTE, false);
+    v.text("notes.clinical_notes", &n.clinical_notes, MAX_NOTE, false);
     NotesText {
         chief_complaint: n.chief_complaint.trim().to_owned(),
         history_of_present_illness: n.history_of_present_illness.trim().to_owned(),
@@ -553,7 +545,7 @@ fn diagnosis_from_proto(v: &mut FieldViolations, d: Option<&Diagnosis>, id: Stri
             String::new()
         }
     };
-    check_text(v, "diagnosis.description", &d.description, 500, false);
+    v.text("diagnosis.description", &d.description, 500, false);
     DiagnosisDoc { id, icd10_code: code, description: d.description.trim().to_owned(), is_primary: d.is_primary }
 }
 
@@ -585,8 +577,8 @@ fn record_from_proto(v: &mut FieldViolations, fields: Option<&RecordFields>) -> 
     v.require(f.immunizations.len() <= 2 * MAX_LIST, "fields.immunizations", "at most 200 entries");
     let mut allergies = Vec::new();
     for (i, a) in f.allergies.iter().take(MAX_LIST).enumerate() {
-        check_text(v, &format!("fields.allergies[{i}].substance"), &a.substance, 200, true);
-        check_text(v, &format!("fields.allergies[{i}].reaction"), &a.reaction, 500, false);
+        v.text(&format!("fields.allergies[{i}].substance"), &a.substance, 200, true);
+        v.text(&format!("fields.allergies[{i}].reaction"), &a.reaction, 500, false);
         let criticality = match Criticality::try_from(a.criticality) {
             Ok(Criticality::Low) => "LOW",
             Ok(Criticality::High) => "HIGH",
@@ -603,7 +595,7 @@ fn record_from_proto(v: &mut FieldViolations, fields: Option<&RecordFields>) -> 
     }
     let mut conditions = Vec::new();
     for (i, c) in f.chronic_conditions.iter().take(MAX_LIST).enumerate() {
-        check_text(v, &format!("fields.chronic_conditions[{i}].description"), &c.description, 500, true);
+        v.text(&format!("fields.chronic_conditions[{i}].description"), &c.description, 500, true);
         let code = if c.icd10_code.trim().is_empty() {
             String::new()
         } else {
@@ -616,7 +608,7 @@ fn record_from_proto(v: &mut FieldViolations, fields: Option<&RecordFields>) -> 
     }
     let mut immunizations = Vec::new();
     for (i, im) in f.immunizations.iter().take(2 * MAX_LIST).enumerate() {
-        check_text(v, &format!("fields.immunizations[{i}].vaccine"), &im.vaccine, 200, true);
+        v.text(&format!("fields.immunizations[{i}].vaccine"), &im.vaccine, 200, true);
         let date = im.date.as_ref().and_then(|d| {
             let (y, m, day) = (i16::try_from(d.year).ok()?, i8::try_from(d.month).ok()?, i8::try_from(d.day).ok()?);
             jiff::civil::Date::new(y, m, day).ok().filter(|d| d.year() >= 1900)
@@ -639,7 +631,7 @@ fn record_from_proto(v: &mut FieldViolations, fields: Option<&RecordFields>) -> 
             dose_number: im.dose_number,
         });
     }
-    check_text(v, "fields.medical_history_summary", &f.medical_history_summary, MAX_NOTE, false);
+    v.text("fields.medical_history_summary", &f.medical_history_summary, MAX_NOTE, false);
     let now = now_micros();
     let doc = RecordDoc {
         blood_type,
@@ -975,8 +967,8 @@ impl EhrService for EhrApi {
         check_id(&mut v, "patient_id", &r.patient_id);
         check_id(&mut v, "encounter_id", &r.encounter_id);
         let plan = r.treatment_plan.clone().unwrap_or_default();
-        check_text(&mut v, "treatment_plan.description", &plan.description, MAX_NOTE, true);
-        check_text(&mut v, "treatment_plan.follow_up_instructions", &plan.follow_up_instructions, MAX_NOTE, false);
+        v.text("treatment_plan.description", &plan.description, MAX_NOTE, true);
+        v.text("treatment_plan.follow_up_instructions", &plan.follow_up_instructions, MAX_NOTE, false);
         v.into_result()?;
         let (patient, id) = (r.patient_id.as_str(), r.encounter_id.as_str());
         let plan_id = new_id();
@@ -1280,7 +1272,7 @@ impl InternalEhrService for InternalApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "prescription_id", &r.prescription_id);
-        check_text(&mut v, "medications_summary", &r.medications_summary, 2000, false);
+        v.text("medications_summary", &r.medications_summary, 2000, false);
         let at = micros(&mut v, "issue_time", r.issue_time.as_ref(), true).unwrap_or_default();
         let reference = ReferenceDoc {
             kind: PRESCRIPTION.into(),
@@ -1307,8 +1299,8 @@ impl InternalEhrService for InternalApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "lab_order_item_id", &r.lab_order_item_id);
-        check_text(&mut v, "test_name", &r.test_name, 200, true);
-        check_text(&mut v, "summary_status", &r.summary_status, 50, false);
+        v.text("test_name", &r.test_name, 200, true);
+        v.text("summary_status", &r.summary_status, 50, false);
         let at = micros(&mut v, "result_time", r.result_time.as_ref(), true).unwrap_or_default();
         let reference = ReferenceDoc {
             kind: LAB_RESULT.into(),

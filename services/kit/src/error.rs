@@ -33,6 +33,15 @@ impl FieldViolations {
         }
     }
 
+    /// Free text of at most `max` characters; with `required`, not blank.
+    pub fn text(&mut self, field: &str, value: &str, max: usize, required: bool) {
+        if required && value.trim().is_empty() {
+            self.add(field, "is required");
+        } else if value.chars().count() > max {
+            self.add(field, format!("must have at most {max} characters"));
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.violations.is_empty()
     }
@@ -109,6 +118,17 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_checked_for_blankness_and_length_in_characters() {
+        let mut v = FieldViolations::new();
+        v.text("reason", "  ", 10, true);
+        v.text("note", "ễễễ", 3, false);
+        v.text("note2", "ễễễễ", 3, false);
+        v.text("optional", "", 3, false);
+        let status = v.into_result().unwrap_err();
+        assert_eq!(status.message(), "reason: is required; note2: must have at most 3 characters");
+    }
 
     #[test]
     fn violations_carry_every_field() {
