@@ -3,7 +3,8 @@
 //! random from it, concurrently, against a seeded clinic served over gRPC.
 //! Prints throughput, p50/p99 latencies of availability queries and bookings,
 //! and the double bookings found by a final consistency check (always 0
-//! unless the invariant broke).
+//! unless the invariant broke). Last, it runs the booking transaction alone on
+//! a fresh database with as many writers as patients and prints that ceiling.
 //!
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
 //!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--days 3]
@@ -462,6 +463,18 @@ async fn main() -> anyhow::Result<()> {
     println!("double bookings    {double_bookings}");
     server.shutdown().await?;
     user.shutdown().await?;
+
+    // The same booking transaction straight on a fresh database: the limit
+    // the service could reach if nothing but the store cost anything.
+    let ceiling_db = testing::database(args.backend).await.ok_or_else(|| anyhow::anyhow!("no database"))?;
+    let ceiling = hms_appointment::ceiling::measure(&ceiling_db.url, args.patients, args.rounds * 4).await?;
+    println!(
+        "store ceiling      {:.1} bookings/s, p50 {:.1} ms, p99 {:.1} ms ({} writers, the booking transaction alone)",
+        ceiling.per_second(),
+        ceiling.percentile(0.5).as_secs_f64() * 1e3,
+        ceiling.percentile(0.99).as_secs_f64() * 1e3,
+        args.patients
+    );
     anyhow::ensure!(double_bookings == 0, "the no-double-booking invariant broke");
     Ok(())
 }

@@ -22,10 +22,10 @@ use prost::Message;
 use tonic::{Code, Request, Response, Status};
 
 use crate::cache::{DisplayCache, NameCache};
-use crate::domain::GRANULE_SECS;
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
 use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
+use crate::domain::{GRANULE_SECS, MAX_DURATION_MINUTES};
 use crate::events::{self, EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
     self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
@@ -183,8 +183,8 @@ fn service_input(v: &mut FieldViolations, input: Option<&MedicalServiceInput>, r
     if input.kind() == ServiceKind::Unspecified {
         v.add("service.kind", "is required");
     }
-    if !(5..=480).contains(&input.duration_minutes) || input.duration_minutes % 5 != 0 {
-        v.add("service.duration_minutes", "must be a multiple of 5 between 5 and 480");
+    if !(5..=MAX_DURATION_MINUTES).contains(&i64::from(input.duration_minutes)) || input.duration_minutes % 5 != 0 {
+        v.add("service.duration_minutes", format!("must be a multiple of 5 between 5 and {MAX_DURATION_MINUTES}"));
     }
     let (amount, currency) = input.price.as_ref().map_or((0, ""), |p| (p.amount_minor, p.currency.as_str()));
     if amount < 0 {

@@ -3,6 +3,7 @@
 
 mod api;
 mod cache;
+pub mod ceiling;
 mod domain;
 mod events;
 mod reminders;
@@ -102,13 +103,18 @@ pub fn spawn_workers(
     tasks
 }
 
+/// Connects the store, migrated, with the outbox's tables.
+async fn connect(database_url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
+    hms_kit::outbox::ensure_schema(&db).await?;
+    Ok(db)
+}
+
 /// Connects the store and builds the gRPC services.
 pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
     let zone = jiff::tz::TimeZone::get(&config.time_zone)
         .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
-    let db =
-        Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
-    hms_kit::outbox::ensure_schema(&db).await?;
+    let db = connect(&config.database_url).await?;
     let verifier = Arc::new(TokenVerifier::new(
         Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
         &auth.issuer,

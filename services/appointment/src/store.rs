@@ -7,9 +7,9 @@ use hms_kit::storage::Db;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::domain::granules;
 use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
 use crate::domain::status::Status;
+use crate::domain::{MAX_DURATION_MINUTES, granules};
 use crate::events::{EhrLink, EhrStage, Notice};
 
 #[derive(Debug, Clone)]
@@ -318,9 +318,10 @@ pub async fn doctor_busy(db: &Db, doctor_id: &str, from: i64, to: i64) -> Result
     Ok(doctors_busy(db, &[doctor_id], from, to).await?.remove(doctor_id).unwrap_or_default())
 }
 
-/// Busy intervals of several doctors in `[from, to)`, in one query. Read from
-/// the holds, so they agree with the invariant; one row per appointment (its
-/// granules are contiguous), clipped to the range.
+/// Busy intervals of several doctors overlapping `[from, to)`, in one query:
+/// their live (not cancelled) appointments, which change in the same
+/// transactions as the holds, so they agree with the invariant. Appointments
+/// last at most [`MAX_DURATION_MINUTES`], which bounds the index range.
 pub async fn doctors_busy(
     db: &Db,
     doctor_ids: &[&str],
@@ -331,22 +332,25 @@ pub async fn doctors_busy(
     if doctor_ids.is_empty() {
         return Ok(busy);
     }
+    let cancelled: Vec<&str> = Status::ALL.iter().filter(|s| s.is_cancelled()).map(|s| s.as_str()).collect();
     let sql = format!(
-        "SELECT doctor_id, MIN(granule_start) AS first_start, MAX(granule_start) AS last_start FROM doctor_holds \
-         WHERE doctor_id IN ({}) AND granule_start >= ? AND granule_start < ? \
-         GROUP BY doctor_id, appointment_id",
-        hms_kit::storage::placeholders(doctor_ids.len())
+        "SELECT doctor_id, start_at, end_at FROM appointments \
+         WHERE doctor_id IN ({}) AND start_at >= ? AND start_at < ? AND end_at > ? AND status NOT IN ({})",
+        hms_kit::storage::placeholders(doctor_ids.len()),
+        hms_kit::storage::placeholders(cancelled.len())
     );
     let mut query = sqlx::query(&sql);
     for id in doctor_ids {
         query = query.bind(*id);
     }
-    for row in query.bind(from).bind(to).fetch_all(&db.pool).await? {
-        let first: i64 = row.try_get("first_start")?;
-        let last: i64 = row.try_get("last_start")?;
-        busy.entry(row.try_get("doctor_id")?)
-            .or_default()
-            .push(Interval { start: first, end: last + crate::domain::GRANULE_SECS });
+    query = query.bind(from - MAX_DURATION_MINUTES * 60).bind(to).bind(from);
+    for status in cancelled {
+        query = query.bind(status);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    for row in rows {
+        let interval = Interval { start: row.try_get("start_at")?, end: row.try_get("end_at")? };
+        busy.entry(row.try_get("doctor_id")?).or_default().push(interval);
     }
     for intervals in busy.values_mut() {
         intervals.sort_unstable_by_key(|b| b.start);

@@ -9,6 +9,9 @@ pub mod status;
 /// whole number of them.
 pub const GRANULE_SECS: i64 = 300;
 
+/// The longest service, so the longest appointment: 8 hours.
+pub const MAX_DURATION_MINUTES: i64 = 480;
+
 /// Start instants (Unix seconds) of every granule of `[start, end)`.
 pub fn granules(start: i64, end: i64) -> Vec<i64> {
     let first = start.div_euclid(GRANULE_SECS) * GRANULE_SECS;

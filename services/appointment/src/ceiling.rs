@@ -1,0 +1,98 @@
+//! The store's ceiling for bookings: the very transaction a booking commits
+//! (holds, appointment, reminders and notices), run by concurrent writers with
+//! no RPC, authentication or availability check in front of it. The load
+//! generator prints it beside its own figures, so the distance between the
+//! service and what the database allows is visible.
+
+use std::time::{Duration, Instant};
+
+use hms_kit::storage::Db;
+
+use crate::domain::status::Status;
+use crate::events::Facts;
+use crate::store::{self, AppointmentRow};
+
+/// What the ceiling run measured.
+#[derive(Debug, Clone)]
+pub struct Ceiling {
+    pub bookings: usize,
+    pub elapsed: Duration,
+    /// Sorted latencies of the booking transactions.
+    pub latencies: Vec<Duration>,
+}
+
+impl Ceiling {
+    pub fn per_second(&self) -> f64 {
+        self.bookings as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn percentile(&self, p: f64) -> Duration {
+        let last = self.latencies.len().saturating_sub(1);
+        self.latencies.get(((last as f64) * p).round() as usize).copied().unwrap_or_default()
+    }
+}
+
+/// Runs `writers` concurrent writers, each booking `per_writer` consecutive
+/// slots for a doctor and a patient of its own, on a fresh database at
+/// `database_url`. No booking collides, so every one does the whole work.
+pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> anyhow::Result<Ceiling> {
+    let db = crate::connect(database_url).await?;
+    let offsets = crate::AppointmentConfig::default()
+        .reminder_offsets_secs
+        .iter()
+        .map(|o| i64::try_from(*o).unwrap_or(i64::MAX))
+        .collect::<Vec<_>>();
+    let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
+    let started = Instant::now();
+    let tasks = (0..writers).map(|w| {
+        let db = db.clone();
+        let offsets = offsets.clone();
+        tokio::spawn(async move { book_in_a_row(&db, w, per_writer, first_start, &offsets).await })
+    });
+    let mut latencies = Vec::with_capacity(writers * per_writer);
+    for task in futures::future::join_all(tasks).await {
+        latencies.extend(task??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Ok(Ceiling { bookings: latencies.len(), elapsed, latencies })
+}
+
+async fn book_in_a_row(
+    db: &Db,
+    writer: usize,
+    bookings: usize,
+    first_start: i64,
+    offsets: &[i64],
+) -> anyhow::Result<Vec<Duration>> {
+    let zone = jiff::tz::TimeZone::UTC;
+    let mut latencies = Vec::with_capacity(bookings);
+    for i in 0..bookings {
+        let start = first_start + 1800 * i as i64;
+        let now = jiff::Timestamp::now().as_second();
+        let row = AppointmentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            patient_id: format!("ceiling-patient-{writer}"),
+            doctor_id: format!("ceiling-doctor-{writer}"),
+            service_id: "ceiling-service".to_owned(),
+            start_at: start,
+            end_at: start + 1800,
+            status: Status::Pending,
+            reason: String::new(),
+            doctor_notes: String::new(),
+            cancellation_reason: String::new(),
+            cancelled_by: String::new(),
+            reschedule_count: 0,
+            location: "Room 1".to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        let notices = Facts { zone: &zone, appointment: &row, service_name: "Check-up" }.booked(false);
+        let t = Instant::now();
+        store::insert_appointment(db, &row, &notices, offsets, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("ceiling booking failed: {e:?}"))?;
+        latencies.push(t.elapsed());
+    }
+    Ok(latencies)
+}
