@@ -25,7 +25,7 @@ use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::google::r#type::{Date, TimeOfDay};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
-use hms_kit::testing::{self, Relational, TestServer};
+use hms_kit::testing::{self, Relational, TestServer, percentile};
 use secrecy::SecretString;
 use sqlx::Row;
 use tonic::Request;
@@ -92,14 +92,6 @@ fn authed<T>(message: T, token: &str) -> Request<T> {
 async fn login(users: &mut UserServiceClient<Channel>, username: &str, password: &str) -> anyhow::Result<String> {
     let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await?;
     login.into_inner().tokens.map(|t| t.access_token).ok_or_else(|| anyhow::anyhow!("no tokens"))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
 }
 
 /// A tiny deterministic generator; the bench needs spread, not quality.
@@ -471,8 +463,8 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "store ceiling      {:.1} bookings/s, p50 {:.1} ms, p99 {:.1} ms ({} writers, the booking transaction alone)",
         ceiling.per_second(),
-        ceiling.percentile(0.5).as_secs_f64() * 1e3,
-        ceiling.percentile(0.99).as_secs_f64() * 1e3,
+        percentile(&ceiling.latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&ceiling.latencies, 0.99).as_secs_f64() * 1e3,
         args.patients
     );
     anyhow::ensure!(double_bookings == 0, "the no-double-booking invariant broke");

@@ -25,11 +25,6 @@ impl Ceiling {
     pub fn per_second(&self) -> f64 {
         self.bookings as f64 / self.elapsed.as_secs_f64()
     }
-
-    pub fn percentile(&self, p: f64) -> Duration {
-        let last = self.latencies.len().saturating_sub(1);
-        self.latencies.get(((last as f64) * p).round() as usize).copied().unwrap_or_default()
-    }
 }
 
 /// Runs `writers` concurrent writers, each booking `per_writer` consecutive
@@ -37,11 +32,7 @@ impl Ceiling {
 /// `database_url`. No booking collides, so every one does the whole work.
 pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> anyhow::Result<Ceiling> {
     let db = crate::connect(database_url).await?;
-    let offsets = crate::AppointmentConfig::default()
-        .reminder_offsets_secs
-        .iter()
-        .map(|o| i64::try_from(*o).unwrap_or(i64::MAX))
-        .collect::<Vec<_>>();
+    let offsets = crate::AppointmentConfig::default().reminder_offsets();
     let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
     let started = Instant::now();
     let tasks = (0..writers).map(|w| {

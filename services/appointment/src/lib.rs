@@ -61,6 +61,13 @@ pub struct AppointmentConfig {
     pub billing_url: Option<String>,
 }
 
+impl AppointmentConfig {
+    /// The reminder offsets in seconds, as the store plans them.
+    pub fn reminder_offsets(&self) -> Vec<i64> {
+        self.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect()
+    }
+}
+
 impl Default for AppointmentConfig {
     fn default() -> Self {
         Self {
@@ -178,7 +185,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
         },
         alternatives: config.alternatives,
-        reminder_offsets: config.reminder_offsets_secs.iter().map(|o| i64::try_from(*o).unwrap_or(i64::MAX)).collect(),
+        reminder_offsets: config.reminder_offsets(),
         feedback_url: config.feedback_url.clone(),
         billing: config.billing_url.is_some(),
         users,

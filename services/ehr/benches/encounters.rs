@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use common::{Docs, World, authed};
 use hms_kit::proto::common::{PageRequest, Role};
 use hms_kit::proto::ehr::*;
+use hms_kit::testing::percentile;
 
 struct Args {
     docs: Docs,
@@ -46,11 +47,6 @@ fn args() -> anyhow::Result<Args> {
         }
     }
     Ok(args)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
 }
 
 fn ms(d: Duration) -> f64 {

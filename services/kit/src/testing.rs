@@ -147,6 +147,13 @@ impl Drop for TestServer {
 }
 
 /// A request carrying `authorization: Bearer <token>`.
+/// The value at fraction `p` (0.5 for the median) of `sorted`, for
+/// benchmark programs; zero when empty.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
 pub fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     let value = format!("Bearer {token}").parse().expect("a token is a valid header value");
