@@ -12,6 +12,9 @@ use tokio::sync::watch;
 
 const USAGE: &str = "usage: hms up\n\n  Starts every HMS service on embedded stores under ./data (override with HMS_DATA_DIR).\n  Configuration: $HMS_CONFIG (TOML) and HMS_* variables; see README.md.";
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {

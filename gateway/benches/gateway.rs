@@ -4,7 +4,7 @@
 //! concurrent clients for a bounded time each. Prints throughput and p50/p99.
 //!
 //! `cargo bench -p hms-gateway` (release). `HMS_BENCH_SECS` sets the time per
-//! cell (default 3).
+//! cell (default 3). `HMS_BENCH_ONLY=GatewayRest:16` runs one cell (for a profiler).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +25,9 @@ enum Mode {
     GatewayGrpc,
     GatewayRest,
 }
+
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -57,8 +60,12 @@ async fn main() -> anyhow::Result<()> {
 
     println!("GetSigningKeys, {secs} s per cell, release build, 2 cores shared by clients and servers\n");
     println!("{:<14} {:>7} {:>12} {:>10} {:>10}", "mode", "clients", "req/s", "p50 µs", "p99 µs");
+    let only = std::env::var("HMS_BENCH_ONLY").ok();
     for clients in [1_usize, 16, 64] {
         for mode in [Mode::DirectGrpc, Mode::GatewayGrpc, Mode::GatewayRest] {
+            if only.as_ref().is_some_and(|only| *only != format!("{mode:?}:{clients}")) {
+                continue;
+            }
             let target = match mode {
                 Mode::DirectGrpc => user.url(),
                 _ => gateway_url.clone(),

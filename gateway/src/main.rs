@@ -4,6 +4,9 @@
 use hms_kit::config::Sources;
 use tokio::net::TcpListener;
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let sources = Sources::load()?;

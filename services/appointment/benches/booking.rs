@@ -247,6 +247,9 @@ async fn start_gateway(auth: &AuthConfig, user_url: &str, appointment_url: &str)
     Ok(base)
 }
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;

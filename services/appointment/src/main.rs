@@ -3,6 +3,9 @@
 use hms_kit::config::Sources;
 use hms_kit::server::shutdown_signal;
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let sources = Sources::load()?;

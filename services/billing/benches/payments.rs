@@ -53,6 +53,9 @@ fn report(label: &str, mut latencies: Vec<Duration>, wall: Duration) {
     );
 }
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = args();

@@ -53,6 +53,9 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+#[global_allocator]
+static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
