@@ -28,11 +28,18 @@ use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transiti
 use crate::domain::{GRANULE_SECS, MAX_DURATION_MINUTES};
 use crate::events::{self, EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
-    self, AppointmentRow, Change, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party, ScheduleRow,
-    ServiceRow,
+    self, AppointmentRow, Change, DecidedOn, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party,
+    ScheduleRow, ServiceRow,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
+
+/// What a booking is decided on.
+struct Decision {
+    service: Arc<ServiceRow>,
+    schedule: ScheduleRow,
+    wanted: Interval,
+}
 
 /// Longest date range of an availability query, in days.
 const MAX_RANGE_DAYS: i32 = 62;
@@ -325,6 +332,36 @@ impl State {
         Ok(service)
     }
 
+    /// What a booking is decided on. From cached rows when they allow the
+    /// booking (the insert re-checks their revisions); from the store when
+    /// they do not, or when `fresh`, so that no refusal rests on stale rows.
+    async fn decide_booking(
+        &self,
+        service_id: &str,
+        doctor_id: &str,
+        start: i64,
+        fresh: bool,
+    ) -> Result<Decision, Status> {
+        if !fresh && let Some(decision) = self.cached_decision(service_id, doctor_id, start).await? {
+            return Ok(decision);
+        }
+        let service = self.bookable_service(service_id).await?;
+        let schedule = self.qualified_schedule(doctor_id, &service).await?;
+        let wanted = self.check_slot(&schedule, &service, start).await?;
+        Ok(Decision { service: Arc::new(service), schedule, wanted })
+    }
+
+    async fn cached_decision(&self, service_id: &str, doctor_id: &str, start: i64) -> Result<Option<Decision>, Status> {
+        let Some(service) = self.display.service(&self.db, service_id).await.map_err(error::store)? else {
+            return Ok(None);
+        };
+        let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
+        let Ok(schedule) = qualified_in(&schedules, doctor_id, &service) else { return Ok(None) };
+        let wanted = Interval { start, end: start + service.duration_minutes * 60 };
+        let bookable = service.active && start > now() && domain_schedule(schedule).fits(&self.zone, wanted);
+        Ok(bookable.then(|| Decision { schedule: schedule.clone(), service, wanted }))
+    }
+
     /// The schedule of a doctor qualified for `service`.
     async fn qualified_schedule(&self, doctor_id: &str, service: &ServiceRow) -> Result<ScheduleRow, Status> {
         let schedules = store::schedules(&self.db, Some(doctor_id)).await.map_err(error::store)?;
@@ -357,6 +394,11 @@ impl State {
     ) -> Status {
         let (reason, message) = match refused {
             HoldError::Store(e) => return error::store(e),
+            HoldError::Changed => {
+                return Status::aborted(
+                    "the medical service or the doctor's schedule changed during booking; try again",
+                );
+            }
             HoldError::PatientBusy => ("PATIENT_BUSY", "the patient has another appointment at this time"),
             _ => ("SLOT_UNAVAILABLE", "this slot is taken"),
         };
@@ -632,6 +674,7 @@ impl ScheduleService for ScheduleApi {
             active: false,
             created_at: now,
             updated_at: now,
+            revision: 0,
         };
         service_input(&mut v, r.service.as_ref(), &mut row);
         v.into_result()?;
@@ -986,34 +1029,44 @@ impl AppointmentService for AppointmentApi {
         };
         v.into_result()?;
         let Some(start) = start else { return Err(invalid_field("start_time", "is required")) };
-        let service = s.bookable_service(&r.service_id).await?;
-        let schedule = s.qualified_schedule(&r.doctor_id, &service).await?;
-        let wanted = s.check_slot(&schedule, &service, start).await?;
-        let now = now();
-        let row = AppointmentRow {
-            id: new_id(),
-            patient_id,
-            doctor_id: r.doctor_id.clone(),
-            service_id: service.id.clone(),
-            start_at: wanted.start,
-            end_at: wanted.end,
-            status: if service.auto_confirm { ApptStatus::Confirmed } else { ApptStatus::Pending },
-            reason: r.reason.trim().to_owned(),
-            doctor_notes: String::new(),
-            cancellation_reason: String::new(),
-            cancelled_by: String::new(),
-            reschedule_count: 0,
-            location: schedule.location.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        let notices = Facts { zone: &s.zone, appointment: &row, service_name: &service.name }
-            .booked(row.status == ApptStatus::Confirmed);
-        // An auto-confirmed booking is a confirmation for the EHR too.
-        let ehr = (s.ehr_links && row.status == ApptStatus::Confirmed).then(|| EhrLink::new(&row, EhrStage::Confirmed));
-        match store::insert_appointment(&s.db, &row, &notices, &s.reminder_offsets, ehr.as_ref()).await {
-            Ok(()) => Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
-            Err(e) => Err(s.hold_conflict(e, &schedule, &service, wanted).await),
+        let mut fresh = false;
+        loop {
+            let Decision { service, schedule, wanted } =
+                s.decide_booking(&r.service_id, &r.doctor_id, start, fresh).await?;
+            let now = now();
+            let row = AppointmentRow {
+                id: new_id(),
+                patient_id: patient_id.clone(),
+                doctor_id: r.doctor_id.clone(),
+                service_id: service.id.clone(),
+                start_at: wanted.start,
+                end_at: wanted.end,
+                status: if service.auto_confirm { ApptStatus::Confirmed } else { ApptStatus::Pending },
+                reason: r.reason.trim().to_owned(),
+                doctor_notes: String::new(),
+                cancellation_reason: String::new(),
+                cancelled_by: String::new(),
+                reschedule_count: 0,
+                location: schedule.location.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            let notices = Facts { zone: &s.zone, appointment: &row, service_name: &service.name }
+                .booked(row.status == ApptStatus::Confirmed);
+            // An auto-confirmed booking is a confirmation for the EHR too.
+            let ehr =
+                (s.ehr_links && row.status == ApptStatus::Confirmed).then(|| EhrLink::new(&row, EhrStage::Confirmed));
+            let decided_on = DecidedOn { service: service.revision, schedule: schedule.revision };
+            match store::insert_appointment(&s.db, &row, decided_on, &notices, &s.reminder_offsets, ehr.as_ref()).await
+            {
+                Ok(()) => return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
+                // Another replica changed the service or the schedule: once more, on fresh rows.
+                Err(HoldError::Changed) if !fresh => {
+                    s.display.changed();
+                    fresh = true;
+                }
+                Err(e) => return Err(s.hold_conflict(e, &schedule, &service, wanted).await),
+            }
         }
     }
 

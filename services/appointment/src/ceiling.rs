@@ -10,7 +10,9 @@ use hms_kit::storage::Db;
 
 use crate::domain::status::Status;
 use crate::events::Facts;
-use crate::store::{self, AppointmentRow};
+use crate::store::{self, AppointmentRow, DecidedOn, ServiceRow};
+
+const SERVICE_ID: &str = "ceiling-service";
 
 /// What the ceiling run measured.
 #[derive(Debug, Clone)]
@@ -34,6 +36,30 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
     let db = crate::connect(database_url).await?;
     let offsets = crate::AppointmentConfig::default().reminder_offsets();
     let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
+    // The booking checks the revisions of its service and doctor's schedule.
+    store::insert_service(
+        &db,
+        &ServiceRow {
+            id: SERVICE_ID.to_owned(),
+            code: "CEILING".to_owned(),
+            name: "Check-up".to_owned(),
+            description: String::new(),
+            kind: "GENERAL_CHECKUP".to_owned(),
+            duration_minutes: 30,
+            price_minor: 0,
+            currency: "VND".to_owned(),
+            specialties: Vec::new(),
+            auto_confirm: false,
+            active: true,
+            created_at: 0,
+            updated_at: 0,
+            revision: 0,
+        },
+    )
+    .await?;
+    for writer in 0..writers {
+        store::set_schedule(&db, &doctor(writer), "", "Room 1", &[], 0).await?;
+    }
     let started = Instant::now();
     let tasks = (0..writers).map(|w| {
         let db = db.clone();
@@ -64,8 +90,8 @@ async fn book_in_a_row(
         let row = AppointmentRow {
             id: uuid::Uuid::now_v7().to_string(),
             patient_id: format!("ceiling-patient-{writer}"),
-            doctor_id: format!("ceiling-doctor-{writer}"),
-            service_id: "ceiling-service".to_owned(),
+            doctor_id: doctor(writer),
+            service_id: SERVICE_ID.to_owned(),
             start_at: start,
             end_at: start + 1800,
             status: Status::Pending,
@@ -80,10 +106,14 @@ async fn book_in_a_row(
         };
         let notices = Facts { zone: &zone, appointment: &row, service_name: "Check-up" }.booked(false);
         let t = Instant::now();
-        store::insert_appointment(db, &row, &notices, offsets, None)
+        store::insert_appointment(db, &row, DecidedOn { service: 0, schedule: 0 }, &notices, offsets, None)
             .await
             .map_err(|e| anyhow::anyhow!("ceiling booking failed: {e:?}"))?;
         latencies.push(t.elapsed());
     }
     Ok(latencies)
+}
+
+fn doctor(writer: usize) -> String {
+    format!("ceiling-doctor-{writer}")
 }

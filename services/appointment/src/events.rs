@@ -411,6 +411,7 @@ mod tests {
             active: true,
             created_at: 0,
             updated_at: 0,
+            revision: 0,
         };
         let request = invoice_request(&a, &service);
         assert!(request.notification_type.starts_with(BILLING_TOPIC_PREFIX));

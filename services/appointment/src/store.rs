@@ -27,10 +27,15 @@ pub struct ServiceRow {
     pub active: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every change; bookings check it in their transaction.
+    pub revision: i64,
 }
 
+/// The columns written when a service is created (the revision starts at 0).
+const NEW_SERVICE_COLUMNS: &str = "id, code, name, description, kind, duration_minutes, price_minor, currency, \
+                                   specialties, auto_confirm, active, created_at, updated_at";
 const SERVICE_COLUMNS: &str = "id, code, name, description, kind, duration_minutes, price_minor, currency, specialties, \
-                               auto_confirm, active, created_at, updated_at";
+                               auto_confirm, active, created_at, updated_at, revision";
 
 fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
     let specialties: String = row.try_get("specialties")?;
@@ -48,12 +53,13 @@ fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
         active: row.try_get::<i64, _>("active")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        revision: row.try_get("revision")?,
     })
 }
 
 pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO medical_services ({SERVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO medical_services ({NEW_SERVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&s.id)
     .bind(&s.code)
@@ -77,7 +83,8 @@ pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> 
 pub async fn update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE medical_services SET name = ?, description = ?, kind = ?, duration_minutes = ?, price_minor = ?, \
-         currency = ?, specialties = ?, auto_confirm = ?, active = ?, updated_at = ? WHERE id = ?",
+         currency = ?, specialties = ?, auto_confirm = ?, active = ?, updated_at = ?, revision = revision + 1 \
+         WHERE id = ?",
     )
     .bind(&s.name)
     .bind(&s.description)
@@ -156,6 +163,8 @@ pub struct ScheduleRow {
     pub location: String,
     pub blocks: Vec<Block>,
     pub exceptions: Vec<ExceptionRow>,
+    /// Bumped by every change to the blocks or the exceptions.
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -186,15 +195,22 @@ pub async fn set_schedule(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    let revision: Option<i64> = sqlx::query_scalar("SELECT revision FROM doctor_schedules WHERE doctor_id = ?")
+        .bind(doctor_id)
+        .fetch_optional(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM doctor_schedules WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at) VALUES (?, ?, ?, ?)")
-        .bind(doctor_id)
-        .bind(specialty)
-        .bind(location)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at, revision) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(doctor_id)
+    .bind(specialty)
+    .bind(location)
+    .bind(now)
+    .bind(revision.map_or(0, |r| r + 1))
+    .execute(&mut *tx)
+    .await?;
     for (position, b) in blocks.iter().enumerate() {
         sqlx::query(
             "INSERT INTO schedule_blocks (doctor_id, position, weekday, start_minute, end_minute, valid_from, valid_to) \
@@ -217,7 +233,8 @@ pub async fn set_schedule(
 pub async fn schedules(db: &Db, doctor_id: Option<&str>) -> Result<Vec<ScheduleRow>, sqlx::Error> {
     let filter = doctor_id.unwrap_or("");
     let heads = sqlx::query(
-        "SELECT doctor_id, specialty, location FROM doctor_schedules WHERE (? = '' OR doctor_id = ?) ORDER BY doctor_id",
+        "SELECT doctor_id, specialty, location, revision FROM doctor_schedules WHERE (? = '' OR doctor_id = ?) \
+         ORDER BY doctor_id",
     )
     .bind(filter)
     .bind(filter)
@@ -248,6 +265,7 @@ pub async fn schedules(db: &Db, doctor_id: Option<&str>) -> Result<Vec<ScheduleR
             location: head.try_get("location")?,
             blocks: Vec::new(),
             exceptions: Vec::new(),
+            revision: head.try_get("revision")?,
         };
         for row in blocks.iter().filter(|r| r.try_get::<String, _>("doctor_id").is_ok_and(|d| d == doctor)) {
             let date = |column: &str| -> Result<Option<jiff::civil::Date>, sqlx::Error> {
@@ -287,6 +305,7 @@ fn exception_row(row: &AnyRow) -> Result<ExceptionRow, sqlx::Error> {
 }
 
 pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO schedule_exceptions (id, doctor_id, kind, start_date, end_date, start_minute, end_minute, note) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -299,18 +318,30 @@ pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result
     .bind(e.exception.hours.map(|h| i64::from(h.0)))
     .bind(e.exception.hours.map(|h| i64::from(h.1)))
     .bind(&e.note)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    bump_schedule_revision(&mut tx, doctor_id).await?;
+    tx.commit().await
 }
 
 pub async fn delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query("DELETE FROM schedule_exceptions WHERE id = ? AND doctor_id = ?")
         .bind(id)
         .bind(doctor_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
+    bump_schedule_revision(&mut tx, doctor_id).await?;
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
+}
+
+async fn bump_schedule_revision(tx: &mut Transaction<'_, Any>, doctor_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE doctor_schedules SET revision = revision + 1 WHERE doctor_id = ?")
+        .bind(doctor_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The doctor's held intervals in `[from, to)`, from the hold table itself.
@@ -407,7 +438,18 @@ fn appointment_row(row: &AnyRow) -> Result<AppointmentRow, sqlx::Error> {
 pub enum HoldError {
     DoctorTaken,
     PatientBusy,
+    /// The service (deactivated or edited) or the doctor's schedule changed
+    /// after the booking read them: decide again on fresh rows.
+    Changed,
     Store(sqlx::Error),
+}
+
+/// The revisions of the service and of the doctor's schedule that a booking
+/// was decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecidedOn {
+    pub service: i64,
+    pub schedule: i64,
 }
 
 impl From<sqlx::Error> for HoldError {
@@ -608,10 +650,13 @@ where
 }
 
 /// Inserts an appointment with its holds, reminders and notices in one
-/// transaction.
+/// transaction, provided its service is still active and neither the service
+/// nor the doctor's schedule changed since `decided_on` (checked by the insert
+/// itself, so the booking may be decided from cached rows).
 pub async fn insert_appointment(
     db: &Db,
     a: &AppointmentRow,
+    decided_on: DecidedOn,
     notices: &[Notice],
     reminder_offsets: &[i64],
     ehr: Option<&EhrLink>,
@@ -619,8 +664,10 @@ pub async fn insert_appointment(
     retrying(|| async {
         let mut tx = db.begin_write().await?;
         take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
-        sqlx::query(&format!(
-            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) \
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
+             WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
         ))
         .bind(&a.id)
         .bind(&a.patient_id)
@@ -637,8 +684,15 @@ pub async fn insert_appointment(
         .bind(&a.location)
         .bind(a.created_at)
         .bind(a.updated_at)
+        .bind(&a.service_id)
+        .bind(decided_on.service)
+        .bind(&a.doctor_id)
+        .bind(decided_on.schedule)
         .execute(&mut *tx)
         .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(HoldError::Changed);
+        }
         plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at, History::New).await?;
         enqueue_all(&mut tx, notices).await?;
         enqueue_ehr(&mut tx, ehr).await?;

@@ -3,10 +3,12 @@
 mod common;
 
 use common::*;
+use hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::Role;
 use hms_kit::testing::Relational;
 use tonic::Code;
+use tonic::transport::Channel;
 
 async fn catalog_is_admin_managed_and_publicly_listed(kind: Relational) {
     let Some(h) = Harness::start(kind).await else { return };
@@ -804,7 +806,50 @@ async fn a_move_may_change_the_service(kind: Relational) {
     assert_eq!(h.double_bookings().await, 0);
 }
 
+/// Bookings are decided from rows this replica cached; a change made
+/// through another replica meanwhile is caught by the booking's own insert.
+async fn bookings_see_changes_made_through_another_replica(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let checkup = h.service("GEN-CHECKUP", 30, &["General"]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    let (_, mai) = h.patient("mai").await;
+    let date = clinic_date(6);
+    // Fills this replica's caches with the service and the schedule.
+    h.book(&mai, &checkup.id, &an, at(date, 8, 0)).await.unwrap();
+
+    let replica = h.replica().await;
+    let channel = Channel::from_shared(replica.server.url()).unwrap().connect().await.unwrap();
+    let mut elsewhere = ScheduleServiceClient::new(channel);
+    let mut input = service_input("GEN-CHECKUP", 30, &["General"]);
+    input.active = false;
+    let update = UpdateMedicalServiceRequest { service_id: checkup.id.clone(), service: Some(input.clone()) };
+    elsewhere.update_medical_service(authed(update, h.admin())).await.unwrap();
+    let status = assert_code(h.book(&mai, &checkup.id, &an, at(date, 9, 0)).await, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "SERVICE_INACTIVE");
+
+    input.active = true;
+    let update = UpdateMedicalServiceRequest { service_id: checkup.id.clone(), service: Some(input) };
+    elsewhere.update_medical_service(authed(update, h.admin())).await.unwrap();
+    h.book(&mai, &checkup.id, &an, at(date, 9, 0)).await.unwrap();
+
+    let day_off = ScheduleException {
+        kind: ExceptionKind::Unavailable.into(),
+        start_date: Some(day(date)),
+        end_date: Some(day(date)),
+        note: "conference".into(),
+        ..Default::default()
+    };
+    let add = AddScheduleExceptionRequest { doctor_id: an.clone(), exception: Some(day_off) };
+    elsewhere.add_schedule_exception(authed(add, h.admin())).await.unwrap();
+    let status = assert_code(h.book(&mai, &checkup.id, &an, at(date, 10, 0)).await, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "OUTSIDE_SCHEDULE");
+    h.book(&mai, &checkup.id, &an, at(clinic_date(7), 10, 0)).await.unwrap();
+    assert_eq!(h.double_bookings().await, 0);
+}
+
 on_every_backend!(
+    bookings_see_changes_made_through_another_replica,
     catalog_is_admin_managed_and_publicly_listed,
     schedules_exceptions_and_the_calendar,
     booking_lifecycle_and_alternatives,
