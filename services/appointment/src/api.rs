@@ -544,7 +544,10 @@ impl State {
         let name = self.service_name(&appointment.service_id).await?;
         let notices =
             notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
-        let change = Change { ehr: change.ehr.filter(|_| self.ehr_links), ..change };
+        // The EHR holds an encounter only for an appointment that was confirmed.
+        let encounter_planned = matches!(appointment.status, ApptStatus::Confirmed | ApptStatus::CheckedIn);
+        let ehr = change.ehr.filter(|stage| self.ehr_links && (*stage != EhrStage::Cancelled || encounter_planned));
+        let change = Change { ehr, ..change };
         let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
             .await
             .map_err(error::store)?;
@@ -1170,8 +1173,8 @@ impl AppointmentService for AppointmentApi {
     async fn mark_no_show(&self, request: Request<MarkNoShowRequest>) -> Reply<MarkNoShowResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment =
-            self.0.act(&caller, &r.appointment_id, Action::NoShow, Change::default(), |_, _| Vec::new()).await?;
+        let change = Change { ehr: Some(EhrStage::Cancelled), ..Change::default() };
+        let appointment = self.0.act(&caller, &r.appointment_id, Action::NoShow, change, |_, _| Vec::new()).await?;
         Ok(Response::new(MarkNoShowResponse { appointment: Some(appointment) }))
     }
 
@@ -1193,8 +1196,11 @@ impl AppointmentService for AppointmentApi {
             Role::Doctor | Role::Nurse | Role::Admin => Action::CancelByDoctor,
             _ => return Err(Status::permission_denied("your role may not cancel appointments")),
         };
-        let change =
-            Change { cancellation: Some((r.reason.trim().to_owned(), caller.subject.clone())), ..Change::default() };
+        let change = Change {
+            cancellation: Some((r.reason.trim().to_owned(), caller.subject.clone())),
+            ehr: Some(EhrStage::Cancelled),
+            ..Change::default()
+        };
         let by_patient = action == Action::CancelByPatient;
         let subject = caller.subject.clone();
         let appointment = s

@@ -197,6 +197,8 @@ pub enum EhrStage {
     Confirmed,
     /// The encounter starts (IN_PROGRESS).
     Completed,
+    /// Cancelled or no-show: the planned encounter is cancelled.
+    Cancelled,
 }
 
 /// An outbox event for the EHR's `LinkAppointment`, written in the same
@@ -253,6 +255,7 @@ impl Sink for EhrSink {
             stage: match link.stage {
                 EhrStage::Confirmed => AppointmentStage::Confirmed,
                 EhrStage::Completed => AppointmentStage::Completed,
+                EhrStage::Cancelled => AppointmentStage::Cancelled,
             }
             .into(),
         };

@@ -1186,27 +1186,34 @@ impl InternalEhrService for InternalApi {
         let target = match AppointmentStage::try_from(r.stage) {
             Ok(AppointmentStage::Confirmed) => Stage::Planned,
             Ok(AppointmentStage::Completed) => Stage::InProgress,
+            Ok(AppointmentStage::Cancelled) => Stage::Cancelled,
             _ => {
-                v.add("stage", "must be CONFIRMED or COMPLETED");
+                v.add("stage", "must be CONFIRMED, COMPLETED or CANCELLED");
                 Stage::Planned
             }
         };
         v.into_result()?;
         let patient = r.patient_id.as_str();
         let now = now_micros();
-        s.store.ensure_record(patient, now).await?;
-        let care = CareDoc {
-            doctor_id: r.doctor_id.clone(),
-            patient_id: patient.to_owned(),
-            source: "APPOINTMENT".into(),
-            created_at: now,
-        };
-        s.store.add_care(&care).await?;
+        // A cancellation grants nothing: the care relationship comes with a
+        // confirmed appointment.
+        if target != Stage::Cancelled {
+            s.store.ensure_record(patient, now).await?;
+            let care = CareDoc {
+                doctor_id: r.doctor_id.clone(),
+                patient_id: patient.to_owned(),
+                source: "APPOINTMENT".into(),
+                created_at: now,
+            };
+            s.store.add_care(&care).await?;
+        }
         // Idempotent on the appointment: the unique index on appointment_id
         // lets one encounter per appointment exist; a replay finds it.
         let mut linked = None;
         for _ in 0..APPEND_ATTEMPTS {
             match s.store.encounter_of_appointment(&r.appointment_id).await? {
+                // Nothing was planned for it: nothing to cancel.
+                None if target == Stage::Cancelled => return Ok(Response::new(LinkAppointmentResponse::default())),
                 None => {
                     let doc = EncounterDoc {
                         patient_id: patient.to_owned(),

@@ -211,3 +211,61 @@ async fn no_ehr_events_without_an_ehr_url() {
     assert_eq!(count("ehr.%").await, 0);
     assert!(count("APPOINTMENT_%").await > 0, "the notices are still written");
 }
+
+/// Cancelling a confirmed appointment cancels its planned encounter. A
+/// pending appointment never reached the EHR, so its cancellation sends
+/// nothing there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancellation_cancels_the_planned_encounter() {
+    use sqlx::Row;
+    let w = World::new(Docs::Sqlite).await.unwrap();
+    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+    let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, Some(w.ehr.url())).await;
+    let (patient, patient_token) = w.patient("pat.cancel").await;
+    let (doctor, doctor_token) = w.staff("doc.cancel", Role::Doctor).await;
+    let (confirmed, start) = book(&w, &appointment, &doctor, &patient_token).await;
+    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
+    let cancel = |id: &str| CancelAppointmentRequest { appointment_id: id.to_owned(), reason: "doctor ill".into() };
+
+    let pending = appointments
+        .book_appointment(authed(
+            BookAppointmentRequest {
+                service_id: confirmed.service_id.clone(),
+                doctor_id: doctor.clone(),
+                start_time: Some(prost_types::Timestamp { seconds: start + 3600, nanos: 0 }),
+                reason: "follow-up".into(),
+                patient_id: String::new(),
+            },
+            &patient_token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .appointment
+        .unwrap();
+    appointments.cancel_appointment(authed(cancel(&pending.id), &doctor_token)).await.unwrap();
+
+    appointments
+        .confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: confirmed.id.clone() }, &doctor_token))
+        .await
+        .unwrap();
+    let planned = eventually(&w, &patient, &doctor_token, EncounterStatus::Planned).await;
+    appointments.cancel_appointment(authed(cancel(&confirmed.id), &doctor_token)).await.unwrap();
+    let cancelled = eventually(&w, &patient, &doctor_token, EncounterStatus::Cancelled).await;
+    assert_eq!(cancelled.encounter_id, planned.encounter_id);
+    assert_eq!(cancelled.appointment_id, confirmed.id);
+
+    // Two events reached the EHR (confirmation, cancellation); the pending
+    // appointment's cancellation wrote none.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&appointment_db.url).await.unwrap();
+    let events: i64 = sqlx::query("SELECT COUNT(*) AS n FROM hms_outbox WHERE topic LIKE 'ehr.%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(events, 2);
+    let trail = w.audit(&patient).await;
+    assert_eq!(trail.iter().filter(|e| e.action == "LinkAppointment").count(), 2);
+}

@@ -365,6 +365,10 @@ async fn internal_rpcs_are_idempotent_on_their_source(w: World) {
     );
     let replayed = w.link(&patient, &doctor, "appt-1", AppointmentStage::Confirmed, now()).await.unwrap();
     assert_eq!(replayed.status(), EncounterStatus::InProgress, "a late replay does not move it back");
+    let cancelled = w.link(&patient, &doctor, "appt-1", AppointmentStage::Cancelled, now()).await.unwrap();
+    assert_eq!(cancelled.status(), EncounterStatus::InProgress, "a started encounter is the doctor's to close");
+    let nothing = w.link(&patient, &doctor, "appt-never-confirmed", AppointmentStage::Cancelled, now()).await.unwrap();
+    assert!(nothing.encounter_id.is_empty(), "a cancellation creates nothing: {nothing:?}");
 
     // Concurrent deliveries of one link make one encounter.
     let mut tasks = Vec::new();

@@ -41,6 +41,7 @@ class AppointmentStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPOINTMENT_STAGE_UNSPECIFIED: _ClassVar[AppointmentStage]
     APPOINTMENT_STAGE_CONFIRMED: _ClassVar[AppointmentStage]
     APPOINTMENT_STAGE_COMPLETED: _ClassVar[AppointmentStage]
+    APPOINTMENT_STAGE_CANCELLED: _ClassVar[AppointmentStage]
 CRITICALITY_UNSPECIFIED: Criticality
 CRITICALITY_LOW: Criticality
 CRITICALITY_HIGH: Criticality
@@ -56,6 +57,7 @@ AUDIT_OUTCOME_FAILED: AuditOutcome
 APPOINTMENT_STAGE_UNSPECIFIED: AppointmentStage
 APPOINTMENT_STAGE_CONFIRMED: AppointmentStage
 APPOINTMENT_STAGE_COMPLETED: AppointmentStage
+APPOINTMENT_STAGE_CANCELLED: AppointmentStage
 
 class Allergy(_message.Message):
     __slots__ = ("substance", "reaction", "criticality")

@@ -1731,6 +1731,14 @@ export enum AppointmentStage {
    * @generated from enum value: APPOINTMENT_STAGE_COMPLETED = 2;
    */
   COMPLETED = 2,
+
+  /**
+   * Cancelled or marked no-show: a PLANNED encounter is CANCELLED; one that
+   * has started stays the doctor's to close. Creates nothing.
+   *
+   * @generated from enum value: APPOINTMENT_STAGE_CANCELLED = 3;
+   */
+  CANCELLED = 3,
 }
 
 /**
