@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use tokio_util::task::AbortOnDropHandle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +54,20 @@ impl Db {
         let pool_options = || {
             AnyPoolOptions::new()
                 .acquire_timeout(Duration::from_secs(5))
-                // An embedded SQLite connection cannot go away; a ping on
-                // every acquire would only cost a hop to its worker thread.
-                .test_before_acquire(backend == Backend::MySql)
+                // A MySQL connection that was idle for a while is pinged
+                // before use, and replaced if the server dropped it; one that
+                // served a query a moment ago is not (a ping on every acquire
+                // was one more round trip per query). An embedded SQLite
+                // connection cannot go away.
+                .test_before_acquire(false)
+                .before_acquire(move |conn, meta| {
+                    Box::pin(async move {
+                        if backend == Backend::MySql && meta.idle_for > PING_AFTER_IDLE {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -137,6 +148,10 @@ impl crate::server::StoreProbe for Db {
         crate::metrics::StoreStats { pool: Some(pool), outbox }
     }
 }
+
+/// How long a pooled MySQL connection may sit idle before it is pinged on
+/// its next use (HikariCP skips its check for 500 ms in the same way).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How often SQLite's write-ahead log is copied back into the database.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
@@ -243,6 +258,28 @@ mod tests {
         while file_size() < 4 << 20 {
             assert!(std::time::Instant::now() < deadline, "no checkpoint in 10 s: the file has {} bytes", file_size());
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A connection the server dropped while it sat in the pool is pinged,
+    /// found dead and replaced: the next query does not fail.
+    #[tokio::test]
+    async fn a_mysql_connection_dropped_by_the_server_is_replaced() {
+        let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        let connection_id = "SELECT CAST(CONNECTION_ID() AS SIGNED)";
+        let mut victim = db.pool.acquire().await.unwrap();
+        let (victim_id,): (i64,) = sqlx::query_as(connection_id).fetch_one(&mut *victim).await.unwrap();
+        let mut killer = db.pool.acquire().await.unwrap();
+        drop(victim);
+        // The pool now holds one idle connection; the server drops it.
+        sqlx::query(&format!("KILL {victim_id}")).execute(&mut *killer).await.unwrap();
+        killer.close().await.unwrap();
+        tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;
+        for _ in 0..4 {
+            let (one,): (i64,) = sqlx::query_as("SELECT 1").fetch_one(&db.pool).await.unwrap();
+            assert_eq!(one, 1);
         }
     }
 }
