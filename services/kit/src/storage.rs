@@ -154,7 +154,7 @@ impl crate::server::StoreProbe for Db {
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How often SQLite's write-ahead log is copied back into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A log this long (in 4 KiB pages) is checkpointed even if writers must wait.
 const WAL_PAGES_LIMIT: i64 = 8192;
@@ -168,13 +168,21 @@ const WAL_PAGES_LIMIT: i64 = 8192;
 /// Passive checkpoints never block, so under unbroken writing the log could
 /// outgrow its last restart point; past [`WAL_PAGES_LIMIT`] a restarting
 /// checkpoint, which briefly holds writers back, starts it over.
-async fn checkpoint_wal(pool: AnyPool, interval: Duration) {
+/// Generic over the pool so that the document store's SQLite backend uses it
+/// too.
+pub(crate) async fn checkpoint_wal<DB>(pool: sqlx::Pool<DB>, interval: Duration)
+where
+    DB: sqlx::Database,
+    for<'c> &'c sqlx::Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    (i64, i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
     loop {
         tokio::time::sleep(interval).await;
-        let passive = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
+        let passive = sqlx::query_as::<DB, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
         let result = match passive {
             Ok((_, log_pages, _)) if log_pages > WAL_PAGES_LIMIT => {
-                sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(&pool).await
+                sqlx::query_as::<DB, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(&pool).await
             }
             other => other,
         };

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{
     Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Query, Stored, check_body,
@@ -22,6 +23,10 @@ pub struct SqlStore {
     pool: SqlitePool,
     /// Collections whose table is known to exist, to skip the DDL round trip.
     tables: Mutex<HashSet<String>>,
+    /// Checkpoints a file database's write-ahead log in the background (as
+    /// the relational store does, see `storage::checkpoint_wal`); stops with
+    /// the store.
+    _checkpointer: Option<AbortOnDropHandle<()>>,
 }
 
 impl SqlStore {
@@ -38,6 +43,8 @@ impl SqlStore {
             // durability MongoDB's default write concern gives too.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
+        // No commit copies the log back into the database (see `_checkpointer`).
+        let options = if in_memory { options } else { options.pragma("wal_autocheckpoint", "0") };
         let pool = if in_memory {
             // An in-memory database lives only as long as a connection to it: keep exactly
             // one open forever so the data neither vanishes nor splits across connections.
@@ -46,11 +53,18 @@ impl SqlStore {
             SqlitePoolOptions::new().max_connections(4)
         };
         let pool = pool.connect_with(options).await.map_err(backend)?;
-        Ok(Self::from_pool(pool))
+        let checkpointer = (!in_memory).then(|| {
+            AbortOnDropHandle::new(tokio::spawn(crate::storage::checkpoint_wal(
+                pool.clone(),
+                crate::storage::CHECKPOINT_INTERVAL,
+            )))
+        });
+        Ok(SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: checkpointer })
     }
 
+    /// A store on a pool set up elsewhere, which also owns its checkpoints.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        SqlStore { pool, tables: Mutex::new(HashSet::new()) }
+        SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: None }
     }
 
     /// Validates the collection name and creates its table on first use.
@@ -425,6 +439,27 @@ mod tests {
              json_extract(body, '$.b') IS NULL AND id > ?))"
         );
         assert_eq!(sql.args.len(), 3);
+    }
+
+    /// Writes never checkpoint; the background task moves the log into the
+    /// database file instead (as in the relational store).
+    #[tokio::test]
+    async fn the_log_reaches_the_database_file_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docs.db");
+        let store = SqlStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let filler = json!({ "text": "x".repeat(65_536) });
+        for i in 0..64 {
+            store.insert("filler", &format!("doc-{i}"), &filler).await.unwrap();
+        }
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(pages, 0, "commits would checkpoint");
+        let file_size = || std::fs::metadata(&path).unwrap().len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while file_size() < 4 << 20 {
+            assert!(std::time::Instant::now() < deadline, "no checkpoint in 10 s: the file has {} bytes", file_size());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The point of splicing paths as literals: the planner must pick the expression index.
