@@ -357,7 +357,7 @@ impl State {
         };
         let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
         let Ok(schedule) = qualified_in(&schedules, doctor_id, &service) else { return Ok(None) };
-        let wanted = Interval { start, end: start + service.duration_minutes * 60 };
+        let wanted = wanted_interval(&service, start);
         let bookable = service.active && start > now() && domain_schedule(schedule).fits(&self.zone, wanted);
         Ok(bookable.then(|| Decision { schedule: schedule.clone(), service, wanted }))
     }
@@ -371,7 +371,7 @@ impl State {
     /// Checks that `[start, start + duration)` is bookable with `schedule`
     /// (future, inside the schedule); the refusal carries alternatives.
     async fn check_slot(&self, schedule: &ScheduleRow, service: &ServiceRow, start: i64) -> Result<Interval, Status> {
-        let wanted = Interval { start, end: start + service.duration_minutes * 60 };
+        let wanted = wanted_interval(service, start);
         if start <= now() {
             return Err(refusal(Code::FailedPrecondition, "IN_THE_PAST", "this time has already passed"));
         }
@@ -587,6 +587,11 @@ fn slot_to_proto(doctor_id: &str, slot: Interval) -> Slot {
         start_time: Some(timestamp(slot.start)),
         end_time: Some(timestamp(slot.end)),
     }
+}
+
+/// The interval a booking of `service` starting at `start` occupies.
+fn wanted_interval(service: &ServiceRow, start: i64) -> Interval {
+    Interval { start, end: start + service.duration_minutes * 60 }
 }
 
 fn domain_schedule(s: &ScheduleRow) -> Schedule {

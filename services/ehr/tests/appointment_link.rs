@@ -105,25 +105,26 @@ async fn book(w: &World, appointment: &TestServer, doctor: &str, patient_token: 
     let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
     let tomorrow = jiff::Timestamp::now().to_zoned(zone.clone()).date().tomorrow().unwrap();
     let start = tomorrow.at(9, 0, 0, 0).to_zoned(zone).unwrap().timestamp().as_second();
-    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
-    let booked = appointments
-        .book_appointment(authed(
-            BookAppointmentRequest {
-                service_id: service.id.clone(),
-                doctor_id: doctor.to_owned(),
-                start_time: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
-                reason: "check-up".into(),
-                patient_id: String::new(),
-            },
-            patient_token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .appointment
-        .unwrap();
+    (book_at(appointment, &service.id, doctor, start, patient_token).await, start)
+}
 
-    (booked, start)
+/// Books `service` with `doctor` at `start` (Unix seconds) for the patient.
+async fn book_at(
+    appointment: &TestServer,
+    service: &str,
+    doctor: &str,
+    start: i64,
+    patient_token: &str,
+) -> Appointment {
+    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
+    let request = BookAppointmentRequest {
+        service_id: service.to_owned(),
+        doctor_id: doctor.to_owned(),
+        start_time: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
+        reason: "check-up".into(),
+        patient_id: String::new(),
+    };
+    appointments.book_appointment(authed(request, patient_token)).await.unwrap().into_inner().appointment.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -227,22 +228,7 @@ async fn cancellation_cancels_the_planned_encounter() {
     let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
     let cancel = |id: &str| CancelAppointmentRequest { appointment_id: id.to_owned(), reason: "doctor ill".into() };
 
-    let pending = appointments
-        .book_appointment(authed(
-            BookAppointmentRequest {
-                service_id: confirmed.service_id.clone(),
-                doctor_id: doctor.clone(),
-                start_time: Some(prost_types::Timestamp { seconds: start + 3600, nanos: 0 }),
-                reason: "follow-up".into(),
-                patient_id: String::new(),
-            },
-            &patient_token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .appointment
-        .unwrap();
+    let pending = book_at(&appointment, &confirmed.service_id, &doctor, start + 3600, &patient_token).await;
     appointments.cancel_appointment(authed(cancel(&pending.id), &doctor_token)).await.unwrap();
 
     appointments

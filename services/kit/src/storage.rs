@@ -105,7 +105,7 @@ impl Db {
         };
         migrator.run(&pool).await?;
         let checkpointer = (backend == Backend::Sqlite)
-            .then(|| Arc::new(AbortOnDropHandle::new(tokio::spawn(checkpoint_wal(pool.clone(), CHECKPOINT_INTERVAL)))));
+            .then(|| Arc::new(AbortOnDropHandle::new(tokio::spawn(checkpoint_wal(pool.clone())))));
         Ok(Self { pool, backend, writer, _checkpointer: checkpointer })
     }
 
@@ -154,7 +154,7 @@ impl crate::server::StoreProbe for Db {
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How often SQLite's write-ahead log is copied back into the database.
-pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A log this long (in 4 KiB pages) is checkpointed even if writers must wait.
 const WAL_PAGES_LIMIT: i64 = 8192;
@@ -170,7 +170,7 @@ const WAL_PAGES_LIMIT: i64 = 8192;
 /// checkpoint, which briefly holds writers back, starts it over.
 /// Generic over the pool so that the document store's SQLite backend uses it
 /// too.
-pub(crate) async fn checkpoint_wal<DB>(pool: sqlx::Pool<DB>, interval: Duration)
+pub(crate) async fn checkpoint_wal<DB>(pool: sqlx::Pool<DB>)
 where
     DB: sqlx::Database,
     for<'c> &'c sqlx::Pool<DB>: Executor<'c, Database = DB>,
@@ -178,7 +178,7 @@ where
     (i64, i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     loop {
-        tokio::time::sleep(interval).await;
+        tokio::time::sleep(CHECKPOINT_INTERVAL).await;
         let passive = sqlx::query_as::<DB, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
         let result = match passive {
             Ok((_, log_pages, _)) if log_pages > WAL_PAGES_LIMIT => {
@@ -217,6 +217,18 @@ pub(crate) fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
 /// third need `$1`.
 pub fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// Waits until the database file at `path` holds `bytes`: the log was
+/// checkpointed into it (by the background task, when commits do not).
+#[cfg(test)]
+pub(crate) async fn wait_for_checkpoint(path: &std::path::Path, bytes: u64) {
+    let file_size = || std::fs::metadata(path).unwrap().len();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while file_size() < bytes {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint in 10 s: the file has {} bytes", file_size());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[cfg(test)]
@@ -261,12 +273,7 @@ mod tests {
             assert_eq!(pages, 0, "commits on this connection would checkpoint");
         }
         // 4 MiB went through the log; only the checkpointer copies it back.
-        let file_size = || std::fs::metadata(&path).unwrap().len();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while file_size() < 4 << 20 {
-            assert!(std::time::Instant::now() < deadline, "no checkpoint in 10 s: the file has {} bytes", file_size());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_checkpoint(&path, 4 << 20).await;
     }
 
     /// A connection the server dropped while it sat in the pool is pinged,

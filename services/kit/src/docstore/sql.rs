@@ -53,12 +53,8 @@ impl SqlStore {
             SqlitePoolOptions::new().max_connections(4)
         };
         let pool = pool.connect_with(options).await.map_err(backend)?;
-        let checkpointer = (!in_memory).then(|| {
-            AbortOnDropHandle::new(tokio::spawn(crate::storage::checkpoint_wal(
-                pool.clone(),
-                crate::storage::CHECKPOINT_INTERVAL,
-            )))
-        });
+        let checkpointer =
+            (!in_memory).then(|| AbortOnDropHandle::new(tokio::spawn(crate::storage::checkpoint_wal(pool.clone()))));
         Ok(SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: checkpointer })
     }
 
@@ -454,12 +450,7 @@ mod tests {
         }
         let (pages,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
         assert_eq!(pages, 0, "commits would checkpoint");
-        let file_size = || std::fs::metadata(&path).unwrap().len();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while file_size() < 4 << 20 {
-            assert!(std::time::Instant::now() < deadline, "no checkpoint in 10 s: the file has {} bytes", file_size());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::storage::wait_for_checkpoint(&path, 4 << 20).await;
     }
 
     /// The point of splicing paths as literals: the planner must pick the expression index.
