@@ -199,6 +199,7 @@ impl InternalNotificationService for InternalApi {
             stored.channels.iter().filter_map(|c| channel_from_name(c)).collect()
         };
         let data: BTreeMap<String, String> = r.data.into_iter().collect();
+        let mut written = Vec::with_capacity(channels.len());
         for channel in &channels {
             // Inserting is idempotent, so a replay after a crash completes the set.
             let doc = DeliveryDoc {
@@ -219,10 +220,16 @@ impl InternalNotificationService for InternalApi {
                 sent_at: None,
                 read_at: None,
             };
-            s.store.ensure_delivery(&delivery_id(&id, *channel), &doc).await?;
+            let delivery = Versioned { id: delivery_id(&id, *channel), version: 1, doc };
+            s.store.ensure_delivery(&delivery.id, &delivery.doc).await?;
+            written.push(delivery);
         }
         s.hub.work.notify_waiters();
-        let deliveries = s.store.deliveries_of_request(&id).await?.iter().map(delivery_to_proto).collect();
+        // A new request answers with what it queued: a worker may already be
+        // sending it, and a caller must not see that race. A replay reports
+        // how far the stored deliveries have got.
+        let deliveries = if created { written } else { s.store.deliveries_of_request(&id).await? };
+        let deliveries = deliveries.iter().map(delivery_to_proto).collect();
         Ok(Response::new(SendResponse { request_id: id, deliveries }))
     }
 }
