@@ -1,7 +1,9 @@
-//! Same unary call (`UserService/GetSigningKeys`, public) three ways:
-//! directly over gRPC, through the gateway's gRPC passthrough, and through
-//! the gateway's REST route (`GET /api/v1/users/keys`), at 1, 16 and 64
-//! concurrent clients for a bounded time each. Prints throughput and p50/p99.
+//! Same unary call (`UserService/GetSigningKeys`, public) five ways:
+//! directly over gRPC, through the gateway's gRPC passthrough and through its
+//! REST route (`GET /api/v1/users/keys`), each with the gateway reaching the
+//! service over a socket (separate processes) and in process (`hms up`), at
+//! 1, 16 and 64 concurrent clients for a bounded time each. Prints
+//! throughput and p50/p99.
 //!
 //! `cargo bench -p hms-gateway` (release). `HMS_BENCH_SECS` sets the time per
 //! cell (default 3). `HMS_BENCH_ONLY=GatewayRest:16` runs one cell (for a profiler).
@@ -24,6 +26,8 @@ enum Mode {
     DirectGrpc,
     GatewayGrpc,
     GatewayRest,
+    InProcessGrpc,
+    InProcessRest,
 }
 
 #[global_allocator]
@@ -53,28 +57,36 @@ async fn main() -> anyhow::Result<()> {
         ..GatewayConfig::default()
     };
     config.rate_limit.backend = RateLimitBackend::Off;
-    let listener = TcpListener::bind(config.listen).await?;
-    let gateway_url = format!("http://{}", listener.local_addr()?);
-    let gateway = hms_gateway::build(&config, &AuthConfig { service_token_secret: None, ..auth.clone() }).await?;
-    tokio::spawn(gateway.serve(listener, std::future::pending()));
+    let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
+    let gateway_url = start_gateway(&config, &gateway_auth).await?;
+    config.in_process_upstreams = true;
+    let in_process_url = start_gateway(&config, &gateway_auth).await?;
 
     println!("GetSigningKeys, {secs} s per cell, release build, 2 cores shared by clients and servers\n");
     println!("{:<14} {:>7} {:>12} {:>10} {:>10}", "mode", "clients", "req/s", "p50 µs", "p99 µs");
     let only = std::env::var("HMS_BENCH_ONLY").ok();
     for clients in [1_usize, 16, 64] {
-        for mode in [Mode::DirectGrpc, Mode::GatewayGrpc, Mode::GatewayRest] {
+        for mode in [Mode::DirectGrpc, Mode::GatewayGrpc, Mode::GatewayRest, Mode::InProcessGrpc, Mode::InProcessRest] {
             if only.as_ref().is_some_and(|only| *only != format!("{mode:?}:{clients}")) {
                 continue;
             }
             let target = match mode {
                 Mode::DirectGrpc => user.url(),
-                _ => gateway_url.clone(),
+                Mode::GatewayGrpc | Mode::GatewayRest => gateway_url.clone(),
+                Mode::InProcessGrpc | Mode::InProcessRest => in_process_url.clone(),
             };
             let (rate, p50, p99) = run(mode, &target, clients, Duration::from_secs(secs)).await?;
             println!("{:<14} {:>7} {:>12.0} {:>10} {:>10}", format!("{mode:?}"), clients, rate, p50, p99);
         }
     }
     Ok(())
+}
+
+async fn start_gateway(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<String> {
+    let listener = TcpListener::bind(config.listen).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(hms_gateway::build(config, auth).await?.serve(listener, std::future::pending()));
+    Ok(url)
 }
 
 async fn run(mode: Mode, url: &str, clients: usize, duration: Duration) -> anyhow::Result<(f64, u128, u128)> {
@@ -111,11 +123,11 @@ async fn run(mode: Mode, url: &str, clients: usize, duration: Duration) -> anyho
 
 async fn call(mode: Mode, channel: &Channel, http: &reqwest::Client, rest_url: &str) -> anyhow::Result<()> {
     match mode {
-        Mode::DirectGrpc | Mode::GatewayGrpc => {
+        Mode::DirectGrpc | Mode::GatewayGrpc | Mode::InProcessGrpc => {
             let keys = UserServiceClient::new(channel.clone()).get_signing_keys(GetSigningKeysRequest {}).await?;
             anyhow::ensure!(!keys.get_ref().keys.is_empty());
         }
-        Mode::GatewayRest => {
+        Mode::GatewayRest | Mode::InProcessRest => {
             let response = http.get(rest_url).send().await?;
             anyhow::ensure!(response.status().is_success(), "status {}", response.status());
             let _ = response.bytes().await?;

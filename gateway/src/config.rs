@@ -36,6 +36,9 @@ pub struct GatewayConfig {
     pub rate_limit: RateLimitConfig,
     /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
     pub metrics_listen: Option<SocketAddr>,
+    /// Call a service served by this same process (`hms up`) directly,
+    /// without a socket, when its route points at the address it listens on.
+    pub in_process_upstreams: bool,
 }
 
 impl Default for GatewayConfig {
@@ -57,6 +60,7 @@ impl Default for GatewayConfig {
             drain_timeout: Duration::from_secs(30),
             rate_limit: RateLimitConfig::default(),
             metrics_listen: None,
+            in_process_upstreams: false,
         }
     }
 }

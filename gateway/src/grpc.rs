@@ -51,7 +51,7 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         }
         return Err(status);
     }
-    let channel =
+    let upstream =
         shared.upstreams.for_path(&path).ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
 
     let timeout = crate::deadline(&shared.config, request.headers());
@@ -65,7 +65,7 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
     *request.headers_mut() = headers;
     *request.version_mut() = Version::HTTP_2;
 
-    match tokio::time::timeout(timeout + std::time::Duration::from_millis(500), channel.oneshot(request)).await {
+    match tokio::time::timeout(timeout + std::time::Duration::from_millis(500), upstream.oneshot(request)).await {
         Ok(Ok(response)) => Ok(response),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, %path, "upstream unreachable");

@@ -78,7 +78,7 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
         tracing::warn!(error = %e, "token keys not fetched yet; fetching again on first use");
     }
     let limiter = RateLimiter::new(&config.rate_limit).await?;
-    let upstreams = Upstreams::new(&config.package_routes())?;
+    let upstreams = Upstreams::new(&config.package_routes(), config.in_process_upstreams)?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::Serving).await;

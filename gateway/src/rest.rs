@@ -61,7 +61,7 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
     };
     let message = shared.transcoder.encode_request(&matched, parts.uri.query(), &body)?;
 
-    let channel = shared
+    let upstream = shared
         .upstreams
         .get(&route.package)
         .ok_or_else(|| Status::unimplemented(format!("no service serves {}", route.package)))?;
@@ -70,7 +70,7 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
     *request.metadata_mut() = forwarded_metadata(&parts.headers, &meta);
     request.set_timeout(timeout);
     let path = route.grpc_path.parse().map_err(crate::errors::internal)?;
-    let mut grpc = Grpc::new(channel);
+    let mut grpc = Grpc::new(upstream);
     grpc.ready().await.map_err(|e| Status::unavailable(format!("the service is unavailable: {e}")))?;
 
     if route.server_streaming {

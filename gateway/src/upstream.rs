@@ -1,47 +1,112 @@
 //! The services behind the gateway: a few lazily connecting channels per
-//! proto package, and a codec that moves already-encoded messages as bytes.
+//! proto package (or the service itself when this process serves it), and a
+//! codec that moves already-encoded messages as bytes.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 use bytes::{Buf, BufMut, Bytes};
+use hms_kit::server::LocalService;
 use tonic::Status;
+use tonic::body::Body;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
+use tower::Service;
 
 /// Connections per service: one HTTP/2 connection (and the one task that
 /// drives a tonic channel) serialises every call through the gateway, so
 /// calls are spread round-robin over a few.
 const CHANNELS_PER_SERVICE: usize = 4;
 
-/// Package (`hms.user.v1`) to the channels of the service owning it.
+struct Route {
+    channels: Box<[Channel]>,
+    /// Where the service listens, when it may be served by this process.
+    local: Option<SocketAddr>,
+}
+
+/// Package (`hms.user.v1`) to the service owning it.
 #[derive(Clone, Default)]
 pub struct Upstreams {
-    by_package: HashMap<String, Arc<[Channel]>>,
+    by_package: Arc<HashMap<String, Route>>,
     next: Arc<AtomicUsize>,
 }
 
 impl Upstreams {
-    pub fn new(routes: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Self> {
+    pub fn new(routes: &std::collections::BTreeMap<String, String>, in_process: bool) -> anyhow::Result<Self> {
         let mut by_package = HashMap::new();
         for (package, url) in routes {
             let channels =
                 (0..CHANNELS_PER_SERVICE).map(|_| hms_kit::client::channel(url)).collect::<Result<_, _>>()?;
-            by_package.insert(package.clone(), channels);
+            let local = in_process.then(|| socket_address(url)).flatten();
+            by_package.insert(package.clone(), Route { channels, local });
         }
-        Ok(Self { by_package, next: Arc::default() })
+        Ok(Self { by_package: Arc::new(by_package), next: Arc::default() })
     }
 
-    pub fn get(&self, package: &str) -> Option<Channel> {
-        let channels = self.by_package.get(package)?;
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % channels.len();
-        channels.get(index).cloned()
+    pub fn get(&self, package: &str) -> Option<Upstream> {
+        let route = self.by_package.get(package)?;
+        // Looked up per call: the service may start after the gateway, or stop.
+        if let Some(service) = route.local.and_then(hms_kit::server::local_service) {
+            return Some(Upstream::Local(service));
+        }
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % route.channels.len();
+        route.channels.get(index).cloned().map(Upstream::Remote)
     }
 
-    /// The channel for a gRPC path (`/hms.user.v1.UserService/Login`).
-    pub fn for_path(&self, path: &str) -> Option<Channel> {
+    /// The upstream for a gRPC path (`/hms.user.v1.UserService/Login`).
+    pub fn for_path(&self, path: &str) -> Option<Upstream> {
         self.get(package_of(path)?)
+    }
+}
+
+/// `127.0.0.1:50051` of `http://127.0.0.1:50051`; none for a host name.
+fn socket_address(url: &str) -> Option<SocketAddr> {
+    let uri: http::Uri = url.parse().ok()?;
+    let authority = uri.authority()?;
+    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+    Some(SocketAddr::new(host.parse().ok()?, authority.port_u16()?))
+}
+
+/// One call's way to a service: over the network, or in process.
+#[derive(Clone)]
+pub enum Upstream {
+    Remote(Channel),
+    Local(LocalService),
+}
+
+type UpstreamFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>, tonic::transport::Error>> + Send>>;
+
+impl Service<http::Request<Body>> for Upstream {
+    type Response = http::Response<Body>;
+    type Error = tonic::transport::Error;
+    type Future = UpstreamFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match self {
+            Self::Remote(channel) => channel.poll_ready(cx),
+            Self::Local(_) => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
+        match self {
+            Self::Remote(channel) => Box::pin(channel.call(request)),
+            Self::Local(service) => {
+                // The service must learn about the caller only what crosses
+                // the network: headers, not the gateway's own extensions.
+                request.extensions_mut().clear();
+                let call = service.call(request);
+                Box::pin(async move {
+                    let Ok(response) = call.await;
+                    Ok(response)
+                })
+            }
+        }
     }
 }
 
@@ -96,5 +161,13 @@ mod tests {
         assert_eq!(super::package_of("/hms.user.v1.UserService/Login"), Some("hms.user.v1"));
         assert_eq!(super::package_of("/grpc.health.v1.Health/Check"), Some("grpc.health.v1"));
         assert_eq!(super::package_of("/Nope/x"), None);
+    }
+
+    #[test]
+    fn only_literal_addresses_can_be_served_in_process() {
+        assert_eq!(super::socket_address("http://127.0.0.1:50051"), Some(([127, 0, 0, 1], 50051).into()));
+        assert_eq!(super::socket_address("http://[::1]:50051"), "[::1]:50051".parse().ok());
+        assert_eq!(super::socket_address("http://user:50051"), None);
+        assert_eq!(super::socket_address("http://127.0.0.1"), None);
     }
 }

@@ -5,8 +5,14 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use hms_gateway::{GatewayConfig, RateLimitBackend};
+use hms_kit::auth::ServiceTokens;
 use hms_kit::config::AuthConfig;
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
+use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
+use hms_kit::testing::authed;
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
 use hms_user::{InitialAdmin, UserConfig};
 use reqwest::{Method, StatusCode};
@@ -198,6 +204,34 @@ impl Stack {
     pub async fn admin_token(&self) -> String {
         self.token("admin", ADMIN_PASSWORD).await
     }
+}
+
+/// Queues an in-app notification as another HMS service would.
+pub async fn send_in_app(stack: &Stack, user_id: &str, key: &str) {
+    let token = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
+    let mut client = InternalNotificationServiceClient::connect(stack.notification.url()).await.unwrap();
+    let request = SendRequest {
+        r#type: NotificationType::UserRegistered.into(),
+        recipient_id: user_id.into(),
+        channel_preferences: vec![Channel::InApp.into()],
+        data: [("user_name".to_owned(), "An".to_owned())].into(),
+        idempotency_key: key.into(),
+    };
+    client.send(authed(request, &token)).await.unwrap();
+}
+
+/// Reads the stream until `marker` has been seen; returns what was read.
+pub async fn read_until(response: &mut reqwest::Response, marker: &str) -> String {
+    let mut text = String::new();
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while !text.contains(marker) {
+            let chunk = response.chunk().await.unwrap().expect("the stream stays open");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {marker:?} within 2 s; got {text:?}"));
+    text
 }
 
 /// Fields named by the BadRequest detail of an error body.

@@ -9,7 +9,9 @@
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
 //!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--days 3]
 //! `--via rest` sends the calendar reads and the bookings as REST/JSON through
-//! the gateway (started in-process), as browsers and SDKs do.
+//! the gateway, as browsers and SDKs do; the gateway calls the services in
+//! process, as under `hms up`. `--via rest-socket` makes it reach them over
+//! loopback sockets instead, as when each runs in its own process.
 //! MySQL/MariaDB uses HMS_TEST_MYSQL_URL (a server URL; a fresh database is
 //! created).
 
@@ -38,6 +40,7 @@ const ADMIN_PASSWORD: &str = "bench-admin-password";
 enum Via {
     Grpc,
     Rest,
+    RestSocket,
 }
 
 struct Args {
@@ -66,7 +69,8 @@ fn args() -> anyhow::Result<Args> {
                 args.via = match value()?.as_str() {
                     "grpc" => Via::Grpc,
                     "rest" => Via::Rest,
-                    other => anyhow::bail!("unknown path {other} (grpc or rest)"),
+                    "rest-socket" => Via::RestSocket,
+                    other => anyhow::bail!("unknown path {other} (grpc, rest or rest-socket)"),
                 }
             }
             "--patients" => args.patients = value()?.parse()?,
@@ -230,7 +234,12 @@ impl Patient {
 }
 
 /// The gateway in front of the user and appointment services; its base URL.
-async fn start_gateway(auth: &AuthConfig, user_url: &str, appointment_url: &str) -> anyhow::Result<String> {
+async fn start_gateway(
+    auth: &AuthConfig,
+    user_url: &str,
+    appointment_url: &str,
+    in_process: bool,
+) -> anyhow::Result<String> {
     let mut config = hms_gateway::GatewayConfig {
         listen: ([127, 0, 0, 1], 0).into(),
         routes: BTreeMap::from([
@@ -240,6 +249,7 @@ async fn start_gateway(auth: &AuthConfig, user_url: &str, appointment_url: &str)
         ..hms_gateway::GatewayConfig::default()
     };
     config.rate_limit.backend = hms_gateway::RateLimitBackend::Off;
+    config.in_process_upstreams = in_process;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let gateway = hms_gateway::build(&config, &AuthConfig { service_token_secret: None, ..auth.clone() }).await?;
@@ -277,7 +287,8 @@ async fn main() -> anyhow::Result<()> {
     let channel = Channel::from_shared(server.url())?.connect().await?;
     let gateway = match args.via {
         Via::Grpc => None,
-        Via::Rest => Some(start_gateway(&auth, &user.url(), &server.url()).await?),
+        Via::Rest => Some(start_gateway(&auth, &user.url(), &server.url(), true).await?),
+        Via::RestSocket => Some(start_gateway(&auth, &user.url(), &server.url(), false).await?),
     };
     let http = reqwest::Client::new();
 

@@ -2,9 +2,11 @@
 //! state, reflection v1 and v1alpha, the access-policy layer, request spans
 //! with trace context, deadlines, and graceful shutdown (NOT_SERVING, then drain).
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -56,8 +58,44 @@ fn accept_without_delay(
     })
 }
 
+/// A service's whole request stack (metrics, request context, access
+/// policy, routes) as one callable value, for callers in the same process.
+pub type LocalService = tower::util::BoxCloneSyncService<
+    http::Request<tonic::body::Body>,
+    http::Response<tonic::body::Body>,
+    std::convert::Infallible,
+>;
+
+/// The services this process serves, by the address they listen on.
+static LOCAL_SERVICES: LazyLock<RwLock<HashMap<SocketAddr, LocalService>>> = LazyLock::new(Default::default);
+
+/// The service this process serves at `address`, if any: calling it skips
+/// the socket and both HTTP/2 codecs, and runs the same layers as a call
+/// that arrives over the network.
+pub fn local_service(address: SocketAddr) -> Option<LocalService> {
+    LOCAL_SERVICES.read().unwrap_or_else(PoisonError::into_inner).get(&address).cloned()
+}
+
+/// Keeps a service callable in process for as long as it lives, so a server
+/// that stops (or whose task is aborted) is never called that way again.
+struct LocalRegistration(SocketAddr);
+
+impl LocalRegistration {
+    fn new(address: SocketAddr, service: LocalService) -> Self {
+        LOCAL_SERVICES.write().unwrap_or_else(PoisonError::into_inner).insert(address, service);
+        Self(address)
+    }
+}
+
+impl Drop for LocalRegistration {
+    fn drop(&mut self) {
+        LOCAL_SERVICES.write().unwrap_or_else(PoisonError::into_inner).remove(&self.0);
+    }
+}
+
 /// Serves `service` on `listener` until `shutdown` resolves, then reports
 /// NOT_SERVING, waits `config.shutdown_delay` and drains in-flight requests.
+/// While it serves, the same stack is callable in process ([`local_service`]).
 pub async fn serve(
     service: ServiceDef,
     listener: TcpListener,
@@ -109,6 +147,16 @@ pub async fn serve(
     let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let delay = config.shutdown_delay;
     let name = service.name;
+    let address = listener.local_addr()?;
+    // An in-process caller is this process's own gateway, which sets
+    // x-forwarded-for to the address it saw: there is no peer to fall back on.
+    let stack = tower::ServiceBuilder::new()
+        .map_response(|response: http::Response<_>| response.map(tonic::body::Body::new))
+        .layer(crate::metrics::MetricsLayer::new(name, method_label.clone()))
+        .layer(RequestContextLayer { trust_forwarded_for: true })
+        .layer(AccessLayer::new(policies.clone(), verifier.clone()))
+        .service(routes.clone());
+    let _local = LocalRegistration::new(address, LocalService::new(stack));
     let draining = Arc::new(tokio::sync::Notify::new());
     let drain_started = draining.clone();
     let stop = async move {
@@ -120,7 +168,7 @@ pub async fn serve(
         drain_started.notify_one();
     };
 
-    tracing::info!(service = name, address = %listener.local_addr()?, "serving");
+    tracing::info!(service = name, %address, "serving");
     let incoming = accept_without_delay(listener);
     let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)

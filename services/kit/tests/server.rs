@@ -8,6 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hms_kit::auth::{KeySource, PublicKey, TokenVerifier};
 use hms_kit::config::ServerConfig;
+use hms_kit::proto::user::GetMeRequest;
+use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::server::{ServiceDef, StoreProbe};
 use hms_kit::testing::TestServer;
 use tonic_health::pb::HealthCheckRequest;
@@ -133,6 +135,32 @@ async fn metrics_count_requests_by_method_and_code() {
     assert!(response.contains("hms_requests_in_flight{service=\"test\"} 0"), "{response}");
     assert!(scrape(metrics_address, "/other").await.starts_with("HTTP/1.1 404"));
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_service_is_callable_in_process_while_it_serves() {
+    let (service, verifier) = test_service(Arc::new(Switch(AtomicBool::new(true))));
+    let server = TestServer::start(service, verifier).await;
+    let address = server.addr;
+    let mut local = None;
+    for _ in 0..100 {
+        local = hms_kit::server::local_service(address);
+        if local.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let local = local.expect("registered while serving");
+
+    let mut health = HealthClient::new(local.clone());
+    let check = health.check(HealthCheckRequest { service: "hms.test.v1.TestService".into() }).await.unwrap();
+    assert_eq!(check.into_inner().status(), ServingStatus::Serving);
+    // The access layer runs in process as it does over the network.
+    let refused = UserServiceClient::new(local).get_me(GetMeRequest {}).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+
+    server.shutdown().await.unwrap();
+    assert!(hms_kit::server::local_service(address).is_none(), "a stopped service is not called in process");
 }
 
 #[tokio::test]
