@@ -103,9 +103,18 @@ fn web_client(s: &Stack) -> (WebClient, http::Uri) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_web_unary_and_server_streaming_over_http1() {
-    let s = Stack::start().await;
+    grpc_web_login_and_watch(&Stack::start().await).await;
+}
+
+/// As under `hms up`, where the gateway calls the user service in process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_web_reaches_a_service_in_process() {
+    grpc_web_login_and_watch(&Stack::start_with(|config| config.in_process_upstreams = true).await).await;
+}
+
+async fn grpc_web_login_and_watch(s: &Stack) {
     s.register("web.user").await;
-    let (service, origin) = web_client(&s);
+    let (service, origin) = web_client(s);
     let mut users = UserServiceClient::with_origin(service.clone(), origin.clone());
     let login = users
         .login(LoginRequest { username: "web.user".into(), password: PASSWORD.into() })
