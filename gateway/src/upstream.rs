@@ -89,7 +89,7 @@ impl Service<http::Request<Body>> for Upstream {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match self {
             Self::Remote(channel) => channel.poll_ready(cx),
-            Self::Local(_) => Poll::Ready(Ok(())),
+            Self::Local(service) => service.poll_ready(cx).map(|Ok(())| Ok(())),
         }
     }
 

@@ -34,9 +34,18 @@ async fn channel(s: &Stack) -> Channel {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_passthrough_login_and_authenticated_calls() {
-    let s = Stack::start().await;
+    grpc_login_and_get_me(&Stack::start().await).await;
+}
+
+/// As under `hms up`, where the gateway calls the user service in process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_passthrough_reaches_a_service_in_process() {
+    grpc_login_and_get_me(&Stack::start_with(|config| config.in_process_upstreams = true).await).await;
+}
+
+async fn grpc_login_and_get_me(s: &Stack) {
     s.register("grpc.user").await;
-    let mut users = UserServiceClient::new(channel(&s).await);
+    let mut users = UserServiceClient::new(channel(s).await);
     let login = users
         .login(LoginRequest { username: "grpc.user".into(), password: PASSWORD.into() })
         .await
