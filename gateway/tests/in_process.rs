@@ -45,3 +45,33 @@ async fn a_server_stream_reaches_the_client_in_process() {
     let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(line["notification"]["recipient_id"], user["id"]);
 }
+
+/// The service learns the client's address from the gateway, as it would
+/// from a trusted proxy: the authentication audit names the real client.
+/// (Over the network, this test stack's user service does not trust
+/// `x-forwarded-for` and would record the gateway's own address.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_records_the_client_behind_the_gateway() {
+    let s = Stack::start_with(|config| {
+        config.in_process_upstreams = true;
+        config.trust_forwarded_for = true;
+    })
+    .await;
+    let user = s.register("local.audit").await;
+    let login = s
+        .http
+        .post(s.url("/api/v1/users/login/"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .json(&serde_json::json!({"username": "local.audit", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+
+    let admin = s.admin_token().await;
+    let user_id = user["id"].as_str().unwrap();
+    let path = format!("/api/v1/admin/auth-events?user_id={user_id}&kind=AUTH_EVENT_KIND_LOGIN_SUCCEEDED");
+    let (status, body) = s.call(Method::GET, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["events"][0]["client_address"], "203.0.113.7", "{body}");
+}
