@@ -148,13 +148,18 @@ pub async fn serve(
     let delay = config.shutdown_delay;
     let name = service.name;
     let address = listener.local_addr()?;
+    // The same layers for calls over the network and in process.
+    let layers = |trust_forwarded_for| {
+        tower::ServiceBuilder::new()
+            .layer(crate::metrics::MetricsLayer::new(name, method_label.clone()))
+            .layer(RequestContextLayer { trust_forwarded_for })
+            .layer(AccessLayer::new(policies.clone(), verifier.clone()))
+    };
     // An in-process caller is this process's own gateway, which sets
     // x-forwarded-for to the address it saw: there is no peer to fall back on.
     let stack = tower::ServiceBuilder::new()
         .map_response(|response: http::Response<_>| response.map(tonic::body::Body::new))
-        .layer(crate::metrics::MetricsLayer::new(name, method_label.clone()))
-        .layer(RequestContextLayer { trust_forwarded_for: true })
-        .layer(AccessLayer::new(policies.clone(), verifier.clone()))
+        .layer(layers(true))
         .service(routes.clone());
     let _local = LocalRegistration::new(address, LocalService::new(stack));
     let draining = Arc::new(tokio::sync::Notify::new());
@@ -172,9 +177,7 @@ pub async fn serve(
     let incoming = accept_without_delay(listener);
     let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)
-        .layer(crate::metrics::MetricsLayer::new(name, method_label))
-        .layer(RequestContextLayer { trust_forwarded_for: config.trust_forwarded_for })
-        .layer(AccessLayer::new(policies, verifier))
+        .layer(layers(config.trust_forwarded_for))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, stop);
     // Draining waits for every client to acknowledge GOAWAY; one that never
