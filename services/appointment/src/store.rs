@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use hms_kit::storage::Db;
+use hms_kit::outbox;
+use hms_kit::storage::{Backend, Db, ScriptError, Statement, Value, execute_script};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -472,30 +473,57 @@ fn is_transient(e: &HoldError) -> bool {
 /// Writes the holds of `[start, end)`; doctor first, so the error says which.
 async fn take_holds(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     appointment_id: &str,
     doctor_id: &str,
     patient_id: &str,
     start: i64,
     end: i64,
 ) -> Result<(), HoldError> {
+    let holds = hold_inserts(appointment_id, doctor_id, patient_id, start, end);
+    execute_script(tx, backend, &holds).await.map_err(hold_refusal)?;
+    Ok(())
+}
+
+/// The statements writing the holds of `[start, end)`: the doctor's, then
+/// the patient's (see [`hold_refusal`]).
+fn hold_inserts<'a>(
+    appointment_id: &'a str,
+    doctor_id: &'a str,
+    patient_id: &'a str,
+    start: i64,
+    end: i64,
+) -> [Statement<'a>; 2] {
     let granules = granules(start, end);
     let values = vec!["(?, ?, ?)"; granules.len()].join(", ");
-    for (table, owner, column, conflict) in [
-        ("doctor_holds", doctor_id, "doctor_id", HoldError::DoctorTaken),
-        ("patient_holds", patient_id, "patient_id", HoldError::PatientBusy),
-    ] {
-        let sql = format!("INSERT INTO {table} ({column}, granule_start, appointment_id) VALUES {values}");
-        let mut query = sqlx::query(&sql);
-        for g in &granules {
-            query = query.bind(owner).bind(*g).bind(appointment_id);
-        }
-        match query.execute(&mut **tx).await {
-            Ok(_) => {}
-            Err(e) if hms_kit::error::is_unique_violation(&e) => return Err(conflict),
-            Err(e) => return Err(e.into()),
-        }
+    [("doctor_holds", "doctor_id", doctor_id), ("patient_holds", "patient_id", patient_id)].map(
+        |(table, column, owner)| {
+            let args = granules.iter().flat_map(|g| [owner.into(), (*g).into(), appointment_id.into()]).collect();
+            Statement::new(
+                format!("INSERT INTO {table} ({column}, granule_start, appointment_id) VALUES {values}"),
+                args,
+            )
+        },
+    )
+}
+
+/// A script that began with [`hold_inserts`] failed: a taken hold is the
+/// doctor's or the patient's, known by the statement (MySQL) or by the
+/// table SQLite's message names.
+fn hold_refusal(e: ScriptError) -> HoldError {
+    let hit = |table: &str, at: usize| match e.at {
+        Some(failed) => failed == at,
+        None => e.error.as_database_error().is_some_and(|db| db.message().contains(table)),
+    };
+    if !hms_kit::error::is_unique_violation(&e.error) {
+        e.error.into()
+    } else if hit("doctor_holds", 0) {
+        HoldError::DoctorTaken
+    } else if hit("patient_holds", 1) {
+        HoldError::PatientBusy
+    } else {
+        e.error.into()
     }
-    Ok(())
 }
 
 /// Releases the holds of an appointment and drops its unsent reminders.
@@ -542,21 +570,14 @@ async fn plan_reminders(
     now: i64,
     history: History,
 ) -> Result<(), sqlx::Error> {
-    let due: Vec<(i64, i64)> =
-        offsets.iter().map(|offset| (*offset, start - offset)).filter(|(_, due)| *due > now).collect();
+    let due = due_reminders_of(start, offsets, now);
     if due.is_empty() {
         return Ok(());
     }
     if history == History::New {
-        let sql = format!(
-            "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES {}",
-            vec!["(?, ?, ?, ?, NULL)"; due.len()].join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for (offset, due_at) in &due {
-            query = query.bind(appointment_id).bind(*offset).bind(start).bind(*due_at);
+        if let Some(insert) = new_reminders(appointment_id, start, &due) {
+            insert.execute(tx).await?;
         }
-        query.execute(&mut **tx).await?;
         return Ok(());
     }
     for (offset, due_at) in due {
@@ -578,6 +599,28 @@ async fn plan_reminders(
         }
     }
     Ok(())
+}
+
+/// The statement planning the `due` reminders (offset, due time) of an
+/// appointment that has sent none yet.
+fn new_reminders<'a>(appointment_id: &'a str, start: i64, due: &[(i64, i64)]) -> Option<Statement<'a>> {
+    if due.is_empty() {
+        return None;
+    }
+    let sql = format!(
+        "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES {}",
+        vec!["(?, ?, ?, ?, NULL)"; due.len()].join(", ")
+    );
+    let args = due
+        .iter()
+        .flat_map(|(offset, due_at)| [appointment_id.into(), (*offset).into(), start.into(), (*due_at).into()]);
+    Some(Statement::new(sql, args.collect()))
+}
+
+/// The reminders per offset (seconds before `start`) still in the future:
+/// (offset, due time).
+fn due_reminders_of(start: i64, offsets: &[i64], now: i64) -> Vec<(i64, i64)> {
+    offsets.iter().map(|offset| (*offset, start - offset)).filter(|(_, due)| *due > now).collect()
 }
 
 /// A reminder waiting to be sent.
@@ -661,41 +704,54 @@ pub async fn insert_appointment(
     reminder_offsets: &[i64],
     ehr: Option<&EhrLink>,
 ) -> Result<(), HoldError> {
-    retrying(|| async {
-        let mut tx = db.begin_write().await?;
-        take_holds(&mut tx, &a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at).await?;
-        let inserted = sqlx::query(&format!(
+    let mut script = Vec::with_capacity(6);
+    script.extend(hold_inserts(&a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at));
+    let args: Vec<Value<'_>> = vec![
+        a.id.as_str().into(),
+        a.patient_id.as_str().into(),
+        a.doctor_id.as_str().into(),
+        a.service_id.as_str().into(),
+        a.start_at.into(),
+        a.end_at.into(),
+        a.status.as_str().into(),
+        a.reason.as_str().into(),
+        a.doctor_notes.as_str().into(),
+        a.cancellation_reason.as_str().into(),
+        a.cancelled_by.as_str().into(),
+        i64::from(a.reschedule_count).into(),
+        a.location.as_str().into(),
+        a.created_at.into(),
+        a.updated_at.into(),
+        a.service_id.as_str().into(),
+        decided_on.service.into(),
+        a.doctor_id.as_str().into(),
+        decided_on.schedule.into(),
+    ];
+    // Inserts nothing when the service or the schedule changed (see above).
+    script.push(Statement::new(
+        format!(
             "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) \
              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
              WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
-        ))
-        .bind(&a.id)
-        .bind(&a.patient_id)
-        .bind(&a.doctor_id)
-        .bind(&a.service_id)
-        .bind(a.start_at)
-        .bind(a.end_at)
-        .bind(a.status.as_str())
-        .bind(&a.reason)
-        .bind(&a.doctor_notes)
-        .bind(&a.cancellation_reason)
-        .bind(&a.cancelled_by)
-        .bind(i64::from(a.reschedule_count))
-        .bind(&a.location)
-        .bind(a.created_at)
-        .bind(a.updated_at)
-        .bind(&a.service_id)
-        .bind(decided_on.service)
-        .bind(&a.doctor_id)
-        .bind(decided_on.schedule)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
+        ),
+        args,
+    ));
+    let due = due_reminders_of(a.start_at, reminder_offsets, a.created_at);
+    script.extend(new_reminders(&a.id, a.start_at, &due));
+    let events = notices.iter().map(|n| (n.notification_type.as_str(), n));
+    script.extend(outbox::insert_events(events)?.map(|insert| insert.statement));
+    if let Some(link) = ehr {
+        script.extend(outbox::insert_events([(EhrLink::TOPIC, link)])?.map(|insert| insert.statement));
+    }
+    // Every other statement inserts all its rows or fails.
+    let rows_if_inserted =
+        (2 * granules(a.start_at, a.end_at).len() + 1 + due.len() + notices.len()) as u64 + u64::from(ehr.is_some());
+    retrying(|| async {
+        let mut tx = db.begin_write().await?;
+        let rows = execute_script(&mut tx, db.backend, &script).await.map_err(hold_refusal)?;
+        if rows != rows_if_inserted {
             return Err(HoldError::Changed);
         }
-        plan_reminders(&mut tx, &a.id, a.start_at, reminder_offsets, a.created_at, History::New).await?;
-        enqueue_all(&mut tx, notices).await?;
-        enqueue_ehr(&mut tx, ehr).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -855,7 +911,7 @@ pub async fn reschedule(
             return Ok(false);
         }
         release_holds(&mut tx, &old.id).await?;
-        take_holds(&mut tx, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
+        take_holds(&mut tx, db.backend, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
         plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at, History::Moved).await?;
         enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::storage::{Backend, Db};
+use crate::storage::{Backend, Db, Statement, Value};
 use crate::time::{duration_micros, now_micros};
 
 /// An event as stored and delivered.
@@ -127,25 +127,41 @@ pub async fn enqueue_many<'a, P: Serialize + 'a>(
     conn: &mut AnyConnection,
     events: impl IntoIterator<Item = (&'a str, &'a P)>,
 ) -> Result<Vec<String>, sqlx::Error> {
+    let Some(insert) = insert_events(events)? else { return Ok(Vec::new()) };
+    insert.statement.execute(conn).await?;
+    Ok(insert.ids)
+}
+
+/// Events ready to be written by one statement, for a caller that runs it
+/// with others (see [`crate::storage::execute_script`]); it inserts one row
+/// per id.
+#[derive(Debug, Clone)]
+pub struct EventInsert<'a> {
+    pub ids: Vec<String>,
+    pub statement: Statement<'a>,
+}
+
+/// The statement that writes `events`; none when there are none.
+pub fn insert_events<'a, P: Serialize + 'a>(
+    events: impl IntoIterator<Item = (&'a str, &'a P)>,
+) -> Result<Option<EventInsert<'a>>, sqlx::Error> {
     let now = now_micros();
-    let mut rows = Vec::new();
+    let mut ids = Vec::new();
+    let mut args = Vec::new();
     for (topic, payload) in events {
         let payload = serde_json::to_vec(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        rows.push((uuid::Uuid::now_v7().to_string(), topic, payload));
+        let id = uuid::Uuid::now_v7().to_string();
+        args.extend([Value::from(id.clone()), topic.into(), payload.into(), now.into(), now.into()]);
+        ids.push(id);
     }
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    if ids.is_empty() {
+        return Ok(None);
     }
     let sql = format!(
         "INSERT INTO hms_outbox (id, topic, payload, created_at, next_attempt_at) VALUES {}",
-        vec!["(?, ?, ?, ?, ?)"; rows.len()].join(", ")
+        vec!["(?, ?, ?, ?, ?)"; ids.len()].join(", ")
     );
-    let mut query = sqlx::query(&sql);
-    for (id, topic, payload) in &rows {
-        query = query.bind(id.as_str()).bind(*topic).bind(payload.as_slice()).bind(now).bind(now);
-    }
-    query.execute(conn).await?;
-    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+    Ok(Some(EventInsert { ids, statement: Statement::new(sql, args) }))
 }
 
 #[derive(Debug, Clone)]

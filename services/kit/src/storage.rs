@@ -3,6 +3,7 @@
 //! Queries stay in the subset both dialects share; where they differ, the
 //! service branches on [`Backend`] in its `store.rs`.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,6 +150,110 @@ impl crate::server::StoreProbe for Db {
     }
 }
 
+/// A value bound to a [`Statement`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Text(Cow<'a, str>),
+    Int(i64),
+    Blob(Cow<'a, [u8]>),
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(text: &'a str) -> Self {
+        Value::Text(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Value<'_> {
+    fn from(text: String) -> Self {
+        Value::Text(Cow::Owned(text))
+    }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(int: i64) -> Self {
+        Value::Int(int)
+    }
+}
+
+impl From<Vec<u8>> for Value<'_> {
+    fn from(blob: Vec<u8>) -> Self {
+        Value::Blob(Cow::Owned(blob))
+    }
+}
+
+/// A statement with its arguments, built before it runs so that several can
+/// reach the database together (see [`execute_script`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement<'a> {
+    pub sql: String,
+    pub args: Vec<Value<'a>>,
+}
+
+impl<'a> Statement<'a> {
+    /// `sql` with one placeholder per argument, in order.
+    pub fn new(sql: String, args: Vec<Value<'a>>) -> Self {
+        Self { sql, args }
+    }
+
+    pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        Self::query(&self.sql, &self.args).execute(conn).await
+    }
+
+    fn query<'q>(sql: &'q str, args: &'q [Value<'_>]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        let mut query = sqlx::query(sql);
+        for arg in args {
+            query = match arg {
+                Value::Text(text) => query.bind(text.as_ref()),
+                Value::Int(int) => query.bind(*int),
+                Value::Blob(blob) => query.bind(blob.as_ref()),
+            };
+        }
+        query
+    }
+}
+
+/// Why a script stopped; nothing it wrote stands once the caller's
+/// transaction rolls back.
+#[derive(Debug)]
+pub struct ScriptError {
+    /// The statement that failed, where the backend tells: MySQL runs them
+    /// one by one; SQLite runs the whole script at once (its error message
+    /// names the table of a violated constraint).
+    pub at: Option<usize>,
+    pub error: sqlx::Error,
+}
+
+/// Runs `statements` in order inside the caller's transaction and returns
+/// the rows they affected in all.
+///
+/// On SQLite they go as one multi-statement query: one trip to the
+/// connection's thread instead of one per statement, which matters most for
+/// SQLite's single writer, held across every trip. A MySQL prepared statement
+/// holds one statement, so there they run one by one.
+pub async fn execute_script(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    statements: &[Statement<'_>],
+) -> Result<u64, ScriptError> {
+    match backend {
+        Backend::Sqlite => {
+            let sql = statements.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
+            let args: Vec<Value<'_>> = statements.iter().flat_map(|s| s.args.iter().cloned()).collect();
+            let done = Statement::query(&sql, &args).execute(conn).await;
+            done.map(|d| d.rows_affected()).map_err(|error| ScriptError { at: None, error })
+        }
+        Backend::MySql => {
+            let mut rows = 0;
+            for (at, s) in statements.iter().enumerate() {
+                let done = s.execute(conn).await;
+                rows += done.map_err(|error| ScriptError { at: Some(at), error })?.rows_affected();
+            }
+            Ok(rows)
+        }
+    }
+}
+
 /// How long a pooled MySQL connection may sit idle before it is pinged on
 /// its next use (HikariCP skips its check for 500 ms in the same way).
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
@@ -274,6 +379,65 @@ mod tests {
         }
         // 4 MiB went through the log; only the checkpointer copies it back.
         wait_for_checkpoint(&path, 4 << 20).await;
+    }
+
+    /// A script runs its statements in order with their own arguments and
+    /// counts their rows; one that fails says where (or, on SQLite, names
+    /// the table) and leaves nothing once the transaction rolls back.
+    async fn a_script_runs_in_order_and_fails_whole(kind: crate::testing::Relational) {
+        let Some(test_db) = crate::testing::database(kind).await else { return };
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        for table in ["first_table", "second_table"] {
+            sqlx::query(&format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL, body BLOB)"))
+                .execute(&db.writer)
+                .await
+                .unwrap();
+        }
+        let insert = |table: &str, rows: &[(&'static str, i64)]| {
+            let values = vec!["(?, ?, ?)"; rows.len()].join(", ");
+            let args = rows.iter().flat_map(|(id, n)| [Value::from(*id), Value::from(*n), Value::from(vec![1_u8, 2])]);
+            Statement::new(format!("INSERT INTO {table} (id, n, body) VALUES {values}"), args.collect())
+        };
+        let sum = |table: &'static str| {
+            let db = db.clone();
+            async move {
+                let sql = format!("SELECT CAST(COALESCE(SUM(n), 0) AS SIGNED) FROM {table}");
+                let sql = if db.backend == Backend::Sqlite { sql.replace("SIGNED", "INTEGER") } else { sql };
+                sqlx::query_as::<_, (i64,)>(&sql).fetch_one(&db.pool).await.unwrap().0
+            }
+        };
+
+        let mut tx = db.begin_write().await.unwrap();
+        let script = [insert("first_table", &[("a", 1), ("b", 2)]), insert("second_table", &[("a", 10)])];
+        assert_eq!(execute_script(&mut tx, db.backend, &script).await.unwrap(), 3);
+        tx.commit().await.unwrap();
+        assert_eq!((sum("first_table").await, sum("second_table").await), (3, 10));
+
+        let mut tx = db.begin_write().await.unwrap();
+        let script = [insert("first_table", &[("c", 100)]), insert("second_table", &[("a", 1000)])];
+        let failed = execute_script(&mut tx, db.backend, &script).await.unwrap_err();
+        tx.rollback().await.unwrap();
+        assert!(crate::error::is_unique_violation(&failed.error), "{:?}", failed.error);
+        match db.backend {
+            Backend::MySql => assert_eq!(failed.at, Some(1)),
+            Backend::Sqlite => {
+                assert_eq!(failed.at, None);
+                let message = failed.error.as_database_error().unwrap().message().to_owned();
+                assert!(message.contains("second_table"), "{message}");
+            }
+        }
+        assert_eq!((sum("first_table").await, sum("second_table").await), (3, 10));
+    }
+
+    #[tokio::test]
+    async fn sqlite_script_runs_in_order_and_fails_whole() {
+        a_script_runs_in_order_and_fails_whole(crate::testing::Relational::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn mysql_script_runs_in_order_and_fails_whole() {
+        a_script_runs_in_order_and_fails_whole(crate::testing::Relational::MySql).await;
     }
 
     /// A connection the server dropped while it sat in the pool is pinged,
