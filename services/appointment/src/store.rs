@@ -365,9 +365,21 @@ pub async fn doctors_busy(
         return Ok(busy);
     }
     let cancelled: Vec<&str> = Status::ALL.iter().filter(|s| s.is_cancelled()).map(|s| s.as_str()).collect();
+    // SQLite's driver hands rows over one at a time from its own thread, and
+    // for a week's calendar (hundreds of rows) that cost more than the query;
+    // there one row per doctor carries its intervals packed as
+    // "start,end;start,end". MySQL rows are cheap to read and its
+    // GROUP_CONCAT is not (10 % fewer bookings in the load generator).
+    let (columns, grouping) = match db.backend {
+        Backend::Sqlite => (
+            "doctor_id, COUNT(*) AS n, CAST(group_concat(start_at || ',' || end_at, ';') AS BLOB) AS spans",
+            " GROUP BY doctor_id",
+        ),
+        Backend::MySql => ("doctor_id, start_at, end_at", ""),
+    };
     let sql = format!(
-        "SELECT doctor_id, start_at, end_at FROM appointments \
-         WHERE doctor_id IN ({}) AND start_at >= ? AND start_at < ? AND end_at > ? AND status NOT IN ({})",
+        "SELECT {columns} FROM appointments \
+         WHERE doctor_id IN ({}) AND start_at >= ? AND start_at < ? AND end_at > ? AND status NOT IN ({}){grouping}",
         hms_kit::storage::placeholders(doctor_ids.len()),
         hms_kit::storage::placeholders(cancelled.len())
     );
@@ -381,13 +393,34 @@ pub async fn doctors_busy(
     }
     let rows = query.fetch_all(&db.pool).await?;
     for row in rows {
-        let interval = Interval { start: row.try_get("start_at")?, end: row.try_get("end_at")? };
-        busy.entry(row.try_get("doctor_id")?).or_default().push(interval);
+        let doctor_id: String = row.try_get("doctor_id")?;
+        if db.backend == Backend::MySql {
+            let interval = Interval { start: row.try_get("start_at")?, end: row.try_get("end_at")? };
+            busy.entry(doctor_id).or_default().push(interval);
+            continue;
+        }
+        let spans: Vec<u8> = row.try_get("spans")?;
+        let spans = String::from_utf8_lossy(&spans);
+        let intervals = unpack_intervals(&spans)
+            .filter(|intervals| intervals.len() as i64 == row.try_get::<i64, _>("n").unwrap_or(-1))
+            .ok_or_else(|| sqlx::Error::Decode(format!("malformed busy intervals: {spans:.40}").into()))?;
+        busy.insert(doctor_id, intervals);
     }
     for intervals in busy.values_mut() {
         intervals.sort_unstable_by_key(|b| b.start);
     }
     Ok(busy)
+}
+
+/// Intervals packed as "start,end;start,end" (see [`doctors_busy`]).
+fn unpack_intervals(packed: &str) -> Option<Vec<Interval>> {
+    packed
+        .split(';')
+        .map(|span| {
+            let (start, end) = span.split_once(',')?;
+            Some(Interval { start: start.parse().ok()?, end: end.parse().ok()? })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -1031,4 +1064,18 @@ pub async fn appointment_totals(
         }
     }
     Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_intervals_are_read_back_or_refused() {
+        let read = unpack_intervals("100,200;300,450").unwrap();
+        assert_eq!(read, vec![Interval { start: 100, end: 200 }, Interval { start: 300, end: 450 }]);
+        for malformed in ["", "100", "100,", "100,200;30", "a,b"] {
+            assert_eq!(unpack_intervals(malformed), None, "{malformed}");
+        }
+    }
 }

@@ -848,7 +848,51 @@ async fn bookings_see_changes_made_through_another_replica(kind: Relational) {
     assert_eq!(h.double_bookings().await, 0);
 }
 
+/// The hours of a day at which the calendar shows `doctor` free.
+async fn free_hours(h: &Harness, service_id: &str, token: &str, doctor: &str, date: jiff::civil::Date) -> Vec<i64> {
+    let request = GetServiceCalendarRequest {
+        service_id: service_id.to_owned(),
+        start_date: Some(day(date)),
+        end_date: Some(day(date)),
+    };
+    let calendar = h.schedules().await.get_service_calendar(authed(request, token)).await.unwrap().into_inner();
+    let slots = calendar.days[0].doctors.iter().filter(|d| d.doctor_id == doctor).flat_map(|d| &d.slots);
+    slots.map(|s| (s.start_time.as_ref().unwrap().seconds - at(date, 0, 0).seconds) / 3600).collect()
+}
+
+/// The calendar leaves out every live appointment of every doctor (several
+/// per doctor, read together) and shows a slot again once it is cancelled.
+async fn the_calendar_leaves_out_booked_slots(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let checkup = h.service("GEN-CHECKUP", 60, &["General"]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    let (binh, _) = h.staff("dr.binh", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    h.every_day(&binh, "General", "Room 102").await;
+    let (_, mai) = h.patient("mai").await;
+    let (_, lan) = h.patient("lan").await;
+    let date = clinic_date(5);
+    h.book(&mai, &checkup.id, &an, at(date, 8, 0)).await.unwrap();
+    let moved_later = h.book(&lan, &checkup.id, &an, at(date, 11, 0)).await.unwrap();
+    h.book(&mai, &checkup.id, &an, at(date, 15, 0)).await.unwrap();
+    h.book(&lan, &checkup.id, &binh, at(date, 9, 0)).await.unwrap();
+
+    assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 12, 13, 14, 16]);
+    assert_eq!(free_hours(&h, &checkup.id, &mai, &binh, date).await, [8, 10, 11, 12, 13, 14, 15, 16]);
+
+    h.appointments()
+        .await
+        .cancel_appointment(authed(
+            CancelAppointmentRequest { appointment_id: moved_later.id.clone(), reason: "cannot come".into() },
+            &lan,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 11, 12, 13, 14, 16]);
+}
+
 on_every_backend!(
+    the_calendar_leaves_out_booked_slots,
     bookings_see_changes_made_through_another_replica,
     catalog_is_admin_managed_and_publicly_listed,
     schedules_exceptions_and_the_calendar,
