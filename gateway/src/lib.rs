@@ -20,6 +20,7 @@ mod ratelimit;
 mod rest;
 mod transcode;
 mod upstream;
+mod wire_json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

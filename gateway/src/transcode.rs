@@ -1,8 +1,9 @@
 //! REST/JSON transcoding driven by the `google.api.http` annotations.
 //!
-//! This module is the only place that knows about prost-reflect: the rest of
-//! the gateway sees [`Transcoder`] (routes, request encoding, response and
-//! error rendering) and bytes.
+//! This module (with [`crate::wire_json`], which writes responses as JSON
+//! straight from their bytes) is the only place that knows about
+//! prost-reflect: the rest of the gateway sees [`Transcoder`] (routes,
+//! request encoding, response and error rendering) and bytes.
 //!
 //! JSON options (proto3 JSON mapping): output uses proto field names
 //! (`first_name`), 64-bit integers as strings, enums as names, and emits
@@ -259,12 +260,7 @@ impl Transcoder {
         }
         // The most specific template wins (`/users/me` before `/users/{id}`).
         routes.sort_by_key(|r| (std::cmp::Reverse(r.literal_count()), r.segments.len()));
-        let ser = SerializeOptions::new()
-            .use_proto_field_name(true)
-            .stringify_64_bit_integers(true)
-            .use_enum_numbers(false)
-            .skip_default_fields(false);
-        Ok(Self { pool, routes, ser })
+        Ok(Self { pool, routes, ser: json_options() })
     }
 
     pub fn routes(&self) -> &[Route] {
@@ -342,6 +338,11 @@ impl Transcoder {
 
     /// Renders a response message as JSON (its `response_body` field if set).
     pub fn render_response(&self, route: &Route, bytes: &[u8]) -> Result<Vec<u8>, Status> {
+        if route.response_body.is_empty()
+            && let Some(json) = crate::wire_json::render(&route.method.output(), bytes)
+        {
+            return Ok(json);
+        }
         let message = DynamicMessage::decode(route.method.output(), bytes)
             .map_err(|e| Status::internal(format!("undecodable response from the service: {e}")))?;
         if route.response_body.is_empty() {
@@ -399,6 +400,16 @@ impl Transcoder {
             Some(u64::try_from(delay.seconds).unwrap_or(0) + u64::from(delay.nanos > 0))
         })
     }
+}
+
+/// How responses are written as JSON (see the module documentation);
+/// [`crate::wire_json`] writes the same.
+pub(crate) fn json_options() -> SerializeOptions {
+    SerializeOptions::new()
+        .use_proto_field_name(true)
+        .stringify_64_bit_integers(true)
+        .use_enum_numbers(false)
+        .skip_default_fields(false)
 }
 
 fn parse_body(body: &[u8]) -> Result<Option<Json>, Status> {
@@ -493,6 +504,25 @@ mod tests {
 
     fn transcoder() -> Transcoder {
         Transcoder::new(hms_proto::FILE_DESCRIPTOR_SET, |_| true).unwrap()
+    }
+
+    /// Bytes the direct writer does not take (the user twice, which a
+    /// decoder merges) are still rendered, through prost-reflect.
+    #[test]
+    fn responses_the_direct_writer_refuses_are_rendered_the_slow_way() {
+        use hms_proto::hms::user::v1::{GetMeResponse, User};
+        let t = transcoder();
+        let m = t.route(&Method::GET, "/api/v1/users/me").ok().unwrap();
+        let first =
+            GetMeResponse { user: Some(User { id: "u1".into(), username: "mai".into(), ..Default::default() }) };
+        let second = GetMeResponse { user: Some(User { email: "mai@example.com".into(), ..Default::default() }) };
+        let bytes = [first.encode_to_vec(), second.encode_to_vec()].concat();
+        assert!(crate::wire_json::render(&m.route.method.output(), &bytes).is_none());
+        let json: Json = serde_json::from_slice(&t.render_response(m.route, &bytes).unwrap()).unwrap();
+        assert_eq!(
+            (&json["user"]["id"], &json["user"]["username"], &json["user"]["email"]),
+            (&Json::from("u1"), &Json::from("mai"), &Json::from("mai@example.com"))
+        );
     }
 
     #[test]

@@ -1,0 +1,560 @@
+//! Protobuf wire bytes written straight out as JSON, with the gateway's JSON
+//! options (see [`crate::transcode`]), without building a dynamic message.
+//!
+//! Decoding a response into a prost-reflect `DynamicMessage` and serialising
+//! that took half the CPU of the REST booking load (a week's calendar is
+//! 30 KB of protobuf and a thousand timestamps). This writer walks the bytes
+//! once. It takes the shapes a protobuf encoder writes in practice: fields in
+//! number order, each singular field once, a repeated field's entries
+//! together, Timestamp as the only well-known type. For anything else it
+//! returns `None` and the caller renders through prost-reflect, whose output
+//! this one matches (tests compare both on every response type).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use prost::encoding::decode_varint;
+use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor};
+
+/// Nested messages deeper than this go to prost-reflect (which refuses
+/// them at 100, as prost does).
+const MAX_DEPTH: usize = 64;
+
+/// The range of timestamps the JSON mapping allows (years 1 to 9999).
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// `bytes`, a message of type `desc`, as JSON; `None` when the fast path
+/// does not take these bytes (see the module documentation).
+pub fn render(desc: &MessageDescriptor, bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() * 2 + 16);
+    message(desc, bytes, &mut out, 0)?;
+    Some(out)
+}
+
+/// A field's value as it sits on the wire.
+#[derive(Clone, Copy)]
+enum Raw<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Fixed32(u32),
+    Bytes(&'a [u8]),
+}
+
+/// The fields of a message, in wire order.
+struct Wire<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Wire<'a> {
+    /// The next field; `Err` when the bytes are malformed or hold a group.
+    fn next(&mut self) -> Result<Option<(u32, Raw<'a>)>, ()> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let key = decode_varint(&mut self.rest).map_err(|_| ())?;
+        let number = u32::try_from(key >> 3).map_err(|_| ())?;
+        if number == 0 {
+            return Err(());
+        }
+        let raw = match key & 7 {
+            0 => Raw::Varint(decode_varint(&mut self.rest).map_err(|_| ())?),
+            1 => Raw::Fixed64(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| ())?)),
+            5 => Raw::Fixed32(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| ())?)),
+            2 => {
+                let len = usize::try_from(decode_varint(&mut self.rest).map_err(|_| ())?).map_err(|_| ())?;
+                Raw::Bytes(self.take(len)?)
+            }
+            _ => return Err(()),
+        };
+        Ok(Some((number, raw)))
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], ()> {
+        if self.rest.len() < len {
+            return Err(());
+        }
+        let (taken, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Ok(taken)
+    }
+}
+
+fn message(desc: &MessageDescriptor, bytes: &[u8], out: &mut Vec<u8>, depth: usize) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match desc.full_name() {
+        "google.protobuf.Timestamp" => return timestamp(bytes, out),
+        other if other.starts_with("google.protobuf.") => return None,
+        _ => {}
+    }
+    let mut wire = Wire { rest: bytes };
+    let mut next = wire.next().ok()?;
+    let mut oneofs_set: Vec<OneofDescriptor> = Vec::new();
+    out.push(b'{');
+    let mut first = true;
+    // Fields come in number order, as the encoder wrote them.
+    for field in desc.fields() {
+        let number = field.number();
+        while let Some((seen, _)) = next
+            && seen < number
+        {
+            // A known field here came out of order; unknown ones are left out.
+            if desc.get_field(seen).is_some() {
+                return None;
+            }
+            next = wire.next().ok()?;
+        }
+        let present = matches!(next, Some((seen, _)) if seen == number);
+        if !present && field.supports_presence() {
+            continue;
+        }
+        if present && let Some(oneof) = field.containing_oneof() {
+            // Two members of one oneof: the decoder would keep the last.
+            if oneofs_set.contains(&oneof) {
+                return None;
+            }
+            oneofs_set.push(oneof);
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.push(b'"');
+        out.extend_from_slice(field.name().as_bytes());
+        out.extend_from_slice(b"\":");
+        if field.is_list() || field.is_map() {
+            let (open, close) = if field.is_map() { (b'{', b'}') } else { (b'[', b']') };
+            out.push(open);
+            let mut map_keys = Vec::new();
+            let mut count = 0;
+            while let Some((seen, raw)) = next
+                && seen == number
+            {
+                if field.is_map() {
+                    map_entry(&field, raw, out, depth, &mut map_keys, count == 0)?;
+                    count += 1;
+                } else {
+                    count += list_entry(&field.kind(), raw, out, depth, count == 0)?;
+                }
+                next = wire.next().ok()?;
+            }
+            out.push(close);
+        } else if let Some((_, raw)) = next.filter(|_| present) {
+            value(&field.kind(), raw, out, depth)?;
+            next = wire.next().ok()?;
+            // A singular field twice: the decoder would keep the last (or merge).
+            if matches!(next, Some((seen, _)) if seen == number) {
+                return None;
+            }
+        } else {
+            default_value(&field.kind(), out)?;
+        }
+    }
+    while let Some((seen, _)) = next {
+        if desc.get_field(seen).is_some() {
+            return None;
+        }
+        next = wire.next().ok()?;
+    }
+    out.push(b'}');
+    Some(())
+}
+
+/// One entry of a repeated field (several values if packed); how many values
+/// it wrote.
+fn list_entry(kind: &Kind, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize, first: bool) -> Option<usize> {
+    let packed_width = match kind {
+        Kind::Double | Kind::Fixed64 | Kind::Sfixed64 => Some(8),
+        Kind::Float | Kind::Fixed32 | Kind::Sfixed32 => Some(4),
+        Kind::String | Kind::Bytes | Kind::Message(_) => None,
+        // Varints, packed back to back.
+        _ => Some(0),
+    };
+    let (Some(width), Raw::Bytes(mut packed)) = (packed_width, raw) else {
+        if !first {
+            out.push(b',');
+        }
+        value(kind, raw, out, depth)?;
+        return Some(1);
+    };
+    let mut count = 0;
+    while !packed.is_empty() {
+        let raw = match width {
+            8 => {
+                let (head, tail) = packed.split_at_checked(8)?;
+                packed = tail;
+                Raw::Fixed64(u64::from_le_bytes(head.try_into().ok()?))
+            }
+            4 => {
+                let (head, tail) = packed.split_at_checked(4)?;
+                packed = tail;
+                Raw::Fixed32(u32::from_le_bytes(head.try_into().ok()?))
+            }
+            _ => Raw::Varint(decode_varint(&mut packed).ok()?),
+        };
+        if !first || count > 0 {
+            out.push(b',');
+        }
+        value(kind, raw, out, depth)?;
+        count += 1;
+    }
+    Some(count)
+}
+
+/// One entry of a map field: `"key":value`.
+fn map_entry<'a>(
+    field: &FieldDescriptor,
+    raw: Raw<'a>,
+    out: &mut Vec<u8>,
+    depth: usize,
+    keys: &mut Vec<Raw<'a>>,
+    first: bool,
+) -> Option<()> {
+    let Kind::Message(entry) = field.kind() else { return None };
+    let Raw::Bytes(bytes) = raw else { return None };
+    let (mut key, mut val) = (None, None);
+    let mut wire = Wire { rest: bytes };
+    while let Some((number, raw)) = wire.next().ok()? {
+        let slot = match number {
+            1 => &mut key,
+            2 => &mut val,
+            _ => continue,
+        };
+        if slot.replace(raw).is_some() {
+            return None;
+        }
+    }
+    let key_kind = entry.map_entry_key_field().kind();
+    let key = key.unwrap_or(match key_kind {
+        Kind::String => Raw::Bytes(&[]),
+        _ => Raw::Varint(0),
+    });
+    // A key twice: the decoder would keep the last value.
+    if keys.iter().any(|seen| same_raw(seen, &key)) {
+        return None;
+    }
+    keys.push(key);
+    if !first {
+        out.push(b',');
+    }
+    match key_kind {
+        Kind::String => value(&key_kind, key, out, depth)?,
+        Kind::Bool => {
+            let Raw::Varint(v) = key else { return None };
+            out.extend_from_slice(if v != 0 { b"\"true\"" } else { b"\"false\"" });
+        }
+        _ => {
+            // Integer keys are quoted whatever their width.
+            let mut number = Vec::new();
+            value(&key_kind, key, &mut number, depth)?;
+            if number.first() != Some(&b'"') {
+                out.push(b'"');
+                out.extend_from_slice(&number);
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(&number);
+            }
+        }
+    }
+    out.push(b':');
+    let value_kind = entry.map_entry_value_field().kind();
+    match val {
+        Some(raw) => value(&value_kind, raw, out, depth),
+        None => match &value_kind {
+            Kind::Message(desc) => message(desc, &[], out, depth + 1),
+            other => default_value(other, out),
+        },
+    }
+}
+
+fn same_raw(a: &Raw<'_>, b: &Raw<'_>) -> bool {
+    match (a, b) {
+        (Raw::Varint(a), Raw::Varint(b)) | (Raw::Fixed64(a), Raw::Fixed64(b)) => a == b,
+        (Raw::Fixed32(a), Raw::Fixed32(b)) => a == b,
+        (Raw::Bytes(a), Raw::Bytes(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// One value of `kind`; `None` when its wire type does not fit.
+fn value(kind: &Kind, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize) -> Option<()> {
+    match (kind, raw) {
+        (Kind::Double, Raw::Fixed64(bits)) => float(f64::from_bits(bits), out),
+        (Kind::Float, Raw::Fixed32(bits)) => float32(f32::from_bits(bits), out),
+        (Kind::Int32, Raw::Varint(v)) => number(v as i32, out),
+        (Kind::Sint32, Raw::Varint(v)) => number(zigzag32(v as u32), out),
+        (Kind::Sfixed32, Raw::Fixed32(v)) => number(v as i32, out),
+        (Kind::Uint32, Raw::Varint(v)) => number(v as u32, out),
+        (Kind::Fixed32, Raw::Fixed32(v)) => number(v, out),
+        (Kind::Int64, Raw::Varint(v)) => quoted(v as i64, out),
+        (Kind::Sint64, Raw::Varint(v)) => quoted(zigzag64(v), out),
+        (Kind::Sfixed64, Raw::Fixed64(v)) => quoted(v as i64, out),
+        (Kind::Uint64, Raw::Varint(v)) | (Kind::Fixed64, Raw::Fixed64(v)) => quoted(v, out),
+        (Kind::Bool, Raw::Varint(v)) => out.extend_from_slice(if v != 0 { b"true" } else { b"false" }),
+        (Kind::String, Raw::Bytes(bytes)) => serde_json::to_writer(&mut *out, std::str::from_utf8(bytes).ok()?).ok()?,
+        (Kind::Bytes, Raw::Bytes(bytes)) => {
+            out.push(b'"');
+            let start = out.len();
+            out.resize(start + bytes.len().div_ceil(3) * 4, 0);
+            let written = BASE64.encode_slice(bytes, &mut out[start..]).ok()?;
+            out.truncate(start + written);
+            out.push(b'"');
+        }
+        (Kind::Enum(desc), Raw::Varint(v)) => {
+            if desc.full_name() == "google.protobuf.NullValue" {
+                return None;
+            }
+            match desc.get_value(v as i32) {
+                Some(named) => serde_json::to_writer(&mut *out, named.name()).ok()?,
+                None => number(v as i32, out),
+            }
+        }
+        (Kind::Message(desc), Raw::Bytes(bytes)) => message(desc, bytes, out, depth + 1)?,
+        _ => return None,
+    }
+    Some(())
+}
+
+/// What an absent field without presence renders as.
+fn default_value(kind: &Kind, out: &mut Vec<u8>) -> Option<()> {
+    match kind {
+        Kind::Double | Kind::Float => float(0.0, out),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => out.push(b'0'),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => out.extend_from_slice(b"\"0\""),
+        Kind::Bool => out.extend_from_slice(b"false"),
+        Kind::String | Kind::Bytes => out.extend_from_slice(b"\"\""),
+        Kind::Enum(desc) => {
+            if desc.full_name() == "google.protobuf.NullValue" {
+                return None;
+            }
+            serde_json::to_writer(&mut *out, desc.default_value().name()).ok()?
+        }
+        // Message fields have presence: never rendered when absent.
+        Kind::Message(_) => return None,
+    }
+    Some(())
+}
+
+fn number(v: impl itoa::Integer, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn quoted(v: impl itoa::Integer, out: &mut Vec<u8>) {
+    out.push(b'"');
+    number(v, out);
+    out.push(b'"');
+}
+
+fn float(v: f64, out: &mut Vec<u8>) {
+    if v.is_finite() {
+        // The same formatting as serde_json's, which prost-reflect uses.
+        let _ = serde_json::to_writer(&mut *out, &v);
+    } else {
+        out.extend_from_slice(non_finite(v.is_nan(), v > 0.0));
+    }
+}
+
+fn float32(v: f32, out: &mut Vec<u8>) {
+    if v.is_finite() {
+        let _ = serde_json::to_writer(&mut *out, &v);
+    } else {
+        out.extend_from_slice(non_finite(v.is_nan(), v > 0.0));
+    }
+}
+
+fn non_finite(nan: bool, positive: bool) -> &'static [u8] {
+    match (nan, positive) {
+        (true, _) => b"\"NaN\"",
+        (false, true) => b"\"Infinity\"",
+        (false, false) => b"\"-Infinity\"",
+    }
+}
+
+fn zigzag32(v: u32) -> i32 {
+    ((v >> 1) as i32) ^ -((v & 1) as i32)
+}
+
+fn zigzag64(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// A Timestamp as RFC 3339 text, as prost-types prints it.
+fn timestamp(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let (mut seconds, mut nanos) = (None, None);
+    let mut wire = Wire { rest: bytes };
+    while let Some((number, raw)) = wire.next().ok()? {
+        let (slot, Raw::Varint(v)) = (
+            match number {
+                1 => &mut seconds,
+                2 => &mut nanos,
+                _ => return None,
+            },
+            raw,
+        ) else {
+            return None;
+        };
+        if slot.replace(v).is_some() {
+            return None;
+        }
+    }
+    let seconds = seconds.unwrap_or(0) as i64;
+    let nanos = nanos.unwrap_or(0) as i32;
+    if !TIMESTAMP_SECONDS.contains(&seconds) || !(0..1_000_000_000).contains(&nanos) {
+        return None;
+    }
+    use std::io::Write as _;
+    write!(out, "\"{}\"", prost_types::Timestamp { seconds, nanos }).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use prost::Message as _;
+    use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, Value};
+    use serde_json::Value as Json;
+
+    use super::*;
+
+    fn pool() -> DescriptorPool {
+        DescriptorPool::decode(hms_proto::FILE_DESCRIPTOR_SET).unwrap()
+    }
+
+    /// What prost-reflect writes for `bytes`, with the gateway's options.
+    fn reference(desc: &MessageDescriptor, bytes: &[u8]) -> Json {
+        let message = DynamicMessage::decode(desc.clone(), bytes).unwrap();
+        message.serialize_with_options(serde_json::value::Serializer, &crate::transcode::json_options()).unwrap()
+    }
+
+    fn fast(desc: &MessageDescriptor, bytes: &[u8]) -> Option<Json> {
+        render(desc, bytes).map(|json| serde_json::from_slice(&json).expect("valid JSON"))
+    }
+
+    /// A small deterministic generator; the test needs spread, not quality.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, bound: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % bound.max(1)
+        }
+
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len() as u64) as usize]
+        }
+    }
+
+    const TEXTS: &[&str] = &["", "a", "Nguyễn Thị Mai", "quote \" and \\ slash", "line\nbreak\u{1}\t", "😀 </script>"];
+
+    fn random_message(desc: &MessageDescriptor, rng: &mut Random, depth: usize) -> DynamicMessage {
+        let mut message = DynamicMessage::new(desc.clone());
+        if desc.full_name() == "google.protobuf.Timestamp" {
+            let seconds = rng.pick(&[0, 1, -1, 1_764_000_000, -62_135_596_800, 253_402_300_799]);
+            let nanos = rng.pick(&[0, 1, 1_000, 500_000_000, 123_456_789, 999_999_999]);
+            message.set_field_by_name("seconds", Value::I64(seconds));
+            message.set_field_by_name("nanos", Value::I32(nanos));
+            return message;
+        }
+        for field in desc.fields() {
+            if rng.below(4) == 0 {
+                continue;
+            }
+            let value = if field.is_map() {
+                let Kind::Message(entry) = field.kind() else { unreachable!() };
+                let (key_kind, value_kind) = (entry.map_entry_key_field().kind(), entry.map_entry_value_field().kind());
+                let entries =
+                    (0..rng.below(4)).map(|_| (random_key(&key_kind, rng), random_value(&value_kind, rng, depth)));
+                Value::Map(entries.collect::<HashMap<_, _>>())
+            } else if field.is_list() {
+                Value::List((0..rng.below(4)).map(|_| random_value(&field.kind(), rng, depth)).collect())
+            } else {
+                random_value(&field.kind(), rng, depth)
+            };
+            message.set_field(&field, value);
+        }
+        message
+    }
+
+    fn random_key(kind: &Kind, rng: &mut Random) -> MapKey {
+        match kind {
+            Kind::String => MapKey::String(rng.pick(TEXTS).to_owned()),
+            Kind::Bool => MapKey::Bool(rng.below(2) == 0),
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => MapKey::I32(rng.pick(&[0, -7, i32::MAX])),
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => MapKey::I64(rng.pick(&[0, -7, i64::MIN])),
+            Kind::Uint32 | Kind::Fixed32 => MapKey::U32(rng.pick(&[0, 7, u32::MAX])),
+            _ => MapKey::U64(rng.pick(&[0, 7, u64::MAX])),
+        }
+    }
+
+    fn random_value(kind: &Kind, rng: &mut Random, depth: usize) -> Value {
+        match kind {
+            Kind::Double => Value::F64(rng.pick(&[0.0, -1.5, 0.1, 1e300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY])),
+            Kind::Float => Value::F32(rng.pick(&[0.0, -1.5, 0.1, 3.4e38, f32::NAN, f32::NEG_INFINITY])),
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(rng.pick(&[0, 1, -1, i32::MIN, i32::MAX])),
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => Value::I64(rng.pick(&[0, 1, -1, i64::MIN, i64::MAX])),
+            Kind::Uint32 | Kind::Fixed32 => Value::U32(rng.pick(&[0, 1, u32::MAX])),
+            Kind::Uint64 | Kind::Fixed64 => Value::U64(rng.pick(&[0, 1, u64::MAX])),
+            Kind::Bool => Value::Bool(rng.below(2) == 0),
+            Kind::String => Value::String(rng.pick(TEXTS).to_owned()),
+            Kind::Bytes => Value::Bytes(rng.pick(TEXTS).as_bytes().to_vec().into()),
+            Kind::Enum(desc) => {
+                let mut numbers: Vec<i32> = desc.values().map(|v| v.number()).collect();
+                numbers.push(4242);
+                Value::EnumNumber(rng.pick(&numbers))
+            }
+            Kind::Message(desc) if depth < 4 => Value::Message(random_message(desc, rng, depth + 1)),
+            Kind::Message(desc) => Value::Message(DynamicMessage::new(desc.clone())),
+        }
+    }
+
+    /// Every message of the HMS contracts, filled at random many times and
+    /// encoded, is written exactly as prost-reflect writes it, and never
+    /// left to the slow path.
+    #[test]
+    fn every_hms_message_renders_as_prost_reflect_does() {
+        let pool = pool();
+        let mut rng = Random(0x9E37_79B9_7F4A_7C15);
+        let mut checked = 0;
+        for desc in pool.all_messages().filter(|m| m.full_name().starts_with("hms.") && !m.is_map_entry()) {
+            for _ in 0..40 {
+                let bytes = random_message(&desc, &mut rng, 0).encode_to_vec();
+                let rendered = fast(&desc, &bytes).unwrap_or_else(|| panic!("{} fell back", desc.full_name()));
+                assert_eq!(rendered, reference(&desc, &bytes), "{}", desc.full_name());
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "only {checked} messages checked");
+    }
+
+    /// google.type.Date: year = 1, month = 2, day = 3 (all varints).
+    fn date() -> MessageDescriptor {
+        pool().get_message_by_name("google.type.Date").unwrap()
+    }
+
+    #[test]
+    fn absent_fields_render_as_their_defaults_and_unknown_ones_are_left_out() {
+        let desc = date();
+        // year 2026, month 11, then an unknown field 9; day absent.
+        let bytes = [0x08, 0xEA, 0x0F, 0x10, 0x0B, 0x48, 0x01];
+        assert_eq!(fast(&desc, &bytes), Some(serde_json::json!({"year": 2026, "month": 11, "day": 0})));
+        assert_eq!(fast(&desc, &bytes), Some(reference(&desc, &bytes)));
+    }
+
+    #[test]
+    fn shapes_an_encoder_does_not_write_go_to_the_slow_path() {
+        let desc = date();
+        // Out of number order: month before year.
+        assert_eq!(render(&desc, &[0x10, 0x0B, 0x08, 0xEA, 0x0F]), None);
+        // A singular field twice.
+        assert_eq!(render(&desc, &[0x08, 0x01, 0x08, 0x02]), None);
+        // Truncated, and a group.
+        assert_eq!(render(&desc, &[0x08]), None);
+        assert_eq!(render(&desc, &[0x0B, 0x0C]), None);
+        // A timestamp out of the JSON range.
+        let timestamp = pool().get_message_by_name("google.protobuf.Timestamp").unwrap();
+        let too_late = prost_types::Timestamp { seconds: 253_402_300_800, nanos: 0 }.encode_to_vec();
+        assert_eq!(render(&timestamp, &too_late), None);
+    }
+}
