@@ -138,7 +138,17 @@ pub struct TokenVerifier {
     access_validation: Validation,
     service_key: Option<DecodingKey>,
     service_validation: Validation,
+    /// Access tokens already verified, by their exact text, until they
+    /// expire. Checking an Ed25519 signature is the dearest step of a
+    /// request, and the gateway and then the service check the same token on
+    /// every call. Emptied whenever the keys are fetched, so a withdrawn key
+    /// stops its tokens at once.
+    verified: std::sync::Mutex<HashMap<String, Principal>>,
 }
+
+/// Verified tokens remembered at most; past it, expired ones are dropped
+/// (all of them if none has expired).
+const VERIFIED_TOKENS_KEPT: usize = 10_000;
 
 impl TokenVerifier {
     pub fn new(
@@ -163,6 +173,7 @@ impl TokenVerifier {
             access_validation,
             service_key: service_secret.map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
             service_validation,
+            verified: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -178,6 +189,7 @@ impl TokenVerifier {
             keys.insert(key.kid, decoding);
         }
         *self.keys.write().await = keys;
+        self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
         Ok(())
     }
 
@@ -191,6 +203,10 @@ impl TokenVerifier {
     }
 
     async fn verify_access(&self, token: &str, kid: String) -> Result<Principal, VerifyError> {
+        let now = unix_now();
+        if let Some(principal) = self.remembered(token, now) {
+            return Ok(principal);
+        }
         if !self.keys.read().await.contains_key(&kid) {
             self.refresh_for_unknown_key().await?;
         }
@@ -199,7 +215,32 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.access_validation)
             .map_err(|_| VerifyError::Invalid)?;
         let role = role_from_name(&data.claims.role).filter(|r| *r != Role::Service).ok_or(VerifyError::Invalid)?;
-        Ok(Principal { subject: data.claims.sub, role, session_id: Some(data.claims.sid), expires_at: data.claims.exp })
+        let principal = Principal {
+            subject: data.claims.sub,
+            role,
+            session_id: Some(data.claims.sid),
+            expires_at: data.claims.exp,
+        };
+        self.remember(token, &principal, now);
+        Ok(principal)
+    }
+
+    /// A token verified before and not expired yet (the leeway granted to a
+    /// full check is not granted here).
+    fn remembered(&self, token: &str, now: i64) -> Option<Principal> {
+        let verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        verified.get(token).filter(|principal| principal.expires_at > now).cloned()
+    }
+
+    fn remember(&self, token: &str, principal: &Principal, now: i64) {
+        let mut verified = self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if verified.len() >= VERIFIED_TOKENS_KEPT {
+            verified.retain(|_, principal| principal.expires_at > now);
+            if verified.len() >= VERIFIED_TOKENS_KEPT {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), principal.clone());
     }
 
     async fn refresh_for_unknown_key(&self) -> Result<(), VerifyError> {
@@ -344,6 +385,32 @@ mod tests {
             jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&pair.pkcs8)).unwrap()
         };
         assert!(matches!(verifier.verify(&expired).await, Err(VerifyError::Invalid)));
+    }
+
+    /// A token verified once is not verified again while it lasts, but
+    /// a withdrawn key stops it at the next key fetch, and a token differing
+    /// in one character is checked in full.
+    #[tokio::test]
+    async fn remembered_tokens_stop_when_their_key_is_withdrawn() {
+        let (pair, keys, verifier) = setup();
+        let signer = TokenSigner::new(&pair, "hms-user", "hms", Duration::from_secs(60));
+        let (token, _) = signer.sign("u1", Role::Doctor, "s1").unwrap();
+        assert_eq!(verifier.verify(&token).await.unwrap().subject, "u1");
+        assert_eq!(verifier.verify(&token).await.unwrap().subject, "u1");
+        // One character of the claims changed.
+        let at = token.find('.').unwrap() + 5;
+        let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+        assert!(verifier.verify(&tampered).await.is_err());
+
+        let successor = SigningKeyPair::generate().unwrap();
+        *keys.keys.lock().unwrap() = vec![successor.public_key().unwrap()];
+        verifier.refresh().await.unwrap();
+        assert!(verifier.verify(&token).await.is_err(), "the withdrawn key's token still passed");
+        let (fresh, _) = TokenSigner::new(&successor, "hms-user", "hms", Duration::from_secs(60))
+            .sign("u2", Role::Patient, "s2")
+            .unwrap();
+        assert_eq!(verifier.verify(&fresh).await.unwrap().subject, "u2");
     }
 
     #[tokio::test]
