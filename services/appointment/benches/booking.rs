@@ -7,7 +7,8 @@
 //! a fresh database with as many writers as patients and prints that ceiling.
 //!
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
-//!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--days 3]
+//!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]
+//! Each patient first reads the calendar `--warmup` times, unmeasured.
 //! `--via rest` sends the calendar reads and the bookings as REST/JSON through
 //! the gateway, as browsers and SDKs do; the gateway calls the services in
 //! process, as under `hms up`. `--via rest-socket` makes it reach them over
@@ -49,11 +50,13 @@ struct Args {
     patients: usize,
     doctors: usize,
     rounds: usize,
+    warmup: usize,
     days: i64,
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut args = Args { backend: Relational::Sqlite, via: Via::Grpc, patients: 32, doctors: 4, rounds: 10, days: 3 };
+    let mut args =
+        Args { backend: Relational::Sqlite, via: Via::Grpc, patients: 32, doctors: 4, rounds: 10, warmup: 5, days: 3 };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
@@ -76,6 +79,7 @@ fn args() -> anyhow::Result<Args> {
             "--patients" => args.patients = value()?.parse()?,
             "--doctors" => args.doctors = value()?.parse()?,
             "--rounds" => args.rounds = value()?.parse()?,
+            "--warmup" => args.warmup = value()?.parse()?,
             "--days" => args.days = value()?.parse()?,
             // `cargo bench` passes --bench to every bench target.
             "--bench" => {}
@@ -125,6 +129,33 @@ enum Booking {
     Failed(String),
 }
 
+/// The parts of a calendar's JSON the patients read.
+#[derive(serde::Deserialize)]
+struct CalendarJson<'a> {
+    #[serde(borrow)]
+    days: Vec<DayJson<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct DayJson<'a> {
+    #[serde(borrow)]
+    doctors: Vec<DoctorDayJson<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct DoctorDayJson<'a> {
+    #[serde(borrow)]
+    slots: Vec<SlotJson<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct SlotJson<'a> {
+    #[serde(borrow)]
+    doctor_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    start_time: std::borrow::Cow<'a, str>,
+}
+
 /// One simulated patient's connection: gRPC to the service, or REST/JSON
 /// through the gateway.
 #[allow(clippy::large_enum_variant)] // one per simulated patient: size is irrelevant
@@ -166,24 +197,20 @@ impl Patient {
                     ("end_date.month", last.month),
                     ("end_date.day", last.day),
                 ];
-                let calendar: serde_json::Value = http
+                let calendar = http
                     .get(format!("{base}/api/v1/appointments/services/{service_id}/calendar"))
                     .query(&query)
                     .bearer_auth(token)
                     .send()
                     .await?
                     .error_for_status()?
-                    .json()
+                    .bytes()
                     .await?;
+                let calendar: CalendarJson<'_> = serde_json::from_slice(&calendar)?;
                 let mut slots = Vec::new();
-                for day in calendar["days"].as_array().into_iter().flatten() {
-                    for doctor in day["doctors"].as_array().into_iter().flatten() {
-                        for slot in doctor["slots"].as_array().into_iter().flatten() {
-                            let start = slot["start_time"].as_str().unwrap_or_default().parse::<jiff::Timestamp>()?;
-                            let doctor_id = slot["doctor_id"].as_str().unwrap_or_default().to_owned();
-                            slots.push((doctor_id, start.as_second()));
-                        }
-                    }
+                for slot in calendar.days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots) {
+                    let start = slot.start_time.parse::<jiff::Timestamp>()?;
+                    slots.push((slot.doctor_id.into_owned(), start.as_second()));
                 }
                 Ok(slots)
             }
@@ -377,16 +404,30 @@ async fn main() -> anyhow::Result<()> {
         "backend {:?} via {:?}: {} patients x {} rounds, {} doctors, {} days of 18 slots each",
         args.backend, args.via, args.patients, args.rounds, args.doctors, args.days
     );
-    let started = Instant::now();
     let service_id = Arc::new(service.id.clone());
-    let tasks = tokens.into_iter().enumerate().map(|(i, token)| {
-        let mut client = match &gateway {
+    let mut clients: Vec<Patient> = (0..tokens.len())
+        .map(|_| match &gateway {
             None => Patient::Grpc {
                 schedules: ScheduleServiceClient::new(channel.clone()),
                 appointments: AppointmentServiceClient::new(channel.clone()),
             },
             Some(base) => Patient::Rest { http: http.clone(), base: base.clone() },
-        };
+        })
+        .collect();
+    // Unmeasured reads first, so that connections, caches and the allocator
+    // are warm when the clock starts (reads book nothing).
+    let warmups = clients.iter_mut().zip(&tokens).map(|(client, token)| {
+        let service_id = service_id.clone();
+        async move {
+            for _ in 0..args.warmup {
+                client.calendar(&service_id, first, last, token).await?;
+            }
+            anyhow::Ok(())
+        }
+    });
+    futures::future::try_join_all(warmups).await?;
+    let started = Instant::now();
+    let tasks = clients.into_iter().zip(tokens).enumerate().map(|(i, (mut client, token))| {
         let service_id = service_id.clone();
         let rounds = args.rounds;
         tokio::spawn(async move {
