@@ -205,6 +205,7 @@ pub struct Transcoder {
     pool: DescriptorPool,
     routes: Vec<Route>,
     ser: SerializeOptions,
+    plans: crate::wire_json::Plans,
 }
 
 /// A route matched by a request, with its path variables.
@@ -260,7 +261,8 @@ impl Transcoder {
         }
         // The most specific template wins (`/users/me` before `/users/{id}`).
         routes.sort_by_key(|r| (std::cmp::Reverse(r.literal_count()), r.segments.len()));
-        Ok(Self { pool, routes, ser: json_options() })
+        let plans = crate::wire_json::Plans::new(&pool);
+        Ok(Self { pool, routes, ser: json_options(), plans })
     }
 
     pub fn routes(&self) -> &[Route] {
@@ -339,7 +341,7 @@ impl Transcoder {
     /// Renders a response message as JSON (its `response_body` field if set).
     pub fn render_response(&self, route: &Route, bytes: &[u8]) -> Result<Vec<u8>, Status> {
         if route.response_body.is_empty()
-            && let Some(json) = crate::wire_json::render(&route.method.output(), bytes)
+            && let Some(json) = self.plans.render(&route.method.output(), bytes)
         {
             return Ok(json);
         }
@@ -517,7 +519,7 @@ mod tests {
             GetMeResponse { user: Some(User { id: "u1".into(), username: "mai".into(), ..Default::default() }) };
         let second = GetMeResponse { user: Some(User { email: "mai@example.com".into(), ..Default::default() }) };
         let bytes = [first.encode_to_vec(), second.encode_to_vec()].concat();
-        assert!(crate::wire_json::render(&m.route.method.output(), &bytes).is_none());
+        assert!(t.plans.render(&m.route.method.output(), &bytes).is_none());
         let json: Json = serde_json::from_slice(&t.render_response(m.route, &bytes).unwrap()).unwrap();
         assert_eq!(
             (&json["user"]["id"], &json["user"]["username"], &json["user"]["email"]),

@@ -4,16 +4,19 @@
 //! Decoding a response into a prost-reflect `DynamicMessage` and serialising
 //! that took half the CPU of the REST booking load (a week's calendar is
 //! 30 KB of protobuf and a thousand timestamps). This writer walks the bytes
-//! once. It takes the shapes a protobuf encoder writes in practice: fields in
-//! number order, each singular field once, a repeated field's entries
-//! together, Timestamp as the only well-known type. For anything else it
-//! returns `None` and the caller renders through prost-reflect, whose output
-//! this one matches (tests compare both on every response type).
+//! once, following [`Plans`] compiled from the descriptors at start-up. It
+//! takes the shapes a protobuf encoder writes in practice: fields in number
+//! order, each singular field once, a repeated field's entries together,
+//! Timestamp as the only well-known type. For anything else it returns `None`
+//! and the caller renders through prost-reflect, whose output this one
+//! matches (tests compare both on every message of the contracts).
+
+use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use prost::encoding::decode_varint;
-use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor};
+use prost_reflect::{DescriptorPool, EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor};
 
 /// Nested messages deeper than this go to prost-reflect (which refuses
 /// them at 100, as prost does).
@@ -22,12 +25,402 @@ const MAX_DEPTH: usize = 64;
 /// The range of timestamps the JSON mapping allows (years 1 to 9999).
 const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
 
-/// `bytes`, a message of type `desc`, as JSON; `None` when the fast path
-/// does not take these bytes (see the module documentation).
-pub fn render(desc: &MessageDescriptor, bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() * 2 + 16);
-    message(desc, bytes, &mut out, 0)?;
-    Some(out)
+/// Every message and enum of a descriptor pool as the writer needs them:
+/// looking fields up in the descriptors (each look-up clones
+/// reference-counted handles) cost more than writing them.
+pub struct Plans {
+    messages: Vec<MessagePlan>,
+    enums: Vec<EnumPlan>,
+    by_name: HashMap<String, usize>,
+}
+
+enum MessagePlan {
+    Fields(Vec<FieldPlan>),
+    Timestamp,
+    /// Other well-known types (their JSON forms are special): prost-reflect's.
+    Unsupported,
+}
+
+struct FieldPlan {
+    number: u32,
+    /// `"name":`
+    key: Box<[u8]>,
+    kind: KindPlan,
+    shape: Shape,
+    /// The oneof holding the field, by index in its message.
+    oneof: Option<usize>,
+}
+
+enum Shape {
+    Single { presence: bool },
+    List,
+    Map { key: KindPlan, value: KindPlan },
+}
+
+#[derive(Clone, Copy)]
+enum KindPlan {
+    Double,
+    Float,
+    Int32,
+    Sint32,
+    Sfixed32,
+    Uint32,
+    Fixed32,
+    Int64,
+    Sint64,
+    Sfixed64,
+    Uint64,
+    Fixed64,
+    Bool,
+    String,
+    Bytes,
+    Enum(usize),
+    Message(usize),
+}
+
+struct EnumPlan {
+    /// Quoted JSON names by number.
+    names: HashMap<i32, Box<[u8]>>,
+    default: Box<[u8]>,
+    /// google.protobuf.NullValue renders as `null`: prost-reflect's.
+    null_value: bool,
+}
+
+impl Plans {
+    pub fn new(pool: &DescriptorPool) -> Self {
+        let messages: Vec<MessageDescriptor> = pool.all_messages().collect();
+        let enums: Vec<EnumDescriptor> = pool.all_enums().collect();
+        let by_name: HashMap<String, usize> =
+            messages.iter().enumerate().map(|(i, m)| (m.full_name().to_owned(), i)).collect();
+        let enum_index: HashMap<&str, usize> = enums.iter().enumerate().map(|(i, e)| (e.full_name(), i)).collect();
+        let kind = |kind: Kind| match kind {
+            Kind::Double => KindPlan::Double,
+            Kind::Float => KindPlan::Float,
+            Kind::Int32 => KindPlan::Int32,
+            Kind::Sint32 => KindPlan::Sint32,
+            Kind::Sfixed32 => KindPlan::Sfixed32,
+            Kind::Uint32 => KindPlan::Uint32,
+            Kind::Fixed32 => KindPlan::Fixed32,
+            Kind::Int64 => KindPlan::Int64,
+            Kind::Sint64 => KindPlan::Sint64,
+            Kind::Sfixed64 => KindPlan::Sfixed64,
+            Kind::Uint64 => KindPlan::Uint64,
+            Kind::Fixed64 => KindPlan::Fixed64,
+            Kind::Bool => KindPlan::Bool,
+            Kind::String => KindPlan::String,
+            Kind::Bytes => KindPlan::Bytes,
+            Kind::Enum(e) => KindPlan::Enum(enum_index[e.full_name()]),
+            Kind::Message(m) => KindPlan::Message(by_name[m.full_name()]),
+        };
+        let field_plan = |field: FieldDescriptor| {
+            let shape = if field.is_map() {
+                let Kind::Message(entry) = field.kind() else { unreachable!("a map field's kind is its entry") };
+                Shape::Map {
+                    key: kind(entry.map_entry_key_field().kind()),
+                    value: kind(entry.map_entry_value_field().kind()),
+                }
+            } else if field.is_list() {
+                Shape::List
+            } else {
+                Shape::Single { presence: field.supports_presence() }
+            };
+            FieldPlan {
+                number: field.number(),
+                key: format!("\"{}\":", field.name()).into_bytes().into(),
+                kind: kind(field.kind()),
+                shape,
+                oneof: field
+                    .containing_oneof()
+                    .map(|o| o.parent_message().oneofs().position(|other| other == o).unwrap_or_default()),
+            }
+        };
+        let message_plans = messages
+            .iter()
+            .map(|m| match m.full_name() {
+                "google.protobuf.Timestamp" => MessagePlan::Timestamp,
+                name if name.starts_with("google.protobuf.") => MessagePlan::Unsupported,
+                // `fields()` yields them in number order.
+                _ => MessagePlan::Fields(m.fields().map(field_plan).collect()),
+            })
+            .collect();
+        let enum_plans = enums
+            .iter()
+            .map(|e| EnumPlan {
+                // With aliases, the first name of a number (as prost-reflect picks).
+                names: e.values().fold(HashMap::new(), |mut names, v| {
+                    names.entry(v.number()).or_insert_with(|| quoted(v.name()));
+                    names
+                }),
+                default: quoted(e.default_value().name()),
+                null_value: e.full_name() == "google.protobuf.NullValue",
+            })
+            .collect();
+        Self { messages: message_plans, enums: enum_plans, by_name }
+    }
+
+    /// `bytes`, a message of type `desc`, as JSON; `None` when the fast path
+    /// does not take these bytes (see the module documentation).
+    pub fn render(&self, desc: &MessageDescriptor, bytes: &[u8]) -> Option<Vec<u8>> {
+        let index = *self.by_name.get(desc.full_name())?;
+        let mut out = Vec::with_capacity(bytes.len() * 2 + 16);
+        self.message(index, bytes, &mut out, 0)?;
+        Some(out)
+    }
+
+    fn message(&self, index: usize, bytes: &[u8], out: &mut Vec<u8>, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let fields = match &self.messages[index] {
+            MessagePlan::Fields(fields) => fields,
+            MessagePlan::Timestamp => return timestamp(bytes, out),
+            MessagePlan::Unsupported => return None,
+        };
+        let known = |number: u32| fields.binary_search_by_key(&number, |f| f.number).is_ok();
+        let mut wire = Wire { rest: bytes };
+        let mut next = wire.next().ok()?;
+        let mut oneofs_set: u64 = 0;
+        out.push(b'{');
+        let mut first = true;
+        for field in fields {
+            while let Some((seen, _)) = next
+                && seen < field.number
+            {
+                // A known field here came out of order; unknown ones are left out.
+                if known(seen) {
+                    return None;
+                }
+                next = wire.next().ok()?;
+            }
+            let present = matches!(next, Some((seen, _)) if seen == field.number);
+            if !present && matches!(field.shape, Shape::Single { presence: true }) {
+                continue;
+            }
+            if present && let Some(oneof) = field.oneof {
+                // Two members of one oneof: the decoder would keep the last.
+                let bit = 1_u64.checked_shl(u32::try_from(oneof).ok()?)?;
+                if oneofs_set & bit != 0 {
+                    return None;
+                }
+                oneofs_set |= bit;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&field.key);
+            match &field.shape {
+                Shape::List => {
+                    out.push(b'[');
+                    let mut count = 0;
+                    while let Some((seen, raw)) = next
+                        && seen == field.number
+                    {
+                        count += self.list_entry(field.kind, raw, out, depth, count == 0)?;
+                        next = wire.next().ok()?;
+                    }
+                    out.push(b']');
+                }
+                Shape::Map { key, value } => {
+                    out.push(b'{');
+                    let mut keys = Vec::new();
+                    while let Some((seen, raw)) = next
+                        && seen == field.number
+                    {
+                        self.map_entry((*key, *value), raw, out, depth, &mut keys)?;
+                        next = wire.next().ok()?;
+                    }
+                    out.push(b'}');
+                }
+                Shape::Single { .. } => match next.filter(|_| present) {
+                    Some((_, raw)) => {
+                        self.value(field.kind, raw, out, depth)?;
+                        next = wire.next().ok()?;
+                        // A singular field twice: the decoder would keep the last (or merge).
+                        if matches!(next, Some((seen, _)) if seen == field.number) {
+                            return None;
+                        }
+                    }
+                    None => self.default_value(field.kind, out)?,
+                },
+            }
+        }
+        while let Some((seen, _)) = next {
+            if known(seen) {
+                return None;
+            }
+            next = wire.next().ok()?;
+        }
+        out.push(b'}');
+        Some(())
+    }
+
+    /// One entry of a repeated field (several values if packed); how many
+    /// values it wrote.
+    fn list_entry(&self, kind: KindPlan, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize, first: bool) -> Option<usize> {
+        let packed_width = match kind {
+            KindPlan::Double | KindPlan::Fixed64 | KindPlan::Sfixed64 => Some(8),
+            KindPlan::Float | KindPlan::Fixed32 | KindPlan::Sfixed32 => Some(4),
+            KindPlan::String | KindPlan::Bytes | KindPlan::Message(_) => None,
+            // Varints, packed back to back.
+            _ => Some(0),
+        };
+        let (Some(width), Raw::Bytes(mut packed)) = (packed_width, raw) else {
+            if !first {
+                out.push(b',');
+            }
+            self.value(kind, raw, out, depth)?;
+            return Some(1);
+        };
+        let mut count = 0;
+        while !packed.is_empty() {
+            let raw = match width {
+                8 => {
+                    let (head, tail) = packed.split_at_checked(8)?;
+                    packed = tail;
+                    Raw::Fixed64(u64::from_le_bytes(head.try_into().ok()?))
+                }
+                4 => {
+                    let (head, tail) = packed.split_at_checked(4)?;
+                    packed = tail;
+                    Raw::Fixed32(u32::from_le_bytes(head.try_into().ok()?))
+                }
+                _ => Raw::Varint(decode_varint(&mut packed).ok()?),
+            };
+            if !first || count > 0 {
+                out.push(b',');
+            }
+            self.value(kind, raw, out, depth)?;
+            count += 1;
+        }
+        Some(count)
+    }
+
+    /// One entry of a map field: `"key":value`.
+    fn map_entry<'a>(
+        &self,
+        (key_kind, value_kind): (KindPlan, KindPlan),
+        raw: Raw<'a>,
+        out: &mut Vec<u8>,
+        depth: usize,
+        keys: &mut Vec<Raw<'a>>,
+    ) -> Option<()> {
+        let Raw::Bytes(bytes) = raw else { return None };
+        let (mut key, mut val) = (None, None);
+        let mut wire = Wire { rest: bytes };
+        while let Some((number, raw)) = wire.next().ok()? {
+            let slot = match number {
+                1 => &mut key,
+                2 => &mut val,
+                _ => continue,
+            };
+            if slot.replace(raw).is_some() {
+                return None;
+            }
+        }
+        let key = key.unwrap_or(match key_kind {
+            KindPlan::String => Raw::Bytes(&[]),
+            _ => Raw::Varint(0),
+        });
+        // A key twice: the decoder would keep the last value.
+        if keys.iter().any(|seen| same_raw(seen, &key)) {
+            return None;
+        }
+        if !keys.is_empty() {
+            out.push(b',');
+        }
+        keys.push(key);
+        match (key_kind, key) {
+            (KindPlan::String, _) => self.value(key_kind, key, out, depth)?,
+            (KindPlan::Bool, Raw::Varint(v)) => out.extend_from_slice(if v != 0 { b"\"true\"" } else { b"\"false\"" }),
+            _ => {
+                // Integer keys are quoted whatever their width.
+                let start = out.len();
+                self.value(key_kind, key, out, depth)?;
+                if out.get(start) != Some(&b'"') {
+                    out.insert(start, b'"');
+                    out.push(b'"');
+                }
+            }
+        }
+        out.push(b':');
+        match (val, value_kind) {
+            (Some(raw), _) => self.value(value_kind, raw, out, depth),
+            (None, KindPlan::Message(index)) => self.message(index, &[], out, depth + 1),
+            (None, other) => self.default_value(other, out),
+        }
+    }
+
+    /// One value of `kind`; `None` when its wire type does not fit.
+    fn value(&self, kind: KindPlan, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize) -> Option<()> {
+        match (kind, raw) {
+            (KindPlan::Double, Raw::Fixed64(bits)) => float(f64::from_bits(bits), out),
+            (KindPlan::Float, Raw::Fixed32(bits)) => float32(f32::from_bits(bits), out),
+            (KindPlan::Int32, Raw::Varint(v)) => number(v as i32, out),
+            (KindPlan::Sint32, Raw::Varint(v)) => number(zigzag32(v as u32), out),
+            (KindPlan::Sfixed32, Raw::Fixed32(v)) => number(v as i32, out),
+            (KindPlan::Uint32, Raw::Varint(v)) => number(v as u32, out),
+            (KindPlan::Fixed32, Raw::Fixed32(v)) => number(v, out),
+            (KindPlan::Int64, Raw::Varint(v)) => quoted_number(v as i64, out),
+            (KindPlan::Sint64, Raw::Varint(v)) => quoted_number(zigzag64(v), out),
+            (KindPlan::Sfixed64, Raw::Fixed64(v)) => quoted_number(v as i64, out),
+            (KindPlan::Uint64, Raw::Varint(v)) | (KindPlan::Fixed64, Raw::Fixed64(v)) => quoted_number(v, out),
+            (KindPlan::Bool, Raw::Varint(v)) => out.extend_from_slice(if v != 0 { b"true" } else { b"false" }),
+            (KindPlan::String, Raw::Bytes(bytes)) => {
+                serde_json::to_writer(&mut *out, std::str::from_utf8(bytes).ok()?).ok()?
+            }
+            (KindPlan::Bytes, Raw::Bytes(bytes)) => {
+                out.push(b'"');
+                let start = out.len();
+                out.resize(start + bytes.len().div_ceil(3) * 4, 0);
+                let written = BASE64.encode_slice(bytes, &mut out[start..]).ok()?;
+                out.truncate(start + written);
+                out.push(b'"');
+            }
+            (KindPlan::Enum(index), Raw::Varint(v)) => {
+                let plan = &self.enums[index];
+                if plan.null_value {
+                    return None;
+                }
+                match plan.names.get(&(v as i32)) {
+                    Some(name) => out.extend_from_slice(name),
+                    None => number(v as i32, out),
+                }
+            }
+            (KindPlan::Message(index), Raw::Bytes(bytes)) => self.message(index, bytes, out, depth + 1)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// What an absent field without presence renders as.
+    fn default_value(&self, kind: KindPlan, out: &mut Vec<u8>) -> Option<()> {
+        match kind {
+            KindPlan::Double | KindPlan::Float => float(0.0, out),
+            KindPlan::Int32 | KindPlan::Sint32 | KindPlan::Sfixed32 | KindPlan::Uint32 | KindPlan::Fixed32 => {
+                out.push(b'0')
+            }
+            KindPlan::Int64 | KindPlan::Sint64 | KindPlan::Sfixed64 | KindPlan::Uint64 | KindPlan::Fixed64 => {
+                out.extend_from_slice(b"\"0\"")
+            }
+            KindPlan::Bool => out.extend_from_slice(b"false"),
+            KindPlan::String | KindPlan::Bytes => out.extend_from_slice(b"\"\""),
+            KindPlan::Enum(index) => {
+                let plan = &self.enums[index];
+                if plan.null_value {
+                    return None;
+                }
+                out.extend_from_slice(&plan.default);
+            }
+            // Message fields have presence: never rendered when absent.
+            KindPlan::Message(_) => return None,
+        }
+        Some(())
+    }
+}
+
+fn quoted(text: &str) -> Box<[u8]> {
+    serde_json::to_vec(text).unwrap_or_default().into()
 }
 
 /// A field's value as it sits on the wire.
@@ -78,195 +471,6 @@ impl<'a> Wire<'a> {
     }
 }
 
-fn message(desc: &MessageDescriptor, bytes: &[u8], out: &mut Vec<u8>, depth: usize) -> Option<()> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    match desc.full_name() {
-        "google.protobuf.Timestamp" => return timestamp(bytes, out),
-        other if other.starts_with("google.protobuf.") => return None,
-        _ => {}
-    }
-    let mut wire = Wire { rest: bytes };
-    let mut next = wire.next().ok()?;
-    let mut oneofs_set: Vec<OneofDescriptor> = Vec::new();
-    out.push(b'{');
-    let mut first = true;
-    // Fields come in number order, as the encoder wrote them.
-    for field in desc.fields() {
-        let number = field.number();
-        while let Some((seen, _)) = next
-            && seen < number
-        {
-            // A known field here came out of order; unknown ones are left out.
-            if desc.get_field(seen).is_some() {
-                return None;
-            }
-            next = wire.next().ok()?;
-        }
-        let present = matches!(next, Some((seen, _)) if seen == number);
-        if !present && field.supports_presence() {
-            continue;
-        }
-        if present && let Some(oneof) = field.containing_oneof() {
-            // Two members of one oneof: the decoder would keep the last.
-            if oneofs_set.contains(&oneof) {
-                return None;
-            }
-            oneofs_set.push(oneof);
-        }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        out.push(b'"');
-        out.extend_from_slice(field.name().as_bytes());
-        out.extend_from_slice(b"\":");
-        if field.is_list() || field.is_map() {
-            let (open, close) = if field.is_map() { (b'{', b'}') } else { (b'[', b']') };
-            out.push(open);
-            let mut map_keys = Vec::new();
-            let mut count = 0;
-            while let Some((seen, raw)) = next
-                && seen == number
-            {
-                if field.is_map() {
-                    map_entry(&field, raw, out, depth, &mut map_keys, count == 0)?;
-                    count += 1;
-                } else {
-                    count += list_entry(&field.kind(), raw, out, depth, count == 0)?;
-                }
-                next = wire.next().ok()?;
-            }
-            out.push(close);
-        } else if let Some((_, raw)) = next.filter(|_| present) {
-            value(&field.kind(), raw, out, depth)?;
-            next = wire.next().ok()?;
-            // A singular field twice: the decoder would keep the last (or merge).
-            if matches!(next, Some((seen, _)) if seen == number) {
-                return None;
-            }
-        } else {
-            default_value(&field.kind(), out)?;
-        }
-    }
-    while let Some((seen, _)) = next {
-        if desc.get_field(seen).is_some() {
-            return None;
-        }
-        next = wire.next().ok()?;
-    }
-    out.push(b'}');
-    Some(())
-}
-
-/// One entry of a repeated field (several values if packed); how many values
-/// it wrote.
-fn list_entry(kind: &Kind, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize, first: bool) -> Option<usize> {
-    let packed_width = match kind {
-        Kind::Double | Kind::Fixed64 | Kind::Sfixed64 => Some(8),
-        Kind::Float | Kind::Fixed32 | Kind::Sfixed32 => Some(4),
-        Kind::String | Kind::Bytes | Kind::Message(_) => None,
-        // Varints, packed back to back.
-        _ => Some(0),
-    };
-    let (Some(width), Raw::Bytes(mut packed)) = (packed_width, raw) else {
-        if !first {
-            out.push(b',');
-        }
-        value(kind, raw, out, depth)?;
-        return Some(1);
-    };
-    let mut count = 0;
-    while !packed.is_empty() {
-        let raw = match width {
-            8 => {
-                let (head, tail) = packed.split_at_checked(8)?;
-                packed = tail;
-                Raw::Fixed64(u64::from_le_bytes(head.try_into().ok()?))
-            }
-            4 => {
-                let (head, tail) = packed.split_at_checked(4)?;
-                packed = tail;
-                Raw::Fixed32(u32::from_le_bytes(head.try_into().ok()?))
-            }
-            _ => Raw::Varint(decode_varint(&mut packed).ok()?),
-        };
-        if !first || count > 0 {
-            out.push(b',');
-        }
-        value(kind, raw, out, depth)?;
-        count += 1;
-    }
-    Some(count)
-}
-
-/// One entry of a map field: `"key":value`.
-fn map_entry<'a>(
-    field: &FieldDescriptor,
-    raw: Raw<'a>,
-    out: &mut Vec<u8>,
-    depth: usize,
-    keys: &mut Vec<Raw<'a>>,
-    first: bool,
-) -> Option<()> {
-    let Kind::Message(entry) = field.kind() else { return None };
-    let Raw::Bytes(bytes) = raw else { return None };
-    let (mut key, mut val) = (None, None);
-    let mut wire = Wire { rest: bytes };
-    while let Some((number, raw)) = wire.next().ok()? {
-        let slot = match number {
-            1 => &mut key,
-            2 => &mut val,
-            _ => continue,
-        };
-        if slot.replace(raw).is_some() {
-            return None;
-        }
-    }
-    let key_kind = entry.map_entry_key_field().kind();
-    let key = key.unwrap_or(match key_kind {
-        Kind::String => Raw::Bytes(&[]),
-        _ => Raw::Varint(0),
-    });
-    // A key twice: the decoder would keep the last value.
-    if keys.iter().any(|seen| same_raw(seen, &key)) {
-        return None;
-    }
-    keys.push(key);
-    if !first {
-        out.push(b',');
-    }
-    match key_kind {
-        Kind::String => value(&key_kind, key, out, depth)?,
-        Kind::Bool => {
-            let Raw::Varint(v) = key else { return None };
-            out.extend_from_slice(if v != 0 { b"\"true\"" } else { b"\"false\"" });
-        }
-        _ => {
-            // Integer keys are quoted whatever their width.
-            let mut number = Vec::new();
-            value(&key_kind, key, &mut number, depth)?;
-            if number.first() != Some(&b'"') {
-                out.push(b'"');
-                out.extend_from_slice(&number);
-                out.push(b'"');
-            } else {
-                out.extend_from_slice(&number);
-            }
-        }
-    }
-    out.push(b':');
-    let value_kind = entry.map_entry_value_field().kind();
-    match val {
-        Some(raw) => value(&value_kind, raw, out, depth),
-        None => match &value_kind {
-            Kind::Message(desc) => message(desc, &[], out, depth + 1),
-            other => default_value(other, out),
-        },
-    }
-}
-
 fn same_raw(a: &Raw<'_>, b: &Raw<'_>) -> bool {
     match (a, b) {
         (Raw::Varint(a), Raw::Varint(b)) | (Raw::Fixed64(a), Raw::Fixed64(b)) => a == b,
@@ -276,70 +480,11 @@ fn same_raw(a: &Raw<'_>, b: &Raw<'_>) -> bool {
     }
 }
 
-/// One value of `kind`; `None` when its wire type does not fit.
-fn value(kind: &Kind, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize) -> Option<()> {
-    match (kind, raw) {
-        (Kind::Double, Raw::Fixed64(bits)) => float(f64::from_bits(bits), out),
-        (Kind::Float, Raw::Fixed32(bits)) => float32(f32::from_bits(bits), out),
-        (Kind::Int32, Raw::Varint(v)) => number(v as i32, out),
-        (Kind::Sint32, Raw::Varint(v)) => number(zigzag32(v as u32), out),
-        (Kind::Sfixed32, Raw::Fixed32(v)) => number(v as i32, out),
-        (Kind::Uint32, Raw::Varint(v)) => number(v as u32, out),
-        (Kind::Fixed32, Raw::Fixed32(v)) => number(v, out),
-        (Kind::Int64, Raw::Varint(v)) => quoted(v as i64, out),
-        (Kind::Sint64, Raw::Varint(v)) => quoted(zigzag64(v), out),
-        (Kind::Sfixed64, Raw::Fixed64(v)) => quoted(v as i64, out),
-        (Kind::Uint64, Raw::Varint(v)) | (Kind::Fixed64, Raw::Fixed64(v)) => quoted(v, out),
-        (Kind::Bool, Raw::Varint(v)) => out.extend_from_slice(if v != 0 { b"true" } else { b"false" }),
-        (Kind::String, Raw::Bytes(bytes)) => serde_json::to_writer(&mut *out, std::str::from_utf8(bytes).ok()?).ok()?,
-        (Kind::Bytes, Raw::Bytes(bytes)) => {
-            out.push(b'"');
-            let start = out.len();
-            out.resize(start + bytes.len().div_ceil(3) * 4, 0);
-            let written = BASE64.encode_slice(bytes, &mut out[start..]).ok()?;
-            out.truncate(start + written);
-            out.push(b'"');
-        }
-        (Kind::Enum(desc), Raw::Varint(v)) => {
-            if desc.full_name() == "google.protobuf.NullValue" {
-                return None;
-            }
-            match desc.get_value(v as i32) {
-                Some(named) => serde_json::to_writer(&mut *out, named.name()).ok()?,
-                None => number(v as i32, out),
-            }
-        }
-        (Kind::Message(desc), Raw::Bytes(bytes)) => message(desc, bytes, out, depth + 1)?,
-        _ => return None,
-    }
-    Some(())
-}
-
-/// What an absent field without presence renders as.
-fn default_value(kind: &Kind, out: &mut Vec<u8>) -> Option<()> {
-    match kind {
-        Kind::Double | Kind::Float => float(0.0, out),
-        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => out.push(b'0'),
-        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => out.extend_from_slice(b"\"0\""),
-        Kind::Bool => out.extend_from_slice(b"false"),
-        Kind::String | Kind::Bytes => out.extend_from_slice(b"\"\""),
-        Kind::Enum(desc) => {
-            if desc.full_name() == "google.protobuf.NullValue" {
-                return None;
-            }
-            serde_json::to_writer(&mut *out, desc.default_value().name()).ok()?
-        }
-        // Message fields have presence: never rendered when absent.
-        Kind::Message(_) => return None,
-    }
-    Some(())
-}
-
 fn number(v: impl itoa::Integer, out: &mut Vec<u8>) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-fn quoted(v: impl itoa::Integer, out: &mut Vec<u8>) {
+fn quoted_number(v: impl itoa::Integer, out: &mut Vec<u8>) {
     out.push(b'"');
     number(v, out);
     out.push(b'"');
@@ -476,6 +621,11 @@ mod tests {
 
     fn pool() -> DescriptorPool {
         DescriptorPool::decode(hms_proto::FILE_DESCRIPTOR_SET).unwrap()
+    }
+
+    fn render(desc: &MessageDescriptor, bytes: &[u8]) -> Option<Vec<u8>> {
+        static PLANS: std::sync::LazyLock<Plans> = std::sync::LazyLock::new(|| Plans::new(&pool()));
+        PLANS.render(desc, bytes)
     }
 
     /// What prost-reflect writes for `bytes`, with the gateway's options.
