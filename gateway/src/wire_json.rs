@@ -559,7 +559,7 @@ fn timestamp(bytes: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// time of a calendar's rendering.
 fn rfc3339(seconds: i64, nanos: i32, out: &mut Vec<u8>) {
     let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = hms_kit::time::civil_from_days(days);
     digits(year, 4, out);
     out.push(b'-');
     digits(month, 2, out);
@@ -592,21 +592,6 @@ fn digits(value: i64, width: usize, out: &mut Vec<u8>) {
         *slot = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-}
-
-/// The proleptic Gregorian (year, month, day) of a day count from
-/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
