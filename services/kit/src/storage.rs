@@ -409,10 +409,16 @@ mod tests {
         };
 
         let mut tx = db.begin_write().await.unwrap();
-        let script = [insert("first_table", &[("a", 1), ("b", 2)]), insert("second_table", &[("a", 10)])];
+        let script = [insert("first_table", &[("Nguyễn 😀", 1), ("b", 2)]), insert("second_table", &[("a", 10)])];
         assert_eq!(execute_script(&mut tx, db.backend, &script).await.unwrap(), 3);
         tx.commit().await.unwrap();
         assert_eq!((sum("first_table").await, sum("second_table").await), (3, 10));
+        let (body,): (Vec<u8>,) = sqlx::query_as("SELECT body FROM first_table WHERE id = ?")
+            .bind("Nguyễn 😀")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(body, [1, 2], "text and bytes arrive as they were");
 
         let mut tx = db.begin_write().await.unwrap();
         let script = [insert("first_table", &[("c", 100)]), insert("second_table", &[("a", 1000)])];
