@@ -164,15 +164,22 @@ enum Patient {
     Rest { http: reqwest::Client, base: String },
 }
 
+/// A slot's start as its path carries it: each patient books what it read,
+/// with nothing parsed or formatted on the way.
+enum Start {
+    Seconds(i64),
+    Text(String),
+}
+
 impl Patient {
-    /// The free slots of the calendar: (doctor id, start in Unix seconds).
+    /// The free slots of the calendar: (doctor id, start).
     async fn calendar(
         &mut self,
         service_id: &str,
         first: Date,
         last: Date,
         token: &str,
-    ) -> anyhow::Result<Vec<(String, i64)>> {
+    ) -> anyhow::Result<Vec<(String, Start)>> {
         match self {
             Patient::Grpc { schedules, .. } => {
                 let request = GetServiceCalendarRequest {
@@ -185,7 +192,7 @@ impl Patient {
                     .into_iter()
                     .flat_map(|d| d.doctors)
                     .flat_map(|d| d.slots)
-                    .map(|slot| (slot.doctor_id, slot.start_time.map_or(0, |t| t.seconds)))
+                    .map(|slot| (slot.doctor_id, Start::Seconds(slot.start_time.map_or(0, |t| t.seconds))))
                     .collect())
             }
             Patient::Rest { http, base } => {
@@ -207,19 +214,16 @@ impl Patient {
                     .bytes()
                     .await?;
                 let calendar: CalendarJson<'_> = serde_json::from_slice(&calendar)?;
-                let mut slots = Vec::new();
-                for slot in calendar.days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots) {
-                    let start = slot.start_time.parse::<jiff::Timestamp>()?;
-                    slots.push((slot.doctor_id.into_owned(), start.as_second()));
-                }
-                Ok(slots)
+                let slots = calendar.days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots);
+                Ok(slots.map(|slot| (slot.doctor_id.into_owned(), Start::Text(slot.start_time.into_owned()))).collect())
             }
         }
     }
 
-    async fn book(&mut self, service_id: &str, doctor_id: &str, start: i64, token: &str) -> Booking {
+    async fn book(&mut self, service_id: &str, doctor_id: &str, start: &Start, token: &str) -> Booking {
         match self {
             Patient::Grpc { appointments, .. } => {
+                let Start::Seconds(start) = *start else { return Booking::Failed("a start read over REST".into()) };
                 let request = BookAppointmentRequest {
                     service_id: service_id.to_owned(),
                     doctor_id: doctor_id.to_owned(),
@@ -233,7 +237,7 @@ impl Patient {
                 }
             }
             Patient::Rest { http, base } => {
-                let start = jiff::Timestamp::from_second(start).map(|t| t.to_string()).unwrap_or_default();
+                let Start::Text(start) = start else { return Booking::Failed("a start read over gRPC".into()) };
                 let body = serde_json::json!({ "service_id": service_id, "doctor_id": doctor_id, "start_time": start });
                 let response = match http
                     .post(format!("{base}/api/v1/appointments"))
@@ -446,7 +450,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 let (doctor_id, start) = &slots[random.next(slots.len())];
                 let t = Instant::now();
-                let booked = client.book(&service_id, doctor_id, *start, &token).await;
+                let booked = client.book(&service_id, doctor_id, start, &token).await;
                 tally.bookings.push(t.elapsed());
                 match booked {
                     Booking::Booked => tally.booked += 1,
