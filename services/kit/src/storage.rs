@@ -200,7 +200,10 @@ impl<'a> Statement<'a> {
         Self::query(&self.sql, &self.args).execute(conn).await
     }
 
-    fn query<'q>(sql: &'q str, args: &'q [Value<'_>]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    fn query<'q, 'v: 'q>(
+        sql: &'q str,
+        args: impl IntoIterator<Item = &'q Value<'v>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
         let mut query = sqlx::query(sql);
         for arg in args {
             query = match arg {
@@ -239,8 +242,7 @@ pub async fn execute_script(
     match backend {
         Backend::Sqlite => {
             let sql = statements.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
-            let args: Vec<Value<'_>> = statements.iter().flat_map(|s| s.args.iter().cloned()).collect();
-            let done = Statement::query(&sql, &args).execute(conn).await;
+            let done = Statement::query(&sql, statements.iter().flat_map(|s| &s.args)).execute(conn).await;
             done.map(|d| d.rows_affected()).map_err(|error| ScriptError { at: None, error })
         }
         Backend::MySql => {
