@@ -107,18 +107,8 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
 
 /// Writes an event inside the caller's transaction; returns its id.
 pub async fn enqueue(conn: &mut AnyConnection, topic: &str, payload: &impl Serialize) -> Result<String, sqlx::Error> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let payload = serde_json::to_vec(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let now = now_micros();
-    sqlx::query("INSERT INTO hms_outbox (id, topic, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(topic)
-        .bind(payload)
-        .bind(now)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(id)
+    let ids = enqueue_many(conn, [(topic, payload)]).await?;
+    ids.into_iter().next().ok_or_else(|| sqlx::Error::Protocol("one event enqueued, no id returned".into()))
 }
 
 /// Writes several events inside the caller's transaction in one statement;
