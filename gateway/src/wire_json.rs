@@ -355,7 +355,7 @@ impl Plans {
     fn value(&self, kind: KindPlan, raw: Raw<'_>, out: &mut Vec<u8>, depth: usize) -> Option<()> {
         match (kind, raw) {
             (KindPlan::Double, Raw::Fixed64(bits)) => float(f64::from_bits(bits), out),
-            (KindPlan::Float, Raw::Fixed32(bits)) => float32(f32::from_bits(bits), out),
+            (KindPlan::Float, Raw::Fixed32(bits)) => float(f32::from_bits(bits), out),
             (KindPlan::Int32, Raw::Varint(v)) => number(v as i32, out),
             (KindPlan::Sint32, Raw::Varint(v)) => number(zigzag32(v as u32), out),
             (KindPlan::Sfixed32, Raw::Fixed32(v)) => number(v as i32, out),
@@ -396,7 +396,7 @@ impl Plans {
     /// What an absent field without presence renders as.
     fn default_value(&self, kind: KindPlan, out: &mut Vec<u8>) -> Option<()> {
         match kind {
-            KindPlan::Double | KindPlan::Float => float(0.0, out),
+            KindPlan::Double | KindPlan::Float => float(0.0_f64, out),
             KindPlan::Int32 | KindPlan::Sint32 | KindPlan::Sfixed32 | KindPlan::Uint32 | KindPlan::Fixed32 => {
                 out.push(b'0')
             }
@@ -490,28 +490,18 @@ fn quoted_number(v: impl itoa::Integer, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn float(v: f64, out: &mut Vec<u8>) {
-    if v.is_finite() {
-        // The same formatting as serde_json's, which prost-reflect uses.
+/// A double or a float as serde_json writes it (so as prost-reflect does);
+/// the JSON mapping's strings where JSON has no number.
+fn float<F: Copy + Into<f64> + serde::Serialize>(v: F, out: &mut Vec<u8>) {
+    let wide: f64 = v.into();
+    if wide.is_finite() {
         let _ = serde_json::to_writer(&mut *out, &v);
+    } else if wide.is_nan() {
+        out.extend_from_slice(b"\"NaN\"");
+    } else if wide > 0.0 {
+        out.extend_from_slice(b"\"Infinity\"");
     } else {
-        out.extend_from_slice(non_finite(v.is_nan(), v > 0.0));
-    }
-}
-
-fn float32(v: f32, out: &mut Vec<u8>) {
-    if v.is_finite() {
-        let _ = serde_json::to_writer(&mut *out, &v);
-    } else {
-        out.extend_from_slice(non_finite(v.is_nan(), v > 0.0));
-    }
-}
-
-fn non_finite(nan: bool, positive: bool) -> &'static [u8] {
-    match (nan, positive) {
-        (true, _) => b"\"NaN\"",
-        (false, true) => b"\"Infinity\"",
-        (false, false) => b"\"-Infinity\"",
+        out.extend_from_slice(b"\"-Infinity\"");
     }
 }
 
