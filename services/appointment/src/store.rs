@@ -2,6 +2,7 @@
 //! seconds (BIGINT), civil dates ISO strings, flags 0/1, on both dialects.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use hms_kit::outbox;
 use hms_kit::storage::{Backend, Db, ScriptError, Statement, Value, execute_script};
@@ -779,14 +780,12 @@ pub async fn insert_appointment(
     // Every other statement inserts all its rows or fails.
     let rows_if_inserted =
         (2 * granules(a.start_at, a.end_at).len() + 1 + due.len() + notices.len()) as u64 + u64::from(ehr.is_some());
+    let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
     retrying(|| async {
-        let mut tx = db.begin_write().await?;
-        let rows = execute_script(&mut tx, db.backend, &script).await.map_err(hold_refusal)?;
-        if rows != rows_if_inserted {
-            return Err(HoldError::Changed);
+        match db.write_script(script.clone(), rows_if_inserted).await.map_err(hold_refusal)? {
+            true => Ok(()),
+            false => Err(HoldError::Changed),
         }
-        tx.commit().await?;
-        Ok(())
     })
     .await
 }

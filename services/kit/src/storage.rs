@@ -13,6 +13,8 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use tokio_util::task::AbortOnDropHandle;
 
+mod group_commit;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -33,6 +35,8 @@ pub struct Db {
     pub writer: AnyPool,
     /// SQLite's background checkpointer, stopped with the last clone.
     _checkpointer: Option<Arc<AbortOnDropHandle<()>>>,
+    /// SQLite's group-commit writer (see [`Db::write_script`]).
+    scripts: Option<tokio::sync::mpsc::Sender<group_commit::Job>>,
 }
 
 impl Db {
@@ -107,12 +111,32 @@ impl Db {
         migrator.run(&pool).await?;
         let checkpointer = (backend == Backend::Sqlite)
             .then(|| Arc::new(AbortOnDropHandle::new(tokio::spawn(checkpoint_wal(pool.clone())))));
-        Ok(Self { pool, backend, writer, _checkpointer: checkpointer })
+        let scripts = (backend == Backend::Sqlite).then(|| group_commit::start(writer.clone()));
+        Ok(Self { pool, backend, writer, _checkpointer: checkpointer, scripts })
     }
 
     /// A transaction that will write: on SQLite, on the one writer connection.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         self.writer.begin().await
+    }
+
+    /// Runs `statements` as a transaction of their own and keeps it only if
+    /// they affect `rows` rows in all: `Ok(true)` when committed, `Ok(false)`
+    /// when the count differed and nothing stayed. On SQLite, scripts that
+    /// arrive while the writer is busy share its next commit (see
+    /// `group_commit`), and a failure says which statement failed there too.
+    pub async fn write_script(&self, statements: Arc<[Statement<'static>]>, rows: u64) -> Result<bool, ScriptError> {
+        if let Some(scripts) = &self.scripts {
+            return group_commit::submit(scripts, statements, rows).await;
+        }
+        let began = |error| ScriptError { at: None, error };
+        let mut tx = self.begin_write().await.map_err(began)?;
+        if execute_script(&mut tx, self.backend, &statements).await? != rows {
+            tx.rollback().await.map_err(began)?;
+            return Ok(false);
+        }
+        tx.commit().await.map_err(began)?;
+        Ok(true)
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {
@@ -176,6 +200,16 @@ impl From<i64> for Value<'_> {
     }
 }
 
+impl Value<'_> {
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Text(text) => Value::Text(Cow::Owned(text.into_owned())),
+            Value::Int(int) => Value::Int(int),
+            Value::Blob(blob) => Value::Blob(Cow::Owned(blob.into_owned())),
+        }
+    }
+}
+
 impl From<Vec<u8>> for Value<'_> {
     fn from(blob: Vec<u8>) -> Self {
         Value::Blob(Cow::Owned(blob))
@@ -194,6 +228,10 @@ impl<'a> Statement<'a> {
     /// `sql` with one placeholder per argument, in order.
     pub fn new(sql: String, args: Vec<Value<'a>>) -> Self {
         Self { sql, args }
+    }
+
+    pub fn into_owned(self) -> Statement<'static> {
+        Statement { sql: self.sql, args: self.args.into_iter().map(Value::into_owned).collect() }
     }
 
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
@@ -446,6 +484,84 @@ mod tests {
     #[tokio::test]
     async fn mysql_script_runs_in_order_and_fails_whole() {
         a_script_runs_in_order_and_fails_whole(crate::testing::Relational::MySql).await;
+    }
+
+    /// Scripts written together keep their own fates: on SQLite those queued
+    /// behind a busy writer share one commit, yet one refused by a
+    /// constraint, one whose row count differs and one that cannot run at
+    /// all leave nothing behind and take no other script down with them.
+    async fn written_scripts_stand_or_fall_alone(kind: crate::testing::Relational) {
+        let Some(test_db) = crate::testing::database(kind).await else { return };
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        for table in ["first_table", "second_table"] {
+            sqlx::query(&format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL)"))
+                .execute(&db.writer)
+                .await
+                .unwrap();
+        }
+        let insert = |table: &str, id: String, n: i64| {
+            Statement::new(format!("INSERT INTO {table} (id, n) VALUES (?, ?)"), vec![id.into(), n.into()])
+        };
+        let both = |id: &str, second_id: &str, n: i64| -> Arc<[Statement<'static>]> {
+            Arc::new([insert("first_table", id.to_owned(), n), insert("second_table", second_id.to_owned(), n)])
+        };
+        let mut scripts = Vec::new();
+        for i in 0..8 {
+            scripts.push(("good", both(&format!("good-{i}"), &format!("good-{i}"), 1), 2));
+        }
+        // Two scripts want the same second row: one of them is refused.
+        scripts.push(("rival", both("rival-a", "taken", 10), 2));
+        scripts.push(("rival", both("rival-b", "taken", 10), 2));
+        scripts.push(("miscounted", both("miscounted", "miscounted", 1000), 3));
+        let broken = Statement::new("INSERT INTO missing_table (id) VALUES (?)".to_owned(), vec!["x".into()]);
+        scripts.push(("broken", Arc::new([insert("first_table", "broken".to_owned(), 1000), broken]), 2));
+
+        // While the writer is held, every script queues for the same commit.
+        let held = db.begin_write().await.unwrap();
+        let runs: Vec<_> = scripts
+            .into_iter()
+            .map(|(kind, script, rows)| {
+                let db = db.clone();
+                tokio::spawn(async move { (kind, db.write_script(script, rows).await) })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        held.rollback().await.unwrap();
+
+        let mut rivals_refused = 0;
+        for run in runs {
+            match run.await.unwrap() {
+                ("good", outcome) => assert!(outcome.unwrap()),
+                ("miscounted", outcome) => assert!(!outcome.unwrap()),
+                ("rival", Ok(committed)) => assert!(committed),
+                ("rival", Err(refused)) => {
+                    assert!(crate::error::is_unique_violation(&refused.error), "{:?}", refused.error);
+                    assert_eq!(refused.at, Some(1), "the refused statement is known on both backends");
+                    rivals_refused += 1;
+                }
+                ("broken", outcome) => assert!(outcome.is_err()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(rivals_refused, 1);
+        for (table, expected) in [("first_table", 18), ("second_table", 18)] {
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as(&format!("SELECT id, n FROM {table}")).fetch_all(&db.pool).await.unwrap();
+            let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(rows.iter().map(|(_, n)| n).sum::<i64>(), expected, "{table}: {ids:?}");
+            assert_eq!(rows.len(), 9, "{table}: {ids:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_written_scripts_stand_or_fall_alone() {
+        written_scripts_stand_or_fall_alone(crate::testing::Relational::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn mysql_written_scripts_stand_or_fall_alone() {
+        written_scripts_stand_or_fall_alone(crate::testing::Relational::MySql).await;
     }
 
     /// A connection the server dropped while it sat in the pool is pinged,
