@@ -78,8 +78,10 @@ impl Db {
                     if backend == Backend::Sqlite {
                         // Checkpoints run in the background (see
                         // `checkpoint_wal`), not inside whichever commit
-                        // happens to cross the threshold.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;").await?;
+                        // happens to cross the threshold. Savepoints'
+                        // copies of pages (group commit) stay in memory
+                        // instead of spilling to a file past 64 KiB.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;").await?;
                     } else {
                         conn.execute("SET time_zone = '+00:00'").await?;
                     }

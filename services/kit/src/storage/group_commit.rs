@@ -96,7 +96,8 @@ async fn run_group(
 ) -> Result<Vec<Result<bool, ScriptError>>, ScriptError> {
     let mut outcomes = Vec::with_capacity(group.len());
     for (i, job) in group.iter().enumerate() {
-        match run_in_savepoint(conn, job, i == 0).await {
+        let head = if i == 0 { Head::Begin } else { Head::ReleasePrevious };
+        match run_in_savepoint(conn, job, head).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(error) => {
                 rollback(conn).await;
@@ -111,16 +112,29 @@ async fn run_group(
     Ok(outcomes)
 }
 
-/// One trip to the connection's thread: (the transaction's BEGIN,) a
-/// savepoint, the script. The result is the job's outcome, or an error that
-/// the savepoint cannot be trusted to undo alone.
+/// What a script's trip does before its savepoint.
+#[derive(Clone, Copy)]
+enum Head {
+    /// Opens the group's transaction.
+    Begin,
+    /// Releases the previous script's savepoint (kept or undone): SQLite
+    /// copies each page a script changes once for every savepoint still open.
+    ReleasePrevious,
+}
+
+/// One trip to the connection's thread: the head, a savepoint, the script.
+/// The result is the job's outcome, or an error that the savepoint cannot be
+/// trusted to undo alone.
 async fn run_in_savepoint(
     conn: &mut sqlx::AnyConnection,
     job: &Job,
-    begins: bool,
+    head: Head,
 ) -> Result<Result<bool, ScriptError>, ScriptError> {
-    let head = if begins { "BEGIN IMMEDIATE;\nSAVEPOINT script" } else { "SAVEPOINT script" };
-    let head_statements = if begins { 2 } else { 1 };
+    let head = match head {
+        Head::Begin => "BEGIN IMMEDIATE;\nSAVEPOINT script",
+        Head::ReleasePrevious => "RELEASE script;\nSAVEPOINT script",
+    };
+    let head_statements = 2;
     let sql =
         std::iter::once(head).chain(job.statements.iter().map(|s| s.sql.as_str())).collect::<Vec<_>>().join(";\n");
     // Counted statement by statement: SQLite reports the row count of the
@@ -150,6 +164,7 @@ async fn run_in_savepoint(
         Some(error) if at.is_some() && is_refusal(&error) => Err(ScriptError { at, error }),
         Some(error) => return Err(ScriptError { at, error }),
     };
+    // Left open, undone: the next script's head releases it.
     conn.execute("ROLLBACK TO script").await.map_err(|error| ScriptError { at: None, error })?;
     Ok(outcome)
 }
