@@ -7,7 +7,7 @@
 //! a fresh database with as many writers as patients and prints that ceiling.
 //!
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
-//!     [--via grpc|rest] [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]
+//!     [--via grpc|rest|rest-socket] [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]
 //! Each patient first reads the calendar `--warmup` times, unmeasured.
 //! `--via rest` sends the calendar reads and the bookings as REST/JSON through
 //! the gateway, as browsers and SDKs do; the gateway calls the services in
@@ -54,6 +54,9 @@ struct Args {
     days: i64,
 }
 
+const USAGE: &str = "usage: booking [--backend sqlite|mysql] [--via grpc|rest|rest-socket] [--patients 32] \
+                     [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]";
+
 fn args() -> anyhow::Result<Args> {
     let mut args =
         Args { backend: Relational::Sqlite, via: Via::Grpc, patients: 32, doctors: 4, rounds: 10, warmup: 5, days: 3 };
@@ -83,6 +86,10 @@ fn args() -> anyhow::Result<Args> {
             "--days" => args.days = value()?.parse()?,
             // `cargo bench` passes --bench to every bench target.
             "--bench" => {}
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
@@ -293,7 +300,10 @@ static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = args()?;
+    let args = args().unwrap_or_else(|e| {
+        eprintln!("{e}\n{USAGE}");
+        std::process::exit(2);
+    });
     let db = testing::database(args.backend).await.ok_or_else(|| anyhow::anyhow!("set HMS_TEST_MYSQL_URL"))?;
     let user_db = testing::database(Relational::Sqlite).await.ok_or_else(|| anyhow::anyhow!("no sqlite"))?;
     let auth = AuthConfig {
