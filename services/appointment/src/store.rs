@@ -542,8 +542,9 @@ fn hold_inserts<'a>(
 }
 
 /// A script that began with [`hold_inserts`] failed: a taken hold is the
-/// doctor's or the patient's, known by the statement (MySQL) or by the
-/// table SQLite's message names.
+/// doctor's or the patient's, known by the failing statement where the
+/// error tells it (MySQL; `Db::write_script` on both) or else by the table
+/// SQLite's message names.
 fn hold_refusal(e: ScriptError) -> HoldError {
     let hit = |table: &str, at: usize| match e.at {
         Some(failed) => failed == at,
