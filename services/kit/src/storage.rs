@@ -556,6 +556,31 @@ mod tests {
         }
     }
 
+    /// A caller that gives up while its script waits for the writer leaves
+    /// the writer working: the script still runs, and later ones too.
+    #[tokio::test]
+    async fn the_sqlite_writer_outlives_callers_that_give_up() {
+        let Some(test_db) = crate::testing::database(crate::testing::Relational::Sqlite).await else { return };
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        sqlx::query("CREATE TABLE notes (id VARCHAR(40) PRIMARY KEY)").execute(&db.writer).await.unwrap();
+        let note = |id: &str| -> Arc<[Statement<'static>]> {
+            Arc::new([Statement::new("INSERT INTO notes (id) VALUES (?)".to_owned(), vec![id.to_owned().into()])])
+        };
+        let held = db.begin_write().await.unwrap();
+        let impatient = tokio::spawn({
+            let db = db.clone();
+            let script = note("abandoned");
+            async move { db.write_script(script, 1).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        impatient.abort();
+        held.rollback().await.unwrap();
+        assert!(db.write_script(note("later"), 1).await.unwrap());
+        let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM notes ORDER BY id").fetch_all(&db.pool).await.unwrap();
+        assert_eq!(ids, [("abandoned".to_owned(),), ("later".to_owned(),)]);
+    }
+
     #[tokio::test]
     async fn sqlite_written_scripts_stand_or_fall_alone() {
         written_scripts_stand_or_fall_alone(crate::testing::Relational::Sqlite).await;
