@@ -81,7 +81,7 @@ async fn commit_groups(writer: AnyPool, mut queue: mpsc::Receiver<Job>) {
             }
         };
         for (job, outcome) in group.into_iter().zip(outcomes) {
-            // A caller that gave up no longer listens; its script stands.
+            // A caller that gave up no longer listens; what was written stays.
             let _ = job.done.send(outcome);
         }
     }
