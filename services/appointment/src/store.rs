@@ -763,14 +763,15 @@ pub async fn insert_appointment(
         decided_on.schedule.into(),
     ];
     // Inserts nothing when the service or the schedule changed (see above).
-    script.push(Statement::new(
+    let appointment = Statement::new(
         format!(
             "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) \
              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
              WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
         ),
         args,
-    ));
+    );
+    script.push(appointment.expecting(1));
     let due = due_reminders_of(a.start_at, reminder_offsets, a.created_at);
     script.extend(new_reminders(&a.id, a.start_at, &due));
     let events = notices.iter().map(|n| (n.notification_type.as_str(), n));
@@ -778,12 +779,9 @@ pub async fn insert_appointment(
     if let Some(link) = ehr {
         script.extend(outbox::insert_events([(EhrLink::TOPIC, link)])?.map(|insert| insert.statement));
     }
-    // Every other statement inserts all its rows or fails.
-    let rows_if_inserted =
-        (2 * granules(a.start_at, a.end_at).len() + 1 + due.len() + notices.len()) as u64 + u64::from(ehr.is_some());
     let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
     retrying(|| async {
-        match db.write_script(script.clone(), rows_if_inserted).await.map_err(hold_refusal)? {
+        match db.write_script(script.clone()).await.map_err(hold_refusal)? {
             true => Ok(()),
             false => Err(HoldError::Changed),
         }

@@ -122,22 +122,26 @@ impl Db {
         self.writer.begin().await
     }
 
-    /// Runs `statements` as a transaction of their own and keeps it only if
-    /// they affect `rows` rows in all: `Ok(true)` when committed, `Ok(false)`
-    /// when the count differed and nothing stayed. On SQLite, scripts that
-    /// arrive while the writer is busy share its next commit (see
-    /// `group_commit`), and a failure says which statement failed there too.
-    pub async fn write_script(&self, statements: Arc<[Statement<'static>]>, rows: u64) -> Result<bool, ScriptError> {
+    /// Runs `statements` in order as a transaction of their own and keeps it
+    /// only if each affects the rows it expects (see
+    /// [`Statement::expecting`]): `Ok(true)` when committed, `Ok(false)` when
+    /// a count differed and nothing stayed. A failure says which statement
+    /// failed. On SQLite, scripts that arrive while the writer is busy share
+    /// its next commit (see `group_commit`).
+    pub async fn write_script(&self, statements: Arc<[Statement<'static>]>) -> Result<bool, ScriptError> {
         if let Some(scripts) = &self.scripts {
-            return group_commit::submit(scripts, statements, rows).await;
+            return group_commit::submit(scripts, statements).await;
         }
-        let began = |error| ScriptError { at: None, error };
-        let mut tx = self.begin_write().await.map_err(began)?;
-        if execute_script(&mut tx, self.backend, &statements).await? != rows {
-            tx.rollback().await.map_err(began)?;
-            return Ok(false);
+        let undone = |error| ScriptError { at: None, error };
+        let mut tx = self.begin_write().await.map_err(undone)?;
+        for (at, statement) in statements.iter().enumerate() {
+            let done = statement.execute(&mut tx).await.map_err(|error| ScriptError { at: Some(at), error })?;
+            if !statement.affected_as_expected(done.rows_affected()) {
+                tx.rollback().await.map_err(undone)?;
+                return Ok(false);
+            }
         }
-        tx.commit().await.map_err(began)?;
+        tx.commit().await.map_err(undone)?;
         Ok(true)
     }
 
@@ -224,16 +228,33 @@ impl From<Vec<u8>> for Value<'_> {
 pub struct Statement<'a> {
     pub sql: String,
     pub args: Vec<Value<'a>>,
+    /// The rows it must affect for [`Db::write_script`] to keep its script;
+    /// `None` takes any count (an INSERT of VALUES inserts them all or fails).
+    pub expected_rows: Option<u64>,
 }
 
 impl<'a> Statement<'a> {
     /// `sql` with one placeholder per argument, in order.
     pub fn new(sql: String, args: Vec<Value<'a>>) -> Self {
-        Self { sql, args }
+        Self { sql, args, expected_rows: None }
+    }
+
+    /// The statement, whose script [`Db::write_script`] keeps only if it
+    /// affects exactly `rows` rows.
+    pub fn expecting(self, rows: u64) -> Self {
+        Self { expected_rows: Some(rows), ..self }
+    }
+
+    fn affected_as_expected(&self, rows: u64) -> bool {
+        self.expected_rows.is_none_or(|expected| expected == rows)
     }
 
     pub fn into_owned(self) -> Statement<'static> {
-        Statement { sql: self.sql, args: self.args.into_iter().map(Value::into_owned).collect() }
+        Statement {
+            sql: self.sql,
+            args: self.args.into_iter().map(Value::into_owned).collect(),
+            expected_rows: self.expected_rows,
+        }
     }
 
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
@@ -510,22 +531,30 @@ mod tests {
         };
         let mut scripts = Vec::new();
         for i in 0..8 {
-            scripts.push(("good", both(&format!("good-{i}"), &format!("good-{i}"), 1), 2));
+            scripts.push(("good", both(&format!("good-{i}"), &format!("good-{i}"), 1)));
         }
         // Two scripts want the same second row: one of them is refused.
-        scripts.push(("rival", both("rival-a", "taken", 10), 2));
-        scripts.push(("rival", both("rival-b", "taken", 10), 2));
-        scripts.push(("miscounted", both("miscounted", "miscounted", 1000), 3));
+        scripts.push(("rival", both("rival-a", "taken", 10)));
+        scripts.push(("rival", both("rival-b", "taken", 10)));
+        // Its second statement inserts nothing where it expects a row.
+        let nothing_to_copy = Statement::new(
+            "INSERT INTO second_table (id, n) SELECT id, n FROM first_table WHERE id = ?".to_owned(),
+            vec!["nobody".into()],
+        );
+        scripts.push((
+            "miscounted",
+            Arc::new([insert("first_table", "miscounted".to_owned(), 1000), nothing_to_copy.expecting(1)]),
+        ));
         let broken = Statement::new("INSERT INTO missing_table (id) VALUES (?)".to_owned(), vec!["x".into()]);
-        scripts.push(("broken", Arc::new([insert("first_table", "broken".to_owned(), 1000), broken]), 2));
+        scripts.push(("broken", Arc::new([insert("first_table", "broken".to_owned(), 1000), broken])));
 
         // While the writer is held, every script queues for the same commit.
         let held = db.begin_write().await.unwrap();
         let runs: Vec<_> = scripts
             .into_iter()
-            .map(|(kind, script, rows)| {
+            .map(|(kind, script)| {
                 let db = db.clone();
-                tokio::spawn(async move { (kind, db.write_script(script, rows).await) })
+                tokio::spawn(async move { (kind, db.write_script(script).await) })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -571,12 +600,12 @@ mod tests {
         let impatient = tokio::spawn({
             let db = db.clone();
             let script = note("abandoned");
-            async move { db.write_script(script, 1).await }
+            async move { db.write_script(script).await }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         impatient.abort();
         held.rollback().await.unwrap();
-        assert!(db.write_script(note("later"), 1).await.unwrap());
+        assert!(db.write_script(note("later")).await.unwrap());
         let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM notes ORDER BY id").fetch_all(&db.pool).await.unwrap();
         assert_eq!(ids, [("abandoned".to_owned(),), ("later".to_owned(),)]);
     }

@@ -24,7 +24,6 @@ const QUEUE_LIMIT: usize = 1024;
 
 pub(super) struct Job {
     statements: Arc<[Statement<'static>]>,
-    rows: u64,
     done: oneshot::Sender<Result<bool, ScriptError>>,
 }
 
@@ -40,11 +39,10 @@ pub(super) fn start(writer: AnyPool) -> mpsc::Sender<Job> {
 pub(super) async fn submit(
     jobs: &mpsc::Sender<Job>,
     statements: Arc<[Statement<'static>]>,
-    rows: u64,
 ) -> Result<bool, ScriptError> {
     let (done, outcome) = oneshot::channel();
     let stopped = || ScriptError { at: None, error: sqlx::Error::PoolClosed };
-    jobs.send(Job { statements, rows, done }).await.map_err(|_| stopped())?;
+    jobs.send(Job { statements, done }).await.map_err(|_| stopped())?;
     outcome.await.map_err(|_| stopped())?
 }
 
@@ -137,16 +135,14 @@ async fn run_in_savepoint(
     let head_statements = 2;
     let sql =
         std::iter::once(head).chain(job.statements.iter().map(|s| s.sql.as_str())).collect::<Vec<_>>().join(";\n");
-    // Counted statement by statement: SQLite reports the row count of the
-    // last INSERT, UPDATE or DELETE again for any other statement, here the
-    // savepoint.
+    // Checked statement by statement, which also tells which one failed.
     let mut results = conn.fetch_many(Statement::query(&sql, job.statements.iter().flat_map(|s| &s.args)));
-    let (mut finished, mut rows) = (0_usize, 0);
+    let (mut finished, mut as_expected) = (0_usize, true);
     let failure = loop {
         match results.try_next().await {
             Ok(Some(Either::Left(done))) => {
-                if finished >= head_statements {
-                    rows += done.rows_affected();
+                if let Some(statement) = finished.checked_sub(head_statements).and_then(|i| job.statements.get(i)) {
+                    as_expected &= statement.affected_as_expected(done.rows_affected());
                 }
                 finished += 1;
             }
@@ -158,7 +154,7 @@ async fn run_in_savepoint(
     drop(results);
     let at = finished.checked_sub(head_statements);
     let outcome = match failure {
-        None if rows == job.rows => return Ok(Ok(true)),
+        None if as_expected => return Ok(Ok(true)),
         None => Ok(false),
         // A violated constraint undoes only its own statement in SQLite.
         Some(error) if at.is_some() && is_refusal(&error) => Err(ScriptError { at, error }),
