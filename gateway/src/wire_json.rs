@@ -613,21 +613,7 @@ mod tests {
         render(desc, bytes).map(|json| serde_json::from_slice(&json).expect("valid JSON"))
     }
 
-    /// A small deterministic generator; the test needs spread, not quality.
-    struct Random(u64);
-
-    impl Random {
-        fn below(&mut self, bound: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % bound.max(1)
-        }
-
-        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-            items[self.below(items.len() as u64) as usize]
-        }
-    }
+    use hms_kit::testing::XorShift as Random;
 
     const TEXTS: &[&str] = &["", "a", "Nguyễn Thị Mai", "quote \" and \\ slash", "line\nbreak\u{1}\t", "😀 </script>"];
 

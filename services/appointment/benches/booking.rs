@@ -28,7 +28,7 @@ use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::google::r#type::{Date, TimeOfDay};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
-use hms_kit::testing::{self, Relational, TestServer, percentile};
+use hms_kit::testing::{self, Relational, TestServer, XorShift, percentile};
 use secrecy::SecretString;
 use sqlx::Row;
 use tonic::Request;
@@ -107,18 +107,6 @@ fn authed<T>(message: T, token: &str) -> Request<T> {
 async fn login(users: &mut UserServiceClient<Channel>, username: &str, password: &str) -> anyhow::Result<String> {
     let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await?;
     login.into_inner().tokens.map(|t| t.access_token).ok_or_else(|| anyhow::anyhow!("no tokens"))
-}
-
-/// A tiny deterministic generator; the bench needs spread, not quality.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % bound.max(1) as u64) as usize
-    }
 }
 
 #[derive(Default)]
@@ -458,7 +446,7 @@ async fn main() -> anyhow::Result<()> {
                 if slots.is_empty() {
                     break;
                 }
-                let (doctor_id, start) = &slots[random.next(slots.len())];
+                let (doctor_id, start) = &slots[random.below(slots.len() as u64) as usize];
                 let t = Instant::now();
                 let booked = client.book(&service_id, doctor_id, start, &token).await;
                 tally.bookings.push(t.elapsed());

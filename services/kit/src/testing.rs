@@ -17,6 +17,24 @@ use crate::auth::TokenVerifier;
 use crate::config::ServerConfig;
 use crate::server::{ServiceDef, serve};
 
+/// A small deterministic generator (xorshift) for tests and load generators,
+/// which need spread, not quality.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound.max(1)
+    }
+
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
 /// A relational test database; the SQLite file lives as long as this value.
 pub struct TestDb {
     pub url: String,

@@ -360,13 +360,8 @@ mod tests {
 
     #[test]
     fn the_busy_index_agrees_with_checking_every_interval() {
-        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = |bound: i64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            i64::try_from(seed % u64::try_from(bound).unwrap()).unwrap()
-        };
+        let mut random = hms_kit::testing::XorShift(0x2545_F491_4F6C_DD1D);
+        let mut next = |bound: i64| i64::try_from(random.below(u64::try_from(bound).unwrap())).unwrap();
         for _ in 0..200 {
             let busy: Vec<Interval> = (0..next(12))
                 .map(|_| {
