@@ -384,9 +384,10 @@ pub(crate) fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
 
 /// Takes `max_connections=N` out of a database URL's query: the size of the
 /// service's pool (of readers, on SQLite, beside its one writer), which sqlx
-/// does not know (its SQLite driver refuses unknown parameters). A small database server serves more with fewer
-/// connections (on the 2-core development machine 6–8 did 7 % more bookings
-/// than 16), and every replica of every service holds a pool of its own.
+/// does not know (its SQLite driver refuses unknown parameters). A small
+/// database server serves more with fewer connections (on the 2-core
+/// development machine 6–8 did 7 % more bookings than 16), and every replica
+/// of every service holds a pool of its own.
 fn take_max_connections(url: &str) -> anyhow::Result<(String, Option<u32>)> {
     let Some((base, query)) = url.split_once('?') else { return Ok((url.to_owned(), None)) };
     let mut max_connections = None;

@@ -94,7 +94,7 @@ async fn run_group(
 ) -> Result<Vec<Result<bool, ScriptError>>, ScriptError> {
     let mut outcomes = Vec::with_capacity(group.len());
     for (i, job) in group.iter().enumerate() {
-        let head = if i == 0 { Head::Begin } else { Head::ReleasePrevious };
+        let head = if i == 0 { OPEN_GROUP } else { NEXT_SCRIPT };
         match run_in_savepoint(conn, job, head).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(error) => {
@@ -110,15 +110,16 @@ async fn run_group(
     Ok(outcomes)
 }
 
-/// What a script's trip does before its savepoint.
-#[derive(Clone, Copy)]
-enum Head {
-    /// Opens the group's transaction.
-    Begin,
-    /// Releases the previous script's savepoint (kept or undone): SQLite
-    /// copies each page a script changes once for every savepoint still open.
-    ReleasePrevious,
-}
+/// The first script's trip opens the group's transaction.
+const OPEN_GROUP: &str = "BEGIN IMMEDIATE;\nSAVEPOINT script";
+
+/// Every later trip releases the previous script's savepoint (kept or
+/// undone): SQLite copies each page a script changes once for every
+/// savepoint still open.
+const NEXT_SCRIPT: &str = "RELEASE script;\nSAVEPOINT script";
+
+/// The statements of either head, before the script's own.
+const HEAD_STATEMENTS: usize = 2;
 
 /// One trip to the connection's thread: the head, a savepoint, the script.
 /// The result is the job's outcome, or an error that the savepoint cannot be
@@ -126,13 +127,8 @@ enum Head {
 async fn run_in_savepoint(
     conn: &mut sqlx::AnyConnection,
     job: &Job,
-    head: Head,
+    head: &str,
 ) -> Result<Result<bool, ScriptError>, ScriptError> {
-    let head = match head {
-        Head::Begin => "BEGIN IMMEDIATE;\nSAVEPOINT script",
-        Head::ReleasePrevious => "RELEASE script;\nSAVEPOINT script",
-    };
-    let head_statements = 2;
     let sql =
         std::iter::once(head).chain(job.statements.iter().map(|s| s.sql.as_str())).collect::<Vec<_>>().join(";\n");
     // Checked statement by statement, which also tells which one failed.
@@ -141,7 +137,7 @@ async fn run_in_savepoint(
     let failure = loop {
         match results.try_next().await {
             Ok(Some(Either::Left(done))) => {
-                if let Some(statement) = finished.checked_sub(head_statements).and_then(|i| job.statements.get(i)) {
+                if let Some(statement) = finished.checked_sub(HEAD_STATEMENTS).and_then(|i| job.statements.get(i)) {
                     as_expected &= statement.affected_as_expected(done.rows_affected());
                 }
                 finished += 1;
@@ -152,7 +148,7 @@ async fn run_in_savepoint(
         }
     };
     drop(results);
-    let at = finished.checked_sub(head_statements);
+    let at = finished.checked_sub(HEAD_STATEMENTS);
     let outcome = match failure {
         None if as_expected => return Ok(Ok(true)),
         None => Ok(false),
