@@ -194,19 +194,21 @@ impl TokenVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<Principal, VerifyError> {
+        let now = unix_now();
+        // Only access tokens are remembered, by their exact text: no need to
+        // read the header again.
+        if let Some(principal) = self.remembered(token, now) {
+            return Ok(principal);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         match header.alg {
-            Algorithm::EdDSA => self.verify_access(token, header.kid.ok_or(VerifyError::Malformed)?).await,
+            Algorithm::EdDSA => self.verify_access(token, header.kid.ok_or(VerifyError::Malformed)?, now).await,
             Algorithm::HS256 => self.verify_service(token),
             _ => Err(VerifyError::Malformed),
         }
     }
 
-    async fn verify_access(&self, token: &str, kid: String) -> Result<Principal, VerifyError> {
-        let now = unix_now();
-        if let Some(principal) = self.remembered(token, now) {
-            return Ok(principal);
-        }
+    async fn verify_access(&self, token: &str, kid: String, now: i64) -> Result<Principal, VerifyError> {
         if !self.keys.read().await.contains_key(&kid) {
             self.refresh_for_unknown_key().await?;
         }
