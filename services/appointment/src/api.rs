@@ -21,7 +21,7 @@ use jiff::tz::TimeZone;
 use prost::Message;
 use tonic::{Code, Request, Response, Status};
 
-use crate::cache::{DisplayCache, NameCache};
+use crate::cache::{BusyCache, DisplayCache, NameCache};
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
 use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
@@ -63,6 +63,7 @@ pub struct State {
     pub users: Option<InternalUserServiceClient<OutboundChannel>>,
     pub names: NameCache,
     pub display: DisplayCache,
+    pub busy: BusyCache,
     /// Whether confirmations and completions are linked to the EHR.
     pub ehr_links: bool,
 }
@@ -302,8 +303,14 @@ impl State {
         to: Date,
     ) -> Result<Vec<(Date, Interval)>, Status> {
         let (start, end) = self.span(from, to);
-        let busy = store::doctor_busy(&self.db, &schedule.doctor_id, start, end).await.map_err(error::store)?;
+        let busy = self.doctor_busy(&schedule.doctor_id, start, end).await?;
         Ok(domain_schedule(schedule).free_slots(&self.zone, from, to, duration, &busy, now()))
+    }
+
+    /// The busy intervals of one doctor overlapping `[from, to)` (see [`BusyCache`]).
+    async fn doctor_busy(&self, doctor_id: &str, from: i64, to: i64) -> Result<Vec<Interval>, Status> {
+        let mut busy = self.busy.busy(&self.db, &[doctor_id], from, to).await.map_err(error::store)?;
+        Ok(busy.remove(doctor_id).unwrap_or_default())
     }
 
     /// A service that can be booked: known and active.
@@ -470,9 +477,7 @@ impl State {
             if !domain_schedule(other).fits(&self.zone, wanted) {
                 continue;
             }
-            let busy = store::doctor_busy(&self.db, &other.doctor_id, wanted.start - GRANULE_SECS, wanted.end)
-                .await
-                .map_err(error::store)?;
+            let busy = self.doctor_busy(&other.doctor_id, wanted.start - GRANULE_SECS, wanted.end).await?;
             if !busy.iter().any(|b| b.overlaps(&wanted)) {
                 other_doctors.push(slot_to_proto(&other.doctor_id, wanted));
             }
@@ -553,6 +558,10 @@ impl State {
             .map_err(error::store)?;
         if !changed {
             return Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"));
+        }
+        if to.is_cancelled() {
+            let held = Interval { start: appointment.start_at, end: appointment.end_at };
+            self.busy.changed(&appointment.doctor_id, held, false);
         }
         Ok(self.to_proto(&self.load(id).await?))
     }
@@ -971,7 +980,7 @@ impl ScheduleService for ScheduleApi {
         let qualified: Vec<&ScheduleRow> = schedules.iter().filter(|s| qualified(s, &service)).collect();
         let (start, end) = self.0.span(from, to);
         let doctor_ids: Vec<&str> = qualified.iter().map(|s| s.doctor_id.as_str()).collect();
-        let busy = store::doctors_busy(&self.0.db, &doctor_ids, start, end).await.map_err(error::store)?;
+        let busy = self.0.busy.busy(&self.0.db, &doctor_ids, start, end).await.map_err(error::store)?;
         let now = now();
         for schedule in qualified {
             let doctor_busy = busy.get(&schedule.doctor_id).map(Vec::as_slice).unwrap_or_default();
@@ -1067,7 +1076,10 @@ impl AppointmentService for AppointmentApi {
             let decided_on = DecidedOn { service: service.revision, schedule: schedule.revision };
             match store::insert_appointment(&s.db, &row, decided_on, &notices, &s.reminder_offsets, ehr.as_ref()).await
             {
-                Ok(()) => return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) })),
+                Ok(()) => {
+                    s.busy.changed(&row.doctor_id, wanted, true);
+                    return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) }));
+                }
                 // Another replica changed the service or the schedule: once more, on fresh rows.
                 Err(HoldError::Changed) if !fresh => {
                     s.display.changed();
@@ -1272,7 +1284,11 @@ impl AppointmentService for AppointmentApi {
             notices.push(facts.notice("APPOINTMENT_CANCELLED_DOCTOR", Recipient::Doctor));
         }
         match store::reschedule(&s.db, &old, &new, &notices, &s.reminder_offsets).await {
-            Ok(()) => Ok(Response::new(RescheduleAppointmentResponse { appointment: Some(s.to_proto(&new)) })),
+            Ok(()) => {
+                s.busy.changed(&old.doctor_id, Interval { start: old.start_at, end: old.end_at }, false);
+                s.busy.changed(&new.doctor_id, wanted, true);
+                Ok(Response::new(RescheduleAppointmentResponse { appointment: Some(s.to_proto(&new)) }))
+            }
             Err(MoveError::Changed) => {
                 Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"))
             }

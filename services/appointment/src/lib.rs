@@ -191,6 +191,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         users,
         names: cache::NameCache::new(Duration::from_secs(300)),
         display: cache::DisplayCache::new(Duration::from_secs(2)),
+        busy: cache::BusyCache::new(Duration::from_secs(2)),
         ehr_links: config.ehr_url.is_some(),
     });
     let limit = config.server.max_message_bytes;

@@ -346,11 +346,6 @@ async fn bump_schedule_revision(tx: &mut Transaction<'_, Any>, doctor_id: &str) 
     Ok(())
 }
 
-/// The doctor's held intervals in `[from, to)`, from the hold table itself.
-pub async fn doctor_busy(db: &Db, doctor_id: &str, from: i64, to: i64) -> Result<Vec<Interval>, sqlx::Error> {
-    Ok(doctors_busy(db, &[doctor_id], from, to).await?.remove(doctor_id).unwrap_or_default())
-}
-
 /// Busy intervals of several doctors overlapping `[from, to)`, in one query:
 /// their live (not cancelled) appointments, which change in the same
 /// transactions as the holds, so they agree with the invariant. Appointments
