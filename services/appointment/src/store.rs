@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::domain::slots::{Block, Exception, ExceptionKind, Interval};
 use crate::domain::status::Status;
-use crate::domain::{MAX_DURATION_MINUTES, granules};
+use crate::domain::{MAX_DURATION_MINUTES, granule_of, granules};
 use crate::events::{EhrLink, EhrStage, Notice};
 
 #[derive(Debug, Clone)]
@@ -556,12 +556,26 @@ fn hold_refusal(e: ScriptError) -> HoldError {
     }
 }
 
-/// Releases the holds of an appointment and drops its unsent reminders.
-async fn release_holds(tx: &mut Transaction<'_, Any>, appointment_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM doctor_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM patient_holds WHERE appointment_id = ?").bind(appointment_id).execute(&mut **tx).await?;
+/// Releases the holds of `held` as it is stored (doctor, patient and time as
+/// this transaction sees them) and drops its unsent reminders. The holds are
+/// found by their keys: an index on their appointment would cost every
+/// booking a dozen index entries more.
+async fn release_holds(tx: &mut Transaction<'_, Any>, held: &AppointmentRow) -> Result<(), sqlx::Error> {
+    for (table, column, owner) in
+        [("doctor_holds", "doctor_id", &held.doctor_id), ("patient_holds", "patient_id", &held.patient_id)]
+    {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE {column} = ? AND granule_start >= ? AND granule_start < ? AND appointment_id = ?"
+        ))
+        .bind(owner)
+        .bind(granule_of(held.start_at))
+        .bind(held.end_at)
+        .bind(&held.id)
+        .execute(&mut **tx)
+        .await?;
+    }
     sqlx::query("DELETE FROM reminders WHERE appointment_id = ? AND sent_at IS NULL")
-        .bind(appointment_id)
+        .bind(&held.id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -879,17 +893,23 @@ pub async fn change_status(
         tx.rollback().await?;
         return Ok(false);
     }
-    if to.is_cancelled() {
-        release_holds(&mut tx, id).await?;
-    }
-    enqueue_all(&mut tx, notices).await?;
-    if let Some(stage) = change.ehr {
-        // The row as this transaction just wrote it.
+    // The row as this transaction just wrote it: a move made since the
+    // caller read it changed where its holds are.
+    let written = if to.is_cancelled() || change.ehr.is_some() {
         let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        enqueue_ehr(&mut tx, Some(&EhrLink::new(&appointment_row(&row)?, stage))).await?;
+        Some(appointment_row(&row)?)
+    } else {
+        None
+    };
+    if let Some(held) = written.as_ref().filter(|_| to.is_cancelled()) {
+        release_holds(&mut tx, held).await?;
+    }
+    enqueue_all(&mut tx, notices).await?;
+    if let (Some(stage), Some(written)) = (change.ehr, &written) {
+        enqueue_ehr(&mut tx, Some(&EhrLink::new(written, stage))).await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -936,7 +956,8 @@ pub async fn reschedule(
             tx.rollback().await?;
             return Ok(false);
         }
-        release_holds(&mut tx, &old.id).await?;
+        // The compare-and-set on the reschedule count makes `old` the stored row.
+        release_holds(&mut tx, old).await?;
         take_holds(&mut tx, db.backend, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
         plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at, History::Moved).await?;
         enqueue_all(&mut tx, notices).await?;

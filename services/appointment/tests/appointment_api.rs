@@ -804,6 +804,28 @@ async fn a_move_may_change_the_service(kind: Relational) {
     assert_eq!(moved.service_id, long.id);
     assert_eq!(moved.end_time.unwrap().seconds - moved.start_time.unwrap().seconds, 3600);
     assert_eq!(h.double_bookings().await, 0);
+
+    // Cancelled after the move: every hold goes, where the move put them.
+    api.cancel_appointment(authed(
+        CancelAppointmentRequest { appointment_id: booked.id.clone(), reason: "ill".into() },
+        &mai,
+    ))
+    .await
+    .unwrap();
+    let pool = h.sql().await;
+    for table in ["doctor_holds", "patient_holds"] {
+        use sqlx::Row;
+        let left: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table} WHERE appointment_id = ?"))
+            .bind(&booked.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(left, 0, "{table}");
+    }
+    h.book(&lan, &short.id, &an, at(date, 9, 30)).await.expect("the moved appointment's 09:30 was released");
+    h.book(&mai, &short.id, &an, at(date, 9, 0)).await.expect("and its patient's time too");
 }
 
 /// Bookings are decided from rows this replica cached; a change made

@@ -12,9 +12,14 @@ pub const GRANULE_SECS: i64 = 300;
 /// The longest service, so the longest appointment: 8 hours.
 pub const MAX_DURATION_MINUTES: i64 = 480;
 
+/// The start of the granule that holds `instant`.
+pub fn granule_of(instant: i64) -> i64 {
+    instant.div_euclid(GRANULE_SECS) * GRANULE_SECS
+}
+
 /// Start instants (Unix seconds) of every granule of `[start, end)`.
 pub fn granules(start: i64, end: i64) -> Vec<i64> {
-    let first = start.div_euclid(GRANULE_SECS) * GRANULE_SECS;
+    let first = granule_of(start);
     (0..).map(|i| first + i * GRANULE_SECS).take_while(|g| *g < end).collect()
 }
 
