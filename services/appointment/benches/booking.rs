@@ -151,11 +151,40 @@ struct SlotJson<'a> {
     start_time: std::borrow::Cow<'a, str>,
 }
 
+/// The parts of a calendar response the patients read, decoded without
+/// copying the doctor ids (a client decodes what it needs, as the REST
+/// patients do with the JSON); the other fields are skipped.
+#[derive(Clone, PartialEq, prost::Message)]
+struct CalendarProto {
+    #[prost(message, repeated, tag = "1")]
+    days: Vec<DayProto>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct DayProto {
+    #[prost(message, repeated, tag = "2")]
+    doctors: Vec<DoctorDayProto>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct DoctorDayProto {
+    #[prost(message, repeated, tag = "3")]
+    slots: Vec<SlotProto>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct SlotProto {
+    #[prost(bytes = "bytes", tag = "1")]
+    doctor_id: prost::bytes::Bytes,
+    #[prost(message, optional, tag = "2")]
+    start_time: Option<prost_types::Timestamp>,
+}
+
 /// One simulated patient's connection: gRPC to the service, or REST/JSON
 /// through the gateway.
 #[allow(clippy::large_enum_variant)] // one per simulated patient: size is irrelevant
 enum Patient {
-    Grpc { schedules: ScheduleServiceClient<Channel>, appointments: AppointmentServiceClient<Channel> },
+    Grpc { schedules: tonic::client::Grpc<Channel>, appointments: AppointmentServiceClient<Channel> },
     Rest { http: reqwest::Client, base: String },
 }
 
@@ -174,7 +203,7 @@ impl Patient {
         first: Date,
         last: Date,
         token: &str,
-    ) -> anyhow::Result<Vec<(String, Start)>> {
+    ) -> anyhow::Result<Vec<(prost::bytes::Bytes, Start)>> {
         match self {
             Patient::Grpc { schedules, .. } => {
                 let request = GetServiceCalendarRequest {
@@ -182,11 +211,13 @@ impl Patient {
                     start_date: Some(first),
                     end_date: Some(last),
                 };
-                let days = schedules.get_service_calendar(authed(request, token)).await?.into_inner().days;
-                Ok(days
-                    .into_iter()
-                    .flat_map(|d| d.doctors)
-                    .flat_map(|d| d.slots)
+                schedules.ready().await?;
+                let path =
+                    http::uri::PathAndQuery::from_static("/hms.appointment.v1.ScheduleService/GetServiceCalendar");
+                let codec = tonic_prost::ProstCodec::<GetServiceCalendarRequest, CalendarProto>::default();
+                let days = schedules.unary(authed(request, token), path, codec).await?.into_inner().days;
+                let slots = days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots);
+                Ok(slots
                     .map(|slot| (slot.doctor_id, Start::Seconds(slot.start_time.map_or(0, |t| t.seconds))))
                     .collect())
             }
@@ -210,12 +241,17 @@ impl Patient {
                     .await?;
                 let calendar: CalendarJson<'_> = serde_json::from_slice(&calendar)?;
                 let slots = calendar.days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots);
-                Ok(slots.map(|slot| (slot.doctor_id.into_owned(), Start::Text(slot.start_time.into_owned()))).collect())
+                let slots =
+                    slots.map(|slot| (slot.doctor_id.into_owned().into(), Start::Text(slot.start_time.into_owned())));
+                Ok(slots.collect())
             }
         }
     }
 
-    async fn book(&mut self, service_id: &str, doctor_id: &str, start: &Start, token: &str) -> Booking {
+    async fn book(&mut self, service_id: &str, doctor_id: &[u8], start: &Start, token: &str) -> Booking {
+        let Ok(doctor_id) = std::str::from_utf8(doctor_id) else {
+            return Booking::Failed("a doctor id not in UTF-8".into());
+        };
         match self {
             Patient::Grpc { appointments, .. } => {
                 let Start::Seconds(start) = *start else { return Booking::Failed("a start read over REST".into()) };
@@ -410,7 +446,7 @@ async fn main() -> anyhow::Result<()> {
     let mut clients: Vec<Patient> = (0..tokens.len())
         .map(|_| match &gateway {
             None => Patient::Grpc {
-                schedules: ScheduleServiceClient::new(channel.clone()),
+                schedules: tonic::client::Grpc::new(channel.clone()),
                 appointments: AppointmentServiceClient::new(channel.clone()),
             },
             Some(base) => Patient::Rest { http: http.clone(), base: base.clone() },
