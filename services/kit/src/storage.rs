@@ -14,6 +14,7 @@ use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use tokio_util::task::AbortOnDropHandle;
 
 mod group_commit;
+mod kept;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -35,8 +36,16 @@ pub struct Db {
     pub writer: AnyPool,
     /// SQLite's background checkpointer, stopped with the last clone.
     _checkpointer: Option<Arc<AbortOnDropHandle<()>>>,
-    /// SQLite's group-commit writer (see [`Db::write_script`]).
-    scripts: Option<tokio::sync::mpsc::Sender<group_commit::Job>>,
+    /// Where [`Db::write_script`] runs scripts.
+    scripts: Scripts,
+}
+
+#[derive(Clone)]
+enum Scripts {
+    /// SQLite's group-commit writer.
+    GroupCommit(tokio::sync::mpsc::Sender<group_commit::Job>),
+    /// MySQL's connections kept for scripts.
+    Kept(Arc<kept::KeptConnections>),
 }
 
 impl Db {
@@ -90,8 +99,9 @@ impl Db {
                 })
             })
         };
+        let max_connections = max_connections.unwrap_or(if backend == Backend::Sqlite { 8 } else { 16 });
         let pool = pool_options()
-            .max_connections(max_connections.unwrap_or(if backend == Backend::Sqlite { 8 } else { 16 }))
+            .max_connections(max_connections)
             .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
@@ -114,7 +124,12 @@ impl Db {
         migrator.run(&pool).await?;
         let checkpointer = (backend == Backend::Sqlite)
             .then(|| Arc::new(AbortOnDropHandle::new(tokio::spawn(checkpoint_wal(pool.clone())))));
-        let scripts = (backend == Backend::Sqlite).then(|| group_commit::start(writer.clone()));
+        let scripts = match backend {
+            Backend::Sqlite => Scripts::GroupCommit(group_commit::start(writer.clone())),
+            Backend::MySql => {
+                Scripts::Kept(Arc::new(kept::KeptConnections::new(pool.clone(), max_connections as usize)))
+            }
+        };
         Ok(Self { pool, backend, writer, _checkpointer: checkpointer, scripts })
     }
 
@@ -128,22 +143,19 @@ impl Db {
     /// [`Statement::expecting`]): `Ok(true)` when committed, `Ok(false)` when
     /// a count differed and nothing stayed. A failure says which statement
     /// failed. On SQLite, scripts that arrive while the writer is busy share
-    /// its next commit (see `group_commit`).
+    /// its next commit (see `group_commit`); on MySQL they run on connections
+    /// kept for them, which sqlx does not ping after each use (see `kept`).
     pub async fn write_script(&self, statements: Arc<[Statement<'static>]>) -> Result<bool, ScriptError> {
-        if let Some(scripts) = &self.scripts {
-            return group_commit::submit(scripts, statements).await;
+        let kept = match &self.scripts {
+            Scripts::GroupCommit(writer) => return group_commit::submit(writer, statements).await,
+            Scripts::Kept(kept) => kept,
+        };
+        let mut kept = kept.take().await.map_err(|error| ScriptError { at: None, error })?;
+        let (outcome, ended) = run_script(&mut kept.connection, &statements).await;
+        if ended {
+            kept.keep();
         }
-        let undone = |error| ScriptError { at: None, error };
-        let mut tx = self.begin_write().await.map_err(undone)?;
-        for (at, statement) in statements.iter().enumerate() {
-            let done = statement.execute(&mut tx).await.map_err(|error| ScriptError { at: Some(at), error })?;
-            if !statement.affected_as_expected(done.rows_affected()) {
-                tx.rollback().await.map_err(undone)?;
-                return Ok(false);
-            }
-        }
-        tx.commit().await.map_err(undone)?;
-        Ok(true)
+        outcome
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {
@@ -280,6 +292,35 @@ impl<'a> Statement<'a> {
 
 /// Why a script stopped; nothing it wrote stands once the caller's
 /// transaction rolls back.
+/// Runs `statements` as one transaction on `connection` (see
+/// [`Db::write_script`]); also tells whether that transaction ended, so the
+/// connection is clean for another.
+async fn run_script(
+    connection: &mut sqlx::AnyConnection,
+    statements: &[Statement<'_>],
+) -> (Result<bool, ScriptError>, bool) {
+    let undone = |error| ScriptError { at: None, error };
+    let mut tx = match connection.begin().await {
+        Ok(tx) => tx,
+        Err(error) => return (Err(undone(error)), false),
+    };
+    for (at, statement) in statements.iter().enumerate() {
+        let refused = match statement.execute(&mut tx).await {
+            Ok(done) if statement.affected_as_expected(done.rows_affected()) => continue,
+            Ok(_) => Ok(false),
+            Err(error) => Err(ScriptError { at: Some(at), error }),
+        };
+        return match tx.rollback().await {
+            Ok(()) => (refused, true),
+            Err(error) => (refused.and(Err(undone(error))), false),
+        };
+    }
+    match tx.commit().await {
+        Ok(()) => (Ok(true), true),
+        Err(error) => (Err(undone(error)), false),
+    }
+}
+
 #[derive(Debug)]
 pub struct ScriptError {
     /// The statement that failed, where the backend tells: MySQL runs them
@@ -644,6 +685,38 @@ mod tests {
     #[tokio::test]
     async fn mysql_written_scripts_stand_or_fall_alone() {
         written_scripts_stand_or_fall_alone(crate::testing::Relational::MySql).await;
+    }
+
+    /// MySQL scripts keep their connection between uses, with no ping after
+    /// each (the pool's would count one per script), and a kept connection
+    /// the server dropped while idle is replaced. MariaDB's per-session
+    /// counters tell; COM_ADMIN_COMMANDS counts pings.
+    #[tokio::test]
+    async fn mysql_scripts_keep_their_connection_unpinged() {
+        let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        sqlx::query("CREATE TABLE uses (n BIGINT NOT NULL, connection BIGINT NOT NULL, pings BIGINT NOT NULL)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let record = |n: i64| -> Arc<[Statement<'static>]> {
+            let sql = "INSERT INTO uses SELECT ?, CONNECTION_ID(), VARIABLE_VALUE FROM information_schema.SESSION_STATUS \
+                       WHERE VARIABLE_NAME = 'COM_ADMIN_COMMANDS'";
+            Arc::new([Statement::new(sql.to_owned(), vec![n.into()]).expecting(1)])
+        };
+        for n in 0..10 {
+            assert!(db.write_script(record(n)).await.unwrap());
+        }
+        let seen = "SELECT COUNT(DISTINCT connection), COUNT(DISTINCT pings), MAX(connection) FROM uses";
+        let (connections, pings, kept): (i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
+        assert_eq!((connections, pings), (1, 1), "one connection, never pinged between scripts");
+
+        sqlx::query(&format!("KILL {kept}")).execute(&db.pool).await.unwrap();
+        tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;
+        assert!(db.write_script(record(10)).await.unwrap(), "a fresh connection replaces the dropped one");
+        let (connections, _, _): (i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
+        assert_eq!(connections, 2);
     }
 
     #[test]

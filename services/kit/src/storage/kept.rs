@@ -1,0 +1,63 @@
+//! MySQL connections kept for scripts (see [`super::Db::write_script`])
+//! outside sqlx's pool. sqlx 0.8 pings every connection given back to its
+//! pool, a round trip per use that no option turns off; a script ends its
+//! transaction with COMMIT or ROLLBACK before its connection is kept again,
+//! so that connection is known to be clean and needs no test.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use sqlx::{AnyConnection, AnyPool, Connection};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::PING_AFTER_IDLE;
+
+pub(super) struct KeptConnections {
+    /// Where connections come from, set up as the pool sets up its own.
+    pool: AnyPool,
+    /// Most recently used last: the busiest connections serve again first.
+    idle: Mutex<Vec<(AnyConnection, Instant)>>,
+    /// Bounds the connections kept here, in use or idle.
+    permits: Semaphore,
+}
+
+/// A kept connection in use: [`Kept::keep`] gives it back; dropped (by an
+/// error or a caller that gave up), it is closed.
+pub(super) struct Kept<'a> {
+    pub connection: AnyConnection,
+    home: &'a KeptConnections,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl KeptConnections {
+    pub(super) fn new(pool: AnyPool, limit: usize) -> Self {
+        Self { pool, idle: Mutex::new(Vec::new()), permits: Semaphore::new(limit) }
+    }
+
+    pub(super) async fn take(&self) -> Result<Kept<'_>, sqlx::Error> {
+        let permit = self.permits.acquire().await.map_err(|_| sqlx::Error::PoolClosed)?;
+        while let Some((mut connection, since)) = self.pop_idle() {
+            // As the pool does: after a while idle, the server may have
+            // dropped it; one used a moment ago is trusted.
+            if since.elapsed() <= PING_AFTER_IDLE || connection.ping().await.is_ok() {
+                return Ok(Kept { connection, home: self, _permit: permit });
+            }
+        }
+        // Detached, it no longer counts in the pool, which may open another.
+        let connection = self.pool.acquire().await?.detach();
+        Ok(Kept { connection, home: self, _permit: permit })
+    }
+
+    fn pop_idle(&self) -> Option<(AnyConnection, Instant)> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    }
+}
+
+impl Kept<'_> {
+    /// Keeps the connection for the next script; only for one whose last
+    /// transaction ended.
+    pub(super) fn keep(self) {
+        let Kept { connection, home, _permit } = self;
+        home.idle.lock().unwrap_or_else(PoisonError::into_inner).push((connection, Instant::now()));
+    }
+}
