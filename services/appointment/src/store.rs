@@ -537,22 +537,15 @@ fn hold_inserts<'a>(
 }
 
 /// A script that began with [`hold_inserts`] failed: a taken hold is the
-/// doctor's or the patient's, known by the failing statement where the
-/// error tells it (MySQL; `Db::write_script` on both) or else by the table
-/// SQLite's message names.
+/// doctor's or the patient's, known by the failing statement.
 fn hold_refusal(e: ScriptError) -> HoldError {
-    let hit = |table: &str, at: usize| match e.at {
-        Some(failed) => failed == at,
-        None => e.error.as_database_error().is_some_and(|db| db.message().contains(table)),
-    };
     if !hms_kit::error::is_unique_violation(&e.error) {
-        e.error.into()
-    } else if hit("doctor_holds", 0) {
-        HoldError::DoctorTaken
-    } else if hit("patient_holds", 1) {
-        HoldError::PatientBusy
-    } else {
-        e.error.into()
+        return e.error.into();
+    }
+    match e.at {
+        Some(0) => HoldError::DoctorTaken,
+        Some(1) => HoldError::PatientBusy,
+        _ => e.error.into(),
     }
 }
 
