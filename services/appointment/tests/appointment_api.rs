@@ -713,16 +713,8 @@ async fn no_show_after_the_start_and_holds_follow_the_status(kind: Relational) {
     let (_, nurse) = h.staff("nurse.hoa", Role::Nurse).await;
     let booked = h.book(&mai, &checkup.id, &an, at(clinic_date(3), 9, 0)).await.unwrap();
     let pool = h.sql().await;
-    let holds = |table: &'static str| {
-        let (pool, id) = (pool.clone(), booked.id.clone());
-        async move {
-            use sqlx::Row;
-            let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE appointment_id = ?");
-            sqlx::query(&sql).bind(id).fetch_one(&pool).await.unwrap().try_get::<i64, _>("n").unwrap()
-        }
-    };
     // 45 minutes hold nine 5-minute granules of the doctor and of the patient.
-    assert_eq!((holds("doctor_holds").await, holds("patient_holds").await), (9, 9));
+    assert_eq!(h.holds(&booked.id).await, (9, 9));
     api.confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: booked.id.clone() }, &an_token))
         .await
         .unwrap();
@@ -758,15 +750,7 @@ async fn no_show_after_the_start_and_holds_follow_the_status(kind: Relational) {
     ))
     .await
     .unwrap();
-    use sqlx::Row;
-    let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM doctor_holds WHERE appointment_id = ?")
-        .bind(&other.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(h.holds(&other.id).await, (0, 0));
 }
 
 async fn a_move_may_change_the_service(kind: Relational) {
@@ -812,18 +796,7 @@ async fn a_move_may_change_the_service(kind: Relational) {
     ))
     .await
     .unwrap();
-    let pool = h.sql().await;
-    for table in ["doctor_holds", "patient_holds"] {
-        use sqlx::Row;
-        let left: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table} WHERE appointment_id = ?"))
-            .bind(&booked.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .try_get("n")
-            .unwrap();
-        assert_eq!(left, 0, "{table}");
-    }
+    assert_eq!(h.holds(&booked.id).await, (0, 0));
     h.book(&lan, &short.id, &an, at(date, 9, 30)).await.expect("the moved appointment's 09:30 was released");
     h.book(&mai, &short.id, &an, at(date, 9, 0)).await.expect("and its patient's time too");
 }

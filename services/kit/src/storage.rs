@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::TryStreamExt;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
@@ -290,8 +291,6 @@ impl<'a> Statement<'a> {
     }
 }
 
-/// Why a script stopped; nothing it wrote stands once the caller's
-/// transaction rolls back.
 /// Runs `statements` as one transaction on `connection` (see
 /// [`Db::write_script`]); also tells whether that transaction ended, so the
 /// connection is clean for another.
@@ -321,6 +320,8 @@ async fn run_script(
     }
 }
 
+/// Why a script stopped; nothing it wrote stands once the caller's
+/// transaction rolls back.
 #[derive(Debug)]
 pub struct ScriptError {
     /// The statement that failed; None when the transaction around the
@@ -345,7 +346,6 @@ pub async fn execute_script(
         Backend::Sqlite => {
             let sql = statements.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
             // Counted statement by statement, which tells which one failed.
-            use futures::TryStreamExt;
             let mut results = conn.fetch_many(Statement::query(&sql, statements.iter().flat_map(|s| &s.args)));
             let (mut finished, mut rows) = (0, 0);
             loop {

@@ -319,6 +319,18 @@ impl Harness {
         sqlx::AnyPool::connect(&self.db.url).await.unwrap()
     }
 
+    /// The holds of an appointment: (the doctor's, the patient's).
+    pub async fn holds(&self, appointment_id: &str) -> (i64, i64) {
+        use sqlx::Row;
+        let pool = self.sql().await;
+        let mut counts = [0; 2];
+        for (count, table) in counts.iter_mut().zip(["doctor_holds", "patient_holds"]) {
+            let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE appointment_id = ?");
+            *count = sqlx::query(&sql).bind(appointment_id).fetch_one(&pool).await.unwrap().try_get("n").unwrap();
+        }
+        (counts[0], counts[1])
+    }
+
     /// Pairs of live appointments of one doctor or one patient that overlap.
     pub async fn double_bookings(&self) -> i64 {
         use sqlx::Row;
