@@ -553,17 +553,17 @@ impl State {
         let encounter_planned = matches!(appointment.status, ApptStatus::Confirmed | ApptStatus::CheckedIn);
         let ehr = change.ehr.filter(|stage| self.ehr_links && (*stage != EhrStage::Cancelled || encounter_planned));
         let change = Change { ehr, ..change };
-        let changed = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
+        let written = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
             .await
             .map_err(error::store)?;
-        if !changed {
+        let Some(written) = written else {
             return Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"));
-        }
+        };
         if to.is_cancelled() {
-            let held = Interval { start: appointment.start_at, end: appointment.end_at };
-            self.busy.changed(&appointment.doctor_id, held, false);
+            let held = Interval { start: written.start_at, end: written.end_at };
+            self.busy.changed(&written.doctor_id, held, false);
         }
-        Ok(self.to_proto(&self.load(id).await?))
+        Ok(self.to_proto(&written))
     }
 }
 

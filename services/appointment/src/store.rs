@@ -854,7 +854,8 @@ pub struct Change {
 
 /// Moves an appointment from `from` to `to` (compare-and-set on the status);
 /// a cancellation releases its holds in the same transaction; `notices` go
-/// to the outbox with it. False when the status was no longer `from`.
+/// to the outbox with it. The row as written; None when the status was no
+/// longer `from`.
 pub async fn change_status(
     db: &Db,
     id: &str,
@@ -863,7 +864,7 @@ pub async fn change_status(
     change: &Change,
     now: i64,
     notices: &[Notice],
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<AppointmentRow>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
     let done = sqlx::query(
@@ -884,28 +885,24 @@ pub async fn change_status(
     .await?;
     if done.rows_affected() == 0 {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(None);
     }
     // The row as this transaction just wrote it: a move made since the
     // caller read it changed where its holds are.
-    let written = if to.is_cancelled() || change.ehr.is_some() {
-        let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        Some(appointment_row(&row)?)
-    } else {
-        None
-    };
-    if let Some(held) = written.as_ref().filter(|_| to.is_cancelled()) {
-        release_holds(&mut tx, held).await?;
+    let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let written = appointment_row(&row)?;
+    if to.is_cancelled() {
+        release_holds(&mut tx, &written).await?;
     }
     enqueue_all(&mut tx, notices).await?;
-    if let (Some(stage), Some(written)) = (change.ehr, &written) {
-        enqueue_ehr(&mut tx, Some(&EhrLink::new(written, stage))).await?;
+    if let Some(stage) = change.ehr {
+        enqueue_ehr(&mut tx, Some(&EhrLink::new(&written, stage))).await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(written))
 }
 
 /// Why a move did not happen.
