@@ -174,10 +174,16 @@ impl crate::server::StoreProbe for Db {
     async fn stats(&self) -> crate::metrics::StoreStats {
         let size = i64::from(self.pool.size());
         let idle = i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX);
+        // Connections kept for scripts are the service's too (see `kept`).
+        let (kept_idle, kept_in_use, kept_max) = match &self.scripts {
+            Scripts::Kept(kept) => kept.usage(),
+            Scripts::GroupCommit(_) => (0, 0, 0),
+        };
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let pool = crate::metrics::PoolStats {
-            idle,
-            in_use: (size - idle).max(0),
-            max: i64::from(self.pool.options().get_max_connections()),
+            idle: idle + count(kept_idle),
+            in_use: (size - idle).max(0) + count(kept_in_use),
+            max: i64::from(self.pool.options().get_max_connections()) + count(kept_max),
         };
         // Services without an outbox have no table: no outbox figures then.
         let outbox = sqlx::query_as::<_, (i64, Option<i64>)>(
@@ -716,6 +722,10 @@ mod tests {
         let seen = "SELECT COUNT(DISTINCT connection), COUNT(DISTINCT pings), MAX(connection) FROM uses";
         let (connections, pings, kept): (i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
         assert_eq!((connections, pings), (1, 1), "one connection, never pinged between scripts");
+        let Scripts::Kept(kept_here) = &db.scripts else { panic!("MySQL scripts run on kept connections") };
+        assert_eq!(kept_here.usage(), (1, 0, 16), "idle, in use, at most");
+        let stats = crate::server::StoreProbe::stats(&db).await.pool.unwrap();
+        assert_eq!(stats.max, 32, "the metrics count the pool's 16 and as many kept for scripts");
 
         sqlx::query(&format!("KILL {kept}")).execute(&db.pool).await.unwrap();
         tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;

@@ -15,6 +15,7 @@ use super::PING_AFTER_IDLE;
 pub(super) struct KeptConnections {
     /// Where connections come from, set up as the pool sets up its own.
     pool: AnyPool,
+    limit: usize,
     /// Most recently used last: the busiest connections serve again first.
     idle: Mutex<Vec<(AnyConnection, Instant)>>,
     /// Bounds the connections kept here, in use or idle.
@@ -31,7 +32,13 @@ pub(super) struct Kept<'a> {
 
 impl KeptConnections {
     pub(super) fn new(pool: AnyPool, limit: usize) -> Self {
-        Self { pool, idle: Mutex::new(Vec::new()), permits: Semaphore::new(limit) }
+        Self { pool, limit, idle: Mutex::new(Vec::new()), permits: Semaphore::new(limit) }
+    }
+
+    /// Connections idle here, in use, and the most there may be.
+    pub(super) fn usage(&self) -> (usize, usize, usize) {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).len();
+        (idle, self.limit - self.permits.available_permits(), self.limit)
     }
 
     pub(super) async fn take(&self) -> Result<Kept<'_>, sqlx::Error> {
