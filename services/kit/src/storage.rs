@@ -297,31 +297,28 @@ impl<'a> Statement<'a> {
     }
 }
 
-/// Runs `statements` as one transaction on `connection` (see
-/// [`Db::write_script`]); also tells whether that transaction ended, so the
-/// connection is clean for another.
+/// Runs `statements` as one transaction on a kept MySQL `connection` (see
+/// [`Db::write_script`]), where autocommit is off, so the first statement
+/// opens it; also tells whether that transaction ended, so the connection is
+/// clean for another.
 async fn run_script(
     connection: &mut sqlx::AnyConnection,
     statements: &[Statement<'_>],
 ) -> (Result<bool, ScriptError>, bool) {
     let undone = |error| ScriptError { at: None, error };
-    let mut tx = match connection.begin().await {
-        Ok(tx) => tx,
-        Err(error) => return (Err(undone(error)), false),
-    };
     for (at, statement) in statements.iter().enumerate() {
-        let refused = match statement.execute(&mut tx).await {
+        let refused = match statement.execute(connection).await {
             Ok(done) if statement.affected_as_expected(done.rows_affected()) => continue,
             Ok(_) => Ok(false),
             Err(error) => Err(ScriptError { at: Some(at), error }),
         };
-        return match tx.rollback().await {
-            Ok(()) => (refused, true),
+        return match connection.execute("ROLLBACK").await {
+            Ok(_) => (refused, true),
             Err(error) => (refused.and(Err(undone(error))), false),
         };
     }
-    match tx.commit().await {
-        Ok(()) => (Ok(true), true),
+    match connection.execute("COMMIT").await {
+        Ok(_) => (Ok(true), true),
         Err(error) => (Err(undone(error)), false),
     }
 }
@@ -699,7 +696,8 @@ mod tests {
     }
 
     /// MySQL scripts keep their connection between uses, with no ping after
-    /// each (the pool's would count one per script), and a kept connection
+    /// each (the pool's would count one per script) and no BEGIN before
+    /// each, and a kept connection
     /// the server dropped while idle is replaced. MariaDB's per-session
     /// counters tell; COM_ADMIN_COMMANDS counts pings.
     #[tokio::test]
@@ -707,21 +705,28 @@ mod tests {
         let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
         let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
         let db = Db::connect(&test_db.url, &migrations).await.unwrap();
-        sqlx::query("CREATE TABLE uses (n BIGINT NOT NULL, connection BIGINT NOT NULL, pings BIGINT NOT NULL)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "CREATE TABLE uses (n BIGINT NOT NULL, connection BIGINT NOT NULL, pings BIGINT NOT NULL, \
+             begins BIGINT NOT NULL)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
         let record = |n: i64| -> Arc<[Statement<'static>]> {
-            let sql = "INSERT INTO uses SELECT ?, CONNECTION_ID(), VARIABLE_VALUE FROM information_schema.SESSION_STATUS \
-                       WHERE VARIABLE_NAME = 'COM_ADMIN_COMMANDS'";
+            let sql = "INSERT INTO uses SELECT ?, CONNECTION_ID(), \
+                       SUM(IF(VARIABLE_NAME = 'COM_ADMIN_COMMANDS', VARIABLE_VALUE, 0)), \
+                       SUM(IF(VARIABLE_NAME = 'COM_BEGIN', VARIABLE_VALUE, 0)) \
+                       FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN ('COM_ADMIN_COMMANDS', 'COM_BEGIN')";
             Arc::new([Statement::new(sql.to_owned(), vec![n.into()]).expecting(1)])
         };
         for n in 0..10 {
             assert!(db.write_script(record(n)).await.unwrap());
         }
-        let seen = "SELECT COUNT(DISTINCT connection), COUNT(DISTINCT pings), MAX(connection) FROM uses";
-        let (connections, pings, kept): (i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
+        let seen = "SELECT COUNT(DISTINCT connection), COUNT(DISTINCT pings), MAX(begins), MAX(connection) FROM uses";
+        let (connections, pings, begins, kept): (i64, i64, i64, i64) =
+            sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
         assert_eq!((connections, pings), (1, 1), "one connection, never pinged between scripts");
+        assert_eq!(begins, 0, "autocommit is off there: the first statement opens each transaction");
         let Scripts::Kept(kept_here) = &db.scripts else { panic!("MySQL scripts run on kept connections") };
         assert_eq!(kept_here.usage(), (1, 0, 16), "idle, in use, at most");
         let stats = crate::server::StoreProbe::stats(&db).await.pool.unwrap();
@@ -730,7 +735,7 @@ mod tests {
         sqlx::query(&format!("KILL {kept}")).execute(&db.pool).await.unwrap();
         tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;
         assert!(db.write_script(record(10)).await.unwrap(), "a fresh connection replaces the dropped one");
-        let (connections, _, _): (i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
+        let (connections, _, _, _): (i64, i64, i64, i64) = sqlx::query_as(seen).fetch_one(&db.pool).await.unwrap();
         assert_eq!(connections, 2);
     }
 
