@@ -697,9 +697,9 @@ mod tests {
 
     /// MySQL scripts keep their connection between uses, with no ping after
     /// each (the pool's would count one per script) and no BEGIN before
-    /// each, and a kept connection
-    /// the server dropped while idle is replaced. MariaDB's per-session
-    /// counters tell; COM_ADMIN_COMMANDS counts pings.
+    /// each, and a kept connection the server dropped while idle is
+    /// replaced. MariaDB's per-session counters tell; COM_ADMIN_COMMANDS
+    /// counts pings.
     #[tokio::test]
     async fn mysql_scripts_keep_their_connection_unpinged() {
         let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };

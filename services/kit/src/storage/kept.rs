@@ -2,7 +2,9 @@
 //! outside sqlx's pool. sqlx 0.8 pings every connection given back to its
 //! pool, a round trip per use that no option turns off; a script ends its
 //! transaction with COMMIT or ROLLBACK before its connection is kept again,
-//! so that connection is known to be clean and needs no test.
+//! so that connection is known to be clean and needs no test. Only scripts
+//! use these connections, so they run with autocommit off and a script's
+//! first statement opens its transaction: no BEGIN either.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
