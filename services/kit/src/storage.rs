@@ -323,6 +323,30 @@ async fn run_script(
     }
 }
 
+/// SQLite: `head` (statements without arguments) and `statements` as one
+/// multi-statement query, one trip to the connection's thread. Returns the
+/// rows each finished statement affected, counted one by one (SQLite repeats
+/// the last change count for statements that change nothing, so a total would
+/// be wrong), and the error that stopped the rest; their number tells which
+/// statement failed.
+pub(super) async fn run_in_one_trip(
+    conn: &mut sqlx::AnyConnection,
+    head: Option<&str>,
+    statements: &[Statement<'_>],
+) -> (Vec<u64>, Option<sqlx::Error>) {
+    let sql = head.into_iter().chain(statements.iter().map(|s| s.sql.as_str())).collect::<Vec<_>>().join(";\n");
+    let mut results = conn.fetch_many(Statement::query(&sql, statements.iter().flat_map(|s| &s.args)));
+    let mut rows = Vec::with_capacity(statements.len() + 2);
+    loop {
+        match results.try_next().await {
+            Ok(Some(sqlx::Either::Left(done))) => rows.push(done.rows_affected()),
+            Ok(Some(sqlx::Either::Right(_))) => {}
+            Ok(None) => return (rows, None),
+            Err(error) => return (rows, Some(error)),
+        }
+    }
+}
+
 /// Why a script stopped; nothing it wrote stands once the caller's
 /// transaction rolls back.
 #[derive(Debug)]
@@ -346,23 +370,10 @@ pub async fn execute_script(
     statements: &[Statement<'_>],
 ) -> Result<u64, ScriptError> {
     match backend {
-        Backend::Sqlite => {
-            let sql = statements.iter().map(|s| s.sql.as_str()).collect::<Vec<_>>().join(";\n");
-            // Counted statement by statement, which tells which one failed.
-            let mut results = conn.fetch_many(Statement::query(&sql, statements.iter().flat_map(|s| &s.args)));
-            let (mut finished, mut rows) = (0, 0);
-            loop {
-                match results.try_next().await {
-                    Ok(Some(sqlx::Either::Left(done))) => {
-                        rows += done.rows_affected();
-                        finished += 1;
-                    }
-                    Ok(Some(sqlx::Either::Right(_))) => {}
-                    Ok(None) => return Ok(rows),
-                    Err(error) => return Err(ScriptError { at: Some(finished), error }),
-                }
-            }
-        }
+        Backend::Sqlite => match run_in_one_trip(conn, None, statements).await {
+            (rows, None) => Ok(rows.iter().sum()),
+            (rows, Some(error)) => Err(ScriptError { at: Some(rows.len()), error }),
+        },
         Backend::MySql => {
             let mut rows = 0;
             for (at, s) in statements.iter().enumerate() {
@@ -527,8 +538,8 @@ mod tests {
     }
 
     /// A script runs its statements in order with their own arguments and
-    /// counts their rows; one that fails says where (or, on SQLite, names
-    /// the table) and leaves nothing once the transaction rolls back.
+    /// counts their rows; one that fails says where and leaves nothing once
+    /// the transaction rolls back.
     async fn a_script_runs_in_order_and_fails_whole(kind: crate::testing::Relational) {
         let Some(test_db) = crate::testing::database(kind).await else { return };
         let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };

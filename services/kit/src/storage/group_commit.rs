@@ -10,8 +10,7 @@
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
-use sqlx::{AnyPool, Either, Executor};
+use sqlx::{AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{ScriptError, Statement};
@@ -129,26 +128,11 @@ async fn run_in_savepoint(
     job: &Job,
     head: &str,
 ) -> Result<Result<bool, ScriptError>, ScriptError> {
-    let sql =
-        std::iter::once(head).chain(job.statements.iter().map(|s| s.sql.as_str())).collect::<Vec<_>>().join(";\n");
     // Checked statement by statement, which also tells which one failed.
-    let mut results = conn.fetch_many(Statement::query(&sql, job.statements.iter().flat_map(|s| &s.args)));
-    let (mut finished, mut as_expected) = (0_usize, true);
-    let failure = loop {
-        match results.try_next().await {
-            Ok(Some(Either::Left(done))) => {
-                if let Some(statement) = finished.checked_sub(HEAD_STATEMENTS).and_then(|i| job.statements.get(i)) {
-                    as_expected &= statement.affected_as_expected(done.rows_affected());
-                }
-                finished += 1;
-            }
-            Ok(Some(Either::Right(_))) => {}
-            Ok(None) => break None,
-            Err(error) => break Some(error),
-        }
-    };
-    drop(results);
-    let at = finished.checked_sub(HEAD_STATEMENTS);
+    let (rows, failure) = super::run_in_one_trip(conn, Some(head), &job.statements).await;
+    let as_expected =
+        rows.iter().skip(HEAD_STATEMENTS).zip(job.statements.iter()).all(|(n, s)| s.affected_as_expected(*n));
+    let at = rows.len().checked_sub(HEAD_STATEMENTS);
     let outcome = match failure {
         None if as_expected => return Ok(Ok(true)),
         None => Ok(false),
