@@ -508,6 +508,19 @@ mod tests {
 
     static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
 
+    /// A fresh store of `kind` with `tables` created (CREATE TABLE
+    /// statements); None when the backend is not configured. The test
+    /// database lives as long as the first value.
+    async fn store_with(kind: crate::testing::Relational, tables: &[&str]) -> Option<(crate::testing::TestDb, Db)> {
+        let test_db = crate::testing::database(kind).await?;
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        for table in tables {
+            sqlx::query(table).execute(&db.writer).await.unwrap();
+        }
+        Some((test_db, db))
+    }
+
     /// Commits never checkpoint (so none waits for one); the background task
     /// moves the log into the database file instead.
     #[tokio::test]
@@ -541,15 +554,9 @@ mod tests {
     /// counts their rows; one that fails says where and leaves nothing once
     /// the transaction rolls back.
     async fn a_script_runs_in_order_and_fails_whole(kind: crate::testing::Relational) {
-        let Some(test_db) = crate::testing::database(kind).await else { return };
-        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
-        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
-        for table in ["first_table", "second_table"] {
-            sqlx::query(&format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL, body BLOB)"))
-                .execute(&db.writer)
-                .await
-                .unwrap();
-        }
+        let tables = ["first_table", "second_table"]
+            .map(|table| format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL, body BLOB)"));
+        let Some((_test_db, db)) = store_with(kind, &tables.each_ref().map(String::as_str)).await else { return };
         let insert = |table: &str, rows: &[(&'static str, i64)]| {
             let values = vec!["(?, ?, ?)"; rows.len()].join(", ");
             let args = rows.iter().flat_map(|(id, n)| [Value::from(*id), Value::from(*n), Value::from(vec![1_u8, 2])]);
@@ -600,15 +607,9 @@ mod tests {
     /// constraint, one whose row count differs and one that cannot run at
     /// all leave nothing behind and take no other script down with them.
     async fn written_scripts_stand_or_fall_alone(kind: crate::testing::Relational) {
-        let Some(test_db) = crate::testing::database(kind).await else { return };
-        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
-        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
-        for table in ["first_table", "second_table"] {
-            sqlx::query(&format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL)"))
-                .execute(&db.writer)
-                .await
-                .unwrap();
-        }
+        let tables = ["first_table", "second_table"]
+            .map(|table| format!("CREATE TABLE {table} (id VARCHAR(40) PRIMARY KEY, n BIGINT NOT NULL)"));
+        let Some((_test_db, db)) = store_with(kind, &tables.each_ref().map(String::as_str)).await else { return };
         let insert = |table: &str, id: String, n: i64| {
             Statement::new(format!("INSERT INTO {table} (id, n) VALUES (?, ?)"), vec![id.into(), n.into()])
         };
@@ -675,10 +676,8 @@ mod tests {
     /// the writer working: the script still runs, and later ones too.
     #[tokio::test]
     async fn the_sqlite_writer_outlives_callers_that_give_up() {
-        let Some(test_db) = crate::testing::database(crate::testing::Relational::Sqlite).await else { return };
-        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
-        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
-        sqlx::query("CREATE TABLE notes (id VARCHAR(40) PRIMARY KEY)").execute(&db.writer).await.unwrap();
+        let notes = "CREATE TABLE notes (id VARCHAR(40) PRIMARY KEY)";
+        let Some((_test_db, db)) = store_with(crate::testing::Relational::Sqlite, &[notes]).await else { return };
         let note = |id: &str| -> Arc<[Statement<'static>]> {
             Arc::new([Statement::new("INSERT INTO notes (id) VALUES (?)".to_owned(), vec![id.to_owned().into()])])
         };
@@ -713,16 +712,9 @@ mod tests {
     /// counts pings.
     #[tokio::test]
     async fn mysql_scripts_keep_their_connection_unpinged() {
-        let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
-        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
-        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
-        sqlx::query(
-            "CREATE TABLE uses (n BIGINT NOT NULL, connection BIGINT NOT NULL, pings BIGINT NOT NULL, \
-             begins BIGINT NOT NULL)",
-        )
-        .execute(&db.pool)
-        .await
-        .unwrap();
+        let uses = "CREATE TABLE uses (n BIGINT NOT NULL, connection BIGINT NOT NULL, pings BIGINT NOT NULL, \
+                    begins BIGINT NOT NULL)";
+        let Some((_test_db, db)) = store_with(crate::testing::Relational::MySql, &[uses]).await else { return };
         let record = |n: i64| -> Arc<[Statement<'static>]> {
             let sql = "INSERT INTO uses SELECT ?, CONNECTION_ID(), \
                        SUM(IF(VARIABLE_NAME = 'COM_ADMIN_COMMANDS', VARIABLE_VALUE, 0)), \
@@ -781,9 +773,7 @@ mod tests {
     /// found dead and replaced: the next query does not fail.
     #[tokio::test]
     async fn a_mysql_connection_dropped_by_the_server_is_replaced() {
-        let Some(test_db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
-        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
-        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        let Some((_test_db, db)) = store_with(crate::testing::Relational::MySql, &[]).await else { return };
         let connection_id = "SELECT CAST(CONNECTION_ID() AS SIGNED)";
         let mut victim = db.pool.acquire().await.unwrap();
         let (victim_id,): (i64,) = sqlx::query_as(connection_id).fetch_one(&mut *victim).await.unwrap();
