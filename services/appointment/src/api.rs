@@ -983,7 +983,7 @@ impl ScheduleService for ScheduleApi {
         let busy = self.0.busy.busy(&self.0.db, &doctor_ids, start, end).await.map_err(error::store)?;
         let now = now();
         for schedule in qualified {
-            let doctor_busy = busy.get(&schedule.doctor_id).map(Vec::as_slice).unwrap_or_default();
+            let doctor_busy = busy.get(schedule.doctor_id.as_str()).map(Vec::as_slice).unwrap_or_default();
             let slots = domain_schedule(schedule).free_slots(
                 &self.0.zone,
                 from,

@@ -184,13 +184,13 @@ impl BusyCache {
     }
 
     /// Busy intervals of `doctor_ids` overlapping `[from, to)`, sorted.
-    pub async fn busy(
+    pub async fn busy<'a>(
         &self,
         db: &Db,
-        doctor_ids: &[&str],
+        doctor_ids: &[&'a str],
         from: i64,
         to: i64,
-    ) -> Result<HashMap<String, Vec<Interval>>, sqlx::Error> {
+    ) -> Result<HashMap<&'a str, Vec<Interval>>, sqlx::Error> {
         let wanted = Interval { start: from, end: to };
         let (mut busy, load) = self.lookup(doctor_ids, wanted);
         if let Some(load) = load {
@@ -205,7 +205,7 @@ impl BusyCache {
         &self,
         doctor_ids: &[&'a str],
         wanted: Interval,
-    ) -> (HashMap<String, Vec<Interval>>, Option<Load<'a>>) {
+    ) -> (HashMap<&'a str, Vec<Interval>>, Option<Load<'a>>) {
         let mut busy = HashMap::with_capacity(doctor_ids.len());
         let mut doctors = Vec::new();
         let mut window = wanted;
@@ -215,7 +215,7 @@ impl BusyCache {
             match fresh {
                 Some(known) if known.window.contains(&wanted) => {
                     let overlapping = known.intervals.iter().filter(|b| b.overlaps(&wanted));
-                    busy.insert((*id).to_owned(), overlapping.copied().collect());
+                    busy.insert(*id, overlapping.copied().collect());
                 }
                 _ => {
                     doctors.push(*id);
@@ -238,12 +238,12 @@ impl BusyCache {
     }
 
     /// Keeps what `load` fetched, with this replica's changes that raced it.
-    fn learn(
+    fn learn<'a>(
         &self,
-        load: Load<'_>,
+        load: Load<'a>,
         mut fetched: HashMap<String, Vec<Interval>>,
         wanted: Interval,
-        busy: &mut HashMap<String, Vec<Interval>>,
+        busy: &mut HashMap<&'a str, Vec<Interval>>,
     ) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let BusyState { doctors, recent, .. } = &mut *state;
@@ -254,7 +254,7 @@ impl BusyCache {
             for change in recent.range(raced..).filter(|c| c.doctor_id == id) {
                 known.apply(change.interval, change.busy);
             }
-            busy.insert(id.to_owned(), known.intervals.iter().filter(|b| b.overlaps(&wanted)).copied().collect());
+            busy.insert(id, known.intervals.iter().filter(|b| b.overlaps(&wanted)).copied().collect());
             doctors.insert(id.to_owned(), known);
         }
     }
