@@ -55,7 +55,6 @@ pub struct State {
     pub zone_name: String,
     pub policy: ChangePolicy,
     pub alternatives: usize,
-    pub reminder_offsets: Vec<i64>,
     pub feedback_url: String,
     /// Completion asks billing for an invoice (billing is configured).
     pub billing: bool,
@@ -1074,8 +1073,7 @@ impl AppointmentService for AppointmentApi {
             let ehr =
                 (s.ehr_links && row.status == ApptStatus::Confirmed).then(|| EhrLink::new(&row, EhrStage::Confirmed));
             let decided_on = DecidedOn { service: service.revision, schedule: schedule.revision };
-            match store::insert_appointment(&s.db, &row, decided_on, &notices, &s.reminder_offsets, ehr.as_ref()).await
-            {
+            match store::insert_appointment(&s.db, &row, decided_on, &notices, ehr.as_ref()).await {
                 Ok(()) => {
                     s.busy.changed(&row.doctor_id, wanted, true);
                     return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) }));
@@ -1283,7 +1281,7 @@ impl AppointmentService for AppointmentApi {
             let facts = Facts { zone: &s.zone, appointment: &old, service_name: &old_name };
             notices.push(facts.notice("APPOINTMENT_CANCELLED_DOCTOR", Recipient::Doctor));
         }
-        match store::reschedule(&s.db, &old, &new, &notices, &s.reminder_offsets).await {
+        match store::reschedule(&s.db, &old, &new, &notices).await {
             Ok(()) => {
                 s.busy.changed(&old.doctor_id, Interval { start: old.start_at, end: old.end_at }, false);
                 s.busy.changed(&new.doctor_id, wanted, true);

@@ -1,5 +1,5 @@
 //! The store's ceiling for bookings: the very transaction a booking commits
-//! (holds, appointment, reminders and notices), run by concurrent writers with
+//! (holds, appointment and notices), run by concurrent writers with
 //! no RPC, authentication or availability check in front of it. The load
 //! generator prints it beside its own figures, so the distance between the
 //! service and what the database allows is visible.
@@ -34,7 +34,6 @@ impl Ceiling {
 /// `database_url`. No booking collides, so every one does the whole work.
 pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> anyhow::Result<Ceiling> {
     let db = crate::connect(database_url).await?;
-    let offsets = crate::AppointmentConfig::default().reminder_offsets();
     let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
     // The booking checks the revisions of its service and doctor's schedule.
     store::insert_service(
@@ -63,8 +62,7 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
     let started = Instant::now();
     let tasks = (0..writers).map(|w| {
         let db = db.clone();
-        let offsets = offsets.clone();
-        tokio::spawn(async move { book_in_a_row(&db, w, per_writer, first_start, &offsets).await })
+        tokio::spawn(async move { book_in_a_row(&db, w, per_writer, first_start).await })
     });
     let mut latencies = Vec::with_capacity(writers * per_writer);
     for task in futures::future::join_all(tasks).await {
@@ -75,13 +73,7 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
     Ok(Ceiling { bookings: latencies.len(), elapsed, latencies })
 }
 
-async fn book_in_a_row(
-    db: &Db,
-    writer: usize,
-    bookings: usize,
-    first_start: i64,
-    offsets: &[i64],
-) -> anyhow::Result<Vec<Duration>> {
+async fn book_in_a_row(db: &Db, writer: usize, bookings: usize, first_start: i64) -> anyhow::Result<Vec<Duration>> {
     let zone = jiff::tz::TimeZone::UTC;
     let mut latencies = Vec::with_capacity(bookings);
     for i in 0..bookings {
@@ -106,7 +98,7 @@ async fn book_in_a_row(
         };
         let notices = Facts { zone: &zone, appointment: &row, service_name: "Check-up" }.booked(false);
         let t = Instant::now();
-        store::insert_appointment(db, &row, DecidedOn { service: 0, schedule: 0 }, &notices, offsets, None)
+        store::insert_appointment(db, &row, DecidedOn { service: 0, schedule: 0 }, &notices, None)
             .await
             .map_err(|e| anyhow::anyhow!("ceiling booking failed: {e:?}"))?;
         latencies.push(t.elapsed());

@@ -163,11 +163,12 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
         Relay::new(db.clone(), Arc::new(receivers), relay_config)
     });
-    let reminders = Arc::new(reminders::ReminderWorker {
-        db: db.clone(),
-        zone: zone.clone(),
-        poll_interval: Duration::from_millis(config.reminder_poll_ms),
-    });
+    let reminders = Arc::new(reminders::ReminderWorker::new(
+        db.clone(),
+        zone.clone(),
+        Duration::from_millis(config.reminder_poll_ms),
+        config.reminder_offsets(),
+    ));
     let users = match &auth.service_token_secret {
         Some(secret) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
@@ -185,7 +186,6 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
         },
         alternatives: config.alternatives,
-        reminder_offsets: config.reminder_offsets(),
         feedback_url: config.feedback_url.clone(),
         billing: config.billing_url.is_some(),
         users,

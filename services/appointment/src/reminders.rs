@@ -1,11 +1,14 @@
-//! The reminder worker: sends each planned reminder once. Marking a reminder
-//! sent and writing its outbox events is one local transaction guarded by
-//! `sent_at IS NULL`, so several replicas (or a restart mid-way) never send
-//! it twice; the outbox relay then delivers with an idempotency key. A
-//! cancelled or moved appointment has no unsent reminder left for its old
-//! start (see `store::release_holds`), and the worker checks again anyway.
+//! The reminder worker: sends each reminder once. Reminders are found from
+//! the open appointments (see `store::due_reminders`), so a booking or a move
+//! plans nothing and a cancelled appointment has nothing left to send.
+//! Recording a reminder sent and writing its outbox events is one local
+//! transaction that checks the appointment is still open at that start, and
+//! the record's primary key keeps several replicas (or a restart mid-way)
+//! from sending it twice; the outbox relay then delivers with an idempotency
+//! key.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use hms_kit::storage::Db;
@@ -15,12 +18,30 @@ use crate::events::Facts;
 use crate::store;
 
 pub struct ReminderWorker {
-    pub db: Db,
-    pub zone: TimeZone,
-    pub poll_interval: Duration,
+    db: Db,
+    zone: TimeZone,
+    poll_interval: Duration,
+    /// Seconds before the start.
+    offsets: Vec<i64>,
+    /// When the last complete pass looked; the next looks only at reminders
+    /// that fell due since (less [`LATE_COMMIT`]). The first pass after a
+    /// start looks at every appointment still ahead.
+    looked_at: AtomicI64,
 }
 
+/// How long after its own clock reading a booking or a move may commit: a
+/// pass looks that far back, so one that committed after the previous pass
+/// looked is still found.
+const LATE_COMMIT: i64 = 60;
+
+/// Due reminders sent per query; a full batch sends the pass on.
+const BATCH: i64 = 64;
+
 impl ReminderWorker {
+    pub fn new(db: Db, zone: TimeZone, poll_interval: Duration, offsets: Vec<i64>) -> Self {
+        Self { db, zone, poll_interval, offsets, looked_at: AtomicI64::new(i64::MIN) }
+    }
+
     /// Sends due reminders until `stop` resolves.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
@@ -38,19 +59,34 @@ impl ReminderWorker {
     /// One pass over the due reminders; returns how many were sent.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = jiff::Timestamp::now().as_second();
+        let since = self.looked_at.load(Ordering::Relaxed).saturating_sub(LATE_COMMIT);
         let mut sent = 0;
-        for due in store::due_reminders(&self.db, now, 64).await? {
-            let appointment = store::get_appointment(&self.db, &due.appointment_id).await?;
-            let notices = match &appointment {
-                Some(a) if a.status.is_open() && a.start_at == due.start_at => {
-                    let service = store::get_service(&self.db, &a.service_id).await?;
-                    let name = service.map(|s| s.name).unwrap_or_default();
-                    Facts { zone: &self.zone, appointment: a, service_name: &name }.reminders()
+        for &offset in &self.offsets {
+            loop {
+                let due = store::due_reminders(&self.db, offset, since, now, BATCH).await?;
+                let full = due.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);
+                let batch_sent = self.send(due, now).await?;
+                sent += batch_sent;
+                // A batch of which none could be sent would only come back.
+                if !full || batch_sent == 0 {
+                    break;
                 }
-                // Cancelled, moved or gone: mark it done without a message.
-                _ => Vec::new(),
-            };
-            if store::mark_reminder_sent(&self.db, &due, &notices, now).await? && !notices.is_empty() {
+            }
+        }
+        self.looked_at.store(now, Ordering::Relaxed);
+        Ok(sent)
+    }
+
+    async fn send(&self, due: Vec<store::DueReminder>, now: i64) -> anyhow::Result<usize> {
+        let mut sent = 0;
+        for due in due {
+            let appointment = store::get_appointment(&self.db, &due.appointment_id).await?;
+            // Cancelled, moved or gone since it was found: nothing to send.
+            let Some(a) = appointment.filter(|a| a.status.is_open() && a.start_at == due.start_at) else { continue };
+            let service = store::get_service(&self.db, &a.service_id).await?;
+            let name = service.map(|s| s.name).unwrap_or_default();
+            let notices = Facts { zone: &self.zone, appointment: &a, service_name: &name }.reminders();
+            if store::mark_reminder_sent(&self.db, &due, &notices, now).await? {
                 sent += 1;
             }
         }

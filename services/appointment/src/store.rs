@@ -550,9 +550,8 @@ fn hold_refusal(e: ScriptError) -> HoldError {
 }
 
 /// Releases the holds of `held` as it is stored (doctor, patient and time as
-/// this transaction sees them) and drops its unsent reminders. The holds are
-/// found by their keys: an index on their appointment would cost every
-/// booking a dozen index entries more.
+/// this transaction sees them). The holds are found by their keys: an index
+/// on their appointment would cost every booking a dozen index entries more.
 async fn release_holds(tx: &mut Transaction<'_, Any>, held: &AppointmentRow) -> Result<(), sqlx::Error> {
     for (table, column, owner) in
         [("doctor_holds", "doctor_id", &held.doctor_id), ("patient_holds", "patient_id", &held.patient_id)]
@@ -567,10 +566,6 @@ async fn release_holds(tx: &mut Transaction<'_, Any>, held: &AppointmentRow) -> 
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query("DELETE FROM reminders WHERE appointment_id = ? AND sent_at IS NULL")
-        .bind(&held.id)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 
@@ -588,79 +583,7 @@ async fn enqueue_ehr(tx: &mut Transaction<'_, Any>, link: Option<&EhrLink>) -> R
     Ok(())
 }
 
-/// Whether an appointment may already have sent reminders at some start.
-#[derive(Clone, Copy, PartialEq)]
-enum History {
-    /// Just booked: nothing was sent, so the reminders go in one statement.
-    New,
-    /// Moved: a reminder for the new start may have gone out before a move
-    /// away and back; that one is not planned again.
-    Moved,
-}
-
-/// Plans a reminder per offset (seconds before `start`) still in the future.
-async fn plan_reminders(
-    tx: &mut Transaction<'_, Any>,
-    appointment_id: &str,
-    start: i64,
-    offsets: &[i64],
-    now: i64,
-    history: History,
-) -> Result<(), sqlx::Error> {
-    let due = due_reminders_of(start, offsets, now);
-    if due.is_empty() {
-        return Ok(());
-    }
-    if history == History::New {
-        if let Some(insert) = new_reminders(appointment_id, start, &due) {
-            insert.execute(tx).await?;
-        }
-        return Ok(());
-    }
-    for (offset, due_at) in due {
-        let inserted = sqlx::query(
-            "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES (?, ?, ?, ?, NULL)",
-        )
-        .bind(appointment_id)
-        .bind(offset)
-        .bind(start)
-        .bind(due_at)
-        .execute(&mut **tx)
-        .await;
-        match inserted {
-            // Moved back to a start whose reminder already went out: once is enough.
-            Err(e) if hms_kit::error::is_unique_violation(&e) => {}
-            other => {
-                other?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The statement planning the `due` reminders (offset, due time) of an
-/// appointment that has sent none yet.
-fn new_reminders<'a>(appointment_id: &'a str, start: i64, due: &[(i64, i64)]) -> Option<Statement<'a>> {
-    if due.is_empty() {
-        return None;
-    }
-    let sql = format!(
-        "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) VALUES {}",
-        vec!["(?, ?, ?, ?, NULL)"; due.len()].join(", ")
-    );
-    let args = due
-        .iter()
-        .flat_map(|(offset, due_at)| [appointment_id.into(), (*offset).into(), start.into(), (*due_at).into()]);
-    Some(Statement::new(sql, args.collect()))
-}
-
-/// The reminders per offset (seconds before `start`) still in the future:
-/// (offset, due time).
-fn due_reminders_of(start: i64, offsets: &[i64], now: i64) -> Vec<(i64, i64)> {
-    offsets.iter().map(|offset| (*offset, start - offset)).filter(|(_, due)| *due > now).collect()
-}
-
-/// A reminder waiting to be sent.
+/// A reminder due to be sent.
 #[derive(Debug, Clone)]
 pub struct DueReminder {
     pub appointment_id: String,
@@ -668,41 +591,64 @@ pub struct DueReminder {
     pub start_at: i64,
 }
 
-pub async fn due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<DueReminder>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT appointment_id, offset_secs, start_at FROM reminders WHERE sent_at IS NULL AND due_at <= ? \
-         ORDER BY due_at LIMIT ?",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+/// The open appointments whose reminder `offset` seconds before their start
+/// fell due after `since` and by `now`, is not sent yet, was still ahead
+/// when the appointment got its start, and whose start is still ahead.
+pub async fn due_reminders(
+    db: &Db,
+    offset: i64,
+    since: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<DueReminder>, sqlx::Error> {
+    let sql = format!(
+        "SELECT a.id, a.start_at FROM appointments a \
+         WHERE a.start_at > ? AND a.start_at <= ? AND a.start_at - ? > a.start_set_at AND a.status IN ({OPEN}) \
+         AND NOT EXISTS (SELECT 1 FROM reminders r \
+             WHERE r.appointment_id = a.id AND r.start_at = a.start_at AND r.offset_secs = ?) \
+         ORDER BY a.start_at LIMIT ?"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(since.saturating_add(offset).max(now))
+        .bind(now.saturating_add(offset))
+        .bind(offset)
+        .bind(offset)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|r| {
-            Ok(DueReminder {
-                appointment_id: r.try_get("appointment_id")?,
-                offset_secs: r.try_get("offset_secs")?,
-                start_at: r.try_get("start_at")?,
-            })
+            Ok(DueReminder { appointment_id: r.try_get("id")?, offset_secs: offset, start_at: r.try_get("start_at")? })
         })
         .collect()
 }
 
-/// Marks a reminder sent and enqueues its notices in one transaction; false
-/// when another replica (or a cancellation) got there first.
+/// The statuses whose appointments are reminded, as SQL.
+const OPEN: &str = "'PENDING', 'CONFIRMED'";
+
+/// Records a reminder sent and enqueues its notices in one transaction,
+/// provided the appointment is still open at that start (a cancellation or a
+/// move that committed first wins); false when it is not, or when another
+/// replica sent it first (the primary key of `reminders`).
 pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let done = sqlx::query(
-        "UPDATE reminders SET sent_at = ? WHERE appointment_id = ? AND start_at = ? AND offset_secs = ? \
-         AND sent_at IS NULL",
-    )
+    let recorded = sqlx::query(&format!(
+        "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) \
+         SELECT id, ?, start_at, start_at - ?, ? FROM appointments WHERE id = ? AND start_at = ? AND status IN ({OPEN})"
+    ))
+    .bind(r.offset_secs)
+    .bind(r.offset_secs)
     .bind(now)
     .bind(&r.appointment_id)
     .bind(r.start_at)
-    .bind(r.offset_secs)
     .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
+    .await;
+    let recorded = match recorded {
+        Ok(done) => done.rows_affected() == 1,
+        Err(e) if hms_kit::error::is_unique_violation(&e) => false,
+        Err(e) => return Err(e),
+    };
+    if !recorded {
         tx.rollback().await?;
         return Ok(false);
     }
@@ -729,8 +675,8 @@ where
     }
 }
 
-/// Inserts an appointment with its holds, reminders and notices in one
-/// transaction, provided its service is still active and neither the service
+/// Inserts an appointment with its holds and notices in one transaction
+/// (its reminders are found from it: see [`due_reminders`]), provided its service is still active and neither the service
 /// nor the doctor's schedule changed since `decided_on` (checked by the insert
 /// itself, so the booking may be decided from cached rows).
 pub async fn insert_appointment(
@@ -738,7 +684,6 @@ pub async fn insert_appointment(
     a: &AppointmentRow,
     decided_on: DecidedOn,
     notices: &[Notice],
-    reminder_offsets: &[i64],
     ehr: Option<&EhrLink>,
 ) -> Result<(), HoldError> {
     let mut script = Vec::with_capacity(6);
@@ -759,6 +704,7 @@ pub async fn insert_appointment(
         a.location.as_str().into(),
         a.created_at.into(),
         a.updated_at.into(),
+        a.created_at.into(),
         a.service_id.as_str().into(),
         decided_on.service.into(),
         a.doctor_id.as_str().into(),
@@ -767,15 +713,13 @@ pub async fn insert_appointment(
     // Inserts nothing when the service or the schedule changed (see above).
     let appointment = Statement::new(
         format!(
-            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) \
-             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
+            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}, start_set_at) \
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
              WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
         ),
         args,
     );
     script.push(appointment.expecting(1));
-    let due = due_reminders_of(a.start_at, reminder_offsets, a.created_at);
-    script.extend(new_reminders(&a.id, a.start_at, &due));
     let events = notices.iter().map(|n| (n.notification_type.as_str(), n));
     script.extend(outbox::insert_events(events)?.map(|insert| insert.statement));
     if let Some(link) = ehr {
@@ -913,21 +857,22 @@ pub enum MoveError {
     Hold(HoldError),
 }
 
-/// Moves `old` to `new` (time, doctor, service) atomically: the old holds and
-/// unsent reminders go, the new ones are taken and the notices written in one
-/// transaction, or nothing changes.
+/// Moves `old` to `new` (time, doctor, service) atomically: the old holds
+/// go, the new ones are taken and the notices written in one transaction, or
+/// nothing changes. The reminders follow the new start (see
+/// [`due_reminders`]).
 pub async fn reschedule(
     db: &Db,
     old: &AppointmentRow,
     new: &AppointmentRow,
     notices: &[Notice],
-    reminder_offsets: &[i64],
 ) -> Result<(), MoveError> {
     let result = retrying(|| async {
         let mut tx = db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE appointments SET doctor_id = ?, service_id = ?, start_at = ?, end_at = ?, status = ?, \
-             reschedule_count = ?, location = ?, updated_at = ? WHERE id = ? AND status = ? AND reschedule_count = ?",
+             reschedule_count = ?, location = ?, updated_at = ?, start_set_at = ? \
+             WHERE id = ? AND status = ? AND reschedule_count = ?",
         )
         .bind(&new.doctor_id)
         .bind(&new.service_id)
@@ -936,6 +881,7 @@ pub async fn reschedule(
         .bind(new.status.as_str())
         .bind(i64::from(new.reschedule_count))
         .bind(&new.location)
+        .bind(new.updated_at)
         .bind(new.updated_at)
         .bind(&old.id)
         .bind(old.status.as_str())
@@ -949,7 +895,6 @@ pub async fn reschedule(
         // The compare-and-set on the reschedule count makes `old` the stored row.
         release_holds(&mut tx, old).await?;
         take_holds(&mut tx, db.backend, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
-        plan_reminders(&mut tx, &new.id, new.start_at, reminder_offsets, new.updated_at, History::Moved).await?;
         enqueue_all(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(true)
@@ -1073,6 +1018,21 @@ pub async fn appointment_totals(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reminded_statuses_are_the_open_ones() {
+        let all = [
+            Status::Pending,
+            Status::Confirmed,
+            Status::CheckedIn,
+            Status::Completed,
+            Status::CancelledPatient,
+            Status::CancelledDoctor,
+            Status::NoShow,
+        ];
+        let open: Vec<String> = all.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(OPEN, open.join(", "));
+    }
 
     #[test]
     fn packed_intervals_are_read_back_or_refused() {

@@ -239,22 +239,8 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
     let service = h.service("GEN-CHECKUP", 30, &[]).await;
     let (an, an_token) = h.staff("dr.an", Role::Doctor).await;
     let (binh, _) = h.staff("dr.binh", Role::Doctor).await;
-    let all_day = |doctor: &str| SetDoctorScheduleRequest {
-        doctor_id: doctor.to_owned(),
-        specialty: "General".into(),
-        location: "Room 7".into(),
-        blocks: (1..=7)
-            .map(|d| WeeklyBlock {
-                day_of_week: d,
-                start_time: Some(time(0, 0)),
-                end_time: Some(time(24, 0)),
-                ..Default::default()
-            })
-            .collect(),
-    };
-    let mut schedules = h.schedules().await;
-    schedules.set_doctor_schedule(authed(all_day(&an), h.admin())).await.unwrap();
-    schedules.set_doctor_schedule(authed(all_day(&binh), h.admin())).await.unwrap();
+    h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
+    h.daily_hours(&binh, "General", "Room 7", (0, 24)).await;
     let (_, mai) = h.patient("mai").await;
     let (_, lan) = h.patient("lan").await;
     let when = prost_types::Timestamp { seconds: start, nanos: 0 };
@@ -283,4 +269,57 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
     assert_eq!(h.count(&lan, N::AppointmentReminderPatient).await, 0, "never for a cancelled appointment");
 }
 
-on_every_backend!(the_appointment_process_of_seed_004, reminders_arrive_once_survive_a_restart_and_skip_cancellations,);
+async fn reminders_follow_a_move_and_skip_those_already_due_when_booked(kind: Relational) {
+    // A start a few minutes ahead on the 5-minute grid, whatever the time.
+    let now = jiff::Timestamp::now().as_second();
+    let start = (now / 300 + 2) * 300;
+    let lead = start - now;
+    // One reminder falls due in a few seconds for `start`; the other was due
+    // an hour before the booking was made.
+    let offsets = vec![(lead - 12) as u64, (lead + 3600) as u64];
+    let adjust = |c: &mut hms_appointment::AppointmentConfig| {
+        c.reminder_offsets_secs = offsets;
+        c.min_notice_secs = 0;
+    };
+    let Some(mut h) = Harness::start_full(kind, adjust, true).await else {
+        return;
+    };
+    let service = h.service("GEN-CHECKUP", 30, &[]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
+    let (_, mai) = h.patient("mai").await;
+    // Booked five minutes later first: its reminder would be due in minutes.
+    let later = prost_types::Timestamp { seconds: start + 300, nanos: 0 };
+    let booked = h.book(&mai, &service.id, &an, later).await.unwrap();
+    h.appointments()
+        .await
+        .reschedule_appointment(authed(
+            RescheduleAppointmentRequest {
+                appointment_id: booked.id.clone(),
+                start_time: Some(prost_types::Timestamp { seconds: start, nanos: 0 }),
+                ..Default::default()
+            },
+            &mai,
+        ))
+        .await
+        .unwrap();
+    // After a restart the worker looks at every appointment still ahead, not
+    // only at reminders that fell due since its last look.
+    h.crash_and_restart().await;
+
+    let reminded = h.arrived(&mai, N::AppointmentReminderPatient, 1).await;
+    let at =
+        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap());
+    assert!(reminded[0].body.contains(&at.strftime("%H:%M").to_string()), "{:?}", reminded[0]);
+    // Past the due time, and time for any other reminder to show up.
+    let due = start - (lead - 12);
+    let wait = (due + 3 - jiff::Timestamp::now().as_second()).max(2);
+    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
+    assert_eq!(h.count(&mai, N::AppointmentReminderPatient).await, 1, "the one already due when booked is skipped");
+}
+
+on_every_backend!(
+    the_appointment_process_of_seed_004,
+    reminders_arrive_once_survive_a_restart_and_skip_cancellations,
+    reminders_follow_a_move_and_skip_those_already_due_when_booked,
+);

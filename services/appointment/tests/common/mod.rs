@@ -253,11 +253,22 @@ impl Harness {
 
     /// Gives a doctor consulting hours 08:00-17:00 every day.
     pub async fn every_day(&self, doctor_id: &str, specialty: &str, location: &str) -> DoctorSchedule {
+        self.daily_hours(doctor_id, specialty, location, (8, 17)).await
+    }
+
+    /// Gives a doctor consulting hours `from`-`to` (hours) every day.
+    pub async fn daily_hours(
+        &self,
+        doctor_id: &str,
+        specialty: &str,
+        location: &str,
+        (from, to): (i32, i32),
+    ) -> DoctorSchedule {
         let blocks = (1..=7)
             .map(|day| WeeklyBlock {
                 day_of_week: day,
-                start_time: Some(time(8, 0)),
-                end_time: Some(time(17, 0)),
+                start_time: Some(time(from, 0)),
+                end_time: Some(time(to, 0)),
                 ..Default::default()
             })
             .collect();
