@@ -29,10 +29,11 @@ pub struct ReminderWorker {
     looked_at: AtomicI64,
 }
 
-/// How long after its own clock reading a booking or a move may commit: a
-/// pass looks that far back, so one that committed after the previous pass
-/// looked is still found.
-const LATE_COMMIT: i64 = 60;
+/// How long after its own clock reading a booking or a move may commit (lock
+/// waits and retries included): a pass looks that far back, so one that
+/// committed after the previous pass looked is still found. Reminders sent
+/// in that stretch are passed over by the query, not sent again.
+const LATE_COMMIT: i64 = 600;
 
 /// Due reminders sent per query; a full batch sends the pass on.
 const BATCH: i64 = 64;
