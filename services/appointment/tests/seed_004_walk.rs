@@ -236,7 +236,9 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
     let Some(mut h) = Harness::start_full(kind, adjust, true).await else {
         return;
     };
-    let service = h.service("GEN-CHECKUP", 30, &[]).await;
+    // Five minutes long: a slot on the 5-minute grid never crosses midnight,
+    // whatever the time the test runs.
+    let service = h.service("GEN-CHECKUP", 5, &[]).await;
     let (an, an_token) = h.staff("dr.an", Role::Doctor).await;
     let (binh, _) = h.staff("dr.binh", Role::Doctor).await;
     h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
@@ -284,7 +286,9 @@ async fn reminders_follow_a_move_and_skip_those_already_due_when_booked(kind: Re
     let Some(mut h) = Harness::start_full(kind, adjust, true).await else {
         return;
     };
-    let service = h.service("GEN-CHECKUP", 30, &[]).await;
+    // Five minutes long: a slot on the 5-minute grid never crosses midnight,
+    // whatever the time the test runs.
+    let service = h.service("GEN-CHECKUP", 5, &[]).await;
     let (an, _) = h.staff("dr.an", Role::Doctor).await;
     h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
     let (_, mai) = h.patient("mai").await;
