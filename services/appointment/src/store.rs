@@ -602,16 +602,17 @@ pub async fn due_reminders(
     limit: i64,
 ) -> Result<Vec<DueReminder>, sqlx::Error> {
     let sql = format!(
-        "SELECT a.id, a.start_at FROM appointments a \
+        // A join, not NOT EXISTS: MariaDB may materialise a NOT EXISTS
+        // subquery by scanning every sent reminder; the join looks each up.
+        "SELECT a.id, a.start_at FROM appointments a LEFT JOIN reminders r \
+             ON r.appointment_id = a.id AND r.start_at = a.start_at AND r.offset_secs = ? \
          WHERE a.start_at > ? AND a.start_at <= ? AND a.start_at - ? > a.start_set_at AND a.status IN ({OPEN}) \
-         AND NOT EXISTS (SELECT 1 FROM reminders r \
-             WHERE r.appointment_id = a.id AND r.start_at = a.start_at AND r.offset_secs = ?) \
-         ORDER BY a.start_at LIMIT ?"
+         AND r.appointment_id IS NULL ORDER BY a.start_at LIMIT ?"
     );
     let rows = sqlx::query(&sql)
+        .bind(offset)
         .bind(since.saturating_add(offset).max(now))
         .bind(now.saturating_add(offset))
-        .bind(offset)
         .bind(offset)
         .bind(limit)
         .fetch_all(&db.pool)
