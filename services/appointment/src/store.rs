@@ -1022,16 +1022,8 @@ mod tests {
 
     #[test]
     fn the_reminded_statuses_are_the_open_ones() {
-        let all = [
-            Status::Pending,
-            Status::Confirmed,
-            Status::CheckedIn,
-            Status::Completed,
-            Status::CancelledPatient,
-            Status::CancelledDoctor,
-            Status::NoShow,
-        ];
-        let open: Vec<String> = all.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+        let open: Vec<String> =
+            Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
         assert_eq!(OPEN, open.join(", "));
     }
 

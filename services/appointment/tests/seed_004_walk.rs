@@ -223,22 +223,32 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     assert_eq!(h.count(&mai, N::AppointmentCancelledDoctor).await, 0, "the patient cancelled: no echo");
 }
 
-async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Relational) {
-    // A start a few minutes ahead on the 5-minute grid, whatever the time.
+/// A start a few minutes ahead on the 5-minute grid, whatever the time, and
+/// the seconds until it.
+fn start_soon() -> (i64, i64) {
     let now = jiff::Timestamp::now().as_second();
     let start = (now / 300 + 2) * 300;
-    let lead = start - now;
-    let offsets = vec![(lead - 15) as u64, (lead - 18) as u64];
+    (start, start - now)
+}
+
+/// A clinic that reminds `offsets` seconds before a start and lets
+/// appointments change at any notice, with a five-minute service (a slot on
+/// the 5-minute grid never crosses midnight, whatever the time the test runs).
+async fn reminding_clinic(kind: Relational, offsets: Vec<u64>) -> Option<(Harness, MedicalService)> {
     let adjust = |c: &mut hms_appointment::AppointmentConfig| {
         c.reminder_offsets_secs = offsets;
         c.min_notice_secs = 0;
     };
-    let Some(mut h) = Harness::start_full(kind, adjust, true).await else {
+    let h = Harness::start_full(kind, adjust, true).await?;
+    let service = h.service("GEN-CHECKUP", 5, &[]).await;
+    Some((h, service))
+}
+
+async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Relational) {
+    let (start, lead) = start_soon();
+    let Some((mut h, service)) = reminding_clinic(kind, vec![(lead - 15) as u64, (lead - 18) as u64]).await else {
         return;
     };
-    // Five minutes long: a slot on the 5-minute grid never crosses midnight,
-    // whatever the time the test runs.
-    let service = h.service("GEN-CHECKUP", 5, &[]).await;
     let (an, an_token) = h.staff("dr.an", Role::Doctor).await;
     let (binh, _) = h.staff("dr.binh", Role::Doctor).await;
     h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
@@ -273,22 +283,12 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
 
 async fn reminders_follow_a_move_and_skip_those_already_due_when_booked(kind: Relational) {
     // A start a few minutes ahead on the 5-minute grid, whatever the time.
-    let now = jiff::Timestamp::now().as_second();
-    let start = (now / 300 + 2) * 300;
-    let lead = start - now;
+    let (start, lead) = start_soon();
     // One reminder falls due in a few seconds for `start`; the other was due
     // an hour before the booking was made.
-    let offsets = vec![(lead - 12) as u64, (lead + 3600) as u64];
-    let adjust = |c: &mut hms_appointment::AppointmentConfig| {
-        c.reminder_offsets_secs = offsets;
-        c.min_notice_secs = 0;
-    };
-    let Some(mut h) = Harness::start_full(kind, adjust, true).await else {
+    let Some((mut h, service)) = reminding_clinic(kind, vec![(lead - 12) as u64, (lead + 3600) as u64]).await else {
         return;
     };
-    // Five minutes long: a slot on the 5-minute grid never crosses midnight,
-    // whatever the time the test runs.
-    let service = h.service("GEN-CHECKUP", 5, &[]).await;
     let (an, _) = h.staff("dr.an", Role::Doctor).await;
     h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
     let (_, mai) = h.patient("mai").await;
