@@ -418,41 +418,16 @@ async fn booking_lifecycle_and_alternatives(kind: Relational) {
     h.book(&lan_token, &checkup.id, &an, at(date, 11, 0)).await.expect("Dr An's 11:00 was released");
 
     // Lan cancels hers: the doctor's slot is free again.
-    let cancelled = api
-        .cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: lan_booking.id.clone(), reason: "cannot come".into() },
-            &lan_token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .appointment
-        .unwrap();
+    let cancelled = h.cancel(&lan_token, &lan_booking.id, "cannot come").await.unwrap();
     assert_eq!(cancelled.status(), AppointmentStatus::CancelledPatient);
     assert_eq!(cancelled.cancellation_reason, "cannot come");
     assert!(!cancelled.cancelled_by.is_empty());
-    let status = assert_code(
-        api.cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: lan_booking.id.clone(), reason: String::new() },
-            &lan_token,
-        ))
-        .await,
-        Code::InvalidArgument,
-    );
+    let status = assert_code(h.cancel(&lan_token, &lan_booking.id, "").await, Code::InvalidArgument);
     assert_eq!(violated_fields(&status), ["reason"]);
     let again = h.book(&mai_token, &checkup.id, &an, at(date, 9, 0)).await.expect("the cancelled slot is free");
 
     // The doctor cancels one: CANCELLED_DOCTOR.
-    let by_doctor = api
-        .cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: again.id.clone(), reason: "emergency".into() },
-            &an_token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .appointment
-        .unwrap();
+    let by_doctor = h.cancel(&an_token, &again.id, "emergency").await.unwrap();
     assert_eq!(by_doctor.status(), AppointmentStatus::CancelledDoctor);
 
     // Binh confirms, checks in and completes the moved one.
@@ -470,14 +445,7 @@ async fn booking_lifecycle_and_alternatives(kind: Relational) {
         .appointment
         .unwrap();
     assert_eq!((done.status(), done.doctor_notes.as_str()), (AppointmentStatus::Completed, "healthy"));
-    let status = assert_code(
-        api.cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: id.clone(), reason: "late".into() },
-            &mai_token,
-        ))
-        .await,
-        Code::FailedPrecondition,
-    );
+    let status = assert_code(h.cancel(&mai_token, &id, "late").await, Code::FailedPrecondition);
     assert_eq!(reason(&status), "INVALID_TRANSITION");
 
     // Lists: the patient's own, the doctor's own, filtered by status and paged.
@@ -608,14 +576,7 @@ async fn change_policy_is_enforced(kind: Relational) {
     // Two days ahead is within the three-day notice: no cancellation, no move
     // by the patient; the doctor may still cancel.
     let soon = h.book(&mai, &checkup.id, &an, at(clinic_date(2), 10, 0)).await.unwrap();
-    let status = assert_code(
-        api.cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: soon.id.clone(), reason: "x".into() },
-            &mai,
-        ))
-        .await,
-        Code::FailedPrecondition,
-    );
+    let status = assert_code(h.cancel(&mai, &soon.id, "x").await, Code::FailedPrecondition);
     assert_eq!(reason(&status), "NOTICE_TOO_SHORT");
     let status = assert_code(
         api.reschedule_appointment(authed(
@@ -630,12 +591,7 @@ async fn change_policy_is_enforced(kind: Relational) {
         Code::FailedPrecondition,
     );
     assert_eq!(reason(&status), "NOTICE_TOO_SHORT");
-    api.cancel_appointment(authed(
-        CancelAppointmentRequest { appointment_id: soon.id.clone(), reason: "ill".into() },
-        &an_token,
-    ))
-    .await
-    .unwrap();
+    h.cancel(&an_token, &soon.id, "ill").await.unwrap();
     // One move allowed.
     let later = h.book(&mai, &checkup.id, &an, at(clinic_date(10), 10, 0)).await.unwrap();
     let move_to = |hour| RescheduleAppointmentRequest {
@@ -732,24 +688,12 @@ async fn no_show_after_the_start_and_holds_follow_the_status(kind: Relational) {
         .appointment
         .unwrap();
     assert_eq!(absent.status(), AppointmentStatus::NoShow);
-    let status = assert_code(
-        api.cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: booked.id.clone(), reason: "late".into() },
-            &an_token,
-        ))
-        .await,
-        Code::FailedPrecondition,
-    );
+    let status = assert_code(h.cancel(&an_token, &booked.id, "late").await, Code::FailedPrecondition);
     assert_eq!(reason(&status), "INVALID_TRANSITION");
 
     // A cancellation releases every hold in the same transaction.
     let other = h.book(&mai, &checkup.id, &an, at(clinic_date(4), 9, 0)).await.unwrap();
-    api.cancel_appointment(authed(
-        CancelAppointmentRequest { appointment_id: other.id.clone(), reason: "ill".into() },
-        &mai,
-    ))
-    .await
-    .unwrap();
+    h.cancel(&mai, &other.id, "ill").await.unwrap();
     assert_eq!(h.holds(&other.id).await, (0, 0));
 }
 
@@ -790,12 +734,7 @@ async fn a_move_may_change_the_service(kind: Relational) {
     assert_eq!(h.double_bookings().await, 0);
 
     // Cancelled after the move: every hold goes, where the move put them.
-    api.cancel_appointment(authed(
-        CancelAppointmentRequest { appointment_id: booked.id.clone(), reason: "ill".into() },
-        &mai,
-    ))
-    .await
-    .unwrap();
+    h.cancel(&mai, &booked.id, "ill").await.unwrap();
     assert_eq!(h.holds(&booked.id).await, (0, 0));
     h.book(&lan, &short.id, &an, at(date, 9, 30)).await.expect("the moved appointment's 09:30 was released");
     h.book(&mai, &short.id, &an, at(date, 9, 0)).await.expect("and its patient's time too");
@@ -875,14 +814,7 @@ async fn the_calendar_leaves_out_booked_slots(kind: Relational) {
     assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 12, 13, 14, 16]);
     assert_eq!(free_hours(&h, &checkup.id, &mai, &binh, date).await, [8, 10, 11, 12, 13, 14, 15, 16]);
 
-    h.appointments()
-        .await
-        .cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: moved_later.id.clone(), reason: "cannot come".into() },
-            &lan,
-        ))
-        .await
-        .unwrap();
+    h.cancel(&lan, &moved_later.id, "cannot come").await.unwrap();
     assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 11, 12, 13, 14, 16]);
 }
 

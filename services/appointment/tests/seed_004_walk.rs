@@ -119,12 +119,7 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     h.arrived(&an_token, N::AppointmentRescheduledDoctor, 1).await;
 
     // 10-11. The patient cancels; the doctor is told, the patient is not.
-    api.cancel_appointment(authed(
-        CancelAppointmentRequest { appointment_id: booked.id.clone(), reason: "travelling".into() },
-        &mai,
-    ))
-    .await
-    .unwrap();
+    h.cancel(&mai, &booked.id, "travelling").await.unwrap();
     h.arrived(&an_token, N::AppointmentCancelledDoctor, 1).await;
 
     // Another booking, with Dr Binh, carried to completion.
@@ -135,12 +130,7 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
         .unwrap();
     // A doctor's cancellation of a third booking reaches the patient.
     let third = h.book(&mai, &checkup.id, &an, at(date, 15, 0)).await.unwrap();
-    api.cancel_appointment(authed(
-        CancelAppointmentRequest { appointment_id: third.id.clone(), reason: "conference".into() },
-        &an_token,
-    ))
-    .await
-    .unwrap();
+    h.cancel(&an_token, &third.id, "conference").await.unwrap();
     h.arrived(&mai, N::AppointmentCancelledPatient, 1).await;
 
     api.check_in_appointment(authed(CheckInAppointmentRequest { appointment_id: id.clone() }, &nurse)).await.unwrap();
@@ -258,14 +248,7 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
     let when = prost_types::Timestamp { seconds: start, nanos: 0 };
     h.book(&mai, &service.id, &an, when).await.unwrap();
     let doomed = h.book(&lan, &service.id, &binh, when).await.unwrap();
-    h.appointments()
-        .await
-        .cancel_appointment(authed(
-            CancelAppointmentRequest { appointment_id: doomed.id.clone(), reason: "changed my mind".into() },
-            &lan,
-        ))
-        .await
-        .unwrap();
+    h.cancel(&lan, &doomed.id, "changed my mind").await.unwrap();
 
     // A crash before the reminders are due, a restart, and a second replica
     // racing the first.

@@ -324,6 +324,18 @@ impl Harness {
             .map(|r| r.into_inner().appointment.unwrap())
     }
 
+    /// Cancels an appointment as the holder of `token`.
+    pub async fn cancel(&self, token: &str, appointment_id: &str, reason: &str) -> Result<Appointment, Status> {
+        self.appointments()
+            .await
+            .cancel_appointment(authed(
+                CancelAppointmentRequest { appointment_id: appointment_id.into(), reason: reason.into() },
+                token,
+            ))
+            .await
+            .map(|r| r.into_inner().appointment.unwrap())
+    }
+
     /// A direct connection to the service's database, for checks at rest.
     pub async fn sql(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
