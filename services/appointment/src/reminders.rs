@@ -81,12 +81,11 @@ impl ReminderWorker {
     async fn send(&self, due: Vec<store::DueReminder>, now: i64) -> anyhow::Result<usize> {
         let mut sent = 0;
         for due in due {
-            let appointment = store::get_appointment(&self.db, &due.appointment_id).await?;
-            // Cancelled, moved or gone since it was found: nothing to send.
-            let Some(a) = appointment.filter(|a| a.status.is_open() && a.start_at == due.start_at) else { continue };
+            let a = &due.appointment;
             let service = store::get_service(&self.db, &a.service_id).await?;
             let name = service.map(|s| s.name).unwrap_or_default();
-            let notices = Facts { zone: &self.zone, appointment: &a, service_name: &name }.reminders();
+            let notices = Facts { zone: &self.zone, appointment: a, service_name: &name }.reminders();
+            // Not recorded (nor sent) if it was cancelled or moved since it was found.
             if store::mark_reminder_sent(&self.db, &due, &notices, now).await? {
                 sent += 1;
             }

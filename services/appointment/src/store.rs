@@ -583,12 +583,12 @@ async fn enqueue_ehr(tx: &mut Transaction<'_, Any>, link: Option<&EhrLink>) -> R
     Ok(())
 }
 
-/// A reminder due to be sent.
+/// A reminder due to be sent: the appointment as found, and how long before
+/// its start the reminder goes.
 #[derive(Debug, Clone)]
 pub struct DueReminder {
-    pub appointment_id: String,
+    pub appointment: AppointmentRow,
     pub offset_secs: i64,
-    pub start_at: i64,
 }
 
 /// The open appointments whose reminder `offset` seconds before their start
@@ -604,10 +604,12 @@ pub async fn due_reminders(
     let sql = format!(
         // A join, not NOT EXISTS: MariaDB may materialise a NOT EXISTS
         // subquery by scanning every sent reminder; the join looks each up.
-        "SELECT a.id, a.start_at FROM appointments a LEFT JOIN reminders r \
+        "SELECT {columns} FROM appointments a LEFT JOIN reminders r \
              ON r.appointment_id = a.id AND r.start_at = a.start_at AND r.offset_secs = ? \
          WHERE a.start_at > ? AND a.start_at <= ? AND a.start_at - ? > a.start_set_at AND a.status IN ({OPEN}) \
-         AND r.appointment_id IS NULL ORDER BY a.start_at LIMIT ?"
+         AND r.appointment_id IS NULL ORDER BY a.start_at LIMIT ?",
+        // Qualified: the reminders have a start_at too.
+        columns = APPOINTMENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", "),
     );
     let rows = sqlx::query(&sql)
         .bind(offset)
@@ -617,11 +619,7 @@ pub async fn due_reminders(
         .bind(limit)
         .fetch_all(&db.pool)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DueReminder { appointment_id: r.try_get("id")?, offset_secs: offset, start_at: r.try_get("start_at")? })
-        })
-        .collect()
+    rows.iter().map(|r| Ok(DueReminder { appointment: appointment_row(r)?, offset_secs: offset })).collect()
 }
 
 /// The statuses whose appointments are reminded, as SQL.
@@ -640,8 +638,8 @@ pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], no
     .bind(r.offset_secs)
     .bind(r.offset_secs)
     .bind(now)
-    .bind(&r.appointment_id)
-    .bind(r.start_at)
+    .bind(&r.appointment.id)
+    .bind(r.appointment.start_at)
     .execute(&mut *tx)
     .await;
     let recorded = match recorded {
@@ -676,10 +674,11 @@ where
     }
 }
 
-/// Inserts an appointment with its holds and notices in one transaction
-/// (its reminders are found from it: see [`due_reminders`]), provided its service is still active and neither the service
-/// nor the doctor's schedule changed since `decided_on` (checked by the insert
-/// itself, so the booking may be decided from cached rows).
+/// Inserts an appointment with its holds and notices in one transaction,
+/// provided its service is still active and neither the service nor the
+/// doctor's schedule changed since `decided_on` (checked by the insert
+/// itself, so the booking may be decided from cached rows). Its reminders
+/// are found from it later (see [`due_reminders`]).
 pub async fn insert_appointment(
     db: &Db,
     a: &AppointmentRow,
