@@ -172,6 +172,33 @@ async fn completed_appointment_is_invoiced_notified_and_paid_through_the_gateway
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let local_midnight = (now + 7 * 3600).div_euclid(86_400) * 86_400 - 7 * 3600;
     let start = local_midnight + 86_400 + 9 * 3600;
+    // The patient's calendar over REST, as a browser reads it: tomorrow's
+    // starts only (CALENDAR_VIEW_STARTS), 09:00 among them.
+    let tomorrow =
+        jiff::Timestamp::from_second(start).unwrap().to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)));
+    let (year, month, day) = (tomorrow.year(), tomorrow.month(), tomorrow.day());
+    let calendar: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://{gateway}/api/v1/appointments/services/{}/calendar", service.id))
+        .query(&[("start_date.year", year), ("start_date.month", month.into()), ("start_date.day", day.into())])
+        .query(&[("end_date.year", year), ("end_date.month", month.into()), ("end_date.day", day.into())])
+        .query(&[("view", "CALENDAR_VIEW_STARTS")])
+        .bearer_auth(&patient)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calendar["duration_minutes"], 30, "{calendar}");
+    let doctor_day = &calendar["days"][0]["doctors"][0];
+    assert_eq!(doctor_day["doctor_id"], doctor_id.as_str(), "{calendar}");
+    assert_eq!(doctor_day["slots"], serde_json::json!([]), "{calendar}");
+    let nine = jiff::Timestamp::from_second(start).unwrap().to_string();
+    let starts = doctor_day["slot_starts"].as_array().unwrap();
+    assert!(starts.iter().any(|s| s.as_str() == Some(nine.as_str())), "{nine} in {starts:?}");
+
     let mut appointments = AppointmentServiceClient::new(channel.clone());
     let id = appointments
         .book_appointment(authed(

@@ -7,8 +7,11 @@
 //! a fresh database with as many writers as patients and prints that ceiling.
 //!
 //! cargo bench -p hms-appointment --bench booking -- [--backend sqlite|mysql]
-//!     [--via grpc|rest|rest-socket] [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]
+//!     [--via grpc|rest|rest-socket] [--view starts|slots] [--patients 32] [--doctors 4] [--rounds 10]
+//!     [--warmup 5] [--days 3]
 //! Each patient first reads the calendar `--warmup` times, unmeasured.
+//! `--view` is the calendar view asked for: the slots' starts (as a client
+//! drawing a grid of times asks) or every slot in full.
 //! `--via rest` sends the calendar reads and the bookings as REST/JSON through
 //! the gateway, as browsers and SDKs do; the gateway calls the services in
 //! process, as under `hms up`. `--via rest-socket` makes it reach them over
@@ -47,6 +50,7 @@ enum Via {
 struct Args {
     backend: Relational,
     via: Via,
+    view: CalendarView,
     patients: usize,
     doctors: usize,
     rounds: usize,
@@ -54,12 +58,20 @@ struct Args {
     days: i64,
 }
 
-const USAGE: &str = "usage: booking [--backend sqlite|mysql] [--via grpc|rest|rest-socket] [--patients 32] \
-                     [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]";
+const USAGE: &str = "usage: booking [--backend sqlite|mysql] [--via grpc|rest|rest-socket] [--view starts|slots] \
+                     [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]";
 
 fn args() -> anyhow::Result<Args> {
-    let mut args =
-        Args { backend: Relational::Sqlite, via: Via::Grpc, patients: 32, doctors: 4, rounds: 10, warmup: 5, days: 3 };
+    let mut args = Args {
+        backend: Relational::Sqlite,
+        via: Via::Grpc,
+        view: CalendarView::Starts,
+        patients: 32,
+        doctors: 4,
+        rounds: 10,
+        warmup: 5,
+        days: 3,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
@@ -81,6 +93,13 @@ fn args() -> anyhow::Result<Args> {
             }
             "--patients" => args.patients = value()?.parse()?,
             "--doctors" => args.doctors = value()?.parse()?,
+            "--view" => {
+                args.view = match value()?.as_str() {
+                    "starts" => CalendarView::Starts,
+                    "slots" => CalendarView::Slots,
+                    other => anyhow::bail!("unknown calendar view {other} (starts or slots)"),
+                }
+            }
             "--rounds" => args.rounds = value()?.parse()?,
             "--warmup" => args.warmup = value()?.parse()?,
             "--days" => args.days = value()?.parse()?,
@@ -140,13 +159,15 @@ struct DayJson<'a> {
 #[derive(serde::Deserialize)]
 struct DoctorDayJson<'a> {
     #[serde(borrow)]
+    doctor_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
     slots: Vec<SlotJson<'a>>,
+    #[serde(borrow, default)]
+    slot_starts: Vec<std::borrow::Cow<'a, str>>,
 }
 
 #[derive(serde::Deserialize)]
 struct SlotJson<'a> {
-    #[serde(borrow)]
-    doctor_id: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     start_time: std::borrow::Cow<'a, str>,
 }
@@ -168,14 +189,16 @@ struct DayProto {
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct DoctorDayProto {
+    #[prost(bytes = "bytes", tag = "1")]
+    doctor_id: prost::bytes::Bytes,
     #[prost(message, repeated, tag = "3")]
     slots: Vec<SlotProto>,
+    #[prost(message, repeated, tag = "5")]
+    slot_starts: Vec<prost_types::Timestamp>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct SlotProto {
-    #[prost(bytes = "bytes", tag = "1")]
-    doctor_id: prost::bytes::Bytes,
     #[prost(message, optional, tag = "2")]
     start_time: Option<prost_types::Timestamp>,
 }
@@ -200,26 +223,30 @@ impl Patient {
     async fn calendar(
         &mut self,
         service_id: &str,
-        first: Date,
-        last: Date,
+        (first, last): (Date, Date),
+        view: CalendarView,
         token: &str,
     ) -> anyhow::Result<Vec<(prost::bytes::Bytes, Start)>> {
+        let mut free = Vec::new();
         match self {
             Patient::Grpc { schedules, .. } => {
                 let request = GetServiceCalendarRequest {
                     service_id: service_id.to_owned(),
                     start_date: Some(first),
                     end_date: Some(last),
+                    view: view.into(),
                 };
                 schedules.ready().await?;
                 let path =
                     http::uri::PathAndQuery::from_static("/hms.appointment.v1.ScheduleService/GetServiceCalendar");
                 let codec = tonic_prost::ProstCodec::<GetServiceCalendarRequest, CalendarProto>::default();
                 let days = schedules.unary(authed(request, token), path, codec).await?.into_inner().days;
-                let slots = days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots);
-                Ok(slots
-                    .map(|slot| (slot.doctor_id, Start::Seconds(slot.start_time.map_or(0, |t| t.seconds))))
-                    .collect())
+                for doctor in days.into_iter().flat_map(|d| d.doctors) {
+                    let starts = doctor.slots.into_iter().filter_map(|slot| slot.start_time);
+                    for start in starts.chain(doctor.slot_starts) {
+                        free.push((doctor.doctor_id.clone(), Start::Seconds(start.seconds)));
+                    }
+                }
             }
             Patient::Rest { http, base } => {
                 let query = [
@@ -230,9 +257,11 @@ impl Patient {
                     ("end_date.month", last.month),
                     ("end_date.day", last.day),
                 ];
+                let view = view.as_str_name();
                 let calendar = http
                     .get(format!("{base}/api/v1/appointments/services/{service_id}/calendar"))
                     .query(&query)
+                    .query(&[("view", view)])
                     .bearer_auth(token)
                     .send()
                     .await?
@@ -240,12 +269,16 @@ impl Patient {
                     .bytes()
                     .await?;
                 let calendar: CalendarJson<'_> = serde_json::from_slice(&calendar)?;
-                let slots = calendar.days.into_iter().flat_map(|d| d.doctors).flat_map(|d| d.slots);
-                let slots =
-                    slots.map(|slot| (slot.doctor_id.into_owned().into(), Start::Text(slot.start_time.into_owned())));
-                Ok(slots.collect())
+                for doctor in calendar.days.into_iter().flat_map(|d| d.doctors) {
+                    let doctor_id = prost::bytes::Bytes::from(doctor.doctor_id.into_owned());
+                    let starts = doctor.slots.into_iter().map(|slot| slot.start_time);
+                    for start in starts.chain(doctor.slot_starts) {
+                        free.push((doctor_id.clone(), Start::Text(start.into_owned())));
+                    }
+                }
             }
         }
+        Ok(free)
     }
 
     async fn book(&mut self, service_id: &str, doctor_id: &[u8], start: &Start, token: &str) -> Booking {
@@ -439,8 +472,14 @@ async fn main() -> anyhow::Result<()> {
     let (first, last) = (date(1)?, date(args.days)?);
 
     println!(
-        "backend {:?} via {:?}: {} patients x {} rounds, {} doctors, {} days of 18 slots each",
-        args.backend, args.via, args.patients, args.rounds, args.doctors, args.days
+        "backend {:?} via {:?}, calendar view {}: {} patients x {} rounds, {} doctors, {} days of 18 slots each",
+        args.backend,
+        args.via,
+        args.view.as_str_name(),
+        args.patients,
+        args.rounds,
+        args.doctors,
+        args.days
     );
     let service_id = Arc::new(service.id.clone());
     let mut clients: Vec<Patient> = (0..tokens.len())
@@ -458,7 +497,7 @@ async fn main() -> anyhow::Result<()> {
         let service_id = service_id.clone();
         async move {
             for _ in 0..args.warmup {
-                client.calendar(&service_id, first, last, token).await?;
+                client.calendar(&service_id, (first, last), args.view, token).await?;
             }
             anyhow::Ok(())
         }
@@ -467,13 +506,13 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let tasks = clients.into_iter().zip(tokens).enumerate().map(|(i, (mut client, token))| {
         let service_id = service_id.clone();
-        let rounds = args.rounds;
+        let (rounds, view) = (args.rounds, args.view);
         tokio::spawn(async move {
             let mut random = XorShift(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
             let mut tally = Tally::default();
             for _ in 0..rounds {
                 let t = Instant::now();
-                let calendar = client.calendar(&service_id, first, last, &token).await;
+                let calendar = client.calendar(&service_id, (first, last), view, &token).await;
                 tally.availability.push(t.elapsed());
                 let Ok(slots) = calendar else {
                     tally.errors += 1;

@@ -963,6 +963,14 @@ impl ScheduleService for ScheduleApi {
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         let range = date_range(&mut v, r.start_date.as_ref(), r.end_date.as_ref());
+        let starts_only = match CalendarView::try_from(r.view) {
+            Ok(CalendarView::Starts) => true,
+            Ok(CalendarView::Slots | CalendarView::Unspecified) => false,
+            Err(_) => {
+                v.add("view", "is not a calendar view");
+                false
+            }
+        };
         v.into_result()?;
         let Some((from, to)) = range else { return Err(invalid_field("start_date", "is required")) };
         let service = self.0.displayed_service(&r.service_id).await?;
@@ -996,17 +1004,22 @@ impl ScheduleService for ScheduleApi {
                 let Ok(date) = from.checked_add(jiff::Span::new().days(i64::try_from(index).unwrap_or(0))) else {
                     continue;
                 };
-                let mut free = Vec::new();
+                let (mut free, mut free_starts) = (Vec::new(), Vec::new());
                 // Slots come in time order, so each day takes a run of them.
                 while let Some((_, slot)) = slots.next_if(|(d, _)| *d <= date) {
-                    free.push(slot_to_proto(&schedule.doctor_id, slot));
+                    if starts_only {
+                        free_starts.push(timestamp(slot.start));
+                    } else {
+                        free.push(slot_to_proto(&schedule.doctor_id, slot));
+                    }
                 }
-                if !free.is_empty() {
+                if !free.is_empty() || !free_starts.is_empty() {
                     day.doctors.push(DoctorDay {
                         doctor_id: schedule.doctor_id.clone(),
                         location: schedule.location.clone(),
                         slots: free,
                         doctor_name: String::new(),
+                        slot_starts: free_starts,
                     });
                 }
             }
@@ -1019,7 +1032,11 @@ impl ScheduleService for ScheduleApi {
         for doctor in days.iter_mut().flat_map(|d| d.doctors.iter_mut()) {
             doctor.doctor_name = names.get(&doctor.doctor_id).cloned().unwrap_or_default();
         }
-        Ok(Response::new(GetServiceCalendarResponse { days, time_zone: self.0.zone_name.clone() }))
+        Ok(Response::new(GetServiceCalendarResponse {
+            days,
+            time_zone: self.0.zone_name.clone(),
+            duration_minutes: i32::try_from(service.duration_minutes).unwrap_or(0),
+        }))
     }
 }
 

@@ -218,6 +218,7 @@ async fn schedules_exceptions_and_the_calendar(kind: Relational) {
                 service_id: cardio.id.clone(),
                 start_date: Some(day(date)),
                 end_date: Some(day(date)),
+                ..Default::default()
             },
             &patient,
         ))
@@ -232,6 +233,28 @@ async fn schedules_exceptions_and_the_calendar(kind: Relational) {
     let expected: Vec<i64> =
         [(8, 0), (9, 0), (10, 0), (14, 0)].iter().map(|(hh, mm)| at(date, *hh, *mm).seconds).collect();
     assert_eq!(starts, expected);
+    assert_eq!(calendar.duration_minutes, 60);
+    assert!(doctors[0].slots.iter().all(|s| s.doctor_id == an && s.end_time.is_some()));
+    assert!(doctors[0].slot_starts.is_empty(), "starts only in the starts view");
+
+    // The starts view: the same slots, by their starts only.
+    let starts_view = GetServiceCalendarRequest {
+        service_id: cardio.id.clone(),
+        start_date: Some(day(date)),
+        end_date: Some(day(date)),
+        view: CalendarView::Starts.into(),
+    };
+    let compact = schedules.get_service_calendar(authed(starts_view.clone(), &patient)).await.unwrap().into_inner();
+    let doctors = &compact.days[0].doctors;
+    assert_eq!(doctors.len(), 1);
+    assert_eq!((doctors[0].doctor_id.as_str(), doctors[0].location.as_str()), (an.as_str(), "Room 101"));
+    assert!(doctors[0].slots.is_empty(), "no full slots in the starts view");
+    assert_eq!(doctors[0].slot_starts.iter().map(|t| t.seconds).collect::<Vec<_>>(), expected);
+    assert_eq!(compact.duration_minutes, 60);
+    let unknown_view = GetServiceCalendarRequest { view: 99, ..starts_view };
+    let status =
+        assert_code(schedules.get_service_calendar(authed(unknown_view, &patient)).await, Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["view"]);
 
     // Without the leave, Binh appears too.
     schedules
@@ -279,6 +302,7 @@ async fn schedules_exceptions_and_the_calendar(kind: Relational) {
                     service_id: cardio.id.clone(),
                     start_date: Some(day(date)),
                     end_date: Some(day(clinic_date(200))),
+                    ..Default::default()
                 },
                 &patient,
             ))
@@ -554,9 +578,15 @@ async fn patients_and_staff_book_within_their_rights(kind: Relational) {
     let status = assert_code(h.book(&mai_token, &checkup.id, &an, far).await, Code::InvalidArgument);
     assert_eq!(violated_fields(&status), ["start_time"]);
     let last = hms_kit::proto::google::r#type::Date { year: 9999, month: 12, day: 31 };
-    let request =
-        GetServiceCalendarRequest { service_id: checkup.id.clone(), start_date: Some(last), end_date: Some(last) };
-    h.schedules().await.get_service_calendar(authed(request, &mai_token)).await.unwrap();
+    for view in [CalendarView::Slots, CalendarView::Starts] {
+        let request = GetServiceCalendarRequest {
+            service_id: checkup.id.clone(),
+            start_date: Some(last),
+            end_date: Some(last),
+            view: view.into(),
+        };
+        h.schedules().await.get_service_calendar(authed(request, &mai_token)).await.unwrap();
+    }
 }
 
 async fn change_policy_is_enforced(kind: Relational) {
@@ -782,16 +812,25 @@ async fn bookings_see_changes_made_through_another_replica(kind: Relational) {
     assert_eq!(h.double_bookings().await, 0);
 }
 
-/// The hours of a day at which the calendar shows `doctor` free.
+/// The hours of a day at which the calendar shows `doctor` free, the same
+/// in both views.
 async fn free_hours(h: &Harness, service_id: &str, token: &str, doctor: &str, date: jiff::civil::Date) -> Vec<i64> {
-    let request = GetServiceCalendarRequest {
+    let mut request = GetServiceCalendarRequest {
         service_id: service_id.to_owned(),
         start_date: Some(day(date)),
         end_date: Some(day(date)),
+        view: CalendarView::Slots.into(),
     };
-    let calendar = h.schedules().await.get_service_calendar(authed(request, token)).await.unwrap().into_inner();
-    let slots = calendar.days[0].doctors.iter().filter(|d| d.doctor_id == doctor).flat_map(|d| &d.slots);
-    slots.map(|s| (s.start_time.as_ref().unwrap().seconds - at(date, 0, 0).seconds) / 3600).collect()
+    let calendar = h.schedules().await.get_service_calendar(authed(request.clone(), token)).await.unwrap();
+    let days = calendar.into_inner().days;
+    let slots = days[0].doctors.iter().filter(|d| d.doctor_id == doctor).flat_map(|d| &d.slots);
+    let starts: Vec<i64> = slots.map(|s| s.start_time.as_ref().unwrap().seconds).collect();
+    request.view = CalendarView::Starts.into();
+    let compact = h.schedules().await.get_service_calendar(authed(request, token)).await.unwrap();
+    let days = compact.into_inner().days;
+    let compact_starts = days[0].doctors.iter().filter(|d| d.doctor_id == doctor).flat_map(|d| &d.slot_starts);
+    assert_eq!(compact_starts.map(|t| t.seconds).collect::<Vec<_>>(), starts, "both views show the same slots");
+    starts.iter().map(|start| (start - at(date, 0, 0).seconds) / 3600).collect()
 }
 
 /// The calendar leaves out every live appointment of every doctor (several

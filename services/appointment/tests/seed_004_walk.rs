@@ -42,6 +42,7 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
                 service_id: checkup.id.clone(),
                 start_date: Some(day(date)),
                 end_date: Some(day(clinic_date(7))),
+                ..Default::default()
             },
             &mai,
         ))

@@ -33,6 +33,12 @@ class ExceptionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXCEPTION_KIND_UNAVAILABLE: _ClassVar[ExceptionKind]
     EXCEPTION_KIND_EXTRA_HOURS: _ClassVar[ExceptionKind]
 
+class CalendarView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CALENDAR_VIEW_UNSPECIFIED: _ClassVar[CalendarView]
+    CALENDAR_VIEW_SLOTS: _ClassVar[CalendarView]
+    CALENDAR_VIEW_STARTS: _ClassVar[CalendarView]
+
 class AppointmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     APPOINTMENT_STATUS_UNSPECIFIED: _ClassVar[AppointmentStatus]
@@ -60,6 +66,9 @@ SERVICE_KIND_OTHER: ServiceKind
 EXCEPTION_KIND_UNSPECIFIED: ExceptionKind
 EXCEPTION_KIND_UNAVAILABLE: ExceptionKind
 EXCEPTION_KIND_EXTRA_HOURS: ExceptionKind
+CALENDAR_VIEW_UNSPECIFIED: CalendarView
+CALENDAR_VIEW_SLOTS: CalendarView
+CALENDAR_VIEW_STARTS: CalendarView
 APPOINTMENT_STATUS_UNSPECIFIED: AppointmentStatus
 APPOINTMENT_STATUS_PENDING: AppointmentStatus
 APPOINTMENT_STATUS_CONFIRMED: AppointmentStatus
@@ -324,26 +333,30 @@ class GetDoctorAvailabilityResponse(_message.Message):
     def __init__(self, slots: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class GetServiceCalendarRequest(_message.Message):
-    __slots__ = ("service_id", "start_date", "end_date")
+    __slots__ = ("service_id", "start_date", "end_date", "view")
     SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     END_DATE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     service_id: str
     start_date: _date_pb2.Date
     end_date: _date_pb2.Date
-    def __init__(self, service_id: _Optional[str] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+    view: CalendarView
+    def __init__(self, service_id: _Optional[str] = ..., start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., view: _Optional[_Union[CalendarView, str]] = ...) -> None: ...
 
 class DoctorDay(_message.Message):
-    __slots__ = ("doctor_id", "location", "slots", "doctor_name")
+    __slots__ = ("doctor_id", "location", "slots", "doctor_name", "slot_starts")
     DOCTOR_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     SLOTS_FIELD_NUMBER: _ClassVar[int]
     DOCTOR_NAME_FIELD_NUMBER: _ClassVar[int]
+    SLOT_STARTS_FIELD_NUMBER: _ClassVar[int]
     doctor_id: str
     location: str
     slots: _containers.RepeatedCompositeFieldContainer[Slot]
     doctor_name: str
-    def __init__(self, doctor_id: _Optional[str] = ..., location: _Optional[str] = ..., slots: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ..., doctor_name: _Optional[str] = ...) -> None: ...
+    slot_starts: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
+    def __init__(self, doctor_id: _Optional[str] = ..., location: _Optional[str] = ..., slots: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ..., doctor_name: _Optional[str] = ..., slot_starts: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
 
 class CalendarDay(_message.Message):
     __slots__ = ("date", "doctors")
@@ -354,12 +367,14 @@ class CalendarDay(_message.Message):
     def __init__(self, date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., doctors: _Optional[_Iterable[_Union[DoctorDay, _Mapping]]] = ...) -> None: ...
 
 class GetServiceCalendarResponse(_message.Message):
-    __slots__ = ("days", "time_zone")
+    __slots__ = ("days", "time_zone", "duration_minutes")
     DAYS_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
     days: _containers.RepeatedCompositeFieldContainer[CalendarDay]
     time_zone: str
-    def __init__(self, days: _Optional[_Iterable[_Union[CalendarDay, _Mapping]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+    duration_minutes: int
+    def __init__(self, days: _Optional[_Iterable[_Union[CalendarDay, _Mapping]]] = ..., time_zone: _Optional[str] = ..., duration_minutes: _Optional[int] = ...) -> None: ...
 
 class Appointment(_message.Message):
     __slots__ = ("id", "patient_id", "doctor_id", "service_id", "start_time", "end_time", "status", "reason", "doctor_notes", "cancellation_reason", "cancelled_by", "reschedule_count", "location", "create_time", "update_time")

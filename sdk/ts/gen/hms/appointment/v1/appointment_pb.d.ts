@@ -742,6 +742,13 @@ export declare type GetServiceCalendarRequest = Message<"hms.appointment.v1.GetS
    * @generated from field: google.type.Date end_date = 3;
    */
   endDate?: Date | undefined;
+
+  /**
+   * How each free slot is given; unspecified is CALENDAR_VIEW_SLOTS.
+   *
+   * @generated from field: hms.appointment.v1.CalendarView view = 4;
+   */
+  view: CalendarView;
 };
 
 /**
@@ -767,6 +774,8 @@ export declare type DoctorDay = Message<"hms.appointment.v1.DoctorDay"> & {
   location: string;
 
   /**
+   * Empty in CALENDAR_VIEW_STARTS.
+   *
    * @generated from field: repeated hms.appointment.v1.Slot slots = 3;
    */
   slots: Slot[];
@@ -778,6 +787,13 @@ export declare type DoctorDay = Message<"hms.appointment.v1.DoctorDay"> & {
    * @generated from field: string doctor_name = 4;
    */
   doctorName: string;
+
+  /**
+   * The starts of the free slots, in CALENDAR_VIEW_STARTS only.
+   *
+   * @generated from field: repeated google.protobuf.Timestamp slot_starts = 5;
+   */
+  slotStarts: Timestamp[];
 };
 
 /**
@@ -822,6 +838,13 @@ export declare type GetServiceCalendarResponse = Message<"hms.appointment.v1.Get
    * @generated from field: string time_zone = 2;
    */
   timeZone: string;
+
+  /**
+   * The length of every slot: the service's duration.
+   *
+   * @generated from field: int32 duration_minutes = 3;
+   */
+  durationMinutes: number;
 };
 
 /**
@@ -1628,6 +1651,41 @@ export enum ExceptionKind {
  * Describes the enum hms.appointment.v1.ExceptionKind.
  */
 export declare const ExceptionKindSchema: GenEnum<ExceptionKind>;
+
+/**
+ * How a calendar gives the free slots of a doctor's day.
+ *
+ * @generated from enum hms.appointment.v1.CalendarView
+ */
+export enum CalendarView {
+  /**
+   * CALENDAR_VIEW_SLOTS.
+   *
+   * @generated from enum value: CALENDAR_VIEW_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In `slots`, each with its doctor, start and end.
+   *
+   * @generated from enum value: CALENDAR_VIEW_SLOTS = 1;
+   */
+  SLOTS = 1,
+
+  /**
+   * In `slot_starts`, their starts only: the doctor is the day's, and every
+   * slot lasts the response's `duration_minutes`. A third of the size, for
+   * clients that draw a grid of times.
+   *
+   * @generated from enum value: CALENDAR_VIEW_STARTS = 2;
+   */
+  STARTS = 2,
+}
+
+/**
+ * Describes the enum hms.appointment.v1.CalendarView.
+ */
+export declare const CalendarViewSchema: GenEnum<CalendarView>;
 
 /**
  * The FHIR-aligned status of an appointment.
