@@ -203,6 +203,11 @@ struct SlotProto {
     start_time: Option<prost_types::Timestamp>,
 }
 
+/// One of `items` at random, if any.
+fn pick<T: Copy>(random: &mut XorShift, items: &[T]) -> Option<T> {
+    (!items.is_empty()).then(|| random.pick(items))
+}
+
 /// One simulated patient's connection: gRPC to the service, or REST/JSON
 /// through the gateway.
 #[allow(clippy::large_enum_variant)] // one per simulated patient: size is irrelevant
@@ -219,15 +224,17 @@ enum Start {
 }
 
 impl Patient {
-    /// The free slots of the calendar: (doctor id, start).
+    /// Reads the calendar and picks one of its free slots at random: (doctor
+    /// id, start), or `None` when none is left. Only the slot picked is
+    /// copied out of the response.
     async fn calendar(
         &mut self,
         service_id: &str,
         (first, last): (Date, Date),
         view: CalendarView,
         token: &str,
-    ) -> anyhow::Result<Vec<(prost::bytes::Bytes, Start)>> {
-        let mut free = Vec::new();
+        random: &mut XorShift,
+    ) -> anyhow::Result<Option<(prost::bytes::Bytes, Start)>> {
         match self {
             Patient::Grpc { schedules, .. } => {
                 let request = GetServiceCalendarRequest {
@@ -241,12 +248,15 @@ impl Patient {
                     http::uri::PathAndQuery::from_static("/hms.appointment.v1.ScheduleService/GetServiceCalendar");
                 let codec = tonic_prost::ProstCodec::<GetServiceCalendarRequest, CalendarProto>::default();
                 let days = schedules.unary(authed(request, token), path, codec).await?.into_inner().days;
-                for doctor in days.into_iter().flat_map(|d| d.doctors) {
-                    let starts = doctor.slots.into_iter().filter_map(|slot| slot.start_time);
-                    for start in starts.chain(doctor.slot_starts) {
-                        free.push((doctor.doctor_id.clone(), Start::Seconds(start.seconds)));
-                    }
-                }
+                let free: Vec<(&prost::bytes::Bytes, i64)> = days
+                    .iter()
+                    .flat_map(|d| &d.doctors)
+                    .flat_map(|doctor| {
+                        let starts = doctor.slots.iter().filter_map(|slot| slot.start_time.as_ref());
+                        starts.chain(&doctor.slot_starts).map(move |start| (&doctor.doctor_id, start.seconds))
+                    })
+                    .collect();
+                Ok(pick(random, &free).map(|(doctor_id, start)| (doctor_id.clone(), Start::Seconds(start))))
             }
             Patient::Rest { http, base } => {
                 let query = [
@@ -269,16 +279,20 @@ impl Patient {
                     .bytes()
                     .await?;
                 let calendar: CalendarJson<'_> = serde_json::from_slice(&calendar)?;
-                for doctor in calendar.days.into_iter().flat_map(|d| d.doctors) {
-                    let doctor_id = prost::bytes::Bytes::from(doctor.doctor_id.into_owned());
-                    let starts = doctor.slots.into_iter().map(|slot| slot.start_time);
-                    for start in starts.chain(doctor.slot_starts) {
-                        free.push((doctor_id.clone(), Start::Text(start.into_owned())));
-                    }
-                }
+                let free: Vec<(&str, &str)> = calendar
+                    .days
+                    .iter()
+                    .flat_map(|d| &d.doctors)
+                    .flat_map(|doctor| {
+                        let starts = doctor.slots.iter().map(|slot| &slot.start_time).chain(&doctor.slot_starts);
+                        starts.map(move |start| (&*doctor.doctor_id, &**start))
+                    })
+                    .collect();
+                Ok(pick(random, &free).map(|(doctor_id, start)| {
+                    (prost::bytes::Bytes::copy_from_slice(doctor_id.as_bytes()), Start::Text(start.to_owned()))
+                }))
             }
         }
-        Ok(free)
     }
 
     async fn book(&mut self, service_id: &str, doctor_id: &[u8], start: &Start, token: &str) -> Booking {
@@ -496,8 +510,9 @@ async fn main() -> anyhow::Result<()> {
     let warmups = clients.iter_mut().zip(&tokens).map(|(client, token)| {
         let service_id = service_id.clone();
         async move {
+            let mut random = XorShift(1);
             for _ in 0..args.warmup {
-                client.calendar(&service_id, (first, last), args.view, token).await?;
+                client.calendar(&service_id, (first, last), args.view, token, &mut random).await?;
             }
             anyhow::Ok(())
         }
@@ -512,18 +527,15 @@ async fn main() -> anyhow::Result<()> {
             let mut tally = Tally::default();
             for _ in 0..rounds {
                 let t = Instant::now();
-                let calendar = client.calendar(&service_id, (first, last), view, &token).await;
+                let picked = client.calendar(&service_id, (first, last), view, &token, &mut random).await;
                 tally.availability.push(t.elapsed());
-                let Ok(slots) = calendar else {
+                let Ok(picked) = picked else {
                     tally.errors += 1;
                     continue;
                 };
-                if slots.is_empty() {
-                    break;
-                }
-                let (doctor_id, start) = &slots[random.below(slots.len() as u64) as usize];
+                let Some((doctor_id, start)) = picked else { break };
                 let t = Instant::now();
-                let booked = client.book(&service_id, doctor_id, start, &token).await;
+                let booked = client.book(&service_id, &doctor_id, &start, &token).await;
                 tally.bookings.push(t.elapsed());
                 match booked {
                     Booking::Booked => tally.booked += 1,
