@@ -490,14 +490,28 @@ fn scalar_json(field: &FieldDescriptor, value: &str) -> Option<Json> {
             n if n.starts_with("google.protobuf.") || n.starts_with("google.type.") => Json::String(value.to_owned()),
             _ => return None,
         },
-        // Numbers, enums (name or number), strings, bytes: proto3 JSON
-        // accepts these as strings.
-        Kind::Enum(_) => match value.parse::<i64>() {
+        // Enums by name or number; numbers, strings and bytes as strings,
+        // which proto3 JSON accepts. Checked here so that a refusal names
+        // the parameter (the message decoder's error names no field).
+        Kind::Enum(e) => match value.parse::<i32>() {
             Ok(n) => Json::from(n),
-            Err(_) => Json::String(value.to_owned()),
+            Err(_) => {
+                e.get_value_by_name(value)?;
+                Json::String(value.to_owned())
+            }
         },
-        _ => Json::String(value.to_owned()),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => parsed::<i32>(value)?,
+        Kind::Uint32 | Kind::Fixed32 => parsed::<u32>(value)?,
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => parsed::<i64>(value)?,
+        Kind::Uint64 | Kind::Fixed64 => parsed::<u64>(value)?,
+        Kind::Float | Kind::Double => parsed::<f64>(value)?,
+        Kind::String | Kind::Bytes => Json::String(value.to_owned()),
     })
+}
+
+/// `value` as a JSON string, if it reads as a `T`.
+fn parsed<T: std::str::FromStr>(value: &str) -> Option<Json> {
+    value.parse::<T>().ok().map(|_| Json::String(value.to_owned()))
 }
 
 #[cfg(test)]

@@ -195,11 +195,14 @@ async fn bad_input_is_refused_at_the_edge_and_never_forwarded() {
     let response = s.http.post(s.url("/api/v1/users/register")).body(valid_text).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    // Query parameters of unknown names or wrong types.
+    // Query parameters of unknown names or wrong types, each named.
     let admin = s.admin_token().await;
-    for query in ["?bogus=1", "?page.page_size=many", "?role=ROLE_NOPE"] {
+    for (query, field) in
+        [("?bogus=1", "bogus"), ("?page.page_size=many", "page.page_size"), ("?role=ROLE_NOPE", "role")]
+    {
         let (status, body) = s.call(Method::GET, &format!("/api/v1/admin/users{query}"), Some(&admin), None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(violated_fields(&body), [field], "{query}: {body}");
     }
 }
 
