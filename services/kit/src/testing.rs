@@ -72,14 +72,24 @@ pub async fn database(kind: Relational) -> Option<TestDb> {
 
 async fn create_mysql_database(server: &str) -> String {
     use sqlx::Connection;
-    let server = server.trim_end_matches('/');
     let name = format!("hms_test_{}", uuid::Uuid::now_v7().simple());
     let mut conn = sqlx::MySqlConnection::connect(server).await.expect("connect to HMS_TEST_MYSQL_URL");
     sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
         .execute(&mut conn)
         .await
         .expect("create test database");
-    format!("{server}/{name}")
+    database_url(server, &name)
+}
+
+/// The URL of database `name` on `server`, keeping the server URL's
+/// parameters (`?socket=/run/mysqld/mysqld.sock`, say).
+fn database_url(server: &str, name: &str) -> String {
+    let (base, parameters) = server.split_once('?').map_or((server, None), |(b, p)| (b, Some(p)));
+    let base = base.trim_end_matches('/');
+    match parameters {
+        Some(parameters) => format!("{base}/{name}?{parameters}"),
+        None => format!("{base}/{name}"),
+    }
 }
 
 /// The MongoDB URI of the test server, or None (with a note) when not configured.
@@ -177,4 +187,19 @@ pub fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
     let value = format!("Bearer {token}").parse().expect("a token is a valid header value");
     request.metadata_mut().insert("authorization", value);
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_url;
+
+    #[test]
+    fn a_test_database_keeps_the_server_url_parameters() {
+        assert_eq!(database_url("mysql://root@127.0.0.1:3306", "t1"), "mysql://root@127.0.0.1:3306/t1");
+        assert_eq!(database_url("mysql://root@127.0.0.1:3306/", "t1"), "mysql://root@127.0.0.1:3306/t1");
+        assert_eq!(
+            database_url("mysql://root@localhost?socket=/run/mysqld/mysqld.sock", "t1"),
+            "mysql://root@localhost/t1?socket=/run/mysqld/mysqld.sock"
+        );
+    }
 }
