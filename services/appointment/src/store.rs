@@ -604,12 +604,11 @@ pub async fn due_reminders(
     let sql = format!(
         // A join, not NOT EXISTS: MariaDB may materialise a NOT EXISTS
         // subquery by scanning every sent reminder; the join looks each up.
-        "SELECT {columns} FROM appointments a LEFT JOIN reminders r \
+        // `a.*`, not the bare columns: the reminders have a start_at too.
+        "SELECT a.* FROM appointments a LEFT JOIN reminders r \
              ON r.appointment_id = a.id AND r.start_at = a.start_at AND r.offset_secs = ? \
          WHERE a.start_at > ? AND a.start_at <= ? AND a.start_at - ? > a.start_set_at AND a.status IN ({OPEN}) \
-         AND r.appointment_id IS NULL ORDER BY a.start_at LIMIT ?",
-        // Qualified: the reminders have a start_at too.
-        columns = APPOINTMENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", "),
+         AND r.appointment_id IS NULL ORDER BY a.start_at LIMIT ?"
     );
     let rows = sqlx::query(&sql)
         .bind(offset)
