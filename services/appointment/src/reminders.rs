@@ -7,6 +7,7 @@
 //! from sending it twice; the outbox relay then delivers with an idempotency
 //! key.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -62,11 +63,12 @@ impl ReminderWorker {
         let now = jiff::Timestamp::now().as_second();
         let since = self.looked_at.load(Ordering::Relaxed).saturating_sub(LATE_COMMIT);
         let mut sent = 0;
+        let mut service_names = HashMap::new();
         for &offset in &self.offsets {
             loop {
                 let due = store::due_reminders(&self.db, offset, since, now, BATCH).await?;
                 let full = due.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);
-                let batch_sent = self.send(due, now).await?;
+                let batch_sent = self.send(due, now, &mut service_names).await?;
                 sent += batch_sent;
                 // A batch of which none could be sent would only come back.
                 if !full || batch_sent == 0 {
@@ -78,13 +80,23 @@ impl ReminderWorker {
         Ok(sent)
     }
 
-    async fn send(&self, due: Vec<store::DueReminder>, now: i64) -> anyhow::Result<usize> {
+    /// Sends `due`; `service_names` keeps the names read this pass, so a
+    /// service is looked up once however many of its appointments are due.
+    async fn send(
+        &self,
+        due: Vec<store::DueReminder>,
+        now: i64,
+        service_names: &mut HashMap<String, String>,
+    ) -> anyhow::Result<usize> {
         let mut sent = 0;
         for due in due {
             let a = &due.appointment;
-            let service = store::get_service(&self.db, &a.service_id).await?;
-            let name = service.map(|s| s.name).unwrap_or_default();
-            let notices = Facts { zone: &self.zone, appointment: a, service_name: &name }.reminders();
+            if !service_names.contains_key(&a.service_id) {
+                let service = store::get_service(&self.db, &a.service_id).await?;
+                service_names.insert(a.service_id.clone(), service.map(|s| s.name).unwrap_or_default());
+            }
+            let name = &service_names[&a.service_id];
+            let notices = Facts { zone: &self.zone, appointment: a, service_name: name }.reminders();
             // Not recorded (nor sent) if it was cancelled or moved since it was found.
             if store::mark_reminder_sent(&self.db, &due, &notices, now).await? {
                 sent += 1;
