@@ -266,7 +266,6 @@ async fn reminders_arrive_once_survive_a_restart_and_skip_cancellations(kind: Re
 }
 
 async fn reminders_follow_a_move_and_skip_those_already_due_when_booked(kind: Relational) {
-    // A start a few minutes ahead on the 5-minute grid, whatever the time.
     let (start, lead) = start_soon();
     // One reminder falls due in a few seconds for `start`; the other was due
     // an hour before the booking was made.
