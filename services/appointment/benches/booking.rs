@@ -611,6 +611,13 @@ async fn main() -> anyhow::Result<()> {
         percentile(&ceiling.latencies, 0.99).as_secs_f64() * 1e3,
         args.patients
     );
+    let (transactions, together) = ceiling.shared;
+    if transactions > 0 {
+        println!(
+            "                   {together} of its {} bookings written in {transactions} shared transactions",
+            ceiling.bookings
+        );
+    }
     anyhow::ensure!(double_bookings == 0, "the no-double-booking invariant broke");
     Ok(())
 }

@@ -28,8 +28,8 @@ use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transiti
 use crate::domain::{GRANULE_SECS, MAX_DURATION_MINUTES};
 use crate::events::{self, EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
-    self, AppointmentRow, Change, DecidedOn, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError, Party,
-    ScheduleRow, ServiceRow,
+    self, AppointmentRow, BookingWriter, Change, DecidedOn, Deleted, ExceptionRow, FeedbackRow, HoldError, MoveError,
+    NewBooking, Party, ScheduleRow, ServiceRow,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -51,6 +51,7 @@ const ALTERNATIVE_DAYS: i64 = 7;
 
 pub struct State {
     pub db: Db,
+    pub bookings: BookingWriter,
     pub zone: TimeZone,
     pub zone_name: String,
     pub policy: ChangePolicy,
@@ -1090,10 +1091,11 @@ impl AppointmentService for AppointmentApi {
             let ehr =
                 (s.ehr_links && row.status == ApptStatus::Confirmed).then(|| EhrLink::new(&row, EhrStage::Confirmed));
             let decided_on = DecidedOn { service: service.revision, schedule: schedule.revision };
-            match store::insert_appointment(&s.db, &row, decided_on, &notices, ehr.as_ref()).await {
+            let booking = Arc::new(NewBooking { row, decided_on, notices, ehr });
+            match s.bookings.insert(booking.clone()).await {
                 Ok(()) => {
-                    s.busy.changed(&row.doctor_id, wanted, true);
-                    return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&row)) }));
+                    s.busy.changed(&booking.row.doctor_id, wanted, true);
+                    return Ok(Response::new(BookAppointmentResponse { appointment: Some(s.to_proto(&booking.row)) }));
                 }
                 // Another replica changed the service or the schedule: once more, on fresh rows.
                 Err(HoldError::Changed) if !fresh => {

@@ -178,6 +178,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         None => None,
     };
     let state = Arc::new(api::State {
+        bookings: store::BookingWriter::new(db.clone()),
         db: db.clone(),
         zone,
         zone_name: config.time_zone.clone(),

@@ -14,6 +14,9 @@ use crate::domain::status::Status;
 use crate::domain::{MAX_DURATION_MINUTES, granule_of, granules};
 use crate::events::{EhrLink, EhrStage, Notice};
 
+mod bookings;
+pub use bookings::BookingWriter;
+
 #[derive(Debug, Clone)]
 pub struct ServiceRow {
     pub id: String,
@@ -673,21 +676,61 @@ where
     }
 }
 
-/// Inserts an appointment with its holds and notices in one transaction,
-/// provided its service is still active and neither the service nor the
-/// doctor's schedule changed since `decided_on` (checked by the insert
-/// itself, so the booking may be decided from cached rows). Its reminders
-/// are found from it later (see [`due_reminders`]).
-pub async fn insert_appointment(
-    db: &Db,
-    a: &AppointmentRow,
-    decided_on: DecidedOn,
-    notices: &[Notice],
-    ehr: Option<&EhrLink>,
-) -> Result<(), HoldError> {
+/// A booking to write: the appointment, the revisions it was decided on,
+/// and the notices and EHR link its transaction enqueues.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub row: AppointmentRow,
+    pub decided_on: DecidedOn,
+    pub notices: Vec<Notice>,
+    pub ehr: Option<EhrLink>,
+}
+
+/// Inserts an appointment with its holds and notices in one transaction of
+/// its own, provided its service is still active and neither the service
+/// nor the doctor's schedule changed since `decided_on` (checked by the
+/// insert itself, so the booking may be decided from cached rows). Its
+/// reminders are found from it later (see [`due_reminders`]). Bookings
+/// usually go through [`BookingWriter`], which on MySQL writes several in one
+/// transaction.
+pub async fn insert_appointment(db: &Db, booking: &NewBooking) -> Result<(), HoldError> {
+    let NewBooking { row: a, decided_on, .. } = booking;
     let mut script = Vec::with_capacity(6);
     script.extend(hold_inserts(&a.id, &a.doctor_id, &a.patient_id, a.start_at, a.end_at));
-    let args: Vec<Value<'_>> = vec![
+    let mut args = appointment_values(a);
+    args.extend([
+        a.service_id.as_str().into(),
+        decided_on.service.into(),
+        a.doctor_id.as_str().into(),
+        decided_on.schedule.into(),
+    ]);
+    // Inserts nothing when the service or the schedule changed (see above).
+    let appointment = Statement::new(
+        format!(
+            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}, start_set_at) \
+             SELECT {APPOINTMENT_VALUES} FROM medical_services s, doctor_schedules d \
+             WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
+        ),
+        args,
+    );
+    script.push(appointment.expecting(1));
+    script.extend(event_inserts(&[booking])?);
+    let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
+    retrying(|| async {
+        match db.write_script(script.clone()).await.map_err(hold_refusal)? {
+            true => Ok(()),
+            false => Err(HoldError::Changed),
+        }
+    })
+    .await
+}
+
+/// Placeholders for [`appointment_values`].
+const APPOINTMENT_VALUES: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+/// A new appointment's values for `APPOINTMENT_COLUMNS, start_set_at`.
+fn appointment_values(a: &AppointmentRow) -> Vec<Value<'_>> {
+    vec![
         a.id.as_str().into(),
         a.patient_id.as_str().into(),
         a.doctor_id.as_str().into(),
@@ -704,34 +747,17 @@ pub async fn insert_appointment(
         a.created_at.into(),
         a.updated_at.into(),
         a.created_at.into(),
-        a.service_id.as_str().into(),
-        decided_on.service.into(),
-        a.doctor_id.as_str().into(),
-        decided_on.schedule.into(),
-    ];
-    // Inserts nothing when the service or the schedule changed (see above).
-    let appointment = Statement::new(
-        format!(
-            "INSERT INTO appointments ({APPOINTMENT_COLUMNS}, start_set_at) \
-             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM medical_services s, doctor_schedules d \
-             WHERE s.id = ? AND s.active = 1 AND s.revision = ? AND d.doctor_id = ? AND d.revision = ?"
-        ),
-        args,
-    );
-    script.push(appointment.expecting(1));
-    let events = notices.iter().map(|n| (n.notification_type.as_str(), n));
-    script.extend(outbox::insert_events(events)?.map(|insert| insert.statement));
-    if let Some(link) = ehr {
-        script.extend(outbox::insert_events([(EhrLink::TOPIC, link)])?.map(|insert| insert.statement));
-    }
-    let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
-    retrying(|| async {
-        match db.write_script(script.clone()).await.map_err(hold_refusal)? {
-            true => Ok(()),
-            false => Err(HoldError::Changed),
-        }
-    })
-    .await
+    ]
+}
+
+/// The outbox inserts of `bookings`' notices and EHR links: one statement
+/// for all notices, one for all links.
+fn event_inserts<'a>(bookings: &[&'a NewBooking]) -> Result<Vec<Statement<'a>>, sqlx::Error> {
+    let notices = bookings.iter().flat_map(|b| &b.notices).map(|n| (n.notification_type.as_str(), n));
+    let links = bookings.iter().filter_map(|b| b.ehr.as_ref()).map(|link| (EhrLink::TOPIC, link));
+    let notices = outbox::insert_events(notices)?.map(|insert| insert.statement);
+    let links = outbox::insert_events(links)?.map(|insert| insert.statement);
+    Ok(notices.into_iter().chain(links).collect())
 }
 
 pub async fn get_appointment(db: &Db, id: &str) -> Result<Option<AppointmentRow>, sqlx::Error> {

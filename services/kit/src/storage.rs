@@ -159,6 +159,18 @@ impl Db {
         outcome
     }
 
+    /// A MySQL connection kept for scripts, for work that must read between
+    /// its statements: autocommit is off there, so the first statement opens
+    /// a transaction, which the caller ends with COMMIT or ROLLBACK before
+    /// [`KeptConnection::keep`]. None on SQLite, whose writes go through
+    /// [`Db::write_script`] or [`Db::begin_write`].
+    pub async fn kept_connection(&self) -> Option<Result<KeptConnection<'_>, sqlx::Error>> {
+        match &self.scripts {
+            Scripts::Kept(kept) => Some(kept.take().await.map(KeptConnection)),
+            Scripts::GroupCommit(_) => None,
+        }
+    }
+
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -197,6 +209,21 @@ impl crate::server::StoreProbe for Db {
             oldest_age_secs: oldest.map_or(0.0, |at| (crate::time::now_micros() - at).max(0) as f64 / 1e6),
         });
         crate::metrics::StoreStats { pool: Some(pool), outbox }
+    }
+}
+
+/// A connection from [`Db::kept_connection`]; dropped without
+/// [`KeptConnection::keep`], it is closed, and its open transaction with it.
+pub struct KeptConnection<'a>(kept::Kept<'a>);
+
+impl KeptConnection<'_> {
+    pub fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.0.connection
+    }
+
+    /// Keeps the connection for the next user; only once its transaction ended.
+    pub fn keep(self) {
+        self.0.keep();
     }
 }
 
@@ -279,6 +306,10 @@ impl<'a> Statement<'a> {
 
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
         Self::query(&self.sql, &self.args).execute(conn).await
+    }
+
+    pub async fn fetch_all(&self, conn: &mut sqlx::AnyConnection) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        Self::query(&self.sql, &self.args).fetch_all(conn).await
     }
 
     fn query<'q, 'v: 'q>(
