@@ -39,26 +39,7 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
     let db = crate::connect(database_url).await?;
     let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
     // The booking checks the revisions of its service and doctor's schedule.
-    store::insert_service(
-        &db,
-        &ServiceRow {
-            id: SERVICE_ID.to_owned(),
-            code: "CEILING".to_owned(),
-            name: "Check-up".to_owned(),
-            description: String::new(),
-            kind: "GENERAL_CHECKUP".to_owned(),
-            duration_minutes: 30,
-            price_minor: 0,
-            currency: "VND".to_owned(),
-            specialties: Vec::new(),
-            auto_confirm: false,
-            active: true,
-            created_at: 0,
-            updated_at: 0,
-            revision: 0,
-        },
-    )
-    .await?;
+    store::insert_service(&db, &check_up(SERVICE_ID, "CEILING")).await?;
     for writer in 0..writers {
         store::set_schedule(&db, &doctor(writer), "", "Room 1", &[], 0).await?;
     }
@@ -78,41 +59,71 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
 }
 
 async fn book_in_a_row(
-    writer_to: &BookingWriter,
+    bookings: &BookingWriter,
     writer: usize,
-    bookings: usize,
+    count: usize,
     first_start: i64,
 ) -> anyhow::Result<Vec<Duration>> {
-    let zone = jiff::tz::TimeZone::UTC;
-    let mut latencies = Vec::with_capacity(bookings);
-    for i in 0..bookings {
+    let mut latencies = Vec::with_capacity(count);
+    for i in 0..count {
         let start = first_start + 1800 * i as i64;
-        let now = jiff::Timestamp::now().as_second();
-        let row = AppointmentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            patient_id: format!("ceiling-patient-{writer}"),
-            doctor_id: doctor(writer),
-            service_id: SERVICE_ID.to_owned(),
-            start_at: start,
-            end_at: start + 1800,
-            status: Status::Pending,
-            reason: String::new(),
-            doctor_notes: String::new(),
-            cancellation_reason: String::new(),
-            cancelled_by: String::new(),
-            reschedule_count: 0,
-            location: "Room 1".to_owned(),
-            created_at: now,
-            updated_at: now,
-        };
-        let notices = Facts { zone: &zone, appointment: &row, service_name: "Check-up" }.booked(false);
-        let booking =
-            Arc::new(NewBooking { row, decided_on: DecidedOn { service: 0, schedule: 0 }, notices, ehr: None });
+        let booking = pending_booking(SERVICE_ID, &format!("ceiling-patient-{writer}"), &doctor(writer), start, 30);
         let t = Instant::now();
-        writer_to.insert(booking).await.map_err(|e| anyhow::anyhow!("ceiling booking failed: {e:?}"))?;
+        bookings.insert(Arc::new(booking)).await.map_err(|e| anyhow::anyhow!("ceiling booking failed: {e:?}"))?;
         latencies.push(t.elapsed());
     }
     Ok(latencies)
+}
+
+/// An active 30-minute check-up at revision 0.
+pub(crate) fn check_up(id: &str, code: &str) -> ServiceRow {
+    ServiceRow {
+        id: id.to_owned(),
+        code: code.to_owned(),
+        name: "Check-up".to_owned(),
+        description: String::new(),
+        kind: "GENERAL_CHECKUP".to_owned(),
+        duration_minutes: 30,
+        price_minor: 0,
+        currency: "VND".to_owned(),
+        specialties: Vec::new(),
+        auto_confirm: false,
+        active: true,
+        created_at: 0,
+        updated_at: 0,
+        revision: 0,
+    }
+}
+
+/// A pending booking of the check-up `service_id` in Room 1, decided on
+/// revision 0 of the service and the schedule, with its notices.
+pub(crate) fn pending_booking(
+    service_id: &str,
+    patient_id: &str,
+    doctor_id: &str,
+    start: i64,
+    minutes: i64,
+) -> NewBooking {
+    let now = jiff::Timestamp::now().as_second();
+    let row = AppointmentRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        patient_id: patient_id.to_owned(),
+        doctor_id: doctor_id.to_owned(),
+        service_id: service_id.to_owned(),
+        start_at: start,
+        end_at: start + minutes * 60,
+        status: Status::Pending,
+        reason: String::new(),
+        doctor_notes: String::new(),
+        cancellation_reason: String::new(),
+        cancelled_by: String::new(),
+        reschedule_count: 0,
+        location: "Room 1".to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let notices = Facts { zone: &jiff::tz::TimeZone::UTC, appointment: &row, service_name: "Check-up" }.booked(false);
+    NewBooking { row, decided_on: DecidedOn { service: 0, schedule: 0 }, notices, ehr: None }
 }
 
 fn doctor(writer: usize) -> String {

@@ -337,27 +337,11 @@ impl Sink for BillingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::status::Status;
 
     fn appointment() -> AppointmentRow {
-        AppointmentRow {
-            id: "a1".into(),
-            patient_id: "p1".into(),
-            doctor_id: "d1".into(),
-            service_id: "s1".into(),
-            // 2026-11-23T02:30:00Z = 09:30 in Ho Chi Minh City.
-            start_at: 1_795_401_000,
-            end_at: 1_795_402_800,
-            status: Status::Pending,
-            reason: String::new(),
-            doctor_notes: String::new(),
-            cancellation_reason: String::new(),
-            cancelled_by: String::new(),
-            reschedule_count: 0,
-            location: "Room 101".into(),
-            created_at: 0,
-            updated_at: 0,
-        }
+        // 2026-11-23T02:30:00Z = 09:30 in Ho Chi Minh City.
+        let booking = crate::ceiling::pending_booking("s1", "p1", "d1", 1_795_401_000, 30);
+        AppointmentRow { id: "a1".into(), location: "Room 101".into(), ..booking.row }
     }
 
     #[test]
@@ -400,22 +384,7 @@ mod tests {
     #[test]
     fn invoice_requests_carry_the_catalog_price_under_a_billing_topic() {
         let a = appointment();
-        let service = ServiceRow {
-            id: "s1".into(),
-            code: "GEN".into(),
-            name: "Check-up".into(),
-            description: String::new(),
-            kind: "GENERAL_CHECKUP".into(),
-            duration_minutes: 30,
-            price_minor: 150_000,
-            currency: "VND".into(),
-            specialties: Vec::new(),
-            auto_confirm: false,
-            active: true,
-            created_at: 0,
-            updated_at: 0,
-            revision: 0,
-        };
+        let service = ServiceRow { price_minor: 150_000, ..crate::ceiling::check_up("s1", "GEN") };
         let request = invoice_request(&a, &service);
         assert!(request.notification_type.starts_with(BILLING_TOPIC_PREFIX));
         assert_eq!(request.patient_id, "p1");

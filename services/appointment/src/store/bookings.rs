@@ -361,9 +361,7 @@ mod tests {
     use hms_kit::testing::{self, Relational};
 
     use super::*;
-    use crate::domain::status::Status;
-    use crate::events::Facts;
-    use crate::store::{AppointmentRow, DecidedOn, ServiceRow};
+    use crate::ceiling::{check_up, pending_booking};
 
     const SERVICE: &str = "batch-service";
     const HOUR: i64 = 3600;
@@ -372,23 +370,7 @@ mod tests {
     async fn store() -> Option<Db> {
         let db = testing::database(Relational::MySql).await?;
         let db = crate::connect(&db.url).await.expect("store");
-        let service = ServiceRow {
-            id: SERVICE.into(),
-            code: "BATCH".into(),
-            name: "Check-up".into(),
-            description: String::new(),
-            kind: "GENERAL_CHECKUP".into(),
-            duration_minutes: 30,
-            price_minor: 0,
-            currency: "VND".into(),
-            specialties: Vec::new(),
-            auto_confirm: false,
-            active: true,
-            created_at: 0,
-            updated_at: 0,
-            revision: 0,
-        };
-        super::super::insert_service(&db, &service).await.expect("service");
+        super::super::insert_service(&db, &check_up(SERVICE, "BATCH")).await.expect("service");
         for doctor in ["a", "b", "c"] {
             super::super::set_schedule(&db, doctor, "", "Room 1", &[], 0).await.expect("schedule");
         }
@@ -396,26 +378,7 @@ mod tests {
     }
 
     fn booking(patient: &str, doctor: &str, start: i64, minutes: i64) -> Arc<NewBooking> {
-        let row = AppointmentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            patient_id: patient.into(),
-            doctor_id: doctor.into(),
-            service_id: SERVICE.into(),
-            start_at: start,
-            end_at: start + minutes * 60,
-            status: Status::Pending,
-            reason: String::new(),
-            doctor_notes: String::new(),
-            cancellation_reason: String::new(),
-            cancelled_by: String::new(),
-            reschedule_count: 0,
-            location: "Room 1".into(),
-            created_at: 0,
-            updated_at: 0,
-        };
-        let notices =
-            Facts { zone: &jiff::tz::TimeZone::UTC, appointment: &row, service_name: "Check-up" }.booked(false);
-        Arc::new(NewBooking { row, decided_on: DecidedOn { service: 0, schedule: 0 }, notices, ehr: None })
+        Arc::new(pending_booking(SERVICE, patient, doctor, start, minutes))
     }
 
     /// Writes `bookings` as one batch, as the dispatcher hands it over.
