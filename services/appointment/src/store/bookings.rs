@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hms_kit::storage::{Backend, Db, Statement, Value};
 use sqlx::{AnyConnection, Executor, Row};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::{
     APPOINTMENT_COLUMNS, APPOINTMENT_VALUES, HoldError, NewBooking, appointment_values, event_inserts,
@@ -97,15 +97,14 @@ async fn dispatch(db: Db, mut jobs: mpsc::Receiver<Job>, counts: Arc<Counts>) {
         // A caller that gave up gets no booking it no longer waits for.
         batch.retain(|job| !job.reply.is_closed());
         let (db, counts) = (db.clone(), counts.clone());
-        tokio::spawn(async move {
-            write(&db, batch, &counts).await;
-            drop(runner);
-        });
+        tokio::spawn(async move { write(&db, batch, runner, &counts).await });
     }
 }
 
-/// Writes `batch` and answers each booking.
-async fn write(db: &Db, batch: Vec<Job>, counts: &Counts) {
+/// Writes `batch` and answers each booking. The runner is free again once
+/// the shared transaction ended: the bookings it sends back to be written
+/// alone do not hold up the next batch.
+async fn write(db: &Db, batch: Vec<Job>, runner: OwnedSemaphorePermit, counts: &Counts) {
     if batch.len() < 2 {
         for job in batch {
             let outcome = insert_appointment(db, &job.booking).await;
@@ -114,7 +113,9 @@ async fn write(db: &Db, batch: Vec<Job>, counts: &Counts) {
         return;
     }
     let bookings: Vec<&NewBooking> = batch.iter().map(|job| &*job.booking).collect();
-    let outcomes = match write_together(db, &bookings).await {
+    let together = write_together(db, &bookings).await;
+    drop(runner);
+    let outcomes = match together {
         Ok(outcomes) => outcomes,
         // A deadlock or anything else undid the whole transaction: each
         // booking is written alone, as if it had come alone.
@@ -186,14 +187,20 @@ async fn decide_and_write(conn: &mut AnyConnection, bookings: &[&NewBooking]) ->
     if live.is_empty() {
         return Ok(outcomes);
     }
+    let mut all_held = true;
     for side in [Side::Doctor, Side::Patient] {
-        hold_all(side, live.iter().map(|&i| bookings[i])).execute(conn).await?;
+        let (holds, wanted) = hold_all(side, live.iter().map(|&i| bookings[i]));
+        all_held &= holds.execute(conn).await?.rows_affected() == wanted;
     }
-    let held = own_holds(conn, &live, bookings).await?;
+    // When every hold went in, no booking lost one: nothing to read back.
+    let held = if all_held { None } else { Some(own_holds(conn, &live, bookings).await?) };
     let mut lost_holds = Vec::new();
     for &i in &live {
         let wanted = granules(bookings[i].row.start_at, bookings[i].row.end_at).len();
-        let (doctor, patient) = held.get(&i).copied().unwrap_or_default();
+        let (doctor, patient) = match &held {
+            None => (wanted, wanted),
+            Some(held) => held.get(&i).copied().unwrap_or_default(),
+        };
         if doctor == wanted && patient == wanted {
             outcomes[i] = Together::Written;
         } else if doctor + patient > 0 {
@@ -285,10 +292,13 @@ impl Side {
 }
 
 /// One statement writing every booking's holds on `side`, in key order, so
-/// that two such transactions lock in the same order. A hold already taken
-/// (by another appointment, or by an earlier booking of the same statement)
-/// is left as it is; [`own_holds`] tells who got what.
-fn hold_all<'a>(side: Side, bookings: impl Iterator<Item = &'a NewBooking>) -> Statement<'a> {
+/// that two such transactions lock in the same order, with the number of
+/// holds. A hold already taken (by another appointment, or by an earlier
+/// booking of the same statement) is skipped; when any was, [`own_holds`]
+/// tells who got what. `IGNORE` skips only duplicate keys here: the other
+/// errors it would turn into warnings cannot arise from these values (ids
+/// are checked to fit, granules are integers).
+fn hold_all<'a>(side: Side, bookings: impl Iterator<Item = &'a NewBooking>) -> (Statement<'a>, u64) {
     let (table, column) = side.table();
     let mut holds: Vec<(&str, i64, &str)> = bookings
         .flat_map(|b| {
@@ -296,15 +306,11 @@ fn hold_all<'a>(side: Side, bookings: impl Iterator<Item = &'a NewBooking>) -> S
         })
         .collect();
     holds.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let count = holds.len() as u64;
     let rows = vec!["(?, ?, ?)"; holds.len()].join(", ");
     let args = holds.into_iter().flat_map(|(owner, granule, id)| [owner.into(), granule.into(), id.into()]).collect();
-    Statement::new(
-        format!(
-            "INSERT INTO {table} ({column}, granule_start, appointment_id) VALUES {rows} \
-             ON DUPLICATE KEY UPDATE appointment_id = appointment_id"
-        ),
-        args,
-    )
+    let sql = format!("INSERT IGNORE INTO {table} ({column}, granule_start, appointment_id) VALUES {rows}");
+    (Statement::new(sql, args), count)
 }
 
 /// How many holds each of `live` (indexes into `bookings`) got, doctor's and
@@ -391,7 +397,8 @@ mod tests {
                 (Job { booking: booking.clone(), reply }, replied)
             })
             .unzip();
-        write(db, jobs, &counts).await;
+        let runner = Arc::new(Semaphore::new(1)).acquire_owned().await.expect("a fresh semaphore");
+        write(db, jobs, runner, &counts).await;
         let mut outcomes = Vec::new();
         for replied in replies {
             outcomes.push(replied.await.expect("every booking is answered"));
