@@ -152,18 +152,18 @@ impl Db {
             Scripts::Kept(kept) => kept,
         };
         let mut kept = kept.take().await.map_err(|error| ScriptError { at: None, error })?;
-        let (outcome, ended) = run_script(&mut kept.connection, &statements).await;
-        if ended {
-            kept.keep();
+        let outcome = run_script(&mut kept.connection, &statements).await;
+        match kept.end(matches!(outcome, Ok(true))).await {
+            Ok(()) => outcome,
+            // A failed statement's error says more than the rollback's.
+            Err(error) => outcome.and(Err(ScriptError { at: None, error })),
         }
-        outcome
     }
 
     /// A MySQL connection kept for scripts, for work that must read between
     /// its statements: autocommit is off there, so the first statement opens
-    /// a transaction, which the caller ends with COMMIT or ROLLBACK before
-    /// [`KeptConnection::keep`]. None on SQLite, whose writes go through
-    /// [`Db::write_script`] or [`Db::begin_write`].
+    /// a transaction, which [`KeptConnection::end`] ends. None on SQLite,
+    /// whose writes go through [`Db::write_script`] or [`Db::begin_write`].
     pub async fn kept_connection(&self) -> Option<Result<KeptConnection<'_>, sqlx::Error>> {
         match &self.scripts {
             Scripts::Kept(kept) => Some(kept.take().await.map(KeptConnection)),
@@ -213,7 +213,7 @@ impl crate::server::StoreProbe for Db {
 }
 
 /// A connection from [`Db::kept_connection`]; dropped without
-/// [`KeptConnection::keep`], it is closed, and its open transaction with it.
+/// [`KeptConnection::end`], it is closed, and its open transaction with it.
 pub struct KeptConnection<'a>(kept::Kept<'a>);
 
 impl KeptConnection<'_> {
@@ -221,9 +221,10 @@ impl KeptConnection<'_> {
         &mut self.0.connection
     }
 
-    /// Keeps the connection for the next user; only once its transaction ended.
-    pub fn keep(self) {
-        self.0.keep();
+    /// Commits (or rolls back) its transaction and keeps the connection for
+    /// the next user; closes it if that fails.
+    pub async fn end(self, commit: bool) -> Result<(), sqlx::Error> {
+        self.0.end(commit).await
     }
 }
 
@@ -328,30 +329,19 @@ impl<'a> Statement<'a> {
     }
 }
 
-/// Runs `statements` as one transaction on a kept MySQL `connection` (see
+/// Runs `statements` in order on a kept MySQL `connection` (see
 /// [`Db::write_script`]), where autocommit is off, so the first statement
-/// opens it; also tells whether that transaction ended, so the connection is
-/// clean for another.
-async fn run_script(
-    connection: &mut sqlx::AnyConnection,
-    statements: &[Statement<'_>],
-) -> (Result<bool, ScriptError>, bool) {
-    let undone = |error| ScriptError { at: None, error };
+/// opens their transaction; stops at the first that fails or affects other
+/// rows than it expects (`Ok(false)`). The caller ends the transaction.
+async fn run_script(connection: &mut sqlx::AnyConnection, statements: &[Statement<'_>]) -> Result<bool, ScriptError> {
     for (at, statement) in statements.iter().enumerate() {
-        let refused = match statement.execute(connection).await {
-            Ok(done) if statement.affected_as_expected(done.rows_affected()) => continue,
-            Ok(_) => Ok(false),
-            Err(error) => Err(ScriptError { at: Some(at), error }),
-        };
-        return match connection.execute("ROLLBACK").await {
-            Ok(_) => (refused, true),
-            Err(error) => (refused.and(Err(undone(error))), false),
-        };
+        match statement.execute(connection).await {
+            Ok(done) if statement.affected_as_expected(done.rows_affected()) => {}
+            Ok(_) => return Ok(false),
+            Err(error) => return Err(ScriptError { at: Some(at), error }),
+        }
     }
-    match connection.execute("COMMIT").await {
-        Ok(_) => (Ok(true), true),
-        Err(error) => (Err(undone(error)), false),
-    }
+    Ok(true)
 }
 
 /// SQLite: `head` (statements without arguments) and `statements` as one

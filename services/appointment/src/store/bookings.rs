@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hms_kit::storage::{Backend, Db, Statement, Value};
-use sqlx::{AnyConnection, Executor, Row};
+use sqlx::{AnyConnection, Row};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::{
@@ -159,23 +159,8 @@ async fn write_together(db: &Db, bookings: &[&NewBooking]) -> Result<Vec<Togethe
     };
     let mut kept = kept?;
     let outcome = decide_and_write(kept.connection(), bookings).await;
-    let end = match outcome {
-        Ok(ref outcomes) if outcomes.contains(&Together::Written) => "COMMIT",
-        _ => "ROLLBACK",
-    };
-    // The connection is closed (and its transaction undone) if this fails.
-    let ended = kept.connection().execute(end).await;
-    match (outcome, ended) {
-        (Ok(outcomes), Ok(_)) => {
-            kept.keep();
-            Ok(outcomes)
-        }
-        (Err(error), Ok(_)) => {
-            kept.keep();
-            Err(error)
-        }
-        (_, Err(error)) => Err(error),
-    }
+    kept.end(matches!(&outcome, Ok(outcomes) if outcomes.contains(&Together::Written))).await?;
+    outcome
 }
 
 /// The statements of a shared transaction, up to its end: the revisions

@@ -66,6 +66,14 @@ impl KeptConnections {
 }
 
 impl Kept<'_> {
+    /// Ends the connection's transaction with COMMIT or ROLLBACK and keeps
+    /// it; dropped (so closed) if that fails.
+    pub(super) async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
+        self.connection.execute(if commit { "COMMIT" } else { "ROLLBACK" }).await?;
+        self.keep();
+        Ok(())
+    }
+
     /// Keeps the connection for the next script; only for one whose last
     /// transaction ended.
     pub(super) fn keep(self) {
