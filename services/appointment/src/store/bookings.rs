@@ -233,22 +233,20 @@ async fn current(conn: &mut AnyConnection, bookings: &[&NewBooking]) -> Result<V
     );
     let args = services.iter().chain(&doctors).map(|id| Value::from(*id)).collect();
     let rows = Statement::new(sql, args).fetch_all(conn).await?;
-    let mut revisions = HashMap::with_capacity(rows.len());
+    let (mut service_revisions, mut schedule_revisions) = (HashMap::new(), HashMap::new());
     for row in &rows {
-        let service: String = row.try_get("id")?;
-        let doctor: String = row.try_get("doctor_id")?;
-        let revision: (i64, i64) = (row.try_get("revision")?, row.try_get("schedule_revision")?);
-        revisions.insert((service, doctor), revision);
+        service_revisions.insert(row.try_get::<String, _>("id")?, row.try_get::<i64, _>("revision")?);
+        schedule_revisions.insert(row.try_get::<String, _>("doctor_id")?, row.try_get::<i64, _>("schedule_revision")?);
     }
     Ok(bookings
         .iter()
         .map(|b| {
-            let key = (b.row.service_id.clone(), b.row.doctor_id.clone());
-            match revisions.get(&key) {
-                Some(&(service, schedule)) if (service, schedule) == (b.decided_on.service, b.decided_on.schedule) => {
-                    Together::Lost
-                }
-                _ => Together::Changed,
+            let service = service_revisions.get(b.row.service_id.as_str());
+            let schedule = schedule_revisions.get(b.row.doctor_id.as_str());
+            if (service, schedule) == (Some(&b.decided_on.service), Some(&b.decided_on.schedule)) {
+                Together::Lost
+            } else {
+                Together::Changed
             }
         })
         .collect())
