@@ -9,8 +9,19 @@ use reqwest::{Method, StatusCode};
 
 async fn in_process_stack() -> Stack {
     let stack = Stack::start_with(|config| config.in_process_upstreams = true).await;
+    // A server registers itself in process once its task has started, which
+    // may be after `start` returned (as `a_service_is_callable_in_process_while_it_serves`
+    // in hms-kit waits too).
     for server in [&stack.user, &stack.notification] {
-        assert!(hms_kit::server::local_service(server.addr).is_some(), "{} is served in this process", server.addr);
+        let mut registered = false;
+        for _ in 0..500 {
+            registered = hms_kit::server::local_service(server.addr).is_some();
+            if registered {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(registered, "{} is served in this process", server.addr);
     }
     stack
 }
