@@ -42,6 +42,8 @@ class AppointmentStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APPOINTMENT_STAGE_CONFIRMED: _ClassVar[AppointmentStage]
     APPOINTMENT_STAGE_COMPLETED: _ClassVar[AppointmentStage]
     APPOINTMENT_STAGE_CANCELLED: _ClassVar[AppointmentStage]
+    APPOINTMENT_STAGE_CHECKED_IN: _ClassVar[AppointmentStage]
+    APPOINTMENT_STAGE_NO_SHOW: _ClassVar[AppointmentStage]
 CRITICALITY_UNSPECIFIED: Criticality
 CRITICALITY_LOW: Criticality
 CRITICALITY_HIGH: Criticality
@@ -58,6 +60,8 @@ APPOINTMENT_STAGE_UNSPECIFIED: AppointmentStage
 APPOINTMENT_STAGE_CONFIRMED: AppointmentStage
 APPOINTMENT_STAGE_COMPLETED: AppointmentStage
 APPOINTMENT_STAGE_CANCELLED: AppointmentStage
+APPOINTMENT_STAGE_CHECKED_IN: AppointmentStage
+APPOINTMENT_STAGE_NO_SHOW: AppointmentStage
 
 class Allergy(_message.Message):
     __slots__ = ("substance", "reaction", "criticality")

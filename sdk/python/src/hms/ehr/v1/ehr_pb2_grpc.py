@@ -863,8 +863,10 @@ class InternalEhrServiceServicer:
     """
 
     def LinkAppointment(self, request, context):
-        """The appointment service, on confirmation (a PLANNED encounter and the care
-        relationship) and on completion (the encounter moves to IN_PROGRESS).
+        """The appointment service, on each step of an appointment that was
+        confirmed: confirmation (a PLANNED encounter and the care relationship),
+        check-in and completion (the encounter moves to IN_PROGRESS),
+        cancellation and no-show (the care relationship it gave ends).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1710,6 +1710,11 @@ export enum AuditOutcome {
 export declare const AuditOutcomeSchema: GenEnum<AuditOutcome>;
 
 /**
+ * Where an appointment stands. The EHR keeps the latest stage of each
+ * appointment: a stage earlier in the lifecycle than the one recorded (a late
+ * or redelivered event) changes nothing. Completed, cancelled and no-show are
+ * final.
+ *
  * @generated from enum hms.ehr.v1.AppointmentStage
  */
 export enum AppointmentStage {
@@ -1719,26 +1724,44 @@ export enum AppointmentStage {
   UNSPECIFIED = 0,
 
   /**
-   * Confirmed: a PLANNED encounter and the care relationship.
+   * Confirmed: a PLANNED encounter and the doctor's care relationship, which
+   * lasts while the appointment is live.
    *
    * @generated from enum value: APPOINTMENT_STAGE_CONFIRMED = 1;
    */
   CONFIRMED = 1,
 
   /**
-   * Completed: the encounter moves to IN_PROGRESS.
+   * Completed: the encounter moves to IN_PROGRESS (if it has not yet); the
+   * care relationship lasts for the configured retention period
+   * (`ehr.care_retention_days`) from now on.
    *
    * @generated from enum value: APPOINTMENT_STAGE_COMPLETED = 2;
    */
   COMPLETED = 2,
 
   /**
-   * Cancelled or marked no-show: a PLANNED encounter is CANCELLED; one that
-   * has started stays the doctor's to close. Creates nothing.
+   * Cancelled: a PLANNED encounter is CANCELLED; one that has started stays
+   * the doctor's to close. The care relationship this appointment gave ends.
    *
    * @generated from enum value: APPOINTMENT_STAGE_CANCELLED = 3;
    */
   CANCELLED = 3,
+
+  /**
+   * Checked in: the encounter moves to IN_PROGRESS; the care relationship
+   * lasts while the appointment is live.
+   *
+   * @generated from enum value: APPOINTMENT_STAGE_CHECKED_IN = 4;
+   */
+  CHECKED_IN = 4,
+
+  /**
+   * Marked no-show: as cancelled.
+   *
+   * @generated from enum value: APPOINTMENT_STAGE_NO_SHOW = 5;
+   */
+  NO_SHOW = 5,
 }
 
 /**
@@ -1943,8 +1966,10 @@ export declare const EhrService: GenService<{
  */
 export declare const InternalEhrService: GenService<{
   /**
-   * The appointment service, on confirmation (a PLANNED encounter and the care
-   * relationship) and on completion (the encounter moves to IN_PROGRESS).
+   * The appointment service, on each step of an appointment that was
+   * confirmed: confirmation (a PLANNED encounter and the care relationship),
+   * check-in and completion (the encounter moves to IN_PROGRESS),
+   * cancellation and no-show (the care relationship it gave ends).
    *
    * @generated from rpc hms.ehr.v1.InternalEhrService.LinkAppointment
    */
