@@ -37,6 +37,9 @@ const MAX_LIST: usize = 100;
 const MAX_DIAGNOSES: usize = 50;
 const MAX_PLANS: usize = 50;
 const MAX_VITALS: usize = 200;
+/// Bounds of a break-glass reason, in characters.
+const MIN_REASON: usize = 10;
+const MAX_REASON: usize = 1000;
 /// References shown with a record or an encounter.
 const REFERENCES_SHOWN: usize = 50;
 /// Read-modify-write attempts of appends (diagnoses, plans, vitals) before
@@ -1065,11 +1068,17 @@ impl EhrService for EhrApi {
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
         let reason = r.reason.trim();
-        v.require(
-            (10..=1000).contains(&reason.chars().count()),
-            "reason",
-            "is required: why access is needed now, 10 to 1000 characters",
-        );
+        let length = reason.chars().count();
+        if length == 0 {
+            v.add("reason", format!("is required: why access is needed now, at least {MIN_REASON} characters"));
+        } else if length < MIN_REASON {
+            v.add(
+                "reason",
+                format!("must be at least {MIN_REASON} characters (it has {length}): why access is needed now"),
+            );
+        } else if length > MAX_REASON {
+            v.add("reason", format!("must have at most {MAX_REASON} characters"));
+        }
         v.into_result()?;
         if c.who.role != Role::Doctor {
             return Err(refusal(Code::PermissionDenied, "ROLE_NOT_ALLOWED", "only doctors may break the glass"));
