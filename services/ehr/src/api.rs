@@ -1,6 +1,8 @@
 //! The gRPC API: authorise (role, ownership, care relationship, break-glass),
 //! validate, convert, call the store, and audit every access to clinical data.
 
+mod care;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +27,8 @@ use crate::domain::audit::Entry;
 use crate::domain::status::Status as Stage;
 use crate::domain::validate::{self, Vitals};
 use crate::store::{
-    AllergyDoc, CareDoc, ConditionDoc, DiagnosisDoc, EncounterDoc, GrantDoc, ImmunizationDoc, PlanDoc, RecordDoc,
-    ReferenceDoc, Sealed, Store, StoreError, Versioned, VitalsDoc,
+    AllergyDoc, ConditionDoc, DiagnosisDoc, EncounterDoc, GrantDoc, ImmunizationDoc, PlanDoc, RecordDoc, ReferenceDoc,
+    Sealed, Store, StoreError, Versioned, VitalsDoc,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -52,6 +54,8 @@ pub struct State {
     pub crypt: Crypt,
     pub zone: jiff::tz::TimeZone,
     pub break_glass: Duration,
+    /// How long a completed visit keeps the care relationship.
+    pub care_retention: Duration,
 }
 
 pub struct EhrApi(pub Arc<State>);
@@ -156,10 +160,11 @@ impl State {
             }
             Role::Patient => deny("NOT_YOUR_RECORD", "patients may read their own record only"),
             Role::Doctor => {
-                if self.store.has_care(&c.who.subject, patient_id).await? {
+                let now = now_micros();
+                if self.store.has_care(&c.who.subject, patient_id, now).await? {
                     return Ok(Decision::Allow(String::new()));
                 }
-                match self.store.active_grant(&c.who.subject, patient_id, now_micros()).await? {
+                match self.store.active_grant(&c.who.subject, patient_id, now).await? {
                     Some(grant) => Ok(Decision::Allow(grant.reason)),
                     None => deny(
                         "NO_CARE_RELATIONSHIP",
@@ -826,15 +831,9 @@ impl EhrService for EhrApi {
                     updated_at: now,
                 };
                 let stored = s.store.insert_encounter(&id, &doc).await?;
-                // The doctor's own encounter is a care relationship from now on
-                // (also when break-glass let them open it).
-                let care = CareDoc {
-                    doctor_id: c.who.subject.clone(),
-                    patient_id: patient.to_owned(),
-                    source: "ENCOUNTER".into(),
-                    created_at: now,
-                };
-                s.store.add_care(&care).await?;
+                // The doctor's own encounter is a care relationship for the
+                // retention period (also when break-glass let them open it).
+                s.add_encounter_care(&c, patient, &id, now).await?;
                 Ok(CreateEncounterResponse { encounter: Some(s.encounter_to_proto(&stored, &[])?) })
             })
             .await?;
@@ -1184,100 +1183,8 @@ impl EhrService for EhrApi {
 #[tonic::async_trait]
 impl InternalEhrService for InternalApi {
     async fn link_appointment(&self, request: Request<LinkAppointmentRequest>) -> Reply<LinkAppointmentResponse> {
-        let s = &*self.0;
         let c = caller(&request)?;
-        let r = request.into_inner();
-        let mut v = FieldViolations::new();
-        check_id(&mut v, "patient_id", &r.patient_id);
-        check_id(&mut v, "appointment_id", &r.appointment_id);
-        check_id(&mut v, "doctor_id", &r.doctor_id);
-        let at = micros(&mut v, "appointment_time", r.appointment_time.as_ref(), true).unwrap_or_default();
-        let target = match AppointmentStage::try_from(r.stage) {
-            Ok(AppointmentStage::Confirmed) => Stage::Planned,
-            Ok(AppointmentStage::Completed) => Stage::InProgress,
-            Ok(AppointmentStage::Cancelled) => Stage::Cancelled,
-            _ => {
-                v.add("stage", "must be CONFIRMED, COMPLETED or CANCELLED");
-                Stage::Planned
-            }
-        };
-        v.into_result()?;
-        let patient = r.patient_id.as_str();
-        let now = now_micros();
-        // A cancellation grants nothing: the care relationship comes with a
-        // confirmed appointment.
-        if target != Stage::Cancelled {
-            s.store.ensure_record(patient, now).await?;
-            let care = CareDoc {
-                doctor_id: r.doctor_id.clone(),
-                patient_id: patient.to_owned(),
-                source: "APPOINTMENT".into(),
-                created_at: now,
-            };
-            s.store.add_care(&care).await?;
-        }
-        // Idempotent on the appointment: the unique index on appointment_id
-        // lets one encounter per appointment exist; a replay finds it.
-        let mut linked = None;
-        for _ in 0..APPEND_ATTEMPTS {
-            match s.store.encounter_of_appointment(&r.appointment_id).await? {
-                // Nothing was planned for it: nothing to cancel.
-                None if target == Stage::Cancelled => return Ok(Response::new(LinkAppointmentResponse::default())),
-                None => {
-                    let doc = EncounterDoc {
-                        patient_id: patient.to_owned(),
-                        doctor_id: r.doctor_id.clone(),
-                        appointment_id: Some(r.appointment_id.clone()),
-                        encounter_at: at,
-                        status: target.as_str().to_owned(),
-                        notes: None,
-                        diagnoses: Vec::new(),
-                        treatment_plans: Vec::new(),
-                        vital_signs: Vec::new(),
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    match s.store.insert_encounter(&new_id(), &doc).await {
-                        Err(StoreError::AlreadyExists) => continue,
-                        other => linked = Some(other?),
-                    }
-                }
-                Some(existing) if existing.doc.patient_id != patient => {
-                    return Err(refusal(
-                        Code::FailedPrecondition,
-                        "APPOINTMENT_LINKED_ELSEWHERE",
-                        "this appointment is linked to another patient's encounter",
-                    ));
-                }
-                Some(existing) => {
-                    let mut doc = existing.doc.clone();
-                    // A planned encounter follows the appointment (time,
-                    // doctor) and starts when the appointment completes; one
-                    // that has started is the doctor's to change.
-                    if stage(&doc) == Stage::Planned {
-                        doc.doctor_id = r.doctor_id.clone();
-                        doc.encounter_at = at;
-                        doc.status = target.as_str().to_owned();
-                    }
-                    if doc == existing.doc {
-                        linked = Some(existing);
-                    } else {
-                        doc.updated_at = now;
-                        match s.store.save_encounter(&existing.id, &doc, existing.version).await {
-                            Err(StoreError::Conflict) => continue,
-                            other => linked = Some(other?),
-                        }
-                    }
-                }
-            }
-            break;
-        }
-        let Some(encounter) = linked else { return Err(StoreError::Conflict.into()) };
-        s.audit(&c, "LinkAppointment", patient, &encounter_resource(&encounter.id), "ALLOWED", "").await?;
-        Ok(Response::new(LinkAppointmentResponse {
-            encounter_id: encounter.id.clone(),
-            status: stage_to_proto(stage(&encounter.doc)).into(),
-        }))
+        self.0.link_appointment(&c, request.into_inner()).await
     }
 
     async fn add_prescription_reference(

@@ -32,6 +32,10 @@ pub struct EhrConfig {
     pub time_zone: String,
     /// How long a break-glass grant lasts.
     pub break_glass_minutes: u64,
+    /// How long a completed visit (or an encounter the doctor wrote) keeps
+    /// the doctor's care relationship with the patient
+    /// (`HMS_EHR__CARE_RETENTION_DAYS`).
+    pub care_retention_days: u64,
     /// Keys sealing free-text clinical notes at rest
     /// (`HMS_EHR__ENCRYPTION__KEYS__K1`, base64 of 32 bytes).
     pub encryption: EncryptionConfig,
@@ -44,6 +48,7 @@ impl Default for EhrConfig {
             store_url: "sqlite://data/ehr.db".into(),
             time_zone: "Asia/Ho_Chi_Minh".into(),
             break_glass_minutes: 60,
+            care_retention_days: 365,
             encryption: EncryptionConfig::default(),
         }
     }
@@ -76,6 +81,7 @@ pub async fn build(config: &EhrConfig, auth: &AuthConfig) -> anyhow::Result<Buil
         crypt: api::Crypt(sealer),
         zone,
         break_glass: Duration::from_secs(config.break_glass_minutes.saturating_mul(60)),
+        care_retention: Duration::from_secs(config.care_retention_days.saturating_mul(86_400)),
     });
     let limit = config.server.max_message_bytes;
     let routes =

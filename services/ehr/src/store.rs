@@ -152,13 +152,27 @@ pub struct ReferenceDoc {
     pub created_at: i64,
 }
 
+/// One basis of a doctor's care relationship with a patient: an appointment
+/// (one document per appointment, following it through its stages) or an
+/// encounter the doctor wrote. The doctor has access while any of theirs
+/// with the patient has `until` ahead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CareDoc {
     pub doctor_id: String,
     pub patient_id: String,
-    /// APPOINTMENT or ENCOUNTER: how the EHR learned of it.
+    /// APPOINTMENT or ENCOUNTER: what the relationship rests on.
     pub source: String,
+    /// The appointment's or encounter's id.
+    pub source_id: String,
+    /// For an appointment, the latest stage the EHR learned of it
+    /// (`domain::care::Stage`); empty for an encounter.
+    #[serde(default)]
+    pub stage: String,
+    /// Unix microseconds from which the basis no longer gives access
+    /// (`domain::care::OPEN_ENDED` while its appointment is live).
+    pub until: i64,
     pub created_at: i64,
+    pub updated_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,8 +234,9 @@ fn eq(field: &str, value: impl Into<Value>) -> (String, Filter) {
     (field.to_owned(), Filter::Eq(value.into()))
 }
 
-fn care_key(doctor_id: &str, patient_id: &str) -> String {
-    format!("{doctor_id}|{patient_id}")
+/// The key of the care document resting on this appointment or encounter.
+pub fn care_key(source: &str, source_id: &str) -> String {
+    format!("{source}:{source_id}")
 }
 
 /// A page of documents and the cursor of the next one.
@@ -262,6 +277,10 @@ impl Store {
                 ),
             ),
             (GRANTS, index("review", &[("granted_at", Order::Desc)], false)),
+            (
+                CARE,
+                index("live", &[("doctor_id", Order::Asc), ("patient_id", Order::Asc), ("until", Order::Desc)], false),
+            ),
             (AUDIT, index("by_seq", &[("seq", Order::Desc)], true)),
             (AUDIT, index("by_patient", &[("patient_id", Order::Asc), ("seq", Order::Desc)], false)),
             (AUDIT, index("by_actor", &[("actor_id", Order::Asc), ("seq", Order::Desc)], false)),
@@ -358,16 +377,33 @@ impl Store {
 
     // --- care relationships and break-glass ---
 
-    /// Records that the doctor cares for the patient (idempotent).
-    pub async fn add_care(&self, doc: &CareDoc) -> Result<()> {
-        match self.docs.insert(CARE, &care_key(&doc.doctor_id, &doc.patient_id), &to_value(doc)?).await {
-            Ok(_) | Err(DocError::AlreadyExists { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+    pub async fn care(&self, key: &str) -> Result<Option<Versioned<CareDoc>>> {
+        self.docs.get(CARE, key).await?.map(from_stored).transpose()
     }
 
-    pub async fn has_care(&self, doctor_id: &str, patient_id: &str) -> Result<bool> {
-        Ok(self.docs.get(CARE, &care_key(doctor_id, patient_id)).await?.is_some())
+    pub async fn insert_care(&self, key: &str, doc: &CareDoc) -> Result<Versioned<CareDoc>> {
+        from_stored(self.docs.insert(CARE, key, &to_value(doc)?).await?)
+    }
+
+    /// Writes `doc` if nobody else did since `version` (else `Conflict`).
+    pub async fn save_care(&self, key: &str, doc: &CareDoc, version: i64) -> Result<Versioned<CareDoc>> {
+        from_stored(self.docs.replace(CARE, key, &to_value(doc)?, version).await?)
+    }
+
+    /// Whether any basis of the doctor's care for the patient still holds
+    /// at `now`.
+    pub async fn has_care(&self, doctor_id: &str, patient_id: &str, now: i64) -> Result<bool> {
+        let query = Query {
+            filters: vec![
+                eq("doctor_id", doctor_id),
+                eq("patient_id", patient_id),
+                ("until".into(), Filter::Gt(json!(now))),
+            ],
+            sort: vec![],
+            limit: 1,
+            after: None,
+        };
+        Ok(!self.docs.find(CARE, &query).await?.items.is_empty())
     }
 
     pub async fn insert_grant(&self, id: &str, doc: &GrantDoc) -> Result<()> {

@@ -49,6 +49,11 @@ pub struct World {
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
+        Self::with(docs, |_| {}).await
+    }
+
+    /// A world whose EHR configuration `adjust` changes first.
+    pub async fn with(docs: Docs, adjust: impl FnOnce(&mut EhrConfig)) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let store_url = match docs {
             Docs::Sqlite => format!("sqlite://{}", dir.path().join("ehr.db").display()),
@@ -58,7 +63,7 @@ impl World {
             }
         };
         let (user, user_db, auth) = start_user().await;
-        let config = EhrConfig {
+        let mut config = EhrConfig {
             store_url,
             encryption: EncryptionConfig {
                 key_id: "k1".into(),
@@ -66,6 +71,7 @@ impl World {
             },
             ..EhrConfig::default()
         };
+        adjust(&mut config);
         let built = hms_ehr::build(&config, &auth).await.expect("build the EHR service");
         let ehr = TestServer::start(built.service, built.verifier).await;
         let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
@@ -227,6 +233,15 @@ pub fn violated_fields(status: &Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Each violated field with its description.
+pub fn violations(status: &Status) -> Vec<(String, String)> {
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| (v.field.clone(), v.description.clone())).collect())
+        .unwrap_or_default()
+}
+
 pub fn reason(status: &Status) -> String {
     status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
 }
@@ -255,4 +270,35 @@ macro_rules! on_every_store {
                async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Mongo).await { super::$name(w).await } } )*
         }
     };
+}
+
+/// Access for both reading and writing the record.
+pub const ALLOWED: (Code, Code) = (Code::Ok, Code::Ok);
+/// Access refused for reading and for writing.
+pub const DENIED: (Code, Code) = (Code::PermissionDenied, Code::PermissionDenied);
+
+/// The doctor reading the patient's record and writing it: `Code::Ok` or
+/// the refusal of each (a refusal is NO_CARE_RELATIONSHIP).
+pub async fn access(w: &World, patient: &str, patient_token: &str, doctor_token: &str) -> (Code, Code) {
+    fn code<T>(result: Result<T, Status>) -> Code {
+        match result {
+            Ok(_) => Code::Ok,
+            Err(status) => {
+                assert_eq!(reason(&status), "NO_CARE_RELATIONSHIP", "{status:?}");
+                status.code()
+            }
+        }
+    }
+    let mut ehr = w.ehr().await;
+    let get = || GetMedicalRecordRequest { patient_id: patient.into() };
+    let read = code(ehr.get_medical_record(authed(get(), doctor_token)).await);
+    // The version to write against, as the patient reads it.
+    let own = ehr.get_medical_record(authed(get(), patient_token)).await.unwrap().into_inner().record.unwrap();
+    let update = UpdateMedicalRecordRequest {
+        patient_id: patient.into(),
+        version: own.version,
+        fields: Some(RecordFields { blood_type: "O+".into(), ..Default::default() }),
+    };
+    let write = code(ehr.update_medical_record(authed(update, doctor_token)).await);
+    (read, write)
 }
