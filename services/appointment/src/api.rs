@@ -551,7 +551,7 @@ impl State {
             notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, &appointment);
         // The EHR holds an encounter only for an appointment that was confirmed.
         let encounter_planned = matches!(appointment.status, ApptStatus::Confirmed | ApptStatus::CheckedIn);
-        let ehr = change.ehr.filter(|stage| self.ehr_links && (*stage != EhrStage::Cancelled || encounter_planned));
+        let ehr = change.ehr.filter(|stage| self.ehr_links && (!stage.is_called_off() || encounter_planned));
         let change = Change { ehr, ..change };
         let written = store::change_status(&self.db, id, appointment.status, to, &change, now, &notices)
             .await
@@ -1170,8 +1170,8 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<CheckInAppointmentResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let appointment =
-            self.0.act(&caller, &r.appointment_id, Action::CheckIn, Change::default(), |_, _| Vec::new()).await?;
+        let change = Change { ehr: Some(EhrStage::CheckedIn), ..Change::default() };
+        let appointment = self.0.act(&caller, &r.appointment_id, Action::CheckIn, change, |_, _| Vec::new()).await?;
         Ok(Response::new(CheckInAppointmentResponse { appointment: Some(appointment) }))
     }
 
@@ -1207,7 +1207,7 @@ impl AppointmentService for AppointmentApi {
     async fn mark_no_show(&self, request: Request<MarkNoShowRequest>) -> Reply<MarkNoShowResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let change = Change { ehr: Some(EhrStage::Cancelled), ..Change::default() };
+        let change = Change { ehr: Some(EhrStage::NoShow), ..Change::default() };
         let appointment = self.0.act(&caller, &r.appointment_id, Action::NoShow, change, |_, _| Vec::new()).await?;
         Ok(Response::new(MarkNoShowResponse { appointment: Some(appointment) }))
     }

@@ -195,15 +195,30 @@ impl Sink for NotificationSink {
 pub enum EhrStage {
     /// A planned encounter and the doctor's care relationship.
     Confirmed,
-    /// The encounter starts (IN_PROGRESS).
+    /// The encounter starts (IN_PROGRESS); the care relationship stays
+    /// until completion for its retention period.
     Completed,
-    /// Cancelled or no-show: the planned encounter is cancelled.
+    /// The planned encounter is cancelled; the care relationship this
+    /// appointment gave ends.
     Cancelled,
+    /// The encounter starts (IN_PROGRESS).
+    CheckedIn,
+    /// As cancelled.
+    NoShow,
+}
+
+impl EhrStage {
+    /// Whether the appointment was called off: the EHR only hears of that
+    /// if it heard of the confirmation.
+    pub fn is_called_off(self) -> bool {
+        matches!(self, EhrStage::Cancelled | EhrStage::NoShow)
+    }
 }
 
 /// An outbox event for the EHR's `LinkAppointment`, written in the same
-/// transaction as the confirmation or completion. The EHR is idempotent on
-/// the appointment, so a redelivery changes nothing.
+/// transaction as the status change it announces. The EHR keeps the latest
+/// stage of each appointment, so a redelivery or a late event changes
+/// nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EhrLink {
     pub appointment_id: String,
@@ -256,6 +271,8 @@ impl Sink for EhrSink {
                 EhrStage::Confirmed => AppointmentStage::Confirmed,
                 EhrStage::Completed => AppointmentStage::Completed,
                 EhrStage::Cancelled => AppointmentStage::Cancelled,
+                EhrStage::CheckedIn => AppointmentStage::CheckedIn,
+                EhrStage::NoShow => AppointmentStage::NoShow,
             }
             .into(),
         };

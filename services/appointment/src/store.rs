@@ -816,8 +816,8 @@ pub async fn list_appointments(
 pub struct Change {
     pub doctor_notes: Option<String>,
     pub cancellation: Option<(String, String)>,
-    /// The EHR learns of this change (confirmation, completion,
-    /// cancellation), in the same transaction.
+    /// The EHR learns of this change (confirmation, check-in, completion,
+    /// cancellation, no-show), in the same transaction.
     pub ehr: Option<EhrStage>,
 }
 
