@@ -1,7 +1,10 @@
 //! The appointment link end to end: the real user, appointment and EHR
 //! services; the appointment service's outbox relay calls the EHR's internal
 //! API with its service token. Book → confirm: a PLANNED encounter and the
-//! doctor's access; complete: IN_PROGRESS.
+//! doctor's access; check-in and completion: IN_PROGRESS; cancellation and
+//! no-show: the planned encounter cancelled and the care ended. Each test
+//! runs with the EHR on SQLite and the appointments on SQLite, and with the
+//! EHR on the MongoDB-wire server and the appointments on MariaDB.
 
 mod common;
 
@@ -16,27 +19,39 @@ use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::ehr::*;
 use hms_kit::proto::google::r#type::TimeOfDay;
 use hms_kit::testing::{self, Relational, TestServer};
+use serde_json::json;
 use tonic::Code;
 
-/// The doctor's view of the patient's encounters (PERMISSION_DENIED until
-/// the link arrives).
-async fn encounters(w: &World, patient: &str, doctor: &str) -> Result<Vec<Encounter>, tonic::Status> {
+/// The patient's encounters as `token` sees them (PERMISSION_DENIED for a
+/// doctor until the link arrives).
+async fn encounters(w: &World, patient: &str, token: &str) -> Result<Vec<Encounter>, tonic::Status> {
     let request = ListEncountersRequest { patient_id: patient.into(), page: None };
-    w.ehr().await.list_encounters(authed(request, doctor)).await.map(|r| r.into_inner().encounters)
+    w.ehr().await.list_encounters(authed(request, token)).await.map(|r| r.into_inner().encounters)
 }
 
-/// Waits until the doctor sees one encounter of the patient in `status`.
-async fn eventually(w: &World, patient: &str, doctor: &str, status: EncounterStatus) -> Encounter {
+/// Waits until `token` sees the appointment's encounter in `status`.
+async fn eventually(w: &World, patient: &str, token: &str, appointment: &str, status: EncounterStatus) -> Encounter {
     for _ in 0..200 {
-        if let Ok(list) = encounters(w, patient, doctor).await
-            && let [only] = list.as_slice()
-            && only.status() == status
+        if let Ok(list) = encounters(w, patient, token).await
+            && let Some(found) = list.iter().find(|e| e.appointment_id == appointment && e.status() == status)
         {
-            return only.clone();
+            return found.clone();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no {status:?} encounter arrived: {:?}", encounters(w, patient, doctor).await);
+    panic!("no {status:?} encounter of {appointment} arrived: {:?}", encounters(w, patient, token).await);
+}
+
+/// Waits until the audit trail holds `count` entries of `action` for the
+/// patient (the sign that an event was handled).
+async fn audited(w: &World, patient: &str, action: &str, count: usize) {
+    for _ in 0..200 {
+        if w.audit(patient).await.iter().filter(|e| e.action == action).count() >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} {action} entries for {patient}");
 }
 
 async fn start_appointment_with(
@@ -127,10 +142,8 @@ async fn book_at(
     appointments.book_appointment(authed(request, patient_token)).await.unwrap().into_inner().appointment.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn confirmation_and_completion_reach_the_ehr() {
-    let w = World::new(Docs::Sqlite).await.unwrap();
-    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+async fn confirmation_and_completion_reach_the_ehr(w: World, kind: Relational) {
+    let Some(appointment_db) = testing::database(kind).await else { return };
     let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, Some(w.ehr.url())).await;
     let (patient, patient_token) = w.patient("pat.link").await;
     let (doctor, doctor_token) = w.staff("doc.link", Role::Doctor).await;
@@ -147,7 +160,7 @@ async fn confirmation_and_completion_reach_the_ehr() {
         .confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: id.clone() }, &doctor_token))
         .await
         .unwrap();
-    let planned = eventually(&w, &patient, &doctor_token, EncounterStatus::Planned).await;
+    let planned = eventually(&w, &patient, &doctor_token, &id, EncounterStatus::Planned).await;
     assert_eq!(planned.appointment_id, id);
     assert_eq!(planned.doctor_id, doctor);
     assert_eq!(planned.encounter_time.unwrap().seconds, start);
@@ -169,23 +182,23 @@ async fn confirmation_and_completion_reach_the_ehr() {
         ))
         .await
         .unwrap();
-    let started = eventually(&w, &patient, &doctor_token, EncounterStatus::InProgress).await;
+    let started = eventually(&w, &patient, &doctor_token, &id, EncounterStatus::InProgress).await;
     assert_eq!(started.encounter_id, planned.encounter_id);
+    audited(&w, &patient, "CareRetained", 1).await;
 
-    // The links were audited as the appointment service's.
+    // The links (confirmation, check-in, completion) were audited as the
+    // appointment service's.
     let trail = w.audit(&patient).await;
     let links: Vec<_> = trail.iter().filter(|e| e.action == "LinkAppointment").collect();
-    assert_eq!(links.len(), 2);
+    assert_eq!(links.len(), 3);
     assert!(links.iter().all(|e| e.actor_role == "SERVICE" && e.actor_id == "appointment"));
 }
 
 /// Without `ehr_url` the appointment service writes no `ehr.` events: nothing
 /// waits in its outbox for a receiver that is not configured.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn no_ehr_events_without_an_ehr_url() {
+async fn no_ehr_events_without_an_ehr_url(w: World, kind: Relational) {
     use sqlx::Row;
-    let w = World::new(Docs::Sqlite).await.unwrap();
-    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+    let Some(appointment_db) = testing::database(kind).await else { return };
     let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, None).await;
     let (_, patient_token) = w.patient("pat.nolink").await;
     let (doctor, doctor_token) = w.staff("doc.nolink", Role::Doctor).await;
@@ -213,14 +226,13 @@ async fn no_ehr_events_without_an_ehr_url() {
     assert!(count("APPOINTMENT_%").await > 0, "the notices are still written");
 }
 
-/// Cancelling a confirmed appointment cancels its planned encounter. A
-/// pending appointment never reached the EHR, so its cancellation sends
-/// nothing there.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cancellation_cancels_the_planned_encounter() {
+/// The probe of issue #21: the patient cancels a confirmed appointment; its
+/// planned encounter is cancelled and the doctor can no longer read or write
+/// the record. A pending appointment never reached the EHR, so its
+/// cancellation sends nothing there.
+async fn cancellation_cancels_the_planned_encounter_and_ends_the_care(w: World, kind: Relational) {
     use sqlx::Row;
-    let w = World::new(Docs::Sqlite).await.unwrap();
-    let appointment_db = testing::database(Relational::Sqlite).await.unwrap();
+    let Some(appointment_db) = testing::database(kind).await else { return };
     let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, Some(w.ehr.url())).await;
     let (patient, patient_token) = w.patient("pat.cancel").await;
     let (doctor, doctor_token) = w.staff("doc.cancel", Role::Doctor).await;
@@ -235,11 +247,13 @@ async fn cancellation_cancels_the_planned_encounter() {
         .confirm_appointment(authed(ConfirmAppointmentRequest { appointment_id: confirmed.id.clone() }, &doctor_token))
         .await
         .unwrap();
-    let planned = eventually(&w, &patient, &doctor_token, EncounterStatus::Planned).await;
-    appointments.cancel_appointment(authed(cancel(&confirmed.id), &doctor_token)).await.unwrap();
-    let cancelled = eventually(&w, &patient, &doctor_token, EncounterStatus::Cancelled).await;
+    let planned = eventually(&w, &patient, &doctor_token, &confirmed.id, EncounterStatus::Planned).await;
+    assert_eq!(access(&w, &patient, &patient_token, &doctor_token).await, ALLOWED);
+    appointments.cancel_appointment(authed(cancel(&confirmed.id), &patient_token)).await.unwrap();
+    let cancelled = eventually(&w, &patient, &patient_token, &confirmed.id, EncounterStatus::Cancelled).await;
     assert_eq!(cancelled.encounter_id, planned.encounter_id);
-    assert_eq!(cancelled.appointment_id, confirmed.id);
+    assert_eq!(access(&w, &patient, &patient_token, &doctor_token).await, DENIED);
+    assert_code(encounters(&w, &patient, &doctor_token).await, Code::PermissionDenied);
 
     // Two events reached the EHR (confirmation, cancellation); the pending
     // appointment's cancellation wrote none.
@@ -255,3 +269,105 @@ async fn cancellation_cancels_the_planned_encounter() {
     let trail = w.audit(&patient).await;
     assert_eq!(trail.iter().filter(|e| e.action == "LinkAppointment").count(), 2);
 }
+
+/// The doctor's access after each step of the patient's appointments, as the
+/// appointment service announces them: confirmation gives it, a second live
+/// appointment keeps it when the other is cancelled or missed, check-in starts
+/// the encounter, completion keeps the care for the retention period, and
+/// once that is over the care lapses.
+async fn the_doctor_s_access_follows_each_step(w: World, kind: Relational) {
+    let Some(appointment_db) = testing::database(kind).await else { return };
+    let (appointment, _stop) = start_appointment_with(&w, &appointment_db.url, Some(w.ehr.url())).await;
+    let (patient, patient_token) = w.patient("pat.steps").await;
+    let (doctor, doctor_token) = w.staff("doc.steps", Role::Doctor).await;
+    let (visit, start) = book(&w, &appointment, &doctor, &patient_token).await;
+    let mut appointments = AppointmentServiceClient::connect(appointment.url()).await.unwrap();
+    let confirm = |id: &str| authed(ConfirmAppointmentRequest { appointment_id: id.to_owned() }, &doctor_token);
+    let access = || access(&w, &patient, &patient_token, &doctor_token);
+
+    // Two confirmed appointments; the second is cancelled, the first holds.
+    appointments.confirm_appointment(confirm(&visit.id)).await.unwrap();
+    eventually(&w, &patient, &patient_token, &visit.id, EncounterStatus::Planned).await;
+    assert_eq!(access().await, ALLOWED);
+    let second = book_at(&appointment, &visit.service_id, &doctor, start + 3600, &patient_token).await;
+    appointments.confirm_appointment(confirm(&second.id)).await.unwrap();
+    eventually(&w, &patient, &patient_token, &second.id, EncounterStatus::Planned).await;
+    let cancel = CancelAppointmentRequest { appointment_id: second.id.clone(), reason: "one visit is enough".into() };
+    appointments.cancel_appointment(authed(cancel, &patient_token)).await.unwrap();
+    eventually(&w, &patient, &patient_token, &second.id, EncounterStatus::Cancelled).await;
+    assert_eq!(access().await, ALLOWED, "the first appointment is still confirmed");
+
+    // Check-in starts the encounter.
+    let check_in = CheckInAppointmentRequest { appointment_id: visit.id.clone() };
+    appointments.check_in_appointment(authed(check_in, w.admin())).await.unwrap();
+    eventually(&w, &patient, &patient_token, &visit.id, EncounterStatus::InProgress).await;
+    assert_eq!(access().await, ALLOWED);
+
+    // A third appointment, missed: its planned encounter is cancelled, the
+    // checked-in visit still holds.
+    let third = book_at(&appointment, &visit.service_id, &doctor, start + 7200, &patient_token).await;
+    appointments.confirm_appointment(confirm(&third.id)).await.unwrap();
+    eventually(&w, &patient, &patient_token, &third.id, EncounterStatus::Planned).await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&appointment_db.url).await.unwrap();
+    sqlx::query("UPDATE appointments SET start_at = start_at - 864000, end_at = end_at - 864000 WHERE id = ?")
+        .bind(&third.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    appointments.mark_no_show(authed(MarkNoShowRequest { appointment_id: third.id.clone() }, w.admin())).await.unwrap();
+    eventually(&w, &patient, &patient_token, &third.id, EncounterStatus::Cancelled).await;
+    assert_eq!(access().await, ALLOWED, "the checked-in visit still holds");
+
+    // Completion: the care stays for the retention period.
+    let complete = CompleteAppointmentRequest { appointment_id: visit.id.clone(), doctor_notes: String::new() };
+    appointments.complete_appointment(authed(complete, &doctor_token)).await.unwrap();
+    audited(&w, &patient, "CareRetained", 1).await;
+    assert_eq!(access().await, ALLOWED);
+    let ended: Vec<_> = w.audit(&patient).await.into_iter().filter(|e| e.action == "CareEnded").collect();
+    let resources: Vec<_> = ended.iter().map(|e| e.resource.clone()).collect();
+    assert_eq!(resources.len(), 2, "{resources:?}");
+    for id in [&second.id, &third.id] {
+        assert!(resources.contains(&format!("care/{doctor}/appointment/{id}")), "{resources:?}");
+    }
+
+    // The period is over (its end moved to the past in the store): no access.
+    let raw = w.raw_store().await;
+    let key = format!("APPOINTMENT:{}", visit.id);
+    let care = raw.get("ehr_care", &key).await.unwrap().unwrap();
+    let mut body = care.body.clone();
+    body["until"] = json!(hms_kit::time::now_micros() - 1);
+    raw.replace("ehr_care", &key, &body, care.version).await.unwrap();
+    assert_eq!(access().await, DENIED);
+    assert!(w.verify().await.intact);
+}
+
+/// Runs each test with the EHR on SQLite and appointments on SQLite, and
+/// with the EHR on the MongoDB-wire server and appointments on MariaDB.
+macro_rules! on_both_stacks {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() {
+                   if let Some(w) = super::common::World::new(super::common::Docs::Sqlite).await {
+                       super::$name(w, super::Relational::Sqlite).await
+                   }
+               } )*
+        }
+        mod mongo_mariadb {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() {
+                   if let Some(w) = super::common::World::new(super::common::Docs::Mongo).await {
+                       super::$name(w, super::Relational::MySql).await
+                   }
+               } )*
+        }
+    };
+}
+
+on_both_stacks!(
+    confirmation_and_completion_reach_the_ehr,
+    no_ehr_events_without_an_ehr_url,
+    cancellation_cancels_the_planned_encounter_and_ends_the_care,
+    the_doctor_s_access_follows_each_step,
+);
