@@ -382,6 +382,15 @@ mod tests {
         assert_eq!((link.patient_id.as_str(), link.doctor_id.as_str(), link.start_at), ("p1", "d1", 1_795_401_000));
         let back: EhrLink = serde_json::from_slice(&serde_json::to_vec(&link).unwrap()).unwrap();
         assert_eq!(back, link);
+        for stage in [EhrStage::Confirmed, EhrStage::CheckedIn, EhrStage::Completed] {
+            assert!(!stage.is_called_off());
+        }
+        for stage in [EhrStage::Cancelled, EhrStage::NoShow] {
+            assert!(stage.is_called_off());
+            let link = EhrLink::new(&appointment(), stage);
+            let back: EhrLink = serde_json::from_slice(&serde_json::to_vec(&link).unwrap()).unwrap();
+            assert_eq!(back.stage, stage);
+        }
         assert!(EhrLink::TOPIC.starts_with(EhrLink::TOPIC_PREFIX));
     }
 
