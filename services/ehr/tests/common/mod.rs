@@ -49,11 +49,6 @@ pub struct World {
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
-        Self::with(docs, |_| {}).await
-    }
-
-    /// A world whose EHR configuration `adjust` changes first.
-    pub async fn with(docs: Docs, adjust: impl FnOnce(&mut EhrConfig)) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let store_url = match docs {
             Docs::Sqlite => format!("sqlite://{}", dir.path().join("ehr.db").display()),
@@ -63,7 +58,7 @@ impl World {
             }
         };
         let (user, user_db, auth) = start_user().await;
-        let mut config = EhrConfig {
+        let config = EhrConfig {
             store_url,
             encryption: EncryptionConfig {
                 key_id: "k1".into(),
@@ -71,7 +66,6 @@ impl World {
             },
             ..EhrConfig::default()
         };
-        adjust(&mut config);
         let built = hms_ehr::build(&config, &auth).await.expect("build the EHR service");
         let ehr = TestServer::start(built.service, built.verifier).await;
         let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
