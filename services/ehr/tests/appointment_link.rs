@@ -184,7 +184,9 @@ async fn confirmation_and_completion_reach_the_ehr(w: World, kind: Relational) {
         .unwrap();
     let started = eventually(&w, &patient, &doctor_token, &id, EncounterStatus::InProgress).await;
     assert_eq!(started.encounter_id, planned.encounter_id);
+    // Each link is audited last, after its encounter and care changed.
     audited(&w, &patient, "CareRetained", 1).await;
+    audited(&w, &patient, "LinkAppointment", 3).await;
 
     // The links (confirmation, check-in, completion) were audited as the
     // appointment service's.
@@ -266,6 +268,7 @@ async fn cancellation_cancels_the_planned_encounter_and_ends_the_care(w: World, 
         .try_get("n")
         .unwrap();
     assert_eq!(events, 2);
+    audited(&w, &patient, "LinkAppointment", 2).await;
     let trail = w.audit(&patient).await;
     assert_eq!(trail.iter().filter(|e| e.action == "LinkAppointment").count(), 2);
 }
