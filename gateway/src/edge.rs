@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use hms_kit::auth::policy::{authorize, bearer_token};
-use hms_kit::auth::{Policy, Principal};
+use hms_kit::auth::{Policy, Principal, revocation};
 use http::{HeaderName, HeaderValue, Method, header};
 use tonic::Status;
 use tower::{Layer, ServiceExt};
@@ -123,12 +123,12 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Re
 }
 
 impl Shared {
-    /// Admission of a call to `grpc_path`: internal methods are refused
-    /// outright, the token is verified against the method's policy, and the
+    /// Admission of a call to `grpc_path`: internal methods (and the
+    /// revocation feed, public for HMS verifiers only) are refused outright, the token is verified against the method's policy, and the
     /// rate limits are counted (the address before authentication, so bad
     /// tokens count too; the principal after).
     pub async fn admit(&self, grpc_path: &str, headers: &http::HeaderMap, meta: &RequestMeta) -> Result<(), Status> {
-        if matches!(self.policies.get(grpc_path), Some(Policy::Internal)) {
+        if matches!(self.policies.get(grpc_path), Some(Policy::Internal)) || grpc_path == revocation::FEED_PATH {
             return Err(Status::permission_denied("this method is internal to HMS and not reachable from outside"));
         }
         self.limiter.check(grpc_path, &meta.client, None).await.map_err(|r| rate_limited(r.retry_after))?;

@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use hms_kit::auth::{Policies, Policy, TokenVerifier};
-use hms_kit::client::GrpcKeySource;
+use hms_kit::client::remote_verifier;
 use hms_kit::config::AuthConfig;
 use tokio::net::TcpListener;
 use tonic_health::ServingStatus;
@@ -69,15 +69,7 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
     // Internal methods get no REST route at all.
     let transcoder = Transcoder::new(descriptors, |path| !matches!(policies.get(path), Some(Policy::Internal) | None))?;
     // No service-token secret: a service token presented at the edge never verifies.
-    let verifier = Arc::new(TokenVerifier::new(
-        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
-        &auth.issuer,
-        &auth.audience,
-        None,
-    ));
-    if let Err(e) = verifier.refresh().await {
-        tracing::warn!(error = %e, "token keys not fetched yet; fetching again on first use");
-    }
+    let verifier = remote_verifier(auth, None).await?;
     let limiter = RateLimiter::new(&config.rate_limit).await?;
     let upstreams = Upstreams::new(&config.package_routes(), config.in_process_upstreams)?;
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::GrpcKeySource;
+use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
@@ -122,15 +122,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let zone = jiff::tz::TimeZone::get(&config.time_zone)
         .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let db = connect(&config.database_url).await?;
-    let verifier = Arc::new(TokenVerifier::new(
-        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
-        &auth.issuer,
-        &auth.audience,
-        auth.service_token_secret.as_ref(),
-    ));
-    if let Err(e) = verifier.refresh().await {
-        tracing::warn!(error = %e, "token keys not fetched at start");
-    }
+    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
     // One relay delivers every event: notices to the notification service,
     // and, as other receivers are configured, their topics to them.
     let mut receivers = TopicRouter::default();

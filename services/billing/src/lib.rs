@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::GrpcKeySource;
+use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
@@ -134,15 +134,7 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
     let db =
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     hms_kit::outbox::ensure_schema(&db).await?;
-    let verifier = Arc::new(TokenVerifier::new(
-        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
-        &auth.issuer,
-        &auth.audience,
-        auth.service_token_secret.as_ref(),
-    ));
-    if let Err(e) = verifier.refresh().await {
-        tracing::warn!(error = %e, "token keys not fetched at start");
-    }
+    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
     let mut receivers = TopicRouter::default();
     if let Some(url) = &config.notification_url {
         let secret = auth

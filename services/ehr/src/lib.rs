@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hms_kit::auth::TokenVerifier;
-use hms_kit::client::GrpcKeySource;
+use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::ehr::ehr_service_server::EhrServiceServer;
@@ -66,16 +66,7 @@ pub async fn build(config: &EhrConfig, auth: &AuthConfig) -> anyhow::Result<Buil
         .map_err(|e| anyhow::anyhow!("ehr.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let sealer = config.encryption.sealer("ehr")?;
     let store = store::Store::open(&config.store_url).await?;
-    let verifier = Arc::new(TokenVerifier::new(
-        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
-        &auth.issuer,
-        &auth.audience,
-        auth.service_token_secret.as_ref(),
-    ));
-    if let Err(e) = verifier.refresh().await {
-        // Not fatal: the first token with an unknown key fetches again.
-        tracing::warn!(error = %e, "token keys not fetched at start");
-    }
+    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
     let state = Arc::new(api::State {
         store: store.clone(),
         crypt: api::Crypt(sealer),

@@ -10,10 +10,11 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Status};
 
-use crate::auth::{KeySource, PublicKey, ServiceTokens};
-use crate::proto::user::GetSigningKeysRequest;
+use crate::auth::{KeySource, PublicKey, RevocationSource, RevocationStream, ServiceTokens, TokenVerifier};
+use crate::config::AuthConfig;
 use crate::proto::user::internal_user_service_client::InternalUserServiceClient;
 use crate::proto::user::user_service_client::UserServiceClient;
+use crate::proto::user::{GetSigningKeysRequest, WatchRevocationsRequest};
 
 pub type OutboundChannel = InterceptedService<Channel, OutboundInterceptor>;
 
@@ -92,6 +93,50 @@ impl KeySource for GrpcKeySource {
         let keys = self.client.clone().get_signing_keys(GetSigningKeysRequest {}).await?.into_inner().keys;
         Ok(keys.into_iter().map(|k| PublicKey { kid: k.kid, x: k.x }).collect())
     }
+}
+
+/// Follows the user service's revocation feed over gRPC. No deadline: the
+/// watch lasts as long as the connection.
+pub struct GrpcRevocationSource {
+    client: UserServiceClient<Channel>,
+}
+
+impl GrpcRevocationSource {
+    pub fn new(user_service_url: &str) -> anyhow::Result<Self> {
+        Ok(Self { client: UserServiceClient::new(channel(user_service_url)?) })
+    }
+}
+
+#[async_trait]
+impl RevocationSource for GrpcRevocationSource {
+    async fn watch(&self) -> anyhow::Result<RevocationStream> {
+        use futures::StreamExt;
+        let stream = self.client.clone().watch_revocations(WatchRevocationsRequest {}).await?.into_inner();
+        Ok(Box::pin(stream.map(|message| message.map_err(anyhow::Error::from))))
+    }
+}
+
+/// How long start-up waits for the first list of revocations before going
+/// on without (access tokens are refused until it arrives).
+const REVOCATIONS_AT_START: Duration = Duration::from_secs(5);
+
+/// The token verifier of a service or the gateway: keys and revoked sessions
+/// from the user service at `auth.user_service_url`. `service_secret`: the
+/// secret of service tokens to accept (None: none are).
+pub async fn remote_verifier(
+    auth: &AuthConfig,
+    service_secret: Option<&secrecy::SecretString>,
+) -> anyhow::Result<Arc<TokenVerifier>> {
+    let url = &auth.user_service_url;
+    let verifier = TokenVerifier::new(Arc::new(GrpcKeySource::new(url)?), &auth.issuer, &auth.audience, service_secret)
+        .with_revocations(Arc::new(GrpcRevocationSource::new(url)?), auth.revocation_grace);
+    if let Err(e) = verifier.refresh().await {
+        tracing::warn!(error = %e, "token keys not fetched at start; fetching again on first use");
+    }
+    if !verifier.wait_for_revocations(REVOCATIONS_AT_START).await {
+        tracing::warn!(%url, "no revocation list from the user service yet; access tokens are refused until it comes");
+    }
+    Ok(Arc::new(verifier))
 }
 
 #[cfg(test)]

@@ -114,6 +114,11 @@ pub struct AuthConfig {
     pub issuer: String,
     /// `aud` of access tokens.
     pub audience: String,
+    /// How long a verifier keeps trusting its list of revoked sessions when
+    /// the user service's feed (one message a second) falls silent; past it,
+    /// access tokens are refused with UNAVAILABLE until the feed is back.
+    #[serde(with = "millis")]
+    pub revocation_grace: Duration,
 }
 
 impl Default for AuthConfig {
@@ -123,6 +128,7 @@ impl Default for AuthConfig {
             service_token_secret: None,
             issuer: "hms-user".into(),
             audience: "hms".into(),
+            revocation_grace: Duration::from_secs(10),
         }
     }
 }

@@ -21,7 +21,14 @@ pub fn new_token() -> anyhow::Result<String> {
 /// What the database keeps of a token: its SHA-256, hex. A leaked table
 /// yields no usable token.
 pub fn token_digest(token: &str) -> String {
-    digest(&SHA256, token.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = digest(&SHA256, token.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest.as_ref() {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// The keys of one service's field encryption, as configured: for example

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::{GrpcKeySource, internal_user_client};
+use hms_kit::client::{internal_user_client, remote_verifier};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
 use hms_kit::proto::notification::notification_service_server::NotificationServiceServer;
@@ -70,16 +70,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
 
     let tokens = Arc::new(ServiceTokens::new("notification", secret));
     let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
-    let verifier = Arc::new(TokenVerifier::new(
-        Arc::new(GrpcKeySource::new(&auth.user_service_url)?),
-        &auth.issuer,
-        &auth.audience,
-        Some(secret),
-    ));
-    if let Err(e) = verifier.refresh().await {
-        // Not fatal: the first token with an unknown key fetches again.
-        tracing::warn!(error = %e, "token keys not fetched at start");
-    }
+    let verifier = remote_verifier(auth, Some(secret)).await?;
 
     let hub = Arc::new(events::Hub::default());
     let state = Arc::new(api::State {

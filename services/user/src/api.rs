@@ -23,6 +23,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::UserConfig;
 use crate::domain::{self, ProfileKind, password, validation};
 use crate::events;
+use crate::revocations::{RevocationFeed, WatchStream};
 use crate::store::{self, AuthEventFilter, AuthEventRow, Event, StoreError, UserFilter, UserRow};
 use hms_kit::crypto::{Sealer, new_token, token_digest};
 
@@ -34,6 +35,7 @@ pub struct State {
     pub signer: TokenSigner,
     pub published: Vec<PublicKey>,
     pub verifier: Arc<TokenVerifier>,
+    pub revocations: Arc<RevocationFeed>,
     pub config: UserConfig,
 }
 
@@ -248,6 +250,12 @@ impl State {
 
 #[tonic::async_trait]
 impl UserService for UserApi {
+    type WatchRevocationsStream = WatchStream;
+
+    async fn watch_revocations(&self, _request: Request<WatchRevocationsRequest>) -> Reply<WatchStream> {
+        Ok(Response::new(self.0.revocations.watch()))
+    }
+
     async fn register(&self, request: Request<RegisterRequest>) -> Reply<RegisterResponse> {
         let address = client_address(&request);
         let r = request.into_inner();
@@ -336,6 +344,7 @@ impl UserService for UserApi {
                 (s.db.clone(), found.session_id.clone(), found.user_id.clone(), address.clone());
             async move {
                 store::revoke_session(&db, &session, "REFRESH_REUSE", now).await?;
+                s.revocations.revoked();
                 s.audit(AuthEventKind::RefreshReuseDetected, Some(&user), None, &address, false, "SESSION_REVOKED")
                     .await?;
                 Err::<Response<RefreshTokenResponse>, Status>(refusal(
@@ -369,6 +378,7 @@ impl UserService for UserApi {
         let address = client_address(&request);
         if let Some(session) = &caller.session_id {
             store::revoke_session(&self.0.db, session, "LOGOUT", now_micros()).await?;
+            self.0.revocations.revoked();
         }
         self.0
             .audit(AuthEventKind::LoggedOut, Some(&caller.subject), Some(&caller.subject), &address, true, "")
@@ -452,6 +462,7 @@ impl UserService for UserApi {
         }
         let hash = hash_password(r.new_password).await?;
         store::change_password(&s.db, &user.id, &hash, caller.session_id.as_deref(), now_micros()).await?;
+        s.revocations.revoked();
         s.audit(AuthEventKind::PasswordChanged, Some(&user.id), Some(&user.id), &address, true, "").await?;
         Ok(Response::new(ChangePasswordResponse {}))
     }
@@ -503,6 +514,7 @@ impl UserService for UserApi {
         if store::consume_password_reset(&s.db, &digest, &hash, now_micros()).await?.is_none() {
             return Err(bad_token());
         }
+        s.revocations.revoked();
         s.audit(AuthEventKind::PasswordResetCompleted, Some(&user.id), Some(&user.id), &address, true, "").await?;
         Ok(Response::new(ConfirmPasswordResetResponse {}))
     }
@@ -597,14 +609,15 @@ impl UserService for UserApi {
         }
         user.is_active = i64::from(r.active);
         let now = now_micros();
-        store::update_user(&s.db, &user, now).await?;
-        user.updated_at = now;
         let kind = if r.active {
+            store::update_user(&s.db, &user, now).await?;
             AuthEventKind::UserActivated
         } else {
-            store::revoke_all_sessions(&s.db, &user.id, "DEACTIVATED", now).await?;
+            store::update_user_ending_sessions(&s.db, &user, "DEACTIVATED", now).await?;
+            s.revocations.revoked();
             AuthEventKind::UserDeactivated
         };
+        user.updated_at = now;
         s.audit(kind, Some(&user.id), Some(&admin), &address, true, "").await?;
         Ok(Response::new(SetUserActiveResponse { user: Some(s.to_proto(&user)?) }))
     }
@@ -633,9 +646,9 @@ impl UserService for UserApi {
         }
         user.role = role_name(role).to_owned();
         let now = now_micros();
-        store::update_user(&s.db, &user, now).await?;
+        store::update_user_ending_sessions(&s.db, &user, "ROLE_CHANGED", now).await?;
+        s.revocations.revoked();
         user.updated_at = now;
-        store::revoke_all_sessions(&s.db, &user.id, "ROLE_CHANGED", now).await?;
         s.audit(
             AuthEventKind::RoleChanged,
             Some(&user.id),

@@ -4,6 +4,7 @@
 mod api;
 mod domain;
 mod events;
+mod revocations;
 mod store;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 use hms_kit::crypto::Sealer;
+pub use revocations::RevocationFeed;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -89,11 +91,13 @@ impl Default for InitialAdmin {
     }
 }
 
-/// The built service, the verifier its server uses (backed by its own keys)
-/// and, when notification is configured, the relay of its events.
+/// The built service, the verifier its server uses (backed by its own keys
+/// and revocations), the revocation feed (to close when stopping) and, when
+/// notification is configured, the relay of its events.
 pub struct Built {
     pub service: ServiceDef,
     pub verifier: Arc<TokenVerifier>,
+    pub revocations: Arc<RevocationFeed>,
     pub relay: Option<Relay>,
 }
 
@@ -117,13 +121,24 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     let published = api::published_keys(&db).await?;
     let signer =
         TokenSigner::new(&signing, &auth.issuer, &auth.audience, Duration::from_secs(config.access_token_ttl_secs));
-    let verifier = Arc::new(TokenVerifier::new(
+    let revocations = RevocationFeed::new(
+        db.clone(),
+        Duration::from_secs(config.access_token_ttl_secs),
+        config.server.request_timeout,
+    );
+    let verifier = TokenVerifier::new(
         Arc::new(StoreKeys { db: db.clone() }),
         &auth.issuer,
         &auth.audience,
         auth.service_token_secret.as_ref(),
-    ));
+    )
+    .with_revocations(Arc::new(revocations::LocalRevocations(revocations.clone())), auth.revocation_grace);
     verifier.refresh().await?;
+    anyhow::ensure!(
+        verifier.wait_for_revocations(Duration::from_secs(10)).await,
+        "the revoked sessions could not be read from the store"
+    );
+    let verifier = Arc::new(verifier);
 
     let state = Arc::new(api::State {
         db: db.clone(),
@@ -131,6 +146,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         signer,
         published,
         verifier: verifier.clone(),
+        revocations: revocations.clone(),
         config: config.clone(),
     });
     api::ensure_initial_admin(&state).await?;
@@ -159,6 +175,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
             probe: Arc::new(db),
         },
         verifier,
+        revocations,
         relay,
     })
 }
@@ -172,13 +189,25 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
     let relay = built.relay;
+    let revocations = built.revocations;
     hms_kit::server::serve_with_background(
         built.service,
         listener,
         &config.server,
         built.verifier,
         shutdown,
-        |stopping| relay.map(|relay| tokio::spawn(relay.run(stopping.wait()))).into_iter().collect(),
+        |stopping| {
+            // Open watches never end by themselves; the server drains only once they do.
+            let close = tokio::spawn({
+                let stopping = stopping.clone();
+                async move {
+                    stopping.wait().await;
+                    revocations.close();
+                }
+            });
+            let relay = relay.map(|relay| tokio::spawn(relay.run(stopping.wait())));
+            std::iter::once(close).chain(relay).collect()
+        },
     )
     .await
 }

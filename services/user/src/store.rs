@@ -135,32 +135,47 @@ pub async fn any_user_with_role(db: &Db, role: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
+const UPDATE_USER: &str = "UPDATE users SET email = ?, email_key = ?, phone_number = ?, first_name = ?, \
+     last_name = ?, role = ?, is_active = ?, preferred_language = ?, profile_picture_url = ?, profile_body = ?, \
+     profile_key_id = ?, updated_at = ? WHERE id = ? AND updated_at = ?";
+
+/// The update of `user`'s editable fields, if the row is still as read.
+fn user_update(user: &UserRow, now: i64) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(UPDATE_USER)
+        .bind(&user.email)
+        .bind(user.email.to_lowercase())
+        .bind(&user.phone_number)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.role)
+        .bind(user.is_active)
+        .bind(&user.preferred_language)
+        .bind(&user.profile_picture_url)
+        .bind(&user.profile_body)
+        .bind(&user.profile_key_id)
+        .bind(now.max(user.updated_at + 1))
+        .bind(&user.id)
+        .bind(user.updated_at)
+}
+
 /// Writes the editable fields of `user`, if nobody changed the row since
 /// `user.updated_at` was read; bumps `updated_at` to `now`.
 pub async fn update_user(db: &Db, user: &UserRow, now: i64) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE users SET email = ?, email_key = ?, phone_number = ?, first_name = ?, last_name = ?, role = ?, \
-         is_active = ?, preferred_language = ?, profile_picture_url = ?, profile_body = ?, profile_key_id = ?, \
-         updated_at = ? WHERE id = ? AND updated_at = ?",
-    )
-    .bind(&user.email)
-    .bind(user.email.to_lowercase())
-    .bind(&user.phone_number)
-    .bind(&user.first_name)
-    .bind(&user.last_name)
-    .bind(&user.role)
-    .bind(user.is_active)
-    .bind(&user.preferred_language)
-    .bind(&user.profile_picture_url)
-    .bind(&user.profile_body)
-    .bind(&user.profile_key_id)
-    .bind(now.max(user.updated_at + 1))
-    .bind(&user.id)
-    .bind(user.updated_at)
-    .execute(&db.pool)
-    .await
-    .map_err(classify)?;
+    let done = user_update(user, now).execute(&db.pool).await.map_err(classify)?;
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+}
+
+/// [`update_user`] and the revocation of every session of the user, in one
+/// transaction (deactivation, role change): no token outlives the change.
+pub async fn update_user_ending_sessions(db: &Db, user: &UserRow, reason: &str, now: i64) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let done = user_update(user, now).execute(&mut *tx).await.map_err(classify)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict);
+    }
+    revoke_user_sessions(&mut tx, &user.id, None, reason, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -331,12 +346,12 @@ pub async fn revoke_user_sessions(
     Ok(())
 }
 
-/// Revokes every session of a user (deactivation, role change).
-pub async fn revoke_all_sessions(db: &Db, user_id: &str, reason: &str, now: i64) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    revoke_user_sessions(&mut tx, user_id, None, reason, now).await?;
-    tx.commit().await?;
-    Ok(())
+/// Sessions revoked after `since`: (session id, revoked at), oldest first.
+pub async fn sessions_revoked_since(db: &Db, since: i64) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT id, revoked_at FROM sessions WHERE revoked_at > ? ORDER BY revoked_at")
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// The user of an unrevoked, unexpired session together with the session check,

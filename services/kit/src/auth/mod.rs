@@ -5,13 +5,18 @@
 //! - Service tokens: short-lived HS256 JWTs minted from a shared secret
 //!   ([`ServiceTokens`]) for service-to-service calls; their role is SERVICE.
 //! - [`policy`]: the tower layer enforcing each RPC's `(hms.common.v1.access)`.
+//! - [`revocation`]: sessions revoked before their access tokens expire,
+//!   followed from the user service by every verifier.
 
 pub mod policy;
+pub mod revocation;
 mod tokens;
 
 pub use policy::{AccessLayer, Policies, Policy};
+pub use revocation::{RevocationList, RevocationSource, RevocationStream, session_digest};
 pub use tokens::{
-    AccessClaims, KeySource, PublicKey, ServiceTokens, SigningKeyPair, TokenSigner, TokenVerifier, VerifyError,
+    AccessClaims, KeySource, PublicKey, ServiceTokens, SigningKeyPair, TOKEN_LEEWAY, TokenSigner, TokenVerifier,
+    VerifyError,
 };
 
 use tonic::{Request, Status};

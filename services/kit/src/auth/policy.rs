@@ -180,6 +180,12 @@ pub async fn authorize(
             Err(VerifyError::KeysUnavailable) => {
                 return Err(Status::unavailable("token verification keys are unavailable, retry later"));
             }
+            Err(VerifyError::RevocationsUnavailable) if *policy != Policy::Public => {
+                return Err(Status::unavailable("token revocations cannot be checked right now, retry later"));
+            }
+            Err(e @ VerifyError::Revoked) if *policy != Policy::Public => {
+                return Err(crate::error::refusal(tonic::Code::Unauthenticated, "TOKEN_REVOKED", e.to_string()));
+            }
             Err(e) if *policy != Policy::Public => return Err(Status::unauthenticated(e.to_string())),
             // A stale token on a public method (login) is ignored, not fatal.
             Err(_) => None,

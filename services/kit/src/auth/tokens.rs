@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, RwLock};
 
+use super::revocation::{RevocationList, RevocationSource, follow};
 use super::{Principal, role_from_name, role_name};
 use crate::proto::common::Role;
 
@@ -21,6 +22,8 @@ const SERVICE_TOKEN_TTL: Duration = Duration::from_secs(300);
 /// Unknown key ids trigger at most one key fetch per this interval, so a flood
 /// of forged tokens cannot turn into a flood of fetches.
 const KEY_REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(10);
+/// Clock skew tolerated past a token's `exp` (and before its `iat`).
+pub const TOKEN_LEEWAY: Duration = Duration::from_secs(30);
 
 /// Claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +131,10 @@ pub enum VerifyError {
     Invalid,
     #[error("the verification keys cannot be fetched right now")]
     KeysUnavailable,
+    #[error("the session of this token has ended; log in again")]
+    Revoked,
+    #[error("token revocations cannot be checked right now")]
+    RevocationsUnavailable,
 }
 
 /// Verifies access tokens and service tokens.
@@ -144,6 +151,19 @@ pub struct TokenVerifier {
     /// every call. Emptied whenever the keys are fetched, so a withdrawn key
     /// stops its tokens at once.
     verified: std::sync::Mutex<HashMap<String, Principal>>,
+    /// Sessions revoked before their tokens expire; None checks signatures
+    /// only (tests without a user service).
+    revocations: Option<Arc<RevocationList>>,
+    /// Follows the revocation feed for as long as this verifier lives.
+    watcher: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TokenVerifier {
+    fn drop(&mut self) {
+        if let Some(watcher) = &self.watcher {
+            watcher.abort();
+        }
+    }
 }
 
 /// Verified tokens remembered at most; past it, expired ones are dropped
@@ -161,11 +181,11 @@ impl TokenVerifier {
         access_validation.set_issuer(&[issuer]);
         access_validation.set_audience(&[audience]);
         access_validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        access_validation.leeway = 30;
+        access_validation.leeway = TOKEN_LEEWAY.as_secs();
         let mut service_validation = Validation::new(Algorithm::HS256);
         service_validation.set_audience(&[SERVICE_AUDIENCE]);
         service_validation.set_required_spec_claims(&["exp", "aud", "sub"]);
-        service_validation.leeway = 30;
+        service_validation.leeway = TOKEN_LEEWAY.as_secs();
         Self {
             source,
             keys: RwLock::new(HashMap::new()),
@@ -174,6 +194,29 @@ impl TokenVerifier {
             service_key: service_secret.map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
             service_validation,
             verified: std::sync::Mutex::new(HashMap::new()),
+            revocations: None,
+            watcher: None,
+        }
+    }
+
+    /// Also refuses access tokens of sessions revoked on `source`, which a
+    /// task follows from now on (see [`super::revocation`]). `grace`: how long
+    /// the last known list is trusted while the feed is silent.
+    pub fn with_revocations(mut self, source: Arc<dyn RevocationSource>, grace: Duration) -> Self {
+        let list = Arc::new(RevocationList::new(grace));
+        if let Some(previous) = self.watcher.replace(tokio::spawn(follow(list.clone(), source))) {
+            previous.abort();
+        }
+        self.revocations = Some(list);
+        self
+    }
+
+    /// Waits at most `limit` for the first complete list of revocations;
+    /// false if it has not come (access tokens are refused until it does).
+    pub async fn wait_for_revocations(&self, limit: Duration) -> bool {
+        match &self.revocations {
+            Some(list) => list.wait_caught_up(limit).await,
+            None => true,
         }
     }
 
@@ -197,15 +240,24 @@ impl TokenVerifier {
         let now = unix_now();
         // Only access tokens are remembered, by their exact text: no need to
         // read the header again.
-        if let Some(principal) = self.remembered(token, now) {
-            return Ok(principal);
+        let principal = match self.remembered(token, now) {
+            Some(principal) => principal,
+            None => {
+                let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+                match header.alg {
+                    Algorithm::EdDSA => {
+                        self.verify_access(token, header.kid.ok_or(VerifyError::Malformed)?, now).await?
+                    }
+                    Algorithm::HS256 => self.verify_service(token)?,
+                    _ => return Err(VerifyError::Malformed),
+                }
+            }
+        };
+        // Service tokens have no session and are not revocable.
+        if let (Some(list), Some(session)) = (&self.revocations, &principal.session_id) {
+            list.check(session, now)?;
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
-        match header.alg {
-            Algorithm::EdDSA => self.verify_access(token, header.kid.ok_or(VerifyError::Malformed)?, now).await,
-            Algorithm::HS256 => self.verify_service(token),
-            _ => Err(VerifyError::Malformed),
-        }
+        Ok(principal)
     }
 
     async fn verify_access(&self, token: &str, kid: String, now: i64) -> Result<Principal, VerifyError> {

@@ -327,6 +327,26 @@ class GetSigningKeysResponse(_message.Message):
     keys: _containers.RepeatedCompositeFieldContainer[SigningKey]
     def __init__(self, keys: _Optional[_Iterable[_Union[SigningKey, _Mapping]]] = ...) -> None: ...
 
+class WatchRevocationsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchRevocationsResponse(_message.Message):
+    __slots__ = ("sessions", "caught_up")
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    CAUGHT_UP_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedCompositeFieldContainer[RevokedSession]
+    caught_up: bool
+    def __init__(self, sessions: _Optional[_Iterable[_Union[RevokedSession, _Mapping]]] = ..., caught_up: _Optional[bool] = ...) -> None: ...
+
+class RevokedSession(_message.Message):
+    __slots__ = ("session_digest", "expire_time")
+    SESSION_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    session_digest: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, session_digest: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ListUsersRequest(_message.Message):
     __slots__ = ("page", "role", "query")
     PAGE_FIELD_NUMBER: _ClassVar[int]

@@ -85,6 +85,11 @@ class UserServiceStub:
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysRequest.SerializeToString,
                 response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysResponse.FromString,
                 _registered_method=True)
+        self.WatchRevocations = channel.unary_stream(
+                '/hms.user.v1.UserService/WatchRevocations',
+                request_serializer=hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsRequest.SerializeToString,
+                response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsResponse.FromString,
+                _registered_method=True)
         self.ListUsers = channel.unary_unary(
                 '/hms.user.v1.UserService/ListUsers',
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.ListUsersRequest.SerializeToString,
@@ -195,6 +200,19 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchRevocations(self, request, context):
+        """The sessions revoked (logout, refresh token reuse, password change or
+        reset, deactivation, role change) while their access tokens may still be
+        valid, for every token verifier: first all of them, then each new one as
+        it is revoked, and an empty message at least every second as a sign of
+        life. Public like the keys, so the gateway (which holds no service
+        credential) can watch too: it names sessions only by a digest, never a
+        user. The gateway does not serve it to clients.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsers(self, request, context):
         """Admin: lists users, filtered by role and searched by name, username or
         email.
@@ -293,6 +311,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.GetSigningKeys,
                     request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysRequest.FromString,
                     response_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysResponse.SerializeToString,
+            ),
+            'WatchRevocations': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchRevocations,
+                    request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsRequest.FromString,
+                    response_serializer=hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsResponse.SerializeToString,
             ),
             'ListUsers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUsers,
@@ -596,6 +619,33 @@ class UserService:
             '/hms.user.v1.UserService/GetSigningKeys',
             hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysRequest.SerializeToString,
             hms_dot_user_dot_v1_dot_user__pb2.GetSigningKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchRevocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/hms.user.v1.UserService/WatchRevocations',
+            hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsRequest.SerializeToString,
+            hms_dot_user_dot_v1_dot_user__pb2.WatchRevocationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

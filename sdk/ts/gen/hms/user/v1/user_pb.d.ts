@@ -791,6 +791,74 @@ export declare type GetSigningKeysResponse = Message<"hms.user.v1.GetSigningKeys
 export declare const GetSigningKeysResponseSchema: GenMessage<GetSigningKeysResponse>;
 
 /**
+ * @generated from message hms.user.v1.WatchRevocationsRequest
+ */
+export declare type WatchRevocationsRequest = Message<"hms.user.v1.WatchRevocationsRequest"> & {
+};
+
+/**
+ * Describes the message hms.user.v1.WatchRevocationsRequest.
+ * Use `create(WatchRevocationsRequestSchema)` to create a new message.
+ */
+export declare const WatchRevocationsRequestSchema: GenMessage<WatchRevocationsRequest>;
+
+/**
+ * @generated from message hms.user.v1.WatchRevocationsResponse
+ */
+export declare type WatchRevocationsResponse = Message<"hms.user.v1.WatchRevocationsResponse"> & {
+  /**
+   * Sessions revoked: part of the opening snapshot, or new ones. Empty in a
+   * sign of life.
+   *
+   * @generated from field: repeated hms.user.v1.RevokedSession sessions = 1;
+   */
+  sessions: RevokedSession[];
+
+  /**
+   * Set on the last message of the opening snapshot and on every message
+   * after it: the watcher now knows every revocation made so far.
+   *
+   * @generated from field: bool caught_up = 2;
+   */
+  caughtUp: boolean;
+};
+
+/**
+ * Describes the message hms.user.v1.WatchRevocationsResponse.
+ * Use `create(WatchRevocationsResponseSchema)` to create a new message.
+ */
+export declare const WatchRevocationsResponseSchema: GenMessage<WatchRevocationsResponse>;
+
+/**
+ * A session whose access tokens must be refused.
+ *
+ * @generated from message hms.user.v1.RevokedSession
+ */
+export declare type RevokedSession = Message<"hms.user.v1.RevokedSession"> & {
+  /**
+   * SHA-256 of the session id (the `sid` claim of its access tokens), in
+   * lowercase hex.
+   *
+   * @generated from field: string session_digest = 1;
+   */
+  sessionDigest: string;
+
+  /**
+   * When the last access token the session may have had expires (verifier
+   * leeway included); the entry can be forgotten after.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.user.v1.RevokedSession.
+ * Use `create(RevokedSessionSchema)` to create a new message.
+ */
+export declare const RevokedSessionSchema: GenMessage<RevokedSession>;
+
+/**
  * @generated from message hms.user.v1.ListUsersRequest
  */
 export declare type ListUsersRequest = Message<"hms.user.v1.ListUsersRequest"> & {
@@ -1499,6 +1567,22 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof GetSigningKeysRequestSchema;
     output: typeof GetSigningKeysResponseSchema;
+  },
+  /**
+   * The sessions revoked (logout, refresh token reuse, password change or
+   * reset, deactivation, role change) while their access tokens may still be
+   * valid, for every token verifier: first all of them, then each new one as
+   * it is revoked, and an empty message at least every second as a sign of
+   * life. Public like the keys, so the gateway (which holds no service
+   * credential) can watch too: it names sessions only by a digest, never a
+   * user. The gateway does not serve it to clients.
+   *
+   * @generated from rpc hms.user.v1.UserService.WatchRevocations
+   */
+  watchRevocations: {
+    methodKind: "server_streaming";
+    input: typeof WatchRevocationsRequestSchema;
+    output: typeof WatchRevocationsResponseSchema;
   },
   /**
    * Admin: lists users, filtered by role and searched by name, username or
