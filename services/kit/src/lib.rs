@@ -11,6 +11,7 @@ pub mod healthcheck;
 pub mod metrics;
 pub mod outbox;
 pub mod paging;
+pub mod proxies;
 pub mod server;
 pub mod storage;
 pub mod telemetry;
