@@ -32,7 +32,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn up() -> anyhow::Result<()> {
     let data_dir = PathBuf::from(std::env::var("HMS_DATA_DIR").unwrap_or_else(|_| "data".into()));
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // The data (stores, mail, secrets) is its owner's alone: the directory
+    // 0700, every file in it 0600 (each store and mailer sees to its own).
+    hms_kit::files::create_private_dir_all(&data_dir)
+        .and_then(|()| hms_kit::files::restrict_to_owner(&data_dir))
+        .with_context(|| format!("cannot create {} readable by its owner only", data_dir.display()))?;
     let secrets = ensure_generated_secrets(&data_dir)?;
     let sources = Sources::with_file_under_env(&secrets)?;
     let _telemetry = hms_kit::telemetry::init("hms", &sources.section("telemetry")?)?;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod docstore;
 pub mod error;
+pub mod files;
 pub mod healthcheck;
 pub mod metrics;
 pub mod outbox;
