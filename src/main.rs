@@ -32,7 +32,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn up() -> anyhow::Result<()> {
     let data_dir = PathBuf::from(std::env::var("HMS_DATA_DIR").unwrap_or_else(|_| "data".into()));
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // The data (stores, mail, secrets) is its owner's alone: the directory
+    // 0700, every file in it 0600 (each store and mailer sees to its own).
+    hms_kit::files::create_private_dir_all(&data_dir)
+        .and_then(|()| hms_kit::files::restrict_to_owner(&data_dir))
+        .with_context(|| format!("cannot create {} readable by its owner only", data_dir.display()))?;
     let secrets = ensure_generated_secrets(&data_dir)?;
     let sources = Sources::with_file_under_env(&secrets)?;
     let _telemetry = hms_kit::telemetry::init("hms", &sources.section("telemetry")?)?;
@@ -40,9 +44,6 @@ async fn up() -> anyhow::Result<()> {
 
     let mut user: hms_user::UserConfig = sources.section("user")?;
     let mut notification: hms_notification::NotificationConfig = sources.section("notification")?;
-    // The services listen on loopback behind the gateway, which sets x-forwarded-for.
-    user.server.trust_forwarded_for = true;
-    notification.server.trust_forwarded_for = true;
     // Embedded stores live under the data directory unless configured.
     if user.database_url == hms_user::UserConfig::default().database_url {
         user.database_url = format!("sqlite://{}", data_dir.join("user.db").display());
@@ -52,13 +53,10 @@ async fn up() -> anyhow::Result<()> {
         appointment.database_url = format!("sqlite://{}", data_dir.join("appointment.db").display());
     }
     let mut ehr: hms_ehr::EhrConfig = sources.section("ehr")?;
-    ehr.server.trust_forwarded_for = true;
     if ehr.store_url == hms_ehr::EhrConfig::default().store_url {
         ehr.store_url = format!("sqlite://{}", data_dir.join("ehr.db").display());
     }
     let mut billing: hms_billing::BillingConfig = sources.section("billing")?;
-    appointment.server.trust_forwarded_for = true;
-    billing.server.trust_forwarded_for = true;
     if billing.database_url == hms_billing::BillingConfig::default().database_url {
         billing.database_url = format!("sqlite://{}", data_dir.join("billing.db").display());
     }
@@ -120,7 +118,9 @@ async fn up() -> anyhow::Result<()> {
         gateway.routes.retain(|configured, _| configured.replace('_', ".") != package);
         gateway.routes.insert(package.into(), format!("http://{addr}"));
     }
-    // They run in this process: calling them directly saves a socket hop.
+    // They run in this process: calling them directly saves a socket hop, and
+    // the client's address goes with each call without a header anyone could
+    // forge (the services believe no x-forwarded-for unless configured to).
     gateway.in_process_upstreams = true;
     let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
     let gateway_listener = bind("gateway", gateway.listen).await?;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hms_kit::config::millis;
+use hms_kit::proxies::{RemovedTrustForwardedFor, TrustedProxies};
 use serde::Deserialize;
 
 /// The gateway's settings.
@@ -27,9 +28,14 @@ pub struct GatewayConfig {
     /// Upper bound of any client deadline.
     #[serde(with = "millis")]
     pub max_timeout: Duration,
-    /// Take the client address from an incoming `x-forwarded-for` (only behind
-    /// a trusted proxy); otherwise the TCP peer address is used.
-    pub trust_forwarded_for: bool,
+    /// Networks of the proxies in front of the gateway (a load balancer, an
+    /// ingress controller) whose `x-forwarded-for` names the client; from
+    /// any other peer the header is ignored. Empty (the default) believes nobody.
+    pub trusted_proxies: TrustedProxies,
+    /// The removed `trust_forwarded_for`: refused with a message naming
+    /// `trusted_proxies`.
+    #[serde(rename = "trust_forwarded_for")]
+    pub removed_trust_forwarded_for: RemovedTrustForwardedFor,
     /// Longest wait for in-flight requests on shutdown.
     #[serde(with = "millis")]
     pub drain_timeout: Duration,
@@ -56,7 +62,8 @@ impl Default for GatewayConfig {
             max_body_bytes: 1024 * 1024,
             default_timeout: Duration::from_secs(15),
             max_timeout: Duration::from_secs(60),
-            trust_forwarded_for: false,
+            trusted_proxies: TrustedProxies::default(),
+            removed_trust_forwarded_for: RemovedTrustForwardedFor,
             drain_timeout: Duration::from_secs(30),
             rate_limit: RateLimitConfig::default(),
             metrics_listen: None,

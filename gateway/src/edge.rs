@@ -44,22 +44,18 @@ pub async fn request_context(State(shared): State<Arc<Shared>>, mut request: Req
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let forwarded = shared
-        .config
-        .trust_forwarded_for
-        .then(|| request.headers().get(&FORWARDED_FOR).and_then(|v| v.to_str().ok()))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    let client = forwarded.or(peer).unwrap_or_default();
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| shared.config.trusted_proxies.client(c.0.ip(), request.headers()).to_string())
+        .unwrap_or_default();
 
     let headers = request.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
     }
-    // Services read the client address from here (hms-kit `client_address`).
+    // Services behind the gateway on other hosts read the client address
+    // from here, when they trust the gateway's network (`trusted_proxies`).
     match HeaderValue::from_str(&client) {
         Ok(value) => headers.insert(FORWARDED_FOR, value),
         Err(_) => headers.remove(FORWARDED_FOR),

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use hms_kit::server::InProcessClient;
 use http::{HeaderValue, Version};
 use tonic::Status;
 use tonic::body::Body;
@@ -54,6 +55,7 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
     let upstream =
         shared.upstreams.for_path(&path).ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
 
+    request.extensions_mut().insert(InProcessClient(meta.client.clone()));
     let timeout = crate::deadline(&shared.config, request.headers());
     let headers = std::mem::take(request.headers_mut());
     let mut metadata = tonic::metadata::MetadataMap::from_headers(headers);

@@ -10,6 +10,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use bytes::Bytes;
 use futures::StreamExt;
+use hms_kit::server::InProcessClient;
 use http::{HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tonic::Status;
@@ -68,6 +69,7 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
     let timeout = crate::deadline(&shared.config, &parts.headers);
     let mut request = tonic::Request::new(message);
     *request.metadata_mut() = forwarded_metadata(&parts.headers, &meta);
+    request.extensions_mut().insert(InProcessClient(meta.client.clone()));
     request.set_timeout(timeout);
     let path = route.grpc_path.parse().map_err(crate::errors::internal)?;
     let mut grpc = Grpc::new(upstream);

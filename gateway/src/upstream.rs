@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, BufMut, Bytes};
-use hms_kit::server::LocalService;
+use hms_kit::server::{InProcessClient, LocalService};
 use tonic::Status;
 use tonic::body::Body;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -98,8 +98,13 @@ impl Service<http::Request<Body>> for Upstream {
             Self::Remote(channel) => Box::pin(channel.call(request)),
             Self::Local(service) => {
                 // The service must learn about the caller only what crosses
-                // the network: headers, not the gateway's own extensions.
+                // the network (headers), not the gateway's own extensions,
+                // and the client's address, which there is no peer to give.
+                let client = request.extensions_mut().remove::<InProcessClient>();
                 request.extensions_mut().clear();
+                if let Some(client) = client {
+                    request.extensions_mut().insert(client);
+                }
                 let call = service.call(request);
                 Box::pin(async move {
                     let Ok(response) = call.await;

@@ -14,6 +14,8 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::proxies::{RemovedTrustForwardedFor, TrustedProxies};
+
 /// The configuration sources, read once per process.
 #[derive(Clone)]
 pub struct Sources {
@@ -76,10 +78,15 @@ pub struct ServerConfig {
     /// Longest wait for in-flight requests after the listener closes.
     #[serde(with = "millis")]
     pub drain_timeout: Duration,
-    /// Take the client address from `x-forwarded-for` (set by the gateway)
-    /// instead of the TCP peer. Only for services reachable solely through
-    /// the gateway, or clients could choose their own address.
-    pub trust_forwarded_for: bool,
+    /// Networks of the proxies (the gateway) whose `x-forwarded-for` names
+    /// the client; from any other peer the header is ignored and the TCP
+    /// peer is the client. Empty (the default) believes nobody. Calls from
+    /// this process's own gateway (`hms up`) carry the client without a header.
+    pub trusted_proxies: TrustedProxies,
+    /// The removed `trust_forwarded_for`: refused with a message naming
+    /// `trusted_proxies`.
+    #[serde(rename = "trust_forwarded_for", skip_serializing)]
+    pub removed_trust_forwarded_for: RemovedTrustForwardedFor,
     /// How often the store is probed for the health service.
     #[serde(with = "millis")]
     pub health_interval: Duration,
@@ -95,7 +102,8 @@ impl Default for ServerConfig {
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(30),
-            trust_forwarded_for: false,
+            trusted_proxies: TrustedProxies::default(),
+            removed_trust_forwarded_for: RemovedTrustForwardedFor,
             health_interval: Duration::from_secs(5),
             metrics_listen: None,
         }
@@ -210,6 +218,20 @@ mod tests {
             assert_eq!(auth.audience, "file");
             Ok(())
         });
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_environment_and_the_old_switch_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HMS_USER__SERVER__TRUSTED_PROXIES", "172.30.80.10/32,10.0.0.0/8");
+            let server: ServerConfig = Sources::load().unwrap().section("user.server").unwrap();
+            assert_eq!(server.trusted_proxies, "172.30.80.10/32, 10.0.0.0/8".parse().unwrap());
+            jail.set_env("HMS_USER__SERVER__TRUST_FORWARDED_FOR", "true");
+            let error = Sources::load().unwrap().section::<ServerConfig>("user.server").unwrap_err().to_string();
+            assert!(error.contains("trusted_proxies"), "{error}");
+            Ok(())
+        });
+        assert!(ServerConfig::default().trusted_proxies.is_empty(), "nobody is believed by default");
     }
 
     #[test]

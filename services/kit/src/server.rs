@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::auth::{AccessLayer, ClientAddress, Policies, TokenVerifier};
 use crate::config::ServerConfig;
+use crate::proxies::TrustedProxies;
 
 /// Reports whether the service's store answers.
 #[async_trait]
@@ -148,18 +149,16 @@ pub async fn serve(
     let delay = config.shutdown_delay;
     let name = service.name;
     let address = listener.local_addr()?;
-    // The same layers for calls over the network and in process.
-    let layers = |trust_forwarded_for| {
-        tower::ServiceBuilder::new()
-            .layer(crate::metrics::MetricsLayer::new(name, method_label.clone()))
-            .layer(RequestContextLayer { trust_forwarded_for })
-            .layer(AccessLayer::new(policies.clone(), verifier.clone()))
-    };
-    // An in-process caller is this process's own gateway, which sets
-    // x-forwarded-for to the address it saw: there is no peer to fall back on.
+    // The same layers for calls over the network and in process. An
+    // in-process call has no peer: its caller (this process's gateway)
+    // passes the client's address as an [`InProcessClient`] extension.
+    let layers = tower::ServiceBuilder::new()
+        .layer(crate::metrics::MetricsLayer::new(name, method_label.clone()))
+        .layer(RequestContextLayer { trusted_proxies: config.trusted_proxies.clone() })
+        .layer(AccessLayer::new(policies.clone(), verifier.clone()));
     let stack = tower::ServiceBuilder::new()
         .map_response(|response: http::Response<_>| response.map(tonic::body::Body::new))
-        .layer(layers(true))
+        .layer(layers.clone())
         .service(routes.clone());
     let _local = LocalRegistration::new(address, LocalService::new(stack));
     let draining = Arc::new(tokio::sync::Notify::new());
@@ -177,7 +176,7 @@ pub async fn serve(
     let incoming = accept_without_delay(listener);
     let server = tonic::transport::Server::builder()
         .timeout(config.request_timeout)
-        .layer(layers(config.trust_forwarded_for))
+        .layer(layers)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, stop);
     // Draining waits for every client to acknowledge GOAWAY; one that never
@@ -312,26 +311,32 @@ pub fn remaining_budget() -> Option<Duration> {
     DEADLINE.try_with(|d| d.map(|at| at.saturating_duration_since(Instant::now()))).ok().flatten()
 }
 
+/// The client's address, attached to a call by a caller in the same
+/// process (the gateway of `hms up`) as an http extension: unlike a header,
+/// nothing that arrives over the network can carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InProcessClient(pub String);
+
 /// Opens a span per request (child of the incoming trace context), records
 /// the client's deadline for [`remaining_budget`] and resolves the client's
 /// address ([`ClientAddress`]).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RequestContextLayer {
-    pub trust_forwarded_for: bool,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl<S> Layer<S> for RequestContextLayer {
     type Service = RequestContext<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestContext { inner, trust_forwarded_for: self.trust_forwarded_for }
+        RequestContext { inner, trusted_proxies: self.trusted_proxies.clone() }
     }
 }
 
 #[derive(Clone)]
 pub struct RequestContext<S> {
     inner: S,
-    trust_forwarded_for: bool,
+    trusted_proxies: TrustedProxies,
 }
 
 impl<S, B> Service<http::Request<B>> for RequestContext<S>
@@ -348,7 +353,7 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        let address = client_address_of(&request, self.trust_forwarded_for);
+        let address = client_address_of(&request, &self.trusted_proxies);
         request.extensions_mut().insert(ClientAddress(address));
         let span = tracing::info_span!("grpc", rpc = %request.uri().path(), otel.kind = "server");
         crate::telemetry::set_parent_from_headers(&span, request.headers());
@@ -363,23 +368,17 @@ where
     }
 }
 
-fn client_address_of<B>(request: &http::Request<B>, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(first) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return first.to_owned();
+/// The address an in-process caller passed, or the TCP peer's, or (from a
+/// trusted proxy) the client it names; empty when there is none.
+fn client_address_of<B>(request: &http::Request<B>, trusted_proxies: &TrustedProxies) -> String {
+    if let Some(InProcessClient(address)) = request.extensions().get::<InProcessClient>() {
+        return address.clone();
     }
     request
         .extensions()
         .get::<tonic::transport::server::TcpConnectInfo>()
         .and_then(|info| info.remote_addr())
-        .map(|addr| addr.ip().to_string())
+        .map(|peer| trusted_proxies.client(peer.ip(), request.headers()).to_string())
         .unwrap_or_default()
 }
 
@@ -406,10 +405,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forwarded_addresses_are_trusted_only_when_configured() {
-        let request = http::Request::builder().header("x-forwarded-for", "203.0.113.7, 10.0.0.1").body(()).unwrap();
-        assert_eq!(client_address_of(&request, true), "203.0.113.7");
-        assert_eq!(client_address_of(&request, false), "", "no TCP peer in this unit test");
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let request = |peer: &str, in_process: Option<&str>| {
+            let mut request =
+                http::Request::builder().header("x-forwarded-for", "198.51.100.66, 203.0.113.7").body(()).unwrap();
+            let info = tonic::transport::server::TcpConnectInfo {
+                local_addr: None,
+                remote_addr: Some(SocketAddr::new(peer.parse().unwrap(), 40000)),
+            };
+            request.extensions_mut().insert(info);
+            if let Some(address) = in_process {
+                request.extensions_mut().insert(InProcessClient(address.to_owned()));
+            }
+            request
+        };
+        let nobody = TrustedProxies::default();
+        let gateway: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(client_address_of(&request("10.1.2.3", None), &nobody), "10.1.2.3");
+        assert_eq!(client_address_of(&request("192.0.2.1", None), &gateway), "192.0.2.1");
+        assert_eq!(client_address_of(&request("10.1.2.3", None), &gateway), "203.0.113.7");
+        assert_eq!(client_address_of(&request("10.1.2.3", Some("192.0.2.9")), &nobody), "192.0.2.9");
+        let no_peer = http::Request::builder().header("x-forwarded-for", "203.0.113.7").body(()).unwrap();
+        assert_eq!(client_address_of(&no_peer, &gateway), "", "no peer, no header believed");
     }
 
     #[test]

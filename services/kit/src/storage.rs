@@ -449,17 +449,14 @@ where
     }
 }
 
-/// Adds `mode=rwc` and creates the parent directory of a file database.
+/// Adds `mode=rwc` and, for a file database SQLite may create, creates its
+/// directory (0700) and the file itself (0600) before SQLite opens it:
+/// SQLite creates files 0644 less the umask, but gives its -wal and -shm
+/// files the database file's mode. Files an older version left wider are
+/// narrowed.
 pub(crate) fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:"
-        && !path.is_empty()
-        && let Some(dir) = std::path::Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)?;
-    }
     let query = if query.contains("mode=") {
         query.to_owned()
     } else if query.is_empty() {
@@ -467,6 +464,18 @@ pub(crate) fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     } else {
         format!("{query}&mode=rwc")
     };
+    if path != ":memory:" && !path.is_empty() && query.contains("mode=rwc") {
+        let file = std::path::Path::new(path);
+        if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            crate::files::create_private_dir_all(dir)?;
+        }
+        crate::files::ensure_private_file(file)?;
+        for log in ["-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(log);
+            crate::files::restrict_to_owner(std::path::Path::new(&name))?;
+        }
+    }
     Ok(format!("sqlite://{path}?{query}"))
 }
 
@@ -525,6 +534,29 @@ mod tests {
         assert!(url.ends_with("?mode=rwc"), "{url}");
         assert!(path.parent().unwrap().exists());
         assert_eq!(prepare_sqlite_url("sqlite://x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
+        assert!(!std::path::Path::new("x.db").exists(), "a read-only database is never created");
+    }
+
+    /// The database file, its write-ahead log and shared-memory index are
+    /// their owner's only, whatever the umask gave SQLite.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn sqlite_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/store.db");
+        let migrations = Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&format!("sqlite://{}", path.display()), &migrations).await.unwrap();
+        sqlx::query("CREATE TABLE notes (id INTEGER PRIMARY KEY)").execute(&db.writer).await.unwrap();
+        sqlx::query("INSERT INTO notes (id) VALUES (1)").execute(&db.writer).await.unwrap();
+        let mode = |suffix: &str| {
+            let file = format!("{}{suffix}", path.display());
+            std::fs::metadata(&file).unwrap_or_else(|e| panic!("{file}: {e}")).permissions().mode() & 0o777
+        };
+        assert_eq!(mode(""), 0o600);
+        assert_eq!(mode("-wal"), 0o600);
+        assert_eq!(mode("-shm"), 0o600);
+        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
     }
 
     static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;

@@ -1,5 +1,6 @@
 //! The outside world's channels: email through lettre (SMTP, or .eml files
-//! when no server exists) and SMS through a provider interface.
+//! readable by their owner only, when no server exists) and SMS through a
+//! provider interface.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -96,8 +97,8 @@ pub fn mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
     let from: Mailbox = config.from.parse().map_err(|e| anyhow::anyhow!("notification.email.from: {e}"))?;
     Ok(match config.mode {
         EmailMode::File => {
-            std::fs::create_dir_all(&config.file_dir)?;
-            Box::new(FileMailer { transport: AsyncFileTransport::new(&config.file_dir), from })
+            hms_kit::files::create_private_dir_all(&config.file_dir)?;
+            Box::new(FileMailer { dir: config.file_dir.clone(), from })
         }
         EmailMode::Smtp => {
             let builder = match config.smtp_tls {
@@ -145,16 +146,31 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// Writes each message to `<uuid v7>.eml` (so they sort by time), 0600:
+/// mail holds personal data and reset links. (lettre's file transport
+/// creates its files with the umask's mode.)
 struct FileMailer {
-    transport: AsyncFileTransport<Tokio1Executor>,
+    dir: PathBuf,
     from: Mailbox,
 }
 
 #[async_trait]
 impl Mailer for FileMailer {
     async fn send(&self, email: &Email<'_>) -> Result<(), SendError> {
-        let message = message(&self.from, email)?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| SendError::Transient(e.to_string()))
+        let bytes = message(&self.from, email)?.formatted();
+        let path = self.dir.join(format!("{}.eml", uuid::Uuid::now_v7()));
+        let write = move || {
+            use std::io::Write;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(&path)?.write_all(&bytes)
+        };
+        tokio::task::spawn_blocking(write)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?
+            .map_err(|e| SendError::Transient(format!("cannot write the message under {}: {e}", self.dir.display())))
     }
 }
 
@@ -170,5 +186,29 @@ impl SmsProvider for LogSms {
         tracing::info!(provider = "log", to = %format!("***{tail}"), chars = body.chars().count(), id = %id, "SMS sent");
         tracing::debug!(body, "SMS body");
         Ok(id)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn mail_files_are_readable_by_their_owner_only() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("mail");
+        let config = EmailConfig { mode: EmailMode::File, file_dir: dir.clone(), ..EmailConfig::default() };
+        let email = Email { to: "an@example.com", subject: "Hello", text: "Hi", html: "<p>Hi</p>", id: "n-1" };
+        mailer(&config).unwrap().send(&email).await.unwrap();
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].extension().is_some_and(|x| x == "eml"), "{files:?}");
+        assert_eq!(mode(&files[0]), 0o600);
+        let eml = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(eml.contains("To: an@example.com") && eml.contains("Message-ID: <n-1@hms>"), "{eml}");
     }
 }

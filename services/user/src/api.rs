@@ -163,6 +163,17 @@ impl State {
         })
     }
 
+    /// Takes one attempt from the address's and the account's allowance;
+    /// false when either is used up. The address is counted first, so a
+    /// throttled address cannot use up an account's allowance.
+    async fn take_login_attempt(&self, address_subject: &str, account_subject: &str, now: i64) -> Result<bool, Status> {
+        let window = secs(self.config.login_window_secs);
+        let per_address = self.config.max_failures_per_address;
+        let per_account = self.config.max_failures_per_account;
+        Ok(store::take_attempt(&self.db, address_subject, per_address, now, window).await?
+            && store::take_attempt(&self.db, account_subject, per_account, now, window).await?)
+    }
+
     fn refresh_expiry(&self, now: i64) -> i64 {
         now + secs(self.config.refresh_token_ttl_secs)
     }
@@ -286,14 +297,16 @@ impl UserService for UserApi {
         v.into_result()?;
 
         let now = now_micros();
-        let window = secs(s.config.login_window_secs);
-        let account_subject = format!("account:{}", r.username.to_lowercase());
+        let user = store::user_by_login(&s.db, &r.username).await?;
+        // Failures count per account, however it is named; a name of no
+        // account has a count of its own (stored as a digest: people type
+        // passwords into the username field), so both answer alike.
+        let account_subject = match &user {
+            Some(user) => format!("account:{}", user.id),
+            None => format!("login:{}", token_digest(&r.username.to_lowercase())),
+        };
         let address_subject = format!("address:{address}");
-        let account_failures = store::count_failures_since(&s.db, &account_subject, now - window).await?;
-        let address_failures = store::count_failures_since(&s.db, &address_subject, now - window).await?;
-        if account_failures >= s.config.max_failures_per_account
-            || address_failures >= s.config.max_failures_per_address
-        {
+        if !s.take_login_attempt(&address_subject, &account_subject, now).await? {
             s.audit(AuthEventKind::LoginThrottled, None, None, &address, false, "TOO_MANY_FAILURES").await?;
             let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(s.config.login_window_secs)));
             details.set_error_info("LOGIN_THROTTLED", hms_kit::error::ERROR_DOMAIN, std::collections::HashMap::new());
@@ -304,19 +317,21 @@ impl UserService for UserApi {
             ));
         }
 
-        let user = store::user_by_login(&s.db, &r.username).await?;
         let hash = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
         let password_ok = verify_password(r.password, hash).await? && user.is_some();
         let Some(user) = user.filter(|_| password_ok) else {
-            store::record_failures(&s.db, &[&account_subject, &address_subject], now, now - window).await?;
+            // The attempts taken stay counted: they are the failures.
             s.audit(AuthEventKind::LoginFailed, None, None, &address, false, "BAD_CREDENTIALS").await?;
             return Err(Status::unauthenticated("invalid username or password"));
         };
+        // The right password is no failure: the address gets its attempt back
+        // and the account starts afresh.
+        store::give_back_attempt(&s.db, &address_subject).await?;
+        store::clear_attempts(&s.db, &account_subject).await?;
         if user.is_active == 0 {
             s.audit(AuthEventKind::LoginFailed, Some(&user.id), None, &address, false, "ACCOUNT_DISABLED").await?;
             return Err(refusal(Code::PermissionDenied, "ACCOUNT_DISABLED", "this account is deactivated"));
         }
-        store::clear_failures(&s.db, &account_subject).await?;
 
         let session_id = uuid::Uuid::now_v7().to_string();
         let refresh = new_token().map_err(error::internal)?;

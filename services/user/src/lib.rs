@@ -45,9 +45,13 @@ pub struct UserConfig {
     pub password_reset_ttl_secs: u64,
     /// The page that completes a reset; `?token=…` is appended.
     pub password_reset_url: String,
-    /// Failed logins count for this long.
+    /// Failed logins count in a window this long, from the first one.
     pub login_window_secs: u64,
+    /// Passwords checked per account in a window (by username and by email
+    /// together; a name of no account is counted alike) before further
+    /// logins are refused with RESOURCE_EXHAUSTED.
     pub max_failures_per_account: i64,
+    /// Failed logins per client address in a window.
     pub max_failures_per_address: i64,
     pub initial_admin: InitialAdmin,
     /// The notification service; when set, a relay delivers this service's

@@ -385,6 +385,10 @@ async fn repeated_failures_throttle_the_address(h: Harness) {
     config.max_failures_per_account = 100;
     let h = Harness::start_with(db, config, auth).await;
     h.register("victim").await;
+    // Logins with the right password are no failures.
+    for _ in 0..6 {
+        h.login("victim", PASSWORD).await.unwrap();
+    }
     // Guessing across many accounts from one address...
     for i in 0..4 {
         assert_code(h.login(&format!("guess{i}"), "wrong password!").await, Code::Unauthenticated);
@@ -392,6 +396,70 @@ async fn repeated_failures_throttle_the_address(h: Harness) {
     // ...locks that address out, even for a correct password.
     let status = assert_code(h.login("victim", PASSWORD).await, Code::ResourceExhausted);
     assert_eq!(reason(&status), "LOGIN_THROTTLED");
+}
+
+/// Wrong passwords sent at once are counted as they arrive: no more than the
+/// limit are ever checked, the rest are refused unchecked.
+async fn concurrent_failures_evaluate_at_most_the_limit(h: Harness) {
+    let Harness { server, db, mut config, auth } = h;
+    server.shutdown().await.unwrap();
+    config.max_failures_per_account = 5;
+    let h = std::sync::Arc::new(Harness::start_with(db, config, auth).await);
+    h.register("quoc").await;
+    let attempts: Vec<_> = (0..16)
+        .map(|_| {
+            let h = h.clone();
+            tokio::spawn(async move { h.login("quoc", "wrong password!").await })
+        })
+        .collect();
+    let (mut refused, mut throttled) = (0, 0);
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Err(status) if status.code() == Code::Unauthenticated => refused += 1,
+            Err(status) if status.code() == Code::ResourceExhausted => throttled += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(refused + throttled, 16);
+    assert_eq!(refused, 5, "{refused} wrong passwords were checked; the limit is 5");
+    let admin = h.admin_token().await;
+    let events = |kind: AuthEventKind| {
+        let h = h.clone();
+        let admin = admin.clone();
+        async move {
+            h.users()
+                .await
+                .list_auth_events(authed(ListAuthEventsRequest { kind: kind.into(), ..Default::default() }, &admin))
+                .await
+                .unwrap()
+                .into_inner()
+                .events
+                .len()
+        }
+    };
+    assert_eq!(events(AuthEventKind::LoginFailed).await, refused);
+    assert_eq!(events(AuthEventKind::LoginThrottled).await, throttled);
+    // And the account stays locked, even for the right password.
+    assert_code(h.login("quoc", PASSWORD).await, Code::ResourceExhausted);
+}
+
+/// An account has one count of failures, whether it is named by username or
+/// by email.
+async fn failures_by_username_and_email_share_one_count(h: Harness) {
+    let limit = h.config.max_failures_per_account;
+    h.register("thao").await;
+    for _ in 0..limit {
+        assert_code(h.login("thao", "wrong password!").await, Code::Unauthenticated);
+    }
+    let status = assert_code(h.login("Thao@Example.com", "wrong password!").await, Code::ResourceExhausted);
+    assert_eq!(reason(&status), "LOGIN_THROTTLED");
+    assert_code(h.login("thao@example.com", PASSWORD).await, Code::ResourceExhausted);
+    // Names of no account are counted too, each on its own, and answer alike.
+    for _ in 0..limit {
+        assert_code(h.login("nobody.here", "wrong password!").await, Code::Unauthenticated);
+    }
+    assert_code(h.login("nobody.here", "wrong password!").await, Code::ResourceExhausted);
+    assert_code(h.login("nobody.else", "wrong password!").await, Code::Unauthenticated);
 }
 
 async fn password_reset_is_single_use_and_silent_about_unknown_emails(h: Harness) {
@@ -620,6 +688,8 @@ on_every_backend!(
     admins_list_and_search_with_paging,
     repeated_failures_throttle_the_account,
     repeated_failures_throttle_the_address,
+    concurrent_failures_evaluate_at_most_the_limit,
+    failures_by_username_and_email_share_one_count,
     password_reset_is_single_use_and_silent_about_unknown_emails,
     password_change_keeps_this_session_only,
     patient_fields_are_encrypted_at_rest,

@@ -48,7 +48,7 @@ pub fn principal<T>(request: &Request<T>) -> Result<&Principal, Status> {
 }
 
 /// The client's address as the server layer resolved it (see
-/// `ServerConfig::trust_forwarded_for`), for audit trails and throttling.
+/// `ServerConfig::trusted_proxies`), for audit trails and throttling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub String);
 

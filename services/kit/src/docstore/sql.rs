@@ -451,6 +451,12 @@ mod tests {
         let (pages,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
         assert_eq!(pages, 0, "commits would checkpoint");
         crate::storage::wait_for_checkpoint(&path, 4 << 20).await;
+        #[cfg(unix)]
+        for file in ["docs.db", "docs.db-wal", "docs.db-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{file} is its owner's only");
+        }
     }
 
     /// The point of splicing paths as literals: the planner must pick the expression index.
