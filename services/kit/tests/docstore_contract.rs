@@ -8,7 +8,7 @@ use hms_kit::docstore;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Stored};
+use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Read, Stored};
 use serde_json::{Value, json};
 
 /// A store plus whatever must outlive it (the SQLite temp dir).
@@ -76,6 +76,7 @@ macro_rules! docstore_contract_suite {
             invalid_documents_are_rejected,
             invalid_names_are_rejected_without_touching_data,
             invalid_queries_are_rejected,
+            explain_tells_index_reads_from_full_scans,
         );
     };
     (@cases $suite:ident, $backend:expr; $($case:ident),* $(,)?) => {
@@ -593,5 +594,36 @@ mod contract {
         assert!(matches!(store.find(&coll, &zero).await, Err(DocError::InvalidDocument(_))));
         let twice = Query { sort: vec![s("v", Order::Asc), s("v", Order::Desc)], ..Query::default() };
         assert!(matches!(store.find(&coll, &twice).await, Err(DocError::InvalidDocument(_))));
+    }
+
+    pub async fn explain_tells_index_reads_from_full_scans(store: Arc<dyn DocumentStore>, coll: String) {
+        let by_ward = index("by_ward", &[("ward", Order::Asc), ("since", Order::Desc)], false);
+        store.ensure_index(&coll, &by_ward).await.unwrap();
+        for i in 0..40 {
+            let ward = ["A", "B", "C", "D"][i % 4];
+            let body = json!({"ward": ward, "since": i, "other": i});
+            store.insert(&coll, &format!("d{i:02}"), &body).await.unwrap();
+        }
+        let find = |filters: Filters, sort| Read::Find(Query { filters, sort, limit: 10, after: None });
+        let indexed = [
+            find(vec![f("ward", Filter::Eq(json!("A")))], vec![s("since", Order::Desc)]),
+            find(vec![f("ward", Filter::Eq(json!("A"))), f("since", Filter::Gte(json!(10)))], vec![]),
+            Read::Count(vec![f("ward", Filter::In(vec![json!("A"), json!("B")]))]),
+            Read::Count(vec![f("ward", Filter::Eq(json!("A"))), f("since", Filter::Lt(json!(5)))]),
+        ];
+        for read in indexed {
+            let plan = store.explain(&coll, &read).await.expect("explain");
+            assert!(!plan.full_scan && plan.indexes.contains(&"by_ward".to_string()), "{read:?}: {plan:?}");
+        }
+        let scans =
+            [find(vec![f("other", Filter::Eq(json!(3)))], vec![]), Read::Count(vec![f("other", Filter::Gt(json!(3)))])];
+        for read in scans {
+            let plan = store.explain(&coll, &read).await.expect("explain");
+            assert!(plan.full_scan, "{read:?}: {plan:?}");
+        }
+        let err = store.explain("Bad", &Read::Count(vec![])).await.unwrap_err();
+        assert!(matches!(err, DocError::InvalidDocument(_)), "{err:?}");
+        let err = store.explain(&coll, &Read::Count(vec![f("v", Filter::Gt(Value::Null))])).await.unwrap_err();
+        assert!(matches!(err, DocError::InvalidDocument(_)), "{err:?}");
     }
 }

@@ -88,6 +88,37 @@ pub struct Page {
     pub next: Option<String>,
 }
 
+/// A read whose plan `DocumentStore::explain` reports: a `find` or a `count`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    Find(Query),
+    Count(Vec<(String, Filter)>),
+}
+
+impl Read {
+    pub(crate) fn filtered(&self) -> bool {
+        match self {
+            Read::Find(query) => !query.filters.is_empty(),
+            Read::Count(filters) => !filters.is_empty(),
+        }
+    }
+}
+
+/// How a backend would run a read, as its query planner reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Whether answering may read every document: a step reads the whole
+    /// table (SQLite `SCAN table`, MongoDB `COLLSCAN`), or the read has filters
+    /// and a step walks a whole index only for its order, testing the filters
+    /// row by row. An unfiltered listing walking an index in sort order stops
+    /// at the page size, which is not a full scan.
+    pub full_scan: bool,
+    /// The `IndexSpec` names of the indexes the plan reads (`_id_` for the id).
+    pub indexes: Vec<String>,
+    /// The backend's own account of the plan, for messages.
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSpec {
     pub name: String,
@@ -129,6 +160,9 @@ pub trait DocumentStore: Send + Sync + 'static {
     ) -> Result<Stored, DocError>;
     async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError>;
     async fn ping(&self) -> Result<(), DocError>;
+    /// The backend's plan for `read`, without running it; lets tests hold
+    /// every query a service issues to an index.
+    async fn explain(&self, collection: &str, read: &Read) -> Result<Plan, DocError>;
 }
 
 /// Opens a store from a URL: `mongodb://...` (database from the URI path, default "hms"),
