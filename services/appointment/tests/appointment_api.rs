@@ -857,7 +857,66 @@ async fn the_calendar_leaves_out_booked_slots(kind: Relational) {
     assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 11, 12, 13, 14, 16]);
 }
 
+/// Bookings and moves beyond the booking horizon are refused with their own
+/// reason, and neither the calendar nor a doctor's availability offers them.
+async fn bookings_and_the_calendar_stop_at_the_horizon(kind: Relational) {
+    assert_eq!(hms_appointment::AppointmentConfig::default().booking_horizon_days, 90);
+    let Some(h) = Harness::start_with(kind, |c| c.booking_horizon_days = 10).await else { return };
+    let mut api = h.appointments().await;
+    let checkup = h.service("GEN-CHECKUP", 60, &["General"]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    let (_, mai) = h.patient("mai").await;
+
+    let within = h.book(&mai, &checkup.id, &an, at(clinic_date(9), 9, 0)).await.expect("within the horizon");
+    for days in [11, 60, 400] {
+        let status =
+            assert_code(h.book(&mai, &checkup.id, &an, at(clinic_date(days), 9, 0)).await, Code::FailedPrecondition);
+        assert_eq!(reason(&status), "BEYOND_BOOKING_HORIZON", "{days} days ahead");
+    }
+    let status = assert_code(
+        api.reschedule_appointment(authed(
+            RescheduleAppointmentRequest {
+                appointment_id: within.id.clone(),
+                start_time: Some(at(clinic_date(12), 9, 0)),
+                ..Default::default()
+            },
+            &mai,
+        ))
+        .await,
+        Code::FailedPrecondition,
+    );
+    assert_eq!(reason(&status), "BEYOND_BOOKING_HORIZON");
+    let kept = h.book(&mai, &checkup.id, &an, at(clinic_date(9), 9, 0)).await;
+    assert_eq!(reason(&assert_code(kept, Code::FailedPrecondition)), "SLOT_UNAVAILABLE", "the booking stayed put");
+
+    // Day 9 is open all day, day 11 not at all; the latest offered start is at most 10 days away.
+    let latest = jiff::Timestamp::now().as_second() + 10 * 86_400;
+    assert_eq!(free_hours(&h, &checkup.id, &mai, &an, clinic_date(9)).await.len(), 8);
+    assert!(free_hours(&h, &checkup.id, &mai, &an, clinic_date(11)).await.is_empty());
+    let slots = h
+        .schedules()
+        .await
+        .get_doctor_availability(authed(
+            GetDoctorAvailabilityRequest {
+                doctor_id: an.clone(),
+                service_id: checkup.id.clone(),
+                start_date: Some(day(clinic_date(8))),
+                end_date: Some(day(clinic_date(12))),
+            },
+            &mai,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .slots;
+    let starts: Vec<i64> = slots.iter().map(|s| s.start_time.unwrap().seconds).collect();
+    assert!(starts.iter().any(|s| *s >= at(clinic_date(9), 0, 0).seconds), "{starts:?}");
+    assert!(starts.iter().all(|s| *s <= latest), "a slot beyond the horizon is offered: {starts:?}");
+}
+
 on_every_backend!(
+    bookings_and_the_calendar_stop_at_the_horizon,
     the_calendar_leaves_out_booked_slots,
     bookings_see_changes_made_through_another_replica,
     catalog_is_admin_managed_and_publicly_listed,
