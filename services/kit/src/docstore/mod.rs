@@ -144,6 +144,9 @@ pub enum DocError {
 #[async_trait]
 pub trait DocumentStore: Send + Sync + 'static {
     async fn ensure_index(&self, collection: &str, index: &IndexSpec) -> Result<(), DocError>;
+    /// Drops an index `ensure_index` made; false when there is none. Retires
+    /// an index whose definition a new version changes (under a new name).
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError>;
     /// Stores a new document at version 1.
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError>;
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError>;
@@ -218,15 +221,19 @@ pub(crate) fn check_path(path: &str) -> Result<(), DocError> {
     }
 }
 
-pub(crate) fn check_index(index: &IndexSpec) -> Result<(), DocError> {
-    let name_ok = index.name.len() <= 64
-        && is_identifier(&index.name, |c| c.is_ascii_alphabetic(), |c| c.is_ascii_alphanumeric() || c == '_');
+pub(crate) fn check_index_name(name: &str) -> Result<(), DocError> {
+    let name_ok =
+        name.len() <= 64 && is_identifier(name, |c| c.is_ascii_alphabetic(), |c| c.is_ascii_alphanumeric() || c == '_');
     if !name_ok {
         return Err(DocError::InvalidDocument(format!(
-            "invalid index name {:?} (expected [A-Za-z][A-Za-z0-9_]*, at most 64 chars)",
-            index.name
+            "invalid index name {name:?} (expected [A-Za-z][A-Za-z0-9_]*, at most 64 chars)"
         )));
     }
+    Ok(())
+}
+
+pub(crate) fn check_index(index: &IndexSpec) -> Result<(), DocError> {
+    check_index_name(&index.name)?;
     if index.fields.is_empty() {
         return Err(DocError::InvalidDocument(format!("index {} has no fields", index.name)));
     }

@@ -10,11 +10,14 @@ use serde_json::Value;
 
 use super::{
     Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, check_body,
-    check_collection, check_filters, check_id, check_index, check_query, fetch_limit, make_page,
+    check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit, make_page,
 };
 
 const DEFAULT_DATABASE: &str = "hms";
 const DUPLICATE_KEY: i32 = 11000;
+const NAMESPACE_NOT_FOUND: i32 = 26;
+const INDEX_NOT_FOUND: i32 = 27;
+const INDEX_KEY_SPECS_CONFLICT: i32 = 86;
 
 pub struct MongoStore {
     db: Database,
@@ -40,6 +43,18 @@ impl MongoStore {
         check_collection(name)?;
         Ok(self.db.collection(name))
     }
+
+    /// Whether the collection has a non-unique index `name` on exactly `keys`.
+    async fn has_index(&self, coll: &Collection<Document>, name: &str, keys: &Document) -> Result<bool, DocError> {
+        let indexes: Vec<IndexModel> =
+            coll.list_indexes().await.map_err(from_mongo)?.try_collect().await.map_err(from_mongo)?;
+        Ok(indexes.iter().any(|ix| {
+            let options = ix.options.as_ref();
+            options.and_then(|o| o.name.as_deref()) == Some(name)
+                && !options.and_then(|o| o.unique).unwrap_or(false)
+                && &ix.keys == keys
+        }))
+    }
 }
 
 #[async_trait]
@@ -53,16 +68,43 @@ impl DocumentStore for MongoStore {
             keys.insert(path, direction(*order));
             present.insert(path, doc! {"$exists": true});
         }
+        let fields = keys.clone();
         let mut options = IndexOptions::builder().name(index.name.clone()).build();
         if index.unique {
             options.unique = Some(true);
             // MongoDB indexes a missing field as null, so without this two documents
             // lacking the field would collide; SQLite never lets NULLs collide.
             options.partial_filter_expression = Some(present);
+        } else {
+            // Every find sorts by `_id` last (the tie-break); an index ending in
+            // it gives that order, so a listing sorted on the fields reads its
+            // page off the index instead of sorting the whole collection.
+            keys.insert("_id", 1);
         }
         let model = IndexModel::builder().keys(keys).options(options).build();
-        coll.create_index(model).await.map_err(from_mongo)?;
-        Ok(())
+        match coll.create_index(model.clone()).await {
+            Ok(_) => Ok(()),
+            // Made by a version that did not add the tie-break: build it anew.
+            Err(e) if command_code(&e) == Some(INDEX_KEY_SPECS_CONFLICT) && !index.unique => {
+                if !self.has_index(&coll, &index.name, &fields).await? {
+                    return Err(from_mongo(e));
+                }
+                coll.drop_index(&index.name).await.map_err(from_mongo)?;
+                coll.create_index(model).await.map_err(from_mongo)?;
+                Ok(())
+            }
+            Err(e) => Err(from_mongo(e)),
+        }
+    }
+
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError> {
+        check_index_name(name)?;
+        let coll = self.collection(collection)?;
+        match coll.drop_index(name).await {
+            Ok(()) => Ok(true),
+            Err(e) if matches!(command_code(&e), Some(NAMESPACE_NOT_FOUND | INDEX_NOT_FOUND)) => Ok(false),
+            Err(e) => Err(from_mongo(e)),
+        }
     }
 
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
@@ -223,6 +265,13 @@ fn direction(order: Order) -> i32 {
 
 fn backend(e: impl std::fmt::Display) -> DocError {
     DocError::Backend(e.to_string())
+}
+
+fn command_code(e: &mongodb::error::Error) -> Option<i32> {
+    match e.kind.as_ref() {
+        ErrorKind::Command(c) => Some(c.code),
+        _ => None,
+    }
 }
 
 fn from_mongo(e: mongodb::error::Error) -> DocError {

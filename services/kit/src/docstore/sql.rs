@@ -16,7 +16,7 @@ use tokio_util::task::AbortOnDropHandle;
 
 use super::{
     Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, check_body,
-    check_collection, check_filters, check_id, check_index, check_query, fetch_limit, make_page,
+    check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit, make_page,
 };
 
 pub struct SqlStore {
@@ -126,6 +126,17 @@ impl DocumentStore for SqlStore {
             };
         }
         Ok(())
+    }
+
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError> {
+        check_index_name(name)?;
+        let table = self.table(collection).await?;
+        let name = format!("{table}.{name}");
+        if self.index_sql(&name).await?.is_none() {
+            return Ok(false);
+        }
+        sqlx::query(&format!("DROP INDEX IF EXISTS \"{name}\"")).execute(&self.pool).await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
