@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use hms_kit::auth::{Principal, principal};
 use hms_kit::client::OutboundChannel;
-use hms_kit::error::{self, ERROR_DOMAIN, FieldViolations, invalid_field, refusal};
+use hms_kit::error::{self, ERROR_DOMAIN, FieldViolations, invalid_field, refusal, refusal_with};
 use hms_kit::paging;
 use hms_kit::proto::appointment::appointment_service_server::AppointmentService;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleService;
@@ -56,6 +56,8 @@ pub struct State {
     pub zone_name: String,
     pub policy: ChangePolicy,
     pub alternatives: usize,
+    /// The booking horizon: latest start, in seconds after now.
+    pub horizon_secs: i64,
     pub feedback_url: String,
     /// Completion asks billing for an invoice (billing is configured).
     pub billing: bool,
@@ -304,7 +306,12 @@ impl State {
     ) -> Result<Vec<(Date, Interval)>, Status> {
         let (start, end) = self.span(from, to);
         let busy = self.doctor_busy(&schedule.doctor_id, start, end).await?;
-        Ok(domain_schedule(schedule).free_slots(&self.zone, from, to, duration, &busy, now()))
+        Ok(domain_schedule(schedule).free_slots(&self.zone, from, to, duration, &busy, self.bookable_starts(now())))
+    }
+
+    /// The starts open to booking at `now`: in the future, within the horizon.
+    fn bookable_starts(&self, now: i64) -> std::ops::RangeInclusive<i64> {
+        now.saturating_add(1)..=now.saturating_add(self.horizon_secs)
     }
 
     /// The busy intervals of one doctor overlapping `[from, to)` (see [`BusyCache`]).
@@ -365,7 +372,9 @@ impl State {
         let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
         let Ok(schedule) = qualified_in(&schedules, doctor_id, &service) else { return Ok(None) };
         let wanted = wanted_interval(&service, start);
-        let bookable = service.active && start > now() && domain_schedule(schedule).fits(&self.zone, wanted);
+        let bookable = service.active
+            && self.bookable_starts(now()).contains(&start)
+            && domain_schedule(schedule).fits(&self.zone, wanted);
         Ok(bookable.then(|| Decision { schedule: schedule.clone(), service, wanted }))
     }
 
@@ -376,11 +385,22 @@ impl State {
     }
 
     /// Checks that `[start, start + duration)` is bookable with `schedule`
-    /// (future, inside the schedule); the refusal carries alternatives.
+    /// (future, within the horizon, inside the schedule); the refusal carries
+    /// alternatives.
     async fn check_slot(&self, schedule: &ScheduleRow, service: &ServiceRow, start: i64) -> Result<Interval, Status> {
         let wanted = wanted_interval(service, start);
-        if start <= now() {
+        let now = now();
+        if start <= now {
             return Err(refusal(Code::FailedPrecondition, "IN_THE_PAST", "this time has already passed"));
+        }
+        if !self.bookable_starts(now).contains(&start) {
+            let days = self.horizon_secs / 86_400;
+            return Err(refusal_with(
+                Code::FailedPrecondition,
+                "BEYOND_BOOKING_HORIZON",
+                format!("appointments can be booked at most {days} days ahead"),
+                [("horizon_days", days.to_string())],
+            ));
         }
         if !domain_schedule(schedule).fits(&self.zone, wanted) {
             return Err(self
@@ -989,7 +1009,7 @@ impl ScheduleService for ScheduleApi {
         let (start, end) = self.0.span(from, to);
         let doctor_ids: Vec<&str> = qualified.iter().map(|s| s.doctor_id.as_str()).collect();
         let busy = self.0.busy.busy(&self.0.db, &doctor_ids, start, end).await.map_err(error::store)?;
-        let now = now();
+        let starts = self.0.bookable_starts(now());
         for schedule in qualified {
             let doctor_busy = busy.get(schedule.doctor_id.as_str()).map(Vec::as_slice).unwrap_or_default();
             let slots = domain_schedule(schedule).free_slots(
@@ -998,7 +1018,7 @@ impl ScheduleService for ScheduleApi {
                 to,
                 service.duration_minutes * 60,
                 doctor_busy,
-                now,
+                starts.clone(),
             );
             let mut slots = slots.into_iter().peekable();
             for (index, day) in days.iter_mut().enumerate() {

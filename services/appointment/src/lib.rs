@@ -40,6 +40,9 @@ pub struct AppointmentConfig {
     pub min_notice_secs: u64,
     /// Moves allowed per appointment.
     pub max_reschedules: u32,
+    /// How far ahead an appointment may be booked or moved, in days; the
+    /// calendar offers no slot beyond it.
+    pub booking_horizon_days: u32,
     /// Alternatives offered with a refused booking, per kind.
     pub alternatives: usize,
     /// Reminders go out this many seconds before the start.
@@ -76,6 +79,7 @@ impl Default for AppointmentConfig {
             time_zone: "Asia/Ho_Chi_Minh".into(),
             min_notice_secs: 2 * 3600,
             max_reschedules: 3,
+            booking_horizon_days: 90,
             alternatives: 3,
             reminder_offsets_secs: vec![24 * 3600, 3600],
             reminder_poll_ms: 1000,
@@ -179,6 +183,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
         },
         alternatives: config.alternatives,
+        horizon_secs: i64::from(config.booking_horizon_days) * 86_400,
         feedback_url: config.feedback_url.clone(),
         billing: config.billing_url.is_some(),
         users,

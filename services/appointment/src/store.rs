@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hms_kit::outbox;
-use hms_kit::storage::{Backend, Db, ScriptError, Statement, Value, execute_script};
+use hms_kit::storage::{Backend, Db, ScriptError, Statement, Transient, Value, execute_script, retry_transient};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -63,6 +63,10 @@ fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
 }
 
 pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
+    retry_transient(|| try_insert_service(db, s)).await
+}
+
+async fn try_insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "INSERT INTO medical_services ({NEW_SERVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
@@ -86,6 +90,10 @@ pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> 
 
 /// Replaces every field but id, code and created_at; false when unknown.
 pub async fn update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
+    retry_transient(|| try_update_service(db, s)).await
+}
+
+async fn try_update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE medical_services SET name = ?, description = ?, kind = ?, duration_minutes = ?, price_minor = ?, \
          currency = ?, specialties = ?, auto_confirm = ?, active = ?, updated_at = ?, revision = revision + 1 \
@@ -115,6 +123,10 @@ pub enum Deleted {
 
 /// Deletes a service never booked. The check and the delete are one statement.
 pub async fn delete_service(db: &Db, id: &str) -> Result<Deleted, sqlx::Error> {
+    retry_transient(|| try_delete_service(db, id)).await
+}
+
+async fn try_delete_service(db: &Db, id: &str) -> Result<Deleted, sqlx::Error> {
     let done = sqlx::query(
         "DELETE FROM medical_services WHERE id = ? AND NOT EXISTS \
          (SELECT 1 FROM appointments WHERE appointments.service_id = medical_services.id)",
@@ -190,7 +202,12 @@ fn kind_name(kind: ExceptionKind) -> &'static str {
     }
 }
 
-/// Replaces a doctor's weekly blocks, specialty and location.
+/// Replaces a doctor's schedule. Every statement names a whole primary key
+/// (the head is upserted; blocks are updated, inserted or deleted one by
+/// one), so that on MariaDB none locks a gap: a delete finding no rows (a new
+/// doctor's) used to lock the gap at the end of the index, and concurrent
+/// schedules of different doctors then deadlocked inserting into it. The
+/// head row's lock queues writers of the same doctor.
 pub async fn set_schedule(
     db: &Db,
     doctor_id: &str,
@@ -199,39 +216,57 @@ pub async fn set_schedule(
     blocks: &[Block],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let revision: Option<i64> = sqlx::query_scalar("SELECT revision FROM doctor_schedules WHERE doctor_id = ?")
-        .bind(doctor_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM doctor_schedules WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ?").bind(doctor_id).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at, revision) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(doctor_id)
-    .bind(specialty)
-    .bind(location)
-    .bind(now)
-    .bind(revision.map_or(0, |r| r + 1))
-    .execute(&mut *tx)
-    .await?;
-    for (position, b) in blocks.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO schedule_blocks (doctor_id, position, weekday, start_minute, end_minute, valid_from, valid_to) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(doctor_id)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(i64::from(b.weekday))
-        .bind(i64::from(b.start))
-        .bind(i64::from(b.end))
-        .bind(b.valid_from.map(|d| d.to_string()))
-        .bind(b.valid_to.map(|d| d.to_string()))
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
+    let upsert = match db.backend {
+        Backend::Sqlite => {
+            "INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at, revision) VALUES (?, ?, ?, ?, 0) \
+             ON CONFLICT (doctor_id) DO UPDATE SET specialty = excluded.specialty, location = excluded.location, \
+             updated_at = excluded.updated_at, revision = doctor_schedules.revision + 1"
+        }
+        Backend::MySql => {
+            "INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at, revision) VALUES (?, ?, ?, ?, 0) \
+             ON DUPLICATE KEY UPDATE specialty = VALUES(specialty), location = VALUES(location), \
+             updated_at = VALUES(updated_at), revision = revision + 1"
+        }
+    };
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        sqlx::query(upsert).bind(doctor_id).bind(specialty).bind(location).bind(now).execute(&mut *tx).await?;
+        // Read after the head's lock is held: the blocks as the last writer left them.
+        let stored: Vec<i64> = sqlx::query_scalar("SELECT position FROM schedule_blocks WHERE doctor_id = ?")
+            .bind(doctor_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for (position, b) in blocks.iter().enumerate() {
+            let position = i64::try_from(position).unwrap_or(i64::MAX);
+            let sql = if stored.contains(&position) {
+                "UPDATE schedule_blocks SET weekday = ?, start_minute = ?, end_minute = ?, valid_from = ?, \
+                 valid_to = ? WHERE doctor_id = ? AND position = ?"
+            } else {
+                "INSERT INTO schedule_blocks (weekday, start_minute, end_minute, valid_from, valid_to, doctor_id, \
+                 position) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            };
+            sqlx::query(sql)
+                .bind(i64::from(b.weekday))
+                .bind(i64::from(b.start))
+                .bind(i64::from(b.end))
+                .bind(b.valid_from.map(|d| d.to_string()))
+                .bind(b.valid_to.map(|d| d.to_string()))
+                .bind(doctor_id)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let kept = i64::try_from(blocks.len()).unwrap_or(i64::MAX);
+        for position in stored.iter().filter(|p| **p >= kept) {
+            sqlx::query("DELETE FROM schedule_blocks WHERE doctor_id = ? AND position = ?")
+                .bind(doctor_id)
+                .bind(*position)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })
+    .await
 }
 
 /// Every doctor's schedule, or one doctor's when `doctor_id` is given.
@@ -310,6 +345,10 @@ fn exception_row(row: &AnyRow) -> Result<ExceptionRow, sqlx::Error> {
 }
 
 pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
+    retry_transient(|| try_add_exception(db, doctor_id, e)).await
+}
+
+async fn try_add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO schedule_exceptions (id, doctor_id, kind, start_date, end_date, start_minute, end_minute, note) \
@@ -330,6 +369,10 @@ pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result
 }
 
 pub async fn delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    retry_transient(|| try_delete_exception(db, doctor_id, id)).await
+}
+
+async fn try_delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query("DELETE FROM schedule_exceptions WHERE id = ? AND doctor_id = ?")
         .bind(id)
@@ -492,14 +535,10 @@ impl From<sqlx::Error> for HoldError {
 }
 
 /// A deadlock or lock timeout: the transaction did nothing and may be retried.
-fn is_transient(e: &HoldError) -> bool {
-    let HoldError::Store(e) = e else { return false };
-    let Some(db) = e.as_database_error() else { return false };
-    let message = db.message();
-    db.code().is_some_and(|c| c == "40001")
-        || message.contains("Deadlock")
-        || message.contains("Lock wait timeout")
-        || message.contains("database is locked")
+impl Transient for HoldError {
+    fn is_transient(&self) -> bool {
+        matches!(self, HoldError::Store(e) if e.is_transient())
+    }
 }
 
 /// Writes the holds of `[start, end)`; doctor first, so the error says which.
@@ -632,6 +671,10 @@ const OPEN: &str = "'PENDING', 'CONFIRMED'";
 /// move that committed first wins); false when it is not, or when another
 /// replica sent it first (the primary key of `reminders`).
 pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
+    retry_transient(|| try_mark_reminder_sent(db, r, notices, now)).await
+}
+
+async fn try_mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let recorded = sqlx::query(&format!(
         "INSERT INTO reminders (appointment_id, offset_secs, start_at, due_at, sent_at) \
@@ -656,24 +699,6 @@ pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, notices: &[Notice], no
     enqueue_all(&mut tx, notices).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// Runs `attempt` again after a deadlock, a few times.
-async fn retrying<F, Fut, T>(mut attempt: F) -> Result<T, HoldError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, HoldError>>,
-{
-    let mut tries = 0_u64;
-    loop {
-        match attempt().await {
-            Err(e) if is_transient(&e) && tries < 8 => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(5 * tries)).await;
-            }
-            other => return other,
-        }
-    }
 }
 
 /// A booking to write: the appointment, the revisions it was decided on,
@@ -716,7 +741,7 @@ pub async fn insert_appointment(db: &Db, booking: &NewBooking) -> Result<(), Hol
     script.push(appointment.expecting(1));
     script.extend(event_inserts(&[booking])?);
     let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
-    retrying(|| async {
+    retry_transient(|| async {
         match db.write_script(script.clone()).await.map_err(hold_refusal)? {
             true => Ok(()),
             false => Err(HoldError::Changed),
@@ -834,6 +859,18 @@ pub async fn change_status(
     now: i64,
     notices: &[Notice],
 ) -> Result<Option<AppointmentRow>, sqlx::Error> {
+    retry_transient(|| try_change_status(db, id, from, to, change, now, notices)).await
+}
+
+async fn try_change_status(
+    db: &Db,
+    id: &str,
+    from: Status,
+    to: Status,
+    change: &Change,
+    now: i64,
+    notices: &[Notice],
+) -> Result<Option<AppointmentRow>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let (reason, by) = change.cancellation.clone().unwrap_or_default();
     let done = sqlx::query(
@@ -892,7 +929,7 @@ pub async fn reschedule(
     new: &AppointmentRow,
     notices: &[Notice],
 ) -> Result<(), MoveError> {
-    let result = retrying(|| async {
+    let result = retry_transient(|| async {
         let mut tx = db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE appointments SET doctor_id = ?, service_id = ?, start_at = ?, end_at = ?, status = ?, \
@@ -944,6 +981,10 @@ pub struct FeedbackRow {
 
 /// Inserts feedback; the primary key keeps it to one per appointment.
 pub async fn insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
+    retry_transient(|| try_insert_feedback(db, f)).await
+}
+
+async fn try_insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO feedback (appointment_id, patient_id, doctor_id, rating, comment, created_at) \
          VALUES (?, ?, ?, ?, ?, ?)",

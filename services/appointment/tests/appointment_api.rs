@@ -857,7 +857,106 @@ async fn the_calendar_leaves_out_booked_slots(kind: Relational) {
     assert_eq!(free_hours(&h, &checkup.id, &mai, &an, date).await, [9, 10, 11, 12, 13, 14, 16]);
 }
 
+/// Bookings and moves beyond the booking horizon are refused with their own
+/// reason, and neither the calendar nor a doctor's availability offers them.
+async fn bookings_and_the_calendar_stop_at_the_horizon(kind: Relational) {
+    assert_eq!(hms_appointment::AppointmentConfig::default().booking_horizon_days, 90);
+    let Some(h) = Harness::start_with(kind, |c| c.booking_horizon_days = 10).await else { return };
+    let mut api = h.appointments().await;
+    let checkup = h.service("GEN-CHECKUP", 60, &["General"]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.every_day(&an, "General", "Room 101").await;
+    let (_, mai) = h.patient("mai").await;
+
+    let within = h.book(&mai, &checkup.id, &an, at(clinic_date(9), 9, 0)).await.expect("within the horizon");
+    for days in [11, 60, 400] {
+        let status =
+            assert_code(h.book(&mai, &checkup.id, &an, at(clinic_date(days), 9, 0)).await, Code::FailedPrecondition);
+        assert_eq!(reason(&status), "BEYOND_BOOKING_HORIZON", "{days} days ahead");
+    }
+    let status = assert_code(
+        api.reschedule_appointment(authed(
+            RescheduleAppointmentRequest {
+                appointment_id: within.id.clone(),
+                start_time: Some(at(clinic_date(12), 9, 0)),
+                ..Default::default()
+            },
+            &mai,
+        ))
+        .await,
+        Code::FailedPrecondition,
+    );
+    assert_eq!(reason(&status), "BEYOND_BOOKING_HORIZON");
+    let kept = h.book(&mai, &checkup.id, &an, at(clinic_date(9), 9, 0)).await;
+    assert_eq!(reason(&assert_code(kept, Code::FailedPrecondition)), "SLOT_UNAVAILABLE", "the booking stayed put");
+
+    // Day 9 is open all day, day 11 not at all; the latest offered start is at most 10 days away.
+    let latest = jiff::Timestamp::now().as_second() + 10 * 86_400;
+    assert_eq!(free_hours(&h, &checkup.id, &mai, &an, clinic_date(9)).await.len(), 8);
+    assert!(free_hours(&h, &checkup.id, &mai, &an, clinic_date(11)).await.is_empty());
+    let slots = h
+        .schedules()
+        .await
+        .get_doctor_availability(authed(
+            GetDoctorAvailabilityRequest {
+                doctor_id: an.clone(),
+                service_id: checkup.id.clone(),
+                start_date: Some(day(clinic_date(8))),
+                end_date: Some(day(clinic_date(12))),
+            },
+            &mai,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .slots;
+    let starts: Vec<i64> = slots.iter().map(|s| s.start_time.unwrap().seconds).collect();
+    assert!(starts.iter().any(|s| *s >= at(clinic_date(9), 0, 0).seconds), "{starts:?}");
+    assert!(starts.iter().all(|s| *s <= latest), "a slot beyond the horizon is offered: {starts:?}");
+}
+
+/// Schedules of different doctors set at the same time are all set: on
+/// MariaDB they used to deadlock (and answer INTERNAL) on the gap locks of
+/// the schedule tables, for new doctors and for doctors with a schedule.
+async fn concurrent_schedules_of_different_doctors_are_all_set(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let h = std::sync::Arc::new(h);
+    let mut doctors: Vec<String> = Vec::new();
+    for round in 0..12 {
+        // Four new doctors, then the same four again (they have a schedule now).
+        if round % 2 == 0 {
+            doctors = (0..4).map(|i| format!("{:08}-doctor-{i}", round)).collect();
+        }
+        let calls = doctors.iter().map(|doctor| {
+            let (h, doctor) = (h.clone(), doctor.clone());
+            tokio::spawn(async move {
+                let blocks = (1..=7)
+                    .map(|day| WeeklyBlock {
+                        day_of_week: day,
+                        start_time: Some(time(8, 0)),
+                        end_time: Some(time(12 + round, 0)),
+                        ..Default::default()
+                    })
+                    .collect();
+                let request = SetDoctorScheduleRequest {
+                    doctor_id: doctor,
+                    specialty: "General".into(),
+                    location: "Room 101".into(),
+                    blocks,
+                };
+                h.schedules().await.set_doctor_schedule(authed(request, h.admin())).await
+            })
+        });
+        for result in futures::future::join_all(calls).await {
+            let schedule = result.unwrap().unwrap_or_else(|status| panic!("round {round}: {status:?}"));
+            assert_eq!(schedule.into_inner().schedule.unwrap().blocks.len(), 7);
+        }
+    }
+}
+
 on_every_backend!(
+    concurrent_schedules_of_different_doctors_are_all_set,
+    bookings_and_the_calendar_stop_at_the_horizon,
     the_calendar_leaves_out_booked_slots,
     bookings_see_changes_made_through_another_replica,
     catalog_is_admin_managed_and_publicly_listed,

@@ -147,13 +147,10 @@ pub async fn create_invoice(
     }
 }
 
-/// A deadlock (MySQL) or a busy database (SQLite): the transaction was
-/// rolled back and may simply be run again.
+/// A deadlock or lock wait timeout (MySQL) or a busy database (SQLite): the
+/// transaction was rolled back and may simply be run again.
 pub fn is_deadlock(error: &sqlx::Error) -> bool {
-    let Some(e) = error.as_database_error() else { return false };
-    matches!(e.code().as_deref(), Some("40001" | "5" | "517"))
-        || e.message().contains("Deadlock found")
-        || e.message().contains("database is locked")
+    hms_kit::storage::Transient::is_transient(error)
 }
 
 async fn try_create_invoice(

@@ -16,6 +16,9 @@ use tokio_util::task::AbortOnDropHandle;
 
 mod group_commit;
 mod kept;
+mod transient;
+
+pub use transient::{TRANSIENT_ATTEMPTS, Transient, retry_transient};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

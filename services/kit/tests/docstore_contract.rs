@@ -3,12 +3,13 @@
 //! MongoDB: set `HMS_TEST_MONGODB_URI` (e.g. `mongodb://127.0.0.1:27017`); without it
 //! the MongoDB suite is skipped, unless `HMS_TEST_REQUIRE_BACKENDS=1` makes that a failure.
 
+use futures::TryStreamExt;
 use hms_kit::docstore;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Stored};
+use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Read, Stored};
 use serde_json::{Value, json};
 
 /// A store plus whatever must outlive it (the SQLite temp dir).
@@ -76,6 +77,8 @@ macro_rules! docstore_contract_suite {
             invalid_documents_are_rejected,
             invalid_names_are_rejected_without_touching_data,
             invalid_queries_are_rejected,
+            explain_tells_index_reads_from_full_scans,
+            drop_index_retires_an_index,
         );
     };
     (@cases $suite:ident, $backend:expr; $($case:ident),* $(,)?) => {
@@ -594,4 +597,94 @@ mod contract {
         let twice = Query { sort: vec![s("v", Order::Asc), s("v", Order::Desc)], ..Query::default() };
         assert!(matches!(store.find(&coll, &twice).await, Err(DocError::InvalidDocument(_))));
     }
+
+    pub async fn explain_tells_index_reads_from_full_scans(store: Arc<dyn DocumentStore>, coll: String) {
+        let by_ward = index("by_ward", &[("ward", Order::Asc), ("since", Order::Desc)], false);
+        store.ensure_index(&coll, &by_ward).await.unwrap();
+        store.ensure_index(&coll, &index("by_since", &[("since", Order::Desc)], false)).await.unwrap();
+        for i in 0..40 {
+            let ward = ["A", "B", "C", "D"][i % 4];
+            let body = json!({"ward": ward, "since": i, "other": i});
+            store.insert(&coll, &format!("d{i:02}"), &body).await.unwrap();
+        }
+        let find = |filters: Filters, sort| Read::Find(Query { filters, sort, limit: 10, after: None });
+        let indexed = [
+            find(vec![f("ward", Filter::Eq(json!("A")))], vec![s("since", Order::Desc)]),
+            find(vec![f("ward", Filter::Eq(json!("A"))), f("since", Filter::Gte(json!(10)))], vec![]),
+            Read::Count(vec![f("ward", Filter::In(vec![json!("A"), json!("B")]))]),
+            Read::Count(vec![f("ward", Filter::Eq(json!("A"))), f("since", Filter::Lt(json!(5)))]),
+        ];
+        for read in indexed {
+            let plan = store.explain(&coll, &read).await.expect("explain");
+            assert!(!plan.full_scan && plan.indexes.contains(&"by_ward".to_string()), "{read:?}: {plan:?}");
+        }
+        // A plain listing reads its page off the index in order (MongoDB: the
+        // index ends in the `_id` tie-break), rather than sorting everything.
+        let listing = find(vec![], vec![s("since", Order::Desc)]);
+        let plan = store.explain(&coll, &listing).await.expect("explain");
+        assert!(!plan.full_scan && plan.indexes == ["by_since"], "{plan:?}");
+        let scans =
+            [find(vec![f("other", Filter::Eq(json!(3)))], vec![]), Read::Count(vec![f("other", Filter::Gt(json!(3)))])];
+        for read in scans {
+            let plan = store.explain(&coll, &read).await.expect("explain");
+            assert!(plan.full_scan, "{read:?}: {plan:?}");
+        }
+        let err = store.explain("Bad", &Read::Count(vec![])).await.unwrap_err();
+        assert!(matches!(err, DocError::InvalidDocument(_)), "{err:?}");
+        let err = store.explain(&coll, &Read::Count(vec![f("v", Filter::Gt(Value::Null))])).await.unwrap_err();
+        assert!(matches!(err, DocError::InvalidDocument(_)), "{err:?}");
+    }
+
+    pub async fn drop_index_retires_an_index(store: Arc<dyn DocumentStore>, coll: String) {
+        store.ensure_index(&coll, &index("by_x", &[("x", Order::Asc)], true)).await.unwrap();
+        store.insert(&coll, "a", &json!({"x": 1})).await.unwrap();
+        assert!(store.drop_index(&coll, "by_x").await.expect("drop"));
+        store.insert(&coll, "b", &json!({"x": 1})).await.expect("the constraint went with the index");
+        assert!(!store.drop_index(&coll, "by_x").await.expect("drop again"));
+        assert!(!store.drop_index(&fresh_collection(), "by_x").await.expect("no such collection"));
+        // The name is free for a new definition.
+        store.ensure_index(&coll, &index("by_x", &[("x", Order::Desc)], false)).await.expect("redefine");
+        let err = store.drop_index(&coll, "x'; DROP TABLE t").await.unwrap_err();
+        assert!(matches!(err, DocError::InvalidDocument(_)), "{err:?}");
+        assert_eq!(store.count(&coll, &[]).await.unwrap(), 2);
+    }
+}
+
+/// MongoDB indexes made before they ended in the `_id` tie-break are rebuilt
+/// by `ensure_index`; another definition under the name is still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_indexes_of_the_previous_version_are_rebuilt() {
+    let Some(backend) = mongo_backend().await else { return };
+    let uri = std::env::var("HMS_TEST_MONGODB_URI").unwrap();
+    let db = mongodb::Client::with_uri_str(&uri).await.unwrap().database("hms");
+    let coll = fresh_collection();
+    let raw = db.collection::<bson::Document>(&coll);
+    let old = |keys| {
+        mongodb::IndexModel::builder()
+            .keys(keys)
+            .options(mongodb::options::IndexOptions::builder().name("by_ward".to_string()).build())
+    };
+    raw.create_index(old(bson::doc! {"ward": 1, "since": -1}).build()).await.unwrap();
+    raw.insert_one(bson::doc! {"_id": "a", "_v": 1_i64, "ward": "A", "since": 3}).await.unwrap();
+
+    let by_ward = index("by_ward", &[("ward", Order::Asc), ("since", Order::Desc)], false);
+    backend.store.ensure_index(&coll, &by_ward).await.expect("rebuilt");
+    backend.store.ensure_index(&coll, &by_ward).await.expect("and then left alone");
+    let keys: Vec<bson::Document> = raw
+        .list_indexes()
+        .await
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|ix| ix.options.as_ref().and_then(|o| o.name.as_deref()) == Some("by_ward"))
+        .map(|ix| ix.keys)
+        .collect();
+    assert_eq!(keys, [bson::doc! {"ward": 1, "since": -1, "_id": 1}]);
+    let query = Query { filters: vec![f("ward", Filter::Eq(json!("A")))], ..Query::default() };
+    assert_eq!(ids(&backend.store.find(&coll, &query).await.unwrap().items), ["a"]);
+
+    let other = index("by_ward", &[("ward", Order::Desc)], false);
+    assert!(backend.store.ensure_index(&coll, &other).await.is_err(), "a different definition replaced it");
 }

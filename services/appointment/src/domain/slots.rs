@@ -4,6 +4,8 @@
 //! read in the clinic's IANA zone; a time that does not exist (a DST gap) is
 //! moved forward, an ambiguous one (a DST fold) takes the earlier instant.
 
+use std::ops::RangeInclusive;
+
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 
@@ -147,8 +149,9 @@ impl Schedule {
     }
 
     /// Free slots of `duration` seconds on every date of `from..=to`, each
-    /// window cut from its start; slots overlapping `busy` or starting before
-    /// `not_before` are left out. Returned with their civil date, by start.
+    /// window cut from its start; slots overlapping `busy` or starting outside
+    /// `starts` (not before now, not beyond the booking horizon) are left out.
+    /// Returned with their civil date, by start.
     pub fn free_slots(
         &self,
         tz: &TimeZone,
@@ -156,7 +159,7 @@ impl Schedule {
         to: Date,
         duration: i64,
         busy: &[Interval],
-        not_before: i64,
+        starts: RangeInclusive<i64>,
     ) -> Vec<(Date, Interval)> {
         let mut slots = Vec::new();
         if duration <= 0 {
@@ -169,7 +172,7 @@ impl Schedule {
                 let mut start = window.start;
                 while start + duration <= window.end {
                     let slot = Interval { start, end: start + duration };
-                    if start >= not_before && !busy.overlaps(&slot) {
+                    if starts.contains(&start) && !busy.overlaps(&slot) {
                         slots.push((date, slot));
                     }
                     start += duration;
@@ -231,7 +234,7 @@ mod tests {
     fn weekly_blocks_give_slots_in_the_clinic_zone() {
         // 2026-11-23 is a Monday; 08:00-10:00 in UTC+7 is 01:00-03:00Z.
         let schedule = Schedule { blocks: vec![block(1, 8 * 60, 10 * 60)], exceptions: vec![] };
-        let slots = schedule.free_slots(&hcm(), date(2026, 11, 23), date(2026, 11, 24), 1800, &[], 0);
+        let slots = schedule.free_slots(&hcm(), date(2026, 11, 23), date(2026, 11, 24), 1800, &[], 0..=i64::MAX);
         let starts: Vec<i64> = slots.iter().map(|(_, s)| s.start).collect();
         assert_eq!(
             starts,
@@ -255,11 +258,21 @@ mod tests {
             date(2026, 11, 23),
             1800,
             &busy,
-            utc("2026-11-23T01:00:01Z"),
+            utc("2026-11-23T01:00:01Z")..=i64::MAX,
         );
         let starts: Vec<i64> = slots.iter().map(|(_, s)| s.start).collect();
         // 08:00 is past, 08:30 overlaps the busy interval, 10:00 leaves only 15 minutes.
         assert_eq!(starts, vec![utc("2026-11-23T02:00:00Z"), utc("2026-11-23T02:30:00Z")]);
+        // Slots starting beyond the booking horizon are not offered either.
+        let slots = schedule.free_slots(
+            &hcm(),
+            date(2026, 11, 23),
+            date(2026, 11, 23),
+            1800,
+            &busy,
+            utc("2026-11-23T01:00:01Z")..=utc("2026-11-23T02:00:00Z"),
+        );
+        assert_eq!(slots.iter().map(|(_, s)| s.start).collect::<Vec<_>>(), vec![utc("2026-11-23T02:00:00Z")]);
     }
 
     #[test]
@@ -315,7 +328,7 @@ mod tests {
     fn overlapping_blocks_do_not_duplicate_slots() {
         let schedule =
             Schedule { blocks: vec![block(1, 8 * 60, 9 * 60), block(1, 8 * 60 + 30, 10 * 60)], exceptions: vec![] };
-        let slots = schedule.free_slots(&hcm(), date(2026, 11, 23), date(2026, 11, 23), 3600, &[], 0);
+        let slots = schedule.free_slots(&hcm(), date(2026, 11, 23), date(2026, 11, 23), 3600, &[], 0..=i64::MAX);
         assert_eq!(slots.len(), 2);
     }
 
@@ -327,7 +340,7 @@ mod tests {
         let windows = schedule.windows(&tz, date(2026, 3, 29));
         // 01:00 CET = 00:00Z; 05:00 CEST = 03:00Z: three real hours, not four.
         assert_eq!(windows, vec![Interval { start: utc("2026-03-29T00:00:00Z"), end: utc("2026-03-29T03:00:00Z") }]);
-        let slots = schedule.free_slots(&tz, date(2026, 3, 29), date(2026, 3, 29), 3600, &[], 0);
+        let slots = schedule.free_slots(&tz, date(2026, 3, 29), date(2026, 3, 29), 3600, &[], 0..=i64::MAX);
         assert_eq!(slots.len(), 3);
         // A block starting inside the gap begins when the gap ends.
         let gap = Schedule { blocks: vec![block(7, 2 * 60 + 30, 4 * 60)], exceptions: vec![] };
@@ -342,7 +355,7 @@ mod tests {
         // 01:00 CEST = 23:00Z the day before; 05:00 CET = 04:00Z: five real hours.
         let windows = schedule.windows(&tz, date(2026, 10, 25));
         assert_eq!(windows, vec![Interval { start: utc("2026-10-24T23:00:00Z"), end: utc("2026-10-25T04:00:00Z") }]);
-        let slots = schedule.free_slots(&tz, date(2026, 10, 25), date(2026, 10, 25), 3600, &[], 0);
+        let slots = schedule.free_slots(&tz, date(2026, 10, 25), date(2026, 10, 25), 3600, &[], 0..=i64::MAX);
         assert_eq!(slots.len(), 5);
         assert!(slots.iter().all(|(d, _)| *d == date(2026, 10, 25)));
         // A normal weekday keeps its local times: 09:00 CET = 08:00Z.

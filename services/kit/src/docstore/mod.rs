@@ -88,6 +88,37 @@ pub struct Page {
     pub next: Option<String>,
 }
 
+/// A read whose plan `DocumentStore::explain` reports: a `find` or a `count`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    Find(Query),
+    Count(Vec<(String, Filter)>),
+}
+
+impl Read {
+    pub(crate) fn filtered(&self) -> bool {
+        match self {
+            Read::Find(query) => !query.filters.is_empty(),
+            Read::Count(filters) => !filters.is_empty(),
+        }
+    }
+}
+
+/// How a backend would run a read, as its query planner reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Whether answering may read every document: a step reads the whole
+    /// table (SQLite `SCAN table`, MongoDB `COLLSCAN`), or the read has filters
+    /// and a step walks a whole index only for its order, testing the filters
+    /// row by row. An unfiltered listing walking an index in sort order stops
+    /// at the page size, which is not a full scan.
+    pub full_scan: bool,
+    /// The `IndexSpec` names of the indexes the plan reads (`_id_` for the id).
+    pub indexes: Vec<String>,
+    /// The backend's own account of the plan, for messages.
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSpec {
     pub name: String,
@@ -113,6 +144,9 @@ pub enum DocError {
 #[async_trait]
 pub trait DocumentStore: Send + Sync + 'static {
     async fn ensure_index(&self, collection: &str, index: &IndexSpec) -> Result<(), DocError>;
+    /// Drops an index `ensure_index` made; false when there is none. Retires
+    /// an index whose definition a new version changes (under a new name).
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError>;
     /// Stores a new document at version 1.
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError>;
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError>;
@@ -129,6 +163,9 @@ pub trait DocumentStore: Send + Sync + 'static {
     ) -> Result<Stored, DocError>;
     async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError>;
     async fn ping(&self) -> Result<(), DocError>;
+    /// The backend's plan for `read`, without running it; lets tests hold
+    /// every query a service issues to an index.
+    async fn explain(&self, collection: &str, read: &Read) -> Result<Plan, DocError>;
 }
 
 /// Opens a store from a URL: `mongodb://...` (database from the URI path, default "hms"),
@@ -184,15 +221,19 @@ pub(crate) fn check_path(path: &str) -> Result<(), DocError> {
     }
 }
 
-pub(crate) fn check_index(index: &IndexSpec) -> Result<(), DocError> {
-    let name_ok = index.name.len() <= 64
-        && is_identifier(&index.name, |c| c.is_ascii_alphabetic(), |c| c.is_ascii_alphanumeric() || c == '_');
+pub(crate) fn check_index_name(name: &str) -> Result<(), DocError> {
+    let name_ok =
+        name.len() <= 64 && is_identifier(name, |c| c.is_ascii_alphabetic(), |c| c.is_ascii_alphanumeric() || c == '_');
     if !name_ok {
         return Err(DocError::InvalidDocument(format!(
-            "invalid index name {:?} (expected [A-Za-z][A-Za-z0-9_]*, at most 64 chars)",
-            index.name
+            "invalid index name {name:?} (expected [A-Za-z][A-Za-z0-9_]*, at most 64 chars)"
         )));
     }
+    Ok(())
+}
+
+pub(crate) fn check_index(index: &IndexSpec) -> Result<(), DocError> {
+    check_index_name(&index.name)?;
     if index.fields.is_empty() {
         return Err(DocError::InvalidDocument(format!("index {} has no fields", index.name)));
     }

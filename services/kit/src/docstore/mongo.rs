@@ -9,12 +9,15 @@ use mongodb::{Client, Collection, Database, IndexModel};
 use serde_json::Value;
 
 use super::{
-    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Query, Stored, check_body,
-    check_collection, check_filters, check_id, check_index, check_query, fetch_limit, make_page,
+    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, check_body,
+    check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit, make_page,
 };
 
 const DEFAULT_DATABASE: &str = "hms";
 const DUPLICATE_KEY: i32 = 11000;
+const NAMESPACE_NOT_FOUND: i32 = 26;
+const INDEX_NOT_FOUND: i32 = 27;
+const INDEX_KEY_SPECS_CONFLICT: i32 = 86;
 
 pub struct MongoStore {
     db: Database,
@@ -40,6 +43,18 @@ impl MongoStore {
         check_collection(name)?;
         Ok(self.db.collection(name))
     }
+
+    /// Whether the collection has a non-unique index `name` on exactly `keys`.
+    async fn has_index(&self, coll: &Collection<Document>, name: &str, keys: &Document) -> Result<bool, DocError> {
+        let indexes: Vec<IndexModel> =
+            coll.list_indexes().await.map_err(from_mongo)?.try_collect().await.map_err(from_mongo)?;
+        Ok(indexes.iter().any(|ix| {
+            let options = ix.options.as_ref();
+            options.and_then(|o| o.name.as_deref()) == Some(name)
+                && !options.and_then(|o| o.unique).unwrap_or(false)
+                && &ix.keys == keys
+        }))
+    }
 }
 
 #[async_trait]
@@ -53,16 +68,43 @@ impl DocumentStore for MongoStore {
             keys.insert(path, direction(*order));
             present.insert(path, doc! {"$exists": true});
         }
+        let fields = keys.clone();
         let mut options = IndexOptions::builder().name(index.name.clone()).build();
         if index.unique {
             options.unique = Some(true);
             // MongoDB indexes a missing field as null, so without this two documents
             // lacking the field would collide; SQLite never lets NULLs collide.
             options.partial_filter_expression = Some(present);
+        } else {
+            // Every find sorts by `_id` last (the tie-break); an index ending in
+            // it gives that order, so a listing sorted on the fields reads its
+            // page off the index instead of sorting the whole collection.
+            keys.insert("_id", 1);
         }
         let model = IndexModel::builder().keys(keys).options(options).build();
-        coll.create_index(model).await.map_err(from_mongo)?;
-        Ok(())
+        match coll.create_index(model.clone()).await {
+            Ok(_) => Ok(()),
+            // Made by a version that did not add the tie-break: build it anew.
+            Err(e) if command_code(&e) == Some(INDEX_KEY_SPECS_CONFLICT) && !index.unique => {
+                if !self.has_index(&coll, &index.name, &fields).await? {
+                    return Err(from_mongo(e));
+                }
+                coll.drop_index(&index.name).await.map_err(from_mongo)?;
+                coll.create_index(model).await.map_err(from_mongo)?;
+                Ok(())
+            }
+            Err(e) => Err(from_mongo(e)),
+        }
+    }
+
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError> {
+        check_index_name(name)?;
+        let coll = self.collection(collection)?;
+        match coll.drop_index(name).await {
+            Ok(()) => Ok(true),
+            Err(e) if matches!(command_code(&e), Some(NAMESPACE_NOT_FOUND | INDEX_NOT_FOUND)) => Ok(false),
+            Err(e) => Err(from_mongo(e)),
+        }
     }
 
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
@@ -79,18 +121,9 @@ impl DocumentStore for MongoStore {
 
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
         let coll = self.collection(collection)?;
-        let cursor = check_query(query)?;
-        let mut clauses = filter_clauses(&query.filters)?;
-        if let Some(cursor) = &cursor {
-            clauses.push(after_clause(&query.sort, cursor)?);
-        }
-        let mut sort = Document::new();
-        for (path, order) in &query.sort {
-            sort.insert(path, direction(*order));
-        }
-        sort.insert("_id", 1);
+        let (filter, sort) = find_parts(query)?;
         let docs: Vec<Document> = coll
-            .find(and(clauses))
+            .find(filter)
             .sort(sort)
             .limit(fetch_limit(query))
             .await
@@ -105,7 +138,7 @@ impl DocumentStore for MongoStore {
     async fn count(&self, collection: &str, filters: &[(String, Filter)]) -> Result<u64, DocError> {
         let coll = self.collection(collection)?;
         check_filters(filters)?;
-        coll.count_documents(and(filter_clauses(filters)?)).await.map_err(from_mongo)
+        coll.count_documents(filter_document(filters)?).await.map_err(from_mongo)
     }
 
     async fn replace(
@@ -143,6 +176,84 @@ impl DocumentStore for MongoStore {
         self.db.run_command(doc! {"ping": 1}).await.map_err(from_mongo)?;
         Ok(())
     }
+
+    async fn explain(&self, collection: &str, read: &Read) -> Result<Plan, DocError> {
+        let coll = self.collection(collection)?;
+        // The commands `find` and `count` send, as the driver words them.
+        let command = match read {
+            Read::Find(query) => {
+                let (filter, sort) = find_parts(query)?;
+                doc! {"find": coll.name(), "filter": filter, "sort": sort, "limit": fetch_limit(query)}
+            }
+            Read::Count(filters) => {
+                check_filters(filters)?;
+                let pipeline =
+                    [doc! {"$match": filter_document(filters)?}, doc! {"$group": {"_id": 1, "n": {"$sum": 1}}}];
+                doc! {"aggregate": coll.name(), "pipeline": pipeline.to_vec(), "cursor": {}}
+            }
+        };
+        let explained =
+            self.db.run_command(doc! {"explain": command, "verbosity": "queryPlanner"}).await.map_err(from_mongo)?;
+        Ok(plan_of(&explained, read.filtered()))
+    }
+}
+
+/// The filter and sort a `find` sends.
+fn find_parts(query: &Query) -> Result<(Document, Document), DocError> {
+    let cursor = check_query(query)?;
+    let mut filter = filter_document(&query.filters)?;
+    if let Some(cursor) = &cursor {
+        filter.insert("$or", after_branches(&query.sort, cursor)?);
+    }
+    let mut sort = Document::new();
+    for (path, order) in &query.sort {
+        sort.insert(path, direction(*order));
+    }
+    sort.insert("_id", 1);
+    Ok((filter, sort))
+}
+
+/// Reads the winning plan(s) of an `explain` answer (a `find`'s, or the ones
+/// nested in an aggregation's stages): a `COLLSCAN` stage reads the whole
+/// collection, an `IXSCAN`-like stage names its index, and one whose bounds
+/// are all `[MinKey, MaxKey]` walks all of it (for a filtered read, a full scan).
+fn plan_of(explained: &Document, filtered: bool) -> Plan {
+    fn winning<'a>(document: &'a Document, found: &mut Vec<&'a Document>) {
+        for (key, value) in document {
+            match value {
+                Bson::Document(inner) if key == "winningPlan" => found.push(inner),
+                Bson::Document(inner) => winning(inner, found),
+                Bson::Array(items) => items.iter().filter_map(Bson::as_document).for_each(|d| winning(d, found)),
+                _ => {}
+            }
+        }
+    }
+    fn unbounded(bounds: &Document) -> bool {
+        let whole = |b: &Bson| matches!(b, Bson::String(s) if s == "[MinKey, MaxKey]" || s == "[MaxKey, MinKey]");
+        bounds.values().all(|field| matches!(field, Bson::Array(ranges) if ranges.len() == 1 && whole(&ranges[0])))
+    }
+    fn stages(plan: &Document, filtered: bool, full_scan: &mut bool, indexes: &mut Vec<String>) {
+        for (key, value) in plan {
+            match (key.as_str(), value) {
+                ("stage", Bson::String(stage)) if stage == "COLLSCAN" => *full_scan = true,
+                ("indexBounds", Bson::Document(bounds)) if filtered && unbounded(bounds) => *full_scan = true,
+                ("indexName", Bson::String(name)) if !indexes.contains(name) => indexes.push(name.clone()),
+                (_, Bson::Document(inner)) => stages(inner, filtered, full_scan, indexes),
+                (_, Bson::Array(items)) => {
+                    items.iter().filter_map(Bson::as_document).for_each(|d| stages(d, filtered, full_scan, indexes))
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut plans = Vec::new();
+    winning(explained, &mut plans);
+    let (mut full_scan, mut indexes) = (false, Vec::new());
+    for plan in &plans {
+        stages(plan, filtered, &mut full_scan, &mut indexes);
+    }
+    let detail = plans.iter().map(|p| Bson::Document((*p).clone()).into_relaxed_extjson().to_string());
+    Plan { full_scan, indexes, detail: detail.collect::<Vec<_>>().join("; ") }
 }
 
 fn direction(order: Order) -> i32 {
@@ -154,6 +265,13 @@ fn direction(order: Order) -> i32 {
 
 fn backend(e: impl std::fmt::Display) -> DocError {
     DocError::Backend(e.to_string())
+}
+
+fn command_code(e: &mongodb::error::Error) -> Option<i32> {
+    match e.kind.as_ref() {
+        ErrorKind::Command(c) => Some(c.code),
+        _ => None,
+    }
 }
 
 fn from_mongo(e: mongodb::error::Error) -> DocError {
@@ -212,40 +330,50 @@ fn from_document(mut document: Document) -> Result<Stored, DocError> {
     Ok(Stored { id, version, body })
 }
 
-fn and(clauses: Vec<Document>) -> Document {
-    if clauses.is_empty() {
-        Document::new()
-    } else {
-        // `$and` keeps several conditions on one path apart (a map would merge them).
-        doc! {"$and": clauses}
+/// The filters as one flat document `{path: condition, ...}`: the form in
+/// which every MongoDB planner matches conditions to indexes (SecantusDB's
+/// does not look inside `$and`). An equality is written as the bare value,
+/// the same for the scalars filters allow; a repeated operator on one path
+/// goes to `$and`, since a document holds a key once.
+fn filter_document(filters: &[(String, Filter)]) -> Result<Document, DocError> {
+    let mut by_path: Vec<(&str, Document)> = Vec::new();
+    let mut repeated = Vec::new();
+    for (path, filter) in filters {
+        let (op, operand) = match filter {
+            Filter::Eq(v) => ("$eq", to_bson(v)?),
+            Filter::In(vs) => ("$in", Bson::Array(vs.iter().map(to_bson).collect::<Result<_, _>>()?)),
+            Filter::Gt(v) => ("$gt", to_bson(v)?),
+            Filter::Gte(v) => ("$gte", to_bson(v)?),
+            Filter::Lt(v) => ("$lt", to_bson(v)?),
+            Filter::Lte(v) => ("$lte", to_bson(v)?),
+            Filter::Exists(b) => ("$exists", Bson::Boolean(*b)),
+        };
+        match by_path.iter_mut().find(|(p, _)| p == path) {
+            Some((_, ops)) if !ops.contains_key(op) => {
+                ops.insert(op, operand);
+            }
+            Some(_) => repeated.push(doc! {path.as_str(): {op: operand}}),
+            None => by_path.push((path, doc! {op: operand})),
+        }
     }
-}
-
-fn filter_clauses(filters: &[(String, Filter)]) -> Result<Vec<Document>, DocError> {
-    filters
-        .iter()
-        .map(|(path, filter)| {
-            let condition = match filter {
-                Filter::Eq(v) => doc! {"$eq": to_bson(v)?},
-                Filter::In(vs) => {
-                    let values = vs.iter().map(to_bson).collect::<Result<Vec<_>, _>>()?;
-                    doc! {"$in": values}
-                }
-                Filter::Gt(v) => doc! {"$gt": to_bson(v)?},
-                Filter::Gte(v) => doc! {"$gte": to_bson(v)?},
-                Filter::Lt(v) => doc! {"$lt": to_bson(v)?},
-                Filter::Lte(v) => doc! {"$lte": to_bson(v)?},
-                Filter::Exists(b) => doc! {"$exists": *b},
-            };
-            Ok(doc! {path.as_str(): condition})
-        })
-        .collect()
+    let mut document = Document::new();
+    for (path, ops) in by_path {
+        let condition = match ops.get("$eq") {
+            Some(value) if ops.len() == 1 => value.clone(),
+            _ => Bson::Document(ops),
+        };
+        document.insert(path, condition);
+    }
+    if !repeated.is_empty() {
+        document.insert("$and", repeated);
+    }
+    Ok(document)
 }
 
 /// Keyset condition "sorts strictly after the cursor": for some key i, keys before i are
 /// equal and key i is beyond; or all keys are equal and the id is greater. Null/missing
 /// values sort first ascending and last descending.
-fn after_clause(sort: &[(String, Order)], cursor: &Cursor) -> Result<Document, DocError> {
+fn after_branches(sort: &[(String, Order)], cursor: &Cursor) -> Result<Vec<Document>, DocError> {
     let mut branches = Vec::new();
     let mut equal_prefix: Vec<Document> = Vec::new();
     for ((path, order), value) in sort.iter().zip(&cursor.values) {
@@ -266,7 +394,7 @@ fn after_clause(sort: &[(String, Order)], cursor: &Cursor) -> Result<Document, D
     }
     equal_prefix.push(doc! {"_id": {"$gt": cursor.id.as_str()}});
     branches.push(doc! {"$and": equal_prefix});
-    Ok(doc! {"$or": branches})
+    Ok(branches)
 }
 
 #[cfg(test)]
@@ -303,5 +431,33 @@ mod tests {
         assert_eq!(stored.body, body);
         assert_eq!(stored.version, 3);
         assert_eq!(stored.id, "x");
+    }
+
+    /// The shapes a real mongod answers `explain` with (SecantusDB leaves out
+    /// `indexBounds`, and never nests an aggregation's plan under `stages`).
+    #[test]
+    fn plans_read_from_mongod_explain_answers() {
+        let ixscan = |bounds: Document| {
+            doc! {"stage": "FETCH", "inputStage": {"stage": "IXSCAN", "indexName": "due", "indexBounds": bounds}}
+        };
+        let bounded = ixscan(doc! {"status": ["[\"QUEUED\", \"QUEUED\"]"], "at": ["[MinKey, MaxKey]"]});
+        let whole = ixscan(doc! {"created_at": ["[MaxKey, MinKey]"]});
+        let find =
+            |plan: Document| doc! {"queryPlanner": {"winningPlan": plan, "rejectedPlans": [{"stage": "COLLSCAN"}]}};
+
+        let plan = plan_of(&find(bounded.clone()), true);
+        assert_eq!((plan.full_scan, plan.indexes), (false, vec!["due".to_string()]));
+        // A whole index walked for its order: fine for a plain listing, a full scan under a filter.
+        assert!(!plan_of(&find(whole.clone()), false).full_scan);
+        assert!(plan_of(&find(whole), true).full_scan);
+        assert!(plan_of(&find(doc! {"stage": "SORT", "inputStage": {"stage": "COLLSCAN"}}), false).full_scan);
+        // Slot-based plans (7.0+) keep the stage tree under `queryPlan`.
+        let sbe =
+            doc! {"queryPlanner": {"winningPlan": {"queryPlan": bounded.clone(), "slotBasedPlan": {"stages": "..."}}}};
+        assert_eq!(plan_of(&sbe, true).indexes, ["due"]);
+        // An aggregation whose $match did not become the whole plan.
+        let aggregate = doc! {"stages": [{"$cursor": find(bounded)}, {"$group": {"_id": 1}}]};
+        let plan = plan_of(&aggregate, true);
+        assert_eq!((plan.full_scan, plan.indexes), (false, vec!["due".to_string()]));
     }
 }

@@ -15,8 +15,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{
-    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Query, Stored, check_body,
-    check_collection, check_filters, check_id, check_index, check_query, fetch_limit, make_page,
+    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, check_body,
+    check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit, make_page,
 };
 
 pub struct SqlStore {
@@ -128,6 +128,17 @@ impl DocumentStore for SqlStore {
         Ok(())
     }
 
+    async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError> {
+        check_index_name(name)?;
+        let table = self.table(collection).await?;
+        let name = format!("{table}.{name}");
+        if self.index_sql(&name).await?.is_none() {
+            return Ok(false);
+        }
+        sqlx::query(&format!("DROP INDEX IF EXISTS \"{name}\"")).execute(&self.pool).await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
         check_id(id)?;
         check_body(body)?;
@@ -155,18 +166,7 @@ impl DocumentStore for SqlStore {
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
         let cursor = check_query(query)?;
         let table = self.table(collection).await?;
-        let mut sql = Sql::new(&format!("SELECT id, version, body FROM {table} WHERE "));
-        push_filters(&mut sql, &query.filters);
-        if let Some(cursor) = &cursor {
-            sql.push(" AND ");
-            push_after(&mut sql, &query.sort, cursor);
-        }
-        sql.push(" ORDER BY ");
-        for (path, order) in &query.sort {
-            sql.push(&format!("{} {}, ", extract(path), direction(*order)));
-        }
-        sql.push("id ASC LIMIT ").bind(Arg::Int(fetch_limit(query)));
-
+        let sql = find_sql(&table, query, cursor.as_ref());
         let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql.text);
         for arg in sql.args {
             q = arg.bind_to(q);
@@ -179,8 +179,7 @@ impl DocumentStore for SqlStore {
     async fn count(&self, collection: &str, filters: &[(String, Filter)]) -> Result<u64, DocError> {
         check_filters(filters)?;
         let table = self.table(collection).await?;
-        let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE "));
-        push_filters(&mut sql, filters);
+        let sql = count_sql(&table, filters);
         let mut q = sqlx::query_as::<_, (i64,)>(&sql.text);
         for arg in sql.args {
             q = arg.bind_to(q);
@@ -239,6 +238,74 @@ impl DocumentStore for SqlStore {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
         Ok(())
     }
+
+    async fn explain(&self, collection: &str, read: &Read) -> Result<Plan, DocError> {
+        let table = self.table(collection).await?;
+        let sql = match read {
+            Read::Find(query) => find_sql(&table, query, check_query(query)?.as_ref()),
+            Read::Count(filters) => {
+                check_filters(filters)?;
+                count_sql(&table, filters)
+            }
+        };
+        let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&text);
+        for arg in sql.args {
+            q = arg.bind_to(q);
+        }
+        let steps: Vec<String> =
+            q.fetch_all(&self.pool).await.map_err(backend)?.into_iter().map(|(_, _, _, step)| step).collect();
+        Ok(plan_of(&table, steps, read.filtered()))
+    }
+}
+
+fn find_sql(table: &str, query: &Query, cursor: Option<&Cursor>) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT id, version, body FROM {table} WHERE "));
+    push_filters(&mut sql, &query.filters);
+    if let Some(cursor) = cursor {
+        sql.push(" AND ");
+        push_after(&mut sql, &query.sort, cursor);
+    }
+    sql.push(" ORDER BY ");
+    for (path, order) in &query.sort {
+        sql.push(&format!("{} {}, ", extract(path), direction(*order)));
+    }
+    sql.push("id ASC LIMIT ").bind(Arg::Int(fetch_limit(query)));
+    sql
+}
+
+fn count_sql(table: &str, filters: &[(String, Filter)]) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE "));
+    push_filters(&mut sql, filters);
+    sql
+}
+
+/// Reads `EXPLAIN QUERY PLAN` steps: "SEARCH t USING INDEX i (...)" reads a
+/// range of index `i`, "SCAN t USING INDEX i" all of it (in its order), and
+/// "SCAN t" alone the whole table.
+fn plan_of(table: &str, steps: Vec<String>, filtered: bool) -> Plan {
+    let scan = format!("SCAN {table}");
+    let full_scan = steps
+        .iter()
+        .map(|step| step.trim())
+        .any(|step| step == scan || (filtered && step.strip_prefix(&scan).is_some_and(|rest| rest.starts_with(' '))));
+    let mut indexes = Vec::new();
+    for step in &steps {
+        let Some((_, rest)) = step.split_once(" INDEX ") else {
+            continue;
+        };
+        let name = rest.split_whitespace().next().unwrap_or_default().trim_matches('"');
+        let name = match name.strip_prefix(table).and_then(|n| n.strip_prefix('.')) {
+            Some(spec) => spec.to_string(),
+            // SQLite's own index behind `id TEXT PRIMARY KEY`.
+            None if name.starts_with("sqlite_autoindex_") => ID_INDEX.to_string(),
+            None => name.to_string(),
+        };
+        if !indexes.contains(&name) {
+            indexes.push(name);
+        }
+    }
+    Plan { full_scan, indexes, detail: steps.join("; ") }
 }
 
 fn backend(e: impl std::fmt::Display) -> DocError {
@@ -328,20 +395,23 @@ impl Sql {
 }
 
 /// Conditions joined with AND; an empty list is "true".
+///
+/// Every condition keeps `json_extract(body, '$.path')` as a top-level term of
+/// the AND, compared with `=`, `IN` or a range, so that SQLite can search an
+/// expression index on it; the type guards ride along as further AND terms,
+/// which the planner checks on the rows the index yields. An OR anywhere in
+/// that chain would make SQLite scan the table (`IN` over OR-ed equalities).
 fn push_filters(sql: &mut Sql, filters: &[(String, Filter)]) {
-    sql.push("1");
-    for (path, filter) in filters {
-        sql.push(" AND ");
+    if filters.is_empty() {
+        sql.push("1");
+    }
+    for (i, (path, filter)) in filters.iter().enumerate() {
+        if i > 0 {
+            sql.push(" AND ");
+        }
         match filter {
             Filter::Eq(v) => push_compare(sql, path, "=", v),
-            Filter::In(vs) => {
-                sql.push("(0");
-                for v in vs {
-                    sql.push(" OR ");
-                    push_compare(sql, path, "=", v);
-                }
-                sql.push(")");
-            }
+            Filter::In(vs) => push_in(sql, path, vs),
             Filter::Gt(v) => push_compare(sql, path, ">", v),
             Filter::Gte(v) => push_compare(sql, path, ">=", v),
             Filter::Lt(v) => push_compare(sql, path, "<", v),
@@ -357,29 +427,86 @@ fn push_filters(sql: &mut Sql, filters: &[(String, Filter)]) {
     }
 }
 
+/// The JSON types a scalar operand matches (MongoDB's type brackets) and its
+/// bound form; `None` for null, which matches null and missing values instead.
+fn bracket(value: &Value) -> Option<(&'static str, Arg)> {
+    match value {
+        Value::Bool(b) => Some(("'true', 'false'", Arg::Int(i64::from(*b)))),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Some(("'integer', 'real'", Arg::Int(i))),
+            None => Some(("'integer', 'real'", Arg::Real(n.as_f64().unwrap_or(f64::NAN)))),
+        },
+        Value::String(s) => Some(("'text'", Arg::Text(s.clone()))),
+        // Null, and arrays/objects (rejected by validation).
+        _ => None,
+    }
+}
+
 /// `path <op> value`, true only when the stored value is of the operand's type class,
 /// mirroring MongoDB's type bracketing (SQLite would otherwise rank every string above
 /// every number, and read booleans as the integers 0/1). A null operand (only reachable
 /// through `=`) matches null and missing values.
 fn push_compare(sql: &mut Sql, path: &str, op: &str, value: &Value) {
-    let (types, arg) = match value {
-        Value::Null => {
+    match (value, bracket(value)) {
+        (Value::Null, _) => {
             sql.push(&format!("{} IS NULL", extract(path)));
-            return;
         }
-        Value::Bool(b) => ("'true', 'false'", Arg::Int(i64::from(*b))),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => ("'integer', 'real'", Arg::Int(i)),
-            None => ("'integer', 'real'", Arg::Real(n.as_f64().unwrap_or(f64::NAN))),
-        },
-        Value::String(s) => ("'text'", Arg::Text(s.clone())),
+        (_, Some((types, arg))) => {
+            sql.push(&format!("({} {op} ", extract(path)))
+                .bind(arg)
+                .push(&format!(" AND {} IN ({types}))", json_type(path)));
+        }
         // Rejected by validation; matching nothing is the safe reading.
-        Value::Array(_) | Value::Object(_) => {
+        (_, None) => {
             sql.push("0");
-            return;
         }
-    };
-    sql.push(&format!("({} IN ({types}) AND {} {op} ", json_type(path), extract(path))).bind(arg).push(")");
+    }
+}
+
+/// `path IN (values)`: one `IN` list per type class, so that the common case
+/// (all operands of one type) is a single indexable `IN`.
+fn push_in(sql: &mut Sql, path: &str, values: &[Value]) {
+    let mut classes: Vec<(&'static str, Vec<Arg>)> = Vec::new();
+    let mut null = false;
+    for value in values {
+        match bracket(value) {
+            Some((types, arg)) => match classes.iter_mut().find(|(t, _)| *t == types) {
+                Some((_, args)) => args.push(arg),
+                None => classes.push((types, vec![arg])),
+            },
+            None => null |= value.is_null(),
+        }
+    }
+    let branches = classes.len() + usize::from(null);
+    if branches == 0 {
+        sql.push("0");
+        return;
+    }
+    if branches > 1 {
+        sql.push("(");
+    }
+    for (i, (types, args)) in classes.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(&format!("({} IN (", extract(path)));
+        for (j, arg) in args.into_iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
+            }
+            sql.bind(arg);
+        }
+        sql.push(&format!(") AND {} IN ({types}))", json_type(path)));
+    }
+    if null {
+        if branches > 1 {
+            sql.push(" OR ");
+        }
+        sql.push(&format!("{} IS NULL", extract(path)));
+    }
+    if branches > 1 {
+        sql.push(")");
+    }
 }
 
 /// Keyset condition "sorts strictly after the cursor" (see the MongoDB twin): NULL sorts
@@ -430,8 +557,8 @@ mod tests {
         push_after(&mut sql, &sort, &cursor);
         assert_eq!(
             sql.text,
-            "(((json_type(body, '$.a') IN ('integer', 'real') AND json_extract(body, '$.a') > ?)) OR \
-             ((json_type(body, '$.a') IN ('integer', 'real') AND json_extract(body, '$.a') = ?) AND \
+            "(((json_extract(body, '$.a') > ? AND json_type(body, '$.a') IN ('integer', 'real'))) OR \
+             ((json_extract(body, '$.a') = ? AND json_type(body, '$.a') IN ('integer', 'real')) AND \
              json_extract(body, '$.b') IS NULL AND id > ?))"
         );
         assert_eq!(sql.args.len(), 3);
@@ -465,19 +592,13 @@ mod tests {
         let store = SqlStore::connect("sqlite::memory:").await.unwrap();
         let spec = IndexSpec { name: "by_hr".into(), fields: vec![("vitals.hr".into(), Order::Asc)], unique: false };
         store.ensure_index("plan", &spec).await.unwrap();
-        let mut sql = Sql::new("EXPLAIN QUERY PLAN SELECT id FROM doc_plan WHERE ");
-        push_filters(&mut sql, &[("vitals.hr".into(), Filter::Gt(json!(60)))]);
-        sql.push(" ORDER BY json_extract(body, '$.vitals.hr') ASC, id ASC");
-        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql.text);
-        for arg in sql.args {
-            q = arg.bind_to(q);
-        }
-        let plan = q.fetch_all(&store.pool).await.unwrap();
-        let plan: Vec<String> = plan.into_iter().map(|row| row.3).collect();
-        assert!(
-            plan.iter()
-                .any(|d| d.contains("USING INDEX \"doc_plan.by_hr\"") || d.contains("USING INDEX doc_plan.by_hr")),
-            "{plan:?}"
-        );
+        let query = Query {
+            filters: vec![("vitals.hr".into(), Filter::Gt(json!(60)))],
+            sort: vec![("vitals.hr".into(), Order::Asc)],
+            ..Query::default()
+        };
+        let plan = store.explain("plan", &Read::Find(query)).await.unwrap();
+        assert!(plan.detail.contains("SEARCH doc_plan USING INDEX doc_plan.by_hr"), "{plan:?}");
+        assert_eq!((plan.full_scan, plan.indexes), (false, vec!["by_hr".to_string()]));
     }
 }
