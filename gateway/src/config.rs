@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hms_kit::config::millis;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The gateway's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
     /// HTTP/1.1 and HTTP/2 (h2c) listener for REST, grpc-web and gRPC.
@@ -72,7 +72,7 @@ impl GatewayConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RateLimitBackend {
     /// Counters in this process.
@@ -84,7 +84,7 @@ pub enum RateLimitBackend {
 }
 
 /// Fixed-window request limits.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub backend: RateLimitBackend,
