@@ -1,6 +1,7 @@
 //! `hms up`: every implemented service in one process on embedded stores
 //! (SQLite files under `./data`), each on its own port and calling the others
-//! over gRPC exactly as in production.
+//! over gRPC exactly as in production. `hms service-token NAME`: a token for
+//! calling internal methods by hand.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,11 @@ use hms_kit::server::shutdown_signal;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-const USAGE: &str = "usage: hms up\n\n  Starts every HMS service on embedded stores under ./data (override with HMS_DATA_DIR).\n  Configuration: $HMS_CONFIG (TOML) and HMS_* variables; see README.md.";
+const USAGE: &str = "usage: hms up\n       hms service-token NAME\n\n  \
+    up: starts every HMS service on embedded stores under ./data (override with HMS_DATA_DIR).\n  \
+    service-token: prints a service token (valid 5 minutes, subject NAME) for internal methods,\n  \
+    signed with auth.service_token_secret as `hms up` reads it (data/secrets.toml, HMS_*).\n  \
+    Configuration: $HMS_CONFIG (TOML) and HMS_* variables; see README.md#configuration.";
 
 #[global_allocator]
 static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
@@ -19,6 +24,7 @@ static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
 async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("up") => up().await,
+        Some("service-token") => service_token(std::env::args().nth(2)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -30,8 +36,33 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+fn data_dir() -> PathBuf {
+    PathBuf::from(std::env::var("HMS_DATA_DIR").unwrap_or_else(|_| "data".into()))
+}
+
+/// Prints a service token for an operator calling internal methods (the
+/// grpcurl examples), signed with the secret the services of `hms up` use.
+/// Reads the secrets file but never creates it.
+fn service_token(name: Option<String>) -> anyhow::Result<()> {
+    let Some(name) = name.filter(|name| !name.is_empty() && !name.starts_with('-')) else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    let secrets = data_dir().join("secrets.toml");
+    let sources = if secrets.exists() { Sources::with_file_under_env(&secrets)? } else { Sources::load()? };
+    let auth: AuthConfig = sources.section("auth")?;
+    let secret = auth.service_token_secret.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no service-token secret: start `hms up` once (it writes {}) or set HMS_AUTH__SERVICE_TOKEN_SECRET",
+            secrets.display()
+        )
+    })?;
+    println!("{}", hms_kit::auth::ServiceTokens::new(&name, &secret).token()?);
+    Ok(())
+}
+
 async fn up() -> anyhow::Result<()> {
-    let data_dir = PathBuf::from(std::env::var("HMS_DATA_DIR").unwrap_or_else(|_| "data".into()));
+    let data_dir = data_dir();
     // The data (stores, mail, secrets) is its owner's alone: the directory
     // 0700, every file in it 0600 (each store and mailer sees to its own).
     hms_kit::files::create_private_dir_all(&data_dir)

@@ -5,8 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{LoginRequest, RegisterRequest};
+use hms_kit::proto::user::{BatchGetDisplayNamesRequest, LoginRequest, RegisterRequest};
+use hms_kit::testing::authed;
 
 const ADMIN_PASSWORD: &str = "launcher-admin-password";
 
@@ -82,6 +84,20 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     let up = start(data.path());
     admin_login(&up.addr).await.expect("the initial admin can log in");
     admin_login(&up.gateway).await.expect("the initial admin can log in through the gateway");
+
+    // An operator's service token (README: "Service tokens") opens internal methods.
+    let minted = Command::new(env!("CARGO_BIN_EXE_hms"))
+        .args(["service-token", "operator"])
+        .env("HMS_DATA_DIR", data.path())
+        .output()
+        .expect("run hms service-token");
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let service_token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let mut internal = InternalUserServiceClient::connect(format!("http://{}", up.addr)).await.unwrap();
+    let request = || BatchGetDisplayNamesRequest { user_ids: vec!["nobody".into()] };
+    internal.batch_get_display_names(authed(request(), &service_token)).await.expect("a service token is accepted");
+    let refused = internal.batch_get_display_names(request()).await.expect_err("internal without a token");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
     let mut catalog = hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient::connect(format!(
         "http://{}",
         up.appointment_addr

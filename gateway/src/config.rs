@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use hms_kit::config::millis;
 use hms_kit::proxies::{RemovedTrustForwardedFor, TrustedProxies};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The gateway's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
     /// HTTP/1.1 and HTTP/2 (h2c) listener for REST, grpc-web and gRPC.
@@ -34,7 +34,7 @@ pub struct GatewayConfig {
     pub trusted_proxies: TrustedProxies,
     /// The removed `trust_forwarded_for`: refused with a message naming
     /// `trusted_proxies`.
-    #[serde(rename = "trust_forwarded_for")]
+    #[serde(rename = "trust_forwarded_for", skip_serializing)]
     pub removed_trust_forwarded_for: RemovedTrustForwardedFor,
     /// Longest wait for in-flight requests on shutdown.
     #[serde(with = "millis")]
@@ -79,7 +79,7 @@ impl GatewayConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RateLimitBackend {
     /// Counters in this process.
@@ -91,7 +91,7 @@ pub enum RateLimitBackend {
 }
 
 /// Fixed-window request limits.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub backend: RateLimitBackend,

@@ -20,14 +20,14 @@ use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceS
 use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
 use hms_kit::server::ServiceDef;
 use hms_kit::storage::{Db, Migrations};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 
 /// Section `[appointment]` of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppointmentConfig {
     pub server: ServerConfig,

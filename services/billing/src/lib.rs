@@ -23,7 +23,7 @@ use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProvide
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingServiceServer;
 use hms_kit::server::ServiceDef;
 use hms_kit::storage::{Db, Migrations};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use companies::{CompanyDirectory, UserServiceCompanies};
@@ -34,7 +34,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 
 /// Section `[billing]` of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BillingConfig {
     pub server: ServerConfig,

@@ -17,11 +17,11 @@ use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::ehr::ehr_service_server::EhrServiceServer;
 use hms_kit::proto::ehr::internal_ehr_service_server::InternalEhrServiceServer;
 use hms_kit::server::{ServiceDef, StoreProbe};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 /// Section `[ehr]` of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EhrConfig {
     pub server: ServerConfig,

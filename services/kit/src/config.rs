@@ -111,12 +111,13 @@ impl Default for ServerConfig {
 }
 
 /// Token verification and service-to-service credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// gRPC address of the user service, whose published keys verify tokens.
     pub user_service_url: String,
     /// Shared secret of service tokens (HS256). Required outside tests.
+    #[serde(serialize_with = "redacted::serialize")]
     pub service_token_secret: Option<SecretString>,
     /// `iss` of access tokens.
     pub issuer: String,
@@ -180,6 +181,48 @@ pub mod millis {
     }
 }
 
+/// Secrets serialise as `[REDACTED]`, so a configuration can be written out
+/// (the README's reference is checked against the serialised defaults)
+/// without ever showing a key.
+pub mod redacted {
+    use std::collections::BTreeMap;
+
+    use secrecy::SecretString;
+    use serde::Serializer;
+
+    const REDACTED: &str = "[REDACTED]";
+
+    pub fn serialize<T: Redact, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        value.redact(serializer)
+    }
+
+    /// The secret-holding shapes the configuration uses.
+    pub trait Redact {
+        fn redact<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    }
+
+    impl Redact for SecretString {
+        fn redact<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(REDACTED)
+        }
+    }
+
+    impl Redact for Option<SecretString> {
+        fn redact<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Some(_) => serializer.serialize_some(REDACTED),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
+
+    impl Redact for BTreeMap<String, SecretString> {
+        fn redact<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.keys().map(|key| (key, REDACTED)))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;
@@ -232,6 +275,21 @@ mod tests {
             Ok(())
         });
         assert!(ServerConfig::default().trusted_proxies.is_empty(), "nobody is believed by default");
+    }
+
+    #[test]
+    fn secrets_serialise_redacted() {
+        let sources = Sources::from_toml("[auth]\nservice_token_secret = \"s3cr3t-value\"\n");
+        let auth: AuthConfig = sources.section("auth").unwrap();
+        let written = serde_json::to_string(&auth).unwrap();
+        assert!(!written.contains("s3cr3t-value"), "{written}");
+        assert!(written.contains(r#""service_token_secret":"[REDACTED]""#), "{written}");
+        let unset = serde_json::to_value(AuthConfig::default()).unwrap();
+        assert!(unset["service_token_secret"].is_null(), "{unset}");
+        let keys: crate::crypto::EncryptionConfig =
+            Sources::from_toml("[ehr.encryption.keys]\nk1 = \"s3cr3t-key\"\n").section("ehr.encryption").unwrap();
+        let written = serde_json::to_string(&keys).unwrap();
+        assert_eq!(written, r#"{"key_id":"k1","keys":{"k1":"[REDACTED]"}}"#);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A random token for a client to hold (refresh, password reset): 256 bits.
 pub fn new_token() -> anyhow::Result<String> {
@@ -33,12 +33,13 @@ pub fn token_digest(token: &str) -> String {
 
 /// The keys of one service's field encryption, as configured: for example
 /// `HMS_EHR__ENCRYPTION__KEYS__K1` with `key_id = "k1"`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EncryptionConfig {
     /// Id of the key that seals new data.
     pub key_id: String,
     /// Key id to base64 of 32 random bytes; keep old ids for rotation.
+    #[serde(serialize_with = "crate::config::redacted::serialize")]
     pub keys: BTreeMap<String, SecretString>,
 }
 

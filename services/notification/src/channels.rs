@@ -11,7 +11,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a message did not go out.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,7 @@ pub trait SmsProvider: Send + Sync + 'static {
     async fn send(&self, to: &str, body: &str) -> Result<String, SendError>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmailMode {
     /// Write each message as an .eml file under `file_dir`.
@@ -52,7 +52,7 @@ pub enum EmailMode {
     Smtp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain SMTP: only for a local sink.
@@ -63,7 +63,7 @@ pub enum SmtpTls {
 }
 
 /// Section `[notification.email]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmailConfig {
     pub mode: EmailMode,
@@ -73,6 +73,7 @@ pub struct EmailConfig {
     pub smtp_port: u16,
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
+    #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub smtp_password: Option<SecretString>,
     pub smtp_timeout_ms: u64,
 }

@@ -18,14 +18,14 @@ use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
 use hms_kit::proto::notification::notification_service_server::NotificationServiceServer;
 use hms_kit::server::{ServiceDef, StoreProbe};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use channels::{EmailConfig, EmailMode, SmtpTls};
 pub use worker::{Worker, WorkerConfig};
 
 /// Section `[notification]` of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationConfig {
     pub server: ServerConfig,

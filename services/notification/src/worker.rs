@@ -15,7 +15,7 @@ use hms_kit::proto::notification::{Channel, NotificationType};
 use hms_kit::proto::user::GetContactInfoRequest;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::time::{duration_micros, now_micros};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::channels::{Email, Mailer, SendError, SmsProvider};
 use crate::domain::templates::{self, Texts};
@@ -24,7 +24,7 @@ use crate::events::Hub;
 use crate::store::{DeliveryDoc, Store, StoreError, Versioned, preferences_to_proto};
 
 /// Section `[notification.worker]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
     pub batch_size: usize,

@@ -20,7 +20,7 @@ use hms_kit::proto::user::user_service_server::UserServiceServer;
 use hms_kit::server::ServiceDef;
 use hms_kit::storage::{Db, Migrations};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 use hms_kit::crypto::Sealer;
@@ -30,7 +30,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 
 /// Section `[user]` of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UserConfig {
     pub server: ServerConfig,
@@ -39,6 +39,7 @@ pub struct UserConfig {
     /// Id of the key that seals new sensitive data.
     pub encryption_key_id: String,
     /// Key id to base64 of 32 random bytes; keep old ids for rotation.
+    #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub encryption_keys: BTreeMap<String, SecretString>,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
@@ -80,12 +81,13 @@ impl Default for UserConfig {
 }
 
 /// The administrator created on first start when no ADMIN exists.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InitialAdmin {
     pub username: String,
     pub email: String,
     /// When absent, a password is generated and printed once.
+    #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub password: Option<SecretString>,
 }
 
