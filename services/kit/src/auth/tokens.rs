@@ -369,6 +369,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::auth::Policies;
+    use crate::auth::policy::authorize;
+    use crate::proto::user::{RevokedSession, WatchRevocationsResponse};
 
     struct Keys {
         keys: std::sync::Mutex<Vec<PublicKey>>,
@@ -465,6 +468,62 @@ mod tests {
             .sign("u2", Role::Patient, "s2")
             .unwrap();
         assert_eq!(verifier.verify(&fresh).await.unwrap().subject, "u2");
+    }
+
+    /// A revocation feed the test writes to.
+    struct Feed(
+        std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<anyhow::Result<WatchRevocationsResponse>>>>,
+    );
+
+    #[async_trait]
+    impl RevocationSource for Feed {
+        async fn watch(&self) -> anyhow::Result<crate::auth::RevocationStream> {
+            match self.0.lock().unwrap().take() {
+                Some(rx) => Ok(Box::pin(tokio_stream::wrappers::UnboundedReceiverStream::new(rx))),
+                None => Ok(Box::pin(futures::stream::pending())),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn revoked_sessions_are_refused_even_once_remembered_and_service_tokens_never_are() {
+        let (pair, _keys, verifier) = setup();
+        let (feed, rx) = tokio::sync::mpsc::unbounded_channel();
+        let verifier =
+            verifier.with_revocations(Arc::new(Feed(std::sync::Mutex::new(Some(rx)))), Duration::from_secs(60));
+        let signer = TokenSigner::new(&pair, "hms-user", "hms", Duration::from_secs(60));
+        let (ended, _) = signer.sign("u1", Role::Patient, "s1").unwrap();
+        let (live, _) = signer.sign("u1", Role::Patient, "s2").unwrap();
+        let service = ServiceTokens::new("billing", &SecretString::from("service-secret-for-tests")).token().unwrap();
+
+        // Before the first snapshot nothing is vouched for, but services are.
+        assert!(matches!(verifier.verify(&ended).await, Err(VerifyError::RevocationsUnavailable)));
+        verifier.verify(&service).await.unwrap();
+        let policies = Policies::hms().unwrap();
+        let me = "/hms.user.v1.UserService/GetMe";
+        let status = authorize(&policies, &verifier, me, Some(&ended)).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unavailable, "retryable, not a reason to log in again");
+        let login = authorize(&policies, &verifier, "/hms.user.v1.UserService/Login", Some(&ended)).await;
+        assert_eq!(login.unwrap(), None, "a public method ignores the token");
+        feed.send(Ok(WatchRevocationsResponse { sessions: vec![], caught_up: true })).unwrap();
+        assert!(verifier.wait_for_revocations(Duration::from_secs(5)).await);
+        verifier.verify(&ended).await.unwrap();
+
+        let revoked = RevokedSession {
+            session_digest: crate::auth::session_digest("s1"),
+            expire_time: Some(prost_types::Timestamp { seconds: unix_now() + 60, nanos: 0 }),
+        };
+        feed.send(Ok(WatchRevocationsResponse { sessions: vec![revoked], caught_up: true })).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while verifier.verify(&ended).await.is_ok() {
+            assert!(Instant::now() < deadline, "the remembered token of a revoked session still verifies");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(matches!(verifier.verify(&ended).await, Err(VerifyError::Revoked)));
+        let status = authorize(&policies, &verifier, me, Some(&ended)).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+        verifier.verify(&live).await.unwrap();
+        verifier.verify(&service).await.unwrap();
     }
 
     #[tokio::test]
