@@ -123,7 +123,13 @@ async fn up() -> anyhow::Result<()> {
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let user_task = tokio::spawn(hms_user::run(user, auth.clone(), user_listener, stopped(stop_rx.clone())));
+    // The user service is built (its store ready, the initial administrator
+    // created) before the banner, which a script may act on at once.
+    let mut user_service = hms_user::build(&user, &auth).await.context("the user service failed")?;
+    let initial_admin = user_service.initial_admin.take();
+    let user_stopped = stopped(stop_rx.clone());
+    let user_task =
+        tokio::spawn(async move { hms_user::serve(user_service, &user.server, user_listener, user_stopped).await });
     let notification_task = tokio::spawn(hms_notification::run(
         notification,
         auth.clone(),
@@ -156,8 +162,8 @@ async fn up() -> anyhow::Result<()> {
     let gateway_auth = AuthConfig { service_token_secret: None, ..auth.clone() };
     let gateway_listener = bind("gateway", gateway.listen).await?;
     let gateway_addr = gateway_listener.local_addr()?;
-    let gateway_task =
-        tokio::spawn(hms_gateway::run(gateway, gateway_auth, gateway_listener, stopped(stop_rx.clone())));
+    let gateway_service = hms_gateway::build(&gateway, &gateway_auth).await.context("the gateway failed")?;
+    let gateway_task = tokio::spawn(gateway_service.serve(gateway_listener, stopped(stop_rx.clone())));
 
     println!("HMS is up (data in {}):", data_dir.display());
     println!("  gateway                http://{gateway_addr}  (REST /api/v1/..., grpc-web, gRPC; docs at /docs)");
@@ -166,6 +172,12 @@ async fn up() -> anyhow::Result<()> {
     println!("  ehr service            grpc://{ehr_addr}");
     println!("  notification service   grpc://{notification_addr}");
     println!("  billing service        grpc://{billing_addr}");
+    if let Some(admin) = &initial_admin {
+        match admin.announcement() {
+            Some(announcement) => println!("{announcement}"),
+            None => println!("Initial administrator {} created with the configured password", admin.username),
+        }
+    }
     if mail_mode == hms_notification::EmailMode::File {
         println!("Email is written as .eml files to {}", mail_dir.display());
     }

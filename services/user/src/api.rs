@@ -799,10 +799,11 @@ pub async fn published_keys(db: &Db) -> anyhow::Result<Vec<PublicKey>> {
     Ok(store::signing_keys(db).await?.into_iter().map(|k| PublicKey { kid: k.kid, x: k.public_x }).collect())
 }
 
-/// Creates the first administrator when there is none.
-pub async fn ensure_initial_admin(state: &State) -> anyhow::Result<()> {
+/// Creates the first administrator when there is none; returns it when it
+/// was created now.
+pub async fn ensure_initial_admin(state: &State) -> anyhow::Result<Option<crate::CreatedAdmin>> {
     if store::any_user_with_role(&state.db, role_name(Role::Admin)).await? {
-        return Ok(());
+        return Ok(None);
     }
     let admin = &state.config.initial_admin;
     let (password, generated) = match &admin.password {
@@ -828,14 +829,9 @@ pub async fn ensure_initial_admin(state: &State) -> anyhow::Result<()> {
         .audit(AuthEventKind::UserCreated, Some(&row.id), None, "", true, "INITIAL_ADMIN")
         .await
         .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
-    if generated {
-        // Printed once, on the console only (never to the log pipeline).
-        eprintln!(
-            "\n  HMS initial administrator created\n    username: {}\n    password: {password}\n  Store it now; it is not shown again.\n",
-            admin.username
-        );
-    } else {
-        tracing::info!(username = %admin.username, "initial administrator created");
-    }
-    Ok(())
+    tracing::info!(username = %admin.username, generated, "initial administrator created");
+    Ok(Some(crate::CreatedAdmin {
+        username: admin.username.clone(),
+        generated_password: generated.then(|| secrecy::SecretString::from(password)),
+    }))
 }

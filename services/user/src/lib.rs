@@ -98,13 +98,36 @@ impl Default for InitialAdmin {
 }
 
 /// The built service, the verifier its server uses (backed by its own keys
-/// and revocations), the revocation feed (to close when stopping) and, when
-/// notification is configured, the relay of its events.
+/// and revocations), the revocation feed (to close when stopping), when
+/// notification is configured the relay of its events, and the initial
+/// administrator if this start created it.
 pub struct Built {
     pub service: ServiceDef,
     pub verifier: Arc<TokenVerifier>,
     pub revocations: Arc<RevocationFeed>,
     pub relay: Option<Relay>,
+    pub initial_admin: Option<CreatedAdmin>,
+}
+
+/// The initial administrator, created by this start.
+pub struct CreatedAdmin {
+    pub username: String,
+    /// The password, when it was generated: to be shown once, on the console
+    /// only (never to the log pipeline).
+    pub generated_password: Option<SecretString>,
+}
+
+impl CreatedAdmin {
+    /// The lines that show a generated password (none for a configured one).
+    pub fn announcement(&self) -> Option<String> {
+        let password = self.generated_password.as_ref()?;
+        Some(format!(
+            "Initial administrator (the password is shown only this once; store it now):\n  \
+             username               {}\n  password               {}",
+            self.username,
+            password.expose_secret()
+        ))
+    }
 }
 
 /// Connects the store, prepares keys and the initial admin, and builds the
@@ -155,7 +178,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         revocations: revocations.clone(),
         config: config.clone(),
     });
-    api::ensure_initial_admin(&state).await?;
+    let initial_admin = api::ensure_initial_admin(&state).await?;
 
     let relay = match &config.notification_url {
         Some(url) => {
@@ -183,23 +206,38 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         verifier,
         revocations,
         relay,
+        initial_admin,
     })
 }
 
-/// Builds and serves on `listener` until `shutdown` resolves.
+/// Builds and serves on `listener` until `shutdown` resolves; a generated
+/// initial password is shown on the console.
 pub async fn run(
     config: UserConfig,
     auth: AuthConfig,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
+    let mut built = build(&config, &auth).await?;
+    if let Some(announcement) = built.initial_admin.take().and_then(|admin| admin.announcement()) {
+        eprintln!("\n{announcement}\n");
+    }
+    serve(built, &config.server, listener, shutdown).await
+}
+
+/// Serves a built service on `listener` until `shutdown` resolves.
+pub async fn serve(
+    built: Built,
+    server: &ServerConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let relay = built.relay;
     let revocations = built.revocations;
     hms_kit::server::serve_with_background(
         built.service,
         listener,
-        &config.server,
+        server,
         built.verifier,
         shutdown,
         |stopping| {
