@@ -258,12 +258,23 @@ impl Store {
     }
 
     pub async fn with(docs: Arc<dyn DocumentStore>) -> anyhow::Result<Self> {
+        // The audit's unique `by_seq` became `chain`: an entry's key is its
+        // sequence number already, and MongoDB walks only a non-unique index
+        // (ending in the `_id` tie-break) in a listing's order.
+        docs.drop_index(AUDIT, "by_seq").await?;
+        for (collection, spec) in Self::indexes() {
+            docs.ensure_index(collection, &spec).await?;
+        }
+        Ok(Self { docs, audit_tail: Arc::default() })
+    }
+
+    fn indexes() -> Vec<(&'static str, IndexSpec)> {
         let index = |name: &str, fields: &[(&str, Order)], unique: bool| IndexSpec {
             name: name.to_owned(),
             fields: fields.iter().map(|(f, o)| ((*f).to_owned(), *o)).collect(),
             unique,
         };
-        for (collection, spec) in [
+        vec![
             (ENCOUNTERS, index("by_patient", &[("patient_id", Order::Asc), ("encounter_at", Order::Desc)], false)),
             (ENCOUNTERS, index("by_appointment", &[("appointment_id", Order::Asc)], true)),
             (REFERENCES, index("by_patient", &[("patient_id", Order::Asc), ("at", Order::Desc)], false)),
@@ -281,13 +292,10 @@ impl Store {
                 CARE,
                 index("live", &[("doctor_id", Order::Asc), ("patient_id", Order::Asc), ("until", Order::Desc)], false),
             ),
-            (AUDIT, index("by_seq", &[("seq", Order::Desc)], true)),
+            (AUDIT, index("chain", &[("seq", Order::Desc)], false)),
             (AUDIT, index("by_patient", &[("patient_id", Order::Asc), ("seq", Order::Desc)], false)),
             (AUDIT, index("by_actor", &[("actor_id", Order::Asc), ("seq", Order::Desc)], false)),
-        ] {
-            docs.ensure_index(collection, &spec).await?;
-        }
-        Ok(Self { docs, audit_tail: Arc::default() })
+        ]
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -332,7 +340,7 @@ impl Store {
     }
 
     pub async fn encounter_of_appointment(&self, appointment_id: &str) -> Result<Option<Versioned<EncounterDoc>>> {
-        let query = Query { filters: vec![eq("appointment_id", appointment_id)], sort: vec![], limit: 1, after: None };
+        let query = Self::appointment_query(appointment_id);
         self.docs.find(ENCOUNTERS, &query).await?.items.into_iter().next().map(from_stored).transpose()
     }
 
@@ -343,12 +351,7 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<PageOf<EncounterDoc>> {
-        let query = Query {
-            filters: vec![eq("patient_id", patient_id)],
-            sort: vec![("encounter_at".into(), Order::Desc)],
-            limit,
-            after,
-        };
+        let query = Self::encounters_query(patient_id, after, limit);
         let page = self.docs.find(ENCOUNTERS, &query).await?;
         Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
     }
@@ -370,8 +373,7 @@ impl Store {
 
     /// References of a patient (or of one encounter), newest first.
     pub async fn references(&self, field: &str, value: &str, limit: usize) -> Result<Vec<ReferenceDoc>> {
-        let query =
-            Query { filters: vec![eq(field, value)], sort: vec![("at".into(), Order::Desc)], limit, after: None };
+        let query = Self::references_query(field, value, limit);
         self.docs.find(REFERENCES, &query).await?.items.into_iter().map(|s| from_stored(s).map(|v| v.doc)).collect()
     }
 
@@ -393,17 +395,7 @@ impl Store {
     /// Whether any basis of the doctor's care for the patient still holds
     /// at `now`.
     pub async fn has_care(&self, doctor_id: &str, patient_id: &str, now: i64) -> Result<bool> {
-        let query = Query {
-            filters: vec![
-                eq("doctor_id", doctor_id),
-                eq("patient_id", patient_id),
-                ("until".into(), Filter::Gt(json!(now))),
-            ],
-            sort: vec![],
-            limit: 1,
-            after: None,
-        };
-        Ok(!self.docs.find(CARE, &query).await?.items.is_empty())
+        Ok(!self.docs.find(CARE, &Self::care_query(doctor_id, patient_id, now)).await?.items.is_empty())
     }
 
     pub async fn insert_grant(&self, id: &str, doc: &GrantDoc) -> Result<()> {
@@ -413,16 +405,7 @@ impl Store {
 
     /// The doctor's latest grant on the patient still valid at `now`.
     pub async fn active_grant(&self, doctor_id: &str, patient_id: &str, now: i64) -> Result<Option<GrantDoc>> {
-        let query = Query {
-            filters: vec![
-                eq("doctor_id", doctor_id),
-                eq("patient_id", patient_id),
-                ("expires_at".into(), Filter::Gt(json!(now))),
-            ],
-            sort: vec![("expires_at".into(), Order::Desc)],
-            limit: 1,
-            after: None,
-        };
+        let query = Self::active_grant_query(doctor_id, patient_id, now);
         self.docs
             .find(GRANTS, &query)
             .await?
@@ -440,13 +423,7 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<PageOf<GrantDoc>> {
-        let mut filters = Vec::new();
-        for (field, value) in [("doctor_id", doctor_id), ("patient_id", patient_id)] {
-            if let Some(value) = value {
-                filters.push(eq(field, value));
-            }
-        }
-        let query = Query { filters, sort: vec![("granted_at".into(), Order::Desc)], limit, after };
+        let query = Self::grants_query(doctor_id, patient_id, after, limit);
         let page = self.docs.find(GRANTS, &query).await?;
         Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
     }
@@ -454,7 +431,7 @@ impl Store {
     // --- audit ---
 
     async fn audit_last(&self) -> Result<(i64, String)> {
-        let query = Query { filters: vec![], sort: vec![("seq".into(), Order::Desc)], limit: 1, after: None };
+        let query = Self::audit_last_query();
         match self.docs.find(AUDIT, &query).await?.items.into_iter().next() {
             Some(stored) => {
                 let last = from_stored::<Entry>(stored)?.doc;
@@ -499,8 +476,7 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<PageOf<Entry>> {
-        let filters = filter.map(|(field, value)| vec![eq(field, value)]).unwrap_or_default();
-        let query = Query { filters, sort: vec![("seq".into(), Order::Desc)], limit, after };
+        let query = Self::audit_events_query(filter, after, limit);
         let page = self.docs.find(AUDIT, &query).await?;
         Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
     }
@@ -511,7 +487,7 @@ impl Store {
         let mut verifier = Verifier::default();
         let mut after = None;
         loop {
-            let query = Query { filters: vec![], sort: vec![("seq".into(), Order::Asc)], limit: 500, after };
+            let query = Self::chain_query(after);
             let page = self.docs.find(AUDIT, &query).await?;
             for stored in page.items {
                 let key = stored.id.clone();
@@ -530,7 +506,79 @@ impl Store {
             }
         }
     }
+    // --- the queries above, one function each: `query_plans` holds every one to an index ---
+
+    fn appointment_query(appointment_id: &str) -> Query {
+        Query { filters: vec![eq("appointment_id", appointment_id)], sort: vec![], limit: 1, after: None }
+    }
+
+    fn encounters_query(patient_id: &str, after: Option<String>, limit: usize) -> Query {
+        Query {
+            filters: vec![eq("patient_id", patient_id)],
+            sort: vec![("encounter_at".into(), Order::Desc)],
+            limit,
+            after,
+        }
+    }
+
+    fn references_query(field: &str, value: &str, limit: usize) -> Query {
+        Query { filters: vec![eq(field, value)], sort: vec![("at".into(), Order::Desc)], limit, after: None }
+    }
+
+    fn care_query(doctor_id: &str, patient_id: &str, now: i64) -> Query {
+        Query {
+            filters: vec![
+                eq("doctor_id", doctor_id),
+                eq("patient_id", patient_id),
+                ("until".into(), Filter::Gt(json!(now))),
+            ],
+            sort: vec![],
+            limit: 1,
+            after: None,
+        }
+    }
+
+    fn active_grant_query(doctor_id: &str, patient_id: &str, now: i64) -> Query {
+        Query {
+            filters: vec![
+                eq("doctor_id", doctor_id),
+                eq("patient_id", patient_id),
+                ("expires_at".into(), Filter::Gt(json!(now))),
+            ],
+            sort: vec![("expires_at".into(), Order::Desc)],
+            limit: 1,
+            after: None,
+        }
+    }
+
+    fn grants_query(doctor_id: Option<&str>, patient_id: Option<&str>, after: Option<String>, limit: usize) -> Query {
+        let mut filters = Vec::new();
+        for (field, value) in [("doctor_id", doctor_id), ("patient_id", patient_id)] {
+            if let Some(value) = value {
+                filters.push(eq(field, value));
+            }
+        }
+        Query { filters, sort: vec![("granted_at".into(), Order::Desc)], limit, after }
+    }
+
+    fn audit_last_query() -> Query {
+        Query { filters: vec![], sort: vec![("seq".into(), Order::Desc)], limit: 1, after: None }
+    }
+
+    fn audit_events_query(filter: Option<(&str, &str)>, after: Option<String>, limit: usize) -> Query {
+        let filters = filter.map(|(field, value)| vec![eq(field, value)]).unwrap_or_default();
+        Query { filters, sort: vec![("seq".into(), Order::Desc)], limit, after }
+    }
+
+    /// The whole chain in order: by key, which is the sequence number
+    /// (`audit::document_key`), so that every backend walks its id index.
+    fn chain_query(after: Option<String>) -> Query {
+        Query { filters: vec![], sort: vec![], limit: 500, after }
+    }
 }
+
+#[cfg(test)]
+mod query_plans;
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,10 @@ use crate::auth::TokenVerifier;
 use crate::config::ServerConfig;
 use crate::server::{ServiceDef, serve};
 
+mod plans;
+
+pub use plans::{Planner, assert_reads_use_indexes, mongod_would_index};
+
 /// A small deterministic generator (xorshift) for tests and load generators,
 /// which need spread, not quality.
 pub struct XorShift(pub u64);

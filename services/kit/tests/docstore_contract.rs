@@ -623,8 +623,12 @@ mod contract {
         let listing = find(vec![], vec![s("since", Order::Desc)]);
         let plan = store.explain(&coll, &listing).await.expect("explain");
         assert!(!plan.full_scan && plan.indexes == ["by_since"], "{plan:?}");
-        let scans =
-            [find(vec![f("other", Filter::Eq(json!(3)))], vec![]), Read::Count(vec![f("other", Filter::Gt(json!(3)))])];
+        // No index on `other`: a count reads everything, and so does a find
+        // sorted on it (the page is known only once every row is sorted).
+        let scans = [
+            find(vec![f("other", Filter::Eq(json!(3)))], vec![s("other", Order::Asc)]),
+            Read::Count(vec![f("other", Filter::Gt(json!(3)))]),
+        ];
         for read in scans {
             let plan = store.explain(&coll, &read).await.expect("explain");
             assert!(plan.full_scan, "{read:?}: {plan:?}");

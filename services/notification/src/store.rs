@@ -147,12 +147,19 @@ pub struct Store {
 impl Store {
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let docs = docstore::connect(url).await?;
+        for (collection, spec) in Self::indexes() {
+            docs.ensure_index(collection, &spec).await?;
+        }
+        Ok(Self { docs })
+    }
+
+    fn indexes() -> Vec<(&'static str, IndexSpec)> {
         let index = |name: &str, fields: &[(&str, Order)]| IndexSpec {
             name: name.to_owned(),
             fields: fields.iter().map(|(f, o)| ((*f).to_owned(), *o)).collect(),
             unique: false,
         };
-        for (collection, spec) in [
+        vec![
             (DELIVERIES, index("due", &[("status", Order::Asc), ("next_attempt_at", Order::Asc)])),
             (DELIVERIES, index("request", &[("request_id", Order::Asc)])),
             (
@@ -161,10 +168,7 @@ impl Store {
             ),
             (DELIVERIES, index("log", &[("created_at", Order::Desc)])),
             (TEMPLATES, index("by_type", &[("kind", Order::Asc), ("channel", Order::Asc)])),
-        ] {
-            docs.ensure_index(collection, &spec).await?;
-        }
-        Ok(Self { docs })
+        ]
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -195,7 +199,7 @@ impl Store {
     }
 
     pub async fn deliveries_of_request(&self, request_id: &str) -> Result<Vec<Versioned<DeliveryDoc>>> {
-        let query = Query { filters: vec![eq("request_id", request_id)], sort: vec![], limit: 10, after: None };
+        let query = Self::request_query(request_id);
         self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
     }
 
@@ -206,24 +210,22 @@ impl Store {
     /// Deliveries a worker may take now: queued and due, or claimed by a
     /// worker whose claim has lapsed.
     pub async fn due(&self, now: i64, limit: usize) -> Result<Vec<Versioned<DeliveryDoc>>> {
-        let query = Query {
-            filters: vec![
-                ("status".into(), Filter::In(vec![json!("QUEUED"), json!("SENDING")])),
-                ("next_attempt_at".into(), Filter::Lte(json!(now))),
-            ],
-            sort: vec![("next_attempt_at".into(), Order::Asc)],
-            limit,
-            after: None,
-        };
-        self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
+        let mut due = Vec::new();
+        for query in Self::due_queries(now, limit) {
+            for stored in self.docs.find(DELIVERIES, &query).await?.items {
+                due.push(from_stored::<DeliveryDoc>(stored)?);
+            }
+        }
+        due.sort_by(|a, b| (a.doc.next_attempt_at, &a.id).cmp(&(b.doc.next_attempt_at, &b.id)));
+        due.truncate(limit);
+        Ok(due)
     }
 
     /// Deliveries still to be made (queued, or being sent) and when the oldest
     /// was created: the queue's backlog, for metrics.
     pub async fn backlog(&self) -> Result<(u64, Option<i64>)> {
-        let filters = vec![("status".to_owned(), Filter::In(vec![json!("QUEUED"), json!("SENDING")]))];
-        let count = self.docs.count(DELIVERIES, &filters).await?;
-        let query = Query { filters, sort: vec![("created_at".into(), Order::Asc)], limit: 1, after: None };
+        let count = self.docs.count(DELIVERIES, &Self::backlog_filters()).await?;
+        let query = Self::oldest_query();
         let oldest = match self.docs.find(DELIVERIES, &query).await?.items.into_iter().next() {
             Some(stored) => Some(from_stored::<DeliveryDoc>(stored)?.doc.created_at),
             None => None,
@@ -248,27 +250,19 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<(Vec<Versioned<DeliveryDoc>>, Option<String>)> {
-        let mut filters = Self::inbox_filters(user_id);
-        if unread_only {
-            filters.push(eq("read_at", Value::Null));
-        }
-        let query = Query { filters, sort: vec![("sent_at".into(), Order::Desc)], limit, after };
+        let query = Self::inbox_query(user_id, unread_only, after, limit);
         let page = self.docs.find(DELIVERIES, &query).await?;
         Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
     }
 
     /// In-app notifications delivered at or after `since`, oldest first.
     pub async fn inbox_since(&self, user_id: &str, since: i64) -> Result<Vec<Versioned<DeliveryDoc>>> {
-        let mut filters = Self::inbox_filters(user_id);
-        filters.push(("sent_at".into(), Filter::Gte(json!(since))));
-        let query = Query { filters, sort: vec![("sent_at".into(), Order::Asc)], limit: 100, after: None };
+        let query = Self::inbox_since_query(user_id, since);
         self.docs.find(DELIVERIES, &query).await?.items.into_iter().map(from_stored).collect()
     }
 
     pub async fn unread_count(&self, user_id: &str) -> Result<u64> {
-        let mut filters = Self::inbox_filters(user_id);
-        filters.push(eq("read_at", Value::Null));
-        Ok(self.docs.count(DELIVERIES, &filters).await?)
+        Ok(self.docs.count(DELIVERIES, &Self::unread_filters(user_id)).await?)
     }
 
     pub async fn list_deliveries(
@@ -277,6 +271,55 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<(Vec<Versioned<DeliveryDoc>>, Option<String>)> {
+        let query = Self::deliveries_query(filter, after, limit);
+        let page = self.docs.find(DELIVERIES, &query).await?;
+        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
+    }
+
+    // --- the queries above, one function each: `query_plans` holds every one to an index ---
+
+    fn request_query(request_id: &str) -> Query {
+        Query { filters: vec![eq("request_id", request_id)], sort: vec![], limit: 10, after: None }
+    }
+
+    /// One query per status, each read off the `due` index in its order so
+    /// that it stops after `limit`: an `IN` over both statuses would have
+    /// SQLite read and sort every due delivery to take one batch.
+    fn due_queries(now: i64, limit: usize) -> [Query; 2] {
+        ["QUEUED", "SENDING"].map(|status| Query {
+            filters: vec![eq("status", status), ("next_attempt_at".into(), Filter::Lte(json!(now)))],
+            sort: vec![("next_attempt_at".into(), Order::Asc)],
+            limit,
+            after: None,
+        })
+    }
+
+    fn backlog_filters() -> Vec<(String, Filter)> {
+        vec![("status".to_owned(), Filter::In(vec![json!("QUEUED"), json!("SENDING")]))]
+    }
+
+    fn oldest_query() -> Query {
+        Query { filters: Self::backlog_filters(), sort: vec![("created_at".into(), Order::Asc)], limit: 1, after: None }
+    }
+
+    fn inbox_query(user_id: &str, unread_only: bool, after: Option<String>, limit: usize) -> Query {
+        let filters = if unread_only { Self::unread_filters(user_id) } else { Self::inbox_filters(user_id) };
+        Query { filters, sort: vec![("sent_at".into(), Order::Desc)], limit, after }
+    }
+
+    fn inbox_since_query(user_id: &str, since: i64) -> Query {
+        let mut filters = Self::inbox_filters(user_id);
+        filters.push(("sent_at".into(), Filter::Gte(json!(since))));
+        Query { filters, sort: vec![("sent_at".into(), Order::Asc)], limit: 100, after: None }
+    }
+
+    fn unread_filters(user_id: &str) -> Vec<(String, Filter)> {
+        let mut filters = Self::inbox_filters(user_id);
+        filters.push(eq("read_at", Value::Null));
+        filters
+    }
+
+    fn deliveries_query(filter: &DeliveryFilter, after: Option<String>, limit: usize) -> Query {
         let mut filters = Vec::new();
         for (field, value) in [
             ("recipient_id", &filter.recipient_id),
@@ -294,9 +337,27 @@ impl Store {
         if let Some(before) = filter.created_before {
             filters.push(("created_at".into(), Filter::Lt(json!(before))));
         }
-        let query = Query { filters, sort: vec![("created_at".into(), Order::Desc)], limit, after };
-        let page = self.docs.find(DELIVERIES, &query).await?;
-        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
+        Query { filters, sort: vec![("created_at".into(), Order::Desc)], limit, after }
+    }
+
+    fn templates_query(
+        kind: Option<&str>,
+        channel: Option<&str>,
+        language: Option<&str>,
+        after: Option<String>,
+        limit: usize,
+    ) -> Query {
+        let mut filters = Vec::new();
+        for (field, value) in [("kind", kind), ("channel", channel), ("language", language)] {
+            if let Some(value) = value {
+                filters.push(eq(field, value));
+            }
+        }
+        Query { filters, sort: vec![], limit, after }
+    }
+
+    fn template_channels_query(kind: &str) -> Query {
+        Query { filters: vec![eq("kind", kind)], sort: vec![], limit: 100, after: None }
     }
 
     // --- templates ---
@@ -326,19 +387,14 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<(Vec<Versioned<TemplateDoc>>, Option<String>)> {
-        let mut filters = Vec::new();
-        for (field, value) in [("kind", kind), ("channel", channel), ("language", language)] {
-            if let Some(value) = value {
-                filters.push(eq(field, value));
-            }
-        }
-        let page = self.docs.find(TEMPLATES, &Query { filters, sort: vec![], limit, after }).await?;
+        let query = Self::templates_query(kind, channel, language, after, limit);
+        let page = self.docs.find(TEMPLATES, &query).await?;
         Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
     }
 
     /// The channels that have a template for `kind` (any language).
     pub async fn template_channels(&self, kind: &str) -> Result<Vec<String>> {
-        let query = Query { filters: vec![eq("kind", kind)], sort: vec![], limit: 100, after: None };
+        let query = Self::template_channels_query(kind);
         let mut channels: Vec<String> = self
             .docs
             .find(TEMPLATES, &query)
@@ -394,6 +450,9 @@ pub fn preferences_to_proto(doc: &PreferencesDoc) -> hms_kit::proto::notificatio
 }
 
 #[cfg(test)]
+mod query_plans;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -428,5 +487,21 @@ mod tests {
         store.ensure_delivery("c", &delivery("SENDING", 20)).await.unwrap();
         store.ensure_delivery("d", &delivery("FAILED", 5)).await.unwrap();
         assert_eq!(store.backlog().await.unwrap(), (2, Some(20)));
+    }
+
+    /// Queued and lapsed deliveries come out together, oldest due first.
+    #[tokio::test]
+    async fn due_merges_both_statuses_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("n.db").display())).await.unwrap();
+        for (id, status, at) in
+            [("a", "QUEUED", 30), ("b", "SENDING", 20), ("c", "QUEUED", 10), ("d", "DELIVERED", 5), ("e", "QUEUED", 99)]
+        {
+            store.ensure_delivery(id, &delivery(status, at)).await.unwrap();
+        }
+        let ids = |due: Vec<Versioned<DeliveryDoc>>| due.into_iter().map(|v| v.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.due(50, 10).await.unwrap()), ["c", "b", "a"]);
+        assert_eq!(ids(store.due(50, 2).await.unwrap()), ["c", "b"]);
+        assert_eq!(ids(store.due(15, 10).await.unwrap()), ["c"]);
     }
 }

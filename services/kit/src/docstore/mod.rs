@@ -96,9 +96,11 @@ pub enum Read {
 }
 
 impl Read {
-    pub(crate) fn filtered(&self) -> bool {
+    /// Whether a whole-index walk for this read must go to the end: it is
+    /// filtered, and it is a count or its rows are `sorted_afterwards`.
+    pub(crate) fn walks_to_the_end(&self, sorted_afterwards: bool) -> bool {
         match self {
-            Read::Find(query) => !query.filters.is_empty(),
+            Read::Find(query) => !query.filters.is_empty() && sorted_afterwards,
             Read::Count(filters) => !filters.is_empty(),
         }
     }
@@ -108,10 +110,13 @@ impl Read {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// Whether answering may read every document: a step reads the whole
-    /// table (SQLite `SCAN table`, MongoDB `COLLSCAN`), or the read has filters
-    /// and a step walks a whole index only for its order, testing the filters
-    /// row by row. An unfiltered listing walking an index in sort order stops
-    /// at the page size, which is not a full scan.
+    /// table (SQLite `SCAN table`, MongoDB `COLLSCAN`), or a filtered read
+    /// walks a whole index testing the filters row by row when it cannot stop
+    /// at the page size: for a count, or when the rows are sorted afterwards
+    /// (SQLite `USE TEMP B-TREE FOR ORDER BY`, MongoDB `SORT`). A walk in
+    /// sort order ends once the page is full (MongoDB's `notablescan` too
+    /// allows it); a filter so selective that the walk would go far wants
+    /// an index of its own, which is the service's call.
     pub full_scan: bool,
     /// The `IndexSpec` names of the indexes the plan reads (`_id_` for the id).
     pub indexes: Vec<String>,

@@ -194,7 +194,7 @@ impl DocumentStore for MongoStore {
         };
         let explained =
             self.db.run_command(doc! {"explain": command, "verbosity": "queryPlanner"}).await.map_err(from_mongo)?;
-        Ok(plan_of(&explained, read.filtered()))
+        Ok(plan_of(&explained, read))
     }
 }
 
@@ -216,8 +216,8 @@ fn find_parts(query: &Query) -> Result<(Document, Document), DocError> {
 /// Reads the winning plan(s) of an `explain` answer (a `find`'s, or the ones
 /// nested in an aggregation's stages): a `COLLSCAN` stage reads the whole
 /// collection, an `IXSCAN`-like stage names its index, and one whose bounds
-/// are all `[MinKey, MaxKey]` walks all of it (for a filtered read, a full scan).
-fn plan_of(explained: &Document, filtered: bool) -> Plan {
+/// are all `[MinKey, MaxKey]` walks all of it (see `Plan::full_scan`).
+fn plan_of(explained: &Document, read: &Read) -> Plan {
     fn winning<'a>(document: &'a Document, found: &mut Vec<&'a Document>) {
         for (key, value) in document {
             match value {
@@ -232,28 +232,35 @@ fn plan_of(explained: &Document, filtered: bool) -> Plan {
         let whole = |b: &Bson| matches!(b, Bson::String(s) if s == "[MinKey, MaxKey]" || s == "[MaxKey, MinKey]");
         bounds.values().all(|field| matches!(field, Bson::Array(ranges) if ranges.len() == 1 && whole(&ranges[0])))
     }
-    fn stages(plan: &Document, filtered: bool, full_scan: &mut bool, indexes: &mut Vec<String>) {
+    #[derive(Default)]
+    struct Seen {
+        collscan: bool,
+        whole_index: bool,
+        sort: bool,
+        indexes: Vec<String>,
+    }
+    fn stages(plan: &Document, seen: &mut Seen) {
         for (key, value) in plan {
             match (key.as_str(), value) {
-                ("stage", Bson::String(stage)) if stage == "COLLSCAN" => *full_scan = true,
-                ("indexBounds", Bson::Document(bounds)) if filtered && unbounded(bounds) => *full_scan = true,
-                ("indexName", Bson::String(name)) if !indexes.contains(name) => indexes.push(name.clone()),
-                (_, Bson::Document(inner)) => stages(inner, filtered, full_scan, indexes),
-                (_, Bson::Array(items)) => {
-                    items.iter().filter_map(Bson::as_document).for_each(|d| stages(d, filtered, full_scan, indexes))
-                }
+                ("stage", Bson::String(stage)) if stage == "COLLSCAN" => seen.collscan = true,
+                ("stage", Bson::String(stage)) if stage == "SORT" => seen.sort = true,
+                ("indexBounds", Bson::Document(bounds)) if unbounded(bounds) => seen.whole_index = true,
+                ("indexName", Bson::String(name)) if !seen.indexes.contains(name) => seen.indexes.push(name.clone()),
+                (_, Bson::Document(inner)) => stages(inner, seen),
+                (_, Bson::Array(items)) => items.iter().filter_map(Bson::as_document).for_each(|d| stages(d, seen)),
                 _ => {}
             }
         }
     }
     let mut plans = Vec::new();
     winning(explained, &mut plans);
-    let (mut full_scan, mut indexes) = (false, Vec::new());
+    let mut seen = Seen::default();
     for plan in &plans {
-        stages(plan, filtered, &mut full_scan, &mut indexes);
+        stages(plan, &mut seen);
     }
+    let full_scan = seen.collscan || (seen.whole_index && read.walks_to_the_end(seen.sort));
     let detail = plans.iter().map(|p| Bson::Document((*p).clone()).into_relaxed_extjson().to_string());
-    Plan { full_scan, indexes, detail: detail.collect::<Vec<_>>().join("; ") }
+    Plan { full_scan, indexes: seen.indexes, detail: detail.collect::<Vec<_>>().join("; ") }
 }
 
 fn direction(order: Order) -> i32 {
@@ -445,19 +452,28 @@ mod tests {
         let find =
             |plan: Document| doc! {"queryPlanner": {"winningPlan": plan, "rejectedPlans": [{"stage": "COLLSCAN"}]}};
 
-        let plan = plan_of(&find(bounded.clone()), true);
+        let filtered = Read::Find(Query {
+            filters: vec![("kind".into(), Filter::Eq("WELCOME".into()))],
+            sort: vec![("created_at".into(), Order::Desc)],
+            ..Query::default()
+        });
+        let count = Read::Count(vec![("kind".into(), Filter::Eq("WELCOME".into()))]);
+        let plan = plan_of(&find(bounded.clone()), &filtered);
         assert_eq!((plan.full_scan, plan.indexes), (false, vec!["due".to_string()]));
-        // A whole index walked for its order: fine for a plain listing, a full scan under a filter.
-        assert!(!plan_of(&find(whole.clone()), false).full_scan);
-        assert!(plan_of(&find(whole), true).full_scan);
-        assert!(plan_of(&find(doc! {"stage": "SORT", "inputStage": {"stage": "COLLSCAN"}}), false).full_scan);
+        // A whole index walked in sort order stops with the page; sorted
+        // afterwards, or counted, it is read to the end.
+        assert!(!plan_of(&find(whole.clone()), &filtered).full_scan);
+        assert!(plan_of(&find(doc! {"stage": "SORT", "inputStage": whole.clone()}), &filtered).full_scan);
+        assert!(plan_of(&find(whole.clone()), &count).full_scan);
+        assert!(!plan_of(&find(whole), &Read::Count(vec![])).full_scan);
+        assert!(plan_of(&find(doc! {"stage": "SORT", "inputStage": {"stage": "COLLSCAN"}}), &filtered).full_scan);
         // Slot-based plans (7.0+) keep the stage tree under `queryPlan`.
         let sbe =
             doc! {"queryPlanner": {"winningPlan": {"queryPlan": bounded.clone(), "slotBasedPlan": {"stages": "..."}}}};
-        assert_eq!(plan_of(&sbe, true).indexes, ["due"]);
+        assert_eq!(plan_of(&sbe, &filtered).indexes, ["due"]);
         // An aggregation whose $match did not become the whole plan.
         let aggregate = doc! {"stages": [{"$cursor": find(bounded)}, {"$group": {"_id": 1}}]};
-        let plan = plan_of(&aggregate, true);
+        let plan = plan_of(&aggregate, &count);
         assert_eq!((plan.full_scan, plan.indexes), (false, vec!["due".to_string()]));
     }
 }

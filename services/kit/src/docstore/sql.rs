@@ -255,7 +255,7 @@ impl DocumentStore for SqlStore {
         }
         let steps: Vec<String> =
             q.fetch_all(&self.pool).await.map_err(backend)?.into_iter().map(|(_, _, _, step)| step).collect();
-        Ok(plan_of(&table, steps, read.filtered()))
+        Ok(plan_of(&table, steps, read))
     }
 }
 
@@ -283,12 +283,12 @@ fn count_sql(table: &str, filters: &[(String, Filter)]) -> Sql {
 /// Reads `EXPLAIN QUERY PLAN` steps: "SEARCH t USING INDEX i (...)" reads a
 /// range of index `i`, "SCAN t USING INDEX i" all of it (in its order), and
 /// "SCAN t" alone the whole table.
-fn plan_of(table: &str, steps: Vec<String>, filtered: bool) -> Plan {
+fn plan_of(table: &str, steps: Vec<String>, read: &Read) -> Plan {
     let scan = format!("SCAN {table}");
-    let full_scan = steps
-        .iter()
-        .map(|step| step.trim())
-        .any(|step| step == scan || (filtered && step.strip_prefix(&scan).is_some_and(|rest| rest.starts_with(' '))));
+    let steps: Vec<String> = steps.iter().map(|step| step.trim().to_string()).collect();
+    let walk = steps.iter().any(|step| step.strip_prefix(&scan).is_some_and(|rest| rest.starts_with(' ')));
+    let sorted_afterwards = steps.iter().any(|step| step == "USE TEMP B-TREE FOR ORDER BY");
+    let full_scan = steps.contains(&scan) || (walk && read.walks_to_the_end(sorted_afterwards));
     let mut indexes = Vec::new();
     for step in &steps {
         let Some((_, rest)) = step.split_once(" INDEX ") else {
