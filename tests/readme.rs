@@ -428,3 +428,39 @@ fn slugs_follow_github() {
     assert_eq!(anchors("# A\n```sh\n# not a heading\n```\n## A\n"), BTreeSet::from(["a".into(), "a-1".into()]));
     assert_eq!(expand_braces("m/{x,y}/{a,b}"), ["m/x/a", "m/x/b", "m/y/a", "m/y/b"]);
 }
+
+/// Fixed dates in an example fall into the past and the example fails
+/// (`IN_THE_PAST`); examples compute theirs with `date`.
+#[test]
+fn shell_examples_compute_their_dates() {
+    let readme = readme();
+    let mut fixed = Vec::new();
+    let mut in_sh = false;
+    for (index, line) in readme.lines().enumerate() {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            in_sh = !in_sh && info.trim() == "sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let digit_after = |marker: &str| {
+            line.match_indices(marker)
+                .any(|(at, _)| line[at + marker.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        };
+        // An RFC 3339 instant written out: dddd-dd-ddT.
+        let bytes = line.as_bytes();
+        let instant = bytes.windows(11).any(|w| {
+            w[..4].iter().all(u8::is_ascii_digit)
+                && w[4] == b'-'
+                && w[5..7].iter().all(u8::is_ascii_digit)
+                && w[7] == b'-'
+                && w[8..10].iter().all(u8::is_ascii_digit)
+                && w[10] == b'T'
+        });
+        if digit_after("\"year\":") || digit_after("year=") || instant {
+            fixed.push(format!("README.md:{}: {}", index + 1, line.trim()));
+        }
+    }
+    assert!(fixed.is_empty(), "examples with fixed dates (compute them with date -d):\n{}", fixed.join("\n"));
+}
