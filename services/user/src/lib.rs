@@ -234,25 +234,18 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let relay = built.relay;
     let revocations = built.revocations;
-    hms_kit::server::serve_with_background(
-        built.service,
-        listener,
-        server,
-        built.verifier,
-        shutdown,
-        |stopping| {
-            // Open watches never end by themselves; the server drains only once they do.
-            let close = tokio::spawn({
-                let stopping = stopping.clone();
-                async move {
-                    stopping.wait().await;
-                    revocations.close();
-                }
-            });
-            let relay = relay.map(|relay| tokio::spawn(relay.run(stopping.wait())));
-            std::iter::once(close).chain(relay).collect()
-        },
-    )
+    hms_kit::server::serve_with_background(built.service, listener, server, built.verifier, shutdown, |stopping| {
+        // Open watches never end by themselves; the server drains only once they do.
+        let close = tokio::spawn({
+            let stopping = stopping.clone();
+            async move {
+                stopping.wait().await;
+                revocations.close();
+            }
+        });
+        let relay = relay.map(|relay| tokio::spawn(relay.run(stopping.wait())));
+        std::iter::once(close).chain(relay).collect()
+    })
     .await
 }
 

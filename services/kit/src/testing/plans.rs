@@ -1,7 +1,7 @@
 //! Holds the reads a service issues to its indexes, on the document store
 //! its tests run on (see `docstore::DocumentStore::explain`).
 
-use crate::docstore::{DocumentStore, Filter, IndexSpec, Order, Query, Read};
+use crate::docstore::{DocumentStore, Filter, IndexSpec, Query, Read};
 
 /// The store a plan check runs on, and what its planner can be asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +80,9 @@ pub async fn assert_reads_use_indexes(
 /// tie-break; `_id_` gives the order of an unsorted find). A count has no
 /// order to walk.
 pub fn mongod_would_index(read: &Read, indexes: &[&IndexSpec]) -> Option<String> {
-    let (filters, sort): (&[(String, Filter)], Option<&[(String, Order)]>) = match read {
-        Read::Find(query) => (&query.filters, Some(&query.sort)),
-        Read::Count(filters) => (filters, None),
+    let (filters, sort) = match read {
+        Read::Find(query) => (query.filters.as_slice(), Some(query.sort.as_slice())),
+        Read::Count(filters) => (filters.as_slice(), None),
     };
     let bounds = |path: &str| filters.iter().any(|(p, f)| p == path && !matches!(f, Filter::Exists(_)));
     if let Some(index) = indexes.iter().find(|ix| bounds(&ix.fields[0].0)) {
