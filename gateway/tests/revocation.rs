@@ -32,7 +32,8 @@ async fn the_gateway_itself_refuses_a_revoked_session_within_two_seconds() {
     let token = s.token("revoked.at.edge", PASSWORD).await;
     let gateway = Channel::from_shared(s.gateway.url()).unwrap().connect().await.unwrap();
     let mut billing = BillingServiceClient::new(gateway.clone());
-    let invoices = || authed(ListPatientInvoicesRequest { patient_id: patient_id.clone(), ..Default::default() }, &token);
+    let invoices =
+        || authed(ListPatientInvoicesRequest { patient_id: patient_id.clone(), ..Default::default() }, &token);
     let rest_path = format!("/api/v1/patients/{patient_id}/invoices");
 
     // Admitted, then lost for want of a billing service.
