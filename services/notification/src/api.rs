@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
-use hms_kit::auth::{Principal, principal};
+use hms_kit::auth::policy::status_of;
+use hms_kit::auth::{TokenVerifier, principal};
 use hms_kit::client::OutboundChannel;
 use hms_kit::error::{FieldViolations, invalid_field, refusal};
 use hms_kit::paging;
@@ -38,6 +39,8 @@ pub struct State {
     pub hub: Arc<Hub>,
     /// How often a live subscription re-reads the store.
     pub subscribe_poll: Duration,
+    /// Ends a live subscription once its session is revoked.
+    pub verifier: Arc<TokenVerifier>,
 }
 
 pub struct NotificationApi(pub Arc<State>);
@@ -310,7 +313,8 @@ impl NotificationService for NotificationApi {
     }
 
     async fn subscribe(&self, request: Request<SubscribeRequest>) -> Reply<Self::SubscribeStream> {
-        let Principal { subject: user, .. } = principal(&request)?.clone();
+        let caller = principal(&request)?.clone();
+        let user = caller.subject.clone();
         let state = self.0.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(32);
         tokio::spawn(async move {
@@ -318,6 +322,11 @@ impl NotificationService for NotificationApi {
             let mut since = now_micros();
             let mut seen_at_since: HashSet<String> = HashSet::new();
             loop {
+                // The access layer checked the token when the stream opened only.
+                if let Err(e) = state.verifier.check_still_valid(&caller) {
+                    let _ = tx.send(Err(status_of(&e))).await;
+                    return;
+                }
                 match state.store.inbox_since(&user, since).await {
                     Ok(items) => {
                         for item in items {

@@ -78,6 +78,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         users: users.clone(),
         hub: hub.clone(),
         subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
+        verifier: verifier.clone(),
     });
     let worker = Worker {
         store: store.clone(),

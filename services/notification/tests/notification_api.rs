@@ -87,6 +87,23 @@ async fn in_app_notifications_stream_live_and_fill_the_inbox(w: World) {
     assert_eq!(unread, 0);
 }
 
+/// The access layer checks a stream's token once, when it opens: a live
+/// subscription must still end within 2 s of its session's revocation.
+async fn a_revoked_session_ends_its_live_subscription(w: World) {
+    use hms_kit::proto::user::LogoutRequest;
+    use hms_kit::proto::user::user_service_client::UserServiceClient;
+
+    let (_, token) = w.patient("lan", "en").await;
+    let mut stream = w.notifications().await.subscribe(authed(SubscribeRequest {}, &token)).await.unwrap().into_inner();
+    let mut users = UserServiceClient::connect(w.user.url()).await.unwrap();
+    users.logout(authed(LogoutRequest {}, &token)).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(2), stream.next()).await.expect("ended within 2 s");
+    let status = ended.expect("an error, not the end of the stream").unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    let reason = status.get_error_details().error_info().map(|info| info.reason.clone());
+    assert_eq!(reason.as_deref(), Some("TOKEN_REVOKED"));
+}
+
 async fn a_subscriber_on_another_replica_receives_it_too(w: World) {
     // This replica runs no worker: the delivery is made by the other one.
     let (replica, _) = w.replica(false).await;
@@ -360,6 +377,7 @@ on_every_store!(
     the_password_reset_email_arrives_with_a_working_link,
     email_arrives_rendered_in_the_recipients_language,
     in_app_notifications_stream_live_and_fill_the_inbox,
+    a_revoked_session_ends_its_live_subscription,
     a_subscriber_on_another_replica_receives_it_too,
     preferences_suppress_a_channel,
     a_failing_smtp_server_means_retries_then_failed_and_recovery_delivers,

@@ -177,16 +177,8 @@ pub async fn authorize(
     let principal = match token {
         Some(token) => match verifier.verify(token).await {
             Ok(principal) => Some(principal),
-            Err(VerifyError::KeysUnavailable) => {
-                return Err(Status::unavailable("token verification keys are unavailable, retry later"));
-            }
-            Err(VerifyError::RevocationsUnavailable) if *policy != Policy::Public => {
-                return Err(Status::unavailable("token revocations cannot be checked right now, retry later"));
-            }
-            Err(e @ VerifyError::Revoked) if *policy != Policy::Public => {
-                return Err(crate::error::refusal(tonic::Code::Unauthenticated, "TOKEN_REVOKED", e.to_string()));
-            }
-            Err(e) if *policy != Policy::Public => return Err(Status::unauthenticated(e.to_string())),
+            Err(e @ VerifyError::KeysUnavailable) => return Err(status_of(&e)),
+            Err(e) if *policy != Policy::Public => return Err(status_of(&e)),
             // A stale token on a public method (login) is ignored, not fatal.
             Err(_) => None,
         },
@@ -194,6 +186,21 @@ pub async fn authorize(
     };
     policy.check(principal.as_ref())?;
     Ok(principal)
+}
+
+/// The answer to a caller whose token failed verification: UNAVAILABLE when
+/// the verifier cannot decide now (retry), UNAUTHENTICATED otherwise.
+pub fn status_of(error: &VerifyError) -> Status {
+    match error {
+        VerifyError::KeysUnavailable => Status::unavailable("token verification keys are unavailable, retry later"),
+        VerifyError::RevocationsUnavailable => {
+            Status::unavailable("token revocations cannot be checked right now, retry later")
+        }
+        VerifyError::Revoked => crate::error::refusal(tonic::Code::Unauthenticated, "TOKEN_REVOKED", error.to_string()),
+        VerifyError::Malformed | VerifyError::UnknownKey | VerifyError::Invalid => {
+            Status::unauthenticated(error.to_string())
+        }
+    }
 }
 
 pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {

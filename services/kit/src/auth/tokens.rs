@@ -211,6 +211,15 @@ impl TokenVerifier {
         self
     }
 
+    /// Whether a caller verified earlier may still be served: for streams,
+    /// which the access layer checks once, when they open.
+    pub fn check_still_valid(&self, principal: &Principal) -> Result<(), VerifyError> {
+        match (&self.revocations, &principal.session_id) {
+            (Some(list), Some(session)) => list.check(session, unix_now()),
+            _ => Ok(()),
+        }
+    }
+
     /// Waits at most `limit` for the first complete list of revocations;
     /// false if it has not come (access tokens are refused until it does).
     pub async fn wait_for_revocations(&self, limit: Duration) -> bool {
