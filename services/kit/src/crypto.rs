@@ -50,6 +50,13 @@ impl Default for EncryptionConfig {
 }
 
 impl EncryptionConfig {
+    /// One fresh key `k1`, for a system whose sealed data may die with it
+    /// (tests, benchmarks).
+    pub fn random() -> anyhow::Result<Self> {
+        let key = crate::auth::random_secret(32)?;
+        Ok(Self { key_id: "k1".into(), keys: BTreeMap::from([("k1".into(), SecretString::from(key))]) })
+    }
+
     /// `section` names the configuration section in the error, e.g. `ehr`.
     pub fn sealer(&self, section: &str) -> anyhow::Result<Sealer> {
         anyhow::ensure!(
@@ -114,6 +121,30 @@ impl Sealer {
     }
 }
 
+/// A sealed string as JSON documents and outbox payloads carry it: a secret
+/// (a reset link, say) travelling through a store that must not hold it
+/// readable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedText {
+    pub key_id: String,
+    /// Base64 of nonce ‖ ciphertext ‖ tag.
+    pub sealed: String,
+}
+
+impl Sealer {
+    /// Seals `text`, bound to `context` (the owning record's id).
+    pub fn seal_text(&self, text: &str, context: &str) -> anyhow::Result<SealedText> {
+        let (key_id, sealed) = self.seal(text.as_bytes(), context)?;
+        Ok(SealedText { key_id, sealed: STANDARD.encode(sealed) })
+    }
+
+    pub fn open_text(&self, sealed: &SealedText, context: &str) -> anyhow::Result<String> {
+        let bytes = STANDARD.decode(&sealed.sealed).map_err(|_| anyhow::anyhow!("sealed text is not base64"))?;
+        String::from_utf8(self.open(&sealed.key_id, &bytes, context)?)
+            .map_err(|_| anyhow::anyhow!("sealed text is not UTF-8"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +176,17 @@ mod tests {
         config.keys.insert("k1".into(), STANDARD.encode([7_u8; 32]).into());
         let (kid, sealed) = config.sealer("ehr").unwrap().seal(b"note", "p1").unwrap();
         assert_eq!(config.sealer("ehr").unwrap().open(&kid, &sealed, "p1").unwrap(), b"note");
+    }
+
+    #[test]
+    fn sealed_text_round_trips_through_json_without_its_plaintext() {
+        let sealer = sealer("k1");
+        let sealed = sealer.seal_text("https://hms/reset?token=s3cret", "user-1").unwrap();
+        let json = serde_json::to_string(&sealed).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        let back: SealedText = serde_json::from_str(&json).unwrap();
+        assert_eq!(sealer.open_text(&back, "user-1").unwrap(), "https://hms/reset?token=s3cret");
+        assert!(sealer.open_text(&back, "user-2").is_err(), "bound to its owner");
     }
 
     #[test]

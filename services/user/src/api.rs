@@ -497,7 +497,9 @@ impl UserService for UserApi {
             let token = new_token().map_err(error::internal)?;
             let now = now_micros();
             let ttl = s.config.password_reset_ttl_secs;
-            let payload = events::password_reset_requested(&user, &s.config.password_reset_url, &token, ttl / 60);
+            let payload =
+                events::password_reset_requested(&user, &s.config.password_reset_url, &token, ttl / 60, &s.sealer)
+                    .map_err(error::internal)?;
             let event = Event { topic: events::PASSWORD_RESET_REQUESTED, payload: &payload };
             store::create_password_reset(&s.db, &token_digest(&token), &user.id, now, now + secs(ttl), event).await?;
             s.audit(AuthEventKind::PasswordResetRequested, Some(&user.id), None, &address, true, "").await?;

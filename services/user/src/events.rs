@@ -3,6 +3,10 @@
 //! message named by its topic; its payload mirrors notification's `Send`
 //! request (type, recipient, channels, data).
 //!
+//! A secret in the data (the reset link with its token) is sealed with the
+//! user service's key: the outbox keeps the payload after delivery, and the
+//! store must not hold the token readable. The relay opens it on the way out.
+//!
 //! A relay delivers them when `user.notification_url` is set (as `hms up`
 //! does); until then they wait, durably, in `hms_outbox`. The outbox event id
 //! is the idempotency key of `Send`, so a redelivery queues nothing twice.
@@ -14,6 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel};
+use hms_kit::crypto::{SealedText, Sealer};
 use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
@@ -30,6 +35,9 @@ pub struct NotificationRequest {
     pub recipient_id: String,
     pub channels: Vec<&'static str>,
     pub data: BTreeMap<&'static str, String>,
+    /// Data entries sealed with the service's key, bound to the recipient.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed: BTreeMap<&'static str, SealedText>,
 }
 
 /// The stored form of [`NotificationRequest`], as the relay reads it back.
@@ -39,25 +47,37 @@ struct StoredRequest {
     recipient_id: String,
     channels: Vec<String>,
     data: BTreeMap<String, String>,
+    #[serde(default)]
+    sealed: BTreeMap<String, SealedText>,
 }
 
 /// Delivers outbox events to the notification service's `Send`.
 pub struct NotificationSink {
     client: InternalNotificationServiceClient<OutboundChannel>,
+    /// Opens the sealed data entries.
+    sealer: Sealer,
 }
 
 impl NotificationSink {
-    pub fn new(url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+    pub fn new(url: &str, tokens: Arc<ServiceTokens>, sealer: Sealer) -> anyhow::Result<Self> {
         let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
-        Ok(Self { client: InternalNotificationServiceClient::new(interceptor.wrap(channel(url)?)) })
+        Ok(Self { client: InternalNotificationServiceClient::new(interceptor.wrap(channel(url)?)), sealer })
     }
 }
 
 #[async_trait]
 impl Sink for NotificationSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let stored: StoredRequest = serde_json::from_slice(&event.payload)
+        let mut stored: StoredRequest = serde_json::from_slice(&event.payload)
             .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        for (name, sealed) in std::mem::take(&mut stored.sealed) {
+            // A key that is gone stays gone: retrying cannot help.
+            let value = self
+                .sealer
+                .open_text(&sealed, &stored.recipient_id)
+                .map_err(|e| DeliveryError::Permanent(format!("sealed {name} cannot be opened: {e}")))?;
+            stored.data.insert(name, value);
+        }
         let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", stored.notification_type))
             .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", stored.notification_type)))?;
         let channel_preferences = stored
@@ -92,25 +112,29 @@ pub fn user_registered(user: &UserRow) -> NotificationRequest {
             ("user_name", crate::domain::display_name(&user.first_name, &user.last_name, &user.username)),
             ("username", user.username.clone()),
         ]),
+        sealed: BTreeMap::new(),
     }
 }
 
-/// The link carries the raw token; the database keeps only its digest.
+/// The link carries the raw token, so it travels sealed; the reset table
+/// keeps only the token's digest.
 pub fn password_reset_requested(
     user: &UserRow,
     reset_url: &str,
     token: &str,
     expires_minutes: u64,
-) -> NotificationRequest {
+    sealer: &Sealer,
+) -> anyhow::Result<NotificationRequest> {
     let separator = if reset_url.contains('?') { '&' } else { '?' };
-    NotificationRequest {
+    let link = sealer.seal_text(&format!("{reset_url}{separator}token={token}"), &user.id)?;
+    Ok(NotificationRequest {
         notification_type: PASSWORD_RESET_REQUESTED,
         recipient_id: user.id.clone(),
         channels: vec!["EMAIL"],
         data: BTreeMap::from([
             ("user_name", crate::domain::display_name(&user.first_name, &user.last_name, &user.username)),
-            ("reset_link", format!("{reset_url}{separator}token={token}")),
             ("expires_in_minutes", expires_minutes.to_string()),
         ]),
-    }
+        sealed: BTreeMap::from([("reset_link", link)]),
+    })
 }

@@ -185,7 +185,11 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
             let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
                 anyhow::anyhow!("auth.service_token_secret is required to call the notification service")
             })?;
-            let sink = events::NotificationSink::new(url, Arc::new(ServiceTokens::new("user", secret)))?;
+            let sink = events::NotificationSink::new(
+                url,
+                Arc::new(ServiceTokens::new("user", secret)),
+                Sealer::new(&config.encryption_key_id, &keys)?,
+            )?;
             Some(Relay::new(db.clone(), Arc::new(sink), RelayConfig::default()))
         }
         None => None,

@@ -468,7 +468,8 @@ async fn password_reset_is_single_use_and_silent_about_unknown_emails(h: Harness
     users.request_password_reset(RequestPasswordResetRequest { email: "nobody@example.com".into() }).await.unwrap();
     users.request_password_reset(RequestPasswordResetRequest { email: "MINH@example.com".into() }).await.unwrap();
 
-    // The token travels only in the outbox event for the notification service.
+    // The token travels only in the outbox event for the notification
+    // service, sealed with the service's key: the table never shows it.
     let sql = h.sql().await;
     let rows = sqlx::query("SELECT payload FROM hms_outbox WHERE topic = 'PASSWORD_RESET_REQUESTED'")
         .fetch_all(&sql)
@@ -476,8 +477,12 @@ async fn password_reset_is_single_use_and_silent_about_unknown_emails(h: Harness
         .unwrap();
     assert_eq!(rows.len(), 1, "only the known email gets a reset");
     let payload: Vec<u8> = rows[0].try_get(0).unwrap();
+    let text = String::from_utf8(payload.clone()).unwrap();
+    assert!(!text.contains("token="), "the reset link is readable in the outbox: {text}");
     let event: serde_json::Value = serde_json::from_slice(&payload).unwrap();
-    let link = event["data"]["reset_link"].as_str().unwrap();
+    assert!(event["data"].get("reset_link").is_none(), "{event}");
+    let sealed: hms_kit::crypto::SealedText = serde_json::from_value(event["sealed"]["reset_link"].clone()).unwrap();
+    let link = h.sealer().open_text(&sealed, event["recipient_id"].as_str().unwrap()).unwrap();
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE token_hash = ?")
         .bind(&token)

@@ -72,6 +72,14 @@ impl Harness {
         ServiceTokens::new("notification", &SecretString::from(SERVICE_SECRET)).token().unwrap()
     }
 
+    /// The service's field sealer, to open what it sealed at rest.
+    pub fn sealer(&self) -> hms_kit::crypto::Sealer {
+        use secrecy::ExposeSecret;
+        let keys: Vec<(String, String)> =
+            self.config.encryption_keys.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())).collect();
+        hms_kit::crypto::Sealer::new(&self.config.encryption_key_id, &keys).unwrap()
+    }
+
     /// A direct connection to the service's database, for checks at rest.
     pub async fn sql(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
