@@ -231,7 +231,8 @@ fn ensure_generated_secrets(data_dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Services that seal fields at rest, by their key section in secrets.toml.
-const SEALING_KEY_SECTIONS: [&str; 2] = ["ehr.encryption.keys", "billing.encryption.keys"];
+const SEALING_KEY_SECTIONS: [&str; 3] =
+    ["ehr.encryption.keys", "billing.encryption.keys", "notification.encryption.keys"];
 
 /// A fresh key section for one service's field encryption.
 fn sealing_keys(section: &str) -> anyhow::Result<String> {

@@ -8,8 +8,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
+use hms_kit::proto::notification::{DeliveryStatus, ListDeliveriesRequest, NotificationType};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{AuthEventKind, ListAuthEventsRequest, LoginRequest, RegisterRequest};
+use hms_kit::proto::user::{
+    AuthEventKind, ConfirmPasswordResetRequest, ListAuthEventsRequest, LoginRequest, RegisterRequest,
+    RequestPasswordResetRequest,
+};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -160,6 +165,104 @@ async fn data_files_are_readable_by_their_owner_only() {
         .map(|(path, mode)| format!("{} {mode:o}", path.display()))
         .collect();
     assert!(wrong.is_empty(), "directories must be 0700 and files 0600: {wrong:#?}");
+}
+
+/// The reset link in the first email of `mail` that has one, decoded.
+fn reset_link_in(mail: &Path) -> Option<String> {
+    for entry in std::fs::read_dir(mail).ok()? {
+        let raw = std::fs::read(entry.ok()?.path()).ok()?;
+        let parsed = mailparse::parse_mail(&raw).ok()?;
+        for part in parsed.subparts.iter().chain(std::iter::once(&parsed)) {
+            if part.ctype.mimetype == "text/plain"
+                && let Some(link) = part.get_body().ok()?.split_whitespace().find(|w| w.contains("token="))
+            {
+                return Some(link.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Defect 2: after a password reset, no store file holds the token readable:
+/// not the user service's outbox, not the notification queue, not its
+/// delivery log. Only the email (data/mail stands in for the mailbox) has it.
+#[tokio::test]
+async fn a_password_reset_leaves_no_readable_token_in_any_store_file() {
+    let data = tempfile::tempdir().unwrap();
+    let (up, banner) = start(data.path(), &[("HMS_USER__INITIAL_ADMIN__PASSWORD", "up-security-admin")]);
+    let gateway = banner.value("gateway").unwrap();
+    let mut users = users(&gateway).await;
+    let register = RegisterRequest {
+        username: "binh.tran".into(),
+        password: "correct horse battery".into(),
+        email: "binh@example.com".into(),
+        first_name: "Binh".into(),
+        ..Default::default()
+    };
+    users.register(register).await.unwrap();
+    users.request_password_reset(RequestPasswordResetRequest { email: "binh@example.com".into() }).await.unwrap();
+
+    let mail = data.path().join("mail");
+    let mut link = None;
+    for _ in 0..200 {
+        link = reset_link_in(&mail);
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let link = link.expect("a reset email in data/mail");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    // Wait until the delivery is recorded as sent: its record is final then.
+    let admin = users.login(login("admin", "up-security-admin")).await.unwrap().into_inner().tokens.unwrap();
+    let mut notifications = NotificationServiceClient::connect(format!("http://{gateway}")).await.unwrap();
+    let mut logged = None;
+    for _ in 0..200 {
+        let request = ListDeliveriesRequest {
+            r#type: NotificationType::PasswordResetRequested.into(),
+            status: DeliveryStatus::Sent.into(),
+            ..Default::default()
+        };
+        let deliveries = notifications.list_deliveries(authed(request, &admin.access_token)).await.unwrap();
+        logged = deliveries.into_inner().deliveries.into_iter().next();
+        if logged.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let logged = logged.expect("the reset email is logged as sent");
+    assert!(!logged.body.contains(&token) && logged.body.contains("?[redacted]"), "{}", logged.body);
+
+    let mut searched = Vec::new();
+    let mut pending = vec![data.path().to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path == mail {
+                continue;
+            } else if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                    "the reset token is readable in {}",
+                    path.display()
+                );
+                searched.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    for store in ["user.db", "user.db-wal", "notification.db", "notification.db-wal"] {
+        assert!(searched.iter().any(|f| f == store), "{store} was searched: {searched:?}");
+    }
+
+    // And it is the real token: it resets the password.
+    let confirm = ConfirmPasswordResetRequest { token, new_password: "a fresh new secret".into() };
+    users.confirm_password_reset(confirm).await.unwrap();
+    users.login(login("binh.tran", "a fresh new secret")).await.unwrap();
+    drop(up);
 }
 
 /// Defect 5: neither a service nor the gateway believes a client's

@@ -122,6 +122,7 @@ impl Stack {
             email: hms_notification::EmailConfig { file_dir: mail.path().join("mail"), ..Default::default() },
             worker: hms_notification::WorkerConfig { poll_interval_ms: 20, ..Default::default() },
             subscribe_poll_ms: 100,
+            encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
             ..Default::default()
         };
         let built = hms_notification::build(&notification_config, &auth).await.expect("build notification service");

@@ -9,7 +9,8 @@ use futures::Stream;
 use hms_kit::auth::policy::status_of;
 use hms_kit::auth::{TokenVerifier, principal};
 use hms_kit::client::OutboundChannel;
-use hms_kit::error::{FieldViolations, invalid_field, refusal};
+use hms_kit::crypto::Sealer;
+use hms_kit::error::{self, FieldViolations, invalid_field, refusal};
 use hms_kit::paging;
 use hms_kit::proto::common::PageResponse;
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationService;
@@ -35,6 +36,8 @@ type Reply<T> = Result<Response<T>, Status>;
 
 pub struct State {
     pub store: Store,
+    /// Seals the secret data entries of queued deliveries.
+    pub sealer: Arc<Sealer>,
     pub users: InternalUserServiceClient<OutboundChannel>,
     pub hub: Arc<Hub>,
     /// How often a live subscription re-reads the store.
@@ -102,6 +105,7 @@ fn template_to_proto(v: &Versioned<TemplateDoc>) -> Template {
         body_text: t.body_text.clone(),
         body_html: t.body_html.clone(),
         version: v.version,
+        built_in: templates::shipped_by_id(&v.id).is_some(),
     }
 }
 
@@ -201,9 +205,16 @@ impl InternalNotificationService for InternalApi {
             let stored = s.store.request(&id).await?.ok_or_else(|| Status::unavailable("retry later"))?;
             stored.channels.iter().filter_map(|c| channel_from_name(c)).collect()
         };
-        let data: BTreeMap<String, String> = r.data.into_iter().collect();
+        let (secrets, data): (BTreeMap<String, String>, BTreeMap<String, String>) =
+            r.data.into_iter().partition(|(name, _)| domain::is_secret(name));
         let mut written = Vec::with_capacity(channels.len());
         for channel in &channels {
+            let delivery_id = delivery_id(&id, *channel);
+            let sealed = secrets
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), s.sealer.seal_text(value, &delivery_id)?)))
+                .collect::<anyhow::Result<_>>()
+                .map_err(error::internal)?;
             // Inserting is idempotent, so a replay after a crash completes the set.
             let doc = DeliveryDoc {
                 request_id: id.clone(),
@@ -212,6 +223,7 @@ impl InternalNotificationService for InternalApi {
                 channel: channel_name(*channel).to_owned(),
                 status: "QUEUED".into(),
                 data: data.clone(),
+                sealed,
                 attempts: 0,
                 next_attempt_at: now,
                 created_at: now,
@@ -223,7 +235,7 @@ impl InternalNotificationService for InternalApi {
                 sent_at: None,
                 read_at: None,
             };
-            let delivery = Versioned { id: delivery_id(&id, *channel), version: 1, doc };
+            let delivery = Versioned { id: delivery_id, version: 1, doc };
             s.store.ensure_delivery(&delivery.id, &delivery.doc).await?;
             written.push(delivery);
         }
@@ -469,10 +481,55 @@ impl NotificationService for NotificationApi {
 
     async fn delete_template(&self, request: Request<DeleteTemplateRequest>) -> Reply<DeleteTemplateResponse> {
         let id = request.into_inner().template_id;
+        if id.is_empty() {
+            return Err(invalid_field("template_id", "is required"));
+        }
+        // Queued and future notifications of its type depend on it.
+        if templates::shipped_by_id(&id).is_some() {
+            return Err(refusal(
+                Code::FailedPrecondition,
+                "BUILT_IN_TEMPLATE",
+                "a built-in template cannot be deleted; edit it, or reset it to the shipped text",
+            ));
+        }
         if !self.0.store.delete_template(&id).await? {
             return Err(Status::not_found("no template with this id"));
         }
         Ok(Response::new(DeleteTemplateResponse {}))
+    }
+
+    async fn reset_template(&self, request: Request<ResetTemplateRequest>) -> Reply<ResetTemplateResponse> {
+        let id = request.into_inner().template_id;
+        if id.is_empty() {
+            return Err(invalid_field("template_id", "is required"));
+        }
+        let shipped =
+            templates::shipped_by_id(&id).ok_or_else(|| Status::not_found("no built-in template with this id"))?;
+        let store = &self.0.store;
+        // Read, then write at the version read: an admin's edit in between
+        // makes us read again rather than lose the reset.
+        for _ in 0..5 {
+            let result = match store.template(&id).await? {
+                Some(existing) => {
+                    let doc = TemplateDoc {
+                        subject: shipped.subject.clone(),
+                        body_text: shipped.body_text.clone(),
+                        body_html: shipped.body_html.clone(),
+                        ..existing.doc
+                    };
+                    store.replace_template(&id, &doc, existing.version).await
+                }
+                None => store.insert_template(&id, &shipped_doc(&id, shipped)).await,
+            };
+            match result {
+                Ok(template) => {
+                    return Ok(Response::new(ResetTemplateResponse { template: Some(template_to_proto(&template)) }));
+                }
+                Err(StoreError::Conflict | StoreError::AlreadyExists | StoreError::NotFound) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
     }
 
     async fn list_deliveries(&self, request: Request<ListDeliveriesRequest>) -> Reply<ListDeliveriesResponse> {
@@ -496,20 +553,26 @@ impl NotificationService for NotificationApi {
     }
 }
 
-/// Writes the shipped templates that are not in the store yet. An admin's
-/// edits are kept; deleting a shipped template resets it to the shipped text
-/// at the next start.
+/// A shipped template's document; `id` is `TYPE.CHANNEL.language`.
+fn shipped_doc(id: &str, texts: &Texts) -> TemplateDoc {
+    let mut parts = id.splitn(3, '.');
+    let mut next = || parts.next().unwrap_or_default().to_owned();
+    TemplateDoc {
+        kind: next(),
+        channel: next(),
+        language: next(),
+        subject: texts.subject.clone(),
+        body_text: texts.body_text.clone(),
+        body_html: texts.body_html.clone(),
+    }
+}
+
+/// Writes the shipped templates that are not in the store yet (a store from
+/// before they could not be deleted may lack some). An admin's edits are kept.
 pub async fn seed_templates(store: &Store) -> anyhow::Result<()> {
     for (kind, channel, language, texts) in templates::shipped().map_err(|e| anyhow::anyhow!(e))? {
-        let doc = TemplateDoc {
-            kind: type_name(kind).to_owned(),
-            channel: channel_name(channel).to_owned(),
-            language: language.to_owned(),
-            subject: texts.subject,
-            body_text: texts.body_text,
-            body_html: texts.body_html,
-        };
-        match store.insert_template(&template_id(kind, channel, language), &doc).await {
+        let id = template_id(kind, channel, language);
+        match store.insert_template(&id, &shipped_doc(&id, &texts)).await {
             Ok(_) | Err(StoreError::AlreadyExists) => {}
             Err(e) => return Err(anyhow::anyhow!("seeding templates: {e}")),
         }

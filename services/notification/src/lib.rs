@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
 use hms_kit::client::{internal_user_client, remote_verifier};
 use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
 use hms_kit::proto::notification::notification_service_server::NotificationServiceServer;
 use hms_kit::server::{ServiceDef, StoreProbe};
@@ -33,6 +34,8 @@ pub struct NotificationConfig {
     pub store_url: String,
     pub email: EmailConfig,
     pub worker: WorkerConfig,
+    /// Seals secrets (reset links) in queued deliveries.
+    pub encryption: EncryptionConfig,
     /// Run delivery workers in this process (turn off for API-only replicas).
     pub workers_enabled: bool,
     /// How often a live subscription re-reads the store (it is also woken at
@@ -47,6 +50,7 @@ impl Default for NotificationConfig {
             store_url: "sqlite://data/notification.db".into(),
             email: EmailConfig::default(),
             worker: WorkerConfig::default(),
+            encryption: EncryptionConfig::default(),
             workers_enabled: true,
             subscribe_poll_ms: 250,
         }
@@ -65,6 +69,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         .service_token_secret
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required (HMS_AUTH__SERVICE_TOKEN_SECRET)"))?;
+    let sealer = Arc::new(config.encryption.sealer("notification")?);
     let store = store::Store::open(&config.store_url).await?;
     api::seed_templates(&store).await?;
 
@@ -75,6 +80,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
     let hub = Arc::new(events::Hub::default());
     let state = Arc::new(api::State {
         store: store.clone(),
+        sealer: sealer.clone(),
         users: users.clone(),
         hub: hub.clone(),
         subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
@@ -82,6 +88,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
     });
     let worker = Worker {
         store: store.clone(),
+        sealer,
         users,
         mailer: Arc::from(channels::mailer(&config.email)?),
         sms: Arc::new(channels::LogSms),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use hms_kit::crypto::SealedText;
 use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order, Query};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,10 @@ pub struct DeliveryDoc {
     pub channel: String,
     pub status: String,
     pub data: BTreeMap<String, String>,
+    /// Secret data entries, sealed with the service's key and bound to the
+    /// delivery id; emptied once the delivery is final.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed: BTreeMap<String, SealedText>,
     pub attempts: i64,
     /// When a worker may take it next; for a SENDING one, when its claim lapses.
     pub next_attempt_at: i64,
@@ -464,6 +469,7 @@ mod tests {
             channel: "EMAIL".into(),
             status: status.into(),
             data: BTreeMap::new(),
+            sealed: BTreeMap::new(),
             attempts: 0,
             next_attempt_at: created_at,
             created_at,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::client::OutboundChannel;
+use hms_kit::crypto::Sealer;
 use hms_kit::proto::notification::{Channel, NotificationType};
 use hms_kit::proto::user::GetContactInfoRequest;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
@@ -34,6 +35,9 @@ pub struct WorkerConfig {
     pub max_attempts: i64,
     pub base_backoff_ms: u64,
     pub max_backoff_ms: u64,
+    /// How often a delivery whose template is missing looks for it again.
+    /// It waits rather than fails: an admin may restore the template.
+    pub template_wait_ms: u64,
 }
 
 impl Default for WorkerConfig {
@@ -45,6 +49,7 @@ impl Default for WorkerConfig {
             max_attempts: 8,
             base_backoff_ms: 2_000,
             max_backoff_ms: 600_000,
+            template_wait_ms: 60_000,
         }
     }
 }
@@ -54,11 +59,15 @@ enum Outcome {
     Delivered,
     Suppressed(String),
     Retry(String),
+    /// Not an attempt: something it needs (its template) is missing for now.
+    Wait(String),
     Failed(String),
 }
 
 pub struct Worker {
     pub(crate) store: Store,
+    /// Opens the sealed (secret) data entries.
+    pub(crate) sealer: Arc<Sealer>,
     pub(crate) users: InternalUserServiceClient<OutboundChannel>,
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) sms: Arc<dyn SmsProvider>,
@@ -138,6 +147,13 @@ impl Worker {
                 doc.status = "SUPPRESSED".into();
                 doc.error = reason;
             }
+            Outcome::Wait(reason) => {
+                tracing::warn!(delivery = %delivery.id, reason = %reason, "delivery waits");
+                doc.status = "QUEUED".into();
+                doc.attempts -= 1;
+                doc.next_attempt_at = now + duration_micros(Duration::from_millis(self.config.template_wait_ms));
+                doc.error = reason;
+            }
             Outcome::Retry(error) if doc.attempts < self.config.max_attempts => {
                 let attempt = u32::try_from(doc.attempts).unwrap_or(u32::MAX);
                 let delay = domain::retry_delay(
@@ -155,6 +171,10 @@ impl Worker {
                 doc.status = "FAILED".into();
                 doc.error = error;
             }
+        }
+        if doc.status != "QUEUED" {
+            // Final: the secrets have done their work and are kept no longer.
+            doc.sealed.clear();
         }
         match self.store.save_delivery(&delivery.id, &delivery.doc, delivery.version).await {
             Ok(_) if delivered_in_app => self.hub.inbox.notify_waiters(),
@@ -194,16 +214,40 @@ impl Worker {
         let language = domain::language(&preferences, &contact.preferred_language).to_owned();
         let texts = match self.template(kind, channel, &language).await {
             Ok(Some(texts)) => texts,
-            Ok(None) => return Outcome::Failed(format!("no template {}", template_id(kind, channel, &language))),
+            Ok(None) => {
+                return Outcome::Wait(format!("waiting for template {}", template_id(kind, channel, &language)));
+            }
             Err(e) => return Outcome::Retry(e.to_string()),
         };
-        let rendered = match templates::render(&texts, &doc.data) {
+        let mut data = doc.data.clone();
+        let mut logged_data = doc.data.clone();
+        for (name, sealed) in &doc.sealed {
+            match self.sealer.open_text(sealed, id) {
+                Ok(value) => {
+                    logged_data.insert(name.clone(), domain::redacted(&value));
+                    data.insert(name.clone(), value);
+                }
+                // Its key is gone: no retry brings it back.
+                Err(e) => return Outcome::Failed(format!("sealed {name} cannot be opened: {e}")),
+            }
+        }
+        let template_failure = |e| Outcome::Failed(format!("template {}: {e}", template_id(kind, channel, &language)));
+        let rendered = match templates::render(&texts, &data) {
             Ok(rendered) => rendered,
-            Err(e) => return Outcome::Failed(format!("template {}: {e}", template_id(kind, channel, &language))),
+            Err(e) => return template_failure(e),
+        };
+        // The log keeps what was sent, minus the secrets.
+        let logged = if doc.sealed.is_empty() {
+            rendered.clone()
+        } else {
+            match templates::render(&texts, &logged_data) {
+                Ok(logged) => logged,
+                Err(e) => return template_failure(e),
+            }
         };
         doc.language = language;
-        doc.subject.clone_from(&rendered.subject);
-        doc.body.clone_from(&rendered.text);
+        doc.subject = logged.subject;
+        doc.body = logged.text;
 
         let result = match channel {
             Channel::Email if contact.email.is_empty() => {

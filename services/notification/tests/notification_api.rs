@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
 use hms_kit::proto::notification::*;
 use tokio_stream::StreamExt;
@@ -328,6 +329,115 @@ async fn templates_are_managed_and_missing_data_fails_visibly(w: World) {
     assert_eq!(gone.code(), Code::NotFound);
 }
 
+/// #21, defect 7: built-in templates are edited and reset, never deleted.
+async fn built_in_templates_can_be_reset_but_not_deleted(w: World) {
+    let admin = w.admin_token().await;
+    let mut client = w.notifications().await;
+    let id = "PASSWORD_RESET_REQUESTED.EMAIL.en".to_owned();
+    let get = |client: &mut NotificationServiceClient<_>| {
+        let request = authed(GetTemplateRequest { template_id: id.clone() }, &admin);
+        let mut client = client.clone();
+        async move { client.get_template(request).await.unwrap().into_inner().template.unwrap() }
+    };
+    let shipped = get(&mut client).await;
+    assert!(shipped.built_in);
+
+    let status =
+        client.delete_template(authed(DeleteTemplateRequest { template_id: id.clone() }, &admin)).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(status.get_error_details().error_info().unwrap().reason, "BUILT_IN_TEMPLATE");
+
+    let mut edited = shipped.clone();
+    edited.subject = "Your HMS password".into();
+    client.update_template(authed(UpdateTemplateRequest { template: Some(edited) }, &admin)).await.unwrap();
+    assert_eq!(get(&mut client).await.subject, "Your HMS password");
+    let reset = client
+        .reset_template(authed(ResetTemplateRequest { template_id: id.clone() }, &admin))
+        .await
+        .unwrap()
+        .into_inner()
+        .template
+        .unwrap();
+    assert_eq!(
+        (reset.subject.as_str(), reset.body_text.as_str()),
+        (shipped.subject.as_str(), shipped.body_text.as_str())
+    );
+    assert!(reset.version > shipped.version + 1, "the reset is a new version");
+
+    // Only a built-in template has a shipped text to go back to.
+    let custom = client
+        .create_template(authed(
+            CreateTemplateRequest {
+                template: Some(Template {
+                    r#type: NotificationType::FeedbackRequested.into(),
+                    channel: Channel::Sms.into(),
+                    language: "vi".into(),
+                    body_text: "HMS: {{ feedback_link }}".into(),
+                    ..Default::default()
+                }),
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .template
+        .unwrap();
+    assert!(!custom.built_in);
+    let status = client
+        .reset_template(authed(ResetTemplateRequest { template_id: custom.id.clone() }, &admin))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    client.delete_template(authed(DeleteTemplateRequest { template_id: custom.id }, &admin)).await.unwrap();
+}
+
+/// #21, defect 7: a notification whose template was deleted waits for it,
+/// however long, and goes out once it is back.
+async fn a_delivery_whose_template_is_gone_waits_for_it(mut w: World) {
+    let admin = w.admin_token().await;
+    let (user, _) = w.patient("sang", "en").await;
+    // An API replica without workers queues while nothing delivers.
+    w.kill();
+    let (api, _) = w.replica(false).await;
+    let channel = tonic::transport::Channel::from_shared(api.url()).unwrap().connect().await.unwrap();
+    let mut client = NotificationServiceClient::new(channel.clone());
+    let template = |language: &str| Template {
+        r#type: NotificationType::FeedbackRequested.into(),
+        channel: Channel::Sms.into(),
+        language: language.into(),
+        body_text: "HMS: how was your visit? {{ feedback_link }}".into(),
+        ..Default::default()
+    };
+    let create = CreateTemplateRequest { template: Some(template("en")) };
+    let created = client.create_template(authed(create, &admin)).await.unwrap().into_inner().template.unwrap();
+    let request = SendRequest {
+        r#type: NotificationType::FeedbackRequested.into(),
+        recipient_id: user.clone(),
+        channel_preferences: vec![Channel::Sms.into()],
+        data: [("feedback_link".to_owned(), "https://hms/f".to_owned())].into(),
+        idempotency_key: "waits".into(),
+    };
+    let mut internal = InternalNotificationServiceClient::new(channel);
+    internal.send(authed(request, &w.service_token())).await.unwrap();
+    client.delete_template(authed(DeleteTemplateRequest { template_id: created.id }, &admin)).await.unwrap();
+
+    // Workers back: many times the whole retry budget (3 attempts, backoff
+    // ≤ 200 ms) passes, and the delivery still waits.
+    w.start().await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let waiting = w.deliveries(&user).await.into_iter().find(|d| d.channel() == Channel::Sms).unwrap();
+    assert_eq!(waiting.status(), DeliveryStatus::Queued, "{waiting:?}");
+    assert!(waiting.error.contains("waiting for template FEEDBACK_REQUESTED.SMS"), "{}", waiting.error);
+    assert!(waiting.attempts <= 1, "waiting spends no attempts: {waiting:?}");
+
+    let create = CreateTemplateRequest { template: Some(template("en")) };
+    w.notifications().await.create_template(authed(create, &admin)).await.unwrap();
+    let log = w.settled(&user, 1).await;
+    let sms = log.iter().find(|d| d.channel() == Channel::Sms).unwrap();
+    assert_eq!((sms.status(), sms.body.as_str()), (DeliveryStatus::Sent, "HMS: how was your visit? https://hms/f"));
+}
+
 async fn two_replicas_deliver_each_notification_once(w: World) {
     let (_replica, _worker) = w.replica(true).await;
     let (user, _) = w.patient("phuong", "en").await;
@@ -345,7 +455,7 @@ async fn two_replicas_deliver_each_notification_once(w: World) {
 
 async fn the_password_reset_email_arrives_with_a_working_link(mut w: World) {
     use hms_kit::proto::user::{ConfirmPasswordResetRequest, RequestPasswordResetRequest};
-    w.patient("quang", "en").await;
+    let (quang, _) = w.patient("quang", "en").await;
     w.start_user_relay();
     let mut users = w.users().await;
     users.request_password_reset(RequestPasswordResetRequest { email: "quang@example.com".into() }).await.unwrap();
@@ -361,6 +471,20 @@ async fn the_password_reset_email_arrives_with_a_working_link(mut w: World) {
     let (text, _) = reset.bodies();
     let link = text.lines().find(|l| l.contains("token=")).expect("a reset link").trim();
     let token = link.split("token=").nth(1).unwrap();
+
+    // Once sent, the store keeps no readable link: the delivery log shows
+    // it redacted and the sealed copy is gone (#21, defect 2).
+    let log = w.settled(&quang, 3).await;
+    let reset_log = log.iter().find(|d| d.r#type() == NotificationType::PasswordResetRequested).unwrap();
+    assert!(reset_log.body.contains("/reset-password?[redacted]"), "{}", reset_log.body);
+    for document in w.raw_documents("notification_deliveries").await {
+        assert!(!document.contains(token), "a readable token in the store: {document}");
+        assert!(!document.contains("\"sealed\""), "a final delivery keeps its sealed data: {document}");
+    }
+    for file in w.store_files() {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "the token is in {}", file.display());
+    }
     users
         .confirm_password_reset(ConfirmPasswordResetRequest {
             token: token.into(),
@@ -375,6 +499,8 @@ async fn the_password_reset_email_arrives_with_a_working_link(mut w: World) {
 
 on_every_store!(
     the_password_reset_email_arrives_with_a_working_link,
+    built_in_templates_can_be_reset_but_not_deleted,
+    a_delivery_whose_template_is_gone_waits_for_it,
     email_arrives_rendered_in_the_recipients_language,
     in_app_notifications_stream_live_and_fill_the_inbox,
     a_revoked_session_ends_its_live_subscription,

@@ -107,6 +107,7 @@ pub async fn start_notification(auth: &AuthConfig) -> Notification {
             max_backoff_ms: 200,
             ..WorkerConfig::default()
         },
+        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
         ..NotificationConfig::default()
     };
     let built = hms_notification::build(&config, auth).await.expect("build notification service");

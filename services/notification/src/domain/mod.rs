@@ -40,6 +40,21 @@ pub fn template_id(kind: NotificationType, channel: Channel, language: &str) -> 
     format!("{}.{}.{language}", type_name(kind), channel_name(channel))
 }
 
+/// Data entries that carry a secret (a link with a token). They are sealed
+/// at rest, shown redacted in the delivery log, and dropped once the
+/// delivery is final.
+pub fn is_secret(name: &str) -> bool {
+    name == "reset_link"
+}
+
+/// What the delivery log keeps of a secret: a link's address, not its query.
+pub fn redacted(value: &str) -> String {
+    match value.split_once('?') {
+        Some((address, _)) => format!("{address}?[redacted]"),
+        None => "[redacted]".to_owned(),
+    }
+}
+
 /// Security messages go out whatever the preferences say.
 pub fn always_sent(kind: NotificationType, channel: Channel) -> bool {
     kind == NotificationType::PasswordResetRequested && channel == Channel::Email
@@ -116,6 +131,13 @@ mod tests {
         assert_eq!(type_from_name("UNSPECIFIED"), None);
         assert_eq!(channel_from_name("IN_APP"), Some(Channel::InApp));
         assert_eq!(template_id(NotificationType::UserRegistered, Channel::Email, "en"), "USER_REGISTERED.EMAIL.en");
+    }
+
+    #[test]
+    fn secrets_are_redacted_to_their_address() {
+        assert!(is_secret("reset_link") && !is_secret("feedback_link"));
+        assert_eq!(redacted("https://hms/reset-password?token=abc"), "https://hms/reset-password?[redacted]");
+        assert_eq!(redacted("abc"), "[redacted]");
     }
 
     #[test]

@@ -147,6 +147,19 @@ pub fn shipped() -> Result<Vec<Shipped>, String> {
     Ok(out)
 }
 
+/// The shipped template with this id (`TYPE.CHANNEL.language`), if it is one.
+pub fn shipped_by_id(id: &str) -> Option<&'static Texts> {
+    static BY_ID: std::sync::LazyLock<BTreeMap<String, Texts>> = std::sync::LazyLock::new(|| {
+        // A broken shipped file fails start-up in `seed_templates` already.
+        shipped()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(kind, channel, language, texts)| (super::template_id(kind, channel, language), texts))
+            .collect()
+    });
+    BY_ID.get(id)
+}
+
 /// Variables a set of texts uses.
 #[cfg(test)]
 pub fn variables(texts: &Texts) -> HashSet<String> {

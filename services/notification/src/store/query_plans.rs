@@ -72,6 +72,7 @@ async fn populate(store: &Store) {
             channel: CHANNELS[(i / 7) as usize % CHANNELS.len()].to_owned(),
             status: status.to_owned(),
             data: BTreeMap::new(),
+            sealed: BTreeMap::new(),
             attempts: 1,
             next_attempt_at: i,
             created_at: i,

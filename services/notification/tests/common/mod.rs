@@ -102,9 +102,11 @@ impl World {
                 max_attempts: 3,
                 base_backoff_ms: 50,
                 max_backoff_ms: 200,
+                template_wait_ms: 100,
                 ..WorkerConfig::default()
             },
             subscribe_poll_ms: 100,
+            encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
             ..NotificationConfig::default()
         };
         let mut world = Self {
@@ -231,6 +233,20 @@ impl World {
             idempotency_key: key.into(),
         };
         self.internal().await.send(authed(request, &self.service_token())).await.map(|r| r.into_inner())
+    }
+
+    /// Everything the store holds of `collection`, as its raw documents.
+    pub async fn raw_documents(&self, collection: &str) -> Vec<String> {
+        let docs = hms_kit::docstore::connect(&self.config.store_url).await.unwrap();
+        let query = hms_kit::docstore::Query { filters: vec![], sort: vec![], limit: 10_000, after: None };
+        docs.find(collection, &query).await.unwrap().items.into_iter().map(|d| d.body.to_string()).collect()
+    }
+
+    /// The files of an embedded (SQLite) store, write-ahead log included;
+    /// none for the MongoDB-wire server.
+    pub fn store_files(&self) -> Vec<std::path::PathBuf> {
+        let Some(dir) = &self._store_dir else { return Vec::new() };
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect()
     }
 
     /// The admin view of one recipient's deliveries.

@@ -241,7 +241,7 @@ class UpdatePreferencesResponse(_message.Message):
     def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ...) -> None: ...
 
 class Template(_message.Message):
-    __slots__ = ("id", "type", "channel", "language", "subject", "body_text", "body_html", "version")
+    __slots__ = ("id", "type", "channel", "language", "subject", "body_text", "body_html", "version", "built_in")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
@@ -250,6 +250,7 @@ class Template(_message.Message):
     BODY_TEXT_FIELD_NUMBER: _ClassVar[int]
     BODY_HTML_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    BUILT_IN_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: NotificationType
     channel: Channel
@@ -258,7 +259,8 @@ class Template(_message.Message):
     body_text: str
     body_html: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[NotificationType, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., subject: _Optional[str] = ..., body_text: _Optional[str] = ..., body_html: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    built_in: bool
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[NotificationType, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., subject: _Optional[str] = ..., body_text: _Optional[str] = ..., body_html: _Optional[str] = ..., version: _Optional[int] = ..., built_in: _Optional[bool] = ...) -> None: ...
 
 class ListTemplatesRequest(_message.Message):
     __slots__ = ("page", "type", "channel", "language")
@@ -325,6 +327,18 @@ class DeleteTemplateRequest(_message.Message):
 class DeleteTemplateResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ResetTemplateRequest(_message.Message):
+    __slots__ = ("template_id",)
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    template_id: str
+    def __init__(self, template_id: _Optional[str] = ...) -> None: ...
+
+class ResetTemplateResponse(_message.Message):
+    __slots__ = ("template",)
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    template: Template
+    def __init__(self, template: _Optional[_Union[Template, _Mapping]] = ...) -> None: ...
 
 class ListDeliveriesRequest(_message.Message):
     __slots__ = ("page", "recipient_id", "type", "channel", "status", "start_time", "end_time")

@@ -91,6 +91,11 @@ class NotificationServiceStub:
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateRequest.SerializeToString,
                 response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateResponse.FromString,
                 _registered_method=True)
+        self.ResetTemplate = channel.unary_unary(
+                '/hms.notification.v1.NotificationService/ResetTemplate',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateResponse.FromString,
+                _registered_method=True)
         self.ListDeliveries = channel.unary_unary(
                 '/hms.notification.v1.NotificationService/ListDeliveries',
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListDeliveriesRequest.SerializeToString,
@@ -174,7 +179,17 @@ class NotificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteTemplate(self, request, context):
-        """Admin: removes a template.
+        """Admin: removes a template an admin created. A built-in template cannot
+        be removed (FAILED_PRECONDITION, reason BUILT_IN_TEMPLATE): edit it, or
+        reset it to the shipped text.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetTemplate(self, request, context):
+        """Admin: puts a built-in template back to the text HMS ships (NOT_FOUND
+        for a template that is not built in).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -244,6 +259,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.DeleteTemplate,
                     request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateRequest.FromString,
                     response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateResponse.SerializeToString,
+            ),
+            'ResetTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetTemplate,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateResponse.SerializeToString,
             ),
             'ListDeliveries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDeliveries,
@@ -550,6 +570,33 @@ class NotificationService:
             '/hms.notification.v1.NotificationService/DeleteTemplate',
             hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateRequest.SerializeToString,
             hms_dot_notification_dot_v1_dot_notification__pb2.DeleteTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.NotificationService/ResetTemplate',
+            hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.ResetTemplateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -490,6 +490,13 @@ export declare type Template = Message<"hms.notification.v1.Template"> & {
    * @generated from field: int64 version = 8;
    */
   version: bigint;
+
+  /**
+   * Shipped with HMS: it can be edited and reset, never deleted.
+   *
+   * @generated from field: bool built_in = 9;
+   */
+  builtIn: boolean;
 };
 
 /**
@@ -675,6 +682,38 @@ export declare type DeleteTemplateResponse = Message<"hms.notification.v1.Delete
  * Use `create(DeleteTemplateResponseSchema)` to create a new message.
  */
 export declare const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse>;
+
+/**
+ * @generated from message hms.notification.v1.ResetTemplateRequest
+ */
+export declare type ResetTemplateRequest = Message<"hms.notification.v1.ResetTemplateRequest"> & {
+  /**
+   * @generated from field: string template_id = 1;
+   */
+  templateId: string;
+};
+
+/**
+ * Describes the message hms.notification.v1.ResetTemplateRequest.
+ * Use `create(ResetTemplateRequestSchema)` to create a new message.
+ */
+export declare const ResetTemplateRequestSchema: GenMessage<ResetTemplateRequest>;
+
+/**
+ * @generated from message hms.notification.v1.ResetTemplateResponse
+ */
+export declare type ResetTemplateResponse = Message<"hms.notification.v1.ResetTemplateResponse"> & {
+  /**
+   * @generated from field: hms.notification.v1.Template template = 1;
+   */
+  template?: Template | undefined;
+};
+
+/**
+ * Describes the message hms.notification.v1.ResetTemplateResponse.
+ * Use `create(ResetTemplateResponseSchema)` to create a new message.
+ */
+export declare const ResetTemplateResponseSchema: GenMessage<ResetTemplateResponse>;
 
 /**
  * @generated from message hms.notification.v1.ListDeliveriesRequest
@@ -1063,7 +1102,9 @@ export declare const NotificationService: GenService<{
     output: typeof UpdateTemplateResponseSchema;
   },
   /**
-   * Admin: removes a template.
+   * Admin: removes a template an admin created. A built-in template cannot
+   * be removed (FAILED_PRECONDITION, reason BUILT_IN_TEMPLATE): edit it, or
+   * reset it to the shipped text.
    *
    * @generated from rpc hms.notification.v1.NotificationService.DeleteTemplate
    */
@@ -1071,6 +1112,17 @@ export declare const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof DeleteTemplateRequestSchema;
     output: typeof DeleteTemplateResponseSchema;
+  },
+  /**
+   * Admin: puts a built-in template back to the text HMS ships (NOT_FOUND
+   * for a template that is not built in).
+   *
+   * @generated from rpc hms.notification.v1.NotificationService.ResetTemplate
+   */
+  resetTemplate: {
+    methodKind: "unary";
+    input: typeof ResetTemplateRequestSchema;
+    output: typeof ResetTemplateResponseSchema;
   },
   /**
    * Admin: the delivery log, newest first.
