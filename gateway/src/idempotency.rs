@@ -31,10 +31,8 @@ pub fn takes_key(input: &MessageDescriptor) -> bool {
 /// (keys are opaque tokens; the services check their length).
 pub fn header_value(headers: &http::HeaderMap) -> Result<Option<String>, Status> {
     let Some(value) = headers.get(HEADER) else { return Ok(None) };
-    let text = value
-        .to_str()
-        .map_err(|_| invalid_argument(FIELD, "the Idempotency-Key header must be visible ASCII"))?
-        .trim();
+    let text =
+        value.to_str().map_err(|_| invalid_argument(FIELD, "the Idempotency-Key header must be visible ASCII"))?.trim();
     // An empty header sets nothing, as an empty field would.
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }

@@ -13,8 +13,7 @@ fn responses_the_direct_writer_refuses_are_rendered_the_slow_way() {
     use hms_proto::hms::user::v1::{GetMeResponse, User};
     let t = transcoder();
     let m = t.route(&Method::GET, "/api/v1/users/me").ok().unwrap();
-    let first =
-        GetMeResponse { user: Some(User { id: "u1".into(), username: "mai".into(), ..Default::default() }) };
+    let first = GetMeResponse { user: Some(User { id: "u1".into(), username: "mai".into(), ..Default::default() }) };
     let second = GetMeResponse { user: Some(User { email: "mai@example.com".into(), ..Default::default() }) };
     let bytes = [first.encode_to_vec(), second.encode_to_vec()].concat();
     assert!(t.plans.render(&m.route.method.output(), &bytes).is_none());
