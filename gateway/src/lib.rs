@@ -5,16 +5,18 @@
 //! - grpc-web (binary and text) through tonic-web,
 //! - plain gRPC passthrough to the service owning the method's package, with
 //!   health and reflection answered by the gateway itself,
-//! - `/openapi.json` and `/docs`.
+//! - `/openapi.json` and `/docs` (Swagger UI, embedded).
 //!
 //! Every call is checked at the edge: the method's access policy with the
 //! bearer token (internal methods are never reachable), rate limits, a
 //! deadline, a request id, the client address and the trace context.
 
 mod config;
+mod docs;
 mod edge;
 mod errors;
 mod grpc;
+mod idempotency;
 mod openapi;
 mod ratelimit;
 mod rest;
@@ -106,10 +108,7 @@ impl Gateway {
     /// The HTTP application (for embedding; [`Gateway::serve`] uses it).
     pub fn router(&self) -> Router {
         let shared = self.shared.clone();
-        Router::new()
-            .route("/openapi.json", get(openapi::serve_document))
-            .route("/docs", get(openapi::serve_docs))
-            .route("/docs/", get(openapi::serve_docs))
+        docs::routes(Router::new().route("/openapi.json", get(openapi::serve_document)))
             .fallback(edge::dispatch)
             .layer(axum::middleware::from_fn_with_state(shared.clone(), edge::request_context))
             .layer(edge::cors(&shared.config))
@@ -182,7 +181,7 @@ fn method_label(shared: Arc<Shared>) -> hms_kit::metrics::MethodLabel {
             }
         } else if let Ok(matched) = shared.transcoder.route(method, path) {
             return matched.route.grpc_path.clone();
-        } else if matches!(path, "/openapi.json" | "/docs" | "/docs/") {
+        } else if path == "/openapi.json" || docs::is_docs_path(path) {
             return path.to_owned();
         }
         "unknown".to_owned()

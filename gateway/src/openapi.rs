@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use hms_kit::auth::{Policies, Policy};
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor, Value as PValue};
 use serde_json::{Map, Value, json};
@@ -57,9 +57,21 @@ pub fn document(transcoder: &Transcoder, policies: &Policies) -> Value {
         let input = method.input();
         let path_fields = route.path_fields();
         let mut parameters = Vec::new();
-        for field in &path_fields {
-            let schema = field_path(&input, field).map_or(json!({"type": "string"}), |f| schemas.scalar_schema(&f));
-            parameters.push(json!({"name": field, "in": "path", "required": true, "schema": schema}));
+        for (name, field) in route.path_parameters() {
+            let schema = field_path(&input, &field).map_or(json!({"type": "string"}), |f| schemas.scalar_schema(&f));
+            let mut parameter = json!({"name": name, "in": "path", "required": true, "schema": schema});
+            if name != field {
+                parameter["description"] = json!(format!("Sets the request's `{field}`."));
+                parameter["x-proto-field"] = json!(field);
+            }
+            parameters.push(parameter);
+        }
+        if crate::idempotency::takes_key(&input) {
+            parameters.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"},
+                "description": "Sets `idempotency_key` (the body may leave it out). \
+                    A different `idempotency_key` in the body is refused (400).",
+            }));
         }
         if route.body.is_empty() {
             query_parameters(&mut schemas, &input, "", &path_fields, 0, &mut parameters);
@@ -392,10 +404,6 @@ pub async fn serve_document(State(shared): State<Arc<Shared>>) -> Response {
     ([(http::header::CONTENT_TYPE, "application/json")], shared.openapi.clone()).into_response()
 }
 
-pub async fn serve_docs() -> Html<&'static str> {
-    Html(include_str!("docs.html"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,5 +431,21 @@ mod tests {
         assert_eq!(doc["paths"]["/api/v1/users/login"]["post"]["security"], json!([]));
         assert!(doc["components"]["schemas"]["google.rpc.Status"].is_object());
         assert!(doc["components"]["schemas"]["google.rpc.BadRequest"].is_object());
+    }
+
+    #[test]
+    fn nested_path_variables_get_plain_names_and_idempotent_posts_the_header() {
+        let policies = Policies::hms().unwrap();
+        let transcoder = Transcoder::new(hms_proto::FILE_DESCRIPTOR_SET, |_| true).unwrap();
+        let doc = document(&transcoder, &policies);
+        let update = &doc["paths"]["/api/v1/admin/notification-templates/{template_id}"]["put"];
+        assert_eq!(update["x-grpc-method"], "/hms.notification.v1.NotificationService/UpdateTemplate");
+        assert_eq!(update["parameters"][0]["name"], "template_id");
+        assert_eq!(update["parameters"][0]["x-proto-field"], "template.id");
+        let pay = &doc["paths"]["/api/v1/invoices/{invoice_id}/pay"]["post"];
+        let header = pay["parameters"].as_array().unwrap().iter().find(|p| p["in"] == "header").unwrap();
+        assert_eq!(header["name"], "Idempotency-Key");
+        let login = &doc["paths"]["/api/v1/users/login"]["post"];
+        assert!(login["parameters"].is_null(), "{login}");
     }
 }

@@ -60,7 +60,8 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
         }
         Err(e) => return Err(invalid_argument("body", &format!("cannot read the request body: {e}"))),
     };
-    let message = shared.transcoder.encode_request(&matched, parts.uri.query(), &body)?;
+    let idempotency_key = crate::idempotency::header_value(&parts.headers)?;
+    let message = shared.transcoder.encode_request(&matched, parts.uri.query(), &body, idempotency_key.as_deref())?;
 
     let upstream = shared
         .upstreams

@@ -1383,7 +1383,12 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<GetScheduleReportResponse> {
         let s = &self.0;
         let caller = principal(&request)?.clone();
-        let r = request.into_inner();
+        let mut r = request.into_inner();
+        // A doctor asking without naming a doctor or a service means their
+        // own schedule (the only one they may see).
+        if caller.role == Role::Doctor && r.doctor_id.is_empty() && r.service_id.is_empty() {
+            r.doctor_id.clone_from(&caller.subject);
+        }
         let mut v = FieldViolations::new();
         let period = match r.period() {
             ReportPeriod::Day => Some(Period::Day),

@@ -187,6 +187,9 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     let week =
         api.get_schedule_report(authed(report(&binh, ReportPeriod::Week), &binh_token)).await.unwrap().into_inner();
     assert_eq!((week.appointments.len(), week.available_minutes), (1, 7 * 9 * 60));
+    // A doctor naming no doctor (and no service) gets their own report.
+    let own = api.get_schedule_report(authed(report("", ReportPeriod::Week), &binh_token)).await.unwrap().into_inner();
+    assert_eq!(own, week, "the doctor's own schedule by default");
     let month = api
         .get_schedule_report(authed(
             GetScheduleReportRequest {

@@ -708,7 +708,8 @@ class AppointmentServiceServicer:
     def GetScheduleReport(self, request, context):
         """Staff view: the appointments of a day, week or month for one doctor, one
         medical service or the whole clinic, with counts by status and
-        utilisation. Nurses and admins see any; a doctor sees their own.
+        utilisation. Nurses and admins see any; a doctor sees their own, which
+        is also what a doctor naming neither a doctor nor a service gets.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

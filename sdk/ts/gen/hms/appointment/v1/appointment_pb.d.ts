@@ -1461,7 +1461,8 @@ export declare type GetScheduleReportRequest = Message<"hms.appointment.v1.GetSc
   date?: Date | undefined;
 
   /**
-   * One doctor, when set.
+   * One doctor, when set. Empty from a doctor (with no service_id): the
+   * caller.
    *
    * @generated from field: string doctor_id = 3;
    */
@@ -2025,7 +2026,8 @@ export declare const AppointmentService: GenService<{
   /**
    * Staff view: the appointments of a day, week or month for one doctor, one
    * medical service or the whole clinic, with counts by status and
-   * utilisation. Nurses and admins see any; a doctor sees their own.
+   * utilisation. Nurses and admins see any; a doctor sees their own, which
+   * is also what a doctor naming neither a doctor nor a service gets.
    *
    * @generated from rpc hms.appointment.v1.AppointmentService.GetScheduleReport
    */
