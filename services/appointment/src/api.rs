@@ -32,6 +32,8 @@ use crate::store::{
     NewBooking, Party, ScheduleRow, ServiceRow,
 };
 
+mod lists;
+
 type Reply<T> = Result<Response<T>, Status>;
 
 /// What a booking is decided on.
@@ -1140,37 +1142,63 @@ impl AppointmentService for AppointmentApi {
     ) -> Reply<ListMyAppointmentsResponse> {
         let caller = principal(&request)?.clone();
         let r = request.into_inner();
-        let mut v = FieldViolations::new();
-        let mut statuses = Vec::new();
-        for (i, status) in r.statuses.iter().enumerate() {
-            let name = AppointmentStatus::try_from(*status)
-                .ok()
-                .filter(|s| *s != AppointmentStatus::Unspecified)
-                .and_then(|s| ApptStatus::parse(s.as_str_name().trim_start_matches("APPOINTMENT_STATUS_")));
-            match name {
-                Some(status) if !statuses.contains(&status) => statuses.push(status),
-                Some(_) => {}
-                None => v.add(format!("statuses[{i}]"), "is not an appointment status"),
-            }
-        }
-        v.into_result()?;
         let party =
             if caller.role == Role::Doctor { Party::Doctor(&caller.subject) } else { Party::Patient(&caller.subject) };
-        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-        let page = paging::parse::<(i64, String)>(r.page.as_ref(), &names)?;
-        let mut rows = store::list_appointments(&self.0.db, party, &statuses, page.after, page.size + 1)
-            .await
-            .map_err(error::store)?;
-        let more = rows.len() > page.size;
-        rows.truncate(page.size);
-        let next_page_token = match rows.last() {
-            Some(last) if more => paging::token(&(last.start_at, last.id.clone()), &names),
-            _ => String::new(),
+        let query = lists::ListQuery { party, statuses: &r.statuses, from: None, to: None, page: r.page.as_ref() };
+        let (appointments, page) = self.0.list(query).await?;
+        Ok(Response::new(ListMyAppointmentsResponse { appointments, page: Some(page) }))
+    }
+
+    async fn list_patient_appointments(
+        &self,
+        request: Request<ListPatientAppointmentsRequest>,
+    ) -> Reply<ListPatientAppointmentsResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "patient_id", &r.patient_id);
+        v.into_result()?;
+        lists::check_patient_list(&caller, &r.patient_id)?;
+        let query = lists::ListQuery {
+            party: Party::Patient(&r.patient_id),
+            statuses: &r.statuses,
+            from: r.from_date.as_ref(),
+            to: r.to_date.as_ref(),
+            page: r.page.as_ref(),
         };
-        Ok(Response::new(ListMyAppointmentsResponse {
-            appointments: rows.iter().map(|a| self.0.to_proto(a)).collect(),
-            page: Some(PageResponse { next_page_token }),
-        }))
+        let (appointments, page) = self.0.list(query).await?;
+        Ok(Response::new(ListPatientAppointmentsResponse { appointments, page: Some(page) }))
+    }
+
+    async fn list_doctor_appointments(
+        &self,
+        request: Request<ListDoctorAppointmentsRequest>,
+    ) -> Reply<ListDoctorAppointmentsResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        v.into_result()?;
+        lists::check_doctor_list(&caller, &r.doctor_id)?;
+        let query = lists::ListQuery {
+            party: Party::Doctor(&r.doctor_id),
+            statuses: &r.statuses,
+            from: r.from_date.as_ref(),
+            to: r.to_date.as_ref(),
+            page: r.page.as_ref(),
+        };
+        let (appointments, page) = self.0.list(query).await?;
+        Ok(Response::new(ListDoctorAppointmentsResponse { appointments, page: Some(page) }))
+    }
+
+    async fn update_appointment_notes(
+        &self,
+        request: Request<UpdateAppointmentNotesRequest>,
+    ) -> Reply<UpdateAppointmentNotesResponse> {
+        let caller = principal(&request)?.clone();
+        let r = request.into_inner();
+        let appointment = self.0.update_notes(&caller, &r.appointment_id, &r.doctor_notes).await?;
+        Ok(Response::new(UpdateAppointmentNotesResponse { appointment: Some(appointment) }))
     }
 
     async fn confirm_appointment(

@@ -800,11 +800,13 @@ pub enum Party<'a> {
     Doctor(&'a str),
 }
 
-/// Appointments of one party by (start, id) after `after`, optionally of some statuses.
+/// Appointments of one party by (start, id) after `after`, optionally of
+/// some statuses, starting within `window` (`start..end`, seconds).
 pub async fn list_appointments(
     db: &Db,
     party: Party<'_>,
     statuses: &[Status],
+    window: (i64, i64),
     after: Option<(i64, String)>,
     limit: usize,
 ) -> Result<Vec<AppointmentRow>, sqlx::Error> {
@@ -819,12 +821,14 @@ pub async fn list_appointments(
     };
     let sql = format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE {column} = ?{status_filter} \
-         AND (start_at > ? OR (start_at = ? AND id > ?)) ORDER BY start_at, id LIMIT ?"
+         AND start_at >= ? AND start_at < ? AND (start_at > ? OR (start_at = ? AND id > ?)) \
+         ORDER BY start_at, id LIMIT ?"
     );
     let mut query = sqlx::query(&sql).bind(who);
     for s in statuses {
         query = query.bind(s.as_str());
     }
+    query = query.bind(window.0).bind(window.1);
     let (after_start, after_id) = after.unwrap_or((i64::MIN, String::new()));
     let rows = query
         .bind(after_start)
@@ -834,6 +838,42 @@ pub async fn list_appointments(
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(appointment_row).collect()
+}
+
+/// Replaces the doctor's notes of appointment `id` of `doctor_id` unless it
+/// was cancelled. The row as written; None when no such row qualified.
+pub async fn update_notes(
+    db: &Db,
+    id: &str,
+    doctor_id: &str,
+    notes: &str,
+    now: i64,
+) -> Result<Option<AppointmentRow>, sqlx::Error> {
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "UPDATE appointments SET doctor_notes = ?, updated_at = ? WHERE id = ? AND doctor_id = ? \
+             AND status NOT IN (?, ?)",
+        )
+        .bind(notes)
+        .bind(now)
+        .bind(id)
+        .bind(doctor_id)
+        .bind(Status::CancelledPatient.as_str())
+        .bind(Status::CancelledDoctor.as_str())
+        .execute(&mut *tx)
+        .await?;
+        // Read back rather than trust the affected-row count: MySQL counts an
+        // update that changed nothing (same notes, same second) as zero.
+        let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let written = row.as_ref().map(appointment_row).transpose()?;
+        tx.commit().await?;
+        Ok(written.filter(|a| a.doctor_id == doctor_id && !a.status.is_cancelled()))
+    })
+    .await
 }
 
 /// What a status change writes besides the status.

@@ -32,6 +32,8 @@ use crate::events;
 use crate::provider::{ChargeOutcome, ChargeRequest, PaymentProvider, ProviderError};
 use crate::store::{self, Begun, ClaimRow, InvoiceFilter, InvoiceRow, Moved, PaymentRow, PaymentStatus, PolicyRow};
 
+mod manual;
+
 type Reply<T> = Result<Response<T>, Status>;
 
 /// Most lines on one invoice.
@@ -999,22 +1001,7 @@ impl BillingService for BillingApi {
         check_id(&mut v, "invoice_id", &r.invoice_id);
         check_amount(&mut v, "discount_minor", r.discount_minor, true);
         v.into_result()?;
-        let invoice = self.0.visible_invoice(&caller, &r.invoice_id, "DISCOUNT").await?;
-        let totals = domain::retotal(invoice.subtotal, r.discount_minor, self.0.tax_basis_points)
-            .map_err(|_| invalid_field("discount_minor", "must not exceed the subtotal"))?;
-        if !store::apply_discount(&self.0.db, &invoice.id, &totals).await.map_err(error::store)? {
-            let now = self.0.reload(&invoice.id).await?;
-            return Err(if now.status.is_open() {
-                refusal(
-                    Code::FailedPrecondition,
-                    "DISCOUNT_BELOW_PAID",
-                    "the discounted total would be less than what was already paid",
-                )
-            } else {
-                refusal(Code::FailedPrecondition, "INVOICE_NOT_OPEN", "only an open invoice can be discounted")
-            });
-        }
-        let invoice = self.0.reload(&invoice.id).await?;
+        let invoice = self.0.discount(&caller, &r.invoice_id, r.discount_minor).await?;
         Ok(Response::new(ApplyDiscountResponse { invoice: Some(self.0.invoice_to_proto(&invoice).await?) }))
     }
 
@@ -1023,47 +1010,44 @@ impl BillingService for BillingApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
-        check_idempotency_key(&mut v, &r.idempotency_key);
-        let amount = r.amount.unwrap_or_default();
-        check_amount(&mut v, "amount.amount_minor", amount.amount_minor, false);
-        let method = match PaymentMethod::try_from(r.method) {
-            Ok(PaymentMethod::Cash) => Some(Method::Cash),
-            Ok(PaymentMethod::BankTransfer) => Some(Method::BankTransfer),
-            Ok(PaymentMethod::Voucher) => Some(Method::Voucher),
-            _ => None,
-        };
-        v.require(method.is_some(), "method", "must be CASH, BANK_TRANSFER or VOUCHER");
-        v.text("reference", &r.reference, 100, false);
+        let input = manual::check_manual(&mut v, "", &r.idempotency_key, r.amount.as_ref(), r.method, &r.reference);
         v.into_result()?;
-        let method = method.unwrap_or(Method::Cash);
-        let invoice = self.0.visible_invoice(&caller, &r.invoice_id, "RECORD_PAYMENT").await?;
-        if !amount.currency.is_empty() && amount.currency != invoice.currency {
-            return Err(invalid_field("amount.currency", "must be the invoice's currency"));
-        }
-        let amount_text = amount.amount_minor.to_string();
-        let payment = PaymentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            invoice_id: invoice.id.clone(),
-            patient_id: invoice.patient_id.clone(),
-            amount: amount.amount_minor,
-            method,
-            status: PaymentStatus::Success,
-            idempotency_key: format!("{}:{}", caller.subject, r.idempotency_key),
-            fingerprint: sha256_hex(&[method.as_str(), &invoice.id, &amount_text, &r.reference]),
-            transaction_id: r.reference.clone(),
-            card_last4: String::new(),
-            failure_reason: String::new(),
-            created_at: now_micros(),
-        };
-        let notice = events::payment_successful(&invoice, &payment);
-        let settled = match self.0.begin(payment, Some(&notice)).await? {
-            Ok(p) | Err(p) => p,
-        };
-        let invoice = self.0.reload(&settled.invoice_id).await?;
+        let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
+        let (payment, invoice) = self.0.manual_payment(&caller, &r.invoice_id, input, "amount.currency").await?;
         Ok(Response::new(RecordPaymentResponse {
-            payment: Some(payment_to_proto(&settled, &invoice.currency)),
+            payment: Some(payment_to_proto(&payment, &invoice.currency)),
             invoice: Some(self.0.invoice_to_proto(&invoice).await?),
         }))
+    }
+
+    async fn update_invoice(&self, request: Request<UpdateInvoiceRequest>) -> Reply<UpdateInvoiceResponse> {
+        let caller = caller(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "invoice_id", &r.invoice_id);
+        if let Some(discount) = r.discount_minor {
+            check_amount(&mut v, "discount_minor", discount, true);
+        }
+        // Both parts are checked before either is applied, so a bad payment
+        // never leaves a discount half-done behind it.
+        let input = r.payment.as_ref().map(|p| {
+            manual::check_manual(&mut v, "payment.", &p.idempotency_key, p.amount.as_ref(), p.method, &p.reference)
+        });
+        v.require(r.discount_minor.is_some() || r.payment.is_some(), "discount_minor", "or payment is required");
+        v.into_result()?;
+        let mut invoice = None;
+        if let Some(discount) = r.discount_minor {
+            invoice = Some(self.0.discount(&caller, &r.invoice_id, discount).await?);
+        }
+        let mut payment = None;
+        if let Some(input) = input {
+            let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
+            let (p, i) = self.0.manual_payment(&caller, &r.invoice_id, input, "payment.amount.currency").await?;
+            payment = Some(payment_to_proto(&p, &i.currency));
+            invoice = Some(i);
+        }
+        let Some(invoice) = invoice else { return Err(Status::invalid_argument("nothing to update")) };
+        Ok(Response::new(UpdateInvoiceResponse { invoice: Some(self.0.invoice_to_proto(&invoice).await?), payment }))
     }
 
     async fn cancel_invoice(&self, request: Request<CancelInvoiceRequest>) -> Reply<CancelInvoiceResponse> {

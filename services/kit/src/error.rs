@@ -46,6 +46,12 @@ impl FieldViolations {
         self.violations.is_empty()
     }
 
+    /// Adds `nested`'s violations with `prefix` before each field: a nested
+    /// message checked by the same code as when it stands alone.
+    pub fn nest(&mut self, prefix: &str, nested: FieldViolations) {
+        self.violations.extend(nested.violations.into_iter().map(|(field, d)| (format!("{prefix}{field}"), d)));
+    }
+
     /// `Ok` when nothing was added, INVALID_ARGUMENT with every violation otherwise.
     pub fn into_result(self) -> Result<(), Status> {
         if self.violations.is_empty() { Ok(()) } else { Err(self.into_status()) }
@@ -128,6 +134,16 @@ mod tests {
         v.text("optional", "", 3, false);
         let status = v.into_result().unwrap_err();
         assert_eq!(status.message(), "reason: is required; note2: must have at most 3 characters");
+    }
+
+    #[test]
+    fn nested_violations_are_named_under_their_prefix() {
+        let mut inner = FieldViolations::new();
+        inner.add("method", "is required");
+        let mut v = FieldViolations::new();
+        v.add("invoice_id", "is required");
+        v.nest("payment.", inner);
+        assert_eq!(v.into_result().unwrap_err().message(), "invoice_id: is required; payment.method: is required");
     }
 
     #[test]
