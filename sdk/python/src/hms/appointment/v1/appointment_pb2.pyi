@@ -466,6 +466,64 @@ class ListMyAppointmentsResponse(_message.Message):
     page: _paging_pb2.PageResponse
     def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
 
+class ListPatientAppointmentsRequest(_message.Message):
+    __slots__ = ("patient_id", "page", "statuses", "from_date", "to_date")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    page: _paging_pb2.PageRequest
+    statuses: _containers.RepeatedScalarFieldContainer[AppointmentStatus]
+    from_date: _date_pb2.Date
+    to_date: _date_pb2.Date
+    def __init__(self, patient_id: _Optional[str] = ..., page: _Optional[_Union[_paging_pb2.PageRequest, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[AppointmentStatus, str]]] = ..., from_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class ListPatientAppointmentsResponse(_message.Message):
+    __slots__ = ("appointments", "page")
+    APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    appointments: _containers.RepeatedCompositeFieldContainer[Appointment]
+    page: _paging_pb2.PageResponse
+    def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class ListDoctorAppointmentsRequest(_message.Message):
+    __slots__ = ("doctor_id", "page", "statuses", "from_date", "to_date")
+    DOCTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    doctor_id: str
+    page: _paging_pb2.PageRequest
+    statuses: _containers.RepeatedScalarFieldContainer[AppointmentStatus]
+    from_date: _date_pb2.Date
+    to_date: _date_pb2.Date
+    def __init__(self, doctor_id: _Optional[str] = ..., page: _Optional[_Union[_paging_pb2.PageRequest, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[AppointmentStatus, str]]] = ..., from_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., to_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class ListDoctorAppointmentsResponse(_message.Message):
+    __slots__ = ("appointments", "page")
+    APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    appointments: _containers.RepeatedCompositeFieldContainer[Appointment]
+    page: _paging_pb2.PageResponse
+    def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class UpdateAppointmentNotesRequest(_message.Message):
+    __slots__ = ("appointment_id", "doctor_notes")
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCTOR_NOTES_FIELD_NUMBER: _ClassVar[int]
+    appointment_id: str
+    doctor_notes: str
+    def __init__(self, appointment_id: _Optional[str] = ..., doctor_notes: _Optional[str] = ...) -> None: ...
+
+class UpdateAppointmentNotesResponse(_message.Message):
+    __slots__ = ("appointment",)
+    APPOINTMENT_FIELD_NUMBER: _ClassVar[int]
+    appointment: Appointment
+    def __init__(self, appointment: _Optional[_Union[Appointment, _Mapping]] = ...) -> None: ...
+
 class ConfirmAppointmentRequest(_message.Message):
     __slots__ = ("appointment_id",)
     APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]

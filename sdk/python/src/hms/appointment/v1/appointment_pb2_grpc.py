@@ -572,6 +572,21 @@ class AppointmentServiceStub:
                 request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsRequest.SerializeToString,
                 response_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsResponse.FromString,
                 _registered_method=True)
+        self.ListPatientAppointments = channel.unary_unary(
+                '/hms.appointment.v1.AppointmentService/ListPatientAppointments',
+                request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsRequest.SerializeToString,
+                response_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsResponse.FromString,
+                _registered_method=True)
+        self.ListDoctorAppointments = channel.unary_unary(
+                '/hms.appointment.v1.AppointmentService/ListDoctorAppointments',
+                request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsRequest.SerializeToString,
+                response_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsResponse.FromString,
+                _registered_method=True)
+        self.UpdateAppointmentNotes = channel.unary_unary(
+                '/hms.appointment.v1.AppointmentService/UpdateAppointmentNotes',
+                request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesRequest.SerializeToString,
+                response_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesResponse.FromString,
+                _registered_method=True)
         self.ConfirmAppointment = channel.unary_unary(
                 '/hms.appointment.v1.AppointmentService/ConfirmAppointment',
                 request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ConfirmAppointmentRequest.SerializeToString,
@@ -641,6 +656,30 @@ class AppointmentServiceServicer:
 
     def ListMyAppointments(self, request, context):
         """The caller's appointments (as patient, or as doctor), by start time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPatientAppointments(self, request, context):
+        """One patient's appointments by start time, optionally of some statuses
+        and within a date range: the patient themself, nurses and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDoctorAppointments(self, request, context):
+        """One doctor's appointments by start time, optionally of some statuses and
+        within a date range: the doctor themself, nurses and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAppointmentNotes(self, request, context):
+        """Replaces the doctor's notes of an appointment that is not cancelled: the
+        appointment's doctor only. The status does not change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -732,6 +771,21 @@ def add_AppointmentServiceServicer_to_server(servicer, server):
                     servicer.ListMyAppointments,
                     request_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsRequest.FromString,
                     response_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsResponse.SerializeToString,
+            ),
+            'ListPatientAppointments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPatientAppointments,
+                    request_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsRequest.FromString,
+                    response_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsResponse.SerializeToString,
+            ),
+            'ListDoctorAppointments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDoctorAppointments,
+                    request_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsRequest.FromString,
+                    response_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsResponse.SerializeToString,
+            ),
+            'UpdateAppointmentNotes': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAppointmentNotes,
+                    request_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesRequest.FromString,
+                    response_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesResponse.SerializeToString,
             ),
             'ConfirmAppointment': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmAppointment,
@@ -861,6 +915,87 @@ class AppointmentService:
             '/hms.appointment.v1.AppointmentService/ListMyAppointments',
             hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsRequest.SerializeToString,
             hms_dot_appointment_dot_v1_dot_appointment__pb2.ListMyAppointmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPatientAppointments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.appointment.v1.AppointmentService/ListPatientAppointments',
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsRequest.SerializeToString,
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.ListPatientAppointmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDoctorAppointments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.appointment.v1.AppointmentService/ListDoctorAppointments',
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsRequest.SerializeToString,
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.ListDoctorAppointmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAppointmentNotes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.appointment.v1.AppointmentService/UpdateAppointmentNotes',
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesRequest.SerializeToString,
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.UpdateAppointmentNotesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -529,6 +529,36 @@ class RecordPaymentResponse(_message.Message):
     invoice: Invoice
     def __init__(self, payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
 
+class UpdateInvoiceRequest(_message.Message):
+    __slots__ = ("invoice_id", "discount_minor", "payment")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    discount_minor: int
+    payment: ManualPayment
+    def __init__(self, invoice_id: _Optional[str] = ..., discount_minor: _Optional[int] = ..., payment: _Optional[_Union[ManualPayment, _Mapping]] = ...) -> None: ...
+
+class ManualPayment(_message.Message):
+    __slots__ = ("idempotency_key", "amount", "method", "reference")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    amount: _money_pb2.Money
+    method: PaymentMethod
+    reference: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class UpdateInvoiceResponse(_message.Message):
+    __slots__ = ("invoice", "payment")
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    invoice: Invoice
+    payment: Payment
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ...) -> None: ...
+
 class CancelInvoiceRequest(_message.Message):
     __slots__ = ("invoice_id", "reason")
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -261,6 +261,11 @@ class BillingServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.FromString,
                 _registered_method=True)
+        self.UpdateInvoice = channel.unary_unary(
+                '/hms.billing.v1.BillingService/UpdateInvoice',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceResponse.FromString,
+                _registered_method=True)
         self.CancelInvoice = channel.unary_unary(
                 '/hms.billing.v1.BillingService/CancelInvoice',
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.CancelInvoiceRequest.SerializeToString,
@@ -376,6 +381,16 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateInvoice(self, request, context):
+        """Admin: the seed's single invoice update. Sets the discount (as
+        ApplyDiscount), then records a manual payment (as RecordPayment), each
+        when given; at least one must be. Both steps are idempotent, so the
+        whole request may be retried as is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CancelInvoice(self, request, context):
         """Admin: cancels an invoice nothing was paid on, with a reason.
         """
@@ -462,6 +477,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.RecordPayment,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.SerializeToString,
+            ),
+            'UpdateInvoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateInvoice,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceResponse.SerializeToString,
             ),
             'CancelInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelInvoice,
@@ -783,6 +803,33 @@ class BillingService:
             '/hms.billing.v1.BillingService/RecordPayment',
             hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateInvoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.BillingService/UpdateInvoice',
+            hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1101,6 +1101,171 @@ export declare type ListMyAppointmentsResponse = Message<"hms.appointment.v1.Lis
 export declare const ListMyAppointmentsResponseSchema: GenMessage<ListMyAppointmentsResponse>;
 
 /**
+ * @generated from message hms.appointment.v1.ListPatientAppointmentsRequest
+ */
+export declare type ListPatientAppointmentsRequest = Message<"hms.appointment.v1.ListPatientAppointmentsRequest"> & {
+  /**
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+
+  /**
+   * @generated from field: hms.common.v1.PageRequest page = 2;
+   */
+  page?: PageRequest | undefined;
+
+  /**
+   * Only these statuses, when set.
+   *
+   * @generated from field: repeated hms.appointment.v1.AppointmentStatus statuses = 3;
+   */
+  statuses: AppointmentStatus[];
+
+  /**
+   * Only appointments starting on or after this day (clinic time zone), when set.
+   *
+   * @generated from field: google.type.Date from_date = 4;
+   */
+  fromDate?: Date | undefined;
+
+  /**
+   * Only appointments starting on or before this day (clinic time zone), when set.
+   *
+   * @generated from field: google.type.Date to_date = 5;
+   */
+  toDate?: Date | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.ListPatientAppointmentsRequest.
+ * Use `create(ListPatientAppointmentsRequestSchema)` to create a new message.
+ */
+export declare const ListPatientAppointmentsRequestSchema: GenMessage<ListPatientAppointmentsRequest>;
+
+/**
+ * @generated from message hms.appointment.v1.ListPatientAppointmentsResponse
+ */
+export declare type ListPatientAppointmentsResponse = Message<"hms.appointment.v1.ListPatientAppointmentsResponse"> & {
+  /**
+   * @generated from field: repeated hms.appointment.v1.Appointment appointments = 1;
+   */
+  appointments: Appointment[];
+
+  /**
+   * @generated from field: hms.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.ListPatientAppointmentsResponse.
+ * Use `create(ListPatientAppointmentsResponseSchema)` to create a new message.
+ */
+export declare const ListPatientAppointmentsResponseSchema: GenMessage<ListPatientAppointmentsResponse>;
+
+/**
+ * @generated from message hms.appointment.v1.ListDoctorAppointmentsRequest
+ */
+export declare type ListDoctorAppointmentsRequest = Message<"hms.appointment.v1.ListDoctorAppointmentsRequest"> & {
+  /**
+   * @generated from field: string doctor_id = 1;
+   */
+  doctorId: string;
+
+  /**
+   * @generated from field: hms.common.v1.PageRequest page = 2;
+   */
+  page?: PageRequest | undefined;
+
+  /**
+   * Only these statuses, when set.
+   *
+   * @generated from field: repeated hms.appointment.v1.AppointmentStatus statuses = 3;
+   */
+  statuses: AppointmentStatus[];
+
+  /**
+   * Only appointments starting on or after this day (clinic time zone), when set.
+   *
+   * @generated from field: google.type.Date from_date = 4;
+   */
+  fromDate?: Date | undefined;
+
+  /**
+   * Only appointments starting on or before this day (clinic time zone), when set.
+   *
+   * @generated from field: google.type.Date to_date = 5;
+   */
+  toDate?: Date | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.ListDoctorAppointmentsRequest.
+ * Use `create(ListDoctorAppointmentsRequestSchema)` to create a new message.
+ */
+export declare const ListDoctorAppointmentsRequestSchema: GenMessage<ListDoctorAppointmentsRequest>;
+
+/**
+ * @generated from message hms.appointment.v1.ListDoctorAppointmentsResponse
+ */
+export declare type ListDoctorAppointmentsResponse = Message<"hms.appointment.v1.ListDoctorAppointmentsResponse"> & {
+  /**
+   * @generated from field: repeated hms.appointment.v1.Appointment appointments = 1;
+   */
+  appointments: Appointment[];
+
+  /**
+   * @generated from field: hms.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.ListDoctorAppointmentsResponse.
+ * Use `create(ListDoctorAppointmentsResponseSchema)` to create a new message.
+ */
+export declare const ListDoctorAppointmentsResponseSchema: GenMessage<ListDoctorAppointmentsResponse>;
+
+/**
+ * @generated from message hms.appointment.v1.UpdateAppointmentNotesRequest
+ */
+export declare type UpdateAppointmentNotesRequest = Message<"hms.appointment.v1.UpdateAppointmentNotesRequest"> & {
+  /**
+   * @generated from field: string appointment_id = 1;
+   */
+  appointmentId: string;
+
+  /**
+   * The doctor's notes (at most 5000 characters; empty clears them).
+   *
+   * @generated from field: string doctor_notes = 2;
+   */
+  doctorNotes: string;
+};
+
+/**
+ * Describes the message hms.appointment.v1.UpdateAppointmentNotesRequest.
+ * Use `create(UpdateAppointmentNotesRequestSchema)` to create a new message.
+ */
+export declare const UpdateAppointmentNotesRequestSchema: GenMessage<UpdateAppointmentNotesRequest>;
+
+/**
+ * @generated from message hms.appointment.v1.UpdateAppointmentNotesResponse
+ */
+export declare type UpdateAppointmentNotesResponse = Message<"hms.appointment.v1.UpdateAppointmentNotesResponse"> & {
+  /**
+   * @generated from field: hms.appointment.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.UpdateAppointmentNotesResponse.
+ * Use `create(UpdateAppointmentNotesResponseSchema)` to create a new message.
+ */
+export declare const UpdateAppointmentNotesResponseSchema: GenMessage<UpdateAppointmentNotesResponse>;
+
+/**
  * @generated from message hms.appointment.v1.ConfirmAppointmentRequest
  */
 export declare type ConfirmAppointmentRequest = Message<"hms.appointment.v1.ConfirmAppointmentRequest"> & {
@@ -1939,6 +2104,39 @@ export declare const AppointmentService: GenService<{
     methodKind: "unary";
     input: typeof ListMyAppointmentsRequestSchema;
     output: typeof ListMyAppointmentsResponseSchema;
+  },
+  /**
+   * One patient's appointments by start time, optionally of some statuses
+   * and within a date range: the patient themself, nurses and admins.
+   *
+   * @generated from rpc hms.appointment.v1.AppointmentService.ListPatientAppointments
+   */
+  listPatientAppointments: {
+    methodKind: "unary";
+    input: typeof ListPatientAppointmentsRequestSchema;
+    output: typeof ListPatientAppointmentsResponseSchema;
+  },
+  /**
+   * One doctor's appointments by start time, optionally of some statuses and
+   * within a date range: the doctor themself, nurses and admins.
+   *
+   * @generated from rpc hms.appointment.v1.AppointmentService.ListDoctorAppointments
+   */
+  listDoctorAppointments: {
+    methodKind: "unary";
+    input: typeof ListDoctorAppointmentsRequestSchema;
+    output: typeof ListDoctorAppointmentsResponseSchema;
+  },
+  /**
+   * Replaces the doctor's notes of an appointment that is not cancelled: the
+   * appointment's doctor only. The status does not change.
+   *
+   * @generated from rpc hms.appointment.v1.AppointmentService.UpdateAppointmentNotes
+   */
+  updateAppointmentNotes: {
+    methodKind: "unary";
+    input: typeof UpdateAppointmentNotesRequestSchema;
+    output: typeof UpdateAppointmentNotesResponseSchema;
   },
   /**
    * PENDING → CONFIRMED, by the doctor of the appointment, a nurse or an admin.

@@ -1168,6 +1168,97 @@ export declare type RecordPaymentResponse = Message<"hms.billing.v1.RecordPaymen
 export declare const RecordPaymentResponseSchema: GenMessage<RecordPaymentResponse>;
 
 /**
+ * @generated from message hms.billing.v1.UpdateInvoiceRequest
+ */
+export declare type UpdateInvoiceRequest = Message<"hms.billing.v1.UpdateInvoiceRequest"> & {
+  /**
+   * @generated from field: string invoice_id = 1;
+   */
+  invoiceId: string;
+
+  /**
+   * The invoice's whole discount, minor units (replaces the previous one),
+   * when set.
+   *
+   * @generated from field: optional int64 discount_minor = 2;
+   */
+  discountMinor?: bigint | undefined;
+
+  /**
+   * A manual payment to record, when set.
+   *
+   * @generated from field: hms.billing.v1.ManualPayment payment = 3;
+   */
+  payment?: ManualPayment | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.UpdateInvoiceRequest.
+ * Use `create(UpdateInvoiceRequestSchema)` to create a new message.
+ */
+export declare const UpdateInvoiceRequestSchema: GenMessage<UpdateInvoiceRequest>;
+
+/**
+ * A cash, bank transfer or voucher payment, as RecordPaymentRequest.
+ *
+ * @generated from message hms.billing.v1.ManualPayment
+ */
+export declare type ManualPayment = Message<"hms.billing.v1.ManualPayment"> & {
+  /**
+   * @generated from field: string idempotency_key = 1;
+   */
+  idempotencyKey: string;
+
+  /**
+   * @generated from field: hms.common.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
+
+  /**
+   * CASH, BANK_TRANSFER or VOUCHER.
+   *
+   * @generated from field: hms.billing.v1.PaymentMethod method = 3;
+   */
+  method: PaymentMethod;
+
+  /**
+   * Bank reference or voucher code.
+   *
+   * @generated from field: string reference = 4;
+   */
+  reference: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.ManualPayment.
+ * Use `create(ManualPaymentSchema)` to create a new message.
+ */
+export declare const ManualPaymentSchema: GenMessage<ManualPayment>;
+
+/**
+ * @generated from message hms.billing.v1.UpdateInvoiceResponse
+ */
+export declare type UpdateInvoiceResponse = Message<"hms.billing.v1.UpdateInvoiceResponse"> & {
+  /**
+   * @generated from field: hms.billing.v1.Invoice invoice = 1;
+   */
+  invoice?: Invoice | undefined;
+
+  /**
+   * The payment recorded (or found, on a retry), when one was given.
+   *
+   * @generated from field: hms.billing.v1.Payment payment = 2;
+   */
+  payment?: Payment | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.UpdateInvoiceResponse.
+ * Use `create(UpdateInvoiceResponseSchema)` to create a new message.
+ */
+export declare const UpdateInvoiceResponseSchema: GenMessage<UpdateInvoiceResponse>;
+
+/**
  * @generated from message hms.billing.v1.CancelInvoiceRequest
  */
 export declare type CancelInvoiceRequest = Message<"hms.billing.v1.CancelInvoiceRequest"> & {
@@ -1857,6 +1948,19 @@ export declare const BillingService: GenService<{
     methodKind: "unary";
     input: typeof RecordPaymentRequestSchema;
     output: typeof RecordPaymentResponseSchema;
+  },
+  /**
+   * Admin: the seed's single invoice update. Sets the discount (as
+   * ApplyDiscount), then records a manual payment (as RecordPayment), each
+   * when given; at least one must be. Both steps are idempotent, so the
+   * whole request may be retried as is.
+   *
+   * @generated from rpc hms.billing.v1.BillingService.UpdateInvoice
+   */
+  updateInvoice: {
+    methodKind: "unary";
+    input: typeof UpdateInvoiceRequestSchema;
+    output: typeof UpdateInvoiceResponseSchema;
   },
   /**
    * Admin: cancels an invoice nothing was paid on, with a reason.
