@@ -28,6 +28,9 @@ pub fn document(transcoder: &Transcoder, policies: &Policies) -> Value {
     let mut schemas = Schemas { pool, comments: &comments, wanted: VecDeque::new(), done: BTreeMap::new() };
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags = BTreeSet::new();
+    // Bindings of one method seen so far: operation ids must be unique, so an
+    // additional binding (seed 003's spelling of a route) gets `_2`, `_3`, ….
+    let mut bindings: HashMap<String, usize> = HashMap::new();
 
     for route in transcoder.routes() {
         let method = route.method();
@@ -35,7 +38,10 @@ pub fn document(transcoder: &Transcoder, policies: &Policies) -> Value {
         tags.insert(service.name().to_owned());
         let description = comments.get(method.parent_file().name(), method.path());
         let mut op = Map::new();
-        op.insert("operationId".into(), json!(format!("{}_{}", service.name(), method.name())));
+        let seen = bindings.entry(route.grpc_path.clone()).or_default();
+        *seen += 1;
+        let suffix = if *seen == 1 { String::new() } else { format!("_{seen}") };
+        op.insert("operationId".into(), json!(format!("{}_{}{suffix}", service.name(), method.name())));
         op.insert("tags".into(), json!([service.name()]));
         op.insert("summary".into(), json!(first_sentence(&description).unwrap_or_else(|| method.name().to_owned())));
         if !description.is_empty() {
@@ -423,6 +429,11 @@ mod tests {
         }
         assert!(doc["paths"]["/api/v1/users/token/verify"].is_null());
         assert!(doc["paths"]["/api/v1/admin/users/{user_id}/contact-info"].is_null());
+        // An additional binding is documented under its own operation id.
+        let confirm =
+            |verb: &str| doc["paths"]["/api/v1/appointments/{appointment_id}/confirm"][verb]["operationId"].clone();
+        assert_eq!(confirm("post"), "AppointmentService_ConfirmAppointment");
+        assert_eq!(confirm("put"), "AppointmentService_ConfirmAppointment_2");
         let list = &doc["paths"]["/api/v1/admin/users"]["get"];
         let names: Vec<&str> =
             list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
