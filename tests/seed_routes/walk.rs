@@ -249,7 +249,13 @@ pub async fn billing(w: &mut Walk) {
     invoice_update_keeps_its_invariants(w).await;
     let body = json!({"discount_minor": "50000", "payment": {"idempotency_key": "seed-cash-0001",
         "amount": {"amount_minor": "100000", "currency": "VND"}, "method": "PAYMENT_METHOD_CASH", "reference": "R-1"}});
-    let updated = w.seed("PUT", "/api/v1/admin/invoices/{invoice_id}/", Some(body)).await;
+    let updated = w.seed("PUT", "/api/v1/admin/invoices/{invoice_id}/", Some(body.clone())).await;
+    // The same request again (a client retrying): the discount is set again, no second payment.
+    let path = format!("/api/v1/admin/invoices/{}/", w.ids["invoice_id"]);
+    let (status, again) = w.call(Method::PUT, &path, w.token("admin").as_deref(), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["payment"]["id"], updated["payment"]["id"], "{again}");
+    assert_eq!(again["invoice"]["paid_by_patient"], updated["invoice"]["paid_by_patient"], "{again}");
     assert_eq!(updated["invoice"]["discount"]["amount_minor"], "50000", "{updated}");
     assert_eq!(updated["payment"]["amount"]["amount_minor"], "100000", "{updated}");
     assert_eq!(updated["invoice"]["status"], "INVOICE_STATUS_PARTIALLY_PAID", "{updated}");
