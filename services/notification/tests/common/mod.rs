@@ -1,9 +1,11 @@
 //! A small HMS for notification tests: the real user service (for contacts
-//! and tokens), a real SMTP sink, and the notification service on a chosen
-//! document store, which a test can kill and restart.
+//! and tokens), a real SMTP sink, a real HTTP SMS provider, and the
+//! notification service on a chosen document store, which a test can kill
+//! and restart.
 
 #![allow(dead_code)]
 
+pub mod sms;
 pub mod smtp;
 
 use std::collections::BTreeMap;
@@ -18,16 +20,24 @@ use hms_kit::proto::notification::*;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{LoginRequest, RegisterRequest};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmtpTls, WorkerConfig};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, SmtpTls, WorkerConfig};
 use secrecy::SecretString;
 use tonic::Status;
 use tonic::transport::Channel as GrpcChannel;
 
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use sms::{Answer, SmsSink};
+#[allow(unused_imports)]
 pub use smtp::{Mode, SmtpSink};
 
 pub const SECRET: &str = "notification-tests-service-secret";
 pub const ADMIN_PASSWORD: &str = "notification-tests-admin";
 pub const PASSWORD: &str = "correct horse battery";
+/// The SMS provider account the notification service is configured with.
+pub const SMS_ACCOUNT: &str = "ACtest";
+pub const SMS_TOKEN: &str = "sms-test-token";
+pub const SMS_FROM: &str = "+15005550006";
 static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
 
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +51,7 @@ pub struct World {
     _user_db: TestDb,
     _store_dir: Option<tempfile::TempDir>,
     pub sink: SmtpSink,
+    pub sms: SmsSink,
     pub auth: AuthConfig,
     pub config: NotificationConfig,
     /// The notification service keeps its address across restarts, so the
@@ -86,6 +97,7 @@ impl World {
         let auth = AuthConfig { user_service_url: user.url(), ..auth };
 
         let sink = SmtpSink::start().await;
+        let sms = SmsSink::start().await;
         let config = NotificationConfig {
             store_url,
             email: EmailConfig {
@@ -95,6 +107,14 @@ impl World {
                 smtp_tls: SmtpTls::None,
                 smtp_timeout_ms: 2_000,
                 ..EmailConfig::default()
+            },
+            sms: SmsConfig {
+                provider: SmsProviderKind::Twilio,
+                base_url: sms.base_url(),
+                account_sid: SMS_ACCOUNT.into(),
+                auth_token: Some(SecretString::from(SMS_TOKEN)),
+                from: SMS_FROM.into(),
+                timeout_ms: 1_000,
             },
             worker: WorkerConfig {
                 poll_interval_ms: 20,
@@ -114,6 +134,7 @@ impl World {
             _user_db: user_db,
             _store_dir: store_dir,
             sink,
+            sms,
             auth,
             config,
             address,
