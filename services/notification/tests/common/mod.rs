@@ -228,6 +228,18 @@ impl World {
         (user.id, self.token(username, PASSWORD).await)
     }
 
+    /// Turns SMS on for every type: without it nobody is texted (SMS is opt-in).
+    pub async fn turn_on_sms(&self, token: &str) {
+        let rule = PreferenceRule {
+            r#type: NotificationType::Unspecified.into(),
+            channel: Channel::Sms.into(),
+            enabled: true,
+        };
+        let preferences = Preferences { rules: vec![rule], language: String::new() };
+        let request = UpdatePreferencesRequest { preferences: Some(preferences) };
+        self.notifications().await.update_preferences(authed(request, token)).await.unwrap();
+    }
+
     pub async fn token(&self, username: &str, password: &str) -> String {
         let mut users = UserServiceClient::new(Self::channel(self.user.url()).await);
         let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
