@@ -5,7 +5,6 @@
 
 #![allow(dead_code)]
 
-pub mod sms;
 pub mod smtp;
 
 use std::collections::BTreeMap;
@@ -27,7 +26,7 @@ use tonic::transport::Channel as GrpcChannel;
 
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use sms::{Answer, SmsSink};
+pub use hms_kit::testing::sms::{Answer, SmsSink};
 #[allow(unused_imports)]
 pub use smtp::{Mode, SmtpSink};
 

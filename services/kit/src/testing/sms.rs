@@ -1,6 +1,7 @@
-//! A small real HTTP server speaking Twilio's Messages API for tests: it
-//! records every request it receives and answers 201, or an error status (or
-//! nothing, for longer than the client waits) on demand.
+//! A small real HTTP server speaking Twilio's Messages API, for tests of the
+//! notification service's SMS provider (and of the services whose messages
+//! go out by SMS): it records every request it receives and answers 201, or
+//! an error status (or nothing, for longer than the client waits) on demand.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -85,15 +86,15 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            b'%' if i + 2 < bytes.len() && u8::from_str_radix(&text[i + 1..i + 3], 16).is_ok() => {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap_or_default());
                 i += 2;
             }
             b => out.push(b),
         }
         i += 1;
     }
-    String::from_utf8(out).unwrap()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn form(body: &str) -> BTreeMap<String, String> {
