@@ -221,6 +221,7 @@ pub struct SmsConfig {
     #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub auth_token: Option<SecretString>,
     /// The sender: a number in E.164 (`+84…`) or an alphanumeric sender id.
+    #[serde(deserialize_with = "sender")]
     pub from: String,
     /// Longest exchange with the provider; a timeout is retried.
     pub timeout_ms: u64,
@@ -236,6 +237,23 @@ impl Default for SmsConfig {
             from: String::new(),
             timeout_ms: 10_000,
         }
+    }
+}
+
+/// The environment turns `+15005550006` into the number 15005550006,
+/// which has lost its `+`: refuse it with the fix rather than guess.
+fn sender<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(u64),
+    }
+    match Raw::deserialize(deserializer)? {
+        Raw::Text(text) => Ok(text),
+        Raw::Number(n) => Err(serde::de::Error::custom(format!(
+            "read as the number {n}: quote it to keep its + (HMS_NOTIFICATION__SMS__FROM='\"+{n}\"')"
+        ))),
     }
 }
 
@@ -388,6 +406,14 @@ mod sms_tests {
         let config = SmsConfig { auth_token: Some(SecretString::from("tok-123")), ..SmsConfig::default() };
         let shown = serde_json::to_string(&config).unwrap();
         assert!(shown.contains("\"auth_token\":\"[REDACTED]\"") && !shown.contains("tok-123"), "{shown}");
+    }
+
+    #[test]
+    fn a_sender_read_as_a_number_is_refused_with_the_fix() {
+        let config: SmsConfig = serde_json::from_str(r#"{"from":"+15005550006"}"#).unwrap();
+        assert_eq!(config.from, "+15005550006");
+        let error = serde_json::from_str::<SmsConfig>(r#"{"from":15005550006}"#).unwrap_err().to_string();
+        assert!(error.contains("quote it"), "{error}");
     }
 
     #[test]
