@@ -31,6 +31,8 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     let (_, mai) = h.patient("mai").await;
     let (_, lan) = h.patient("lan").await;
     let (_, nurse) = h.staff("nurse.hoa", Role::Nurse).await;
+    // Mai wants her reminders by SMS too (SMS is opt-in, per type).
+    h.turn_on_sms(&mai, N::AppointmentReminderPatient).await;
 
     // 1-2. The patient picks the service and a date range and sees, per day,
     // the doctors who perform it with their free slots.
@@ -98,6 +100,12 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
     let reminded = h.arrived(&mai, N::AppointmentReminderPatient, 1).await;
     assert!(reminded[0].body.contains("Room 101"), "{:?}", reminded[0]);
     h.arrived(&an_token, N::AppointmentReminderDoctor, 1).await;
+    // "by email or SMS": the reminder reached the SMS provider for Mai, who
+    // turned SMS on for reminders; the doctor, who did not, is not texted.
+    let texts = h.texted(1).await;
+    let body = &texts[0].form["Body"];
+    assert!(body.starts_with("HMS") && body.contains("Room 101") && body.contains("09:00"), "{texts:?}");
+    assert!(texts[0].form["To"].starts_with("+8491"), "{texts:?}");
 
     // 8-9. The patient moves it; the change is confirmed to both.
     let moved = api
@@ -212,6 +220,7 @@ async fn the_appointment_process_of_seed_004(kind: Relational) {
 
     // Exactly once: nothing was delivered twice.
     assert_eq!(h.count(&mai, N::AppointmentReminderPatient).await, 1);
+    assert_eq!(h.texts().len(), 1, "one text: the reminder; the rest was not turned on for SMS");
     assert_eq!(h.count(&mai, N::AppointmentConfirmedPatient).await, 2, "two confirmations, each once");
     assert_eq!(h.count(&mai, N::AppointmentCancelledPatient).await, 1);
     assert_eq!(h.count(&mai, N::AppointmentCancelledDoctor).await, 0, "the patient cancelled: no echo");

@@ -18,6 +18,7 @@ use crate::config::ServerConfig;
 use crate::server::{ServiceDef, serve};
 
 mod plans;
+pub mod sms;
 
 pub use plans::{Planner, assert_reads_use_indexes, mongod_would_index};
 

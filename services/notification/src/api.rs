@@ -159,16 +159,13 @@ impl InternalNotificationService for InternalApi {
 
         let available: Vec<Channel> =
             s.store.template_channels(type_name(kind)).await?.iter().filter_map(|c| channel_from_name(c)).collect();
-        if channels.is_empty() {
-            channels = available.clone();
-        }
         let mut v = FieldViolations::new();
         for channel in &channels {
             if !available.contains(channel) {
                 v.add("channel_preferences", format!("{} has no {} template", type_name(kind), channel_name(*channel)));
             }
         }
-        v.require(!channels.is_empty(), "type", "has no templates on any channel");
+        v.require(!available.is_empty(), "type", "has no templates on any channel");
         v.into_result()?;
 
         match s.users.clone().get_contact_info(GetContactInfoRequest { user_id: r.recipient_id.clone() }).await {
@@ -181,6 +178,12 @@ impl InternalNotificationService for InternalApi {
                 return Err(Status::unavailable("cannot check the recipient right now, retry later"));
             }
         }
+
+        // The recipient's choices add the opt-in channels (SMS); the worker
+        // checks them again when it sends, so a later opt-out still holds.
+        let preferences = s.store.preferences(&r.recipient_id).await?;
+        let preferences = preferences.map(|p| preferences_to_proto(&p.doc)).unwrap_or_default();
+        let channels = domain::send_channels(&preferences, kind, &channels, &available);
 
         let id = request_id(&caller, &r.idempotency_key);
         let now = now_micros();

@@ -22,7 +22,7 @@ use hms_kit::server::{ServiceDef, StoreProbe};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-pub use channels::{EmailConfig, EmailMode, SmtpTls};
+pub use channels::{EmailConfig, EmailMode, SmsConfig, SmsProviderKind, SmtpTls};
 pub use worker::{Worker, WorkerConfig};
 
 /// Section `[notification]` of the configuration.
@@ -33,6 +33,7 @@ pub struct NotificationConfig {
     /// `sqlite://data/notification.db` or `mongodb://host:27017/hms_notification`.
     pub store_url: String,
     pub email: EmailConfig,
+    pub sms: SmsConfig,
     pub worker: WorkerConfig,
     /// Seals secrets (reset links) in queued deliveries.
     pub encryption: EncryptionConfig,
@@ -49,6 +50,7 @@ impl Default for NotificationConfig {
             server: ServerConfig { listen: ([127, 0, 0, 1], 50057).into(), ..ServerConfig::default() },
             store_url: "sqlite://data/notification.db".into(),
             email: EmailConfig::default(),
+            sms: SmsConfig::default(),
             worker: WorkerConfig::default(),
             encryption: EncryptionConfig::default(),
             workers_enabled: true,
@@ -91,7 +93,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         sealer,
         users,
         mailer: Arc::from(channels::mailer(&config.email)?),
-        sms: Arc::new(channels::LogSms),
+        sms: Arc::from(channels::sms_provider(&config.sms)?),
         hub,
         config: config.worker.clone(),
     };

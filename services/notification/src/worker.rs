@@ -209,7 +209,12 @@ impl Worker {
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         if !domain::allowed(&preferences, kind, channel) {
-            return Outcome::Suppressed("the recipient opted out of this channel".into());
+            let reason = if domain::opt_in(channel) {
+                "the recipient has not turned this channel on"
+            } else {
+                "the recipient opted out of this channel"
+            };
+            return Outcome::Suppressed(reason.into());
         }
         let language = domain::language(&preferences, &contact.preferred_language).to_owned();
         let texts = match self.template(kind, channel, &language).await {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::*;
@@ -290,7 +290,8 @@ async fn templates_are_managed_and_missing_data_fails_visibly(w: World) {
     assert_eq!(stale.code(), Code::Aborted, "stale version");
 
     // SMS goes through the provider; data missing for a placeholder fails the delivery.
-    let (user, _) = w.patient("oanh", "en").await;
+    let (user, token) = w.patient("oanh", "en").await;
+    w.turn_on_sms(&token).await;
     let data = [
         ("patient_name", "Oanh"),
         ("doctor_name", "Dr Lan"),
@@ -301,13 +302,16 @@ async fn templates_are_managed_and_missing_data_fails_visibly(w: World) {
     w.send(NotificationType::FeedbackRequested, &user, &[Channel::Email], &[("patient_name", "Oanh")], "missing")
         .await
         .unwrap();
-    let log = w.settled(&user, 3).await;
-    let sms = log.iter().find(|d| d.channel() == Channel::Sms).unwrap();
-    assert_eq!((sms.status(), sms.body.as_str()), (DeliveryStatus::Sent, "HMS: how was Dr Lan? https://hms/f"));
+    // The second request named email only; the recipient's SMS choice adds SMS.
+    let log = w.settled(&user, 4).await;
+    let sent = log.iter().find(|d| d.channel() == Channel::Sms && d.status() == DeliveryStatus::Sent);
+    let sms = sent.unwrap_or_else(|| panic!("no SMS sent: {log:?}"));
+    assert_eq!(sms.body, "HMS: how was Dr Lan? https://hms/f");
     assert!(sms.recipient_contact.starts_with("+84"));
     let failed: Vec<_> = log.iter().filter(|d| d.status() == DeliveryStatus::Failed).collect();
-    assert_eq!(failed.len(), 1);
-    assert!(failed[0].error.contains("undefined"), "{}", failed[0].error);
+    let failed_channels: HashSet<_> = failed.iter().map(|d| d.channel()).collect();
+    assert_eq!(failed_channels, HashSet::from([Channel::Email, Channel::Sms]), "{failed:?}");
+    assert!(failed.iter().all(|d| d.error.contains("undefined")), "{failed:?}");
     assert_eq!(w.sink.wait_for(1).await.len(), 1, "only the complete email was sent");
 
     let list = client
@@ -322,7 +326,7 @@ async fn templates_are_managed_and_missing_data_fails_visibly(w: World) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(list.deliveries.len(), 1);
+    assert_eq!(list.deliveries.len(), 2);
 
     client.delete_template(authed(DeleteTemplateRequest { template_id: created.id.clone() }, &admin)).await.unwrap();
     let gone = client.get_template(authed(GetTemplateRequest { template_id: created.id }, &admin)).await.unwrap_err();
@@ -396,7 +400,8 @@ async fn built_in_templates_can_be_reset_but_not_deleted(w: World) {
 /// however long, and goes out once it is back.
 async fn a_delivery_whose_template_is_gone_waits_for_it(mut w: World) {
     let admin = w.admin_token().await;
-    let (user, _) = w.patient("sang", "en").await;
+    let (user, token) = w.patient("sang", "en").await;
+    w.turn_on_sms(&token).await;
     // An API replica without workers queues while nothing delivers.
     w.kill();
     let (api, _) = w.replica(false).await;

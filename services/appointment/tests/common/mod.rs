@@ -14,11 +14,15 @@ use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::google::r#type::TimeOfDay;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
-use hms_kit::proto::notification::{Delivery, ListNotificationsRequest, NotificationType};
+use hms_kit::proto::notification::{
+    Channel as NotificationChannel, Delivery, ListNotificationsRequest, NotificationType, PreferenceRule, Preferences,
+    UpdatePreferencesRequest,
+};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
+use hms_kit::testing::sms::{Received, SmsSink};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use hms_notification::{EmailConfig, EmailMode, NotificationConfig, WorkerConfig};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, WorkerConfig};
 use prost::Message;
 use secrecy::SecretString;
 use tonic::transport::Channel;
@@ -28,6 +32,7 @@ use tonic_types::StatusExt;
 pub const SECRET: &str = "appointment-tests-service-secret";
 pub const ADMIN_PASSWORD: &str = "appointment-tests-admin";
 pub const PASSWORD: &str = "correct horse battery";
+static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
 
 pub struct Harness {
     pub user: TestServer,
@@ -41,9 +46,11 @@ pub struct Harness {
     notification: Option<Notification>,
 }
 
-/// The notification service (SQLite store, file mailer) and its worker.
+/// The notification service (SQLite store, file mailer, an HTTP SMS provider
+/// served by the test) and its worker.
 struct Notification {
     server: TestServer,
+    sms: SmsSink,
     worker: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -156,6 +163,35 @@ impl Harness {
         client.list_notifications(authed(request, token)).await.unwrap().into_inner().notifications
     }
 
+    /// Turns SMS on for one type of the caller's notifications (SMS is opt-in).
+    pub async fn turn_on_sms(&self, token: &str, kind: NotificationType) {
+        let url = self.notification.as_ref().expect("started with notifications").server.url();
+        let mut client = NotificationServiceClient::connect(url).await.unwrap();
+        let rule = PreferenceRule { r#type: kind.into(), channel: NotificationChannel::Sms.into(), enabled: true };
+        let preferences = Preferences { rules: vec![rule], language: String::new() };
+        client
+            .update_preferences(authed(UpdatePreferencesRequest { preferences: Some(preferences) }, token))
+            .await
+            .unwrap();
+    }
+
+    /// The text messages the SMS provider accepted so far.
+    pub fn texts(&self) -> Vec<Received> {
+        self.notification.as_ref().expect("started with notifications").sms.accepted()
+    }
+
+    /// Waits until `count` text messages reached the SMS provider; returns them.
+    pub async fn texted(&self, count: usize) -> Vec<Received> {
+        for _ in 0..800 {
+            let texts = self.texts();
+            if texts.len() >= count {
+                return texts;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{count} text message(s) never arrived: {:?}", self.texts());
+    }
+
     /// Waits until the inbox holds `count` messages of `kind`; returns them.
     pub async fn arrived(&self, token: &str, kind: NotificationType, count: usize) -> Vec<Delivery> {
         for _ in 0..800 {
@@ -221,6 +257,7 @@ impl Harness {
                 username: username.into(),
                 password: PASSWORD.into(),
                 email: format!("{username}@example.com"),
+                phone_number: format!("+8491{:07}", PHONES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
                 first_name: "Patient".into(),
                 last_name: username.into(),
                 ..Default::default()
@@ -374,9 +411,18 @@ impl Harness {
 
 async fn start_notification(auth: &AuthConfig) -> Notification {
     let dir = tempfile::tempdir().unwrap();
+    let sms = SmsSink::start().await;
     let config = NotificationConfig {
         store_url: format!("sqlite://{}", dir.path().join("notification.db").display()),
         email: EmailConfig { mode: EmailMode::File, file_dir: dir.path().join("mail"), ..EmailConfig::default() },
+        sms: SmsConfig {
+            provider: SmsProviderKind::Twilio,
+            base_url: sms.base_url(),
+            account_sid: "ACappointments".into(),
+            auth_token: Some(SecretString::from("appointment-tests-sms-token")),
+            from: "HMS".into(),
+            timeout_ms: 2_000,
+        },
         worker: WorkerConfig {
             poll_interval_ms: 20,
             base_backoff_ms: 50,
@@ -389,7 +435,7 @@ async fn start_notification(auth: &AuthConfig) -> Notification {
     let built = hms_notification::build(&config, auth).await.expect("build notification service");
     let server = TestServer::start(built.service, built.verifier).await;
     let worker = tokio::spawn(built.worker.run(std::future::pending()));
-    Notification { server, worker, _dir: dir }
+    Notification { server, sms, worker, _dir: dir }
 }
 
 impl Drop for Notification {

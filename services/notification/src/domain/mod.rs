@@ -60,8 +60,16 @@ pub fn always_sent(kind: NotificationType, channel: Channel) -> bool {
     kind == NotificationType::PasswordResetRequested && channel == Channel::Email
 }
 
+/// Channels a person must turn on before anything is sent on them: an SMS
+/// reaches a phone (and costs money) on the clinic's initiative, so it needs
+/// consent; email and in-app go out unless turned off.
+pub fn opt_in(channel: Channel) -> bool {
+    channel == Channel::Sms
+}
+
 /// Whether `channel` may carry `kind` for someone with `preferences`: the
-/// rule for the type wins over the rule for every type; no rule means yes.
+/// rule for the type wins over the rule for every type; no rule means yes,
+/// except on an opt-in channel, where it means no.
 pub fn allowed(preferences: &Preferences, kind: NotificationType, channel: Channel) -> bool {
     if always_sent(kind, channel) {
         return true;
@@ -69,7 +77,31 @@ pub fn allowed(preferences: &Preferences, kind: NotificationType, channel: Chann
     let rule = |for_type: NotificationType| {
         preferences.rules.iter().find(|r: &&PreferenceRule| r.r#type() == for_type && r.channel() == channel)
     };
-    rule(kind).or_else(|| rule(NotificationType::Unspecified)).is_none_or(|r| r.enabled)
+    rule(kind).or_else(|| rule(NotificationType::Unspecified)).map_or(!opt_in(channel), |r| r.enabled)
+}
+
+/// The channels a `Send` queues: those the caller asked for (all channels
+/// with a template but the opt-in ones, when it asked for none), plus every
+/// opt-in channel with a template that the recipient turned on for `kind`.
+/// Callers name the channels they always use (email, in-app); SMS follows
+/// the recipient's choice without each caller knowing it.
+pub fn send_channels(
+    preferences: &Preferences,
+    kind: NotificationType,
+    requested: &[Channel],
+    available: &[Channel],
+) -> Vec<Channel> {
+    let mut channels: Vec<Channel> = if requested.is_empty() {
+        available.iter().copied().filter(|c| !opt_in(*c)).collect()
+    } else {
+        requested.to_vec()
+    };
+    for channel in available {
+        if opt_in(*channel) && !channels.contains(channel) && allowed(preferences, kind, *channel) {
+            channels.push(*channel);
+        }
+    }
+    channels
 }
 
 /// The language to render in: the person's notification preference, else
@@ -103,6 +135,39 @@ mod tests {
         assert!(!allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Sms));
         assert!(allowed(&prefs, NotificationType::AppointmentReminderPatient, Channel::Sms));
         assert!(allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Email), "no rule: allowed");
+    }
+
+    #[test]
+    fn sms_is_opt_in_for_one_type_or_for_all() {
+        let reminder = NotificationType::AppointmentReminderPatient;
+        let mut prefs = Preferences::default();
+        assert!(!allowed(&prefs, reminder, Channel::Sms), "no rule: no SMS");
+        assert!(allowed(&prefs, reminder, Channel::Email) && allowed(&prefs, reminder, Channel::InApp));
+        prefs.rules = vec![rule(reminder, Channel::Sms, true)];
+        assert!(allowed(&prefs, reminder, Channel::Sms));
+        assert!(!allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Sms));
+        prefs.rules = vec![rule(NotificationType::Unspecified, Channel::Sms, true)];
+        assert!(allowed(&prefs, NotificationType::InvoiceGenerated, Channel::Sms));
+    }
+
+    #[test]
+    fn send_adds_the_sms_a_recipient_turned_on() {
+        let reminder = NotificationType::AppointmentReminderPatient;
+        let all = [Channel::Email, Channel::Sms, Channel::InApp];
+        let asked = [Channel::Email, Channel::InApp];
+        let none = Preferences::default();
+        assert_eq!(send_channels(&none, reminder, &asked, &all), asked);
+        assert_eq!(send_channels(&none, reminder, &[], &all), asked, "nothing asked: all but SMS");
+        let sms = Preferences { rules: vec![rule(reminder, Channel::Sms, true)], language: String::new() };
+        let with_sms = [Channel::Email, Channel::InApp, Channel::Sms];
+        assert_eq!(send_channels(&sms, reminder, &asked, &all), with_sms);
+        assert_eq!(send_channels(&sms, reminder, &[], &all), with_sms);
+        assert_eq!(send_channels(&sms, reminder, &asked, &asked), asked, "no SMS template: no SMS");
+        assert_eq!(
+            send_channels(&none, reminder, &[Channel::Sms], &all),
+            [Channel::Sms],
+            "asked: queued (and suppressed)"
+        );
     }
 
     #[test]

@@ -231,6 +231,32 @@ mod tests {
     }
 
     #[test]
+    fn appointment_and_billing_messages_ship_short_sms_in_both_languages() {
+        use hms_kit::proto::notification::NotificationType as T;
+        let shipped = shipped().unwrap();
+        for kind in [
+            T::AppointmentRequestedPatient,
+            T::AppointmentConfirmedPatient,
+            T::AppointmentRescheduledPatient,
+            T::AppointmentCancelledPatient,
+            T::AppointmentReminderPatient,
+            T::AppointmentReminderDoctor,
+            T::InvoiceGenerated,
+            T::PaymentSuccessful,
+        ] {
+            for language in ["vi", "en"] {
+                let found = shipped.iter().any(|(k, c, l, _)| *k == kind && *c == Channel::Sms && *l == language);
+                assert!(found, "{kind:?} SMS {language} missing");
+            }
+        }
+        for (kind, _, language, texts) in shipped.iter().filter(|(_, c, _, _)| *c == Channel::Sms) {
+            // One or two SMS segments once the placeholders are filled in.
+            assert!(texts.body_text.chars().count() <= 140, "{kind:?} {language}: too long for an SMS");
+            assert!(texts.subject.is_empty() && !texts.body_text.contains('\n'), "{kind:?} {language}: one line");
+        }
+    }
+
+    #[test]
     fn text_becomes_escaped_paragraphs() {
         assert_eq!(
             text_to_html("a <b>\nc\n\nd"),

@@ -1,6 +1,7 @@
 //! A small HMS for notification tests: the real user service (for contacts
-//! and tokens), a real SMTP sink, and the notification service on a chosen
-//! document store, which a test can kill and restart.
+//! and tokens), a real SMTP sink, a real HTTP SMS provider, and the
+//! notification service on a chosen document store, which a test can kill
+//! and restart.
 
 #![allow(dead_code)]
 
@@ -18,16 +19,24 @@ use hms_kit::proto::notification::*;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{LoginRequest, RegisterRequest};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmtpTls, WorkerConfig};
+use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, SmtpTls, WorkerConfig};
 use secrecy::SecretString;
 use tonic::Status;
 use tonic::transport::Channel as GrpcChannel;
 
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_kit::testing::sms::{Answer, SmsSink};
+#[allow(unused_imports)]
 pub use smtp::{Mode, SmtpSink};
 
 pub const SECRET: &str = "notification-tests-service-secret";
 pub const ADMIN_PASSWORD: &str = "notification-tests-admin";
 pub const PASSWORD: &str = "correct horse battery";
+/// The SMS provider account the notification service is configured with.
+pub const SMS_ACCOUNT: &str = "ACtest";
+pub const SMS_TOKEN: &str = "sms-test-token";
+pub const SMS_FROM: &str = "+15005550006";
 static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
 
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +50,7 @@ pub struct World {
     _user_db: TestDb,
     _store_dir: Option<tempfile::TempDir>,
     pub sink: SmtpSink,
+    pub sms: SmsSink,
     pub auth: AuthConfig,
     pub config: NotificationConfig,
     /// The notification service keeps its address across restarts, so the
@@ -86,6 +96,7 @@ impl World {
         let auth = AuthConfig { user_service_url: user.url(), ..auth };
 
         let sink = SmtpSink::start().await;
+        let sms = SmsSink::start().await;
         let config = NotificationConfig {
             store_url,
             email: EmailConfig {
@@ -95,6 +106,14 @@ impl World {
                 smtp_tls: SmtpTls::None,
                 smtp_timeout_ms: 2_000,
                 ..EmailConfig::default()
+            },
+            sms: SmsConfig {
+                provider: SmsProviderKind::Twilio,
+                base_url: sms.base_url(),
+                account_sid: SMS_ACCOUNT.into(),
+                auth_token: Some(SecretString::from(SMS_TOKEN)),
+                from: SMS_FROM.into(),
+                timeout_ms: 1_000,
             },
             worker: WorkerConfig {
                 poll_interval_ms: 20,
@@ -114,6 +133,7 @@ impl World {
             _user_db: user_db,
             _store_dir: store_dir,
             sink,
+            sms,
             auth,
             config,
             address,
@@ -205,6 +225,18 @@ impl World {
             .user
             .unwrap();
         (user.id, self.token(username, PASSWORD).await)
+    }
+
+    /// Turns SMS on for every type: without it nobody is texted (SMS is opt-in).
+    pub async fn turn_on_sms(&self, token: &str) {
+        let rule = PreferenceRule {
+            r#type: NotificationType::Unspecified.into(),
+            channel: Channel::Sms.into(),
+            enabled: true,
+        };
+        let preferences = Preferences { rules: vec![rule], language: String::new() };
+        let request = UpdatePreferencesRequest { preferences: Some(preferences) };
+        self.notifications().await.update_preferences(authed(request, token)).await.unwrap();
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {

@@ -27,7 +27,9 @@ export declare type SendRequest = Message<"hms.notification.v1.SendRequest"> & {
   recipientId: string;
 
   /**
-   * The channels wanted; empty means every channel the type has templates for.
+   * The channels wanted; empty means every channel the type has templates
+   * for, except SMS. SMS is added either way when the type has an SMS template
+   * and the recipient's preferences turn SMS on for it.
    *
    * @generated from field: repeated hms.notification.v1.Channel channel_preferences = 3;
    */
@@ -350,7 +352,8 @@ export declare const PreferenceRuleSchema: GenMessage<PreferenceRule>;
 
 /**
  * A person's notification preferences. The most specific rule wins (one for
- * the type over one for every type); without a rule a channel is enabled.
+ * the type over one for every type); without a rule a channel is enabled,
+ * except SMS, which is opt-in: it needs a rule enabling it.
  * Security messages (password reset) are always sent by email.
  *
  * @generated from message hms.notification.v1.Preferences
