@@ -73,7 +73,9 @@ async fn run(
         match watch_once(&mut client, &tokens, &keys, after_revision, &tx, &mut pause).await {
             // Another database (or a restored one): start from a snapshot.
             Err(status) if status.code() == Code::OutOfRange => tx.send_modify(|s| s.revision = 0),
-            Err(status) => tracing::warn!(code = ?status.code(), message = status.message(), "configuration watch failed; reconnecting"),
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "configuration watch failed; reconnecting")
+            }
             Ok(()) => tracing::info!("configuration watch ended; reconnecting"),
         }
         tokio::time::sleep(pause).await;

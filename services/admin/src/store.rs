@@ -59,8 +59,7 @@ pub async fn stored(db: &Db, key: &str) -> sqlx::Result<Option<StoredValue>> {
 /// transaction (one snapshot on both backends).
 pub async fn snapshot(db: &Db) -> sqlx::Result<(i64, Vec<StoredValue>)> {
     let mut tx = db.pool.begin().await?;
-    let revision: i64 =
-        sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&mut *tx).await?;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&mut *tx).await?;
     let rows = sqlx::query(&format!("SELECT {VALUE_COLUMNS} FROM config_values")).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok((revision, rows.iter().map(stored_value).collect::<Result<_, _>>()?))
@@ -143,9 +142,14 @@ pub struct NewChange {
 
 #[derive(Debug)]
 pub enum ChangeOutcome {
-    Changed { change: ChangeRow, value: StoredValue },
+    Changed {
+        change: Box<ChangeRow>,
+        value: StoredValue,
+    },
     /// The key's version is not the one expected; nothing changed.
-    VersionMismatch { current: i64 },
+    VersionMismatch {
+        current: i64,
+    },
 }
 
 /// Sets a key, records the change in its history and in the audit log, all
@@ -157,8 +161,7 @@ pub async fn change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {
 async fn try_change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE config_head SET revision = revision + 1 WHERE id = 1").execute(&mut *tx).await?;
-    let revision: i64 =
-        sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&mut *tx).await?;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&mut *tx).await?;
     let current = sqlx::query(&format!("SELECT {VALUE_COLUMNS} FROM config_values WHERE config_key = ?"))
         .bind(&new.key)
         .fetch_optional(&mut *tx)
@@ -244,7 +247,7 @@ async fn try_change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {
         updated_at: now,
         updated_by: change.actor_id.clone(),
     };
-    Ok(ChangeOutcome::Changed { change, value })
+    Ok(ChangeOutcome::Changed { change: Box::new(change), value })
 }
 
 // ---- audit log ----

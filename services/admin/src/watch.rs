@@ -107,7 +107,8 @@ impl Feed {
             more = i64::try_from(rows.len()).unwrap_or(0) == BATCH;
             let Some(newest) = rows.last().map(|r| r.revision) else {
                 if spoke.elapsed() >= SIGN_OF_LIFE {
-                    let beat = WatchConfigurationResponse { configurations: Vec::new(), revision: last, snapshot: false };
+                    let beat =
+                        WatchConfigurationResponse { configurations: Vec::new(), revision: last, snapshot: false };
                     if tx.send(Ok(beat)).await.is_err() {
                         return Ok(());
                     }

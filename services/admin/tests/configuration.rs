@@ -79,7 +79,8 @@ async fn a_change_is_validated_versioned_and_recorded(kind: Relational) {
     assert_eq!(change.client_address, "127.0.0.1");
 
     // A stale version changes nothing.
-    let stale = assert_code(update(&h, h.admin(), "appointment.reschedule_notice_hours", json!(6), 0).await, Code::Aborted);
+    let stale =
+        assert_code(update(&h, h.admin(), "appointment.reschedule_notice_hours", json!(6), 0).await, Code::Aborted);
     assert_eq!(reason(&stale), "CONCURRENT_UPDATE");
     update(&h, h.admin(), "appointment.reschedule_notice_hours", json!(6), 1).await.unwrap();
 

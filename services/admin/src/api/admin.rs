@@ -96,8 +96,7 @@ impl AdminService for AdminApi {
         let (spec, _) = self.0.registry.require(&body.key)?;
         let page = paging::parse::<i64>(body.page.as_ref(), &spec.key)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows =
-            store::key_changes(&self.0.db, spec.key, page.after, limit + 1).await.map_err(error::store)?;
+        let mut rows = store::key_changes(&self.0.db, spec.key, page.after, limit + 1).await.map_err(error::store)?;
         let next_page_token = next_token(&mut rows, page.size, |r| r.revision, &spec.key);
         Ok(Response::new(ListSystemConfigurationChangesResponse {
             changes: rows.iter().map(convert::change).collect(),
@@ -130,8 +129,7 @@ impl AdminService for AdminApi {
         };
         let page = paging::parse::<i64>(body.page.as_ref(), &filter)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows =
-            store::audit_entries(&self.0.db, &filter, page.after, limit + 1).await.map_err(error::store)?;
+        let mut rows = store::audit_entries(&self.0.db, &filter, page.after, limit + 1).await.map_err(error::store)?;
         let next_page_token = next_token(&mut rows, page.size, |e| e.seq, &filter);
         Ok(Response::new(ListAuditLogsResponse {
             entries: rows.into_iter().map(convert::audit_entry).collect(),
@@ -153,7 +151,12 @@ impl AdminService for AdminApi {
 
 /// Rows were read one past the page: drop the extra one and return the
 /// token that continues after the last kept row (empty on the last page).
-fn next_token<T>(rows: &mut Vec<T>, size: usize, cursor: impl Fn(&T) -> i64, filters: &impl serde::Serialize) -> String {
+fn next_token<T>(
+    rows: &mut Vec<T>,
+    size: usize,
+    cursor: impl Fn(&T) -> i64,
+    filters: &impl serde::Serialize,
+) -> String {
     if rows.len() <= size {
         return String::new();
     }

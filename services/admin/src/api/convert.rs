@@ -33,9 +33,7 @@ pub fn from_proto_value(value: &ProtoValue) -> Option<Value> {
     Some(match value.kind.as_ref()? {
         ProtoKind::NullValue(_) => Value::Null,
         ProtoKind::BoolValue(b) => Value::Bool(*b),
-        ProtoKind::NumberValue(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
-            Value::from(*n as i64)
-        }
+        ProtoKind::NumberValue(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => Value::from(*n as i64),
         ProtoKind::NumberValue(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
         ProtoKind::StringValue(s) => Value::String(s.clone()),
         ProtoKind::ListValue(list) => Value::Array(list.values.iter().map(from_proto_value).collect::<Option<_>>()?),

@@ -28,8 +28,7 @@ fn entry(v: &mut FieldViolations, index: usize, service: &str, action: &AdminAct
     check_token(v, &field("action"), &action.action, 100, true);
     check_token(v, &field("target_type"), &action.target_type, 64, true);
     check_token(v, &field("target_id"), &action.target_id, 128, false);
-    // Addresses are IPv4 or IPv6 text; the alphabet above has no room for
-    // neither anything else nor more than that.
+    // IPv4 and IPv6 addresses fit the alphabet (hex digits, '.' and ':').
     check_token(v, &field("client_address"), &action.client_address, 64, false);
     v.text(&field("before"), &action.before, MAX_SUMMARY, false);
     v.text(&field("after"), &action.after, MAX_SUMMARY, false);
@@ -94,7 +93,10 @@ impl InternalAdminService for InternalApi {
                 return Err(refusal(
                     Code::OutOfRange,
                     "REVISION_AHEAD",
-                    format!("revision {} is beyond this configuration's {head}; start again from 0", body.after_revision),
+                    format!(
+                        "revision {} is beyond this configuration's {head}; start again from 0",
+                        body.after_revision
+                    ),
                 ));
             }
         }
