@@ -115,17 +115,24 @@ async fn an_admin_changes_the_configuration_and_finds_it_in_the_audit_log() {
 
     let (status, body) = rest.get(key, &admin).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    // google.protobuf.Value numbers are doubles: `2.0` in JSON.
-    assert_eq!(body["configuration"]["value"].as_f64(), Some(2.0));
+    // int64 is a string in proto3 JSON.
+    assert_eq!(body["configuration"]["value"], json!({"integer": "2"}));
     assert_eq!(body["configuration"]["type"], json!("CONFIGURATION_TYPE_INTEGER"));
 
-    let change = json!({"value": 4, "expected_version": 0, "reason": "longer notice"});
+    let change = json!({"value": {"integer": 4}, "expected_version": 0, "reason": "longer notice"});
     let (status, body) = rest.call(reqwest::Method::PUT, key, Some(&admin), None, change.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["configuration"]["value"].as_f64(), Some(4.0));
+    assert_eq!(body["configuration"]["value"], json!({"integer": "4"}));
     assert_eq!(body["configuration"]["version"], json!("1"));
     let (status, body) = rest.call(reqwest::Method::PUT, key, Some(&admin), None, change).await;
     assert_eq!(status, StatusCode::CONFLICT, "a stale version: {body}");
+
+    // The README's duration list: stored longest first.
+    let offsets = json!({"value": {"durations": {"values": ["2h", "48h"]}}, "expected_version": 0});
+    let path = "/api/v1/admin/system-configurations/appointment.reminder_offsets";
+    let (status, body) = rest.call(reqwest::Method::PUT, path, Some(&admin), None, offsets).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["configuration"]["value"], json!({"durations": {"values": ["48h", "2h"]}}));
 
     let (status, body) = rest.get("/api/v1/admin/system-configurations", &admin).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -2,44 +2,38 @@
 //! both ways, timestamps, and the views of keys, changes and audit entries.
 
 use hms_kit::error::FieldViolations;
-use hms_kit::proto::admin::{AuditLogEntry, ConfigurationChange, ConfigurationType, SystemConfiguration};
+use hms_kit::proto::admin::configuration_value::Kind as ValueKind;
+use hms_kit::proto::admin::{
+    AuditLogEntry, ConfigurationChange, ConfigurationType, ConfigurationValue, DurationList, SystemConfiguration,
+};
 use hms_kit::time::micros_to_timestamp;
-use prost_types::value::Kind as ProtoKind;
-use prost_types::{ListValue, Struct, Value as ProtoValue};
 use serde_json::Value;
 
 use crate::domain::audit::Entry;
 use crate::domain::config::{Kind, Spec};
 use crate::store::{ChangeRow, StoredValue};
 
-/// JSON → protobuf `Value`.
-pub fn to_proto_value(value: &Value) -> ProtoValue {
+/// A canonical JSON value (as stored) → the API's value. Canonical values
+/// are strings, whole numbers or lists of strings; anything else has no
+/// field to go in and is sent without one.
+pub fn to_proto_value(value: &Value) -> ConfigurationValue {
     let kind = match value {
-        Value::Null => ProtoKind::NullValue(0),
-        Value::Bool(b) => ProtoKind::BoolValue(*b),
-        Value::Number(n) => ProtoKind::NumberValue(n.as_f64().unwrap_or_default()),
-        Value::String(s) => ProtoKind::StringValue(s.clone()),
-        Value::Array(items) => ProtoKind::ListValue(ListValue { values: items.iter().map(to_proto_value).collect() }),
-        Value::Object(fields) => ProtoKind::StructValue(Struct {
-            fields: fields.iter().map(|(k, v)| (k.clone(), to_proto_value(v))).collect(),
-        }),
+        Value::String(text) => Some(ValueKind::Text(text.clone())),
+        Value::Number(n) => n.as_i64().map(ValueKind::Integer),
+        Value::Array(items) => Some(ValueKind::Durations(DurationList {
+            values: items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect(),
+        })),
+        _ => None,
     };
-    ProtoValue { kind: Some(kind) }
+    ConfigurationValue { kind }
 }
 
-/// Protobuf `Value` → JSON; None for a value without a kind (unset).
-/// Whole numbers become JSON integers, so `4` and `4.0` compare equal.
-pub fn from_proto_value(value: &ProtoValue) -> Option<Value> {
+/// The API's value → JSON, for the key's checks; None when no field is set.
+pub fn from_proto_value(value: &ConfigurationValue) -> Option<Value> {
     Some(match value.kind.as_ref()? {
-        ProtoKind::NullValue(_) => Value::Null,
-        ProtoKind::BoolValue(b) => Value::Bool(*b),
-        ProtoKind::NumberValue(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => Value::from(*n as i64),
-        ProtoKind::NumberValue(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
-        ProtoKind::StringValue(s) => Value::String(s.clone()),
-        ProtoKind::ListValue(list) => Value::Array(list.values.iter().map(from_proto_value).collect::<Option<_>>()?),
-        ProtoKind::StructValue(s) => Value::Object(
-            s.fields.iter().map(|(k, v)| from_proto_value(v).map(|v| (k.clone(), v))).collect::<Option<_>>()?,
-        ),
+        ValueKind::Text(text) => Value::String(text.clone()),
+        ValueKind::Integer(n) => Value::from(*n),
+        ValueKind::Durations(list) => Value::Array(list.values.iter().cloned().map(Value::String).collect()),
     })
 }
 
@@ -132,9 +126,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn json_survives_the_round_trip_and_whole_numbers_stay_integers() {
-        let value = json!({"a": [1, 2.5, "x", null, true], "b": {"c": 4}});
-        assert_eq!(from_proto_value(&to_proto_value(&value)), Some(value));
-        assert_eq!(from_proto_value(&ProtoValue { kind: None }), None);
+    fn canonical_values_survive_the_round_trip() {
+        for value in [json!("Europe/Paris"), json!(4), json!(["48h", "1h 30m"])] {
+            assert_eq!(from_proto_value(&to_proto_value(&value)), Some(value));
+        }
+        assert_eq!(from_proto_value(&ConfigurationValue { kind: None }), None);
     }
 }

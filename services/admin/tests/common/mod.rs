@@ -10,7 +10,9 @@ use hms_admin::AdminConfig;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::proto::admin::admin_service_client::AdminServiceClient;
+use hms_kit::proto::admin::configuration_value::Kind;
 use hms_kit::proto::admin::internal_admin_service_client::InternalAdminServiceClient;
+use hms_kit::proto::admin::{ConfigurationValue, DurationList};
 use hms_kit::proto::common::Role;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest};
@@ -189,23 +191,18 @@ pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) ->
     }
 }
 
-/// A JSON value as the API carries it.
-pub fn value(json: serde_json::Value) -> prost_types::Value {
-    fn convert(json: &serde_json::Value) -> prost_types::Value {
-        use prost_types::value::Kind;
-        let kind = match json {
-            serde_json::Value::Null => Kind::NullValue(0),
-            serde_json::Value::Bool(b) => Kind::BoolValue(*b),
-            serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap()),
-            serde_json::Value::String(s) => Kind::StringValue(s.clone()),
-            serde_json::Value::Array(a) => {
-                Kind::ListValue(prost_types::ListValue { values: a.iter().map(convert).collect() })
-            }
-            serde_json::Value::Object(_) => panic!("no objects in these tests"),
-        };
-        prost_types::Value { kind: Some(kind) }
-    }
-    convert(&json)
+/// A value as the API carries it, from JSON: a string is `text`, a number
+/// `integer`, a list `durations`.
+pub fn value(json: serde_json::Value) -> ConfigurationValue {
+    let kind = match json {
+        serde_json::Value::String(text) => Kind::Text(text),
+        serde_json::Value::Number(n) => Kind::Integer(n.as_i64().expect("whole numbers in these tests")),
+        serde_json::Value::Array(items) => Kind::Durations(DurationList {
+            values: items.into_iter().map(|i| i.as_str().expect("durations as strings").to_owned()).collect(),
+        }),
+        other => panic!("no value is written as {other}"),
+    };
+    ConfigurationValue { kind: Some(kind) }
 }
 
 /// Runs each named test on SQLite and on MySQL/MariaDB.

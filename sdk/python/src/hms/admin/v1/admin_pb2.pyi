@@ -2,7 +2,6 @@ import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
-from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from hms.common.v1 import access_pb2 as _access_pb2
 from hms.common.v1 import paging_pb2 as _paging_pb2
@@ -28,6 +27,22 @@ CONFIGURATION_TYPE_TIME_ZONE: ConfigurationType
 CONFIGURATION_TYPE_INTEGER: ConfigurationType
 CONFIGURATION_TYPE_DURATION_LIST: ConfigurationType
 
+class ConfigurationValue(_message.Message):
+    __slots__ = ("text", "integer", "durations")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    INTEGER_FIELD_NUMBER: _ClassVar[int]
+    DURATIONS_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    integer: int
+    durations: DurationList
+    def __init__(self, text: _Optional[str] = ..., integer: _Optional[int] = ..., durations: _Optional[_Union[DurationList, _Mapping]] = ...) -> None: ...
+
+class DurationList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class SystemConfiguration(_message.Message):
     __slots__ = ("key", "description", "type", "value", "default_value", "minimum", "maximum", "max_items", "unit", "version", "update_time", "updated_by")
     KEY_FIELD_NUMBER: _ClassVar[int]
@@ -45,8 +60,8 @@ class SystemConfiguration(_message.Message):
     key: str
     description: str
     type: ConfigurationType
-    value: _struct_pb2.Value
-    default_value: _struct_pb2.Value
+    value: ConfigurationValue
+    default_value: ConfigurationValue
     minimum: int
     maximum: int
     max_items: int
@@ -54,7 +69,7 @@ class SystemConfiguration(_message.Message):
     version: int
     update_time: _timestamp_pb2.Timestamp
     updated_by: str
-    def __init__(self, key: _Optional[str] = ..., description: _Optional[str] = ..., type: _Optional[_Union[ConfigurationType, str]] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., default_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., minimum: _Optional[int] = ..., maximum: _Optional[int] = ..., max_items: _Optional[int] = ..., unit: _Optional[str] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, key: _Optional[str] = ..., description: _Optional[str] = ..., type: _Optional[_Union[ConfigurationType, str]] = ..., value: _Optional[_Union[ConfigurationValue, _Mapping]] = ..., default_value: _Optional[_Union[ConfigurationValue, _Mapping]] = ..., minimum: _Optional[int] = ..., maximum: _Optional[int] = ..., max_items: _Optional[int] = ..., unit: _Optional[str] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
 
 class ListSystemConfigurationsRequest(_message.Message):
     __slots__ = ()
@@ -85,10 +100,10 @@ class UpdateSystemConfigurationRequest(_message.Message):
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     key: str
-    value: _struct_pb2.Value
+    value: ConfigurationValue
     expected_version: int
     reason: str
-    def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ConfigurationValue, _Mapping]] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class UpdateSystemConfigurationResponse(_message.Message):
     __slots__ = ("configuration", "change")
@@ -112,15 +127,15 @@ class ConfigurationChange(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     revision: int
     key: str
-    old_value: _struct_pb2.Value
-    new_value: _struct_pb2.Value
+    old_value: ConfigurationValue
+    new_value: ConfigurationValue
     version: int
     actor_id: str
     actor_role: str
     client_address: str
     change_time: _timestamp_pb2.Timestamp
     reason: str
-    def __init__(self, revision: _Optional[int] = ..., key: _Optional[str] = ..., old_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., new_value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., version: _Optional[int] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., client_address: _Optional[str] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, revision: _Optional[int] = ..., key: _Optional[str] = ..., old_value: _Optional[_Union[ConfigurationValue, _Mapping]] = ..., new_value: _Optional[_Union[ConfigurationValue, _Mapping]] = ..., version: _Optional[int] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., client_address: _Optional[str] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ListSystemConfigurationChangesRequest(_message.Message):
     __slots__ = ("key", "page")

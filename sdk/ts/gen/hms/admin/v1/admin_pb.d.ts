@@ -4,13 +4,67 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { PageRequest, PageResponse } from "../../common/v1/paging_pb.js";
 
 /**
  * Describes the file hms/admin/v1/admin.proto.
  */
 export declare const file_hms_admin_v1_admin: GenFile;
+
+/**
+ * A configuration value: the field its key's type names is set.
+ *
+ * @generated from message hms.admin.v1.ConfigurationValue
+ */
+export declare type ConfigurationValue = Message<"hms.admin.v1.ConfigurationValue"> & {
+  /**
+   * @generated from oneof hms.admin.v1.ConfigurationValue.kind
+   */
+  kind: {
+    /**
+     * @generated from field: string text = 1;
+     */
+    value: string;
+    case: "text";
+  } | {
+    /**
+     * @generated from field: int64 integer = 2;
+     */
+    value: bigint;
+    case: "integer";
+  } | {
+    /**
+     * @generated from field: hms.admin.v1.DurationList durations = 3;
+     */
+    value: DurationList;
+    case: "durations";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message hms.admin.v1.ConfigurationValue.
+ * Use `create(ConfigurationValueSchema)` to create a new message.
+ */
+export declare const ConfigurationValueSchema: GenMessage<ConfigurationValue>;
+
+/**
+ * Durations written as "24h", "90m" or "1h 30m" (hours, minutes, seconds).
+ *
+ * @generated from message hms.admin.v1.DurationList
+ */
+export declare type DurationList = Message<"hms.admin.v1.DurationList"> & {
+  /**
+   * @generated from field: repeated string values = 1;
+   */
+  values: string[];
+};
+
+/**
+ * Describes the message hms.admin.v1.DurationList.
+ * Use `create(DurationListSchema)` to create a new message.
+ */
+export declare const DurationListSchema: GenMessage<DurationList>;
 
 /**
  * @generated from message hms.admin.v1.SystemConfiguration
@@ -36,17 +90,17 @@ export declare type SystemConfiguration = Message<"hms.admin.v1.SystemConfigurat
   /**
    * The effective value.
    *
-   * @generated from field: google.protobuf.Value value = 4;
+   * @generated from field: hms.admin.v1.ConfigurationValue value = 4;
    */
-  value?: Value | undefined;
+  value?: ConfigurationValue | undefined;
 
   /**
    * The value while none is stored (from the admin service's configuration
    * file or environment).
    *
-   * @generated from field: google.protobuf.Value default_value = 5;
+   * @generated from field: hms.admin.v1.ConfigurationValue default_value = 5;
    */
-  defaultValue?: Value | undefined;
+  defaultValue?: ConfigurationValue | undefined;
 
   /**
    * Bounds, as the type defines them.
@@ -168,9 +222,9 @@ export declare type UpdateSystemConfigurationRequest = Message<"hms.admin.v1.Upd
   key: string;
 
   /**
-   * @generated from field: google.protobuf.Value value = 2;
+   * @generated from field: hms.admin.v1.ConfigurationValue value = 2;
    */
-  value?: Value | undefined;
+  value?: ConfigurationValue | undefined;
 
   /**
    * The version the change is based on (0 for a key never set).
@@ -233,14 +287,14 @@ export declare type ConfigurationChange = Message<"hms.admin.v1.ConfigurationCha
   key: string;
 
   /**
-   * @generated from field: google.protobuf.Value old_value = 3;
+   * @generated from field: hms.admin.v1.ConfigurationValue old_value = 3;
    */
-  oldValue?: Value | undefined;
+  oldValue?: ConfigurationValue | undefined;
 
   /**
-   * @generated from field: google.protobuf.Value new_value = 4;
+   * @generated from field: hms.admin.v1.ConfigurationValue new_value = 4;
    */
-  newValue?: Value | undefined;
+  newValue?: ConfigurationValue | undefined;
 
   /**
    * The key's version after the change.
@@ -721,7 +775,7 @@ export declare type VerifyAuditLogResponse = Message<"hms.admin.v1.VerifyAuditLo
 export declare const VerifyAuditLogResponseSchema: GenMessage<VerifyAuditLogResponse>;
 
 /**
- * How a key's value is written in JSON.
+ * A key's type: which field of its value is set, and how it is checked.
  *
  * @generated from enum hms.admin.v1.ConfigurationType
  */
@@ -732,28 +786,28 @@ export enum ConfigurationType {
   UNSPECIFIED = 0,
 
   /**
-   * A string of `minimum` to `maximum` characters.
+   * `text`: `minimum` to `maximum` characters.
    *
    * @generated from enum value: CONFIGURATION_TYPE_STRING = 1;
    */
   STRING = 1,
 
   /**
-   * An IANA time zone name, such as "Asia/Ho_Chi_Minh".
+   * `text`: an IANA time zone name, such as "Asia/Ho_Chi_Minh".
    *
    * @generated from enum value: CONFIGURATION_TYPE_TIME_ZONE = 2;
    */
   TIME_ZONE = 2,
 
   /**
-   * A whole number from `minimum` to `maximum`.
+   * `integer`: from `minimum` to `maximum`.
    *
    * @generated from enum value: CONFIGURATION_TYPE_INTEGER = 3;
    */
   INTEGER = 3,
 
   /**
-   * A list of at most `max_items` distinct durations such as "24h" or
+   * `durations`: 1 to `max_items` distinct durations such as "24h" or
    * "90m", each from `minimum` to `maximum` seconds; stored longest first.
    *
    * @generated from enum value: CONFIGURATION_TYPE_DURATION_LIST = 4;
