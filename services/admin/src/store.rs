@@ -279,10 +279,14 @@ fn audit_row(row: &AnyRow) -> Result<Entry, sqlx::Error> {
 /// the log inside `tx`, skipping those whose id is already recorded; returns
 /// (recorded, duplicates).
 async fn append(tx: &mut Transaction<'static, Any>, entries: Vec<Entry>) -> sqlx::Result<(i32, i32)> {
-    // The no-op write takes the head's row lock before anything is read.
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut **tx).await?;
+    // The write takes the head's row lock before the head is read. It must
+    // change the row: on MySQL a transaction that has already read (a
+    // configuration change has) reads from its snapshot, which may predate
+    // the head another appender committed meanwhile, but it reads a row it
+    // changed itself as that row now is. The real head is written back below.
+    sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1").execute(&mut **tx).await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
-    let (mut seq, mut hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let (mut seq, mut hash): (i64, String) = (head.try_get::<i64, _>("seq")? - 1, head.try_get("hash")?);
     let (mut recorded, mut duplicates) = (0, 0);
     let now = now_micros();
     let mut seen = std::collections::HashSet::new();
@@ -320,13 +324,11 @@ async fn append(tx: &mut Transaction<'static, Any>, entries: Vec<Entry>) -> sqlx
         hash = entry.hash;
         recorded += 1;
     }
-    if recorded > 0 {
-        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await?;
-    }
+    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
     Ok((recorded, duplicates))
 }
 

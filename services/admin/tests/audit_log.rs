@@ -203,6 +203,46 @@ async fn concurrent_appends_keep_one_unbroken_chain(kind: Relational) {
     assert_eq!(verdict.checked, 8);
 }
 
+async fn configuration_changes_and_reported_actions_share_one_chain(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let keys = ["clinic.name", "billing.invoice_due_days", "appointment.max_reschedules"];
+    for round in 0..3 {
+        let changes = keys.iter().map(|key| {
+            let h = &h;
+            let new = if *key == "clinic.name" {
+                serde_json::json!(format!("Clinic {round}"))
+            } else {
+                serde_json::json!(round + 5)
+            };
+            async move {
+                let request = UpdateSystemConfigurationRequest {
+                    key: (*key).into(),
+                    value: Some(value(new)),
+                    expected_version: round,
+                    reason: String::new(),
+                };
+                h.admin_client().await.update_system_configuration(authed(request, h.admin())).await.unwrap();
+            }
+        });
+        let reports = (0..3).map(|n| {
+            let h = &h;
+            async move {
+                record(
+                    h,
+                    "user",
+                    vec![action(&format!("ev-{round}-{n}"), "admin-1", "user.updated", "u-1", 1_780_000_000)],
+                )
+                .await
+                .unwrap();
+            }
+        });
+        futures::future::join(futures::future::join_all(changes), futures::future::join_all(reports)).await;
+    }
+    let verdict = verify(&h).await;
+    assert!(verdict.intact, "{verdict:?}");
+    assert_eq!(verdict.checked, 18);
+}
+
 /// Delivers, then fails the first time as a relay killed before it marks
 /// the event delivered would: the relay delivers it again.
 struct DiesOnce {
@@ -273,5 +313,6 @@ on_every_backend!(
     bad_actions_are_refused_with_their_fields,
     tampering_breaks_the_chain_where_it_starts,
     concurrent_appends_keep_one_unbroken_chain,
+    configuration_changes_and_reported_actions_share_one_chain,
     a_relay_redelivery_is_recorded_once,
 );
