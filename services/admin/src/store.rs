@@ -7,7 +7,6 @@
 //! numbers commit in the order they were issued. Each transaction starts
 //! with that write, so SQLite takes its write lock up front.
 
-use hms_kit::error::is_unique_violation;
 use hms_kit::storage::{Db, retry_transient};
 use hms_kit::time::now_micros;
 use sqlx::any::AnyRow;
@@ -332,7 +331,10 @@ async fn append(tx: &mut Transaction<'static, Any>, entries: Vec<Entry>) -> sqlx
     Ok((recorded, duplicates))
 }
 
-/// Records other services' actions; idempotent on each entry's id.
+/// Records other services' actions; idempotent on each entry's id. Two
+/// deliveries of one id queue on the head lock, so the second finds the
+/// first's entry; the unique key on the id stands behind that, and a
+/// violation fails the call, which the relay retries.
 pub async fn record(db: &Db, entries: &[Entry]) -> sqlx::Result<(i32, i32)> {
     retry_transient(|| async {
         let mut tx = db.begin_write().await?;
@@ -341,11 +343,6 @@ pub async fn record(db: &Db, entries: &[Entry]) -> sqlx::Result<(i32, i32)> {
         Ok(counts)
     })
     .await
-    .or_else(|e: sqlx::Error| {
-        // The head lock makes a concurrent duplicate impossible; should one
-        // still meet the unique key, the action is recorded all the same.
-        if is_unique_violation(&e) { Ok((0, i32::try_from(entries.len()).unwrap_or(i32::MAX))) } else { Err(e) }
-    })
 }
 
 #[derive(Debug, Default, serde::Serialize)]
