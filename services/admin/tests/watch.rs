@@ -117,7 +117,30 @@ async fn the_follower_applies_changes_within_two_seconds_and_survives_a_restart(
     task.abort();
 }
 
+async fn stopping_ends_open_watches_so_the_server_drains_at_once(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hms_admin::run(h.config.clone(), h.auth.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    let mut client =
+        hms_kit::proto::admin::internal_admin_service_client::InternalAdminServiceClient::connect(url).await.unwrap();
+    let request = authed(WatchConfigurationRequest::default(), &h.service("appointment"));
+    let mut stream = client.watch_configuration(request).await.unwrap().into_inner();
+    assert!(next(&mut stream).await.snapshot);
+    stop.send(()).unwrap();
+    // Without the feed closing its watches the server would wait out its
+    // drain timeout (30 s) for the stream.
+    let served = timeout(Duration::from_secs(10), server).await.expect("stopped within 10 s").unwrap();
+    served.unwrap();
+    let end = timeout(Duration::from_secs(2), stream.message()).await.expect("the stream ended");
+    assert!(!matches!(end, Ok(Some(_))), "{end:?}");
+}
+
 on_every_backend!(
+    stopping_ends_open_watches_so_the_server_drains_at_once,
     a_watch_sends_a_snapshot_then_each_change_and_resumes,
     only_services_may_watch,
     the_follower_applies_changes_within_two_seconds_and_survives_a_restart,
