@@ -91,6 +91,10 @@ async fn up() -> anyhow::Result<()> {
     if billing.database_url == hms_billing::BillingConfig::default().database_url {
         billing.database_url = format!("sqlite://{}", data_dir.join("billing.db").display());
     }
+    let mut admin: hms_admin::AdminConfig = sources.section("admin")?;
+    if admin.database_url == hms_admin::AdminConfig::default().database_url {
+        admin.database_url = format!("sqlite://{}", data_dir.join("admin.db").display());
+    }
     let notification_defaults = hms_notification::NotificationConfig::default();
     if notification.store_url == notification_defaults.store_url {
         notification.store_url = format!("sqlite://{}", data_dir.join("notification.db").display());
@@ -105,11 +109,13 @@ async fn up() -> anyhow::Result<()> {
     let appointment_listener = bind("appointment", appointment.server.listen).await?;
     let ehr_listener = bind("ehr", ehr.server.listen).await?;
     let billing_listener = bind("billing", billing.server.listen).await?;
+    let admin_listener = bind("admin", admin.server.listen).await?;
     let user_addr = user_listener.local_addr()?;
     let notification_addr = notification_listener.local_addr()?;
     let appointment_addr = appointment_listener.local_addr()?;
     let ehr_addr = ehr_listener.local_addr()?;
     let billing_addr = billing_listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
     user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
@@ -141,6 +147,7 @@ async fn up() -> anyhow::Result<()> {
     let ehr_task = tokio::spawn(hms_ehr::run(ehr, auth.clone(), ehr_listener, stopped(stop_rx.clone())));
     let billing_task =
         tokio::spawn(hms_billing::run(billing, auth.clone(), billing_listener, stopped(stop_rx.clone())));
+    let admin_task = tokio::spawn(hms_admin::run(admin, auth.clone(), admin_listener, stopped(stop_rx.clone())));
 
     // The gateway talks to the services of this process, wherever they listen.
     let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
@@ -150,6 +157,7 @@ async fn up() -> anyhow::Result<()> {
         ("hms.ehr.v1", ehr_addr),
         ("hms.notification.v1", notification_addr),
         ("hms.billing.v1", billing_addr),
+        ("hms.admin.v1", admin_addr),
     ];
     for (package, addr) in services {
         gateway.routes.retain(|configured, _| configured.replace('_', ".") != package);
@@ -172,6 +180,7 @@ async fn up() -> anyhow::Result<()> {
     println!("  ehr service            grpc://{ehr_addr}");
     println!("  notification service   grpc://{notification_addr}");
     println!("  billing service        grpc://{billing_addr}");
+    println!("  admin service          grpc://{admin_addr}");
     if let Some(admin) = &initial_admin {
         match admin.announcement() {
             Some(announcement) => println!("{announcement}"),
@@ -183,8 +192,9 @@ async fn up() -> anyhow::Result<()> {
     }
     println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "appointment", "ehr", "notification", "billing", "gateway"];
-    let mut tasks = vec![user_task, appointment_task, ehr_task, notification_task, billing_task, gateway_task];
+    let names = ["user", "appointment", "ehr", "notification", "billing", "admin", "gateway"];
+    let mut tasks =
+        vec![user_task, appointment_task, ehr_task, notification_task, billing_task, admin_task, gateway_task];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {

@@ -40,6 +40,7 @@ fn start(data_dir: &std::path::Path) -> (Up, String) {
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_APPOINTMENT__OUTBOX_POLL_MS", "50")

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// The sections whose `server` subsection every service has; the reference
 /// writes their shared keys once, as `<service>.server.…`.
-const SERVICES: [&str; 5] = ["user", "appointment", "ehr", "notification", "billing"];
+const SERVICES: [&str; 6] = ["user", "appointment", "ehr", "notification", "billing", "admin"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -40,6 +40,7 @@ fn default_sections() -> Vec<(&'static str, Value)> {
         ("ehr", json(hms_ehr::EhrConfig::default())),
         ("notification", json(hms_notification::NotificationConfig::default())),
         ("billing", json(hms_billing::BillingConfig::default())),
+        ("admin", json(hms_admin::AdminConfig::default())),
         ("gateway", json(hms_gateway::GatewayConfig::default())),
     ]
 }

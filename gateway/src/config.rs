@@ -52,6 +52,7 @@ impl Default for GatewayConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             routes: BTreeMap::from([
+                ("hms.admin.v1".to_owned(), "http://127.0.0.1:50058".to_owned()),
                 ("hms.appointment.v1".to_owned(), "http://127.0.0.1:50052".to_owned()),
                 ("hms.ehr.v1".to_owned(), "http://127.0.0.1:50053".to_owned()),
                 ("hms.billing.v1".to_owned(), "http://127.0.0.1:50056".to_owned()),

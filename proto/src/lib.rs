@@ -19,6 +19,11 @@ pub mod google {
 }
 
 pub mod hms {
+    pub mod admin {
+        pub mod v1 {
+            tonic::include_proto!("hms.admin.v1");
+        }
+    }
     pub mod appointment {
         pub mod v1 {
             tonic::include_proto!("hms.appointment.v1");
@@ -51,6 +56,7 @@ pub mod hms {
     }
 }
 
+pub use hms::admin::v1 as admin;
 pub use hms::appointment::v1 as appointment;
 pub use hms::billing::v1 as billing;
 pub use hms::common::v1 as common;

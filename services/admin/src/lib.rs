@@ -1,0 +1,107 @@
+//! The admin service (seed 003 §8): the typed system configuration with its
+//! change history and a watch stream that services follow without a
+//! restart, and the append-only, hash-chained admin audit log that every
+//! service's admin actions are recorded in.
+
+mod api;
+mod domain;
+pub mod events;
+pub mod follow;
+mod store;
+mod watch;
+
+use std::sync::Arc;
+
+use hms_kit::client::remote_verifier;
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::proto::admin::admin_service_server::AdminServiceServer;
+use hms_kit::proto::admin::internal_admin_service_server::InternalAdminServiceServer;
+use hms_kit::server::ServiceDef;
+use hms_kit::storage::{Db, Migrations};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+pub use domain::config::{Defaults, duration_list_seconds};
+pub use watch::Feed;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// Section `[admin]` of the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    pub server: ServerConfig,
+    /// `sqlite://data/admin.db` or `mysql://user:pass@host/db`.
+    pub database_url: String,
+    /// The value of each system configuration key while an admin has set
+    /// none, so a fresh system works with nothing set.
+    pub defaults: Defaults,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig { listen: ([127, 0, 0, 1], 50058).into(), ..ServerConfig::default() },
+            database_url: "sqlite://data/admin.db".into(),
+            defaults: Defaults::default(),
+        }
+    }
+}
+
+/// The built service, its verifier, and the configuration feed (closed when
+/// the server stops, so open watches end and the server can drain).
+pub struct Built {
+    pub service: ServiceDef,
+    pub verifier: Arc<hms_kit::auth::TokenVerifier>,
+    pub feed: Arc<Feed>,
+}
+
+/// Checks the defaults, connects the store and builds the gRPC services.
+pub async fn build(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
+    let defaults = config.defaults.resolve().map_err(|problem| anyhow::anyhow!("admin.defaults: {problem}"))?;
+    let db =
+        Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
+    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let registry = Arc::new(api::Registry::new(defaults));
+    let feed = Feed::new(db.clone(), registry.clone());
+    let state = Arc::new(api::State { db: db.clone(), registry, feed: feed.clone() });
+    let limit = config.server.max_message_bytes;
+    let routes = tonic::service::Routes::new(
+        InternalAdminServiceServer::new(api::InternalApi(state.clone())).max_decoding_message_size(limit),
+    )
+    .add_service(AdminServiceServer::new(api::AdminApi(state)).max_decoding_message_size(limit));
+    Ok(Built {
+        service: ServiceDef {
+            name: "admin",
+            routes,
+            grpc_names: vec!["hms.admin.v1.InternalAdminService", "hms.admin.v1.AdminService"],
+            probe: Arc::new(db),
+        },
+        verifier,
+        feed,
+    })
+}
+
+/// Ends the feed's watches once stopping begins.
+pub fn spawn_workers(feed: Arc<Feed>, stopping: hms_kit::server::Stopping) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![tokio::spawn(async move {
+        stopping.wait().await;
+        feed.close();
+    })]
+}
+
+/// Builds and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    config: AdminConfig,
+    auth: AuthConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let built = build(&config, &auth).await?;
+    let feed = built.feed;
+    hms_kit::server::serve_with_background(built.service, listener, &config.server, built.verifier, shutdown, |s| {
+        spawn_workers(feed, s)
+    })
+    .await
+}
