@@ -33,7 +33,7 @@ impl Drop for Up {
 fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> (Up, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hms"));
     command.arg("up").env("HMS_DATA_DIR", data_dir).env("HMS_TELEMETRY__LOG_FORMAT", "json");
-    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "BILLING"] {
+    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "BILLING", "ADMIN"] {
         command.env(format!("HMS_{service}__SERVER__LISTEN"), "127.0.0.1:0");
     }
     command
@@ -222,6 +222,7 @@ async fn walk_everything(env: &[(String, String)], backend: &str) {
     walk::ehr(&mut w).await;
     walk::billing(&mut w).await;
     walk::notifications(&mut w).await;
+    walk::admin(&mut w).await;
     let internal = walk::internal_routes_are_unreachable(&w).await;
 
     let mut pending = 0;
@@ -253,7 +254,7 @@ async fn every_seed_route_answers_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_seed_route_answers_on_mariadb() {
     let mut env = Vec::new();
-    for service in ["USER", "APPOINTMENT", "BILLING"] {
+    for service in ["USER", "APPOINTMENT", "BILLING", "ADMIN"] {
         let Some(db) = database(Relational::MySql).await else { return };
         env.push((format!("HMS_{service}__DATABASE_URL"), db.url));
     }

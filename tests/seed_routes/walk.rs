@@ -338,6 +338,21 @@ pub async fn notifications(w: &mut Walk) {
     assert!(logs["deliveries"].is_array(), "{logs}");
 }
 
+pub async fn admin(w: &mut Walk) {
+    w.ids.insert("key", "billing.invoice_due_days".into());
+    let got = w.seed("GET", "/api/v1/admin/system-configurations/{key}/", None).await;
+    assert_eq!(got["configuration"]["key"], "billing.invoice_due_days", "{got}");
+    let version = got["configuration"]["version"].as_str().unwrap_or("0").to_owned();
+    let body = json!({"value": {"integer": "21"}, "expected_version": version, "reason": "seed walk"});
+    let updated = w.seed("PUT", "/api/v1/admin/system-configurations/{key}/", Some(body)).await;
+    assert_eq!(updated["configuration"]["value"], json!({"integer": "21"}), "{updated}");
+    // The change is in the admin audit log.
+    let log = w
+        .seed_as("GET", "/api/v1/admin/audit-logs/", "?target_id=billing.invoice_due_days", None, StatusCode::OK)
+        .await;
+    assert!(!log["entries"].as_array().unwrap().is_empty(), "{log}");
+}
+
 /// Every internal seed route is unreachable from outside: no route at the
 /// gateway with or without its trailing slash, with an admin's token too.
 /// Their count.
