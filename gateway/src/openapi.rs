@@ -456,6 +456,8 @@ mod tests {
         let pay = &doc["paths"]["/api/v1/invoices/{invoice_id}/pay"]["post"];
         let header = pay["parameters"].as_array().unwrap().iter().find(|p| p["in"] == "header").unwrap();
         assert_eq!(header["name"], "Idempotency-Key");
+        let create = &doc["paths"]["/api/v1/admin/invoices"]["post"];
+        assert!(create["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Idempotency-Key"), "{create}");
         let login = &doc["paths"]["/api/v1/users/login"]["post"];
         assert!(login["parameters"].is_null(), "{login}");
     }

@@ -971,6 +971,9 @@ impl BillingService for BillingApi {
         if !(0..=365).contains(&r.due_in_days) {
             v.add("due_in_days", "must be between 0 and 365");
         }
+        if !r.idempotency_key.is_empty() {
+            check_idempotency_key(&mut v, &r.idempotency_key);
+        }
         v.into_result()?;
         let totals = domain::totals(&lines, r.discount_minor, self.0.tax_basis_points).map_err(|e| match e {
             domain::TotalsError::Discount => invalid_field("discount_minor", "must not exceed the subtotal"),
@@ -986,11 +989,23 @@ impl BillingService for BillingApi {
             lines,
             totals,
             source_type: "MANUAL",
-            source_id: None,
+            // The unique (source_type, source_id) index makes a keyed retry
+            // find the first invoice, even when both calls race.
+            source_id: (!r.idempotency_key.is_empty()).then(|| sha256_hex(&[&caller.subject, &r.idempotency_key])),
         };
-        let (row, _) =
+        let (row, created) =
             store::create_invoice(&self.0.db, &new, events::invoice_generated).await.map_err(error::store)?;
-        self.0.audit(&caller, std::slice::from_ref(&row.id), "CREATE").await?;
+        if created {
+            self.0.audit(&caller, std::slice::from_ref(&row.id), "CREATE").await?;
+        } else if (&row.patient_id, &row.currency, row.subtotal, row.total)
+            != (&new.patient_id, &new.currency, new.totals.subtotal, new.totals.total)
+        {
+            return Err(refusal(
+                Code::AlreadyExists,
+                "IDEMPOTENCY_KEY_REUSED",
+                "this idempotency key was used for a different invoice",
+            ));
+        }
         Ok(Response::new(CreateManualInvoiceResponse { invoice: Some(self.0.invoice_to_proto(&row).await?) }))
     }
 

@@ -603,6 +603,56 @@ async fn the_overdue_job_marks_unpaid_invoices_past_due(kind: Relational) {
     assert_eq!(settled.invoice.unwrap().status(), InvoiceStatus::Paid);
 }
 
+/// A manual invoice created with an idempotency key exists once, however
+/// many concurrent retries carry the key; the key with another invoice is
+/// refused.
+async fn concurrent_manual_invoices_with_one_key_give_one_invoice(kind: Relational) {
+    let Some(h) = Harness::start(kind).await else { return };
+    let (patient, token) = h.patient("keyed.patient").await;
+    let request = |price: i64| CreateManualInvoiceRequest {
+        patient_id: patient.clone(),
+        items: vec![InvoiceItemInput {
+            r#type: ItemType::OtherService.into(),
+            description: "Dressing".into(),
+            quantity: 1,
+            unit_price_minor: price,
+        }],
+        idempotency_key: "manual-invoice-0001".into(),
+        ..Default::default()
+    };
+    let mut calls = Vec::new();
+    for _ in 0..8 {
+        let mut billing = h.billing().await;
+        let request = authed(request(120_000), h.admin());
+        calls.push(tokio::spawn(async move { billing.create_manual_invoice(request).await }));
+    }
+    let mut ids = Vec::new();
+    for call in calls {
+        ids.push(call.await.unwrap().unwrap().into_inner().invoice.unwrap().id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one invoice for one key: {ids:?}");
+
+    let mut billing = h.billing().await;
+    let status =
+        assert_code(billing.create_manual_invoice(authed(request(99_000), h.admin())).await, Code::AlreadyExists);
+    assert_eq!(
+        tonic_types::StatusExt::get_error_details(&status).error_info().unwrap().reason,
+        "IDEMPOTENCY_KEY_REUSED"
+    );
+    let mut bad = request(1);
+    bad.idempotency_key = "short".into();
+    let status = assert_code(billing.create_manual_invoice(authed(bad, h.admin())).await, Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["idempotency_key"]);
+
+    let list = billing
+        .list_patient_invoices(authed(ListPatientInvoicesRequest { patient_id: patient, ..Default::default() }, &token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.invoices.len(), 1);
+}
+
 async fn admins_manage_invoices(kind: Relational) {
     let Some(h) = Harness::start(kind).await else { return };
     let (patient, token) = h.patient("admin.patient").await;
@@ -621,6 +671,7 @@ async fn admins_manage_invoices(kind: Relational) {
                 currency: String::new(),
                 discount_minor: 60_000,
                 due_in_days: 7,
+                ..Default::default()
             },
             h.admin(),
         ))
@@ -638,6 +689,7 @@ async fn admins_manage_invoices(kind: Relational) {
         currency: "dong".into(),
         discount_minor: -1,
         due_in_days: 400,
+        ..Default::default()
     };
     let status = assert_code(billing.create_manual_invoice(authed(bad, h.admin())).await, Code::InvalidArgument);
     assert_eq!(
@@ -882,6 +934,7 @@ on_every_backend!(
     claims_follow_their_lifecycle,
     the_overdue_job_marks_unpaid_invoices_past_due,
     admins_manage_invoices,
+    concurrent_manual_invoices_with_one_key_give_one_invoice,
     access_matrix,
     patients_are_notified,
 );

@@ -474,18 +474,20 @@ class SearchInvoicesResponse(_message.Message):
     def __init__(self, invoices: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
 
 class CreateManualInvoiceRequest(_message.Message):
-    __slots__ = ("patient_id", "items", "currency", "discount_minor", "due_in_days")
+    __slots__ = ("patient_id", "items", "currency", "discount_minor", "due_in_days", "idempotency_key")
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DISCOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
     DUE_IN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     patient_id: str
     items: _containers.RepeatedCompositeFieldContainer[InvoiceItemInput]
     currency: str
     discount_minor: int
     due_in_days: int
-    def __init__(self, patient_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[InvoiceItemInput, _Mapping]]] = ..., currency: _Optional[str] = ..., discount_minor: _Optional[int] = ..., due_in_days: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, patient_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[InvoiceItemInput, _Mapping]]] = ..., currency: _Optional[str] = ..., discount_minor: _Optional[int] = ..., due_in_days: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateManualInvoiceResponse(_message.Message):
     __slots__ = ("invoice",)

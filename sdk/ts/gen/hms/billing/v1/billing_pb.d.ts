@@ -1043,6 +1043,16 @@ export declare type CreateManualInvoiceRequest = Message<"hms.billing.v1.CreateM
    * @generated from field: int32 due_in_days = 5;
    */
   dueInDays: number;
+
+  /**
+   * Optional, 8 to 64 visible ASCII characters (REST: also the
+   * Idempotency-Key header). A retry with the same key returns the invoice
+   * the first call made instead of a second one; the same key with a
+   * different invoice is refused (ALREADY_EXISTS, IDEMPOTENCY_KEY_REUSED).
+   *
+   * @generated from field: string idempotency_key = 6;
+   */
+  idempotencyKey: string;
 };
 
 /**
