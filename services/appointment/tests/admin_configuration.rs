@@ -17,7 +17,11 @@ const NOTICE: &str = "appointment.reschedule_notice_hours";
 const MAX_RESCHEDULES: &str = "appointment.max_reschedules";
 
 fn move_to(appointment: &Appointment, start: prost_types::Timestamp) -> RescheduleAppointmentRequest {
-    RescheduleAppointmentRequest { appointment_id: appointment.id.clone(), start_time: Some(start), ..Default::default() }
+    RescheduleAppointmentRequest {
+        appointment_id: appointment.id.clone(),
+        start_time: Some(start),
+        ..Default::default()
+    }
 }
 
 /// Repeats a move the policy refuses until it is allowed; the time taken.
@@ -28,7 +32,11 @@ async fn allowed_after(h: &Harness, token: &str, request: RescheduleAppointmentR
         match api.reschedule_appointment(authed(request.clone(), token)).await {
             Ok(_) => return started.elapsed(),
             Err(status) => {
-                assert_eq!((status.code(), reason(&status).as_str()), (Code::FailedPrecondition, refusal), "{status:?}");
+                assert_eq!(
+                    (status.code(), reason(&status).as_str()),
+                    (Code::FailedPrecondition, refusal),
+                    "{status:?}"
+                );
                 assert!(started.elapsed() < Duration::from_secs(10), "the change never applied");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -55,8 +63,10 @@ async fn a_stored_policy_applies_within_two_seconds_without_a_restart(kind: Rela
     let appointment = h.book(&mai, &checkup.id, &an, ten).await.unwrap();
 
     // Two days ahead is within the configured three days' notice.
-    let status =
-        assert_code(api.reschedule_appointment(authed(move_to(&appointment, eleven), &mai)).await, Code::FailedPrecondition);
+    let status = assert_code(
+        api.reschedule_appointment(authed(move_to(&appointment, eleven), &mai)).await,
+        Code::FailedPrecondition,
+    );
     assert_eq!(reason(&status), "NOTICE_TOO_SHORT");
     h.configure(NOTICE, 24, 0).await;
     let took = allowed_after(&h, &mai, move_to(&appointment, eleven), "NOTICE_TOO_SHORT").await;
@@ -66,8 +76,10 @@ async fn a_stored_policy_applies_within_two_seconds_without_a_restart(kind: Rela
     for start in [ten, eleven, ten, eleven] {
         api.reschedule_appointment(authed(move_to(&appointment, start), &mai)).await.unwrap();
     }
-    let status =
-        assert_code(api.reschedule_appointment(authed(move_to(&appointment, ten), &mai)).await, Code::FailedPrecondition);
+    let status = assert_code(
+        api.reschedule_appointment(authed(move_to(&appointment, ten), &mai)).await,
+        Code::FailedPrecondition,
+    );
     assert_eq!(reason(&status), "RESCHEDULE_LIMIT_REACHED");
     h.configure(MAX_RESCHEDULES, 8, 0).await;
     let took = allowed_after(&h, &mai, move_to(&appointment, ten), "RESCHEDULE_LIMIT_REACHED").await;

@@ -189,8 +189,7 @@ impl Harness {
     pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
         use hms_kit::proto::admin::configuration_value::Kind;
         let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
-        let mut client =
-            hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
+        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
         let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
             key: key.into(),
             value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
