@@ -121,6 +121,7 @@ async fn up() -> anyhow::Result<()> {
     appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     appointment.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
     appointment.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
+    appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;

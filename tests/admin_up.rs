@@ -2,7 +2,8 @@
 //! admin reads and changes a system configuration key, the change is in the
 //! admin audit log and the chain verifies; a stale version is refused; the
 //! internal methods are unreachable from outside; the store lives in the
-//! data directory.
+//! data directory; a changed reschedule notice is in effect in the
+//! appointment service within 2 s.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -162,4 +163,76 @@ async fn an_admin_changes_the_configuration_and_finds_it_in_the_audit_log() {
         rest.post("/api/v1/admin/internal/record-admin-actions", Some(&admin), None, json!({"actions": []})).await;
     assert!(matches!(status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{status}");
     assert!(data.path().join("admin.db").exists());
+}
+
+/// Midnight of the day after today in the clinic's zone (UTC+7, the default).
+fn tomorrow() -> i64 {
+    let now = jiff::Timestamp::now().as_second();
+    (now + 7 * 3600).div_euclid(86_400) * 86_400 - 7 * 3600 + 86_400
+}
+
+fn rfc3339(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs).unwrap().to_string()
+}
+
+/// Issue 24's acceptance: `hms up` has the appointment service follow the
+/// admin service, so a longer reschedule notice refuses, within 2 s and
+/// without a restart, a move the previous notice allowed.
+#[tokio::test]
+async fn a_changed_notice_is_in_effect_in_the_appointment_service_within_two_seconds() {
+    let data = tempfile::tempdir().unwrap();
+    let (_up, gateway) = start(data.path());
+    let rest = Rest { http: reqwest::Client::new(), gateway };
+    let admin = rest.login("admin", ADMIN_PASSWORD).await;
+
+    let body = json!({"code": "CHECKUP", "service": {"name": "Check-up", "kind": "SERVICE_KIND_GENERAL_CHECKUP",
+        "duration_minutes": 30, "price": {"amount_minor": "300000", "currency": "VND"}, "active": true}});
+    let (status, service) = rest.post("/api/v1/appointments/services", Some(&admin), None, body).await;
+    assert_eq!(status, StatusCode::OK, "{service}");
+    let body = json!({"username": "dr.an", "password": "correct horse battery", "email": "dr.an@clinic.example",
+        "role": "ROLE_DOCTOR", "first_name": "An", "last_name": "Nguyen"});
+    let (status, doctor) = rest.post("/api/v1/admin/users", Some(&admin), None, body).await;
+    assert_eq!(status, StatusCode::OK, "{doctor}");
+    let doctor_id = doctor["user"]["id"].as_str().unwrap().to_owned();
+    let doctor = rest.login("dr.an", "correct horse battery").await;
+    let blocks: Vec<Value> = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+        .iter()
+        .map(|d| json!({"day_of_week": d, "start_time": {"hours": 8}, "end_time": {"hours": 17}}))
+        .collect();
+    let body = json!({"specialty": "General", "location": "Room 7", "blocks": blocks});
+    let path = format!("/api/v1/doctors/{doctor_id}/schedule");
+    let (status, schedule) = rest.post(&path, Some(&doctor), None, body).await;
+    assert_eq!(status, StatusCode::OK, "{schedule}");
+    let body = json!({"username": "mai", "password": "correct horse battery", "email": "mai@example.com"});
+    let (status, patient) = rest.post("/api/v1/users/register", None, None, body).await;
+    assert_eq!(status, StatusCode::OK, "{patient}");
+    let mai = rest.login("mai", "correct horse battery").await;
+    let at = |hour: i64| rfc3339(tomorrow() + hour * 3600);
+    let body = json!({"service_id": service["service"]["id"], "doctor_id": doctor_id, "start_time": at(9)});
+    let (status, booked) = rest.post("/api/v1/appointments", Some(&mai), None, body).await;
+    assert_eq!(status, StatusCode::OK, "{booked}");
+    let path = format!("/api/v1/appointments/{}/reschedule", booked["appointment"]["id"].as_str().unwrap());
+
+    // Tomorrow is more than the default 2 hours away: the patient may move.
+    let (status, body) = rest.post(&path, Some(&mai), None, json!({"start_time": at(10)})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // 30 days' notice: the next move is refused, once the change arrives.
+    let key = "/api/v1/admin/system-configurations/appointment.reschedule_notice_hours";
+    let change = json!({"value": {"integer": 720}, "expected_version": 0, "reason": "a month's notice"});
+    let (status, body) = rest.call(reqwest::Method::PUT, key, Some(&admin), None, change).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let changed = std::time::Instant::now();
+    for hour in [9, 10].into_iter().cycle() {
+        let (status, body) = rest.post(&path, Some(&mai), None, json!({"start_time": at(hour)})).await;
+        if status == StatusCode::OK {
+            assert!(changed.elapsed() < Duration::from_secs(10), "the change never applied");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.to_string().contains("NOTICE_TOO_SHORT"), "{body}");
+        break;
+    }
+    assert!(changed.elapsed() < Duration::from_secs(2), "took {:?}", changed.elapsed());
 }

@@ -6,7 +6,6 @@
 mod api;
 mod domain;
 pub mod events;
-pub mod follow;
 mod store;
 mod watch;
 
@@ -21,7 +20,7 @@ use hms_kit::storage::{Db, Migrations};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-pub use domain::config::{Defaults, duration_list_seconds};
+pub use domain::config::Defaults;
 pub use watch::Feed;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -6,9 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use hms_admin::follow::{Snapshot, follow};
 use hms_kit::proto::admin::*;
 use hms_kit::proto::common::Role;
+use hms_kit::settings::{Snapshot, follow};
 use hms_kit::testing::Relational;
 use serde_json::json;
 use tokio::time::timeout;
@@ -102,11 +102,13 @@ async fn the_follower_applies_changes_within_two_seconds_and_survives_a_restart(
     assert_eq!(first.integer("appointment.reschedule_notice_hours"), Some(2));
     assert_eq!(first.durations("appointment.reminder_offsets"), Some(vec![86_400, 3600]));
     assert_eq!(first.values.len(), 2, "only the followed keys");
+    assert_eq!(first.stored_integer("appointment.reschedule_notice_hours"), None, "the default, not stored");
 
     let started = std::time::Instant::now();
     set(&h, "appointment.reschedule_notice_hours", json!(5), 0).await;
     let changed = wait_for(&mut rx, |s| s.integer("appointment.reschedule_notice_hours") == Some(5)).await;
     assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert_eq!(changed.stored_integer("appointment.reschedule_notice_hours"), Some(5));
 
     // The service crashes and comes back; a change made meanwhile arrives.
     h.restart().await;

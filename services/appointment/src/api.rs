@@ -24,7 +24,7 @@ use tonic::{Code, Request, Response, Status};
 use crate::cache::{BusyCache, DisplayCache, NameCache};
 use crate::domain::report::{self, Period};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind, Interval, Schedule};
-use crate::domain::status::{Action, ChangePolicy, Status as ApptStatus, transition};
+use crate::domain::status::{Action, Status as ApptStatus, transition};
 use crate::domain::{GRANULE_SECS, MAX_DURATION_MINUTES};
 use crate::events::{self, EhrLink, EhrStage, Facts, Notice, Recipient};
 use crate::store::{
@@ -56,7 +56,8 @@ pub struct State {
     pub bookings: BookingWriter,
     pub zone: TimeZone,
     pub zone_name: String,
-    pub policy: ChangePolicy,
+    /// Read per request: an admin may change it at any time.
+    pub policy: crate::settings::Policy,
     pub alternatives: usize,
     /// The booking horizon: latest start, in seconds after now.
     pub horizon_secs: i64,
@@ -1270,7 +1271,7 @@ impl AppointmentService for AppointmentApi {
         let appointment = s.visible(&caller, &r.appointment_id).await?;
         let action = match caller.role {
             Role::Patient => {
-                s.policy.check_cancel(now(), appointment.start_at).map_err(|p| {
+                s.policy.current().check_cancel(now(), appointment.start_at).map_err(|p| {
                     refusal(Code::FailedPrecondition, p.reason(), "it is too late to cancel this appointment")
                 })?;
                 Action::CancelByPatient
@@ -1317,10 +1318,11 @@ impl AppointmentService for AppointmentApi {
             ));
         }
         let now = now();
+        let policy = s.policy.current();
         let checked = if caller.role == Role::Patient {
-            s.policy.check_reschedule(now, old.start_at, old.reschedule_count)
+            policy.check_reschedule(now, old.start_at, old.reschedule_count)
         } else {
-            s.policy.check_reschedule(i64::MIN / 2, old.start_at, old.reschedule_count)
+            policy.check_reschedule(i64::MIN / 2, old.start_at, old.reschedule_count)
         };
         checked
             .map_err(|p| refusal(Code::FailedPrecondition, p.reason(), "this appointment can no longer be moved"))?;

@@ -7,6 +7,7 @@ pub mod ceiling;
 mod domain;
 mod events;
 mod reminders;
+mod settings;
 mod store;
 
 use std::sync::Arc;
@@ -62,6 +63,11 @@ pub struct AppointmentConfig {
     /// The billing service; when set, completing an appointment asks it (via
     /// the outbox) for the appointment's invoice at the catalog price.
     pub billing_url: Option<String>,
+    /// The admin service; when set, the notice and the moves allowed follow
+    /// the values an admin stores there (`appointment.reschedule_notice_hours`,
+    /// `appointment.max_reschedules`) without a restart, and
+    /// `min_notice_secs` and `max_reschedules` apply while none is stored.
+    pub admin_url: Option<String>,
 }
 
 impl AppointmentConfig {
@@ -88,6 +94,7 @@ impl Default for AppointmentConfig {
             notification_url: None,
             ehr_url: None,
             billing_url: None,
+            admin_url: None,
         }
     }
 }
@@ -173,15 +180,25 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         )?),
         None => None,
     };
+    let configured_policy = domain::status::ChangePolicy {
+        min_notice_secs: i64::try_from(config.min_notice_secs).unwrap_or(i64::MAX),
+        max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
+    };
+    let policy = match &config.admin_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
+            })?;
+            settings::Policy::follow(configured_policy, url, Arc::new(ServiceTokens::new("appointment", secret)))?
+        }
+        None => settings::Policy::fixed(configured_policy),
+    };
     let state = Arc::new(api::State {
         bookings: store::BookingWriter::new(db.clone()),
         db: db.clone(),
         zone,
         zone_name: config.time_zone.clone(),
-        policy: domain::status::ChangePolicy {
-            min_notice_secs: i64::try_from(config.min_notice_secs).unwrap_or(i64::MAX),
-            max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
-        },
+        policy,
         alternatives: config.alternatives,
         horizon_secs: i64::from(config.booking_horizon_days) * 86_400,
         feedback_url: config.feedback_url.clone(),

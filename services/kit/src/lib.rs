@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod paging;
 pub mod proxies;
 pub mod server;
+pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod testing;

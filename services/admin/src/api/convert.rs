@@ -28,14 +28,9 @@ pub fn to_proto_value(value: &Value) -> ConfigurationValue {
     ConfigurationValue { kind }
 }
 
-/// The API's value → JSON, for the key's checks; None when no field is set.
-pub fn from_proto_value(value: &ConfigurationValue) -> Option<Value> {
-    Some(match value.kind.as_ref()? {
-        ValueKind::Text(text) => Value::String(text.clone()),
-        ValueKind::Integer(n) => Value::from(*n),
-        ValueKind::Durations(list) => Value::Array(list.values.iter().cloned().map(Value::String).collect()),
-    })
-}
+/// The API's value → the canonical JSON value; services following the
+/// configuration convert the same way, so it lives in the kit.
+pub use hms_kit::settings::from_proto_value;
 
 fn kind_to_proto(kind: Kind) -> ConfigurationType {
     match kind {

@@ -239,15 +239,6 @@ fn integer(value: &Value) -> Option<i64> {
     (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
-/// The seconds of a canonical duration list, as services use them.
-pub fn duration_list_seconds(value: &Value) -> Option<Vec<i64>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|item| item.as_str()?.parse::<jiff::SignedDuration>().ok().map(|d| d.as_secs()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,7 +286,7 @@ mod tests {
     #[test]
     fn duration_lists_are_canonical_bounded_and_distinct() {
         assert_eq!(check("appointment.reminder_offsets", json!(["90m", "PT48H"])), Ok(json!(["48h", "1h 30m"])));
-        assert_eq!(duration_list_seconds(&json!(["48h", "1h 30m"])), Some(vec![172_800, 5400]));
+        assert_eq!(hms_kit::settings::duration_list_seconds(&json!(["48h", "1h 30m"])), Some(vec![172_800, 5400]));
         assert!(check("appointment.reminder_offsets", json!([])).is_err());
         assert!(check("appointment.reminder_offsets", json!(["30s"])).is_err(), "below a minute");
         assert!(check("appointment.reminder_offsets", json!(["721h"])).is_err(), "beyond 30 days");

@@ -96,7 +96,7 @@ pub fn transition(from: Status, action: Action, now: i64, start: i64) -> Result<
 }
 
 /// The clinic's rules for changes made by patients.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangePolicy {
     /// No cancellation or move later than this before the start.
     pub min_notice_secs: i64,

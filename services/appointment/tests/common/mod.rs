@@ -44,6 +44,14 @@ pub struct Harness {
     admin: String,
     workers: Running,
     notification: Option<Notification>,
+    admin_service: Option<AdminService>,
+}
+
+/// The admin service (SQLite store), whose configuration the appointment
+/// service follows.
+struct AdminService {
+    server: TestServer,
+    _db: TestDb,
 }
 
 /// The notification service (SQLite store, file mailer, an HTTP SMS provider
@@ -81,6 +89,14 @@ pub struct Replica {
     _workers: Running,
 }
 
+async fn start_admin(auth: &AuthConfig) -> Option<AdminService> {
+    let db = testing::database(Relational::Sqlite).await?;
+    let config = hms_admin::AdminConfig { database_url: db.url.clone(), ..hms_admin::AdminConfig::default() };
+    let built = hms_admin::build(&config, auth).await.expect("build the admin service");
+    let server = TestServer::start(built.service, built.verifier).await;
+    Some(AdminService { server, _db: db })
+}
+
 async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
     let built = hms_appointment::build(config, auth).await.expect("build appointment service");
     let (stop, stopping) = hms_kit::server::Stopping::new();
@@ -105,6 +121,21 @@ impl Harness {
         adjust: impl FnOnce(&mut AppointmentConfig),
         notifications: bool,
     ) -> Option<Self> {
+        Self::start_services(kind, adjust, notifications, false).await
+    }
+
+    /// The admin service runs too and the appointment service follows its
+    /// configuration.
+    pub async fn start_with_admin(kind: Relational, adjust: impl FnOnce(&mut AppointmentConfig)) -> Option<Self> {
+        Self::start_services(kind, adjust, false, true).await
+    }
+
+    async fn start_services(
+        kind: Relational,
+        adjust: impl FnOnce(&mut AppointmentConfig),
+        notifications: bool,
+        admin_service: bool,
+    ) -> Option<Self> {
         let db = testing::database(kind).await?;
         let user_db = testing::database(Relational::Sqlite).await?;
         let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
@@ -124,9 +155,11 @@ impl Harness {
         let user = TestServer::start(built.service, built.verifier).await;
         let auth = AuthConfig { user_service_url: user.url(), ..auth };
         let notification = if notifications { Some(start_notification(&auth).await) } else { None };
+        let admin_service = if admin_service { Some(start_admin(&auth).await?) } else { None };
         let mut config = AppointmentConfig {
             database_url: db.url.clone(),
             notification_url: notification.as_ref().map(|n| n.server.url()),
+            admin_url: admin_service.as_ref().map(|a| a.server.url()),
             outbox_poll_ms: 50,
             reminder_poll_ms: 200,
             ..AppointmentConfig::default()
@@ -134,7 +167,7 @@ impl Harness {
         adjust(&mut config);
         let (server, workers) = start_appointment(&config, &auth).await;
         let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
-        Some(Self { user, _user_db: user_db, server, db, config, auth, admin, workers, notification })
+        Some(Self { user, _user_db: user_db, server, db, config, auth, admin, workers, notification, admin_service })
     }
 
     /// Kills the appointment service abruptly, as a crash would, and starts it
@@ -150,6 +183,20 @@ impl Harness {
     pub async fn replica(&self) -> Replica {
         let (server, workers) = start_appointment(&self.config, &self.auth).await;
         Replica { server, _workers: workers }
+    }
+
+    /// Stores a system configuration value in the admin service, as an admin.
+    pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
+        use hms_kit::proto::admin::configuration_value::Kind;
+        let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
+        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
+        let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
+            key: key.into(),
+            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
+            expected_version,
+            reason: String::new(),
+        };
+        client.update_system_configuration(authed(request, &self.admin)).await.unwrap();
     }
 
     /// The caller's in-app inbox in the notification service.

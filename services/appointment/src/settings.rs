@@ -1,0 +1,91 @@
+//! The clinic's change policy as it stands now: the file/env configuration,
+//! overridden by the values an admin has stored in the admin service while
+//! the service follows it (`appointment.admin_url`). Reading it is a borrow
+//! of the followed snapshot, so requests make no call to the admin service
+//! and a change applies as soon as the watch delivers it.
+
+use std::sync::Arc;
+
+use hms_kit::auth::ServiceTokens;
+use hms_kit::settings::Snapshot;
+use tokio::sync::watch;
+
+use crate::domain::status::ChangePolicy;
+
+/// Hours of notice a patient must give to cancel or move.
+pub const NOTICE_KEY: &str = "appointment.reschedule_notice_hours";
+/// Moves allowed per appointment.
+pub const MAX_RESCHEDULES_KEY: &str = "appointment.max_reschedules";
+
+pub struct Policy {
+    /// The file/env configuration, in force for every key without a stored value.
+    configured: ChangePolicy,
+    followed: Option<watch::Receiver<Snapshot>>,
+}
+
+impl Policy {
+    /// The configured policy only (no admin service).
+    pub fn fixed(configured: ChangePolicy) -> Self {
+        Self { configured, followed: None }
+    }
+
+    /// Follows the policy's keys at `admin_url`. The watch task ends when
+    /// this policy is dropped; until the first snapshot arrives (or while
+    /// the admin service is unreachable) the configured policy applies.
+    pub fn follow(configured: ChangePolicy, admin_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let keys = vec![NOTICE_KEY.to_owned(), MAX_RESCHEDULES_KEY.to_owned()];
+        let (snapshots, _task) = hms_kit::settings::follow(admin_url, tokens, keys, std::future::pending())?;
+        Ok(Self::following(configured, snapshots))
+    }
+
+    fn following(configured: ChangePolicy, snapshots: watch::Receiver<Snapshot>) -> Self {
+        Self { configured, followed: Some(snapshots) }
+    }
+
+    pub fn current(&self) -> ChangePolicy {
+        let Some(snapshots) = &self.followed else { return self.configured };
+        let snapshot = snapshots.borrow();
+        ChangePolicy {
+            min_notice_secs: snapshot
+                .stored_integer(NOTICE_KEY)
+                .map_or(self.configured.min_notice_secs, |hours| hours.saturating_mul(3600)),
+            max_reschedules: snapshot
+                .stored_integer(MAX_RESCHEDULES_KEY)
+                .and_then(|moves| i32::try_from(moves).ok())
+                .unwrap_or(self.configured.max_reschedules),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const CONFIGURED: ChangePolicy = ChangePolicy { min_notice_secs: 7200, max_reschedules: 3 };
+
+    fn snapshot(entries: &[(&str, i64, i64)]) -> Snapshot {
+        let mut snapshot = Snapshot { revision: 1, ..Snapshot::default() };
+        for (key, value, version) in entries {
+            snapshot.values.insert((*key).to_owned(), json!(value));
+            snapshot.versions.insert((*key).to_owned(), *version);
+        }
+        snapshot
+    }
+
+    #[test]
+    fn stored_values_override_the_configuration_and_defaults_do_not() {
+        assert_eq!(Policy::fixed(CONFIGURED).current(), CONFIGURED);
+        let (tx, rx) = watch::channel(Snapshot::default());
+        let policy = Policy::following(CONFIGURED, rx);
+        assert_eq!(policy.current(), CONFIGURED, "nothing received yet");
+        // The admin service's own defaults (version 0) leave the file/env values.
+        tx.send(snapshot(&[(NOTICE_KEY, 24, 0), (MAX_RESCHEDULES_KEY, 0, 0)])).unwrap();
+        assert_eq!(policy.current(), CONFIGURED);
+        tx.send(snapshot(&[(NOTICE_KEY, 24, 1), (MAX_RESCHEDULES_KEY, 0, 0)])).unwrap();
+        assert_eq!(policy.current(), ChangePolicy { min_notice_secs: 86_400, max_reschedules: 3 });
+        tx.send(snapshot(&[(NOTICE_KEY, 0, 2), (MAX_RESCHEDULES_KEY, 1, 1)])).unwrap();
+        assert_eq!(policy.current(), ChangePolicy { min_notice_secs: 0, max_reschedules: 1 });
+    }
+}
