@@ -5,6 +5,7 @@ mod api;
 mod domain;
 mod events;
 mod revocations;
+mod settings;
 mod store;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,11 @@ pub struct UserConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (welcome and password-reset emails) to it.
     pub notification_url: Option<String>,
+    /// The admin service; when set, the login throttle follows the values an
+    /// admin stores there (`user.login_throttle.max_failures_per_account`,
+    /// `…max_failures_per_address`, `…window_minutes`) without a restart, and
+    /// the three settings above apply while none is stored.
+    pub admin_url: Option<String>,
 }
 
 impl Default for UserConfig {
@@ -76,6 +82,7 @@ impl Default for UserConfig {
             max_failures_per_address: 50,
             initial_admin: InitialAdmin::default(),
             notification_url: None,
+            admin_url: None,
         }
     }
 }
@@ -169,8 +176,23 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     );
     let verifier = Arc::new(verifier);
 
+    let configured_throttle = settings::Limits {
+        window_secs: config.login_window_secs,
+        per_account: config.max_failures_per_account,
+        per_address: config.max_failures_per_address,
+    };
+    let throttle = match &config.admin_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
+            })?;
+            settings::Throttle::follow(configured_throttle, url, Arc::new(ServiceTokens::new("user", secret)))?
+        }
+        None => settings::Throttle::fixed(configured_throttle),
+    };
     let state = Arc::new(api::State {
         db: db.clone(),
+        throttle,
         sealer,
         signer,
         published,
