@@ -310,7 +310,8 @@ impl UserService for UserApi {
         let address_subject = format!("address:{address}");
         if !s.take_login_attempt(&address_subject, &account_subject, now).await? {
             s.audit(AuthEventKind::LoginThrottled, None, None, &address, false, "TOO_MANY_FAILURES").await?;
-            let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(s.throttle.current().window_secs)));
+            let mut details =
+                ErrorDetails::with_retry_info(Some(Duration::from_secs(s.throttle.current().window_secs)));
             details.set_error_info("LOGIN_THROTTLED", hms_kit::error::ERROR_DOMAIN, std::collections::HashMap::new());
             return Err(Status::with_error_details(
                 Code::ResourceExhausted,
