@@ -133,7 +133,7 @@ mod tests {
         };
         tx.send(with_offsets(json!(["24h", "1h"]), 0)).unwrap();
         assert_eq!(offsets.current(), configured, "the admin service's default");
-        tx.send(with_offsets(json!(["2d", "30m"]), 1)).unwrap();
+        tx.send(with_offsets(json!(["48h", "30m"]), 1)).unwrap();
         assert_eq!(offsets.current(), vec![172_800, 1800]);
     }
 }
