@@ -8,6 +8,7 @@ mod domain;
 mod events;
 mod overdue;
 pub mod provider;
+mod stats;
 mod store;
 
 use std::sync::Arc;
