@@ -46,9 +46,7 @@ impl Dashboard {
         let user_url = config.user_url.clone().unwrap_or_else(|| auth.user_service_url.clone());
         let configured = [&config.appointment_url, &config.billing_url, &config.notification_url];
         let outbound = match auth.service_token_secret.as_ref() {
-            Some(secret) => {
-                OutboundInterceptor::new(Some(Arc::new(ServiceTokens::new("admin", secret))), deadline)
-            }
+            Some(secret) => OutboundInterceptor::new(Some(Arc::new(ServiceTokens::new("admin", secret))), deadline),
             None if configured.iter().any(|url| url.is_some()) => {
                 anyhow::bail!("auth.service_token_secret is required to call the services the dashboard reads")
             }
@@ -59,7 +57,12 @@ impl Dashboard {
         };
         let connect = |url: &str| -> anyhow::Result<OutboundChannel> { Ok(outbound.wrap(channel(url)?)) };
         Ok(Self {
-            appointment: config.appointment_url.as_deref().map(connect).transpose()?.map(InternalAppointmentServiceClient::new),
+            appointment: config
+                .appointment_url
+                .as_deref()
+                .map(connect)
+                .transpose()?
+                .map(InternalAppointmentServiceClient::new),
             billing: config.billing_url.as_deref().map(connect).transpose()?.map(InternalBillingServiceClient::new),
             notification: config
                 .notification_url
@@ -97,12 +100,8 @@ impl Dashboard {
             let request = GetUserStatsRequest { day_start_time: day_start, week_start_time: week_start };
             async move { client.get_user_stats(request).await.map(|r| r.into_inner().stats) }
         });
-        let (appointments, billing, notifications, patients) = tokio::join!(
-            self.tile(appointments),
-            self.tile(billing),
-            self.tile(notifications),
-            self.tile(patients)
-        );
+        let (appointments, billing, notifications, patients) =
+            tokio::join!(self.tile(appointments), self.tile(billing), self.tile(notifications), self.tile(patients));
         GetDashboardSummaryResponse {
             date: Some(date),
             time_zone: zone_name.to_owned(),

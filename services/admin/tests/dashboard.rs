@@ -100,7 +100,11 @@ async fn start(dashboard_timeout_ms: u64, notification_url: Option<String>) -> S
 impl System {
     async fn summary(&self) -> GetDashboardSummaryResponse {
         let mut client = AdminServiceClient::connect(self.admin.url()).await.unwrap();
-        client.get_dashboard_summary(authed(GetDashboardSummaryRequest {}, &self.admin_token)).await.unwrap().into_inner()
+        client
+            .get_dashboard_summary(authed(GetDashboardSummaryRequest {}, &self.admin_token))
+            .await
+            .unwrap()
+            .into_inner()
     }
 
     /// A patient who registers now, two appointments starting now (one
@@ -130,24 +134,27 @@ impl System {
         execute(&self.appointment_db.url, &[appointment("a1", "CONFIRMED"), appointment("a2", "CANCELLED_PATIENT")])
             .await;
         let micros = hms_kit::time::now_micros();
-        execute(&self.billing_db.url, &[
-            format!(
-                "INSERT INTO invoices (id, invoice_number, patient_id, issue_date, due_date, currency, subtotal, \
+        execute(
+            &self.billing_db.url,
+            &[
+                format!(
+                    "INSERT INTO invoices (id, invoice_number, patient_id, issue_date, due_date, currency, subtotal, \
                  discount, tax, total, paid_patient, status, source_type, created_at, updated_at) VALUES \
                  ('i1', 'INV-1', 'p1', '2026-01-01', '2026-01-31', 'VND', 1000, 0, 0, 1000, 400, 'OVERDUE', \
                  'MANUAL', {micros}, {micros})"
-            ),
-            format!(
-                "INSERT INTO payments (id, invoice_id, patient_id, amount, method, status, idempotency_key, \
+                ),
+                format!(
+                    "INSERT INTO payments (id, invoice_id, patient_id, amount, method, status, idempotency_key, \
                  fingerprint, created_at, updated_at) VALUES ('y1', 'i1', 'p1', 400, 'CASH', 'SUCCESS', 'k1', 'f', \
                  {micros}, {micros})"
-            ),
-            format!(
-                "INSERT INTO claims (id, claim_number, invoice_id, policy_id, patient_id, company_key, \
+                ),
+                format!(
+                    "INSERT INTO claims (id, claim_number, invoice_id, policy_id, patient_id, company_key, \
                  claim_amount, status, created_at, updated_at) VALUES ('c1', 'CLM-1', 'i1', 'pol1', 'p1', 'acme', \
                  600, 'SUBMITTED', {micros}, {micros})"
-            ),
-        ])
+                ),
+            ],
+        )
         .await;
     }
 }
@@ -173,9 +180,8 @@ async fn tiles_show_each_service_and_a_stopped_one_degrades_only_its_tile() {
     fresh(tile.status.as_ref());
     let stats = tile.stats.unwrap();
     let today = stats.today.unwrap();
-    let count = |status: AppointmentStatus| {
-        today.counts.iter().find(|c| c.status == i32::from(status)).map_or(-1, |c| c.count)
-    };
+    let count =
+        |status: AppointmentStatus| today.counts.iter().find(|c| c.status == i32::from(status)).map_or(-1, |c| c.count);
     assert_eq!(count(AppointmentStatus::Confirmed), 1);
     assert_eq!(count(AppointmentStatus::CancelledPatient), 1);
     assert_eq!(count(AppointmentStatus::Completed), 0);

@@ -72,9 +72,7 @@ async fn claims(db: &Db) -> Result<Vec<ClaimStatusCount>, sqlx::Error> {
     Ok(DomainClaimStatus::ALL
         .iter()
         .map(|status| ClaimStatusCount {
-            status: ClaimStatus::from_str_name(&format!("CLAIM_STATUS_{}", status.as_str()))
-                .unwrap_or_default()
-                .into(),
+            status: ClaimStatus::from_str_name(&format!("CLAIM_STATUS_{}", status.as_str())).unwrap_or_default().into(),
             count: counts.get(status.as_str()).copied().unwrap_or(0),
         })
         .collect())

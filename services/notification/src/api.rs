@@ -134,7 +134,8 @@ impl InternalNotificationService for InternalApi {
         const DAY_MICROS: i64 = 86_400_000_000;
         let now = now_micros();
         let store = &self.0.store;
-        let (day, week) = tokio::try_join!(store.failed_since(now - DAY_MICROS), store.failed_since(now - 7 * DAY_MICROS))?;
+        let (day, week) =
+            tokio::try_join!(store.failed_since(now - DAY_MICROS), store.failed_since(now - 7 * DAY_MICROS))?;
         Ok(Response::new(GetNotificationStatsResponse {
             stats: Some(NotificationStats {
                 failed_last_day: i64::try_from(day).unwrap_or(i64::MAX),

@@ -49,7 +49,12 @@ pub(super) fn instants(zone: &TimeZone, first: Date, last: Date) -> (i64, i64) {
     (from, to)
 }
 
-async fn period_stats(s: &State, schedules: &[ScheduleRow], date: Date, period: Period) -> Result<AppointmentPeriodStats, Status> {
+async fn period_stats(
+    s: &State,
+    schedules: &[ScheduleRow],
+    date: Date,
+    period: Period,
+) -> Result<AppointmentPeriodStats, Status> {
     let (first, last) = report::bounds(date, period).ok_or_else(|| invalid_field("date", "is out of range"))?;
     let (from, to) = instants(&s.zone, first, last);
     let totals = store::appointment_totals(&s.db, from, to, None, None).await.map_err(error::store)?;
