@@ -30,7 +30,7 @@ async fn stats_count_a_day_and_its_week(kind: Relational) {
     let mut stats = InternalAppointmentServiceClient::new(h.channel().await);
     let token = ServiceTokens::new("admin", &SecretString::from(SECRET)).token().unwrap();
     let request = GetAppointmentStatsRequest { date: Some(day(date)) };
-    let got = stats.get_appointment_stats(authed(request.clone(), &token)).await.unwrap().into_inner().stats.unwrap();
+    let got = stats.get_appointment_stats(authed(request, &token)).await.unwrap().into_inner().stats.unwrap();
     assert_eq!(got.time_zone, "Asia/Ho_Chi_Minh");
     let today = got.today.unwrap();
     let count = |p: &AppointmentPeriodStats, s: AppointmentStatus| {
