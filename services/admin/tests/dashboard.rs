@@ -5,11 +5,13 @@
 
 mod common;
 
-use common::{PASSWORD, authed, login, start_user};
+use common::{Harness, PASSWORD, authed, login, start_user, value};
 use hms_admin::AdminConfig;
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::admin::admin_service_client::AdminServiceClient;
-use hms_kit::proto::admin::{GetDashboardSummaryRequest, GetDashboardSummaryResponse, TileStatus};
+use hms_kit::proto::admin::{
+    GetDashboardSummaryRequest, GetDashboardSummaryResponse, TileStatus, UpdateSystemConfigurationRequest,
+};
 use hms_kit::proto::appointment::AppointmentStatus;
 use hms_kit::proto::billing::{ClaimStatus, CurrencyAmount};
 use hms_kit::proto::user::RegisterRequest;
@@ -264,4 +266,41 @@ async fn only_admins_see_the_dashboard() {
     assert_eq!(refused.code(), Code::PermissionDenied);
     let _ = &system.appointment;
     let _ = &system.notification;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unconfigured_services_say_so_and_days_follow_the_clinic_zone() {
+    // The admin service with no upstream addresses: only the user service
+    // (the one that issues tokens) is known.
+    let h = Harness::start(Relational::Sqlite).await.unwrap();
+    let mut client = h.admin_client().await;
+    let summary =
+        client.get_dashboard_summary(authed(GetDashboardSummaryRequest {}, h.admin())).await.unwrap().into_inner();
+    for status in
+        [summary.appointments.unwrap().status, summary.billing.unwrap().status, summary.notifications.unwrap().status]
+    {
+        let status = status.unwrap();
+        assert_eq!(status.error_code, "NOT_CONFIGURED", "{status:?}");
+    }
+    fresh(summary.patients.unwrap().status.as_ref());
+    assert_eq!(summary.time_zone, "Asia/Ho_Chi_Minh", "the default zone");
+
+    // An admin moves the clinic: the dashboard's days are its new zone's.
+    let request = UpdateSystemConfigurationRequest {
+        key: "clinic.time_zone".into(),
+        value: Some(value(serde_json::json!("Pacific/Kiritimati"))),
+        expected_version: 0,
+        reason: String::new(),
+    };
+    client.update_system_configuration(authed(request, h.admin())).await.unwrap();
+    let summary =
+        client.get_dashboard_summary(authed(GetDashboardSummaryRequest {}, h.admin())).await.unwrap().into_inner();
+    assert_eq!(summary.time_zone, "Pacific/Kiritimati");
+    let zone = jiff::tz::TimeZone::get("Pacific/Kiritimati").unwrap();
+    let today = jiff::Timestamp::now().to_zoned(zone).date();
+    let date = summary.date.unwrap();
+    assert_eq!(
+        (date.year, date.month, date.day),
+        (i32::from(today.year()), i32::from(today.month()), i32::from(today.day()))
+    );
 }
