@@ -125,6 +125,11 @@ async fn up() -> anyhow::Result<()> {
     appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    // The dashboard reads every service it has tiles of.
+    admin.appointment_url.get_or_insert_with(|| format!("http://{appointment_addr}"));
+    admin.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
+    admin.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    admin.user_url.get_or_insert_with(|| format!("http://{user_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
 

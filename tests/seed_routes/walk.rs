@@ -339,6 +339,12 @@ pub async fn notifications(w: &mut Walk) {
 }
 
 pub async fn admin(w: &mut Walk) {
+    // The dashboard: under `hms up` every tile has figures and their time.
+    let summary = w.seed("GET", "/api/v1/admin/dashboard/summary/", None).await;
+    for tile in ["appointments", "billing", "notifications", "patients"] {
+        assert!(summary[tile]["status"]["as_of_time"].is_string(), "{tile}: {summary}");
+        assert!(summary[tile]["stats"].is_object(), "{tile}: {summary}");
+    }
     w.ids.insert("key", "billing.invoice_due_days".into());
     let got = w.seed("GET", "/api/v1/admin/system-configurations/{key}/", None).await;
     assert_eq!(got["configuration"]["key"], "billing.invoice_due_days", "{got}");

@@ -4,6 +4,7 @@
 //! service's admin actions are recorded in.
 
 mod api;
+mod dashboard;
 mod domain;
 pub mod events;
 mod store;
@@ -36,6 +37,14 @@ pub struct AdminConfig {
     /// The value of each system configuration key while an admin has set
     /// none, so a fresh system works with nothing set.
     pub defaults: Defaults,
+    /// The services the dashboard reads; a tile whose service has no address
+    /// says NOT_CONFIGURED. The user service defaults to `auth.user_service_url`.
+    pub appointment_url: Option<String>,
+    pub billing_url: Option<String>,
+    pub notification_url: Option<String>,
+    pub user_url: Option<String>,
+    /// Longest wait for each dashboard tile.
+    pub dashboard_timeout_ms: u64,
 }
 
 impl Default for AdminConfig {
@@ -44,6 +53,11 @@ impl Default for AdminConfig {
             server: ServerConfig { listen: ([127, 0, 0, 1], 50058).into(), ..ServerConfig::default() },
             database_url: "sqlite://data/admin.db".into(),
             defaults: Defaults::default(),
+            appointment_url: None,
+            billing_url: None,
+            notification_url: None,
+            user_url: None,
+            dashboard_timeout_ms: 2000,
         }
     }
 }
@@ -64,7 +78,8 @@ pub async fn build(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Bu
     let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
     let registry = Arc::new(api::Registry::new(defaults));
     let feed = Feed::new(db.clone(), registry.clone());
-    let state = Arc::new(api::State { db: db.clone(), registry, feed: feed.clone() });
+    let dashboard = dashboard::Dashboard::new(config, auth)?;
+    let state = Arc::new(api::State { db: db.clone(), registry, feed: feed.clone(), dashboard });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
         InternalAdminServiceServer::new(api::InternalApi(state.clone())).max_decoding_message_size(limit),

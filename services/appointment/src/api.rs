@@ -33,6 +33,9 @@ use crate::store::{
 };
 
 mod lists;
+mod stats;
+
+pub use stats::InternalApi;
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -1448,8 +1451,7 @@ impl AppointmentService for AppointmentApi {
         };
         let doctor = (!r.doctor_id.is_empty()).then_some(r.doctor_id.as_str());
         let service = (!r.service_id.is_empty()).then_some(r.service_id.as_str());
-        let from = crate::domain::slots::local_instant(&s.zone, first, 0).unwrap_or(0);
-        let to = crate::domain::slots::local_instant(&s.zone, last, 1440).unwrap_or(from);
+        let (from, to) = stats::instants(&s.zone, first, last);
 
         // Whose consulting hours count as available.
         let mut schedules = store::schedules(&s.db, doctor).await.map_err(error::store)?;
@@ -1460,18 +1462,7 @@ impl AppointmentService for AppointmentApi {
                 .ok_or_else(|| Status::not_found("no such medical service"))?;
             schedules.retain(|schedule| qualified(schedule, &service));
         }
-        let mut available = 0_i64;
-        for schedule in &schedules {
-            let plan = domain_schedule(schedule);
-            let mut day = first;
-            while day <= last {
-                available += plan.windows(&s.zone, day).iter().map(|w| w.end - w.start).sum::<i64>();
-                match day.tomorrow() {
-                    Ok(next) => day = next,
-                    Err(_) => break,
-                }
-            }
-        }
+        let available = stats::available_seconds(&s.zone, &schedules, first, last);
 
         const LIMIT: usize = 1000;
         let mut rows =
@@ -1479,17 +1470,7 @@ impl AppointmentService for AppointmentApi {
         let truncated = rows.len() > LIMIT;
         rows.truncate(LIMIT);
         let totals = store::appointment_totals(&s.db, from, to, doctor, service).await.map_err(error::store)?;
-        let booked: i64 = totals.iter().filter(|(st, _, _)| !st.is_cancelled()).map(|(_, _, secs)| secs).sum();
-        let counts = ApptStatus::ALL
-            .iter()
-            .map(|status| StatusCount {
-                status: status_to_proto(*status).into(),
-                count: totals
-                    .iter()
-                    .find(|(st, _, _)| st == status)
-                    .map_or(0, |(_, n, _)| i32::try_from(*n).unwrap_or(i32::MAX)),
-            })
-            .collect();
+        let (counts, booked) = stats::summarise(&totals);
         Ok(Response::new(GetScheduleReportResponse {
             start_date: Some(date_to_proto(first)),
             end_date: Some(date_to_proto(last)),

@@ -18,6 +18,7 @@ use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
+use hms_kit::proto::appointment::internal_appointment_service_server::InternalAppointmentServiceServer;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
 use hms_kit::server::ServiceDef;
 use hms_kit::storage::{Db, Migrations};
@@ -215,12 +216,17 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let routes = tonic::service::Routes::new(
         ScheduleServiceServer::new(api::ScheduleApi(state.clone())).max_decoding_message_size(limit),
     )
-    .add_service(AppointmentServiceServer::new(api::AppointmentApi(state)).max_decoding_message_size(limit));
+    .add_service(AppointmentServiceServer::new(api::AppointmentApi(state.clone())).max_decoding_message_size(limit))
+    .add_service(InternalAppointmentServiceServer::new(api::InternalApi(state)).max_decoding_message_size(limit));
     Ok(Built {
         service: ServiceDef {
             name: "appointment",
             routes,
-            grpc_names: vec!["hms.appointment.v1.ScheduleService", "hms.appointment.v1.AppointmentService"],
+            grpc_names: vec![
+                "hms.appointment.v1.ScheduleService",
+                "hms.appointment.v1.AppointmentService",
+                "hms.appointment.v1.InternalAppointmentService",
+            ],
             probe: Arc::new(db),
         },
         verifier,

@@ -623,6 +623,17 @@ fn lines_from(
 
 #[tonic::async_trait]
 impl InternalBillingService for InternalApi {
+    async fn get_billing_stats(&self, request: Request<GetBillingStatsRequest>) -> Reply<GetBillingStatsResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let day = hms_kit::time::required_micros(&mut v, "day_start_time", r.day_start_time.as_ref());
+        let week = hms_kit::time::required_micros(&mut v, "week_start_time", r.week_start_time.as_ref());
+        v.into_result()?;
+        let (Some(day), Some(week)) = (day, week) else { return Err(invalid_field("day_start_time", "is required")) };
+        let stats = crate::stats::billing_stats(&self.0.db, day, week).await.map_err(error::store)?;
+        Ok(Response::new(GetBillingStatsResponse { stats: Some(stats) }))
+    }
+
     async fn create_invoice_for_appointment(
         &self,
         request: Request<CreateInvoiceForAppointmentRequest>,

@@ -9,6 +9,7 @@ mod events;
 mod overdue;
 pub mod provider;
 mod settings;
+mod stats;
 mod store;
 
 use std::sync::Arc;

@@ -36,6 +36,27 @@ pub fn micros_to_timestamp(micros: i64) -> prost_types::Timestamp {
     }
 }
 
+/// The microseconds of a required timestamp field, or a violation naming
+/// the field when it is missing or outside what microseconds can hold.
+pub fn required_micros(
+    v: &mut crate::error::FieldViolations,
+    field: &str,
+    time: Option<&prost_types::Timestamp>,
+) -> Option<i64> {
+    let Some(t) = time else {
+        v.add(field, "is required");
+        return None;
+    };
+    let micros = (0..1_000_000_000)
+        .contains(&t.nanos)
+        .then(|| t.seconds.checked_mul(1_000_000)?.checked_add(i64::from(t.nanos / 1000)))
+        .flatten();
+    if micros.is_none() {
+        v.add(field, "is not a valid timestamp");
+    }
+    micros
+}
+
 pub fn duration_micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
@@ -43,6 +64,18 @@ pub fn duration_micros(d: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_timestamps_are_checked() {
+        let mut v = crate::error::FieldViolations::new();
+        let t = |seconds, nanos| prost_types::Timestamp { seconds, nanos };
+        assert_eq!(required_micros(&mut v, "a", Some(&t(2, 5000))), Some(2_000_005));
+        assert!(v.is_empty());
+        assert_eq!(required_micros(&mut v, "b", None), None);
+        assert_eq!(required_micros(&mut v, "c", Some(&t(i64::MAX, 0))), None);
+        assert_eq!(required_micros(&mut v, "d", Some(&t(0, -1))), None);
+        assert!(!v.is_empty());
+    }
 
     #[test]
     fn days_become_calendar_dates() {

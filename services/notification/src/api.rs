@@ -127,6 +127,23 @@ fn check_texts(v: &mut FieldViolations, channel: Channel, texts: &Texts) {
 
 #[tonic::async_trait]
 impl InternalNotificationService for InternalApi {
+    async fn get_notification_stats(
+        &self,
+        _request: Request<GetNotificationStatsRequest>,
+    ) -> Reply<GetNotificationStatsResponse> {
+        const DAY_MICROS: i64 = 86_400_000_000;
+        let now = now_micros();
+        let store = &self.0.store;
+        let (day, week) =
+            tokio::try_join!(store.failed_since(now - DAY_MICROS), store.failed_since(now - 7 * DAY_MICROS))?;
+        Ok(Response::new(GetNotificationStatsResponse {
+            stats: Some(NotificationStats {
+                failed_last_day: i64::try_from(day).unwrap_or(i64::MAX),
+                failed_last_week: i64::try_from(week).unwrap_or(i64::MAX),
+            }),
+        }))
+    }
+
     async fn send(&self, request: Request<SendRequest>) -> Reply<SendResponse> {
         let s = &self.0;
         let caller = principal(&request)?.subject.clone();

@@ -172,6 +172,7 @@ impl Store {
                 index("inbox", &[("recipient_id", Order::Asc), ("channel", Order::Asc), ("sent_at", Order::Desc)]),
             ),
             (DELIVERIES, index("log", &[("created_at", Order::Desc)])),
+            (DELIVERIES, index("failures", &[("status", Order::Asc), ("created_at", Order::Asc)])),
             (TEMPLATES, index("by_type", &[("kind", Order::Asc), ("channel", Order::Asc)])),
         ]
     }
@@ -270,6 +271,11 @@ impl Store {
         Ok(self.docs.count(DELIVERIES, &Self::unread_filters(user_id)).await?)
     }
 
+    /// FAILED deliveries created at or after `since`, for the dashboard.
+    pub async fn failed_since(&self, since: i64) -> Result<u64> {
+        Ok(self.docs.count(DELIVERIES, &Self::failed_filters(since)).await?)
+    }
+
     pub async fn list_deliveries(
         &self,
         filter: &DeliveryFilter,
@@ -282,6 +288,10 @@ impl Store {
     }
 
     // --- the queries above, one function each: `query_plans` holds every one to an index ---
+
+    fn failed_filters(since: i64) -> Vec<(String, Filter)> {
+        vec![eq("status", "FAILED"), ("created_at".into(), Filter::Gte(json!(since)))]
+    }
 
     fn request_query(request_id: &str) -> Query {
         Query { filters: vec![eq("request_id", request_id)], sort: vec![], limit: 10, after: None }

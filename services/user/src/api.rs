@@ -723,6 +723,21 @@ async fn load_user(db: &Db, user_id: &str) -> Result<UserRow, Status> {
 
 #[tonic::async_trait]
 impl InternalUserService for InternalApi {
+    async fn get_user_stats(&self, request: Request<GetUserStatsRequest>) -> Reply<GetUserStatsResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let day = hms_kit::time::required_micros(&mut v, "day_start_time", r.day_start_time.as_ref());
+        let week = hms_kit::time::required_micros(&mut v, "week_start_time", r.week_start_time.as_ref());
+        v.into_result()?;
+        let (Some(day), Some(week)) = (day, week) else { return Err(invalid_field("day_start_time", "is required")) };
+        let patient = role_name(Role::Patient);
+        let today = store::count_joined_since(&self.0.db, patient, day).await?;
+        let this_week = store::count_joined_since(&self.0.db, patient, week).await?;
+        Ok(Response::new(GetUserStatsResponse {
+            stats: Some(UserStats { new_patients_today: today, new_patients_week: this_week }),
+        }))
+    }
+
     async fn verify_token(&self, request: Request<VerifyTokenRequest>) -> Reply<VerifyTokenResponse> {
         let r = request.into_inner();
         if r.token.is_empty() {

@@ -184,6 +184,16 @@ pub struct UserFilter {
     pub query: Option<String>,
 }
 
+/// Accounts of `role` that joined at or after `since` (microseconds): one
+/// range count over the (role, date_joined) index.
+pub async fn count_joined_since(db: &Db, role: &str, since: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = ? AND date_joined >= ?")
+        .bind(role)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await?)
+}
+
 /// Users matching `filter`, by id (creation order), after `after`.
 pub async fn list_users(db: &Db, filter: &UserFilter, after: Option<&str>, limit: usize) -> Result<Vec<UserRow>> {
     let mut sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id > ?");

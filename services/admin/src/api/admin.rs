@@ -15,6 +15,25 @@ use crate::store::{self, AuditFilter, ChangeOutcome, NewChange};
 
 #[tonic::async_trait]
 impl AdminService for AdminApi {
+    async fn get_dashboard_summary(
+        &self,
+        _request: Request<GetDashboardSummaryRequest>,
+    ) -> Reply<GetDashboardSummaryResponse> {
+        // The days are the clinic's: its zone as an admin set it, or the default.
+        let stored = store::stored_values(&self.0.db).await.map_err(error::store)?;
+        let zone_name = stored
+            .iter()
+            .find(|s| s.key == "clinic.time_zone")
+            .map(|s| &s.value)
+            .or_else(|| self.0.registry.get("clinic.time_zone").map(|(_, default)| default))
+            .and_then(|value| value.as_str())
+            .unwrap_or("UTC")
+            .to_owned();
+        // Stored and default zones were checked when set; UTC is the last resort.
+        let zone = jiff::tz::TimeZone::get(&zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(Response::new(self.0.dashboard.summary(&zone, &zone_name, jiff::Timestamp::now()).await))
+    }
+
     async fn list_system_configurations(
         &self,
         _request: Request<ListSystemConfigurationsRequest>,

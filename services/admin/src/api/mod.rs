@@ -47,6 +47,7 @@ pub struct State {
     pub db: Db,
     pub registry: Arc<Registry>,
     pub feed: Arc<Feed>,
+    pub dashboard: crate::dashboard::Dashboard,
 }
 
 pub struct AdminApi(pub Arc<State>);

@@ -22,6 +22,7 @@ fn reads() -> Vec<(&'static str, Read)> {
         (DELIVERIES, find(Store::inbox_query("u-1", true, None, 20))),
         (DELIVERIES, find(Store::inbox_since_query("u-1", 0))),
         (DELIVERIES, Read::Count(Store::unread_filters("u-1"))),
+        (DELIVERIES, Read::Count(Store::failed_filters(1_000))),
         (TEMPLATES, find(Store::template_channels_query("WELCOME"))),
     ];
     for query in Store::due_queries(5_000, 16) {

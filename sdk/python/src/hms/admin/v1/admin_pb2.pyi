@@ -3,8 +3,13 @@ import datetime
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.type import date_pb2 as _date_pb2
 from hms.common.v1 import access_pb2 as _access_pb2
+from hms.appointment.v1 import appointment_pb2 as _appointment_pb2
+from hms.billing.v1 import billing_pb2 as _billing_pb2
 from hms.common.v1 import paging_pb2 as _paging_pb2
+from hms.notification.v1 import notification_pb2 as _notification_pb2
+from hms.user.v1 import user_pb2 as _user_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -286,3 +291,65 @@ class VerifyAuditLogResponse(_message.Message):
     first_broken_sequence: int
     problem: str
     def __init__(self, intact: _Optional[bool] = ..., checked: _Optional[int] = ..., first_broken_sequence: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...
+
+class GetDashboardSummaryRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TileStatus(_message.Message):
+    __slots__ = ("as_of_time", "error_code", "error_message")
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    as_of_time: _timestamp_pb2.Timestamp
+    error_code: str
+    error_message: str
+    def __init__(self, as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+
+class AppointmentsTile(_message.Message):
+    __slots__ = ("status", "stats")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    status: TileStatus
+    stats: _appointment_pb2.AppointmentStats
+    def __init__(self, status: _Optional[_Union[TileStatus, _Mapping]] = ..., stats: _Optional[_Union[_appointment_pb2.AppointmentStats, _Mapping]] = ...) -> None: ...
+
+class BillingTile(_message.Message):
+    __slots__ = ("status", "stats")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    status: TileStatus
+    stats: _billing_pb2.BillingStats
+    def __init__(self, status: _Optional[_Union[TileStatus, _Mapping]] = ..., stats: _Optional[_Union[_billing_pb2.BillingStats, _Mapping]] = ...) -> None: ...
+
+class NotificationsTile(_message.Message):
+    __slots__ = ("status", "stats")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    status: TileStatus
+    stats: _notification_pb2.NotificationStats
+    def __init__(self, status: _Optional[_Union[TileStatus, _Mapping]] = ..., stats: _Optional[_Union[_notification_pb2.NotificationStats, _Mapping]] = ...) -> None: ...
+
+class PatientsTile(_message.Message):
+    __slots__ = ("status", "stats")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    status: TileStatus
+    stats: _user_pb2.UserStats
+    def __init__(self, status: _Optional[_Union[TileStatus, _Mapping]] = ..., stats: _Optional[_Union[_user_pb2.UserStats, _Mapping]] = ...) -> None: ...
+
+class GetDashboardSummaryResponse(_message.Message):
+    __slots__ = ("date", "time_zone", "appointments", "billing", "notifications", "patients")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
+    BILLING_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    PATIENTS_FIELD_NUMBER: _ClassVar[int]
+    date: _date_pb2.Date
+    time_zone: str
+    appointments: AppointmentsTile
+    billing: BillingTile
+    notifications: NotificationsTile
+    patients: PatientsTile
+    def __init__(self, date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., time_zone: _Optional[str] = ..., appointments: _Optional[_Union[AppointmentsTile, _Mapping]] = ..., billing: _Optional[_Union[BillingTile, _Mapping]] = ..., notifications: _Optional[_Union[NotificationsTile, _Mapping]] = ..., patients: _Optional[_Union[PatientsTile, _Mapping]] = ...) -> None: ...

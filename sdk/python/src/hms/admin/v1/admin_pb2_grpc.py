@@ -37,6 +37,11 @@ class AdminServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.GetDashboardSummary = channel.unary_unary(
+                '/hms.admin.v1.AdminService/GetDashboardSummary',
+                request_serializer=hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryRequest.SerializeToString,
+                response_deserializer=hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryResponse.FromString,
+                _registered_method=True)
         self.ListSystemConfigurations = channel.unary_unary(
                 '/hms.admin.v1.AdminService/ListSystemConfigurations',
                 request_serializer=hms_dot_admin_dot_v1_dot_admin__pb2.ListSystemConfigurationsRequest.SerializeToString,
@@ -74,6 +79,15 @@ class AdminServiceServicer:
     configuration with its change history, and the admin audit log of every
     admin action across services.
     """
+
+    def GetDashboardSummary(self, request, context):
+        """Admin: the dashboard (seed 003 §8). Each tile comes from one service,
+        asked in parallel with a deadline; a tile whose service fails or is slow
+        carries the error instead of figures, and the others still answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def ListSystemConfigurations(self, request, context):
         """Admin: every configuration key with its effective value (the stored one,
@@ -127,6 +141,11 @@ class AdminServiceServicer:
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'GetDashboardSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDashboardSummary,
+                    request_deserializer=hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryRequest.FromString,
+                    response_serializer=hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryResponse.SerializeToString,
+            ),
             'ListSystemConfigurations': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSystemConfigurations,
                     request_deserializer=hms_dot_admin_dot_v1_dot_admin__pb2.ListSystemConfigurationsRequest.FromString,
@@ -170,6 +189,33 @@ class AdminService:
     configuration with its change history, and the admin audit log of every
     admin action across services.
     """
+
+    @staticmethod
+    def GetDashboardSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.admin.v1.AdminService/GetDashboardSummary',
+            hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryRequest.SerializeToString,
+            hms_dot_admin_dot_v1_dot_admin__pb2.GetDashboardSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def ListSystemConfigurations(request,

@@ -691,3 +691,41 @@ class GetScheduleReportResponse(_message.Message):
     available_minutes: int
     utilisation_bp: int
     def __init__(self, start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., time_zone: _Optional[str] = ..., appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ..., truncated: _Optional[bool] = ..., counts: _Optional[_Iterable[_Union[StatusCount, _Mapping]]] = ..., booked_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., utilisation_bp: _Optional[int] = ...) -> None: ...
+
+class GetAppointmentStatsRequest(_message.Message):
+    __slots__ = ("date",)
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    date: _date_pb2.Date
+    def __init__(self, date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class AppointmentPeriodStats(_message.Message):
+    __slots__ = ("start_date", "end_date", "counts", "booked_minutes", "available_minutes", "utilisation_bp")
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    UTILISATION_BP_FIELD_NUMBER: _ClassVar[int]
+    start_date: _date_pb2.Date
+    end_date: _date_pb2.Date
+    counts: _containers.RepeatedCompositeFieldContainer[StatusCount]
+    booked_minutes: int
+    available_minutes: int
+    utilisation_bp: int
+    def __init__(self, start_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., counts: _Optional[_Iterable[_Union[StatusCount, _Mapping]]] = ..., booked_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., utilisation_bp: _Optional[int] = ...) -> None: ...
+
+class AppointmentStats(_message.Message):
+    __slots__ = ("today", "week", "time_zone")
+    TODAY_FIELD_NUMBER: _ClassVar[int]
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    today: AppointmentPeriodStats
+    week: AppointmentPeriodStats
+    time_zone: str
+    def __init__(self, today: _Optional[_Union[AppointmentPeriodStats, _Mapping]] = ..., week: _Optional[_Union[AppointmentPeriodStats, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class GetAppointmentStatsResponse(_message.Message):
+    __slots__ = ("stats",)
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: AppointmentStats
+    def __init__(self, stats: _Optional[_Union[AppointmentStats, _Mapping]] = ...) -> None: ...

@@ -1248,3 +1248,81 @@ class AppointmentService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class InternalAppointmentServiceStub:
+    """Calls of other HMS services (service tokens only).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetAppointmentStats = channel.unary_unary(
+                '/hms.appointment.v1.InternalAppointmentService/GetAppointmentStats',
+                request_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsRequest.SerializeToString,
+                response_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsResponse.FromString,
+                _registered_method=True)
+
+
+class InternalAppointmentServiceServicer:
+    """Calls of other HMS services (service tokens only).
+    """
+
+    def GetAppointmentStats(self, request, context):
+        """The admin dashboard's appointment figures for a day and its week (Monday
+        to Sunday) in the clinic's zone: counts by status, and utilisation. Two
+        grouped counts over the start-time index, plus the doctors' schedules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_InternalAppointmentServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetAppointmentStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAppointmentStats,
+                    request_deserializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsRequest.FromString,
+                    response_serializer=hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'hms.appointment.v1.InternalAppointmentService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('hms.appointment.v1.InternalAppointmentService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class InternalAppointmentService:
+    """Calls of other HMS services (service tokens only).
+    """
+
+    @staticmethod
+    def GetAppointmentStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.appointment.v1.InternalAppointmentService/GetAppointmentStats',
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsRequest.SerializeToString,
+            hms_dot_appointment_dot_v1_dot_appointment__pb2.GetAppointmentStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -654,3 +654,49 @@ class ProcessClaimResponse(_message.Message):
     CLAIM_FIELD_NUMBER: _ClassVar[int]
     claim: Claim
     def __init__(self, claim: _Optional[_Union[Claim, _Mapping]] = ...) -> None: ...
+
+class GetBillingStatsRequest(_message.Message):
+    __slots__ = ("day_start_time", "week_start_time")
+    DAY_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    WEEK_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    day_start_time: _timestamp_pb2.Timestamp
+    week_start_time: _timestamp_pb2.Timestamp
+    def __init__(self, day_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., week_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CurrencyAmount(_message.Message):
+    __slots__ = ("currency", "amount", "count")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    amount: int
+    count: int
+    def __init__(self, currency: _Optional[str] = ..., amount: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ClaimStatusCount(_message.Message):
+    __slots__ = ("status", "count")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    status: ClaimStatus
+    count: int
+    def __init__(self, status: _Optional[_Union[ClaimStatus, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class BillingStats(_message.Message):
+    __slots__ = ("revenue_today", "revenue_week", "outstanding", "overdue", "claims")
+    REVENUE_TODAY_FIELD_NUMBER: _ClassVar[int]
+    REVENUE_WEEK_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    revenue_today: _containers.RepeatedCompositeFieldContainer[CurrencyAmount]
+    revenue_week: _containers.RepeatedCompositeFieldContainer[CurrencyAmount]
+    outstanding: _containers.RepeatedCompositeFieldContainer[CurrencyAmount]
+    overdue: _containers.RepeatedCompositeFieldContainer[CurrencyAmount]
+    claims: _containers.RepeatedCompositeFieldContainer[ClaimStatusCount]
+    def __init__(self, revenue_today: _Optional[_Iterable[_Union[CurrencyAmount, _Mapping]]] = ..., revenue_week: _Optional[_Iterable[_Union[CurrencyAmount, _Mapping]]] = ..., outstanding: _Optional[_Iterable[_Union[CurrencyAmount, _Mapping]]] = ..., overdue: _Optional[_Iterable[_Union[CurrencyAmount, _Mapping]]] = ..., claims: _Optional[_Iterable[_Union[ClaimStatusCount, _Mapping]]] = ...) -> None: ...
+
+class GetBillingStatsResponse(_message.Message):
+    __slots__ = ("stats",)
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: BillingStats
+    def __init__(self, stats: _Optional[_Union[BillingStats, _Mapping]] = ...) -> None: ...

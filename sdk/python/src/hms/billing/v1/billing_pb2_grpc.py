@@ -52,6 +52,11 @@ class InternalBillingServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderResponse.FromString,
                 _registered_method=True)
+        self.GetBillingStats = channel.unary_unary(
+                '/hms.billing.v1.InternalBillingService/GetBillingStats',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsResponse.FromString,
+                _registered_method=True)
 
 
 class InternalBillingServiceServicer:
@@ -81,6 +86,15 @@ class InternalBillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBillingStats(self, request, context):
+        """The admin dashboard's billing figures: revenue (successful payments) of
+        today and this week, the outstanding and overdue balances by currency,
+        and claims by status. A few grouped sums, each over an index.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InternalBillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -98,6 +112,11 @@ def add_InternalBillingServiceServicer_to_server(servicer, server):
                     servicer.CreateInvoiceForLabOrder,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderResponse.SerializeToString,
+            ),
+            'GetBillingStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBillingStats,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -184,6 +203,33 @@ class InternalBillingService:
             '/hms.billing.v1.InternalBillingService/CreateInvoiceForLabOrder',
             hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceForLabOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBillingStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.InternalBillingService/GetBillingStats',
+            hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.GetBillingStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

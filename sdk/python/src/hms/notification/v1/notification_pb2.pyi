@@ -365,3 +365,21 @@ class ListDeliveriesResponse(_message.Message):
     deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
     page: _paging_pb2.PageResponse
     def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class GetNotificationStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NotificationStats(_message.Message):
+    __slots__ = ("failed_last_day", "failed_last_week")
+    FAILED_LAST_DAY_FIELD_NUMBER: _ClassVar[int]
+    FAILED_LAST_WEEK_FIELD_NUMBER: _ClassVar[int]
+    failed_last_day: int
+    failed_last_week: int
+    def __init__(self, failed_last_day: _Optional[int] = ..., failed_last_week: _Optional[int] = ...) -> None: ...
+
+class GetNotificationStatsResponse(_message.Message):
+    __slots__ = ("stats",)
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: NotificationStats
+    def __init__(self, stats: _Optional[_Union[NotificationStats, _Mapping]] = ...) -> None: ...

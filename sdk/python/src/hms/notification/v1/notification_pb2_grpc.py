@@ -650,6 +650,11 @@ class InternalNotificationServiceStub:
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.SerializeToString,
                 response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.FromString,
                 _registered_method=True)
+        self.GetNotificationStats = channel.unary_unary(
+                '/hms.notification.v1.InternalNotificationService/GetNotificationStats',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsResponse.FromString,
+                _registered_method=True)
 
 
 class InternalNotificationServiceServicer:
@@ -664,6 +669,14 @@ class InternalNotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNotificationStats(self, request, context):
+        """The admin dashboard's delivery failures: FAILED deliveries created in
+        the last 24 hours and the last 7 days. Two counts over an index.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InternalNotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -671,6 +684,11 @@ def add_InternalNotificationServiceServicer_to_server(servicer, server):
                     servicer.Send,
                     request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.FromString,
                     response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.SerializeToString,
+            ),
+            'GetNotificationStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNotificationStats,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -701,6 +719,33 @@ class InternalNotificationService:
             '/hms.notification.v1.InternalNotificationService/Send',
             hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.SerializeToString,
             hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNotificationStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.InternalNotificationService/GetNotificationStats',
+            hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -529,3 +529,25 @@ class BatchGetDisplayNamesResponse(_message.Message):
     DISPLAY_NAMES_FIELD_NUMBER: _ClassVar[int]
     display_names: _containers.ScalarMap[str, str]
     def __init__(self, display_names: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class GetUserStatsRequest(_message.Message):
+    __slots__ = ("day_start_time", "week_start_time")
+    DAY_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    WEEK_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    day_start_time: _timestamp_pb2.Timestamp
+    week_start_time: _timestamp_pb2.Timestamp
+    def __init__(self, day_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., week_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UserStats(_message.Message):
+    __slots__ = ("new_patients_today", "new_patients_week")
+    NEW_PATIENTS_TODAY_FIELD_NUMBER: _ClassVar[int]
+    NEW_PATIENTS_WEEK_FIELD_NUMBER: _ClassVar[int]
+    new_patients_today: int
+    new_patients_week: int
+    def __init__(self, new_patients_today: _Optional[int] = ..., new_patients_week: _Optional[int] = ...) -> None: ...
+
+class GetUserStatsResponse(_message.Message):
+    __slots__ = ("stats",)
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: UserStats
+    def __init__(self, stats: _Optional[_Union[UserStats, _Mapping]] = ...) -> None: ...

@@ -6,6 +6,11 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import type { Message } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { PageRequest, PageResponse } from "../../common/v1/paging_pb.js";
+import type { AppointmentStats } from "../../appointment/v1/appointment_pb.js";
+import type { BillingStats } from "../../billing/v1/billing_pb.js";
+import type { NotificationStats } from "../../notification/v1/notification_pb.js";
+import type { UserStats } from "../../user/v1/user_pb.js";
+import type { Date } from "../../../google/type/date_pb.js";
 
 /**
  * Describes the file hms/admin/v1/admin.proto.
@@ -775,6 +780,179 @@ export declare type VerifyAuditLogResponse = Message<"hms.admin.v1.VerifyAuditLo
 export declare const VerifyAuditLogResponseSchema: GenMessage<VerifyAuditLogResponse>;
 
 /**
+ * @generated from message hms.admin.v1.GetDashboardSummaryRequest
+ */
+export declare type GetDashboardSummaryRequest = Message<"hms.admin.v1.GetDashboardSummaryRequest"> & {
+};
+
+/**
+ * Describes the message hms.admin.v1.GetDashboardSummaryRequest.
+ * Use `create(GetDashboardSummaryRequestSchema)` to create a new message.
+ */
+export declare const GetDashboardSummaryRequestSchema: GenMessage<GetDashboardSummaryRequest>;
+
+/**
+ * A tile's freshness, or why it has no figures.
+ *
+ * @generated from message hms.admin.v1.TileStatus
+ */
+export declare type TileStatus = Message<"hms.admin.v1.TileStatus"> & {
+  /**
+   * When the figures were received; unset when the tile failed.
+   *
+   * @generated from field: google.protobuf.Timestamp as_of_time = 1;
+   */
+  asOfTime?: Timestamp | undefined;
+
+  /**
+   * Empty when the tile has figures; otherwise the gRPC code name of the
+   * failure, e.g. UNAVAILABLE or DEADLINE_EXCEEDED, or NOT_CONFIGURED when
+   * the admin service has no address for the upstream.
+   *
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 3;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message hms.admin.v1.TileStatus.
+ * Use `create(TileStatusSchema)` to create a new message.
+ */
+export declare const TileStatusSchema: GenMessage<TileStatus>;
+
+/**
+ * @generated from message hms.admin.v1.AppointmentsTile
+ */
+export declare type AppointmentsTile = Message<"hms.admin.v1.AppointmentsTile"> & {
+  /**
+   * @generated from field: hms.admin.v1.TileStatus status = 1;
+   */
+  status?: TileStatus | undefined;
+
+  /**
+   * @generated from field: hms.appointment.v1.AppointmentStats stats = 2;
+   */
+  stats?: AppointmentStats | undefined;
+};
+
+/**
+ * Describes the message hms.admin.v1.AppointmentsTile.
+ * Use `create(AppointmentsTileSchema)` to create a new message.
+ */
+export declare const AppointmentsTileSchema: GenMessage<AppointmentsTile>;
+
+/**
+ * @generated from message hms.admin.v1.BillingTile
+ */
+export declare type BillingTile = Message<"hms.admin.v1.BillingTile"> & {
+  /**
+   * @generated from field: hms.admin.v1.TileStatus status = 1;
+   */
+  status?: TileStatus | undefined;
+
+  /**
+   * @generated from field: hms.billing.v1.BillingStats stats = 2;
+   */
+  stats?: BillingStats | undefined;
+};
+
+/**
+ * Describes the message hms.admin.v1.BillingTile.
+ * Use `create(BillingTileSchema)` to create a new message.
+ */
+export declare const BillingTileSchema: GenMessage<BillingTile>;
+
+/**
+ * @generated from message hms.admin.v1.NotificationsTile
+ */
+export declare type NotificationsTile = Message<"hms.admin.v1.NotificationsTile"> & {
+  /**
+   * @generated from field: hms.admin.v1.TileStatus status = 1;
+   */
+  status?: TileStatus | undefined;
+
+  /**
+   * @generated from field: hms.notification.v1.NotificationStats stats = 2;
+   */
+  stats?: NotificationStats | undefined;
+};
+
+/**
+ * Describes the message hms.admin.v1.NotificationsTile.
+ * Use `create(NotificationsTileSchema)` to create a new message.
+ */
+export declare const NotificationsTileSchema: GenMessage<NotificationsTile>;
+
+/**
+ * @generated from message hms.admin.v1.PatientsTile
+ */
+export declare type PatientsTile = Message<"hms.admin.v1.PatientsTile"> & {
+  /**
+   * @generated from field: hms.admin.v1.TileStatus status = 1;
+   */
+  status?: TileStatus | undefined;
+
+  /**
+   * @generated from field: hms.user.v1.UserStats stats = 2;
+   */
+  stats?: UserStats | undefined;
+};
+
+/**
+ * Describes the message hms.admin.v1.PatientsTile.
+ * Use `create(PatientsTileSchema)` to create a new message.
+ */
+export declare const PatientsTileSchema: GenMessage<PatientsTile>;
+
+/**
+ * @generated from message hms.admin.v1.GetDashboardSummaryResponse
+ */
+export declare type GetDashboardSummaryResponse = Message<"hms.admin.v1.GetDashboardSummaryResponse"> & {
+  /**
+   * The clinic's day the figures are for, and its zone.
+   *
+   * @generated from field: google.type.Date date = 1;
+   */
+  date?: Date | undefined;
+
+  /**
+   * @generated from field: string time_zone = 2;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: hms.admin.v1.AppointmentsTile appointments = 3;
+   */
+  appointments?: AppointmentsTile | undefined;
+
+  /**
+   * @generated from field: hms.admin.v1.BillingTile billing = 4;
+   */
+  billing?: BillingTile | undefined;
+
+  /**
+   * @generated from field: hms.admin.v1.NotificationsTile notifications = 5;
+   */
+  notifications?: NotificationsTile | undefined;
+
+  /**
+   * @generated from field: hms.admin.v1.PatientsTile patients = 6;
+   */
+  patients?: PatientsTile | undefined;
+};
+
+/**
+ * Describes the message hms.admin.v1.GetDashboardSummaryResponse.
+ * Use `create(GetDashboardSummaryResponseSchema)` to create a new message.
+ */
+export declare const GetDashboardSummaryResponseSchema: GenMessage<GetDashboardSummaryResponse>;
+
+/**
  * A key's type: which field of its value is set, and how it is checked.
  *
  * @generated from enum hms.admin.v1.ConfigurationType
@@ -828,6 +1006,18 @@ export declare const ConfigurationTypeSchema: GenEnum<ConfigurationType>;
  * @generated from service hms.admin.v1.AdminService
  */
 export declare const AdminService: GenService<{
+  /**
+   * Admin: the dashboard (seed 003 §8). Each tile comes from one service,
+   * asked in parallel with a deadline; a tile whose service fails or is slow
+   * carries the error instead of figures, and the others still answer.
+   *
+   * @generated from rpc hms.admin.v1.AdminService.GetDashboardSummary
+   */
+  getDashboardSummary: {
+    methodKind: "unary";
+    input: typeof GetDashboardSummaryRequestSchema;
+    output: typeof GetDashboardSummaryResponseSchema;
+  },
   /**
    * Admin: every configuration key with its effective value (the stored one,
    * or the default while none is stored), its type, bounds and version.

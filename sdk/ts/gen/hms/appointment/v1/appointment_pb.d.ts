@@ -1741,6 +1741,119 @@ export declare type GetScheduleReportResponse = Message<"hms.appointment.v1.GetS
 export declare const GetScheduleReportResponseSchema: GenMessage<GetScheduleReportResponse>;
 
 /**
+ * @generated from message hms.appointment.v1.GetAppointmentStatsRequest
+ */
+export declare type GetAppointmentStatsRequest = Message<"hms.appointment.v1.GetAppointmentStatsRequest"> & {
+  /**
+   * The day, in the clinic's zone.
+   *
+   * @generated from field: google.type.Date date = 1;
+   */
+  date?: Date | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.GetAppointmentStatsRequest.
+ * Use `create(GetAppointmentStatsRequestSchema)` to create a new message.
+ */
+export declare const GetAppointmentStatsRequestSchema: GenMessage<GetAppointmentStatsRequest>;
+
+/**
+ * Appointments starting within one period.
+ *
+ * @generated from message hms.appointment.v1.AppointmentPeriodStats
+ */
+export declare type AppointmentPeriodStats = Message<"hms.appointment.v1.AppointmentPeriodStats"> & {
+  /**
+   * First and last day of the period.
+   *
+   * @generated from field: google.type.Date start_date = 1;
+   */
+  startDate?: Date | undefined;
+
+  /**
+   * @generated from field: google.type.Date end_date = 2;
+   */
+  endDate?: Date | undefined;
+
+  /**
+   * Every status, zero counts included.
+   *
+   * @generated from field: repeated hms.appointment.v1.StatusCount counts = 3;
+   */
+  counts: StatusCount[];
+
+  /**
+   * Minutes of appointments that hold their slot (not cancelled).
+   *
+   * @generated from field: int64 booked_minutes = 4;
+   */
+  bookedMinutes: bigint;
+
+  /**
+   * Consulting minutes of every doctor's schedule over the period.
+   *
+   * @generated from field: int64 available_minutes = 5;
+   */
+  availableMinutes: bigint;
+
+  /**
+   * booked_minutes / available_minutes in basis points (10000 = 100%).
+   *
+   * @generated from field: int32 utilisation_bp = 6;
+   */
+  utilisationBp: number;
+};
+
+/**
+ * Describes the message hms.appointment.v1.AppointmentPeriodStats.
+ * Use `create(AppointmentPeriodStatsSchema)` to create a new message.
+ */
+export declare const AppointmentPeriodStatsSchema: GenMessage<AppointmentPeriodStats>;
+
+/**
+ * @generated from message hms.appointment.v1.AppointmentStats
+ */
+export declare type AppointmentStats = Message<"hms.appointment.v1.AppointmentStats"> & {
+  /**
+   * @generated from field: hms.appointment.v1.AppointmentPeriodStats today = 1;
+   */
+  today?: AppointmentPeriodStats | undefined;
+
+  /**
+   * @generated from field: hms.appointment.v1.AppointmentPeriodStats week = 2;
+   */
+  week?: AppointmentPeriodStats | undefined;
+
+  /**
+   * @generated from field: string time_zone = 3;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message hms.appointment.v1.AppointmentStats.
+ * Use `create(AppointmentStatsSchema)` to create a new message.
+ */
+export declare const AppointmentStatsSchema: GenMessage<AppointmentStats>;
+
+/**
+ * @generated from message hms.appointment.v1.GetAppointmentStatsResponse
+ */
+export declare type GetAppointmentStatsResponse = Message<"hms.appointment.v1.GetAppointmentStatsResponse"> & {
+  /**
+   * @generated from field: hms.appointment.v1.AppointmentStats stats = 1;
+   */
+  stats?: AppointmentStats | undefined;
+};
+
+/**
+ * Describes the message hms.appointment.v1.GetAppointmentStatsResponse.
+ * Use `create(GetAppointmentStatsResponseSchema)` to create a new message.
+ */
+export declare const GetAppointmentStatsResponseSchema: GenMessage<GetAppointmentStatsResponse>;
+
+/**
  * What kind of care a medical service is.
  *
  * @generated from enum hms.appointment.v1.ServiceKind
@@ -2233,6 +2346,26 @@ export declare const AppointmentService: GenService<{
     methodKind: "unary";
     input: typeof GetScheduleReportRequestSchema;
     output: typeof GetScheduleReportResponseSchema;
+  },
+}>;
+
+/**
+ * Calls of other HMS services (service tokens only).
+ *
+ * @generated from service hms.appointment.v1.InternalAppointmentService
+ */
+export declare const InternalAppointmentService: GenService<{
+  /**
+   * The admin dashboard's appointment figures for a day and its week (Monday
+   * to Sunday) in the clinic's zone: counts by status, and utilisation. Two
+   * grouped counts over the start-time index, plus the doctors' schedules.
+   *
+   * @generated from rpc hms.appointment.v1.InternalAppointmentService.GetAppointmentStats
+   */
+  getAppointmentStats: {
+    methodKind: "unary";
+    input: typeof GetAppointmentStatsRequestSchema;
+    output: typeof GetAppointmentStatsResponseSchema;
   },
 }>;
 

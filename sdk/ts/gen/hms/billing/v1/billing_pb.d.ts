@@ -1524,6 +1524,141 @@ export declare type ProcessClaimResponse = Message<"hms.billing.v1.ProcessClaimR
 export declare const ProcessClaimResponseSchema: GenMessage<ProcessClaimResponse>;
 
 /**
+ * @generated from message hms.billing.v1.GetBillingStatsRequest
+ */
+export declare type GetBillingStatsRequest = Message<"hms.billing.v1.GetBillingStatsRequest"> & {
+  /**
+   * Start of today and of this week, in the clinic's zone; revenue counts
+   * payments from each until now.
+   *
+   * @generated from field: google.protobuf.Timestamp day_start_time = 1;
+   */
+  dayStartTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp week_start_time = 2;
+   */
+  weekStartTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.GetBillingStatsRequest.
+ * Use `create(GetBillingStatsRequestSchema)` to create a new message.
+ */
+export declare const GetBillingStatsRequestSchema: GenMessage<GetBillingStatsRequest>;
+
+/**
+ * Sums in one currency, in minor units.
+ *
+ * @generated from message hms.billing.v1.CurrencyAmount
+ */
+export declare type CurrencyAmount = Message<"hms.billing.v1.CurrencyAmount"> & {
+  /**
+   * @generated from field: string currency = 1;
+   */
+  currency: string;
+
+  /**
+   * @generated from field: int64 amount = 2;
+   */
+  amount: bigint;
+
+  /**
+   * How many payments or invoices make the sum.
+   *
+   * @generated from field: int64 count = 3;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message hms.billing.v1.CurrencyAmount.
+ * Use `create(CurrencyAmountSchema)` to create a new message.
+ */
+export declare const CurrencyAmountSchema: GenMessage<CurrencyAmount>;
+
+/**
+ * @generated from message hms.billing.v1.ClaimStatusCount
+ */
+export declare type ClaimStatusCount = Message<"hms.billing.v1.ClaimStatusCount"> & {
+  /**
+   * @generated from field: hms.billing.v1.ClaimStatus status = 1;
+   */
+  status: ClaimStatus;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message hms.billing.v1.ClaimStatusCount.
+ * Use `create(ClaimStatusCountSchema)` to create a new message.
+ */
+export declare const ClaimStatusCountSchema: GenMessage<ClaimStatusCount>;
+
+/**
+ * @generated from message hms.billing.v1.BillingStats
+ */
+export declare type BillingStats = Message<"hms.billing.v1.BillingStats"> & {
+  /**
+   * Successful payments received since the start of today, of this week.
+   *
+   * @generated from field: repeated hms.billing.v1.CurrencyAmount revenue_today = 1;
+   */
+  revenueToday: CurrencyAmount[];
+
+  /**
+   * @generated from field: repeated hms.billing.v1.CurrencyAmount revenue_week = 2;
+   */
+  revenueWeek: CurrencyAmount[];
+
+  /**
+   * Unpaid balance of issued invoices (pending, part-paid or overdue).
+   *
+   * @generated from field: repeated hms.billing.v1.CurrencyAmount outstanding = 3;
+   */
+  outstanding: CurrencyAmount[];
+
+  /**
+   * Unpaid balance of OVERDUE invoices.
+   *
+   * @generated from field: repeated hms.billing.v1.CurrencyAmount overdue = 4;
+   */
+  overdue: CurrencyAmount[];
+
+  /**
+   * Every status, zero counts included.
+   *
+   * @generated from field: repeated hms.billing.v1.ClaimStatusCount claims = 5;
+   */
+  claims: ClaimStatusCount[];
+};
+
+/**
+ * Describes the message hms.billing.v1.BillingStats.
+ * Use `create(BillingStatsSchema)` to create a new message.
+ */
+export declare const BillingStatsSchema: GenMessage<BillingStats>;
+
+/**
+ * @generated from message hms.billing.v1.GetBillingStatsResponse
+ */
+export declare type GetBillingStatsResponse = Message<"hms.billing.v1.GetBillingStatsResponse"> & {
+  /**
+   * @generated from field: hms.billing.v1.BillingStats stats = 1;
+   */
+  stats?: BillingStats | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.GetBillingStatsResponse.
+ * Use `create(GetBillingStatsResponseSchema)` to create a new message.
+ */
+export declare const GetBillingStatsResponseSchema: GenMessage<GetBillingStatsResponse>;
+
+/**
  * @generated from enum hms.billing.v1.InvoiceStatus
  */
 export enum InvoiceStatus {
@@ -1828,6 +1963,18 @@ export declare const InternalBillingService: GenService<{
     methodKind: "unary";
     input: typeof CreateInvoiceForLabOrderRequestSchema;
     output: typeof CreateInvoiceForLabOrderResponseSchema;
+  },
+  /**
+   * The admin dashboard's billing figures: revenue (successful payments) of
+   * today and this week, the outstanding and overdue balances by currency,
+   * and claims by status. A few grouped sums, each over an index.
+   *
+   * @generated from rpc hms.billing.v1.InternalBillingService.GetBillingStats
+   */
+  getBillingStats: {
+    methodKind: "unary";
+    input: typeof GetBillingStatsRequestSchema;
+    output: typeof GetBillingStatsResponseSchema;
   },
 }>;
 

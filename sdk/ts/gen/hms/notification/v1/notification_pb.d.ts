@@ -790,6 +790,55 @@ export declare type ListDeliveriesResponse = Message<"hms.notification.v1.ListDe
 export declare const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse>;
 
 /**
+ * @generated from message hms.notification.v1.GetNotificationStatsRequest
+ */
+export declare type GetNotificationStatsRequest = Message<"hms.notification.v1.GetNotificationStatsRequest"> & {
+};
+
+/**
+ * Describes the message hms.notification.v1.GetNotificationStatsRequest.
+ * Use `create(GetNotificationStatsRequestSchema)` to create a new message.
+ */
+export declare const GetNotificationStatsRequestSchema: GenMessage<GetNotificationStatsRequest>;
+
+/**
+ * @generated from message hms.notification.v1.NotificationStats
+ */
+export declare type NotificationStats = Message<"hms.notification.v1.NotificationStats"> & {
+  /**
+   * @generated from field: int64 failed_last_day = 1;
+   */
+  failedLastDay: bigint;
+
+  /**
+   * @generated from field: int64 failed_last_week = 2;
+   */
+  failedLastWeek: bigint;
+};
+
+/**
+ * Describes the message hms.notification.v1.NotificationStats.
+ * Use `create(NotificationStatsSchema)` to create a new message.
+ */
+export declare const NotificationStatsSchema: GenMessage<NotificationStats>;
+
+/**
+ * @generated from message hms.notification.v1.GetNotificationStatsResponse
+ */
+export declare type GetNotificationStatsResponse = Message<"hms.notification.v1.GetNotificationStatsResponse"> & {
+  /**
+   * @generated from field: hms.notification.v1.NotificationStats stats = 1;
+   */
+  stats?: NotificationStats | undefined;
+};
+
+/**
+ * Describes the message hms.notification.v1.GetNotificationStatsResponse.
+ * Use `create(GetNotificationStatsResponseSchema)` to create a new message.
+ */
+export declare const GetNotificationStatsResponseSchema: GenMessage<GetNotificationStatsResponse>;
+
+/**
  * Every kind of notification HMS sends.
  *
  * @generated from enum hms.notification.v1.NotificationType
@@ -1155,6 +1204,17 @@ export declare const InternalNotificationService: GenService<{
     methodKind: "unary";
     input: typeof SendRequestSchema;
     output: typeof SendResponseSchema;
+  },
+  /**
+   * The admin dashboard's delivery failures: FAILED deliveries created in
+   * the last 24 hours and the last 7 days. Two counts over an index.
+   *
+   * @generated from rpc hms.notification.v1.InternalNotificationService.GetNotificationStats
+   */
+  getNotificationStats: {
+    methodKind: "unary";
+    input: typeof GetNotificationStatsRequestSchema;
+    output: typeof GetNotificationStatsResponseSchema;
   },
 }>;
 

@@ -1340,6 +1340,66 @@ export declare type BatchGetDisplayNamesResponse = Message<"hms.user.v1.BatchGet
 export declare const BatchGetDisplayNamesResponseSchema: GenMessage<BatchGetDisplayNamesResponse>;
 
 /**
+ * @generated from message hms.user.v1.GetUserStatsRequest
+ */
+export declare type GetUserStatsRequest = Message<"hms.user.v1.GetUserStatsRequest"> & {
+  /**
+   * Start of today and of this week, in the clinic's zone.
+   *
+   * @generated from field: google.protobuf.Timestamp day_start_time = 1;
+   */
+  dayStartTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp week_start_time = 2;
+   */
+  weekStartTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.user.v1.GetUserStatsRequest.
+ * Use `create(GetUserStatsRequestSchema)` to create a new message.
+ */
+export declare const GetUserStatsRequestSchema: GenMessage<GetUserStatsRequest>;
+
+/**
+ * @generated from message hms.user.v1.UserStats
+ */
+export declare type UserStats = Message<"hms.user.v1.UserStats"> & {
+  /**
+   * @generated from field: int64 new_patients_today = 1;
+   */
+  newPatientsToday: bigint;
+
+  /**
+   * @generated from field: int64 new_patients_week = 2;
+   */
+  newPatientsWeek: bigint;
+};
+
+/**
+ * Describes the message hms.user.v1.UserStats.
+ * Use `create(UserStatsSchema)` to create a new message.
+ */
+export declare const UserStatsSchema: GenMessage<UserStats>;
+
+/**
+ * @generated from message hms.user.v1.GetUserStatsResponse
+ */
+export declare type GetUserStatsResponse = Message<"hms.user.v1.GetUserStatsResponse"> & {
+  /**
+   * @generated from field: hms.user.v1.UserStats stats = 1;
+   */
+  stats?: UserStats | undefined;
+};
+
+/**
+ * Describes the message hms.user.v1.GetUserStatsResponse.
+ * Use `create(GetUserStatsResponseSchema)` to create a new message.
+ */
+export declare const GetUserStatsResponseSchema: GenMessage<GetUserStatsResponse>;
+
+/**
  * Administrative sex, as recorded for clinical reference ranges.
  *
  * @generated from enum hms.user.v1.Gender
@@ -1686,6 +1746,18 @@ export declare const InternalUserService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetDisplayNamesRequestSchema;
     output: typeof BatchGetDisplayNamesResponseSchema;
+  },
+  /**
+   * The admin dashboard's new patients: patient accounts created since the
+   * start of today and of this week. Two counts over the (role, date joined)
+   * index.
+   *
+   * @generated from rpc hms.user.v1.InternalUserService.GetUserStats
+   */
+  getUserStats: {
+    methodKind: "unary";
+    input: typeof GetUserStatsRequestSchema;
+    output: typeof GetUserStatsResponseSchema;
   },
 }>;
 
