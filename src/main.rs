@@ -122,6 +122,8 @@ async fn up() -> anyhow::Result<()> {
     appointment.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
     appointment.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
     appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    user.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
