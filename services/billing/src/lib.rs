@@ -13,6 +13,7 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
 use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
@@ -60,6 +61,11 @@ pub struct BillingConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (invoice generated, payment successful, claim updated) to it.
     pub notification_url: Option<String>,
+    /// The admin service; when set, the relay delivers this service's admin
+    /// actions (manual invoices, discounts, manual payments, cancellations,
+    /// write-offs, claim decisions) to its audit log. Unset, they wait in the
+    /// outbox.
+    pub admin_url: Option<String>,
     /// Keys sealing insurance policy numbers (`HMS_BILLING__ENCRYPTION__KEYS__K1`).
     pub encryption: EncryptionConfig,
 }
@@ -78,6 +84,7 @@ impl Default for BillingConfig {
             overdue_poll_ms: 60_000,
             outbox_poll_ms: 500,
             notification_url: None,
+            admin_url: None,
             encryption: EncryptionConfig::default(),
         }
     }
@@ -143,6 +150,14 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
             .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
         let tokens = Arc::new(ServiceTokens::new("billing", secret));
         receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+    }
+    if let Some(url) = &config.admin_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
+        let tokens = Arc::new(ServiceTokens::new("billing", secret));
+        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
     }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =
