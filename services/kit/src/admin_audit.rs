@@ -9,8 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::Principal;
-use crate::auth::ServiceTokens;
+use crate::auth::{Principal, ServiceTokens};
 use crate::client::{OutboundChannel, OutboundInterceptor, channel};
 use crate::outbox::{DeliveryError, OutboxEvent, Sink};
 use crate::proto::admin::internal_admin_service_client::InternalAdminServiceClient;
@@ -52,7 +51,8 @@ impl AdminActionEvent {
             target_type: target_type.to_owned(),
             target_id: target_id.to_owned(),
             action_at: crate::time::now_micros(),
-            client_address: client_address.to_owned(),
+            // The log keeps at most 64 characters of an address.
+            client_address: client_address.chars().take(64).collect(),
             before: String::new(),
             after: String::new(),
         }
