@@ -118,13 +118,13 @@ async fn up() -> anyhow::Result<()> {
     let admin_addr = admin_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
     user.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    user.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     appointment.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     appointment.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
     appointment.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
     appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
-    user.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
-    billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     let mail_dir = notification.email.file_dir.clone();
     let mail_mode = notification.email.mode;
 

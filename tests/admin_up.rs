@@ -3,7 +3,8 @@
 //! admin audit log and the chain verifies; a stale version is refused; the
 //! internal methods are unreachable from outside; the store lives in the
 //! data directory; a changed reschedule notice is in effect in the
-//! appointment service within 2 s.
+//! appointment service, and a changed due period and login throttle in the
+//! billing and user services, within 2 s.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -232,6 +233,81 @@ async fn a_changed_notice_is_in_effect_in_the_appointment_service_within_two_sec
         }
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.to_string().contains("NOTICE_TOO_SHORT"), "{body}");
+        break;
+    }
+    assert!(changed.elapsed() < Duration::from_secs(2), "took {:?}", changed.elapsed());
+}
+
+/// A google.type.Date in JSON → a civil date.
+fn civil(date: &Value) -> jiff::civil::Date {
+    let part = |name: &str| i8::try_from(date[name].as_i64().unwrap()).unwrap();
+    jiff::civil::date(i16::try_from(date["year"].as_i64().unwrap()).unwrap(), part("month"), part("day"))
+}
+
+/// `hms up` has the billing and user services follow the admin service: a
+/// shorter due period applies to the next invoice, and a stricter login
+/// throttle to the next login, within 2 s and without a restart.
+#[tokio::test]
+async fn changed_due_days_and_login_throttle_are_in_effect_within_two_seconds() {
+    let data = tempfile::tempdir().unwrap();
+    let (_up, gateway) = start(data.path());
+    let rest = Rest { http: reqwest::Client::new(), gateway };
+    let admin = rest.login("admin", ADMIN_PASSWORD).await;
+    let body = json!({"username": "mai", "password": "correct horse battery", "email": "mai@example.com"});
+    let (status, patient) = rest.post("/api/v1/users/register", None, None, body).await;
+    assert_eq!(status, StatusCode::OK, "{patient}");
+    let patient_id = patient["user"]["id"].as_str().unwrap().to_owned();
+    // References, so the closures below share them.
+    let (rest, admin) = (&rest, admin.as_str());
+    let invoice = || {
+        let body = json!({"patient_id": patient_id, "items": [{"type": "ITEM_TYPE_OTHER_SERVICE",
+            "description": "Certificate", "quantity": "1", "unit_price_minor": "50000"}]});
+        rest.post("/api/v1/admin/invoices", Some(admin), None, body)
+    };
+    let days = |invoice: &Value| {
+        let invoice = &invoice["invoice"];
+        civil(&invoice["issue_date"]).until(civil(&invoice["due_date"])).unwrap().get_days()
+    };
+    let (status, first) = invoice().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(days(&first), 30, "billing.due_days");
+
+    let put = |key: &str, value: i64| {
+        let path = format!("/api/v1/admin/system-configurations/{key}");
+        let change = json!({"value": {"integer": value}, "expected_version": 0, "reason": "policy"});
+        async move { rest.call(reqwest::Method::PUT, &path, Some(admin), None, change).await }
+    };
+    let (status, body) = put("billing.invoice_due_days", 7).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let changed = std::time::Instant::now();
+    loop {
+        let (status, body) = invoice().await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if days(&body) == 7 {
+            break;
+        }
+        assert!(changed.elapsed() < Duration::from_secs(10), "the change never applied");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(changed.elapsed() < Duration::from_secs(2), "took {:?}", changed.elapsed());
+
+    // One failure per account, not the default five, refuses the next login.
+    let (status, body) = put("user.login_throttle.max_failures_per_account", 1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let changed = std::time::Instant::now();
+    let login =
+        |password: &str| rest.post("/api/v1/users/login", None, None, json!({"username": "mai", "password": password}));
+    loop {
+        let (status, body) = login("wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let (status, body) = login("correct horse battery").await;
+        if status == StatusCode::OK {
+            assert!(changed.elapsed() < Duration::from_secs(10), "the change never applied");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(body.to_string().contains("LOGIN_THROTTLED"), "{body}");
         break;
     }
     assert!(changed.elapsed() < Duration::from_secs(2), "took {:?}", changed.elapsed());

@@ -64,12 +64,14 @@ pub struct AppointmentConfig {
     /// The billing service; when set, completing an appointment asks it (via
     /// the outbox) for the appointment's invoice at the catalog price.
     pub billing_url: Option<String>,
-    /// The admin service; when set, the notice and the moves allowed follow
-    /// the values an admin stores there (`appointment.reschedule_notice_hours`,
-    /// `appointment.max_reschedules`) without a restart, and
-    /// `min_notice_secs` and `max_reschedules` apply while none is stored;
-    /// and the relay delivers the admins' catalog and schedule changes to
-    /// its audit log (unset, they wait in the outbox).
+    /// The admin service; when set, the notice, the moves allowed and the
+    /// reminder offsets follow the values an admin stores there
+    /// (`appointment.reschedule_notice_hours`, `appointment.max_reschedules`,
+    /// `appointment.reminder_offsets`) without a restart, and
+    /// `min_notice_secs`, `max_reschedules` and `reminder_offsets_secs`
+    /// apply while none is stored.
+    /// The relay also delivers the admins' catalog and schedule changes to its
+    /// audit log; unset, they wait in the outbox.
     pub admin_url: Option<String>,
 }
 
@@ -177,12 +179,6 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
         Relay::new(db.clone(), Arc::new(receivers), relay_config)
     });
-    let reminders = Arc::new(reminders::ReminderWorker::new(
-        db.clone(),
-        zone.clone(),
-        Duration::from_millis(config.reminder_poll_ms),
-        config.reminder_offsets(),
-    ));
     let users = match &auth.service_token_secret {
         Some(secret) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
@@ -204,6 +200,12 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         }
         None => settings::Policy::fixed(configured_policy),
     };
+    let reminders = Arc::new(reminders::ReminderWorker::new(
+        db.clone(),
+        zone.clone(),
+        Duration::from_millis(config.reminder_poll_ms),
+        policy.reminder_offsets(config.reminder_offsets()),
+    ));
     let state = Arc::new(api::State {
         bookings: store::BookingWriter::new(db.clone()),
         db: db.clone(),

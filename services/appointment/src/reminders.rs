@@ -16,14 +16,15 @@ use hms_kit::storage::Db;
 use jiff::tz::TimeZone;
 
 use crate::events::Facts;
+use crate::settings::ReminderOffsets;
 use crate::store;
 
 pub struct ReminderWorker {
     db: Db,
     zone: TimeZone,
     poll_interval: Duration,
-    /// Seconds before the start.
-    offsets: Vec<i64>,
+    /// Seconds before the start, read at each pass (an admin may change them).
+    offsets: ReminderOffsets,
     /// When the last complete pass looked; the next looks only at reminders
     /// that fell due since (less [`LATE_COMMIT`]). The first pass after a
     /// start looks at every appointment still ahead.
@@ -40,7 +41,7 @@ const LATE_COMMIT: i64 = 600;
 const BATCH: i64 = 64;
 
 impl ReminderWorker {
-    pub fn new(db: Db, zone: TimeZone, poll_interval: Duration, offsets: Vec<i64>) -> Self {
+    pub fn new(db: Db, zone: TimeZone, poll_interval: Duration, offsets: ReminderOffsets) -> Self {
         Self { db, zone, poll_interval, offsets, looked_at: AtomicI64::new(i64::MIN) }
     }
 
@@ -64,7 +65,7 @@ impl ReminderWorker {
         let since = self.looked_at.load(Ordering::Relaxed).saturating_sub(LATE_COMMIT);
         let mut sent = 0;
         let mut service_names = HashMap::new();
-        for &offset in &self.offsets {
+        for offset in self.offsets.current() {
             loop {
                 let due = store::due_reminders(&self.db, offset, since, now, BATCH).await?;
                 let full = due.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);

@@ -1,8 +1,9 @@
-//! The clinic's change policy as it stands now: the file/env configuration,
-//! overridden by the values an admin has stored in the admin service while
-//! the service follows it (`appointment.admin_url`). Reading it is a borrow
-//! of the followed snapshot, so requests make no call to the admin service
-//! and a change applies as soon as the watch delivers it.
+//! The clinic's change policy and reminder offsets as they stand now: the
+//! file/env configuration, overridden by the values an admin has stored in
+//! the admin service while the service follows it (`appointment.admin_url`).
+//! Reading them is a borrow of the followed snapshot, so requests and
+//! reminder passes make no call to the admin service and a change applies
+//! as soon as the watch delivers it.
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use crate::domain::status::ChangePolicy;
 pub const NOTICE_KEY: &str = "appointment.reschedule_notice_hours";
 /// Moves allowed per appointment.
 pub const MAX_RESCHEDULES_KEY: &str = "appointment.max_reschedules";
+/// How long before a start reminders go out.
+pub const REMINDER_OFFSETS_KEY: &str = "appointment.reminder_offsets";
 
 pub struct Policy {
     /// The file/env configuration, in force for every key without a stored value.
@@ -33,7 +36,7 @@ impl Policy {
     /// this policy is dropped; until the first snapshot arrives (or while
     /// the admin service is unreachable) the configured policy applies.
     pub fn follow(configured: ChangePolicy, admin_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let keys = vec![NOTICE_KEY.to_owned(), MAX_RESCHEDULES_KEY.to_owned()];
+        let keys = [NOTICE_KEY, MAX_RESCHEDULES_KEY, REMINDER_OFFSETS_KEY].map(str::to_owned).to_vec();
         let (snapshots, _task) = hms_kit::settings::follow(admin_url, tokens, keys, std::future::pending())?;
         Ok(Self::following(configured, snapshots))
     }
@@ -53,6 +56,32 @@ impl Policy {
                 .stored_integer(MAX_RESCHEDULES_KEY)
                 .and_then(|moves| i32::try_from(moves).ok())
                 .unwrap_or(self.configured.max_reschedules),
+        }
+    }
+
+    /// The reminder offsets, following the same snapshot: `configured` (in
+    /// seconds) applies while no value is stored.
+    pub fn reminder_offsets(&self, configured: Vec<i64>) -> ReminderOffsets {
+        ReminderOffsets { configured, followed: self.followed.clone() }
+    }
+}
+
+/// The reminder offsets in force, in seconds before the start; the reminder
+/// worker reads them at each pass, so reminders falling due after a change
+/// use the new offsets (those already sent stay sent).
+pub struct ReminderOffsets {
+    configured: Vec<i64>,
+    followed: Option<watch::Receiver<Snapshot>>,
+}
+
+impl ReminderOffsets {
+    pub fn current(&self) -> Vec<i64> {
+        let Some(snapshots) = &self.followed else { return self.configured.clone() };
+        let snapshot = snapshots.borrow();
+        let stored = snapshot.versions.get(REMINDER_OFFSETS_KEY).copied().unwrap_or(0) > 0;
+        match snapshot.durations(REMINDER_OFFSETS_KEY) {
+            Some(offsets) if stored => offsets,
+            _ => self.configured.clone(),
         }
     }
 }
@@ -87,5 +116,24 @@ mod tests {
         assert_eq!(policy.current(), ChangePolicy { min_notice_secs: 86_400, max_reschedules: 3 });
         tx.send(snapshot(&[(NOTICE_KEY, 0, 2), (MAX_RESCHEDULES_KEY, 1, 1)])).unwrap();
         assert_eq!(policy.current(), ChangePolicy { min_notice_secs: 0, max_reschedules: 1 });
+    }
+
+    #[test]
+    fn stored_reminder_offsets_override_the_configuration_and_the_default_does_not() {
+        let configured = vec![7200, 600];
+        assert_eq!(Policy::fixed(CONFIGURED).reminder_offsets(configured.clone()).current(), configured);
+        let (tx, rx) = watch::channel(Snapshot::default());
+        let offsets = Policy::following(CONFIGURED, rx).reminder_offsets(configured.clone());
+        assert_eq!(offsets.current(), configured, "nothing received yet");
+        let with_offsets = |value: serde_json::Value, version: i64| {
+            let mut snapshot = Snapshot { revision: version + 1, ..Snapshot::default() };
+            snapshot.values.insert(REMINDER_OFFSETS_KEY.to_owned(), value);
+            snapshot.versions.insert(REMINDER_OFFSETS_KEY.to_owned(), version);
+            snapshot
+        };
+        tx.send(with_offsets(json!(["24h", "1h"]), 0)).unwrap();
+        assert_eq!(offsets.current(), configured, "the admin service's default");
+        tx.send(with_offsets(json!(["48h", "30m"]), 1)).unwrap();
+        assert_eq!(offsets.current(), vec![172_800, 1800]);
     }
 }

@@ -1,7 +1,8 @@
-//! The change policy follows the admin service's system configuration
-//! (issue 24): a stored notice or move limit is in effect within 2 s without
-//! a restart; the file/env values apply while the admin service stores none
-//! (its own defaults do not override them) and while it is unreachable.
+//! The change policy and the reminder offsets follow the admin service's
+//! system configuration (issue 24): a stored notice, move limit or reminder
+//! offset is in effect within 2 s without a restart; the file/env values
+//! apply while the admin service stores none (its own defaults do not
+//! override them) and while it is unreachable.
 
 mod common;
 
@@ -15,6 +16,7 @@ use tonic::Code;
 
 const NOTICE: &str = "appointment.reschedule_notice_hours";
 const MAX_RESCHEDULES: &str = "appointment.max_reschedules";
+const REMINDER_OFFSETS: &str = "appointment.reminder_offsets";
 
 fn move_to(appointment: &Appointment, start: prost_types::Timestamp) -> RescheduleAppointmentRequest {
     RescheduleAppointmentRequest {
@@ -111,7 +113,47 @@ async fn an_unreachable_admin_service_leaves_the_configured_policy(kind: Relatio
     api.reschedule_appointment(authed(move_to(&later, at(clinic_date(5), 11, 0)), &mai)).await.unwrap();
 }
 
+fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+async fn a_stored_reminder_offset_applies_within_two_seconds_without_a_restart(kind: Relational) {
+    use hms_kit::proto::admin::DurationList;
+    use hms_kit::proto::admin::configuration_value::Kind;
+    use hms_kit::proto::notification::NotificationType as N;
+    // A week's offset: that reminder fell due before the booking, so none is
+    // sent (nor with the admin service's default 24h and 1h).
+    let Some(h) = Harness::start_with_admin_and_notifications(kind, |c| {
+        c.reminder_offsets_secs = vec![7 * 86_400];
+        c.min_notice_secs = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    // A five-minute service: a slot on the 5-minute grid never crosses midnight.
+    let service = h.service("GEN-CHECKUP", 5, &[]).await;
+    let (an, _) = h.staff("dr.an", Role::Doctor).await;
+    h.daily_hours(&an, "General", "Room 7", (0, 24)).await;
+    let (_, mai) = h.patient("mai").await;
+    let start = (now_secs() / 300 + 2) * 300;
+    h.book(&mai, &service.id, &an, prost_types::Timestamp { seconds: start, nanos: 0 }).await.unwrap();
+    // Offsets are whole minutes and starts on the 5-minute grid, so a
+    // reminder falls due on a whole minute: the first after the booking is
+    // one an offset can name that is due, and not yet sent, once it passed.
+    let due = (now_secs() / 60 + 1) * 60;
+    tokio::time::sleep(Duration::from_secs(u64::try_from(due + 1 - now_secs()).unwrap_or(0))).await;
+    assert_eq!(h.count(&mai, N::AppointmentReminderPatient).await, 0);
+
+    let offset = DurationList { values: vec![format!("{}m", (start - due) / 60)] };
+    h.configure_value(REMINDER_OFFSETS, Kind::Durations(offset), 0).await;
+    let changed = Instant::now();
+    h.arrived(&mai, N::AppointmentReminderPatient, 1).await;
+    assert!(changed.elapsed() < Duration::from_secs(2), "took {:?}", changed.elapsed());
+}
+
 on_every_backend!(
     a_stored_policy_applies_within_two_seconds_without_a_restart,
+    a_stored_reminder_offset_applies_within_two_seconds_without_a_restart,
     an_unreachable_admin_service_leaves_the_configured_policy,
 );

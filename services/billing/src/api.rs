@@ -43,7 +43,8 @@ const MAX_LINES: usize = 200;
 pub struct State {
     pub db: Db,
     pub zone: TimeZone,
-    pub due_days: i32,
+    /// Read per invoice: an admin may change it at any time.
+    pub due_days: crate::settings::DueDays,
     pub tax_basis_points: u32,
     pub default_currency: String,
     pub provider: Arc<dyn PaymentProvider>,
@@ -315,7 +316,7 @@ impl State {
         let new = store::NewInvoice {
             patient_id: patient_id.to_owned(),
             issue_date: today,
-            due_date: today.saturating_add(jiff::Span::new().days(i64::from(self.due_days))),
+            due_date: today.saturating_add(jiff::Span::new().days(i64::from(self.due_days.current()))),
             currency,
             lines,
             totals,
@@ -985,7 +986,7 @@ impl BillingService for BillingApi {
             domain::TotalsError::TooLarge => invalid_field("items", "the invoice total is too large"),
         })?;
         let today = self.0.today();
-        let days = if r.due_in_days == 0 { self.0.due_days } else { r.due_in_days };
+        let days = if r.due_in_days == 0 { self.0.due_days.current() } else { r.due_in_days };
         let new = store::NewInvoice {
             patient_id: r.patient_id,
             issue_date: today,

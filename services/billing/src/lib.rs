@@ -8,6 +8,7 @@ mod domain;
 mod events;
 mod overdue;
 pub mod provider;
+mod settings;
 mod store;
 
 use std::sync::Arc;
@@ -61,10 +62,12 @@ pub struct BillingConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (invoice generated, payment successful, claim updated) to it.
     pub notification_url: Option<String>,
-    /// The admin service; when set, the relay delivers this service's admin
-    /// actions (manual invoices, discounts, manual payments, cancellations,
-    /// write-offs, claim decisions) to its audit log. Unset, they wait in the
-    /// outbox.
+    /// The admin service; when set, new invoices' due dates follow the
+    /// value an admin stores there (`billing.invoice_due_days`) without a
+    /// restart, and `due_days` applies while none is stored.
+    /// The relay also delivers this service's admin actions (manual invoices,
+    /// discounts, manual payments, cancellations, write-offs, claim decisions)
+    /// to its audit log; unset, they wait in the outbox.
     pub admin_url: Option<String>,
     /// Keys sealing insurance policy numbers (`HMS_BILLING__ENCRYPTION__KEYS__K1`).
     pub encryption: EncryptionConfig,
@@ -169,10 +172,20 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         zone: zone.clone(),
         poll_interval: Duration::from_millis(config.overdue_poll_ms),
     });
+    let configured_due_days = i32::try_from(config.due_days.min(3650)).unwrap_or(30);
+    let due_days = match &config.admin_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
+            })?;
+            settings::DueDays::follow(configured_due_days, url, Arc::new(ServiceTokens::new("billing", secret)))?
+        }
+        None => settings::DueDays::fixed(configured_due_days),
+    };
     let state = Arc::new(api::State {
         db: db.clone(),
         zone,
-        due_days: i32::try_from(config.due_days.min(3650)).unwrap_or(30),
+        due_days,
         tax_basis_points: config.tax_basis_points,
         default_currency: config.default_currency.clone(),
         provider: deps.provider,

@@ -38,6 +38,9 @@ pub struct State {
     pub verifier: Arc<TokenVerifier>,
     pub revocations: Arc<RevocationFeed>,
     pub config: UserConfig,
+    /// The login throttle's limits, read per login: an admin may change them
+    /// at any time (`config`'s own limits are only their file/env values).
+    pub throttle: crate::settings::Throttle,
 }
 
 pub struct UserApi(pub Arc<State>);
@@ -168,11 +171,10 @@ impl State {
     /// false when either is used up. The address is counted first, so a
     /// throttled address cannot use up an account's allowance.
     async fn take_login_attempt(&self, address_subject: &str, account_subject: &str, now: i64) -> Result<bool, Status> {
-        let window = secs(self.config.login_window_secs);
-        let per_address = self.config.max_failures_per_address;
-        let per_account = self.config.max_failures_per_account;
-        Ok(store::take_attempt(&self.db, address_subject, per_address, now, window).await?
-            && store::take_attempt(&self.db, account_subject, per_account, now, window).await?)
+        let limits = self.throttle.current();
+        let window = secs(limits.window_secs);
+        Ok(store::take_attempt(&self.db, address_subject, limits.per_address, now, window).await?
+            && store::take_attempt(&self.db, account_subject, limits.per_account, now, window).await?)
     }
 
     fn refresh_expiry(&self, now: i64) -> i64 {
@@ -320,7 +322,8 @@ impl UserService for UserApi {
         let address_subject = format!("address:{address}");
         if !s.take_login_attempt(&address_subject, &account_subject, now).await? {
             s.audit(AuthEventKind::LoginThrottled, None, None, &address, false, "TOO_MANY_FAILURES").await?;
-            let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(s.config.login_window_secs)));
+            let mut details =
+                ErrorDetails::with_retry_info(Some(Duration::from_secs(s.throttle.current().window_secs)));
             details.set_error_info("LOGIN_THROTTLED", hms_kit::error::ERROR_DOMAIN, std::collections::HashMap::new());
             return Err(Status::with_error_details(
                 Code::ResourceExhausted,

@@ -5,6 +5,7 @@ mod api;
 mod domain;
 mod events;
 mod revocations;
+mod settings;
 mod store;
 
 use std::collections::BTreeMap;
@@ -59,9 +60,13 @@ pub struct UserConfig {
     /// The notification service; when set, a relay delivers this service's
     /// events (welcome and password-reset emails) to it.
     pub notification_url: Option<String>,
-    /// The admin service; when set, the relay delivers this service's admin
-    /// actions (users created, activated, deactivated, role changes) to its
-    /// audit log. Unset, they wait in the outbox.
+    /// The admin service; when set, the login throttle follows the values an
+    /// admin stores there (`user.login_throttle.max_failures_per_account`,
+    /// `…max_failures_per_address`, `…window_minutes`) without a restart, and
+    /// the three settings above apply while none is stored.
+    /// The relay also delivers this service's admin actions (users created,
+    /// activated, deactivated, role changes) to its audit log; unset, they
+    /// wait in the outbox.
     pub admin_url: Option<String>,
 }
 
@@ -175,8 +180,23 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     );
     let verifier = Arc::new(verifier);
 
+    let configured_throttle = settings::Limits {
+        window_secs: config.login_window_secs,
+        per_account: config.max_failures_per_account,
+        per_address: config.max_failures_per_address,
+    };
+    let throttle = match &config.admin_url {
+        Some(url) => {
+            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
+            })?;
+            settings::Throttle::follow(configured_throttle, url, Arc::new(ServiceTokens::new("user", secret)))?
+        }
+        None => settings::Throttle::fixed(configured_throttle),
+    };
     let state = Arc::new(api::State {
         db: db.clone(),
+        throttle,
         sealer,
         signer,
         published,

@@ -379,7 +379,7 @@ async fn repeated_failures_throttle_the_account(h: Harness) {
 
 async fn repeated_failures_throttle_the_address(h: Harness) {
     // Restart the same store with a low per-address limit.
-    let Harness { server, db, mut config, auth } = h;
+    let Harness { server, db, mut config, auth, .. } = h;
     server.shutdown().await.unwrap();
     config.max_failures_per_address = 4;
     config.max_failures_per_account = 100;
@@ -401,7 +401,7 @@ async fn repeated_failures_throttle_the_address(h: Harness) {
 /// Wrong passwords sent at once are counted as they arrive: no more than the
 /// limit are ever checked, the rest are refused unchecked.
 async fn concurrent_failures_evaluate_at_most_the_limit(h: Harness) {
-    let Harness { server, db, mut config, auth } = h;
+    let Harness { server, db, mut config, auth, .. } = h;
     server.shutdown().await.unwrap();
     config.max_failures_per_account = 5;
     let h = std::sync::Arc::new(Harness::start_with(db, config, auth).await);
@@ -633,7 +633,7 @@ async fn health_and_reflection_are_served(h: Harness) {
 async fn data_and_keys_survive_a_restart(h: Harness) {
     h.register("quang").await;
     let token = h.access_token("quang", PASSWORD).await;
-    let Harness { server, db, config, auth } = h;
+    let Harness { server, db, config, auth, .. } = h;
     server.shutdown().await.unwrap();
     let h = Harness::start_with(db, config, auth).await;
     // Same signing key: a token issued before the restart still verifies.

@@ -130,6 +130,14 @@ impl Harness {
         Self::start_services(kind, adjust, false, true).await
     }
 
+    /// The admin and the notification services both run.
+    pub async fn start_with_admin_and_notifications(
+        kind: Relational,
+        adjust: impl FnOnce(&mut AppointmentConfig),
+    ) -> Option<Self> {
+        Self::start_services(kind, adjust, true, true).await
+    }
+
     async fn start_services(
         kind: Relational,
         adjust: impl FnOnce(&mut AppointmentConfig),
@@ -188,11 +196,21 @@ impl Harness {
     /// Stores a system configuration value in the admin service, as an admin.
     pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
         use hms_kit::proto::admin::configuration_value::Kind;
+        self.configure_value(key, Kind::Integer(value), expected_version).await;
+    }
+
+    /// Stores a value of any kind.
+    pub async fn configure_value(
+        &self,
+        key: &str,
+        value: hms_kit::proto::admin::configuration_value::Kind,
+        expected_version: i64,
+    ) {
         let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
         let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
         let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
             key: key.into(),
-            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
+            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(value) }),
             expected_version,
             reason: String::new(),
         };

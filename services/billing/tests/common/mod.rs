@@ -45,6 +45,22 @@ pub struct Harness {
     service_token: String,
     relay: Option<tokio::task::JoinHandle<()>>,
     pub notification: Option<Notification>,
+    admin_service: Option<AdminService>,
+}
+
+/// The admin service (SQLite store), whose configuration the billing
+/// service follows.
+struct AdminService {
+    server: TestServer,
+    _db: TestDb,
+}
+
+async fn start_admin(auth: &AuthConfig) -> AdminService {
+    let db = testing::database(Relational::Sqlite).await.unwrap();
+    let config = hms_admin::AdminConfig { database_url: db.url.clone(), ..hms_admin::AdminConfig::default() };
+    let built = hms_admin::build(&config, auth).await.expect("build the admin service");
+    let server = TestServer::start(built.service, built.verifier).await;
+    AdminService { server, _db: db }
 }
 
 /// The notification service (SQLite store, file mailer) and its worker.
@@ -124,6 +140,21 @@ impl Harness {
     /// With `notifications`, the real notification service runs too and the
     /// billing relay delivers to it.
     pub async fn start_full(kind: Relational, notifications: bool) -> Option<Self> {
+        Self::start_services(kind, notifications, false, |_| {}).await
+    }
+
+    /// The admin service runs too and the billing service follows its
+    /// configuration.
+    pub async fn start_with_admin(kind: Relational, adjust: impl FnOnce(&mut BillingConfig)) -> Option<Self> {
+        Self::start_services(kind, false, true, adjust).await
+    }
+
+    async fn start_services(
+        kind: Relational,
+        notifications: bool,
+        admin_service: bool,
+        adjust: impl FnOnce(&mut BillingConfig),
+    ) -> Option<Self> {
         // RUST_LOG=hms_kit=debug shows the cause behind an INTERNAL answer.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -132,13 +163,16 @@ impl Harness {
         let db = testing::database(kind).await?;
         let (user, user_db, auth) = start_user().await;
         let notification = if notifications { Some(start_notification(&auth).await) } else { None };
-        let config = BillingConfig {
+        let admin_service = if admin_service { Some(start_admin(&auth).await) } else { None };
+        let mut config = BillingConfig {
             database_url: db.url.clone(),
             notification_url: notification.as_ref().map(|n| n.server.url()),
+            admin_url: admin_service.as_ref().map(|a| a.server.url()),
             outbox_poll_ms: 50,
             encryption: encryption(),
             ..BillingConfig::default()
         };
+        adjust(&mut config);
         let provider = Arc::new(TestProvider::default());
         let deps = Dependencies {
             provider: provider.clone(),
@@ -163,7 +197,22 @@ impl Harness {
             service_token,
             relay,
             notification,
+            admin_service,
         })
+    }
+
+    /// Stores a system configuration value in the admin service, as an admin.
+    pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
+        use hms_kit::proto::admin::configuration_value::Kind;
+        let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
+        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
+        let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
+            key: key.into(),
+            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
+            expected_version,
+            reason: String::new(),
+        };
+        client.update_system_configuration(authed(request, &self.admin)).await.unwrap();
     }
 
     pub async fn channel(&self) -> Channel {

@@ -26,6 +26,14 @@ pub struct Harness {
     pub db: TestDb,
     pub config: UserConfig,
     pub auth: AuthConfig,
+    admin_service: Option<AdminService>,
+}
+
+/// The admin service (SQLite store), whose configuration the user service
+/// follows.
+struct AdminService {
+    server: TestServer,
+    _db: TestDb,
 }
 
 pub fn config(db: &TestDb) -> (UserConfig, AuthConfig) {
@@ -53,7 +61,43 @@ impl Harness {
     pub async fn start_with(db: TestDb, config: UserConfig, auth: AuthConfig) -> Self {
         let built = hms_user::build(&config, &auth).await.expect("build user service");
         let server = TestServer::start(built.service, built.verifier).await;
-        Self { server, db, config, auth }
+        Self { server, db, config, auth, admin_service: None }
+    }
+
+    /// The admin service runs too and the user service follows its
+    /// configuration. Each needs the other's address before it starts (the
+    /// admin service verifies tokens with the user service's keys), so both
+    /// listeners are bound first.
+    pub async fn start_with_admin(kind: Relational) -> Option<Self> {
+        let db = testing::database(kind).await?;
+        let admin_db = testing::database(Relational::Sqlite).await?;
+        let (mut config, auth) = config(&db);
+        let user_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        config.admin_url = Some(format!("http://{}", admin_listener.local_addr().unwrap()));
+        let built = hms_user::build(&config, &auth).await.expect("build user service");
+        let server = TestServer::start_on(user_listener, built.service, built.verifier, Default::default());
+        let auth = AuthConfig { user_service_url: server.url(), ..auth };
+        let admin_config =
+            hms_admin::AdminConfig { database_url: admin_db.url.clone(), ..hms_admin::AdminConfig::default() };
+        let built = hms_admin::build(&admin_config, &auth).await.expect("build the admin service");
+        let admin = TestServer::start_on(admin_listener, built.service, built.verifier, Default::default());
+        let admin_service = Some(AdminService { server: admin, _db: admin_db });
+        Some(Self { server, db, config, auth, admin_service })
+    }
+
+    /// Stores a system configuration value in the admin service, as an admin.
+    pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
+        use hms_kit::proto::admin::configuration_value::Kind;
+        let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
+        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
+        let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
+            key: key.into(),
+            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
+            expected_version,
+            reason: String::new(),
+        };
+        client.update_system_configuration(authed(request, &self.admin_token().await)).await.unwrap();
     }
 
     pub async fn channel(&self) -> Channel {
