@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::*;
-use hms_admin::events::{ADMIN_ACTION_TOPIC, AdminActionEvent, AdminActionSink};
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionEvent, AdminActionSink};
 use hms_kit::outbox::{DeliveryError, OutboxEvent, Relay, RelayConfig, Sink};
 use hms_kit::proto::admin::*;
 use hms_kit::proto::common::PageRequest;

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hms_kit::auth::{Principal, principal};
+use hms_kit::admin_audit::AdminActionEvent;
+use hms_kit::auth::{Principal, client_address, principal};
 use hms_kit::client::OutboundChannel;
 use hms_kit::error::{self, ERROR_DOMAIN, FieldViolations, invalid_field, refusal, refusal_with};
 use hms_kit::paging;
@@ -667,6 +668,32 @@ fn may_see(caller: &Principal, a: &AppointmentRow) -> bool {
 }
 
 /// A doctor acts on their own schedule only; an admin on anyone's.
+/// The admin audit log's entry for a catalog or schedule change an admin
+/// makes; none for a doctor's change of their own schedule.
+fn admin_action(
+    caller: &Principal,
+    address: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+) -> Option<AdminActionEvent> {
+    (caller.role == Role::Admin).then(|| AdminActionEvent::by(caller, address, action, target_type, target_id))
+}
+
+fn service_summary(s: &ServiceRow) -> String {
+    let state = if s.active { "active" } else { "inactive" };
+    format!("{} {:?}, {} min, {} {}, {state}", s.code, s.name, s.duration_minutes, s.price_minor, s.currency)
+}
+
+fn schedule_summary(specialty: &str, location: &str, blocks: usize) -> String {
+    format!("specialty {specialty:?}, location {location:?}, {blocks} weekly blocks")
+}
+
+fn exception_summary(e: &ExceptionRow) -> String {
+    let hours = e.exception.hours.map(|(s, t)| format!(" {s}-{t} min")).unwrap_or_default();
+    format!("{:?} {} to {}{hours}", e.exception.kind, e.exception.start, e.exception.end)
+}
+
 fn check_schedule_owner(caller: &Principal, doctor_id: &str) -> Result<(), Status> {
     if caller.role == Role::Admin || (caller.role == Role::Doctor && caller.subject == doctor_id) {
         Ok(())
@@ -697,6 +724,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<CreateMedicalServiceRequest>,
     ) -> Reply<CreateMedicalServiceResponse> {
+        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         if !valid_code(&r.code) {
@@ -721,7 +749,9 @@ impl ScheduleService for ScheduleApi {
         };
         service_input(&mut v, r.service.as_ref(), &mut row);
         v.into_result()?;
-        match store::insert_service(&self.0.db, &row).await {
+        let logged = admin_action(&caller, &address, "catalog.service_created", "medical_service", &row.id)
+            .map(|a| a.change("", service_summary(&row)));
+        match store::insert_service(&self.0.db, &row, logged.as_ref()).await {
             Ok(()) => Ok(Response::new(CreateMedicalServiceResponse { service: Some(service_to_proto(&row)) })),
             Err(e) if error::is_unique_violation(&e) => {
                 Err(refusal(Code::AlreadyExists, "CODE_TAKEN", "a medical service with this code exists"))
@@ -734,6 +764,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<UpdateMedicalServiceRequest>,
     ) -> Reply<UpdateMedicalServiceResponse> {
+        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
@@ -742,11 +773,14 @@ impl ScheduleService for ScheduleApi {
             .await
             .map_err(error::store)?
             .ok_or_else(|| Status::not_found("no such medical service"))?;
+        let before = service_summary(&row);
         let mut v = FieldViolations::new();
         service_input(&mut v, r.service.as_ref(), &mut row);
         v.into_result()?;
         row.updated_at = now();
-        if !store::update_service(&self.0.db, &row).await.map_err(error::store)? {
+        let logged = admin_action(&caller, &address, "catalog.service_updated", "medical_service", &row.id)
+            .map(|a| a.change(before, service_summary(&row)));
+        if !store::update_service(&self.0.db, &row, logged.as_ref()).await.map_err(error::store)? {
             return Err(Status::not_found("no such medical service"));
         }
         self.0.display.changed();
@@ -757,11 +791,15 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<DeleteMedicalServiceRequest>,
     ) -> Reply<DeleteMedicalServiceResponse> {
+        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
-        match store::delete_service(&self.0.db, &r.service_id).await.map_err(error::store)? {
+        let before = store::get_service(&self.0.db, &r.service_id).await.map_err(error::store)?;
+        let logged = admin_action(&caller, &address, "catalog.service_deleted", "medical_service", &r.service_id)
+            .map(|a| a.change(before.as_ref().map(service_summary).unwrap_or_default(), ""));
+        match store::delete_service(&self.0.db, &r.service_id, logged.as_ref()).await.map_err(error::store)? {
             Deleted::Done => {
                 self.0.display.changed();
                 Ok(Response::new(DeleteMedicalServiceResponse {}))
@@ -820,6 +858,7 @@ impl ScheduleService for ScheduleApi {
         request: Request<SetDoctorScheduleRequest>,
     ) -> Reply<SetDoctorScheduleResponse> {
         let caller = principal(&request)?.clone();
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -860,9 +899,26 @@ impl ScheduleService for ScheduleApi {
         }
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        store::set_schedule(&self.0.db, &r.doctor_id, r.specialty.trim(), r.location.trim(), &blocks, now())
-            .await
-            .map_err(error::store)?;
+        let logged = match admin_action(&caller, &address, "schedule.set", "doctor_schedule", &r.doctor_id) {
+            Some(action) => {
+                let before = store::schedules(&self.0.db, Some(&r.doctor_id)).await.map_err(error::store)?.pop();
+                let before = before.map(|s| schedule_summary(&s.specialty, &s.location, s.blocks.len()));
+                let after = schedule_summary(r.specialty.trim(), r.location.trim(), blocks.len());
+                Some(action.change(before.unwrap_or_default(), after))
+            }
+            None => None,
+        };
+        store::set_schedule(
+            &self.0.db,
+            &r.doctor_id,
+            r.specialty.trim(),
+            r.location.trim(),
+            &blocks,
+            now(),
+            logged.as_ref(),
+        )
+        .await
+        .map_err(error::store)?;
         self.0.display.changed();
         let schedule = store::schedules(&self.0.db, Some(&r.doctor_id)).await.map_err(error::store)?.pop();
         Ok(Response::new(SetDoctorScheduleResponse { schedule: schedule.map(|s| self.0.schedule_to_proto(&s)) }))
@@ -889,6 +945,7 @@ impl ScheduleService for ScheduleApi {
         request: Request<AddScheduleExceptionRequest>,
     ) -> Reply<AddScheduleExceptionResponse> {
         let caller = principal(&request)?.clone();
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -938,7 +995,9 @@ impl ScheduleService for ScheduleApi {
             return Err(invalid_field("exception", "is incomplete"));
         };
         let row = ExceptionRow { id: new_id(), exception: Exception { kind, start, end, hours }, note: e.note.clone() };
-        store::add_exception(&self.0.db, &r.doctor_id, &row).await.map_err(error::store)?;
+        let logged = admin_action(&caller, &address, "schedule.exception_added", "doctor_schedule", &r.doctor_id)
+            .map(|a| a.change("", exception_summary(&row)));
+        store::add_exception(&self.0.db, &r.doctor_id, &row, logged.as_ref()).await.map_err(error::store)?;
         self.0.display.changed();
         Ok(Response::new(AddScheduleExceptionResponse { exception: Some(exception_to_proto(&row)) }))
     }
@@ -948,13 +1007,19 @@ impl ScheduleService for ScheduleApi {
         request: Request<DeleteScheduleExceptionRequest>,
     ) -> Reply<DeleteScheduleExceptionResponse> {
         let caller = principal(&request)?.clone();
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
         check_id(&mut v, "exception_id", &r.exception_id);
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        if !store::delete_exception(&self.0.db, &r.doctor_id, &r.exception_id).await.map_err(error::store)? {
+        let logged = admin_action(&caller, &address, "schedule.exception_deleted", "doctor_schedule", &r.doctor_id)
+            .map(|a| a.change(format!("exception {}", r.exception_id), ""));
+        if !store::delete_exception(&self.0.db, &r.doctor_id, &r.exception_id, logged.as_ref())
+            .await
+            .map_err(error::store)?
+        {
             return Err(Status::not_found("no such exception"));
         }
         self.0.display.changed();

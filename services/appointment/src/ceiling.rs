@@ -39,9 +39,9 @@ pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> a
     let db = crate::connect(database_url).await?;
     let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
     // The booking checks the revisions of its service and doctor's schedule.
-    store::insert_service(&db, &check_up(SERVICE_ID, "CEILING")).await?;
+    store::insert_service(&db, &check_up(SERVICE_ID, "CEILING"), None).await?;
     for writer in 0..writers {
-        store::set_schedule(&db, &doctor(writer), "", "Room 1", &[], 0).await?;
+        store::set_schedule(&db, &doctor(writer), "", "Room 1", &[], 0, None).await?;
     }
     let bookings = BookingWriter::new(db);
     let started = Instant::now();

@@ -13,6 +13,7 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
 use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
@@ -70,6 +71,8 @@ pub struct AppointmentConfig {
     /// `appointment.reminder_offsets`) without a restart, and
     /// `min_notice_secs`, `max_reschedules` and `reminder_offsets_secs`
     /// apply while none is stored.
+    /// The relay also delivers the admins' catalog and schedule changes to its
+    /// audit log; unset, they wait in the outbox.
     pub admin_url: Option<String>,
 }
 
@@ -163,6 +166,14 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the billing service"))?;
         let tokens = Arc::new(ServiceTokens::new("appointment", secret));
         receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
+    }
+    if let Some(url) = &config.admin_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
+        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
     }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use hms_kit::admin_audit::{self, AdminActionEvent};
 use hms_kit::outbox;
 use hms_kit::storage::{Backend, Db, ScriptError, Statement, Transient, Value, execute_script, retry_transient};
 use sqlx::any::AnyRow;
@@ -62,11 +63,14 @@ fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
     })
 }
 
-pub async fn insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
-    retry_transient(|| try_insert_service(db, s)).await
+/// `by_admin` is the change's entry for the admin audit log, written in the
+/// same transaction (here and in the other catalog and schedule writes).
+pub async fn insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<(), sqlx::Error> {
+    retry_transient(|| try_insert_service(db, s, by_admin)).await
 }
 
-async fn try_insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> {
+async fn try_insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     sqlx::query(&format!(
         "INSERT INTO medical_services ({NEW_SERVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
@@ -83,17 +87,26 @@ async fn try_insert_service(db: &Db, s: &ServiceRow) -> Result<(), sqlx::Error> 
     .bind(i64::from(s.active))
     .bind(s.created_at)
     .bind(s.updated_at)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    log_admin_action(&mut tx, by_admin).await?;
+    tx.commit().await
+}
+
+async fn log_admin_action(tx: &mut Transaction<'_, Any>, action: Option<&AdminActionEvent>) -> Result<(), sqlx::Error> {
+    if let Some(action) = action {
+        admin_audit::enqueue(tx, action).await?;
+    }
     Ok(())
 }
 
 /// Replaces every field but id, code and created_at; false when unknown.
-pub async fn update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
-    retry_transient(|| try_update_service(db, s)).await
+pub async fn update_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<bool, sqlx::Error> {
+    retry_transient(|| try_update_service(db, s, by_admin)).await
 }
 
-async fn try_update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error> {
+async fn try_update_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE medical_services SET name = ?, description = ?, kind = ?, duration_minutes = ?, price_minor = ?, \
          currency = ?, specialties = ?, auto_confirm = ?, active = ?, updated_at = ?, revision = revision + 1 \
@@ -110,9 +123,15 @@ async fn try_update_service(db: &Db, s: &ServiceRow) -> Result<bool, sqlx::Error
     .bind(i64::from(s.active))
     .bind(s.updated_at)
     .bind(&s.id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    log_admin_action(&mut tx, by_admin).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub enum Deleted {
@@ -122,21 +141,25 @@ pub enum Deleted {
 }
 
 /// Deletes a service never booked. The check and the delete are one statement.
-pub async fn delete_service(db: &Db, id: &str) -> Result<Deleted, sqlx::Error> {
-    retry_transient(|| try_delete_service(db, id)).await
+pub async fn delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, sqlx::Error> {
+    retry_transient(|| try_delete_service(db, id, by_admin)).await
 }
 
-async fn try_delete_service(db: &Db, id: &str) -> Result<Deleted, sqlx::Error> {
+async fn try_delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "DELETE FROM medical_services WHERE id = ? AND NOT EXISTS \
          (SELECT 1 FROM appointments WHERE appointments.service_id = medical_services.id)",
     )
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() > 0 {
+        log_admin_action(&mut tx, by_admin).await?;
+        tx.commit().await?;
         return Ok(Deleted::Done);
     }
+    tx.rollback().await?;
     Ok(if get_service(db, id).await?.is_some() { Deleted::InUse } else { Deleted::NotFound })
 }
 
@@ -215,6 +238,7 @@ pub async fn set_schedule(
     location: &str,
     blocks: &[Block],
     now: i64,
+    by_admin: Option<&AdminActionEvent>,
 ) -> Result<(), sqlx::Error> {
     let upsert = match db.backend {
         Backend::Sqlite => {
@@ -264,6 +288,7 @@ pub async fn set_schedule(
                 .execute(&mut *tx)
                 .await?;
         }
+        log_admin_action(&mut tx, by_admin).await?;
         tx.commit().await
     })
     .await
@@ -344,11 +369,21 @@ fn exception_row(row: &AnyRow) -> Result<ExceptionRow, sqlx::Error> {
     })
 }
 
-pub async fn add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
-    retry_transient(|| try_add_exception(db, doctor_id, e)).await
+pub async fn add_exception(
+    db: &Db,
+    doctor_id: &str,
+    e: &ExceptionRow,
+    by_admin: Option<&AdminActionEvent>,
+) -> Result<(), sqlx::Error> {
+    retry_transient(|| try_add_exception(db, doctor_id, e, by_admin)).await
 }
 
-async fn try_add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result<(), sqlx::Error> {
+async fn try_add_exception(
+    db: &Db,
+    doctor_id: &str,
+    e: &ExceptionRow,
+    by_admin: Option<&AdminActionEvent>,
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO schedule_exceptions (id, doctor_id, kind, start_date, end_date, start_minute, end_minute, note) \
@@ -365,23 +400,39 @@ async fn try_add_exception(db: &Db, doctor_id: &str, e: &ExceptionRow) -> Result
     .execute(&mut *tx)
     .await?;
     bump_schedule_revision(&mut tx, doctor_id).await?;
+    log_admin_action(&mut tx, by_admin).await?;
     tx.commit().await
 }
 
-pub async fn delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    retry_transient(|| try_delete_exception(db, doctor_id, id)).await
+pub async fn delete_exception(
+    db: &Db,
+    doctor_id: &str,
+    id: &str,
+    by_admin: Option<&AdminActionEvent>,
+) -> Result<bool, sqlx::Error> {
+    retry_transient(|| try_delete_exception(db, doctor_id, id, by_admin)).await
 }
 
-async fn try_delete_exception(db: &Db, doctor_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+async fn try_delete_exception(
+    db: &Db,
+    doctor_id: &str,
+    id: &str,
+    by_admin: Option<&AdminActionEvent>,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query("DELETE FROM schedule_exceptions WHERE id = ? AND doctor_id = ?")
         .bind(id)
         .bind(doctor_id)
         .execute(&mut *tx)
         .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     bump_schedule_revision(&mut tx, doctor_id).await?;
+    log_admin_action(&mut tx, by_admin).await?;
     tx.commit().await?;
-    Ok(done.rows_affected() > 0)
+    Ok(true)
 }
 
 async fn bump_schedule_revision(tx: &mut Transaction<'_, Any>, doctor_id: &str) -> Result<(), sqlx::Error> {

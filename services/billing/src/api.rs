@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::auth::{Principal, principal, role_name};
+use hms_kit::admin_audit::AdminActionEvent;
+use hms_kit::auth::{Principal, client_address, principal, role_name};
 use hms_kit::crypto::Sealer;
 use hms_kit::error::{self, FieldViolations, invalid_field, refusal, refusal_with};
 use hms_kit::paging;
@@ -323,7 +324,7 @@ impl State {
             source_id: Some(source_id.to_owned()),
         };
         let (row, created) =
-            store::create_invoice(&self.db, &new, events::invoice_generated).await.map_err(error::store)?;
+            store::create_invoice(&self.db, &new, events::invoice_generated, None).await.map_err(error::store)?;
         if !created && row.patient_id != patient_id {
             return Err(refusal_with(
                 Code::AlreadyExists,
@@ -421,8 +422,9 @@ impl State {
         &self,
         payment: PaymentRow,
         notice: Option<&events::Notice>,
+        by_admin: Option<&AdminActionEvent>,
     ) -> Result<Result<PaymentRow, PaymentRow>, Status> {
-        match store::begin_payment(&self.db, &payment, notice).await.map_err(error::store)? {
+        match store::begin_payment(&self.db, &payment, notice, by_admin).await.map_err(error::store)? {
             Begun::New(p) => Ok(Ok(p)),
             Begun::Existing(existing) if existing.fingerprint == payment.fingerprint => Ok(Err(existing)),
             Begun::Existing(_) => Err(refusal(
@@ -527,6 +529,7 @@ impl State {
         partial: i64,
         notes: &str,
         by_insurer: bool,
+        by_admin: Option<AdminActionEvent>,
     ) -> Result<Claim, Status> {
         let current = Decision { approved: claim.approved_amount, rejected: claim.rejected_amount };
         let decision = claim::decide(claim.status, to, claim.claim_amount, current, partial).map_err(|e| match e {
@@ -554,7 +557,8 @@ impl State {
             }
         }
         let notice = events::claim_status_updated(&after);
-        match store::move_claim(&self.db, &claim, &after, &notice).await.map_err(error::store)? {
+        let by_admin = by_admin.map(|action| action.change(claim_summary(&claim), claim_summary(&after)));
+        match store::move_claim(&self.db, &claim, &after, &notice, by_admin.as_ref()).await.map_err(error::store)? {
             Moved::Done => self.claim_to_proto(&after).await,
             Moved::Stale => Err(refusal(
                 Code::Aborted,
@@ -766,7 +770,7 @@ impl BillingService for BillingApi {
             failure_reason: String::new(),
             created_at: now_micros(),
         };
-        let settled = match self.0.begin(payment, None).await? {
+        let settled = match self.0.begin(payment, None, None).await? {
             Ok(started) => self.0.charge(started, &r.card_token).await?,
             Err(existing) => self.0.settle(existing, Some(&r.card_token)).await?,
         };
@@ -954,6 +958,7 @@ impl BillingService for BillingApi {
         request: Request<CreateManualInvoiceRequest>,
     ) -> Reply<CreateManualInvoiceResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -1005,8 +1010,13 @@ impl BillingService for BillingApi {
             // find the first invoice, even when both calls race.
             source_id: (!r.idempotency_key.is_empty()).then(|| sha256_hex(&[&caller.subject, &r.idempotency_key])),
         };
-        let (row, created) =
-            store::create_invoice(&self.0.db, &new, events::invoice_generated).await.map_err(error::store)?;
+        let action = AdminActionEvent::by(&caller, &address, "invoice.created", "invoice", "").change(
+            "",
+            format!("manual, total {} {}, discount {}", new.totals.total, new.currency, new.totals.discount),
+        );
+        let (row, created) = store::create_invoice(&self.0.db, &new, events::invoice_generated, Some(&action))
+            .await
+            .map_err(error::store)?;
         if created {
             self.0.audit(&caller, std::slice::from_ref(&row.id), "CREATE").await?;
         } else if (&row.patient_id, &row.currency, row.subtotal, row.total)
@@ -1023,24 +1033,27 @@ impl BillingService for BillingApi {
 
     async fn apply_discount(&self, request: Request<ApplyDiscountRequest>) -> Reply<ApplyDiscountResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
         check_amount(&mut v, "discount_minor", r.discount_minor, true);
         v.into_result()?;
-        let invoice = self.0.discount(&caller, &r.invoice_id, r.discount_minor).await?;
+        let invoice = self.0.discount(&caller, &address, &r.invoice_id, r.discount_minor).await?;
         Ok(Response::new(ApplyDiscountResponse { invoice: Some(self.0.invoice_to_proto(&invoice).await?) }))
     }
 
     async fn record_payment(&self, request: Request<RecordPaymentRequest>) -> Reply<RecordPaymentResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
         let input = manual::check_manual(&mut v, "", &r.idempotency_key, r.amount.as_ref(), r.method, &r.reference);
         v.into_result()?;
         let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
-        let (payment, invoice) = self.0.manual_payment(&caller, &r.invoice_id, input, "amount.currency").await?;
+        let (payment, invoice) =
+            self.0.manual_payment(&caller, &address, &r.invoice_id, input, "amount.currency").await?;
         Ok(Response::new(RecordPaymentResponse {
             payment: Some(payment_to_proto(&payment, &invoice.currency)),
             invoice: Some(self.0.invoice_to_proto(&invoice).await?),
@@ -1049,6 +1062,7 @@ impl BillingService for BillingApi {
 
     async fn update_invoice(&self, request: Request<UpdateInvoiceRequest>) -> Reply<UpdateInvoiceResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -1064,12 +1078,13 @@ impl BillingService for BillingApi {
         v.into_result()?;
         let mut invoice = None;
         if let Some(discount) = r.discount_minor {
-            invoice = Some(self.0.discount(&caller, &r.invoice_id, discount).await?);
+            invoice = Some(self.0.discount(&caller, &address, &r.invoice_id, discount).await?);
         }
         let mut payment = None;
         if let Some(input) = input {
             let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
-            let (p, i) = self.0.manual_payment(&caller, &r.invoice_id, input, "payment.amount.currency").await?;
+            let (p, i) =
+                self.0.manual_payment(&caller, &address, &r.invoice_id, input, "payment.amount.currency").await?;
             payment = Some(payment_to_proto(&p, &i.currency));
             invoice = Some(i);
         }
@@ -1079,15 +1094,17 @@ impl BillingService for BillingApi {
 
     async fn cancel_invoice(&self, request: Request<CancelInvoiceRequest>) -> Reply<CancelInvoiceResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
-        let invoice = self.close(&caller, &r.invoice_id, &r.reason, "CANCEL").await?;
+        let invoice = self.close(&caller, &address, &r.invoice_id, &r.reason, "CANCEL").await?;
         Ok(Response::new(CancelInvoiceResponse { invoice: Some(invoice) }))
     }
 
     async fn write_off_invoice(&self, request: Request<WriteOffInvoiceRequest>) -> Reply<WriteOffInvoiceResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
-        let invoice = self.close(&caller, &r.invoice_id, &r.reason, "WRITE_OFF").await?;
+        let invoice = self.close(&caller, &address, &r.invoice_id, &r.reason, "WRITE_OFF").await?;
         Ok(Response::new(WriteOffInvoiceResponse { invoice: Some(invoice) }))
     }
 
@@ -1116,6 +1133,7 @@ impl BillingService for BillingApi {
         request: Request<UpdateClaimStatusRequest>,
     ) -> Reply<UpdateClaimStatusResponse> {
         let caller = caller(&request)?;
+        let address = client_address(&request);
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "claim_id", &r.claim_id);
@@ -1129,9 +1147,35 @@ impl BillingService for BillingApi {
             .map_err(error::store)?
             .ok_or_else(|| Status::not_found("no such claim"))?;
         self.0.audit_claims(&caller, std::slice::from_ref(&claim), "CLAIM_UPDATE").await?;
-        let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, false).await?;
+        let action = AdminActionEvent::by(&caller, &address, "claim.status_changed", "claim", &claim.id);
+        let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, false, Some(action)).await?;
         Ok(Response::new(UpdateClaimStatusResponse { claim: Some(claim) }))
     }
+}
+
+/// What the admin audit log keeps of an invoice before and after a change:
+/// its amounts and status, no line descriptions.
+fn invoice_summary(invoice: &InvoiceRow) -> String {
+    format!(
+        "status {}, total {} {}, discount {}, paid {}",
+        invoice.status.as_str(),
+        invoice.total,
+        invoice.currency,
+        invoice.discount,
+        invoice.paid_patient + invoice.paid_insurance
+    )
+}
+
+/// What the admin audit log keeps of a claim: its status and amounts (the
+/// notes stay in the claim).
+fn claim_summary(claim: &ClaimRow) -> String {
+    format!(
+        "status {}, claimed {}, approved {}, rejected {}",
+        claim.status.as_str(),
+        claim.claim_amount,
+        claim.approved_amount,
+        claim.rejected_amount
+    )
 }
 
 fn statuses_from(v: &mut FieldViolations, statuses: &[i32]) -> Vec<String> {
@@ -1178,16 +1222,30 @@ impl BillingApi {
     }
 
     /// Cancels or writes off, with a reason.
-    async fn close(&self, caller: &Principal, id: &str, reason: &str, action: &str) -> Result<Invoice, Status> {
+    async fn close(
+        &self,
+        caller: &Principal,
+        address: &str,
+        id: &str,
+        reason: &str,
+        action: &str,
+    ) -> Result<Invoice, Status> {
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", id);
         v.text("reason", reason, 1000, true);
         v.into_result()?;
         let invoice = self.0.visible_invoice(caller, id, action).await?;
-        let done = if action == "CANCEL" {
-            store::cancel_invoice(&self.0.db, &invoice.id, reason.trim()).await
+        let (what, status) = if action == "CANCEL" {
+            ("invoice.cancelled", "CANCELLED")
         } else {
-            store::write_off_invoice(&self.0.db, &invoice.id, reason.trim()).await
+            ("invoice.written_off", "WRITTEN_OFF")
+        };
+        let logged = AdminActionEvent::by(caller, address, what, "invoice", &invoice.id)
+            .change(invoice_summary(&invoice), format!("status {status}, reason: {}", reason.trim()));
+        let done = if action == "CANCEL" {
+            store::cancel_invoice(&self.0.db, &invoice.id, reason.trim(), &logged).await
+        } else {
+            store::write_off_invoice(&self.0.db, &invoice.id, reason.trim(), &logged).await
         }
         .map_err(error::store)?;
         if !done {
@@ -1279,7 +1337,7 @@ impl InsuranceProviderService for InsurerApi {
             .filter(|c| c.company_key == company)
             .ok_or_else(|| Status::not_found("no such claim"))?;
         self.0.audit_claims(&caller, std::slice::from_ref(&claim), "CLAIM_PROCESS").await?;
-        let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, true).await?;
+        let claim = self.0.move_claim(claim, to, r.approved_amount_minor, &r.notes, true, None).await?;
         Ok(Response::new(ProcessClaimResponse { claim: Some(claim) }))
     }
 }

@@ -15,6 +15,7 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::{ServiceTokens, TokenVerifier};
 use hms_kit::client::remote_verifier;
 use hms_kit::config::{AuthConfig, ServerConfig};
@@ -65,6 +66,9 @@ pub struct BillingConfig {
     /// The admin service; when set, new invoices' due dates follow the
     /// value an admin stores there (`billing.invoice_due_days`) without a
     /// restart, and `due_days` applies while none is stored.
+    /// The relay also delivers this service's admin actions (manual invoices,
+    /// discounts, manual payments, cancellations, write-offs, claim decisions)
+    /// to its audit log; unset, they wait in the outbox.
     pub admin_url: Option<String>,
     /// Keys sealing insurance policy numbers (`HMS_BILLING__ENCRYPTION__KEYS__K1`).
     pub encryption: EncryptionConfig,
@@ -150,6 +154,14 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
             .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
         let tokens = Arc::new(ServiceTokens::new("billing", secret));
         receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+    }
+    if let Some(url) = &config.admin_url {
+        let secret = auth
+            .service_token_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
+        let tokens = Arc::new(ServiceTokens::new("billing", secret));
+        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
     }
     let relay = (!receivers.is_empty()).then(|| {
         let relay_config =

@@ -7,6 +7,7 @@
 //! from. Each transaction starts with a write, so SQLite takes its write lock
 //! up front instead of failing a read-to-write upgrade.
 
+use hms_kit::admin_audit::{self, AdminActionEvent};
 use hms_kit::error::is_unique_violation;
 use hms_kit::outbox;
 use hms_kit::storage::Db;
@@ -119,10 +120,13 @@ async fn next_number(
 /// Creates an invoice with its INVOICE_GENERATED notice; for a source that
 /// already has one, returns that one and false. Concurrent calls for one
 /// source meet at the unique key: one inserts, the others read its row.
+/// An admin's invoice comes with `by_admin`, its entry for the admin audit log
+/// (the new invoice becomes its target), written in the same transaction.
 pub async fn create_invoice(
     db: &Db,
     new: &NewInvoice,
     notice: impl Fn(&InvoiceRow) -> Notice,
+    by_admin: Option<&AdminActionEvent>,
 ) -> sqlx::Result<(InvoiceRow, bool)> {
     if let Some(source_id) = &new.source_id
         && let Some(existing) = invoice_by_source(db, new.source_type, source_id).await?
@@ -132,7 +136,7 @@ pub async fn create_invoice(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_create_invoice(db, new, &notice).await {
+        match try_create_invoice(db, new, &notice, by_admin).await {
             Ok(row) => return Ok((row, true)),
             Err(e) if is_unique_violation(&e) && new.source_id.is_some() => {
                 let source_id = new.source_id.as_deref().unwrap_or_default();
@@ -157,6 +161,7 @@ async fn try_create_invoice(
     db: &Db,
     new: &NewInvoice,
     notice: &impl Fn(&InvoiceRow) -> Notice,
+    by_admin: Option<&AdminActionEvent>,
 ) -> sqlx::Result<InvoiceRow> {
     let now = now_micros();
     let mut tx = db.pool.begin().await?;
@@ -224,6 +229,10 @@ async fn try_create_invoice(
         .await?;
     }
     outbox::enqueue(&mut tx, NOTIFICATION_TOPIC, &notice(&row)).await?;
+    if let Some(action) = by_admin {
+        let action = AdminActionEvent { target_id: row.id.clone(), ..action.clone() };
+        admin_audit::enqueue(&mut tx, &action).await?;
+    }
     tx.commit().await?;
     Ok(row)
 }
@@ -365,8 +374,10 @@ pub async fn log_access(db: &Db, invoice_ids: &[String], actor: &str, role: &str
 }
 
 /// Sets the discount with its recomputed totals, unless the new total would
-/// fall below what was paid or is in flight. False when refused.
-pub async fn apply_discount(db: &Db, id: &str, totals: &Totals) -> sqlx::Result<bool> {
+/// fall below what was paid or is in flight, with the admin's action for the
+/// audit log in the same transaction. False when refused.
+pub async fn apply_discount(db: &Db, id: &str, totals: &Totals, action: &AdminActionEvent) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
     let done = sqlx::query(&format!(
         "UPDATE invoices SET status = CASE WHEN paid_patient + paid_insurance >= ? AND pending = 0 THEN 'PAID' \
          ELSE status END, discount = ?, tax = ?, total = ?, updated_at = ? \
@@ -380,13 +391,27 @@ pub async fn apply_discount(db: &Db, id: &str, totals: &Totals) -> sqlx::Result<
     .bind(now_micros())
     .bind(id)
     .bind(totals.total)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    logged_if_done(tx, done.rows_affected() == 1, action).await
 }
 
-/// Cancels an open invoice nothing was paid on or is being paid.
-pub async fn cancel_invoice(db: &Db, id: &str, reason: &str) -> sqlx::Result<bool> {
+/// Commits an admin's change with its audit-log entry when it was made;
+/// rolls back (nothing to log) when it was refused. Whether it was made.
+async fn logged_if_done(mut tx: Transaction<'_, Any>, done: bool, action: &AdminActionEvent) -> sqlx::Result<bool> {
+    if !done {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    admin_audit::enqueue(&mut tx, action).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Cancels an open invoice nothing was paid on or is being paid (an admin's
+/// action, logged in the same transaction).
+pub async fn cancel_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
     let done = sqlx::query(&format!(
         "UPDATE invoices SET status = 'CANCELLED', status_reason = ?, updated_at = ? WHERE id = ? \
          AND status IN ('DRAFT', {}) AND paid_patient = 0 AND paid_insurance = 0 AND pending = 0",
@@ -395,13 +420,15 @@ pub async fn cancel_invoice(db: &Db, id: &str, reason: &str) -> sqlx::Result<boo
     .bind(reason)
     .bind(now_micros())
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    logged_if_done(tx, done.rows_affected() == 1, action).await
 }
 
-/// Writes off an open invoice with no card payment in flight.
-pub async fn write_off_invoice(db: &Db, id: &str, reason: &str) -> sqlx::Result<bool> {
+/// Writes off an open invoice with no card payment in flight (an admin's
+/// action, logged in the same transaction).
+pub async fn write_off_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
     let done = sqlx::query(&format!(
         "UPDATE invoices SET status = 'WRITTEN_OFF', status_reason = ?, updated_at = ? WHERE id = ? \
          AND status IN ({}) AND pending = 0",
@@ -410,9 +437,9 @@ pub async fn write_off_invoice(db: &Db, id: &str, reason: &str) -> sqlx::Result<
     .bind(reason)
     .bind(now_micros())
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    logged_if_done(tx, done.rows_affected() == 1, action).await
 }
 
 /// Marks open, unpaid-or-part-paid invoices due before `today` OVERDUE.
@@ -556,11 +583,17 @@ const CREDITED_STATUS: &str =
 /// the reservation of its amount (`pending`, for a card charge still to be
 /// made) or its crediting (an immediate payment). The conditional UPDATE is
 /// what refuses overpayment, whatever runs concurrently.
-pub async fn begin_payment(db: &Db, payment: &PaymentRow, notice: Option<&Notice>) -> sqlx::Result<Begun> {
+/// An admin's manual payment comes with `by_admin`, its audit-log entry.
+pub async fn begin_payment(
+    db: &Db,
+    payment: &PaymentRow,
+    notice: Option<&Notice>,
+    by_admin: Option<&AdminActionEvent>,
+) -> sqlx::Result<Begun> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_begin_payment(db, payment, notice).await {
+        match try_begin_payment(db, payment, notice, by_admin).await {
             Err(e) if is_unique_violation(&e) => {
                 return match payment_by_key(db, &payment.idempotency_key).await? {
                     Some(existing) => Ok(Begun::Existing(existing)),
@@ -573,7 +606,12 @@ pub async fn begin_payment(db: &Db, payment: &PaymentRow, notice: Option<&Notice
     }
 }
 
-async fn try_begin_payment(db: &Db, payment: &PaymentRow, notice: Option<&Notice>) -> sqlx::Result<Begun> {
+async fn try_begin_payment(
+    db: &Db,
+    payment: &PaymentRow,
+    notice: Option<&Notice>,
+    by_admin: Option<&AdminActionEvent>,
+) -> sqlx::Result<Begun> {
     let mut tx = db.pool.begin().await?;
     insert_payment(&mut tx, payment).await?;
     let open = open_statuses_sql();
@@ -609,6 +647,9 @@ async fn try_begin_payment(db: &Db, payment: &PaymentRow, notice: Option<&Notice
     }
     if let Some(notice) = notice {
         outbox::enqueue(&mut tx, NOTIFICATION_TOPIC, notice).await?;
+    }
+    if let Some(action) = by_admin {
+        admin_audit::enqueue(&mut tx, action).await?;
     }
     tx.commit().await?;
     Ok(Begun::New(payment.clone()))
@@ -911,7 +952,14 @@ pub enum Moved {
 /// Moves a claim from the status it was read in, with its notice; a move to
 /// PAID_BY_INSURER also credits the approved amount to the invoice (an
 /// INSURANCE_PAYOUT payment) in the same transaction.
-pub async fn move_claim(db: &Db, before: &ClaimRow, after: &ClaimRow, notice: &Notice) -> sqlx::Result<Moved> {
+/// The hospital's (an admin's) move comes with `by_admin`, its audit-log entry.
+pub async fn move_claim(
+    db: &Db,
+    before: &ClaimRow,
+    after: &ClaimRow,
+    notice: &Notice,
+    by_admin: Option<&AdminActionEvent>,
+) -> sqlx::Result<Moved> {
     let mut tx = db.pool.begin().await?;
     let done = sqlx::query(
         "UPDATE claims SET status = ?, approved_amount = ?, rejected_amount = ?, insurer_notes = ?, \
@@ -966,6 +1014,9 @@ pub async fn move_claim(db: &Db, before: &ClaimRow, after: &ClaimRow, notice: &N
         insert_payment(&mut tx, &payout).await?;
     }
     outbox::enqueue(&mut tx, NOTIFICATION_TOPIC, notice).await?;
+    if let Some(action) = by_admin {
+        admin_audit::enqueue(&mut tx, action).await?;
+    }
     tx.commit().await?;
     Ok(Moved::Done)
 }

@@ -1,6 +1,7 @@
 //! hms-kit: what every HMS service shares (configuration, telemetry, auth,
 //! errors, storage, outbox, server bootstrap, outbound clients, test helpers).
 
+pub mod admin_audit;
 pub mod auth;
 pub mod client;
 pub mod config;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::{
     Principal, PublicKey, SigningKeyPair, TokenSigner, TokenVerifier, client_address, principal, role_from_name,
     role_name,
@@ -214,7 +215,14 @@ struct NewAccount<'a> {
 }
 
 impl State {
-    async fn create_account(&self, account: NewAccount<'_>, event: bool) -> Result<UserRow, Status> {
+    /// With `by_admin`, the account is an admin's action for the admin audit
+    /// log (its target and summary are filled in here).
+    async fn create_account(
+        &self,
+        account: NewAccount<'_>,
+        event: bool,
+        by_admin: Option<AdminActionEvent>,
+    ) -> Result<UserRow, Status> {
         let mut v = FieldViolations::new();
         validation::username(&mut v, "username", account.username);
         validation::email(&mut v, "email", account.email);
@@ -256,7 +264,11 @@ impl State {
         self.store_profile(&mut row, account.profile.as_ref())?;
         let payload = events::user_registered(&row);
         let event = event.then_some(Event { topic: events::USER_REGISTERED, payload: &payload });
-        store::insert_user(&self.db, &row, event).await?;
+        let by_admin = by_admin.map(|mut action| {
+            action.target_id = row.id.clone();
+            action.change("", account_summary(&row))
+        });
+        store::insert_user(&self.db, &row, event, by_admin.as_ref()).await?;
         Ok(row)
     }
 }
@@ -284,7 +296,7 @@ impl UserService for UserApi {
             role: Role::Patient,
             profile,
         };
-        let row = self.0.create_account(account, true).await?;
+        let row = self.0.create_account(account, true, None).await?;
         self.0.audit(AuthEventKind::Registered, Some(&row.id), Some(&row.id), &address, true, "").await?;
         Ok(Response::new(RegisterResponse { user: Some(self.0.to_proto(&row)?) }))
     }
@@ -585,7 +597,8 @@ impl UserService for UserApi {
 
     async fn create_user(&self, request: Request<CreateUserRequest>) -> Reply<CreateUserResponse> {
         let s = &self.0;
-        let admin = principal(&request)?.subject.clone();
+        let caller = principal(&request)?.clone();
+        let admin = caller.subject.clone();
         let address = client_address(&request);
         let r = request.into_inner();
         let role = Role::try_from(r.role).unwrap_or(Role::Unspecified);
@@ -609,14 +622,16 @@ impl UserService for UserApi {
             role,
             profile: r.profile.clone(),
         };
-        let row = s.create_account(account, false).await?;
+        let action = AdminActionEvent::by(&caller, &address, "user.created", "user", "");
+        let row = s.create_account(account, false, Some(action)).await?;
         s.audit(AuthEventKind::UserCreated, Some(&row.id), Some(&admin), &address, true, role_name(role)).await?;
         Ok(Response::new(CreateUserResponse { user: Some(s.to_proto(&row)?) }))
     }
 
     async fn set_user_active(&self, request: Request<SetUserActiveRequest>) -> Reply<SetUserActiveResponse> {
         let s = &self.0;
-        let admin = principal(&request)?.subject.clone();
+        let caller = principal(&request)?.clone();
+        let admin = caller.subject.clone();
         let address = client_address(&request);
         let r = request.into_inner();
         let mut user = load_user(&s.db, &r.user_id).await?;
@@ -627,13 +642,17 @@ impl UserService for UserApi {
                 "administrators cannot deactivate themselves",
             ));
         }
+        let before = account_summary(&user);
         user.is_active = i64::from(r.active);
         let now = now_micros();
+        let what = if r.active { "user.activated" } else { "user.deactivated" };
+        let action =
+            AdminActionEvent::by(&caller, &address, what, "user", &user.id).change(before, account_summary(&user));
         let kind = if r.active {
-            store::update_user(&s.db, &user, now).await?;
+            store::update_user_by_admin(&s.db, &user, None, &action, now).await?;
             AuthEventKind::UserActivated
         } else {
-            store::update_user_ending_sessions(&s.db, &user, "DEACTIVATED", now).await?;
+            store::update_user_by_admin(&s.db, &user, Some("DEACTIVATED"), &action, now).await?;
             s.revocations.revoked();
             AuthEventKind::UserDeactivated
         };
@@ -644,7 +663,8 @@ impl UserService for UserApi {
 
     async fn change_user_role(&self, request: Request<ChangeUserRoleRequest>) -> Reply<ChangeUserRoleResponse> {
         let s = &self.0;
-        let admin = principal(&request)?.subject.clone();
+        let caller = principal(&request)?.clone();
+        let admin = caller.subject.clone();
         let address = client_address(&request);
         let r = request.into_inner();
         let role = Role::try_from(r.role).unwrap_or(Role::Unspecified);
@@ -660,13 +680,16 @@ impl UserService for UserApi {
             ));
         }
         let previous = user.role.clone();
+        let before = account_summary(&user);
         if role_from_name(&previous) != Some(role) {
             // The old role's profile does not describe the new one.
             s.store_profile(&mut user, None)?;
         }
         user.role = role_name(role).to_owned();
         let now = now_micros();
-        store::update_user_ending_sessions(&s.db, &user, "ROLE_CHANGED", now).await?;
+        let action = AdminActionEvent::by(&caller, &address, "user.role_changed", "user", &user.id)
+            .change(before, account_summary(&user));
+        store::update_user_by_admin(&s.db, &user, Some("ROLE_CHANGED"), &action, now).await?;
         s.revocations.revoked();
         user.updated_at = now;
         s.audit(
@@ -712,6 +735,13 @@ impl UserService for UserApi {
             .collect();
         Ok(Response::new(ListAuthEventsResponse { events, page: Some(PageResponse { next_page_token }) }))
     }
+}
+
+/// What the admin audit log keeps of an account before and after an admin's
+/// change: who it is and what it may do, no contact or profile detail.
+fn account_summary(user: &UserRow) -> String {
+    let state = if user.is_active != 0 { "active" } else { "inactive" };
+    format!("username={} role={} {state}", user.username, user.role)
 }
 
 async fn load_user(db: &Db, user_id: &str) -> Result<UserRow, Status> {
@@ -842,7 +872,7 @@ pub async fn ensure_initial_admin(state: &State) -> anyhow::Result<Option<crate:
         profile: None,
     };
     let row = state
-        .create_account(account, false)
+        .create_account(account, false, None)
         .await
         .map_err(|status| anyhow::anyhow!("cannot create the initial admin: {}", status.message()))?;
     state

@@ -13,9 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::{KeySource, PublicKey, ServiceTokens, TokenSigner, TokenVerifier};
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig};
+use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
 use hms_kit::proto::user::internal_user_service_server::InternalUserServiceServer;
 use hms_kit::proto::user::user_service_server::UserServiceServer;
 use hms_kit::server::ServiceDef;
@@ -63,6 +64,9 @@ pub struct UserConfig {
     /// admin stores there (`user.login_throttle.max_failures_per_account`,
     /// `…max_failures_per_address`, `…window_minutes`) without a restart, and
     /// the three settings above apply while none is stored.
+    /// The relay also delivers this service's admin actions (users created,
+    /// activated, deactivated, role changes) to its audit log; unset, they
+    /// wait in the outbox.
     pub admin_url: Option<String>,
 }
 
@@ -202,20 +206,24 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     });
     let initial_admin = api::ensure_initial_admin(&state).await?;
 
-    let relay = match &config.notification_url {
-        Some(url) => {
-            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("auth.service_token_secret is required to call the notification service")
-            })?;
-            let sink = events::NotificationSink::new(
-                url,
-                Arc::new(ServiceTokens::new("user", secret)),
-                Sealer::new(&config.encryption_key_id, &keys)?,
-            )?;
-            Some(Relay::new(db.clone(), Arc::new(sink), RelayConfig::default()))
-        }
-        None => None,
+    // One relay: admin actions to the admin service, the rest (emails) to the
+    // notification service. With neither configured no relay runs and the
+    // events wait; with one only, the other's events are parked as failed
+    // (see `TopicRouter`), visible in the outbox table.
+    let tokens = || {
+        auth.service_token_secret.as_ref().map(|secret| Arc::new(ServiceTokens::new("user", secret))).ok_or_else(|| {
+            anyhow::anyhow!("auth.service_token_secret is required to call the notification and admin services")
+        })
     };
+    let mut receivers = TopicRouter::default();
+    if let Some(url) = &config.notification_url {
+        let sink = events::NotificationSink::new(url, tokens()?, Sealer::new(&config.encryption_key_id, &keys)?)?;
+        receivers = receivers.route("", Arc::new(sink));
+    }
+    if let Some(url) = &config.admin_url {
+        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens()?)?));
+    }
+    let relay = (!receivers.is_empty()).then(|| Relay::new(db.clone(), Arc::new(receivers), RelayConfig::default()));
 
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

@@ -1,5 +1,6 @@
 //! Every query of the user service. Instants are Unix microseconds; ids UUIDv7.
 
+use hms_kit::admin_audit::{self, AdminActionEvent};
 use hms_kit::outbox;
 use hms_kit::storage::Db;
 use sqlx::{Any, Row, Transaction};
@@ -60,7 +61,14 @@ pub struct Event<'a, P: serde::Serialize> {
     pub payload: &'a P,
 }
 
-pub async fn insert_user<P: serde::Serialize>(db: &Db, user: &UserRow, event: Option<Event<'_, P>>) -> Result<()> {
+/// Writes a new user with its event, and, when an admin created the user, the
+/// entry for the admin audit log, all in one transaction.
+pub async fn insert_user<P: serde::Serialize>(
+    db: &Db,
+    user: &UserRow,
+    event: Option<Event<'_, P>>,
+    admin_action: Option<&AdminActionEvent>,
+) -> Result<()> {
     let mut tx = db.begin_write().await?;
     sqlx::query(&format!(
         "INSERT INTO users ({USER_COLUMNS}, username_key, email_key) VALUES ({})",
@@ -88,6 +96,9 @@ pub async fn insert_user<P: serde::Serialize>(db: &Db, user: &UserRow, event: Op
     .map_err(classify)?;
     if let Some(event) = event {
         outbox::enqueue(&mut tx, event.topic, event.payload).await?;
+    }
+    if let Some(action) = admin_action {
+        admin_audit::enqueue(&mut tx, action).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -165,15 +176,27 @@ pub async fn update_user(db: &Db, user: &UserRow, now: i64) -> Result<()> {
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
 
-/// [`update_user`] and the revocation of every session of the user, in one
-/// transaction (deactivation, role change): no token outlives the change.
-pub async fn update_user_ending_sessions(db: &Db, user: &UserRow, reason: &str, now: i64) -> Result<()> {
+/// An admin's change of `user` (activation, deactivation, role change), as
+/// [`update_user`], with its entry for the admin audit log in the same
+/// transaction (so the log has it exactly when the change is made); with
+/// `end_sessions` (the reason) every session of the user is revoked too, so
+/// no token outlives a deactivation or a role change.
+pub async fn update_user_by_admin(
+    db: &Db,
+    user: &UserRow,
+    end_sessions: Option<&str>,
+    action: &AdminActionEvent,
+    now: i64,
+) -> Result<()> {
     let mut tx = db.begin_write().await?;
     let done = user_update(user, now).execute(&mut *tx).await.map_err(classify)?;
     if done.rows_affected() != 1 {
         return Err(StoreError::Conflict);
     }
-    revoke_user_sessions(&mut tx, &user.id, None, reason, now).await?;
+    if let Some(reason) = end_sessions {
+        revoke_user_sessions(&mut tx, &user.id, None, reason, now).await?;
+    }
+    admin_audit::enqueue(&mut tx, action).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -359,9 +359,9 @@ mod tests {
     async fn store() -> Option<Db> {
         let db = testing::database(Relational::MySql).await?;
         let db = crate::connect(&db.url).await.expect("store");
-        super::super::insert_service(&db, &check_up(SERVICE, "BATCH")).await.expect("service");
+        super::super::insert_service(&db, &check_up(SERVICE, "BATCH"), None).await.expect("service");
         for doctor in ["a", "b", "c"] {
-            super::super::set_schedule(&db, doctor, "", "Room 1", &[], 0).await.expect("schedule");
+            super::super::set_schedule(&db, doctor, "", "Room 1", &[], 0, None).await.expect("schedule");
         }
         Some(db)
     }

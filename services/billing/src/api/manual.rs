@@ -40,11 +40,21 @@ pub(super) fn check_manual<'a>(
 
 impl State {
     /// Sets an open invoice's whole discount; the invoice as it now is.
-    pub(super) async fn discount(&self, caller: &Principal, id: &str, discount: i64) -> Result<InvoiceRow, Status> {
+    pub(super) async fn discount(
+        &self,
+        caller: &Principal,
+        address: &str,
+        id: &str,
+        discount: i64,
+    ) -> Result<InvoiceRow, Status> {
         let invoice = self.visible_invoice(caller, id, "DISCOUNT").await?;
         let totals = domain::retotal(invoice.subtotal, discount, self.tax_basis_points)
             .map_err(|_| invalid_field("discount_minor", "must not exceed the subtotal"))?;
-        if !store::apply_discount(&self.db, &invoice.id, &totals).await.map_err(error::store)? {
+        let action = AdminActionEvent::by(caller, address, "invoice.discounted", "invoice", &invoice.id).change(
+            invoice_summary(&invoice),
+            format!("discount {}, total {} {}", totals.discount, totals.total, invoice.currency),
+        );
+        if !store::apply_discount(&self.db, &invoice.id, &totals, &action).await.map_err(error::store)? {
             let now = self.reload(&invoice.id).await?;
             return Err(if now.status.is_open() {
                 refusal(
@@ -64,6 +74,7 @@ impl State {
     pub(super) async fn manual_payment(
         &self,
         caller: &Principal,
+        address: &str,
         id: &str,
         input: Manual<'_>,
         currency_field: &str,
@@ -88,7 +99,11 @@ impl State {
             created_at: now_micros(),
         };
         let notice = events::payment_successful(&invoice, &payment);
-        let settled = match self.begin(payment, Some(&notice)).await? {
+        let action = AdminActionEvent::by(caller, address, "invoice.payment_recorded", "invoice", &invoice.id).change(
+            invoice_summary(&invoice),
+            format!("{} payment of {} {}", input.method.as_str(), payment.amount, invoice.currency),
+        );
+        let settled = match self.begin(payment, Some(&notice), Some(&action)).await? {
             Ok(p) | Err(p) => p,
         };
         let invoice = self.reload(&settled.invoice_id).await?;
