@@ -192,15 +192,9 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         min_notice_secs: i64::try_from(config.min_notice_secs).unwrap_or(i64::MAX),
         max_reschedules: i32::try_from(config.max_reschedules).unwrap_or(i32::MAX),
     };
-    let policy = match &config.admin_url {
-        Some(url) => {
-            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
-            })?;
-            settings::Policy::follow(configured_policy, url, Arc::new(ServiceTokens::new("appointment", secret)))?
-        }
-        None => settings::Policy::fixed(configured_policy),
-    };
+    let followed =
+        hms_kit::settings::Followed::start(config.admin_url.as_deref(), "appointment", auth, &settings::KEYS)?;
+    let policy = settings::Policy::new(configured_policy, followed);
     let reminders = Arc::new(reminders::ReminderWorker::new(
         db.clone(),
         zone.clone(),

@@ -5,11 +5,7 @@
 //! reminder passes make no call to the admin service and a change applies
 //! as soon as the watch delivers it.
 
-use std::sync::Arc;
-
-use hms_kit::auth::ServiceTokens;
-use hms_kit::settings::Snapshot;
-use tokio::sync::watch;
+use hms_kit::settings::Followed;
 
 use crate::domain::status::ChangePolicy;
 
@@ -20,35 +16,24 @@ pub const MAX_RESCHEDULES_KEY: &str = "appointment.max_reschedules";
 /// How long before a start reminders go out.
 pub const REMINDER_OFFSETS_KEY: &str = "appointment.reminder_offsets";
 
+/// Every key this service follows.
+pub const KEYS: [&str; 3] = [NOTICE_KEY, MAX_RESCHEDULES_KEY, REMINDER_OFFSETS_KEY];
+
 pub struct Policy {
     /// The file/env configuration, in force for every key without a stored value.
     configured: ChangePolicy,
-    followed: Option<watch::Receiver<Snapshot>>,
+    followed: Followed,
 }
 
 impl Policy {
-    /// The configured policy only (no admin service).
-    pub fn fixed(configured: ChangePolicy) -> Self {
-        Self { configured, followed: None }
-    }
-
-    /// Follows the policy's keys at `admin_url`. The watch task ends when
-    /// this policy is dropped; until the first snapshot arrives (or while
-    /// the admin service is unreachable) the configured policy applies.
-    pub fn follow(configured: ChangePolicy, admin_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let keys = [NOTICE_KEY, MAX_RESCHEDULES_KEY, REMINDER_OFFSETS_KEY].map(str::to_owned).to_vec();
-        let (snapshots, _task) = hms_kit::settings::follow(admin_url, tokens, keys, std::future::pending())?;
-        Ok(Self::following(configured, snapshots))
-    }
-
-    fn following(configured: ChangePolicy, snapshots: watch::Receiver<Snapshot>) -> Self {
-        Self { configured, followed: Some(snapshots) }
+    /// Until the first snapshot arrives (or while the admin service is
+    /// unreachable, or when none is followed) the configured policy applies.
+    pub fn new(configured: ChangePolicy, followed: Followed) -> Self {
+        Self { configured, followed }
     }
 
     pub fn current(&self) -> ChangePolicy {
-        let Some(snapshots) = &self.followed else { return self.configured };
-        let snapshot = snapshots.borrow();
-        ChangePolicy {
+        self.followed.read(|snapshot| ChangePolicy {
             min_notice_secs: snapshot
                 .stored_integer(NOTICE_KEY)
                 .map_or(self.configured.min_notice_secs, |hours| hours.saturating_mul(3600)),
@@ -56,7 +41,7 @@ impl Policy {
                 .stored_integer(MAX_RESCHEDULES_KEY)
                 .and_then(|moves| i32::try_from(moves).ok())
                 .unwrap_or(self.configured.max_reschedules),
-        }
+        })
     }
 
     /// The reminder offsets, following the same snapshot: `configured` (in
@@ -71,24 +56,22 @@ impl Policy {
 /// use the new offsets (those already sent stay sent).
 pub struct ReminderOffsets {
     configured: Vec<i64>,
-    followed: Option<watch::Receiver<Snapshot>>,
+    followed: Followed,
 }
 
 impl ReminderOffsets {
     pub fn current(&self) -> Vec<i64> {
-        let Some(snapshots) = &self.followed else { return self.configured.clone() };
-        let snapshot = snapshots.borrow();
-        let stored = snapshot.versions.get(REMINDER_OFFSETS_KEY).copied().unwrap_or(0) > 0;
-        match snapshot.durations(REMINDER_OFFSETS_KEY) {
-            Some(offsets) if stored => offsets,
-            _ => self.configured.clone(),
-        }
+        self.followed
+            .read(|snapshot| snapshot.stored_durations(REMINDER_OFFSETS_KEY))
+            .unwrap_or_else(|| self.configured.clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use hms_kit::settings::Snapshot;
     use serde_json::json;
+    use tokio::sync::watch;
 
     use super::*;
 
@@ -105,9 +88,9 @@ mod tests {
 
     #[test]
     fn stored_values_override_the_configuration_and_defaults_do_not() {
-        assert_eq!(Policy::fixed(CONFIGURED).current(), CONFIGURED);
+        assert_eq!(Policy::new(CONFIGURED, Followed::default()).current(), CONFIGURED);
         let (tx, rx) = watch::channel(Snapshot::default());
-        let policy = Policy::following(CONFIGURED, rx);
+        let policy = Policy::new(CONFIGURED, Followed::from_receiver(rx));
         assert_eq!(policy.current(), CONFIGURED, "nothing received yet");
         // The admin service's own defaults (version 0) leave the file/env values.
         tx.send(snapshot(&[(NOTICE_KEY, 24, 0), (MAX_RESCHEDULES_KEY, 0, 0)])).unwrap();
@@ -121,9 +104,12 @@ mod tests {
     #[test]
     fn stored_reminder_offsets_override_the_configuration_and_the_default_does_not() {
         let configured = vec![7200, 600];
-        assert_eq!(Policy::fixed(CONFIGURED).reminder_offsets(configured.clone()).current(), configured);
+        assert_eq!(
+            Policy::new(CONFIGURED, Followed::default()).reminder_offsets(configured.clone()).current(),
+            configured
+        );
         let (tx, rx) = watch::channel(Snapshot::default());
-        let offsets = Policy::following(CONFIGURED, rx).reminder_offsets(configured.clone());
+        let offsets = Policy::new(CONFIGURED, Followed::from_receiver(rx)).reminder_offsets(configured.clone());
         assert_eq!(offsets.current(), configured, "nothing received yet");
         let with_offsets = |value: serde_json::Value, version: i64| {
             let mut snapshot = Snapshot { revision: version + 1, ..Snapshot::default() };

@@ -174,15 +174,8 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         poll_interval: Duration::from_millis(config.overdue_poll_ms),
     });
     let configured_due_days = i32::try_from(config.due_days.min(3650)).unwrap_or(30);
-    let due_days = match &config.admin_url {
-        Some(url) => {
-            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
-            })?;
-            settings::DueDays::follow(configured_due_days, url, Arc::new(ServiceTokens::new("billing", secret)))?
-        }
-        None => settings::DueDays::fixed(configured_due_days),
-    };
+    let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "billing", auth, &settings::KEYS)?;
+    let due_days = settings::DueDays::new(configured_due_days, followed);
     let state = Arc::new(api::State {
         db: db.clone(),
         zone,

@@ -37,7 +37,7 @@ impl Snapshot {
     /// The key's value only when an admin has stored one: a service whose
     /// own file/env configuration has a default keeps it until then.
     pub fn stored_integer(&self, key: &str) -> Option<i64> {
-        if self.versions.get(key).copied().unwrap_or(0) > 0 { self.integer(key) } else { None }
+        if self.is_stored(key) { self.integer(key) } else { None }
     }
 
     pub fn text(&self, key: &str) -> Option<&str> {
@@ -47,6 +47,55 @@ impl Snapshot {
     /// A duration list's seconds.
     pub fn durations(&self, key: &str) -> Option<Vec<i64>> {
         duration_list_seconds(self.values.get(key)?)
+    }
+
+    /// Like [`Self::stored_integer`], for a duration list.
+    pub fn stored_durations(&self, key: &str) -> Option<Vec<i64>> {
+        if self.is_stored(key) { self.durations(key) } else { None }
+    }
+
+    fn is_stored(&self, key: &str) -> bool {
+        self.versions.get(key).copied().unwrap_or(0) > 0
+    }
+}
+
+/// The keys one service follows, or nothing when it runs on its file/env
+/// configuration alone: what its settings read stored overrides from.
+/// Clones share the one watch; the watch task ends with the last of them.
+#[derive(Debug, Clone, Default)]
+pub struct Followed(Option<watch::Receiver<Snapshot>>);
+
+impl Followed {
+    /// Follows `keys` at `admin_url` when one is configured, as `service`
+    /// with its service token.
+    pub fn start(
+        admin_url: Option<&str>,
+        service: &'static str,
+        auth: &crate::config::AuthConfig,
+        keys: &[&str],
+    ) -> anyhow::Result<Self> {
+        let Some(url) = admin_url else { return Ok(Self::default()) };
+        let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
+        })?;
+        let tokens = Arc::new(ServiceTokens::new(service, secret));
+        let keys = keys.iter().map(|k| (*k).to_owned()).collect();
+        let (snapshots, _task) = follow(url, tokens, keys, std::future::pending())?;
+        Ok(Self(Some(snapshots)))
+    }
+
+    /// Reads snapshots from `snapshots` (tests feed them by hand).
+    pub fn from_receiver(snapshots: watch::Receiver<Snapshot>) -> Self {
+        Self(Some(snapshots))
+    }
+
+    /// The current snapshot: empty (nothing stored) when nothing is followed.
+    /// Read several keys from one borrow so they come from one revision.
+    pub fn read<T>(&self, read: impl FnOnce(&Snapshot) -> T) -> T {
+        match &self.0 {
+            Some(snapshots) => read(&snapshots.borrow()),
+            None => read(&Snapshot::default()),
+        }
     }
 }
 

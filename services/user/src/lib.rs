@@ -185,15 +185,8 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         per_account: config.max_failures_per_account,
         per_address: config.max_failures_per_address,
     };
-    let throttle = match &config.admin_url {
-        Some(url) => {
-            let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
-            })?;
-            settings::Throttle::follow(configured_throttle, url, Arc::new(ServiceTokens::new("user", secret)))?
-        }
-        None => settings::Throttle::fixed(configured_throttle),
-    };
+    let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "user", auth, &settings::KEYS)?;
+    let throttle = settings::Throttle::new(configured_throttle, followed);
     let state = Arc::new(api::State {
         db: db.clone(),
         throttle,

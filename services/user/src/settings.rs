@@ -6,11 +6,7 @@
 //! makes no call to the admin service and a change applies as soon as the
 //! watch delivers it.
 
-use std::sync::Arc;
-
-use hms_kit::auth::ServiceTokens;
-use hms_kit::settings::Snapshot;
-use tokio::sync::watch;
+use hms_kit::settings::Followed;
 
 /// Failed logins per account in a window.
 pub const PER_ACCOUNT_KEY: &str = "user.login_throttle.max_failures_per_account";
@@ -27,48 +23,39 @@ pub struct Limits {
     pub per_address: i64,
 }
 
+/// Every key this service follows.
+pub const KEYS: [&str; 3] = [PER_ACCOUNT_KEY, PER_ADDRESS_KEY, WINDOW_KEY];
+
 pub struct Throttle {
     /// The file/env configuration, in force for every key without a stored value.
     configured: Limits,
-    followed: Option<watch::Receiver<Snapshot>>,
+    followed: Followed,
 }
 
 impl Throttle {
-    /// The configured limits only (no admin service).
-    pub fn fixed(configured: Limits) -> Self {
-        Self { configured, followed: None }
-    }
-
-    /// Follows the throttle's keys at `admin_url`. The watch task ends when
-    /// this throttle is dropped; until the first snapshot arrives (or while
-    /// the admin service is unreachable) the configured limits apply.
-    pub fn follow(configured: Limits, admin_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let keys = [PER_ACCOUNT_KEY, PER_ADDRESS_KEY, WINDOW_KEY].map(str::to_owned).to_vec();
-        let (snapshots, _task) = hms_kit::settings::follow(admin_url, tokens, keys, std::future::pending())?;
-        Ok(Self::following(configured, snapshots))
-    }
-
-    fn following(configured: Limits, snapshots: watch::Receiver<Snapshot>) -> Self {
-        Self { configured, followed: Some(snapshots) }
+    /// Until the first snapshot arrives (or while the admin service is
+    /// unreachable, or when none is followed) the configured limits apply.
+    pub fn new(configured: Limits, followed: Followed) -> Self {
+        Self { configured, followed }
     }
 
     pub fn current(&self) -> Limits {
-        let Some(snapshots) = &self.followed else { return self.configured };
-        let snapshot = snapshots.borrow();
-        Limits {
+        self.followed.read(|snapshot| Limits {
             window_secs: snapshot
                 .stored_integer(WINDOW_KEY)
                 .and_then(|minutes| u64::try_from(minutes).ok())
                 .map_or(self.configured.window_secs, |minutes| minutes.saturating_mul(60)),
             per_account: snapshot.stored_integer(PER_ACCOUNT_KEY).unwrap_or(self.configured.per_account),
             per_address: snapshot.stored_integer(PER_ADDRESS_KEY).unwrap_or(self.configured.per_address),
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use hms_kit::settings::Snapshot;
     use serde_json::json;
+    use tokio::sync::watch;
 
     use super::*;
 
@@ -85,9 +72,9 @@ mod tests {
 
     #[test]
     fn stored_values_override_the_configuration_key_by_key_and_defaults_do_not() {
-        assert_eq!(Throttle::fixed(CONFIGURED).current(), CONFIGURED);
+        assert_eq!(Throttle::new(CONFIGURED, Followed::default()).current(), CONFIGURED);
         let (tx, rx) = watch::channel(Snapshot::default());
-        let throttle = Throttle::following(CONFIGURED, rx);
+        let throttle = Throttle::new(CONFIGURED, Followed::from_receiver(rx));
         assert_eq!(throttle.current(), CONFIGURED, "nothing received yet");
         // The admin service's own defaults (version 0) leave the file/env values.
         tx.send(snapshot(&[(PER_ACCOUNT_KEY, 5, 0), (PER_ADDRESS_KEY, 50, 0), (WINDOW_KEY, 15, 0)])).unwrap();
