@@ -6,111 +6,20 @@
 //! appointment service, and a changed due period and login throttle in the
 //! billing and user services, within 2 s.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod up;
+
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use up::{Rest, start};
 
 const ADMIN_PASSWORD: &str = "admin-up-admin-password";
-
-struct Up(Child);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `hms up` on ephemeral ports; returns it and the gateway's URL.
-fn start(data_dir: &std::path::Path) -> (Up, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hms"))
-        .arg("up")
-        .env("HMS_DATA_DIR", data_dir)
-        .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_EHR__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
-        .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
-        .env("HMS_TELEMETRY__LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start hms up");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let gateway = loop {
-        let line = lines.next().expect("hms up printed its addresses").unwrap();
-        if let Some(rest) = line.trim().strip_prefix("gateway") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Up(child), gateway)
-}
-
-struct Rest {
-    http: reqwest::Client,
-    gateway: String,
-}
-
-impl Rest {
-    /// A JSON call with an optional bearer token and `Idempotency-Key`.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        key: Option<&str>,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.gateway));
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(key) = key {
-            request = request.header("Idempotency-Key", key);
-        }
-        let response = request.send().await.expect("send");
-        let status = response.status();
-        (status, response.json().await.expect("a JSON answer"))
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, path, Some(token), None, Value::Null).await
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, key: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, token, key, body).await
-    }
-
-    /// Logs in, waiting for the services behind the gateway to start.
-    async fn login(&self, username: &str, password: &str) -> String {
-        for _ in 0..100 {
-            let (status, body) =
-                self.post("/api/v1/users/login", None, None, json!({"username": username, "password": password})).await;
-            match status {
-                StatusCode::OK => return body["tokens"]["access_token"].as_str().unwrap().to_owned(),
-                StatusCode::SERVICE_UNAVAILABLE => tokio::time::sleep(Duration::from_millis(100)).await,
-                _ => panic!("login {username}: {status} {body}"),
-            }
-        }
-        panic!("login {username} never succeeded");
-    }
-}
 
 #[tokio::test]
 async fn an_admin_changes_the_configuration_and_finds_it_in_the_audit_log() {
     let data = tempfile::tempdir().unwrap();
-    let (_up, gateway) = start(data.path());
+    let (_up, gateway) = start(data.path(), ADMIN_PASSWORD);
     let rest = Rest { http: reqwest::Client::new(), gateway };
     let admin = rest.login("admin", ADMIN_PASSWORD).await;
     let key = "/api/v1/admin/system-configurations/appointment.reschedule_notice_hours";
@@ -182,7 +91,7 @@ fn rfc3339(secs: i64) -> String {
 #[tokio::test]
 async fn a_changed_notice_is_in_effect_in_the_appointment_service_within_two_seconds() {
     let data = tempfile::tempdir().unwrap();
-    let (_up, gateway) = start(data.path());
+    let (_up, gateway) = start(data.path(), ADMIN_PASSWORD);
     let rest = Rest { http: reqwest::Client::new(), gateway };
     let admin = rest.login("admin", ADMIN_PASSWORD).await;
 
@@ -250,7 +159,7 @@ fn civil(date: &Value) -> jiff::civil::Date {
 #[tokio::test]
 async fn changed_due_days_and_login_throttle_are_in_effect_within_two_seconds() {
     let data = tempfile::tempdir().unwrap();
-    let (_up, gateway) = start(data.path());
+    let (_up, gateway) = start(data.path(), ADMIN_PASSWORD);
     let rest = Rest { http: reqwest::Client::new(), gateway };
     let admin = rest.login("admin", ADMIN_PASSWORD).await;
     let body = json!({"username": "mai", "password": "correct horse battery", "email": "mai@example.com"});

@@ -4,103 +4,14 @@
 //! accepted, different keys are refused with 400 and change nothing; the
 //! patient pays the rest by card with the header.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod up;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use up::{Rest, start};
 
 const ADMIN_PASSWORD: &str = "idempotency-up-admin-password";
 const PASSWORD: &str = "correct horse battery";
-
-struct Up(Child);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `hms up` on ephemeral ports; returns it and the gateway's URL.
-fn start(data_dir: &std::path::Path) -> (Up, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hms"))
-        .arg("up")
-        .env("HMS_DATA_DIR", data_dir)
-        .env("HMS_USER__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_EHR__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
-        .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
-        .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
-        .env("HMS_TELEMETRY__LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start hms up");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let gateway = loop {
-        let line = lines.next().expect("hms up printed its addresses").unwrap();
-        if let Some(rest) = line.trim().strip_prefix("gateway") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Up(child), gateway)
-}
-
-struct Rest {
-    http: reqwest::Client,
-    gateway: String,
-}
-
-impl Rest {
-    /// A JSON call with an optional bearer token and `Idempotency-Key`.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        key: Option<&str>,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.gateway));
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(key) = key {
-            request = request.header("Idempotency-Key", key);
-        }
-        let response = request.send().await.expect("send");
-        let status = response.status();
-        (status, response.json().await.expect("a JSON answer"))
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, key: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, token, key, body).await
-    }
-
-    /// Logs in, waiting for the services behind the gateway to start.
-    async fn login(&self, username: &str, password: &str) -> String {
-        for _ in 0..100 {
-            let (status, body) =
-                self.post("/api/v1/users/login", None, None, json!({"username": username, "password": password})).await;
-            match status {
-                StatusCode::OK => return body["tokens"]["access_token"].as_str().unwrap().to_owned(),
-                StatusCode::SERVICE_UNAVAILABLE => tokio::time::sleep(Duration::from_millis(100)).await,
-                _ => panic!("login {username}: {status} {body}"),
-            }
-        }
-        panic!("login {username} never succeeded");
-    }
-}
 
 fn violated_fields(body: &Value) -> Vec<&str> {
     body["details"]
@@ -115,7 +26,7 @@ fn violated_fields(body: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn the_idempotency_key_header_sets_the_requests_key_and_a_different_body_key_is_refused() {
     let data = tempfile::tempdir().unwrap();
-    let (_up, gateway) = start(data.path());
+    let (_up, gateway) = start(data.path(), ADMIN_PASSWORD);
     let rest = Rest { http: reqwest::Client::new(), gateway };
     let admin = rest.login("admin", ADMIN_PASSWORD).await;
     let registration =
