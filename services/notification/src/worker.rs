@@ -225,11 +225,11 @@ impl Worker {
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         let mut data = doc.data.clone();
-        let mut logged_data = doc.data.clone();
+        let mut redacted = Vec::new();
         for (name, sealed) in &doc.sealed {
             match self.sealer.open_text(sealed, id) {
                 Ok(value) => {
-                    logged_data.insert(name.clone(), domain::redacted(&value));
+                    redacted.push((name.clone(), domain::redacted(&value)));
                     data.insert(name.clone(), value);
                 }
                 // Its key is gone: no retry brings it back.
@@ -242,17 +242,17 @@ impl Worker {
             Err(e) => return template_failure(e),
         };
         // The log keeps what was sent, minus the secrets.
-        let logged = if doc.sealed.is_empty() {
-            rendered.clone()
+        if redacted.is_empty() {
+            doc.subject.clone_from(&rendered.subject);
+            doc.body.clone_from(&rendered.text);
         } else {
-            match templates::render(&texts, &logged_data) {
-                Ok(logged) => logged,
+            data.extend(redacted);
+            match templates::render(&texts, &data) {
+                Ok(logged) => (doc.subject, doc.body) = (logged.subject, logged.text),
                 Err(e) => return template_failure(e),
             }
-        };
+        }
         doc.language = language;
-        doc.subject = logged.subject;
-        doc.body = logged.text;
 
         let result = match channel {
             Channel::Email if contact.email.is_empty() => {
