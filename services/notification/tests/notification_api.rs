@@ -431,10 +431,24 @@ async fn a_delivery_whose_template_is_gone_waits_for_it(mut w: World) {
     // ≤ 200 ms) passes, and the delivery still waits.
     w.start().await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let waiting = w.deliveries(&user).await.into_iter().find(|d| d.channel() == Channel::Sms).unwrap();
-    assert_eq!(waiting.status(), DeliveryStatus::Queued, "{waiting:?}");
-    assert!(waiting.error.contains("waiting for template FEEDBACK_REQUESTED.SMS"), "{}", waiting.error);
-    assert!(waiting.attempts <= 1, "waiting spends no attempts: {waiting:?}");
+    // A worker looks again every 100 ms, and while it looks the delivery is
+    // claimed (SENDING, one attempt held); between looks it is QUEUED again.
+    let mut seen_queued = false;
+    for _ in 0..50 {
+        let waiting = w.deliveries(&user).await.into_iter().find(|d| d.channel() == Channel::Sms).unwrap();
+        assert!(
+            matches!(waiting.status(), DeliveryStatus::Queued | DeliveryStatus::Sending),
+            "{waiting:?}"
+        );
+        assert!(waiting.error.contains("waiting for template FEEDBACK_REQUESTED.SMS"), "{}", waiting.error);
+        assert!(waiting.attempts <= 1, "waiting spends no attempts: {waiting:?}");
+        if waiting.status() == DeliveryStatus::Queued {
+            seen_queued = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen_queued, "the waiting delivery goes back to the queue between looks");
 
     let create = CreateTemplateRequest { template: Some(template("en")) };
     w.notifications().await.create_template(authed(create, &admin)).await.unwrap();
