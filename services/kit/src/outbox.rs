@@ -23,9 +23,29 @@ pub struct OutboxEvent {
     /// UUIDv7; the idempotency key.
     pub id: String,
     pub topic: String,
+    /// What the event is about; empty for events written without one.
+    pub key: String,
     /// JSON.
     pub payload: Vec<u8>,
     pub attempts: i64,
+}
+
+/// An event as a store receives it, to write with the change it announces.
+/// The service's `events.rs` builds it; the store only writes it, so the
+/// store never needs to know the service's event shapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub topic: String,
+    /// What the event is about (an appointment, an invoice, a user).
+    pub key: String,
+    /// JSON.
+    pub payload: Vec<u8>,
+}
+
+impl Event {
+    pub fn new(topic: impl Into<String>, key: impl Into<String>, payload: &impl Serialize) -> serde_json::Result<Self> {
+        Ok(Self { topic: topic.into(), key: key.into(), payload: serde_json::to_vec(payload)? })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,14 +105,15 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
     let statements: &[&str] = match db.backend {
         Backend::Sqlite => &[
             "CREATE TABLE IF NOT EXISTS hms_outbox (
-                id TEXT PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL,
+                id TEXT PRIMARY KEY, topic TEXT NOT NULL, event_key TEXT NOT NULL DEFAULT '', payload BLOB NOT NULL,
                 created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER,
                 delivered_at INTEGER, failed_at INTEGER, last_error TEXT)",
             "CREATE INDEX IF NOT EXISTS hms_outbox_due ON hms_outbox (delivered_at, failed_at, next_attempt_at)",
         ],
         Backend::MySql => &["CREATE TABLE IF NOT EXISTS hms_outbox (
-                id VARCHAR(36) PRIMARY KEY, topic VARCHAR(100) NOT NULL, payload LONGBLOB NOT NULL,
+                id VARCHAR(36) PRIMARY KEY, topic VARCHAR(100) NOT NULL, event_key VARCHAR(64) NOT NULL DEFAULT '',
+                payload LONGBLOB NOT NULL,
                 created_at BIGINT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
                 next_attempt_at BIGINT NOT NULL, lease_owner VARCHAR(64), lease_until BIGINT,
                 delivered_at BIGINT, failed_at BIGINT, last_error TEXT,
@@ -102,7 +123,32 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
     for statement in statements {
         sqlx::query(statement).execute(&db.pool).await?;
     }
+    // Tables created before events had keys gain the column; a replica
+    // starting at the same moment may add it first.
+    if !has_event_key(db).await? {
+        let column = match db.backend {
+            Backend::Sqlite => "ALTER TABLE hms_outbox ADD COLUMN event_key TEXT NOT NULL DEFAULT ''",
+            Backend::MySql => "ALTER TABLE hms_outbox ADD COLUMN event_key VARCHAR(64) NOT NULL DEFAULT '' AFTER topic",
+        };
+        if let Err(e) = sqlx::query(column).execute(&db.pool).await
+            && !has_event_key(db).await?
+        {
+            return Err(e.into());
+        }
+    }
     Ok(())
+}
+
+async fn has_event_key(db: &Db) -> Result<bool, sqlx::Error> {
+    let sql = match db.backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('hms_outbox') WHERE name = 'event_key'",
+        Backend::MySql => {
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() \
+             AND table_name = 'hms_outbox' AND column_name = 'event_key'"
+        }
+    };
+    let count: i64 = sqlx::query_scalar(sql).fetch_one(&db.pool).await?;
+    Ok(count > 0)
 }
 
 /// Writes an event inside the caller's transaction; returns its id.
@@ -120,6 +166,42 @@ pub async fn enqueue_many<'a, P: Serialize + 'a>(
     let Some(insert) = insert_events(events)? else { return Ok(Vec::new()) };
     insert.statement.execute(conn).await?;
     Ok(insert.ids)
+}
+
+/// Writes `events` inside the caller's transaction in one statement; returns
+/// their ids.
+pub async fn enqueue_events(conn: &mut AnyConnection, events: &[Event]) -> Result<Vec<String>, sqlx::Error> {
+    let Some(insert) = insert_event_rows(events) else { return Ok(Vec::new()) };
+    insert.statement.execute(conn).await?;
+    Ok(insert.ids)
+}
+
+/// The statement that writes `events`, for a caller that runs it with others
+/// (see [`crate::storage::execute_script`]); none when there are none.
+pub fn insert_event_rows<'a>(events: &[Event]) -> Option<EventInsert<'a>> {
+    if events.is_empty() {
+        return None;
+    }
+    let now = now_micros();
+    let mut ids = Vec::with_capacity(events.len());
+    let mut args = Vec::with_capacity(events.len() * 6);
+    for event in events {
+        let id = uuid::Uuid::now_v7().to_string();
+        args.extend([
+            Value::from(id.clone()),
+            event.topic.clone().into(),
+            event.key.clone().into(),
+            event.payload.clone().into(),
+            now.into(),
+            now.into(),
+        ]);
+        ids.push(id);
+    }
+    let sql = format!(
+        "INSERT INTO hms_outbox (id, topic, event_key, payload, created_at, next_attempt_at) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?)"; ids.len()].join(", ")
+    );
+    Some(EventInsert { ids, statement: Statement::new(sql, args) })
 }
 
 /// Events ready to be written by one statement, for a caller that runs it
@@ -248,15 +330,16 @@ impl Relay {
             .execute(&self.db.writer)
             .await?;
             if done.rows_affected() == 1 {
-                let row = sqlx::query("SELECT topic, payload, attempts FROM hms_outbox WHERE id = ?")
+                let row = sqlx::query("SELECT topic, event_key, payload, attempts FROM hms_outbox WHERE id = ?")
                     .bind(&id)
                     .fetch_one(&self.db.pool)
                     .await?;
                 claimed.push(OutboxEvent {
                     id,
                     topic: row.try_get(0)?,
-                    payload: row.try_get(1)?,
-                    attempts: row.try_get(2)?,
+                    key: row.try_get(1)?,
+                    payload: row.try_get(2)?,
+                    attempts: row.try_get(3)?,
                 });
             }
         }
@@ -334,7 +417,7 @@ mod tests {
     }
 
     fn event(topic: &str) -> OutboxEvent {
-        OutboxEvent { id: "1".into(), topic: topic.into(), payload: vec![], attempts: 0 }
+        OutboxEvent { id: "1".into(), topic: topic.into(), key: String::new(), payload: vec![], attempts: 0 }
     }
 
     #[tokio::test]

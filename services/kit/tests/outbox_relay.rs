@@ -164,6 +164,57 @@ async fn a_batch_enqueued_together_is_delivered_in_full(kind: Relational) {
     assert_eq!((delivered[1].1.as_str(), delivered[1].2.as_slice()), ("SECOND", br#"{"n":2}"#.as_slice()));
 }
 
+/// Events built by a service's `events.rs` reach the sink with their key, and
+/// a table from before keys existed gains the column at start-up.
+async fn keyed_events_keep_their_key_and_old_tables_gain_it(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    sqlx::query("DROP TABLE hms_outbox").execute(&db.pool).await.unwrap();
+    sqlx::query(
+        "CREATE TABLE hms_outbox (id VARCHAR(36) PRIMARY KEY, topic VARCHAR(100) NOT NULL, payload BLOB NOT NULL, \
+         created_at BIGINT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL, \
+         lease_owner VARCHAR(64), lease_until BIGINT, delivered_at BIGINT, failed_at BIGINT, last_error TEXT)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    let old = outbox::enqueue(&mut tx, "OLD", &serde_json::json!({})).await;
+    tx.rollback().await.unwrap();
+    assert!(old.is_ok(), "unkeyed events still write to the old table: {old:?}");
+    // Twice, as two replicas starting together would.
+    outbox::ensure_schema(&db).await.unwrap();
+    outbox::ensure_schema(&db).await.unwrap();
+
+    let events = [
+        outbox::Event::new("BOOKED", "appointment-1", &serde_json::json!({ "n": 1 })).unwrap(),
+        outbox::Event::new("BOOKED", "appointment-2", &serde_json::json!({ "n": 2 })).unwrap(),
+    ];
+    let mut tx = db.pool.begin().await.unwrap();
+    let ids = outbox::enqueue_events(&mut tx, &events).await.unwrap();
+    assert!(outbox::enqueue_events(&mut tx, &[]).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+
+    struct Keys(Mutex<Vec<(String, String, Vec<u8>)>>);
+    #[async_trait]
+    impl Sink for Keys {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+            self.0.lock().unwrap().push((event.id.clone(), event.key.clone(), event.payload.clone()));
+            Ok(())
+        }
+    }
+    let keys = Arc::new(Keys(Mutex::new(Vec::new())));
+    run_until_drained(&db, vec![Relay::new(db.clone(), keys.clone(), fast())]).await;
+    let mut delivered = keys.0.lock().unwrap().clone();
+    delivered.sort();
+    assert_eq!(
+        delivered,
+        [
+            (ids[0].clone(), "appointment-1".to_owned(), br#"{"n":1}"#.to_vec()),
+            (ids[1].clone(), "appointment-2".to_owned(), br#"{"n":2}"#.to_vec()),
+        ]
+    );
+}
+
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::Sqlite).await } )* }
@@ -172,6 +223,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    keyed_events_keep_their_key_and_old_tables_gain_it,
     two_relays_deliver_each_event_exactly_once,
     failed_deliveries_are_retried,
     permanent_failures_are_parked,
