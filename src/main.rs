@@ -125,6 +125,7 @@ async fn up() -> anyhow::Result<()> {
     appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    notification.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     // The dashboard reads every service it has tiles of.
     admin.appointment_url.get_or_insert_with(|| format!("http://{appointment_addr}"));
     admin.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));

@@ -23,6 +23,9 @@ use tonic::Code;
 /// The outbox topic of admin actions: route it to [`AdminActionSink`].
 pub const ADMIN_ACTION_TOPIC: &str = "admin.action";
 
+/// The most actions `RecordAdminActions` takes in one call.
+pub const MAX_ACTIONS_PER_CALL: usize = 100;
+
 /// One admin action, as a service writes it to its outbox.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AdminActionEvent {
@@ -84,31 +87,51 @@ impl AdminActionSink {
     }
 }
 
+impl AdminActionSink {
+    /// Records `actions`, each under its id: an id already in the log is not
+    /// recorded again, so a caller that is unsure whether its last call
+    /// arrived simply sends again.
+    pub async fn record(
+        &self,
+        actions: impl IntoIterator<Item = (String, AdminActionEvent)>,
+    ) -> Result<(), DeliveryError> {
+        let actions: Vec<AdminAction> = actions
+            .into_iter()
+            .map(|(id, payload)| AdminAction {
+                id,
+                actor_id: payload.actor_id,
+                actor_role: payload.actor_role,
+                action: payload.action,
+                target_type: payload.target_type,
+                target_id: payload.target_id,
+                action_time: Some(micros_to_timestamp(payload.action_at)),
+                client_address: payload.client_address,
+                before: payload.before,
+                after: payload.after,
+            })
+            .collect();
+        for chunk in actions.chunks(MAX_ACTIONS_PER_CALL) {
+            let request = RecordAdminActionsRequest { actions: chunk.to_vec() };
+            match self.client.clone().record_admin_actions(request).await {
+                Ok(_) => {}
+                // Refused as it is: retrying cannot help.
+                Err(status) if matches!(status.code(), Code::InvalidArgument | Code::PermissionDenied) => {
+                    return Err(DeliveryError::Permanent(status.message().to_owned()));
+                }
+                Err(status) => {
+                    return Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message())));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Sink for AdminActionSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
         let payload: AdminActionEvent = serde_json::from_slice(&event.payload)
             .map_err(|e| DeliveryError::Permanent(format!("not an admin action: {e}")))?;
-        let action = AdminAction {
-            id: event.id.clone(),
-            actor_id: payload.actor_id,
-            actor_role: payload.actor_role,
-            action: payload.action,
-            target_type: payload.target_type,
-            target_id: payload.target_id,
-            action_time: Some(micros_to_timestamp(payload.action_at)),
-            client_address: payload.client_address,
-            before: payload.before,
-            after: payload.after,
-        };
-        let request = RecordAdminActionsRequest { actions: vec![action] };
-        match self.client.clone().record_admin_actions(request).await {
-            Ok(_) => Ok(()),
-            // Refused as it is: retrying cannot help.
-            Err(status) if matches!(status.code(), Code::InvalidArgument | Code::PermissionDenied) => {
-                Err(DeliveryError::Permanent(status.message().to_owned()))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
+        self.record([(event.id.clone(), payload)]).await
     }
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
+use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::policy::status_of;
-use hms_kit::auth::{TokenVerifier, principal};
+use hms_kit::auth::{TokenVerifier, client_address, principal};
 use hms_kit::client::OutboundChannel;
 use hms_kit::crypto::Sealer;
 use hms_kit::error::{self, FieldViolations, invalid_field, refusal};
@@ -451,6 +452,7 @@ impl NotificationService for NotificationApi {
     }
 
     async fn create_template(&self, request: Request<CreateTemplateRequest>) -> Reply<CreateTemplateResponse> {
+        let by = admin_action(&request, "notification.template_created");
         let t = request.into_inner().template.unwrap_or_default();
         let (kind, channel) = (t.r#type(), t.channel());
         let mut v = FieldViolations::new();
@@ -468,15 +470,19 @@ impl NotificationService for NotificationApi {
             subject: texts.subject,
             body_text: texts.body_text,
             body_html: texts.body_html,
+            ..TemplateDoc::default()
         };
-        let created = self.0.store.insert_template(&id, &doc).await.map_err(|e| match e {
+        let action = by(&id).change("", template_summary(&doc));
+        let created = self.0.store.create_template(&id, doc.with_action(action)).await.map_err(|e| match e {
             StoreError::AlreadyExists => Status::already_exists(format!("template {id} exists; update it instead")),
             other => other.into(),
         })?;
+        self.0.hub.work.notify_waiters();
         Ok(Response::new(CreateTemplateResponse { template: Some(template_to_proto(&created)) }))
     }
 
     async fn update_template(&self, request: Request<UpdateTemplateRequest>) -> Reply<UpdateTemplateResponse> {
+        let by = admin_action(&request, "notification.template_updated");
         let t = request.into_inner().template.unwrap_or_default();
         if t.id.is_empty() {
             return Err(invalid_field("template.id", "is required"));
@@ -489,17 +495,25 @@ impl NotificationService for NotificationApi {
         check_texts(&mut v, channel, &texts);
         v.require(t.version > 0, "template.version", "is required (the version you read)");
         v.into_result()?;
+        // The write is built from the version read, so it must be the caller's.
+        if t.version != existing.version {
+            return Err(StoreError::Conflict.into());
+        }
+        let before = template_summary(&existing.doc);
         let doc = TemplateDoc {
             subject: texts.subject,
             body_text: texts.body_text,
             body_html: texts.body_html,
             ..existing.doc
         };
-        let updated = self.0.store.replace_template(&t.id, &doc, t.version).await?;
+        let action = by(&t.id).change(before, template_summary(&doc));
+        let updated = self.0.store.replace_template(&t.id, &doc.with_action(action), existing.version).await?;
+        self.0.hub.work.notify_waiters();
         Ok(Response::new(UpdateTemplateResponse { template: Some(template_to_proto(&updated)) }))
     }
 
     async fn delete_template(&self, request: Request<DeleteTemplateRequest>) -> Reply<DeleteTemplateResponse> {
+        let by = admin_action(&request, "notification.template_deleted");
         let id = request.into_inner().template_id;
         if id.is_empty() {
             return Err(invalid_field("template_id", "is required"));
@@ -512,13 +526,19 @@ impl NotificationService for NotificationApi {
                 "a built-in template cannot be deleted; edit it, or reset it to the shipped text",
             ));
         }
-        if !self.0.store.delete_template(&id).await? {
+        let Some(existing) = self.0.store.template(&id).await? else {
+            return Err(Status::not_found("no template with this id"));
+        };
+        let action = by(&id).change(template_summary(&existing.doc), "");
+        if !self.0.store.delete_template(&id, action).await? {
             return Err(Status::not_found("no template with this id"));
         }
+        self.0.hub.work.notify_waiters();
         Ok(Response::new(DeleteTemplateResponse {}))
     }
 
     async fn reset_template(&self, request: Request<ResetTemplateRequest>) -> Reply<ResetTemplateResponse> {
+        let by = admin_action(&request, "notification.template_reset");
         let id = request.into_inner().template_id;
         if id.is_empty() {
             return Err(invalid_field("template_id", "is required"));
@@ -531,18 +551,25 @@ impl NotificationService for NotificationApi {
         for _ in 0..5 {
             let result = match store.template(&id).await? {
                 Some(existing) => {
+                    let before = template_summary(&existing.doc);
                     let doc = TemplateDoc {
                         subject: shipped.subject.clone(),
                         body_text: shipped.body_text.clone(),
                         body_html: shipped.body_html.clone(),
                         ..existing.doc
                     };
-                    store.replace_template(&id, &doc, existing.version).await
+                    let action = by(&id).change(before, template_summary(&doc));
+                    store.replace_template(&id, &doc.with_action(action), existing.version).await
                 }
-                None => store.insert_template(&id, &shipped_doc(&id, shipped)).await,
+                None => {
+                    let doc = shipped_doc(&id, shipped);
+                    let action = by(&id).change("", template_summary(&doc));
+                    store.create_template(&id, doc.with_action(action)).await
+                }
             };
             match result {
                 Ok(template) => {
+                    self.0.hub.work.notify_waiters();
                     return Ok(Response::new(ResetTemplateResponse { template: Some(template_to_proto(&template)) }));
                 }
                 Err(StoreError::Conflict | StoreError::AlreadyExists | StoreError::NotFound) => continue,
@@ -584,7 +611,40 @@ fn shipped_doc(id: &str, texts: &Texts) -> TemplateDoc {
         subject: texts.subject.clone(),
         body_text: texts.body_text.clone(),
         body_html: texts.body_html.clone(),
+        ..TemplateDoc::default()
     }
+}
+
+/// An admin's action on the template with the given id, for the admin audit
+/// log; the summaries are set by the caller.
+fn admin_action<T>(request: &Request<T>, action: &'static str) -> impl Fn(&str) -> AdminActionEvent + use<T> {
+    let address = client_address(request);
+    let caller = principal(request).ok().cloned();
+    move |id| match &caller {
+        Some(caller) => AdminActionEvent::by(caller, &address, action, "notification_template", id),
+        // The policy layer lets only authenticated admins in; kept total all the same.
+        None => AdminActionEvent { action: action.to_owned(), target_id: id.to_owned(), ..Default::default() },
+    }
+}
+
+/// What the log keeps of a template: its texts, the long ones cut short.
+fn template_summary(t: &TemplateDoc) -> String {
+    let cut = |text: &str| -> String {
+        let mut short: String = text.chars().take(120).collect();
+        if short.len() < text.len() {
+            short.push('…');
+        }
+        short
+    };
+    format!(
+        "{} {} {}: subject {:?}, text {:?}, html {} characters",
+        t.kind,
+        t.channel,
+        t.language,
+        cut(&t.subject),
+        cut(&t.body_text),
+        t.body_html.chars().count()
+    )
 }
 
 /// Writes the shipped templates that are not in the store yet (a store from

@@ -2,6 +2,7 @@
 //! queue over email, SMS and in-app, and the live in-app stream.
 
 mod api;
+mod audit;
 mod channels;
 mod domain;
 mod events;
@@ -42,6 +43,9 @@ pub struct NotificationConfig {
     /// How often a live subscription re-reads the store (it is also woken at
     /// once by deliveries made in this process).
     pub subscribe_poll_ms: u64,
+    /// The admin service, whose audit log receives the admins' template
+    /// changes; unset, they wait in the store.
+    pub admin_url: Option<String>,
 }
 
 impl Default for NotificationConfig {
@@ -55,6 +59,7 @@ impl Default for NotificationConfig {
             encryption: EncryptionConfig::default(),
             workers_enabled: true,
             subscribe_poll_ms: 250,
+            admin_url: None,
         }
     }
 }
@@ -76,6 +81,13 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
     api::seed_templates(&store).await?;
 
     let tokens = Arc::new(ServiceTokens::new("notification", secret));
+    let auditor = match &config.admin_url {
+        Some(url) => Some(audit::TemplateAuditor {
+            store: store.clone(),
+            sink: hms_kit::admin_audit::AdminActionSink::new(url, tokens.clone())?,
+        }),
+        None => None,
+    };
     let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
     let verifier = remote_verifier(auth, Some(secret)).await?;
 
@@ -96,6 +108,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         sms: Arc::from(channels::sms_provider(&config.sms)?),
         hub,
         config: config.worker.clone(),
+        auditor,
     };
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

@@ -59,16 +59,6 @@ pub struct DeliveryDoc {
     pub read_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TemplateDoc {
-    pub kind: String,
-    pub channel: String,
-    pub language: String,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PreferencesDoc {
     pub rules: Vec<RuleDoc>,
@@ -174,6 +164,7 @@ impl Store {
             (DELIVERIES, index("log", &[("created_at", Order::Desc)])),
             (DELIVERIES, index("failures", &[("status", Order::Asc), ("created_at", Order::Asc)])),
             (TEMPLATES, index("by_type", &[("kind", Order::Asc), ("channel", Order::Asc)])),
+            (TEMPLATES, index("unaudited", &[("audit_pending", Order::Asc)])),
         ]
     }
 
@@ -375,53 +366,8 @@ impl Store {
         Query { filters: vec![eq("kind", kind)], sort: vec![], limit: 100, after: None }
     }
 
-    // --- templates ---
-
-    pub async fn template(&self, id: &str) -> Result<Option<Versioned<TemplateDoc>>> {
-        self.docs.get(TEMPLATES, id).await?.map(from_stored).transpose()
-    }
-
-    pub async fn insert_template(&self, id: &str, doc: &TemplateDoc) -> Result<Versioned<TemplateDoc>> {
-        let stored = self.docs.insert(TEMPLATES, id, &to_value(doc)?).await?;
-        from_stored(stored)
-    }
-
-    pub async fn replace_template(&self, id: &str, doc: &TemplateDoc, version: i64) -> Result<Versioned<TemplateDoc>> {
-        from_stored(self.docs.replace(TEMPLATES, id, &to_value(doc)?, version).await?)
-    }
-
-    pub async fn delete_template(&self, id: &str) -> Result<bool> {
-        Ok(self.docs.delete(TEMPLATES, id).await?)
-    }
-
-    pub async fn list_templates(
-        &self,
-        kind: Option<&str>,
-        channel: Option<&str>,
-        language: Option<&str>,
-        after: Option<String>,
-        limit: usize,
-    ) -> Result<(Vec<Versioned<TemplateDoc>>, Option<String>)> {
-        let query = Self::templates_query(kind, channel, language, after, limit);
-        let page = self.docs.find(TEMPLATES, &query).await?;
-        Ok((page.items.into_iter().map(from_stored).collect::<Result<_>>()?, page.next))
-    }
-
-    /// The channels that have a template for `kind` (any language).
-    pub async fn template_channels(&self, kind: &str) -> Result<Vec<String>> {
-        let query = Self::template_channels_query(kind);
-        let mut channels: Vec<String> = self
-            .docs
-            .find(TEMPLATES, &query)
-            .await?
-            .items
-            .into_iter()
-            .map(from_stored::<TemplateDoc>)
-            .map(|t| t.map(|t| t.doc.channel))
-            .collect::<Result<_>>()?;
-        channels.sort();
-        channels.dedup();
-        Ok(channels)
+    fn unaudited_templates_query(limit: usize) -> Query {
+        Query { filters: vec![("audit_pending".into(), Filter::Exists(true))], sort: vec![], limit, after: None }
     }
 
     // --- preferences ---
@@ -463,6 +409,9 @@ pub fn preferences_to_proto(doc: &PreferencesDoc) -> hms_kit::proto::notificatio
         language: doc.language.clone(),
     }
 }
+
+mod templates;
+pub use templates::TemplateDoc;
 
 #[cfg(test)]
 mod query_plans;

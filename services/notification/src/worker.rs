@@ -18,6 +18,7 @@ use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClien
 use hms_kit::time::{duration_micros, now_micros};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::TemplateAuditor;
 use crate::channels::{Email, Mailer, SendError, SmsProvider};
 use crate::domain::templates::{self, Texts};
 use crate::domain::{self, template_id};
@@ -73,13 +74,39 @@ pub struct Worker {
     pub(crate) sms: Arc<dyn SmsProvider>,
     pub(crate) hub: Arc<Hub>,
     pub(crate) config: WorkerConfig,
+    /// Records template changes in the admin audit log, when it is configured.
+    pub(crate) auditor: Option<TemplateAuditor>,
 }
 
+/// After a failed audit pass (the admin service unreachable), the next waits this long.
+const AUDIT_BACKOFF: Duration = Duration::from_secs(5);
+
 impl Worker {
-    /// Delivers until `stop` resolves.
+    /// Delivers, and records template changes, until `stop` resolves.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut next_audit = tokio::time::Instant::now();
+        let mut audit_failing = false;
         loop {
+            if let Some(auditor) = &self.auditor
+                && tokio::time::Instant::now() >= next_audit
+            {
+                match auditor.run_once().await {
+                    Ok(_) if audit_failing => {
+                        tracing::info!("template changes reach the admin audit log again");
+                        audit_failing = false;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        // One line when it starts failing, not one per pass.
+                        if !audit_failing {
+                            tracing::warn!(error = %e, "template changes wait for the admin audit log");
+                        }
+                        audit_failing = true;
+                        next_audit = tokio::time::Instant::now() + AUDIT_BACKOFF;
+                    }
+                }
+            }
             let handled = match self.run_once().await {
                 Ok(n) => n,
                 Err(e) => {

@@ -436,10 +436,7 @@ async fn a_delivery_whose_template_is_gone_waits_for_it(mut w: World) {
     let mut seen_queued = false;
     for _ in 0..50 {
         let waiting = w.deliveries(&user).await.into_iter().find(|d| d.channel() == Channel::Sms).unwrap();
-        assert!(
-            matches!(waiting.status(), DeliveryStatus::Queued | DeliveryStatus::Sending),
-            "{waiting:?}"
-        );
+        assert!(matches!(waiting.status(), DeliveryStatus::Queued | DeliveryStatus::Sending), "{waiting:?}");
         assert!(waiting.error.contains("waiting for template FEEDBACK_REQUESTED.SMS"), "{}", waiting.error);
         assert!(waiting.attempts <= 1, "waiting spends no attempts: {waiting:?}");
         if waiting.status() == DeliveryStatus::Queued {

@@ -16,7 +16,7 @@ use crate::store;
 use crate::watch::WatchStream;
 
 /// Most actions per call.
-const MAX_ACTIONS: usize = 100;
+const MAX_ACTIONS: usize = hms_kit::admin_audit::MAX_ACTIONS_PER_CALL;
 /// Longest before/after summary, in characters.
 const MAX_SUMMARY: usize = 4000;
 
