@@ -1,6 +1,7 @@
 //! Outbox events of the billing service: each asks the notification service
-//! to send one message to the patient and is written in the same transaction
-//! as the change it announces. The sink adds the patient's display name at
+//! to send one message to the patient and is written by the store in the same
+//! transaction as the change it announces (this module builds the
+//! `hms_kit::outbox::Event`, keyed by the invoice or claim it is about). The sink adds the patient's display name at
 //! delivery; the outbox event id is the idempotency key of notification's
 //! `Send`.
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
-use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
 use hms_kit::proto::user::BatchGetDisplayNamesRequest;
@@ -61,8 +62,9 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     }
 }
 
-pub fn invoice_generated(invoice: &InvoiceRow) -> Notice {
-    Notice {
+/// INVOICE_GENERATED, about the invoice.
+pub fn invoice_generated(invoice: &InvoiceRow) -> serde_json::Result<Event> {
+    let notice = Notice {
         notification_type: "INVOICE_GENERATED".into(),
         recipient_id: invoice.patient_id.clone(),
         data: BTreeMap::from([
@@ -71,11 +73,13 @@ pub fn invoice_generated(invoice: &InvoiceRow) -> Notice {
             ("amount".into(), format_money(invoice.total, &invoice.currency)),
             ("due_date".into(), invoice.due_date.clone()),
         ]),
-    }
+    };
+    Event::new(NOTIFICATION_TOPIC, &invoice.id, &notice)
 }
 
-pub fn payment_successful(invoice: &InvoiceRow, payment: &PaymentRow) -> Notice {
-    Notice {
+/// PAYMENT_SUCCESSFUL, about the invoice paid.
+pub fn payment_successful(invoice: &InvoiceRow, payment: &PaymentRow) -> serde_json::Result<Event> {
+    let notice = Notice {
         notification_type: "PAYMENT_SUCCESSFUL".into(),
         recipient_id: invoice.patient_id.clone(),
         data: BTreeMap::from([
@@ -84,11 +88,13 @@ pub fn payment_successful(invoice: &InvoiceRow, payment: &PaymentRow) -> Notice 
             ("amount".into(), format_money(payment.amount, &invoice.currency)),
             ("payment_method".into(), payment.method.as_str().into()),
         ]),
-    }
+    };
+    Event::new(NOTIFICATION_TOPIC, &invoice.id, &notice)
 }
 
-pub fn claim_status_updated(claim: &ClaimRow) -> Notice {
-    Notice {
+/// INSURANCE_CLAIM_STATUS_UPDATED, about the claim.
+pub fn claim_status_updated(claim: &ClaimRow) -> serde_json::Result<Event> {
+    let notice = Notice {
         notification_type: "INSURANCE_CLAIM_STATUS_UPDATED".into(),
         recipient_id: claim.patient_id.clone(),
         data: BTreeMap::from([
@@ -97,7 +103,8 @@ pub fn claim_status_updated(claim: &ClaimRow) -> Notice {
             ("claim_status".into(), claim.status.as_str().into()),
             ("invoice_id".into(), claim.invoice_id.clone()),
         ]),
-    }
+    };
+    Event::new(NOTIFICATION_TOPIC, &claim.id, &notice)
 }
 
 /// Delivers outbox events to the notification service's `Send`, adding the
@@ -162,5 +169,36 @@ mod tests {
         assert_eq!(format_money(5, "USD"), "0.05 USD");
         assert_eq!(format_money(-1_000_000, "VND"), "-1,000,000 VND");
         assert_eq!(format_money(0, "VND"), "0 VND");
+    }
+
+    #[test]
+    fn an_invoice_event_is_keyed_by_its_invoice_and_carries_the_notice() {
+        let invoice = InvoiceRow {
+            id: "inv-1".into(),
+            invoice_number: "INV-20260131-000001".into(),
+            patient_id: "patient-1".into(),
+            issue_date: "2026-01-01".into(),
+            due_date: "2026-01-31".into(),
+            currency: "VND".into(),
+            subtotal: 150_000,
+            discount: 0,
+            tax: 0,
+            total: 150_000,
+            paid_patient: 0,
+            paid_insurance: 0,
+            pending: 0,
+            status: crate::domain::InvoiceStatus::PendingPatient,
+            status_reason: String::new(),
+            source_type: "APPOINTMENT".into(),
+            source_id: Some("appt-1".into()),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let event = invoice_generated(&invoice).unwrap();
+        assert_eq!((event.topic.as_str(), event.key.as_str()), (NOTIFICATION_TOPIC, "inv-1"));
+        assert_eq!(
+            String::from_utf8(event.payload).unwrap(),
+            r#"{"notification_type":"INVOICE_GENERATED","recipient_id":"patient-1","data":{"amount":"150,000 VND","due_date":"2026-01-31","invoice_id":"inv-1","invoice_number":"INV-20260131-000001"}}"#
+        );
     }
 }

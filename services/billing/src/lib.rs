@@ -1,15 +1,22 @@
 //! The billing service: invoices for appointments, dispenses and lab orders,
 //! payments (card through a payment provider, cash and bank recorded by
 //! admins), insurance policies and claims, and the overdue job.
+//!
+//! Where things are: `api` (one file per proto service, plus `convert`)
+//! authorises, validates and converts, then calls a use case in `app`
+//! (invoicing, payments, policies, claims, access); `app` orchestrates the
+//! pure rules of `domain`, the queries of `store` and the outbox events built
+//! by `events`; `overdue` is the background job. `provider` and `companies`
+//! are the outside services billing calls (card payments, insurers' companies).
 
 mod api;
+mod app;
 mod companies;
 mod domain;
 mod events;
 mod overdue;
 pub mod provider;
 mod settings;
-mod stats;
 mod store;
 
 use std::sync::Arc;
@@ -176,7 +183,7 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
     let configured_due_days = i32::try_from(config.due_days.min(3650)).unwrap_or(30);
     let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "billing", auth, &settings::KEYS)?;
     let due_days = settings::DueDays::new(configured_due_days, followed);
-    let state = Arc::new(api::State {
+    let state = Arc::new(app::State {
         db: db.clone(),
         zone,
         due_days,

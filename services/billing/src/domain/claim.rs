@@ -30,6 +30,16 @@ impl ClaimStatus {
     pub const PENDING: [ClaimStatus; 3] =
         [ClaimStatus::Submitted, ClaimStatus::Processing, ClaimStatus::AwaitingDocuments];
 
+    /// What an insurer may do to a claim; closing is the hospital's.
+    pub const INSURER_MOVES: [ClaimStatus; 6] = [
+        ClaimStatus::Processing,
+        ClaimStatus::AwaitingDocuments,
+        ClaimStatus::Approved,
+        ClaimStatus::PartiallyApproved,
+        ClaimStatus::Rejected,
+        ClaimStatus::PaidByInsurer,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ClaimStatus::Submitted => "SUBMITTED",

@@ -4,18 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use hms_kit::proto::billing::{BillingStats, ClaimStatus, ClaimStatusCount, CurrencyAmount};
 use hms_kit::storage::Db;
 use sqlx::Row;
 
-use crate::domain::claim::ClaimStatus as DomainClaimStatus;
+use crate::domain::claim::ClaimStatus;
 use crate::domain::{InvoiceStatus, open_statuses_sql};
 
-/// Sums by currency, in currency order.
-type Sums = BTreeMap<String, (i64, i64)>;
+/// Sums and counts by currency, in currency order.
+pub type Sums = BTreeMap<String, (i64, i64)>;
 
-fn to_proto(sums: Sums) -> Vec<CurrencyAmount> {
-    sums.into_iter().map(|(currency, (amount, count))| CurrencyAmount { currency, amount, count }).collect()
+/// The dashboard's figures.
+#[derive(Debug)]
+pub struct Figures {
+    pub revenue_today: Sums,
+    pub revenue_week: Sums,
+    pub outstanding: Sums,
+    pub overdue: Sums,
+    /// Every claim status with its count, zeros included.
+    pub claims: Vec<(ClaimStatus, i64)>,
 }
 
 /// Successful payments made at or after `since` (microseconds), by the
@@ -62,31 +68,19 @@ async fn balances(db: &Db) -> Result<(Sums, Sums), sqlx::Error> {
 }
 
 /// Every claim status with its count, zeros included.
-async fn claims(db: &Db) -> Result<Vec<ClaimStatusCount>, sqlx::Error> {
+async fn claims(db: &Db) -> Result<Vec<(ClaimStatus, i64)>, sqlx::Error> {
     let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM claims GROUP BY status").fetch_all(&db.pool).await?;
     let mut counts = BTreeMap::new();
     for row in &rows {
         let status: String = row.try_get("status")?;
         counts.insert(status, row.try_get::<i64, _>("n")?);
     }
-    Ok(DomainClaimStatus::ALL
-        .iter()
-        .map(|status| ClaimStatusCount {
-            status: ClaimStatus::from_str_name(&format!("CLAIM_STATUS_{}", status.as_str())).unwrap_or_default().into(),
-            count: counts.get(status.as_str()).copied().unwrap_or(0),
-        })
-        .collect())
+    Ok(ClaimStatus::ALL.iter().map(|status| (*status, counts.get(status.as_str()).copied().unwrap_or(0))).collect())
 }
 
 /// The figures, with revenue counted from `day_start` and `week_start`.
-pub async fn billing_stats(db: &Db, day_start: i64, week_start: i64) -> Result<BillingStats, sqlx::Error> {
-    let (today, week, (outstanding, overdue), claims) =
+pub async fn billing_stats(db: &Db, day_start: i64, week_start: i64) -> Result<Figures, sqlx::Error> {
+    let (revenue_today, revenue_week, (outstanding, overdue), claims) =
         tokio::try_join!(revenue_since(db, day_start), revenue_since(db, week_start), balances(db), claims(db))?;
-    Ok(BillingStats {
-        revenue_today: to_proto(today),
-        revenue_week: to_proto(week),
-        outstanding: to_proto(outstanding),
-        overdue: to_proto(overdue),
-        claims,
-    })
+    Ok(Figures { revenue_today, revenue_week, outstanding, overdue, claims })
 }

@@ -1,0 +1,279 @@
+//! Payments: card payments begun PENDING and settled later, immediate
+//! (manual) payments, each once per idempotency key and never beyond the
+//! invoice's balance.
+
+use hms_kit::admin_audit::{self, AdminActionEvent};
+use hms_kit::error::is_unique_violation;
+use hms_kit::outbox::{self, Event};
+use hms_kit::storage::Db;
+use hms_kit::time::now_micros;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{decode, get_invoice, is_deadlock};
+use crate::domain::{Method, open_statuses_sql};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Success,
+    Failed,
+}
+
+impl PaymentStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "PENDING",
+            PaymentStatus::Success => "SUCCESS",
+            PaymentStatus::Failed => "FAILED",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "PENDING" => PaymentStatus::Pending,
+            "SUCCESS" => PaymentStatus::Success,
+            "FAILED" => PaymentStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    pub id: String,
+    pub invoice_id: String,
+    pub patient_id: String,
+    pub amount: i64,
+    pub method: Method,
+    pub status: PaymentStatus,
+    pub idempotency_key: String,
+    pub fingerprint: String,
+    pub transaction_id: String,
+    pub card_last4: String,
+    pub failure_reason: String,
+    pub created_at: i64,
+}
+
+const PAYMENT_COLUMNS: &str = "id, invoice_id, patient_id, amount, method, status, idempotency_key, fingerprint, \
+                               transaction_id, card_last4, failure_reason, created_at";
+
+fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
+    let method: String = row.try_get("method")?;
+    let status: String = row.try_get("status")?;
+    Ok(PaymentRow {
+        id: row.try_get("id")?,
+        invoice_id: row.try_get("invoice_id")?,
+        patient_id: row.try_get("patient_id")?,
+        amount: row.try_get("amount")?,
+        method: decode("payment method", Method::parse(&method))?,
+        status: decode("payment status", PaymentStatus::parse(&status))?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        fingerprint: row.try_get("fingerprint")?,
+        transaction_id: row.try_get("transaction_id")?,
+        card_last4: row.try_get("card_last4")?,
+        failure_reason: row.try_get("failure_reason")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub async fn payment_by_key(db: &Db, key: &str) -> sqlx::Result<Option<PaymentRow>> {
+    let row = sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE idempotency_key = ?"))
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(payment_row).transpose()
+}
+
+pub async fn payments_of(db: &Db, invoice_id: &str) -> sqlx::Result<Vec<PaymentRow>> {
+    let rows =
+        sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE invoice_id = ? ORDER BY created_at, id"))
+            .bind(invoice_id)
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter().map(payment_row).collect()
+}
+
+/// What starting a payment found.
+#[derive(Debug)]
+pub enum Begun {
+    /// Written: PENDING (card, amount reserved) or SUCCESS (cash, applied).
+    New(PaymentRow),
+    /// The key was used before; the caller compares fingerprints.
+    Existing(PaymentRow),
+    /// The amount exceeds the balance.
+    Overpayment,
+    /// The invoice does not take payments in its status.
+    NotOpen,
+}
+
+pub(super) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &PaymentRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO payments ({PAYMENT_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&p.id)
+    .bind(&p.invoice_id)
+    .bind(&p.patient_id)
+    .bind(p.amount)
+    .bind(p.method.as_str())
+    .bind(p.status.as_str())
+    .bind(&p.idempotency_key)
+    .bind(&p.fingerprint)
+    .bind(&p.transaction_id)
+    .bind(&p.card_last4)
+    .bind(&p.failure_reason)
+    .bind(p.created_at)
+    .bind(p.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The CASE that recomputes an invoice's status when `?` is credited: set
+/// first in an UPDATE, so both dialects evaluate it on the old amounts.
+pub(super) const CREDITED_STATUS: &str =
+    "status = CASE WHEN paid_patient + paid_insurance + ? >= total THEN 'PAID' ELSE 'PARTIALLY_PAID' END";
+
+/// Starts a payment: the payment row and, in the same transaction, either
+/// the reservation of its amount (`pending`, for a card charge still to be
+/// made) or its crediting (an immediate payment). The conditional UPDATE is
+/// what refuses overpayment, whatever runs concurrently.
+/// An admin's manual payment comes with `by_admin`, its audit-log entry.
+pub async fn begin_payment(
+    db: &Db,
+    payment: &PaymentRow,
+    event: Option<&Event>,
+    by_admin: Option<&AdminActionEvent>,
+) -> sqlx::Result<Begun> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_begin_payment(db, payment, event, by_admin).await {
+            Err(e) if is_unique_violation(&e) => {
+                return match payment_by_key(db, &payment.idempotency_key).await? {
+                    Some(existing) => Ok(Begun::Existing(existing)),
+                    None => Err(e),
+                };
+            }
+            Err(e) if is_deadlock(&e) && attempt < 5 => continue,
+            other => return other,
+        }
+    }
+}
+
+async fn try_begin_payment(
+    db: &Db,
+    payment: &PaymentRow,
+    event: Option<&Event>,
+    by_admin: Option<&AdminActionEvent>,
+) -> sqlx::Result<Begun> {
+    let mut tx = db.pool.begin().await?;
+    insert_payment(&mut tx, payment).await?;
+    let open = open_statuses_sql();
+    let done = if payment.status == PaymentStatus::Pending {
+        sqlx::query(&format!(
+            "UPDATE invoices SET pending = pending + ?, updated_at = ? WHERE id = ? AND status IN ({open}) \
+             AND paid_patient + paid_insurance + pending + ? <= total"
+        ))
+        .bind(payment.amount)
+        .bind(now_micros())
+        .bind(&payment.invoice_id)
+        .bind(payment.amount)
+        .execute(&mut *tx)
+        .await?
+    } else {
+        let column = if payment.method == Method::InsurancePayout { "paid_insurance" } else { "paid_patient" };
+        sqlx::query(&format!(
+            "UPDATE invoices SET {CREDITED_STATUS}, {column} = {column} + ?, updated_at = ? WHERE id = ? \
+             AND status IN ({open}) AND paid_patient + paid_insurance + pending + ? <= total"
+        ))
+        .bind(payment.amount)
+        .bind(payment.amount)
+        .bind(now_micros())
+        .bind(&payment.invoice_id)
+        .bind(payment.amount)
+        .execute(&mut *tx)
+        .await?
+    };
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        let open = get_invoice(db, &payment.invoice_id).await?.is_some_and(|i| i.status.is_open());
+        return Ok(if open { Begun::Overpayment } else { Begun::NotOpen });
+    }
+    if let Some(event) = event {
+        outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+    }
+    if let Some(action) = by_admin {
+        admin_audit::enqueue(&mut tx, action).await?;
+    }
+    tx.commit().await?;
+    Ok(Begun::New(payment.clone()))
+}
+
+/// Settles a PENDING card payment as charged: credits the invoice and
+/// releases the reservation. False when it was settled already (by a
+/// concurrent replay or reconciliation).
+pub async fn complete_payment(
+    db: &Db,
+    payment: &PaymentRow,
+    transaction_id: &str,
+    card_last4: &str,
+    event: &Event,
+) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'SUCCESS', transaction_id = ?, card_last4 = ?, updated_at = ? \
+         WHERE id = ? AND status = 'PENDING'",
+    )
+    .bind(transaction_id)
+    .bind(card_last4)
+    .bind(now_micros())
+    .bind(&payment.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(&format!(
+        "UPDATE invoices SET {CREDITED_STATUS}, paid_patient = paid_patient + ?, pending = pending - ?, \
+         updated_at = ? WHERE id = ?"
+    ))
+    .bind(payment.amount)
+    .bind(payment.amount)
+    .bind(payment.amount)
+    .bind(now_micros())
+    .bind(&payment.invoice_id)
+    .execute(&mut *tx)
+    .await?;
+    outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Settles a PENDING card payment as failed and releases its reservation.
+pub async fn fail_payment(db: &Db, payment: &PaymentRow, reason: &str, card_last4: &str) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'FAILED', failure_reason = ?, card_last4 = ?, updated_at = ? \
+         WHERE id = ? AND status = 'PENDING'",
+    )
+    .bind(reason)
+    .bind(card_last4)
+    .bind(now_micros())
+    .bind(&payment.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query("UPDATE invoices SET pending = pending - ?, updated_at = ? WHERE id = ?")
+        .bind(payment.amount)
+        .bind(now_micros())
+        .bind(&payment.invoice_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
