@@ -3,7 +3,9 @@
 //! access to clinical data.
 
 mod api;
+mod app;
 mod domain;
+mod events;
 mod store;
 
 use std::sync::Arc;
@@ -67,9 +69,9 @@ pub async fn build(config: &EhrConfig, auth: &AuthConfig) -> anyhow::Result<Buil
     let sealer = config.encryption.sealer("ehr")?;
     let store = store::Store::open(&config.store_url).await?;
     let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
-    let state = Arc::new(api::State {
+    let state = Arc::new(app::State {
         store: store.clone(),
-        crypt: api::Crypt(sealer),
+        crypt: app::Crypt(sealer),
         zone,
         break_glass: Duration::from_secs(config.break_glass_minutes.saturating_mul(60)),
         care_retention: Duration::from_secs(config.care_retention_days.saturating_mul(86_400)),

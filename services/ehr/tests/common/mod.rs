@@ -296,3 +296,60 @@ pub async fn access(w: &World, patient: &str, patient_token: &str, doctor_token:
     let write = code(ehr.update_medical_record(authed(update, doctor_token)).await);
     (read, write)
 }
+
+// ---- clinical fixtures shared by the resource tests ----
+
+pub fn diagnosis(code: &str, primary: bool) -> Diagnosis {
+    Diagnosis {
+        icd10_code: code.into(),
+        description: format!("{code} description"),
+        is_primary: primary,
+        ..Default::default()
+    }
+}
+
+pub fn notes(text: &str) -> EncounterNotes {
+    EncounterNotes {
+        chief_complaint: format!("{text} complaint"),
+        history_of_present_illness: format!("{text} history"),
+        physical_examination_findings: format!("{text} findings"),
+        clinical_notes: format!("{text} notes"),
+    }
+}
+
+/// A patient linked to a doctor through a confirmed appointment today.
+pub struct Care {
+    pub patient: (String, String),
+    pub doctor: (String, String),
+    pub encounter: String,
+}
+
+pub async fn care(w: &World, tag: &str) -> Care {
+    let patient = w.patient(&format!("pat.{tag}")).await;
+    let doctor = w.staff(&format!("doc.{tag}"), Role::Doctor).await;
+    let linked =
+        w.link(&patient.0, &doctor.0, &format!("appt-{tag}"), AppointmentStage::Confirmed, now()).await.unwrap();
+    Care { patient, doctor, encounter: linked.encounter_id }
+}
+
+pub fn get_record(patient: &str) -> GetMedicalRecordRequest {
+    GetMedicalRecordRequest { patient_id: patient.into() }
+}
+
+pub fn get_encounter(patient: &str, encounter: &str) -> GetEncounterRequest {
+    GetEncounterRequest { patient_id: patient.into(), encounter_id: encounter.into() }
+}
+
+pub fn vitals_request(patient: &str, encounter: &str, heart_rate: i32) -> AddVitalSignsRequest {
+    AddVitalSignsRequest {
+        patient_id: patient.into(),
+        encounter_id: encounter.into(),
+        vital_signs: Some(VitalSigns {
+            heart_rate: Some(heart_rate),
+            systolic_bp: Some(120),
+            diastolic_bp: Some(80),
+            temperature_celsius: Some(36.9),
+            ..Default::default()
+        }),
+    }
+}

@@ -2,51 +2,18 @@
 //! its stages (the care it gives and its encounter), an encounter a doctor
 //! writes is a basis of its own, and each start and end of care is audited.
 
-use hms_kit::error::{FieldViolations, refusal};
-use hms_kit::proto::ehr::{AppointmentStage, LinkAppointmentRequest, LinkAppointmentResponse};
+use hms_kit::error::refusal;
 use hms_kit::time::{duration_micros, now_micros};
-use tonic::{Code, Response, Status};
+use tonic::{Code, Status};
 
-use super::{
-    APPEND_ATTEMPTS, Caller, Reply, State, check_id, encounter_resource, micros, new_id, stage, stage_to_proto,
-};
+use super::{APPEND_ATTEMPTS, Caller, State, encounter_resource, new_id, stage};
 use crate::domain::care::{self, Basis, Change, Stage as Visit, Step};
 use crate::domain::status::Status as EncounterStage;
+use crate::events::Link;
 use crate::store::{CareDoc, EncounterDoc, StoreError, Versioned, care_key};
 
 const APPOINTMENT: &str = "APPOINTMENT";
 const ENCOUNTER: &str = "ENCOUNTER";
-
-/// An appointment event, checked.
-struct Link {
-    patient: String,
-    appointment: String,
-    doctor: String,
-    /// The appointment's start, Unix microseconds.
-    at: i64,
-    stage: Visit,
-}
-
-fn link_from_proto(r: LinkAppointmentRequest) -> Result<Link, Status> {
-    let mut v = FieldViolations::new();
-    check_id(&mut v, "patient_id", &r.patient_id);
-    check_id(&mut v, "appointment_id", &r.appointment_id);
-    check_id(&mut v, "doctor_id", &r.doctor_id);
-    let at = micros(&mut v, "appointment_time", r.appointment_time.as_ref(), true).unwrap_or_default();
-    let stage = match AppointmentStage::try_from(r.stage) {
-        Ok(AppointmentStage::Confirmed) => Visit::Confirmed,
-        Ok(AppointmentStage::CheckedIn) => Visit::CheckedIn,
-        Ok(AppointmentStage::Completed) => Visit::Completed,
-        Ok(AppointmentStage::Cancelled) => Visit::Cancelled,
-        Ok(AppointmentStage::NoShow) => Visit::NoShow,
-        _ => {
-            v.add("stage", "must be CONFIRMED, CHECKED_IN, COMPLETED, CANCELLED or NO_SHOW");
-            Visit::Confirmed
-        }
-    };
-    v.into_result()?;
-    Ok(Link { patient: r.patient_id, appointment: r.appointment_id, doctor: r.doctor_id, at, stage })
-}
 
 fn linked_elsewhere() -> Status {
     refusal(
@@ -80,12 +47,10 @@ fn encounter_stage(visit: Visit) -> EncounterStage {
 }
 
 impl State {
-    pub(super) async fn link_appointment(
-        &self,
-        c: &Caller,
-        r: LinkAppointmentRequest,
-    ) -> Reply<LinkAppointmentResponse> {
-        let link = link_from_proto(r)?;
+    /// Follows the appointment event: its care basis, then its encounter.
+    /// The encounter it leaves (none when nothing was planned for a
+    /// called-off appointment), its link audited.
+    pub async fn link_appointment(&self, c: &Caller, link: Link) -> Result<Option<Versioned<EncounterDoc>>, Status> {
         // Refused before anything changes.
         let existing = self.store.encounter_of_appointment(&link.appointment).await?;
         if existing.as_ref().is_some_and(|e| e.doc.patient_id != link.patient) {
@@ -102,12 +67,9 @@ impl State {
                 self.plan_encounter(&link, now).await?
             }
         };
-        let Some(encounter) = encounter else { return Ok(Response::new(LinkAppointmentResponse::default())) };
+        let Some(encounter) = encounter else { return Ok(None) };
         self.audit(c, "LinkAppointment", &link.patient, &encounter_resource(&encounter.id), "ALLOWED", "").await?;
-        Ok(Response::new(LinkAppointmentResponse {
-            encounter_id: encounter.id.clone(),
-            status: stage_to_proto(stage(&encounter.doc)).into(),
-        }))
+        Ok(Some(encounter))
     }
 
     /// Records the event's stage on the appointment's care basis and audits
