@@ -1,6 +1,6 @@
 //! What happens to every request at the edge: request id, client address,
-//! trace context, access log, CORS, dispatch by protocol, and admission
-//! (access policy, token, rate limits).
+//! trace context, access log, CORS and dispatch by protocol. Admission is in
+//! `admission`, which the protocols call.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,29 +10,18 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use hms_kit::auth::policy::{authorize, bearer_token};
-use hms_kit::auth::{Policy, Principal, revocation};
 use http::{HeaderName, HeaderValue, Method, header};
-use tonic::Status;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
+use crate::admission::RequestMeta;
 use crate::config::GatewayConfig;
-use crate::errors::rate_limited;
 use crate::grpc::GrpcProxy;
 use crate::{Shared, rest};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-
-/// Facts about the request established at the edge.
-#[derive(Debug, Clone)]
-pub struct RequestMeta {
-    pub request_id: String,
-    /// The client's IP address.
-    pub client: String,
-}
 
 /// Request id (taken when sane, generated otherwise, echoed back), client
 /// address, a span that continues the caller's trace, and an access log line.
@@ -116,36 +105,4 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Re
     } else {
         rest::handle(shared, request).await
     }
-}
-
-impl Shared {
-    /// Admission of a call to `grpc_path`: internal methods (and the
-    /// revocation feed, public for HMS verifiers only) are refused outright, the token is verified against the method's policy, and the
-    /// rate limits are counted (the address before authentication, so bad
-    /// tokens count too; the principal after).
-    pub async fn admit(&self, grpc_path: &str, headers: &http::HeaderMap, meta: &RequestMeta) -> Result<(), Status> {
-        if matches!(self.policies.get(grpc_path), Some(Policy::Internal)) || grpc_path == revocation::FEED_PATH {
-            return Err(Status::permission_denied("this method is internal to HMS and not reachable from outside"));
-        }
-        self.limiter.check(grpc_path, &meta.client, None).await.map_err(|r| rate_limited(r.retry_after))?;
-        let principal: Option<Principal> =
-            authorize(&self.policies, &self.verifier, grpc_path, bearer_token(headers)).await?;
-        if let Some(principal) = principal {
-            self.limiter.check_principal(&principal.subject).await.map_err(|r| rate_limited(r.retry_after))?;
-        }
-        Ok(())
-    }
-}
-
-/// Reads (and drops) what is left of a request body before an early answer,
-/// so an HTTP/1.1 client still writing it does not meet a closed connection.
-/// Bounded in size and time.
-pub async fn drain<B>(body: B, limit: usize)
-where
-    B: http_body::Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    use http_body_util::BodyExt;
-    let limited = http_body_util::Limited::new(body, limit);
-    let _ = tokio::time::timeout(Duration::from_secs(5), limited.collect()).await;
 }

@@ -15,7 +15,7 @@ use tonic::body::Body;
 use tower::{Service, ServiceExt};
 
 use crate::Shared;
-use crate::edge::RequestMeta;
+use crate::admission::{self, RequestMeta};
 
 #[derive(Clone)]
 pub struct GrpcProxy(pub Arc<Shared>);
@@ -41,14 +41,10 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         let Ok(response) = shared.local.clone().oneshot(request).await;
         return Ok(response);
     }
-    let meta = request
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_else(|| RequestMeta { request_id: String::new(), client: String::new() });
+    let meta = RequestMeta::of(request.extensions());
     if let Err(status) = shared.admit(&path, request.headers(), &meta).await {
         if request.version() < Version::HTTP_2 {
-            crate::edge::drain(request.into_body(), shared.config.max_body_bytes).await;
+            admission::drain(request.into_body(), shared.config.max_body_bytes).await;
         }
         return Err(status);
     }
@@ -56,7 +52,7 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         shared.upstreams.for_path(&path).ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
 
     request.extensions_mut().insert(InProcessClient(meta.client.clone()));
-    let timeout = crate::deadline(&shared.config, request.headers());
+    let timeout = admission::deadline(&shared.config, request.headers());
     let headers = std::mem::take(request.headers_mut());
     let mut metadata = tonic::metadata::MetadataMap::from_headers(headers);
     hms_kit::telemetry::inject_current_context(&mut metadata);

@@ -11,6 +11,7 @@
 //! bearer token (internal methods are never reachable), rate limits, a
 //! deadline, a request id, the client address and the trace context.
 
+mod admission;
 mod config;
 mod docs;
 mod edge;
@@ -26,7 +27,6 @@ mod wire_json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
@@ -196,40 +196,4 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     build(&config, &auth).await?.serve(listener, shutdown).await
-}
-
-/// Deadline for an upstream call: the client's (`grpc-timeout`) capped by the
-/// maximum, or the default.
-pub(crate) fn deadline(config: &GatewayConfig, headers: &http::HeaderMap) -> Duration {
-    headers
-        .get("grpc-timeout")
-        .and_then(|v| v.to_str().ok())
-        .and_then(hms_kit::server::parse_grpc_timeout)
-        .map_or(config.default_timeout, |d| d.min(config.max_timeout))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::{GatewayConfig, deadline};
-
-    #[test]
-    fn the_clients_deadline_is_kept_capped_or_defaulted() {
-        let config = GatewayConfig {
-            default_timeout: Duration::from_secs(15),
-            max_timeout: Duration::from_secs(60),
-            ..GatewayConfig::default()
-        };
-        let with = |value: &str| {
-            let mut headers = http::HeaderMap::new();
-            headers.insert("grpc-timeout", value.parse().unwrap());
-            deadline(&config, &headers)
-        };
-        assert_eq!(with("250m"), Duration::from_millis(250));
-        assert_eq!(with("5M"), Duration::from_secs(60), "capped at max_timeout");
-        assert_eq!(with("nonsense"), Duration::from_secs(15), "unreadable: the default");
-        assert_eq!(deadline(&config, &http::HeaderMap::new()), Duration::from_secs(15));
-        assert_eq!(super::grpc::grpc_timeout(Duration::from_millis(250)), "250m", "passed on in milliseconds");
-    }
 }

@@ -18,9 +18,9 @@ use tonic::client::Grpc;
 use tonic::metadata::{MetadataMap, MetadataValue};
 
 use crate::Shared;
-use crate::edge::RequestMeta;
+use crate::admission::{self, RequestMeta};
 use crate::errors::{http_status, invalid_argument};
-use crate::transcode::Transcoder;
+use crate::transcode::{NoRoute, Transcoder};
 use crate::upstream::RawCodec;
 
 pub async fn handle(shared: Arc<Shared>, request: Request) -> Response {
@@ -34,19 +34,17 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
     let (parts, body) = request.into_parts();
     let matched = match shared.transcoder.route(&parts.method, parts.uri.path()) {
         Ok(matched) => matched,
-        Err(true) => {
+        Err(NoRoute::OtherMethod) => {
             return Err(Status::not_found(format!("{} is not allowed on {}", parts.method, parts.uri.path())));
         }
-        Err(false) => return Err(Status::not_found(format!("no route for {} {}", parts.method, parts.uri.path()))),
+        Err(NoRoute::UnknownPath) => {
+            return Err(Status::not_found(format!("no route for {} {}", parts.method, parts.uri.path())));
+        }
     };
     let route = matched.route;
-    let meta = parts
-        .extensions
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_else(|| RequestMeta { request_id: String::new(), client: String::new() });
+    let meta = RequestMeta::of(&parts.extensions);
     if let Err(status) = shared.admit(&route.grpc_path, &parts.headers, &meta).await {
-        crate::edge::drain(body, shared.config.max_body_bytes).await;
+        admission::drain(body, shared.config.max_body_bytes).await;
         return Err(status);
     }
 
@@ -67,7 +65,7 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
         .upstreams
         .get(&route.package)
         .ok_or_else(|| Status::unimplemented(format!("no service serves {}", route.package)))?;
-    let timeout = crate::deadline(&shared.config, &parts.headers);
+    let timeout = admission::deadline(&shared.config, &parts.headers);
     let mut request = tonic::Request::new(message);
     *request.metadata_mut() = forwarded_metadata(&parts.headers, &meta);
     request.extensions_mut().insert(InProcessClient(meta.client.clone()));

@@ -235,6 +235,15 @@ pub struct Transcoder {
     plans: crate::wire_json::Plans,
 }
 
+/// Why a request has no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRoute {
+    /// No route has this path.
+    UnknownPath,
+    /// The path exists, with other HTTP methods.
+    OtherMethod,
+}
+
 /// A route matched by a request, with its path variables.
 pub struct Matched<'a> {
     pub route: &'a Route,
@@ -300,9 +309,9 @@ impl Transcoder {
         &self.pool
     }
 
-    /// The route for a request. `Err(true)`: the path exists with another method.
-    pub fn route(&self, method: &Method, path: &str) -> Result<Matched<'_>, bool> {
-        let Some(path) = SplitPath::new(path) else { return Err(false) };
+    /// The route for a request.
+    pub fn route(&self, method: &Method, path: &str) -> Result<Matched<'_>, NoRoute> {
+        let Some(path) = SplitPath::new(path) else { return Err(NoRoute::UnknownPath) };
         let mut path_exists = false;
         for route in &self.routes {
             if let Some(variables) = route.matches(&path) {
@@ -312,7 +321,7 @@ impl Transcoder {
                 path_exists = true;
             }
         }
-        Err(path_exists)
+        Err(if path_exists { NoRoute::OtherMethod } else { NoRoute::UnknownPath })
     }
 
     /// Builds the request message from path variables, the query string,

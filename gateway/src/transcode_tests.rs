@@ -34,8 +34,8 @@ fn templates_match_with_and_without_trailing_slash() {
     let m = t.route(&Method::GET, "/api/v1/admin/users/abc%20d/").ok().unwrap();
     assert_eq!(m.route.grpc_path, "/hms.user.v1.UserService/GetUser");
     assert_eq!(m.variables, vec![("user_id".to_owned(), "abc d".to_owned())]);
-    assert!(matches!(t.route(&Method::DELETE, "/api/v1/users/me"), Err(true)));
-    assert!(matches!(t.route(&Method::GET, "/api/v1/nothing"), Err(false)));
+    assert!(matches!(t.route(&Method::DELETE, "/api/v1/users/me"), Err(NoRoute::OtherMethod)));
+    assert!(matches!(t.route(&Method::GET, "/api/v1/nothing"), Err(NoRoute::UnknownPath)));
 }
 
 #[test]
