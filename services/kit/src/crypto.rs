@@ -11,6 +11,13 @@ use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+/// `n` random bytes as standard base64: generated secrets and keys.
+pub fn random_secret(n: usize) -> anyhow::Result<String> {
+    let mut bytes = vec![0_u8; n];
+    SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("no randomness available"))?;
+    Ok(STANDARD.encode(bytes))
+}
+
 /// A random token for a client to hold (refresh, password reset): 256 bits.
 pub fn new_token() -> anyhow::Result<String> {
     let mut bytes = [0_u8; 32];
@@ -53,7 +60,7 @@ impl EncryptionConfig {
     /// One fresh key `k1`, for a system whose sealed data may die with it
     /// (tests, benchmarks).
     pub fn random() -> anyhow::Result<Self> {
-        let key = crate::auth::random_secret(32)?;
+        let key = random_secret(32)?;
         Ok(Self { key_id: "k1".into(), keys: BTreeMap::from([("k1".into(), SecretString::from(key))]) })
     }
 

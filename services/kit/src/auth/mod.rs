@@ -68,11 +68,6 @@ pub fn role_from_name(name: &str) -> Option<Role> {
     Role::from_str_name(&format!("ROLE_{name}")).filter(|r| *r != Role::Unspecified)
 }
 
-/// `n` random bytes as standard base64: generated secrets and keys.
-pub fn random_secret(n: usize) -> anyhow::Result<String> {
-    use base64::Engine;
-    use ring::rand::SecureRandom;
-    let mut bytes = vec![0_u8; n];
-    ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("no randomness available"))?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
-}
+/// Generated secrets live with the rest of the cryptography; here too for
+/// the callers that make tokens.
+pub use crate::crypto::random_secret;
