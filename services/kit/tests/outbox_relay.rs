@@ -215,6 +215,116 @@ async fn keyed_events_keep_their_key_and_old_tables_gain_it(kind: Relational) {
     );
 }
 
+/// Writes `per_key` events for each of `keys` keys, interleaved as
+/// concurrent changes would write them; returns each key's ids in order.
+async fn enqueue_keyed(db: &Db, keys: usize, per_key: usize) -> HashMap<String, Vec<String>> {
+    let mut written: HashMap<String, Vec<String>> = HashMap::new();
+    for step in 0..per_key {
+        for k in 0..keys {
+            let key = format!("appointment-{k}");
+            let event = outbox::Event::new("STEP", key.clone(), &serde_json::json!({ "step": step })).unwrap();
+            let mut tx = db.pool.begin().await.unwrap();
+            let ids = outbox::enqueue_events(&mut tx, &[event]).await.unwrap();
+            tx.commit().await.unwrap();
+            written.entry(key).or_default().extend(ids);
+        }
+    }
+    written
+}
+
+/// Applies events, refusing (retryably) the first attempt of every third
+/// one, and remembers the order each key's events were applied in.
+#[derive(Default)]
+struct Ordered {
+    attempts: Mutex<HashMap<String, usize>>,
+    applied: Mutex<HashMap<String, Vec<String>>>,
+}
+
+#[async_trait]
+impl Sink for Ordered {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let attempt = {
+            let mut attempts = self.attempts.lock().unwrap();
+            let n = attempts.entry(event.id.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let refuse = event.id.bytes().map(u32::from).sum::<u32>() % 3 == 0;
+        if refuse && attempt == 1 {
+            return Err(DeliveryError::Retryable("receiver busy".into()));
+        }
+        let mut applied = self.applied.lock().unwrap();
+        let seen = applied.entry(event.key.clone()).or_default();
+        if !seen.contains(&event.id) {
+            seen.push(event.id.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Events of one key are applied in the order they were written, though
+/// two relays deliver concurrently, in batches, and some deliveries fail
+/// and are retried.
+async fn events_of_one_key_are_delivered_in_order(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    let written = enqueue_keyed(&db, 12, 6).await;
+    let receiver = Arc::new(Ordered::default());
+    let config = RelayConfig { batch_size: 20, ..fast() };
+    let relays = vec![
+        Relay::new(db.clone(), receiver.clone(), config.clone()),
+        Relay::new(db.clone(), receiver.clone(), config),
+    ];
+    run_until_drained(&db, relays).await;
+    let applied = receiver.applied.lock().unwrap().clone();
+    assert_eq!(applied, written, "each key's events applied once each, in the order written");
+}
+
+/// A relay asked to stop with a backlog ends at once: the batch in hand
+/// goes back unattempted (no retry counted, nothing held), and the next
+/// relay delivers everything exactly once.
+async fn a_stop_with_a_backlog_ends_at_once_and_loses_nothing(kind: Relational) {
+    struct Slow(Receiver);
+    #[async_trait]
+    impl Sink for Slow {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.0.deliver(event).await
+        }
+    }
+    let Some((_guard, db)) = db(kind).await else { return };
+    let ids = enqueue(&db, 400).await;
+    let slow = Arc::new(Slow(Receiver::default()));
+    let config = RelayConfig { batch_size: 64, concurrency: 4, ..fast() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(Relay::new(db.clone(), slow.clone(), config).run(async move {
+        let _ = stopped.await;
+    }));
+    while slow.0.applied.lock().unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.send(()).unwrap();
+    // A liveness bound, not a measurement: it ends mid-batch, not after the backlog.
+    tokio::time::timeout(Duration::from_secs(3), running).await.expect("the relay stops mid-batch").unwrap();
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE lease_owner IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(held, 0, "nothing stays leased to a stopped relay");
+    let counted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE delivered_at IS NULL AND attempts > 0")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(counted, 0, "an attempt cut short by the stop is not counted");
+    assert!(outbox::pending_count(&db).await.unwrap() > 0, "the stop came with a backlog");
+
+    run_until_drained(&db, vec![Relay::new(db.clone(), slow.clone(), RelayConfig { batch_size: 64, ..fast() })]).await;
+    let mut applied = slow.0.applied.lock().unwrap().clone();
+    applied.sort();
+    assert_eq!(applied, ids, "everything delivered after the restart, once");
+}
+
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::Sqlite).await } )* }
@@ -223,6 +333,8 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    events_of_one_key_are_delivered_in_order,
+    a_stop_with_a_backlog_ends_at_once_and_loses_nothing,
     keyed_events_keep_their_key_and_old_tables_gain_it,
     two_relays_deliver_each_event_exactly_once,
     failed_deliveries_are_retried,

@@ -8,14 +8,16 @@
 //! conditional UPDATE that sets a lease, so only one relay holds it at a time.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::storage::{Backend, Db, Statement, Value};
-use crate::time::{duration_micros, now_micros};
+use crate::time::now_micros;
+
+mod relay;
+pub use relay::{Relay, RelayConfig};
 
 /// An event as stored and delivered.
 #[derive(Debug, Clone)]
@@ -136,6 +138,31 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
             return Err(e.into());
         }
     }
+    // The relay finds an event's earlier ones by key.
+    match db.backend {
+        Backend::Sqlite => {
+            sqlx::query("CREATE INDEX IF NOT EXISTS hms_outbox_key ON hms_outbox (event_key, id)")
+                .execute(&db.pool)
+                .await?;
+        }
+        Backend::MySql => {
+            let has_index: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() \
+                 AND table_name = 'hms_outbox' AND index_name = 'hms_outbox_key'",
+            )
+            .fetch_one(&db.pool)
+            .await?;
+            if has_index == 0
+                && let Err(e) =
+                    sqlx::query("CREATE INDEX hms_outbox_key ON hms_outbox (event_key, id)").execute(&db.pool).await
+            {
+                // Another replica starting at the same moment made it.
+                if !e.to_string().contains("Duplicate key name") {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -236,151 +263,6 @@ pub fn insert_events<'a, P: Serialize + 'a>(
     Ok(Some(EventInsert { ids, statement: Statement::new(sql, args) }))
 }
 
-#[derive(Debug, Clone)]
-pub struct RelayConfig {
-    pub batch_size: i64,
-    /// How long a claim holds; a relay that dies releases its events after this.
-    pub lease: Duration,
-    pub poll_interval: Duration,
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
-    /// After this many failed attempts an event is parked as failed.
-    pub max_attempts: i64,
-}
-
-impl Default for RelayConfig {
-    fn default() -> Self {
-        Self {
-            batch_size: 32,
-            lease: Duration::from_secs(60),
-            poll_interval: Duration::from_millis(500),
-            base_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(600),
-            max_attempts: 20,
-        }
-    }
-}
-
-/// Delivers due events until stopped.
-pub struct Relay {
-    db: Db,
-    sink: Arc<dyn Sink>,
-    config: RelayConfig,
-    owner: String,
-}
-
-impl Relay {
-    pub fn new(db: Db, sink: Arc<dyn Sink>, config: RelayConfig) -> Self {
-        Self { db, sink, config, owner: uuid::Uuid::now_v7().to_string() }
-    }
-
-    /// Runs until `stop` resolves; a failing store is logged and retried.
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
-        loop {
-            let idle = match self.run_once().await {
-                Ok(n) => n == 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay pass failed");
-                    true
-                }
-            };
-            if idle {
-                tokio::select! {
-                    () = &mut stop => return,
-                    () = tokio::time::sleep(self.config.poll_interval) => {}
-                }
-            }
-        }
-    }
-
-    /// Claims and delivers one batch; returns how many events were handled.
-    pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let events = self.claim().await?;
-        for event in &events {
-            let outcome = self.sink.deliver(event).await;
-            self.record(event, outcome).await?;
-        }
-        Ok(events.len())
-    }
-
-    async fn claim(&self) -> anyhow::Result<Vec<OutboxEvent>> {
-        let now = now_micros();
-        let candidates: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
-             AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(self.config.batch_size)
-        .fetch_all(&self.db.pool)
-        .await?;
-        let lease_until = now + duration_micros(self.config.lease);
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for id in candidates {
-            // Only one relay's UPDATE can match: the lease condition is re-checked atomically.
-            let done = sqlx::query(
-                "UPDATE hms_outbox SET lease_owner = ?, lease_until = ? WHERE id = ? AND delivered_at IS NULL \
-                 AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < ?)",
-            )
-            .bind(&self.owner)
-            .bind(lease_until)
-            .bind(&id)
-            .bind(now)
-            .execute(&self.db.writer)
-            .await?;
-            if done.rows_affected() == 1 {
-                let row = sqlx::query("SELECT topic, event_key, payload, attempts FROM hms_outbox WHERE id = ?")
-                    .bind(&id)
-                    .fetch_one(&self.db.pool)
-                    .await?;
-                claimed.push(OutboxEvent {
-                    id,
-                    topic: row.try_get(0)?,
-                    key: row.try_get(1)?,
-                    payload: row.try_get(2)?,
-                    attempts: row.try_get(3)?,
-                });
-            }
-        }
-        Ok(claimed)
-    }
-
-    async fn record(&self, event: &OutboxEvent, outcome: Result<(), DeliveryError>) -> anyhow::Result<()> {
-        let now = now_micros();
-        let query = match outcome {
-            Ok(()) => sqlx::query(
-                "UPDATE hms_outbox SET delivered_at = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL \
-                 WHERE id = ? AND lease_owner = ?",
-            )
-            .bind(now),
-            Err(error) => {
-                let attempts = event.attempts + 1;
-                let permanent = matches!(error, DeliveryError::Permanent(_)) || attempts >= self.config.max_attempts;
-                tracing::warn!(event = %event.id, topic = %event.topic, attempts, permanent, error = %error, "outbox delivery failed");
-                let next = now + duration_micros(backoff(&self.config, attempts));
-                sqlx::query(
-                    "UPDATE hms_outbox SET attempts = attempts + 1, next_attempt_at = ?, failed_at = ?, last_error = ?, \
-                     lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                )
-                .bind(next)
-                .bind(permanent.then_some(now))
-                .bind(error.to_string())
-            }
-        };
-        query.bind(&event.id).bind(&self.owner).execute(&self.db.writer).await?;
-        Ok(())
-    }
-}
-
-/// Exponential backoff with ±25% jitter, capped.
-fn backoff(config: &RelayConfig, attempts: i64) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    let base = config.base_backoff.saturating_mul(2_u32.saturating_pow(exp)).min(config.max_backoff);
-    let jitter = 0.75 + (uuid::Uuid::now_v7().as_u128() % 1000) as f64 / 2000.0;
-    base.mul_f64(jitter)
-}
-
 /// Counts of events by state, for operators and tests.
 pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL")
@@ -391,20 +273,6 @@ pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let config = RelayConfig {
-            base_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(60),
-            ..Default::default()
-        };
-        let first = backoff(&config, 1);
-        assert!(first >= Duration::from_millis(750) && first <= Duration::from_millis(1250), "{first:?}");
-        let fourth = backoff(&config, 4);
-        assert!(fourth >= Duration::from_secs(6) && fourth <= Duration::from_secs(10), "{fourth:?}");
-        assert!(backoff(&config, 40) <= Duration::from_secs(75));
-    }
 
     struct Named(&'static str, std::sync::Mutex<Vec<String>>);
 
