@@ -45,6 +45,9 @@ pub struct GatewayConfig {
     /// Call a service served by this same process (`hms up`) directly,
     /// without a socket, when its route points at the address it listens on.
     pub in_process_upstreams: bool,
+    /// Access log of answered requests: one line for one request in this
+    /// many (1: every request; 0: none). Refusals and errors are always logged.
+    pub access_log_every: u32,
 }
 
 impl Default for GatewayConfig {
@@ -69,6 +72,7 @@ impl Default for GatewayConfig {
             rate_limit: RateLimitConfig::default(),
             metrics_listen: None,
             in_process_upstreams: false,
+            access_log_every: 1,
         }
     }
 }

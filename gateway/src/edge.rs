@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -60,15 +61,33 @@ pub async fn request_context(State(shared): State<Arc<Shared>>, mut request: Req
         response.headers_mut().insert(REQUEST_ID, value);
     }
     let grpc_status = response.headers().get("grpc-status").and_then(|v| v.to_str().ok()).unwrap_or("");
-    tracing::info!(
-        target: "hms_gateway::access",
-        %request_id, %client, %method, %path,
-        status = response.status().as_u16(),
-        grpc_status,
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "access"
-    );
+    let answered = response.status().as_u16() < 400 && matches!(grpc_status, "" | "0");
+    if logged(shared.config.access_log_every, &shared.access_count, answered) {
+        tracing::info!(
+            target: "hms_gateway::access",
+            %request_id, %client, %method, %path,
+            status = response.status().as_u16(),
+            grpc_status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "access"
+        );
+    }
     response
+}
+
+/// Whether this request gets an access log line: every refusal or error,
+/// and one answered request in `every` (none when 0), so a load test need
+/// not write a line per request. (A gRPC error that arrives in trailers
+/// counts as answered here.)
+fn logged(every: u32, count: &AtomicU64, answered: bool) -> bool {
+    if !answered {
+        return true;
+    }
+    match every {
+        0 => false,
+        1 => true,
+        n => count.fetch_add(1, Ordering::Relaxed).is_multiple_of(u64::from(n)),
+    }
 }
 
 /// CORS for browsers, exposing what grpc-web clients read.
@@ -104,5 +123,23 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Re
         response.map(Body::new)
     } else {
         rest::handle(shared, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::logged;
+
+    #[test]
+    fn errors_are_always_logged_and_answers_one_in_every() {
+        let count = AtomicU64::new(0);
+        let lines = |every, answered| (0..100).filter(|_| logged(every, &count, answered)).count();
+        assert_eq!(lines(1, true), 100);
+        assert_eq!(lines(10, true), 10);
+        assert_eq!(lines(0, true), 0);
+        assert_eq!(lines(0, false), 100, "refusals and errors: every one");
+        assert_eq!(lines(10, false), 100);
     }
 }

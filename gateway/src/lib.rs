@@ -54,6 +54,8 @@ pub(crate) struct Shared {
     pub limiter: RateLimiter,
     pub local: tonic::service::Routes,
     pub openapi: bytes::Bytes,
+    /// Answered requests so far, for `access_log_every`.
+    pub access_count: std::sync::atomic::AtomicU64,
 }
 
 /// A built gateway, ready to serve.
@@ -100,6 +102,7 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
         limiter,
         local,
         openapi,
+        access_count: std::sync::atomic::AtomicU64::new(0),
     });
     Ok(Gateway { shared, health })
 }
