@@ -8,9 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::domain::status::Status;
-use crate::events::Facts;
-use crate::store::{self, AppointmentRow, BookingWriter, DecidedOn, NewBooking, ServiceRow};
+use crate::fixtures::{check_up, pending_booking};
+use crate::store::{self, BookingWriter};
 
 const SERVICE_ID: &str = "ceiling-service";
 
@@ -73,57 +72,6 @@ async fn book_in_a_row(
         latencies.push(t.elapsed());
     }
     Ok(latencies)
-}
-
-/// An active 30-minute check-up at revision 0.
-pub(crate) fn check_up(id: &str, code: &str) -> ServiceRow {
-    ServiceRow {
-        id: id.to_owned(),
-        code: code.to_owned(),
-        name: "Check-up".to_owned(),
-        description: String::new(),
-        kind: "GENERAL_CHECKUP".to_owned(),
-        duration_minutes: 30,
-        price_minor: 0,
-        currency: "VND".to_owned(),
-        specialties: Vec::new(),
-        auto_confirm: false,
-        active: true,
-        created_at: 0,
-        updated_at: 0,
-        revision: 0,
-    }
-}
-
-/// A pending booking of the check-up `service_id` in Room 1, decided on
-/// revision 0 of the service and the schedule, with its notices.
-pub(crate) fn pending_booking(
-    service_id: &str,
-    patient_id: &str,
-    doctor_id: &str,
-    start: i64,
-    minutes: i64,
-) -> NewBooking {
-    let now = jiff::Timestamp::now().as_second();
-    let row = AppointmentRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
-        doctor_id: doctor_id.to_owned(),
-        service_id: service_id.to_owned(),
-        start_at: start,
-        end_at: start + minutes * 60,
-        status: Status::Pending,
-        reason: String::new(),
-        doctor_notes: String::new(),
-        cancellation_reason: String::new(),
-        cancelled_by: String::new(),
-        reschedule_count: 0,
-        location: "Room 1".to_owned(),
-        created_at: now,
-        updated_at: now,
-    };
-    let notices = Facts { zone: &jiff::tz::TimeZone::UTC, appointment: &row, service_name: "Check-up" }.booked(false);
-    NewBooking { row, decided_on: DecidedOn { service: 0, schedule: 0 }, notices, ehr: None }
 }
 
 fn doctor(writer: usize) -> String {

@@ -5,7 +5,10 @@
 //! date and time in the clinic's zone, location) and the ids of both parties;
 //! the sink resolves their display names from the user service at delivery,
 //! so a booking never waits on another service. The outbox event id is the
-//! idempotency key of notification's `Send`.
+//! idempotency key of notification's `Send`. The store writes these as
+//! `hms_kit::outbox::Event`s keyed by their appointment, built here
+//! ([`notice_events`], [`EhrLink::event`]); the payload JSON is what the sinks
+//! (and the services behind them) read.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
-use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
 use hms_kit::proto::billing::CreateInvoiceForAppointmentRequest;
 use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
 use hms_kit::proto::common::Money;
@@ -38,6 +41,12 @@ pub struct Notice {
     pub patient_id: String,
     pub doctor_id: String,
     pub data: BTreeMap<String, String>,
+}
+
+/// The outbox events of `notices` about appointment `appointment_id`: each
+/// under its type as topic, the notice itself as payload.
+pub fn notice_events(appointment_id: &str, notices: &[Notice]) -> serde_json::Result<Vec<Event>> {
+    notices.iter().map(|n| Event::new(n.notification_type.as_str(), appointment_id, n)).collect()
 }
 
 /// Who hears about what; built by [`Facts`].
@@ -243,6 +252,11 @@ impl EhrLink {
             stage,
         }
     }
+
+    /// The outbox event of this link, under [`Self::TOPIC`].
+    pub fn event(&self) -> serde_json::Result<Event> {
+        Event::new(Self::TOPIC, self.appointment_id.as_str(), self)
+    }
 }
 
 /// Delivers `ehr.` events to the EHR's internal API with a service token.
@@ -357,7 +371,7 @@ mod tests {
 
     fn appointment() -> AppointmentRow {
         // 2026-11-23T02:30:00Z = 09:30 in Ho Chi Minh City.
-        let booking = crate::ceiling::pending_booking("s1", "p1", "d1", 1_795_401_000, 30);
+        let booking = crate::fixtures::pending_booking("s1", "p1", "d1", 1_795_401_000, 30);
         AppointmentRow { id: "a1".into(), location: "Room 101".into(), ..booking.row }
     }
 
@@ -410,12 +424,32 @@ mod tests {
     #[test]
     fn invoice_requests_carry_the_catalog_price_under_a_billing_topic() {
         let a = appointment();
-        let service = ServiceRow { price_minor: 150_000, ..crate::ceiling::check_up("s1", "GEN") };
+        let service = ServiceRow { price_minor: 150_000, ..crate::fixtures::check_up("s1", "GEN") };
         let request = invoice_request(&a, &service);
         assert!(request.notification_type.starts_with(BILLING_TOPIC_PREFIX));
         assert_eq!(request.patient_id, "p1");
         assert_eq!(request.data["appointment_id"], "a1");
         assert_eq!(request.data["price_minor"], "150000");
         assert_eq!(request.data["service_name"], "Check-up");
+    }
+
+    #[test]
+    fn events_keep_their_payloads_and_are_keyed_by_the_appointment() {
+        let zone = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let a = appointment();
+        let notices = Facts { zone: &zone, appointment: &a, service_name: "Check-up" }.confirmed();
+        let events = notice_events(&a.id, &notices).unwrap();
+        assert_eq!(events[0].topic, "APPOINTMENT_CONFIRMED_PATIENT");
+        assert_eq!(events[0].key, "a1");
+        assert_eq!(
+            String::from_utf8(events[0].payload.clone()).unwrap(),
+            r#"{"notification_type":"APPOINTMENT_CONFIRMED_PATIENT","recipient_id":"p1","channels":["EMAIL","IN_APP"],"patient_id":"p1","doctor_id":"d1","data":{"appointment_date":"2026-11-23","appointment_id":"a1","appointment_time":"09:30","location":"Room 101","service_name":"Check-up"}}"#
+        );
+        let link = EhrLink::new(&a, EhrStage::Confirmed).event().unwrap();
+        assert_eq!((link.topic.as_str(), link.key.as_str()), (EhrLink::TOPIC, "a1"));
+        assert_eq!(
+            String::from_utf8(link.payload).unwrap(),
+            r#"{"appointment_id":"a1","patient_id":"p1","doctor_id":"d1","start_at":1795401000,"stage":"Confirmed"}"#
+        );
     }
 }

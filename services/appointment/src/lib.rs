@@ -1,14 +1,28 @@
 //! The appointment service: the medical service catalog, doctors' schedules
 //! and availability, and the appointment lifecycle.
+//!
+//! Its rooms: `api` (the gRPC handlers, one file per proto service, and the
+//! proto conversions) calls `app` (the use cases: booking, availability,
+//! lifecycle, catalog, reports), which works with `domain` (pure rules),
+//! `store` (every query), `events` (the outbox events and their sinks) and
+//! the caches (`cache`) and admin-followed policy (`settings`); `workers`
+//! runs the reminders.
 
 mod api;
+mod app;
 mod cache;
+/// The store's ceiling for bookings, printed by the load generator
+/// (`benches/booking/main.rs`); only with the `bench` feature.
+#[cfg(feature = "bench")]
 pub mod ceiling;
 mod domain;
 mod events;
-mod reminders;
+#[cfg(any(test, feature = "bench"))]
+#[path = "../tests/common/rows.rs"]
+mod fixtures;
 mod settings;
 mod store;
+mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,13 +124,13 @@ impl Default for AppointmentConfig {
 pub struct Built {
     pub service: ServiceDef,
     pub verifier: Arc<TokenVerifier>,
-    pub reminders: Arc<reminders::ReminderWorker>,
+    pub reminders: Arc<workers::ReminderWorker>,
     pub relay: Option<Relay>,
 }
 
 /// Runs the built service's background work (reminders, relay) until `stop`.
 pub fn spawn_workers(
-    reminders: Arc<reminders::ReminderWorker>,
+    reminders: Arc<workers::ReminderWorker>,
     relay: Option<Relay>,
     stopping: hms_kit::server::Stopping,
 ) -> Vec<tokio::task::JoinHandle<()>> {
@@ -195,13 +209,13 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let followed =
         hms_kit::settings::Followed::start(config.admin_url.as_deref(), "appointment", auth, &settings::KEYS)?;
     let policy = settings::Policy::new(configured_policy, followed);
-    let reminders = Arc::new(reminders::ReminderWorker::new(
+    let reminders = Arc::new(workers::ReminderWorker::new(
         db.clone(),
         zone.clone(),
         Duration::from_millis(config.reminder_poll_ms),
         policy.reminder_offsets(config.reminder_offsets()),
     ));
-    let state = Arc::new(api::State {
+    let state = Arc::new(app::State {
         bookings: store::BookingWriter::new(db.clone()),
         db: db.clone(),
         zone,

@@ -4,6 +4,8 @@
 
 use std::fmt::Display;
 
+use hms_proto::google::rpc;
+use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -97,6 +99,37 @@ pub fn refusal_with<const N: usize>(
     Status::with_error_details(code, message, details)
 }
 
+/// [`refusal_with`] with a typed detail after the `ErrorInfo` (e.g. the
+/// alternative slots of a refused booking): `detail` packed as a
+/// `google.protobuf.Any` of type `type.googleapis.com/{full_name}`, where
+/// `full_name` is its proto message name (`hms.appointment.v1.SlotAlternatives`).
+pub fn refusal_with_detail<const N: usize>(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: [(&str, String); N],
+    full_name: &str,
+    detail: &impl prost::Message,
+) -> Status {
+    let message = message.into();
+    let info = rpc::ErrorInfo {
+        reason: reason.to_owned(),
+        domain: ERROR_DOMAIN.to_owned(),
+        metadata: metadata.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    };
+    let status = rpc::Status {
+        code: code as i32,
+        message: message.clone(),
+        details: vec![packed("google.rpc.ErrorInfo", &info), packed(full_name, detail)],
+    };
+    Status::with_details(code, message, status.encode_to_vec().into())
+}
+
+/// `message` as a `google.protobuf.Any` of the proto type `full_name`.
+fn packed(full_name: &str, message: &impl prost::Message) -> prost_types::Any {
+    prost_types::Any { type_url: format!("type.googleapis.com/{full_name}"), value: message.encode_to_vec() }
+}
+
 /// An unexpected failure: logged in full with an id; the client gets the id only.
 pub fn internal(error: impl Display) -> Status {
     let incident = uuid::Uuid::now_v7();
@@ -173,5 +206,25 @@ mod tests {
     fn internal_errors_hide_their_cause() {
         let status = internal("password hash for bob is abc");
         assert!(!status.message().contains("bob"));
+    }
+
+    #[test]
+    fn a_refusal_with_a_detail_carries_the_error_info_then_the_detail() {
+        let detail = rpc::DebugInfo { stack_entries: Vec::new(), detail: "the alternatives".into() };
+        let status = refusal_with_detail(
+            Code::FailedPrecondition,
+            "SLOT_UNAVAILABLE",
+            "taken",
+            [("doctor_id", "d1".into())],
+            "google.rpc.DebugInfo",
+            &detail,
+        );
+        assert_eq!((status.code(), status.message()), (Code::FailedPrecondition, "taken"));
+        assert_eq!(status.get_error_details().error_info().map(|i| i.reason.as_str()), Some("SLOT_UNAVAILABLE"));
+        let packed = rpc::Status::decode(status.details()).unwrap();
+        assert_eq!(packed.details.len(), 2);
+        assert_eq!(packed.details[0].type_url, "type.googleapis.com/google.rpc.ErrorInfo");
+        assert_eq!(packed.details[1].type_url, "type.googleapis.com/google.rpc.DebugInfo");
+        assert_eq!(rpc::DebugInfo::decode(packed.details[1].value.as_slice()).unwrap(), detail);
     }
 }

@@ -23,9 +23,9 @@ use hms_kit::storage::{Backend, Db, Statement, Value};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use super::{
-    APPOINTMENT_COLUMNS, APPOINTMENT_VALUES, HoldError, NewBooking, appointment_values, event_inserts,
-    insert_appointment,
+use super::HoldError;
+use super::appointments::{
+    APPOINTMENT_COLUMNS, APPOINTMENT_VALUES, NewBooking, appointment_values, event_inserts, insert_appointment,
 };
 use crate::domain::{granule_of, granules};
 
@@ -40,6 +40,8 @@ const MAX_BATCH: usize = 32;
 pub struct BookingWriter {
     db: Db,
     queue: Option<mpsc::Sender<Job>>,
+    /// Read by the bench's ceiling and the tests only.
+    #[cfg_attr(not(any(test, feature = "bench")), allow(dead_code))]
     counts: Arc<Counts>,
 }
 
@@ -76,6 +78,7 @@ impl BookingWriter {
 
     /// Transactions that wrote several bookings so far, and the bookings
     /// they committed.
+    #[cfg(any(test, feature = "bench"))]
     pub fn shared_transactions(&self) -> (u64, u64) {
         (self.counts.transactions.load(Ordering::Relaxed), self.counts.bookings.load(Ordering::Relaxed))
     }
@@ -207,7 +210,7 @@ async fn decide_and_write(conn: &mut AnyConnection, bookings: &[&NewBooking]) ->
     Statement::new(format!("INSERT INTO appointments ({APPOINTMENT_COLUMNS}, start_set_at) VALUES {rows}"), args)
         .execute(conn)
         .await?;
-    for insert in event_inserts(&written)? {
+    for insert in event_inserts(&written) {
         insert.execute(conn).await?;
     }
     Ok(outcomes)
@@ -350,7 +353,7 @@ mod tests {
     use hms_kit::testing::{self, Relational};
 
     use super::*;
-    use crate::ceiling::{check_up, pending_booking};
+    use crate::fixtures::{check_up, pending_booking};
 
     const SERVICE: &str = "batch-service";
     const HOUR: i64 = 3600;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+mod requests;
+
 use std::collections::BTreeMap;
 
 use hms_appointment::AppointmentConfig;
@@ -11,8 +13,7 @@ use hms_kit::config::AuthConfig;
 use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
 use hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient;
 use hms_kit::proto::appointment::*;
-use hms_kit::proto::common::{Money, Role};
-use hms_kit::proto::google::r#type::TimeOfDay;
+use hms_kit::proto::common::Role;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
 use hms_kit::proto::notification::{
     Channel as NotificationChannel, Delivery, ListNotificationsRequest, NotificationType, PreferenceRule, Preferences,
@@ -23,11 +24,11 @@ use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
 use hms_kit::testing::sms::{Received, SmsSink};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
 use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, WorkerConfig};
-use prost::Message;
 use secrecy::SecretString;
+use tonic::Status;
 use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt;
+
+pub use self::requests::*;
 
 pub const SECRET: &str = "appointment-tests-service-secret";
 pub const ADMIN_PASSWORD: &str = "appointment-tests-admin";
@@ -513,83 +514,6 @@ async fn login(url: &str, username: &str, password: &str) -> String {
     let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
     let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
     login.into_inner().tokens.unwrap().access_token
-}
-
-pub fn service_input(name: &str, minutes: i32, specialties: &[&str]) -> MedicalServiceInput {
-    MedicalServiceInput {
-        name: name.into(),
-        description: format!("{name} consultation"),
-        kind: ServiceKind::GeneralCheckup.into(),
-        duration_minutes: minutes,
-        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
-        specialties: specialties.iter().map(|s| (*s).to_owned()).collect(),
-        auto_confirm: false,
-        active: true,
-    }
-}
-
-pub fn time(hours: i32, minutes: i32) -> TimeOfDay {
-    TimeOfDay { hours, minutes, seconds: 0, nanos: 0 }
-}
-
-pub fn day(d: jiff::civil::Date) -> hms_kit::proto::google::r#type::Date {
-    hms_kit::proto::google::r#type::Date {
-        year: i32::from(d.year()),
-        month: i32::from(d.month()),
-        day: i32::from(d.day()),
-    }
-}
-
-/// A date `days` from today in the clinic's zone.
-pub fn clinic_date(days: i64) -> jiff::civil::Date {
-    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
-    jiff::Timestamp::now().to_zoned(zone).date().checked_add(jiff::Span::new().days(days)).unwrap()
-}
-
-/// Wall-clock `hour:minute` on `date` in the clinic's zone, as a timestamp.
-pub fn at(date: jiff::civil::Date, hour: i8, minute: i8) -> prost_types::Timestamp {
-    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
-    let seconds = date.at(hour, minute, 0, 0).to_zoned(zone).unwrap().timestamp().as_second();
-    prost_types::Timestamp { seconds, nanos: 0 }
-}
-
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
-
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
-/// The SlotAlternatives detail of a refusal.
-pub fn alternatives(status: &Status) -> Option<SlotAlternatives> {
-    let details = hms_kit::proto::google::rpc::Status::decode(status.details()).ok()?;
-    details
-        .details
-        .iter()
-        .find(|any| any.type_url.ends_with("/hms.appointment.v1.SlotAlternatives"))
-        .and_then(|any| SlotAlternatives::decode(any.value.as_slice()).ok())
-}
-
-#[track_caller]
-pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{status:?}");
-            status
-        }
-    }
 }
 
 /// Runs each named test on SQLite and on MySQL/MariaDB.

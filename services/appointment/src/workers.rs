@@ -1,4 +1,4 @@
-//! The reminder worker: sends each reminder once. Reminders are found from
+//! Background jobs: the reminder worker, which sends each reminder once. Reminders are found from
 //! the open appointments (see `store::due_reminders`), so a booking or a move
 //! plans nothing and a cancelled appointment has nothing left to send.
 //! Recording a reminder sent and writing its outbox events is one local
@@ -15,7 +15,7 @@ use std::time::Duration;
 use hms_kit::storage::Db;
 use jiff::tz::TimeZone;
 
-use crate::events::Facts;
+use crate::events::{Facts, notice_events};
 use crate::settings::ReminderOffsets;
 use crate::store;
 
@@ -98,8 +98,9 @@ impl ReminderWorker {
             }
             let name = &service_names[&a.service_id];
             let notices = Facts { zone: &self.zone, appointment: a, service_name: name }.reminders();
+            let events = notice_events(&a.id, &notices)?;
             // Not recorded (nor sent) if it was cancelled or moved since it was found.
-            if store::mark_reminder_sent(&self.db, &due, &notices, now).await? {
+            if store::mark_reminder_sent(&self.db, &due, &events, now).await? {
                 sent += 1;
             }
         }
