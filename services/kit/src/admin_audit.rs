@@ -71,8 +71,13 @@ impl AdminActionEvent {
 
 /// Writes `action` to the outbox inside the caller's transaction (the one
 /// that makes the change), so the log gets it exactly when the change commits.
+/// The actions share one key, so the relay records them in the order they
+/// were done.
 pub async fn enqueue(conn: &mut AnyConnection, action: &AdminActionEvent) -> Result<String, sqlx::Error> {
-    crate::outbox::enqueue(conn, ADMIN_ACTION_TOPIC, action).await
+    let event = crate::outbox::Event::new(ADMIN_ACTION_TOPIC, ADMIN_ACTION_TOPIC, action)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let ids = crate::outbox::enqueue_events(conn, &[event]).await?;
+    ids.into_iter().next().ok_or_else(|| sqlx::Error::Protocol("one event enqueued, no id returned".into()))
 }
 
 /// Delivers admin-action events to the admin service.
