@@ -1,5 +1,13 @@
 //! The user service: accounts, authentication, profiles and the
 //! authentication audit trail.
+//!
+//! The rooms: `api/` (one file per proto service, plus `convert.rs`) →
+//! `app/` (the use cases: accounts, sessions, passwords, users, audit, keys,
+//! directory) → `domain/` (pure rules: validation, password policy, roles'
+//! profiles), `store/` (every query, by resource) and `events.rs` (the
+//! outbox events and the sink that delivers them). `revocations.rs` is the
+//! revocation feed verifiers follow; `settings.rs` the login throttle's
+//! limits as an admin sets them.
 
 mod api;
 mod app;
