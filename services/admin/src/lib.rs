@@ -2,13 +2,21 @@
 //! change history and a watch stream that services follow without a
 //! restart, and the append-only, hash-chained admin audit log that every
 //! service's admin actions are recorded in.
+//!
+//! The rooms, as in every service: `api/` (one file per proto service, plus
+//! `convert.rs`) → `app/` (the use cases: configuration, audit log,
+//! dashboard) → `domain/` (pure rules: the keys and their checks, the audit
+//! chain) and `store/` (every query, by resource). `watch.rs` is the
+//! configuration feed the watches stream from; `workers.rs` the background
+//! jobs; `events.rs` the admin-action events other services send here.
 
 mod api;
-mod dashboard;
+mod app;
 mod domain;
 pub mod events;
 mod store;
 mod watch;
+mod workers;
 
 use std::sync::Arc;
 
@@ -23,6 +31,7 @@ use tokio::net::TcpListener;
 
 pub use domain::config::Defaults;
 pub use watch::Feed;
+pub use workers::spawn_workers;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -76,10 +85,10 @@ pub async fn build(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Bu
     let db =
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
-    let registry = Arc::new(api::Registry::new(defaults));
+    let registry = Arc::new(app::Registry::new(defaults));
     let feed = Feed::new(db.clone(), registry.clone());
-    let dashboard = dashboard::Dashboard::new(config, auth)?;
-    let state = Arc::new(api::State { db: db.clone(), registry, feed: feed.clone(), dashboard });
+    let dashboard = app::dashboard::Dashboard::new(config, auth)?;
+    let state = Arc::new(app::State { db: db.clone(), registry, feed: feed.clone(), dashboard });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
         InternalAdminServiceServer::new(api::InternalApi(state.clone())).max_decoding_message_size(limit),
@@ -95,14 +104,6 @@ pub async fn build(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Bu
         verifier,
         feed,
     })
-}
-
-/// Ends the feed's watches once stopping begins.
-pub fn spawn_workers(feed: Arc<Feed>, stopping: hms_kit::server::Stopping) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(async move {
-        stopping.wait().await;
-        feed.close();
-    })]
 }
 
 /// Builds and serves on `listener` until `shutdown` resolves.

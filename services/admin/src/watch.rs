@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use crate::api::Registry;
 use crate::api::convert::{configuration, stored_after};
+use crate::app::Registry;
 use crate::store;
 
 /// How often a watch reads the store for other replicas' changes.

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel};
 use hms_kit::crypto::{SealedText, Sealer};
-use hms_kit::outbox::{DeliveryError, OutboxEvent, Sink};
+use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
 use serde::{Deserialize, Serialize};
@@ -103,8 +103,9 @@ impl Sink for NotificationSink {
     }
 }
 
-pub fn user_registered(user: &UserRow) -> NotificationRequest {
-    NotificationRequest {
+/// The welcome message of a new account, keyed by the user's id.
+pub fn user_registered(user: &UserRow) -> serde_json::Result<Event> {
+    let request = NotificationRequest {
         notification_type: USER_REGISTERED,
         recipient_id: user.id.clone(),
         channels: vec!["EMAIL", "IN_APP"],
@@ -113,21 +114,23 @@ pub fn user_registered(user: &UserRow) -> NotificationRequest {
             ("username", user.username.clone()),
         ]),
         sealed: BTreeMap::new(),
-    }
+    };
+    Event::new(USER_REGISTERED, &user.id, &request)
 }
 
-/// The link carries the raw token, so it travels sealed; the reset table
-/// keeps only the token's digest.
+/// The reset link of an account, keyed by the user's id. The link carries
+/// the raw token, so it travels sealed; the reset table keeps only the
+/// token's digest.
 pub fn password_reset_requested(
     user: &UserRow,
     reset_url: &str,
     token: &str,
     expires_minutes: u64,
     sealer: &Sealer,
-) -> anyhow::Result<NotificationRequest> {
+) -> anyhow::Result<Event> {
     let separator = if reset_url.contains('?') { '&' } else { '?' };
     let link = sealer.seal_text(&format!("{reset_url}{separator}token={token}"), &user.id)?;
-    Ok(NotificationRequest {
+    let request = NotificationRequest {
         notification_type: PASSWORD_RESET_REQUESTED,
         recipient_id: user.id.clone(),
         channels: vec!["EMAIL"],
@@ -136,5 +139,6 @@ pub fn password_reset_requested(
             ("expires_in_minutes", expires_minutes.to_string()),
         ]),
         sealed: BTreeMap::from([("reset_link", link)]),
-    })
+    };
+    Ok(Event::new(PASSWORD_RESET_REQUESTED, &user.id, &request)?)
 }

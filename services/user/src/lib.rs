@@ -1,7 +1,16 @@
 //! The user service: accounts, authentication, profiles and the
 //! authentication audit trail.
+//!
+//! The rooms: `api/` (one file per proto service, plus `convert.rs`) →
+//! `app/` (the use cases: accounts, sessions, passwords, users, audit, keys,
+//! directory) → `domain/` (pure rules: validation, password policy, roles'
+//! profiles), `store/` (every query, by resource) and `events.rs` (the
+//! outbox events and the sink that delivers them). `revocations.rs` is the
+//! revocation feed verifiers follow; `settings.rs` the login throttle's
+//! limits as an admin sets them.
 
 mod api;
+mod app;
 mod domain;
 mod events;
 mod revocations;
@@ -157,8 +166,8 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     hms_kit::outbox::ensure_schema(&db).await?;
 
-    let signing = api::load_or_create_signing_key(&db, &sealer).await?;
-    let published = api::published_keys(&db).await?;
+    let signing = app::keys::load_or_create_signing_key(&db, &sealer).await?;
+    let published = app::keys::published_keys(&db).await?;
     let signer =
         TokenSigner::new(&signing, &auth.issuer, &auth.audience, Duration::from_secs(config.access_token_ttl_secs));
     let revocations = RevocationFeed::new(
@@ -187,7 +196,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     };
     let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "user", auth, &settings::KEYS)?;
     let throttle = settings::Throttle::new(configured_throttle, followed);
-    let state = Arc::new(api::State {
+    let state = Arc::new(app::State {
         db: db.clone(),
         throttle,
         sealer,
@@ -197,7 +206,7 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
         revocations: revocations.clone(),
         config: config.clone(),
     });
-    let initial_admin = api::ensure_initial_admin(&state).await?;
+    let initial_admin = app::accounts::ensure_initial_admin(&state).await?;
 
     // One relay: admin actions to the admin service, the rest (emails) to the
     // notification service. With neither configured no relay runs and the
@@ -284,6 +293,6 @@ struct StoreKeys {
 #[async_trait]
 impl KeySource for StoreKeys {
     async fn fetch(&self) -> anyhow::Result<Vec<PublicKey>> {
-        api::published_keys(&self.db).await
+        app::keys::published_keys(&self.db).await
     }
 }

@@ -2,16 +2,15 @@
 //! admins (the access policy admits no other role).
 
 use hms_kit::auth::{client_address, principal, role_name};
-use hms_kit::error::{self, FieldViolations, invalid_field, refusal_with};
-use hms_kit::paging;
+use hms_kit::error::{FieldViolations, invalid_field};
 use hms_kit::proto::admin::admin_service_server::AdminService;
 use hms_kit::proto::admin::*;
 use hms_kit::proto::common::PageResponse;
-use tonic::{Code, Request, Response};
+use tonic::{Request, Response};
 
 use super::convert::{self, configuration, from_proto_value};
 use super::{AdminApi, Reply, check_token};
-use crate::store::{self, AuditFilter, ChangeOutcome, NewChange};
+use crate::store::{AuditFilter, NewChange};
 
 #[tonic::async_trait]
 impl AdminService for AdminApi {
@@ -19,26 +18,14 @@ impl AdminService for AdminApi {
         &self,
         _request: Request<GetDashboardSummaryRequest>,
     ) -> Reply<GetDashboardSummaryResponse> {
-        // The days are the clinic's: its zone as an admin set it, or the default.
-        let stored = store::stored_values(&self.0.db).await.map_err(error::store)?;
-        let zone_name = stored
-            .iter()
-            .find(|s| s.key == "clinic.time_zone")
-            .map(|s| &s.value)
-            .or_else(|| self.0.registry.get("clinic.time_zone").map(|(_, default)| default))
-            .and_then(|value| value.as_str())
-            .unwrap_or("UTC")
-            .to_owned();
-        // Stored and default zones were checked when set; UTC is the last resort.
-        let zone = jiff::tz::TimeZone::get(&zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
-        Ok(Response::new(self.0.dashboard.summary(&zone, &zone_name, jiff::Timestamp::now()).await))
+        Ok(Response::new(self.0.dashboard_summary().await?))
     }
 
     async fn list_system_configurations(
         &self,
         _request: Request<ListSystemConfigurationsRequest>,
     ) -> Reply<ListSystemConfigurationsResponse> {
-        let stored = store::stored_values(&self.0.db).await.map_err(error::store)?;
+        let stored = self.0.stored_values().await?;
         let configurations = self
             .0
             .registry
@@ -54,7 +41,7 @@ impl AdminService for AdminApi {
     ) -> Reply<GetSystemConfigurationResponse> {
         let key = &request.get_ref().key;
         let (spec, default) = self.0.registry.require(key)?;
-        let stored = store::stored(&self.0.db, key).await.map_err(error::store)?;
+        let stored = self.0.stored_value(key).await?;
         Ok(Response::new(GetSystemConfigurationResponse {
             configuration: Some(configuration(spec, default, stored.as_ref())),
         }))
@@ -90,21 +77,11 @@ impl AdminService for AdminApi {
             client_address: address,
             reason: body.reason,
         };
-        match store::change(&self.0.db, &new).await.map_err(error::store)? {
-            ChangeOutcome::VersionMismatch { current } => Err(refusal_with(
-                Code::Aborted,
-                "CONCURRENT_UPDATE",
-                format!("the key is at version {current}, not {}; read it again and retry", body.expected_version),
-                [("current_version", current.to_string())],
-            )),
-            ChangeOutcome::Changed { change, value } => {
-                self.0.feed.changed();
-                Ok(Response::new(UpdateSystemConfigurationResponse {
-                    configuration: Some(configuration(spec, default, Some(&value))),
-                    change: Some(convert::change(&change)),
-                }))
-            }
-        }
+        let (change, value) = self.0.change_configuration(&new).await?;
+        Ok(Response::new(UpdateSystemConfigurationResponse {
+            configuration: Some(configuration(spec, default, Some(&value))),
+            change: Some(convert::change(&change)),
+        }))
     }
 
     async fn list_system_configuration_changes(
@@ -113,10 +90,7 @@ impl AdminService for AdminApi {
     ) -> Reply<ListSystemConfigurationChangesResponse> {
         let body = request.get_ref();
         let (spec, _) = self.0.registry.require(&body.key)?;
-        let page = paging::parse::<i64>(body.page.as_ref(), &spec.key)?;
-        let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows = store::key_changes(&self.0.db, spec.key, page.after, limit + 1).await.map_err(error::store)?;
-        let next_page_token = next_token(&mut rows, page.size, |r| r.revision, &spec.key);
+        let (rows, next_page_token) = self.0.configuration_changes(spec, body.page.as_ref()).await?;
         Ok(Response::new(ListSystemConfigurationChangesResponse {
             changes: rows.iter().map(convert::change).collect(),
             page: Some(PageResponse { next_page_token }),
@@ -146,10 +120,7 @@ impl AdminService for AdminApi {
             from,
             until,
         };
-        let page = paging::parse::<i64>(body.page.as_ref(), &filter)?;
-        let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows = store::audit_entries(&self.0.db, &filter, page.after, limit + 1).await.map_err(error::store)?;
-        let next_page_token = next_token(&mut rows, page.size, |e| e.seq, &filter);
+        let (rows, next_page_token) = self.0.audit_entries(&filter, body.page.as_ref()).await?;
         Ok(Response::new(ListAuditLogsResponse {
             entries: rows.into_iter().map(convert::audit_entry).collect(),
             page: Some(PageResponse { next_page_token }),
@@ -157,7 +128,7 @@ impl AdminService for AdminApi {
     }
 
     async fn verify_audit_log(&self, _request: Request<VerifyAuditLogRequest>) -> Reply<VerifyAuditLogResponse> {
-        let (checked, broken) = store::verify(&self.0.db).await.map_err(error::store)?;
+        let (checked, broken) = self.0.verify_audit_log().await?;
         let (first_broken_sequence, problem) = broken.unwrap_or_default();
         Ok(Response::new(VerifyAuditLogResponse {
             intact: first_broken_sequence == 0,
@@ -166,19 +137,4 @@ impl AdminService for AdminApi {
             problem,
         }))
     }
-}
-
-/// Rows were read one past the page: drop the extra one and return the
-/// token that continues after the last kept row (empty on the last page).
-fn next_token<T>(
-    rows: &mut Vec<T>,
-    size: usize,
-    cursor: impl Fn(&T) -> i64,
-    filters: &impl serde::Serialize,
-) -> String {
-    if rows.len() <= size {
-        return String::new();
-    }
-    rows.truncate(size);
-    rows.last().map(|row| paging::token(&cursor(row), filters)).unwrap_or_default()
 }

@@ -2,17 +2,14 @@
 //! tokens (the access policy admits nothing else): recording their admin
 //! actions, and following the configuration.
 
-use std::collections::HashSet;
-
 use hms_kit::auth::principal;
-use hms_kit::error::{self, FieldViolations, refusal};
+use hms_kit::error::FieldViolations;
 use hms_kit::proto::admin::internal_admin_service_server::InternalAdminService;
 use hms_kit::proto::admin::*;
-use tonic::{Code, Request, Response};
+use tonic::{Request, Response};
 
 use super::{InternalApi, Reply, check_token, convert};
 use crate::domain::audit::Entry;
-use crate::store;
 use crate::watch::WatchStream;
 
 /// Most actions per call.
@@ -71,7 +68,7 @@ impl InternalAdminService for InternalApi {
         let entries: Vec<Entry> =
             actions.iter().enumerate().map(|(index, action)| entry(&mut v, index, &service, action)).collect();
         v.into_result()?;
-        let (recorded, duplicates) = store::record(&self.0.db, &entries).await.map_err(error::store)?;
+        let (recorded, duplicates) = self.0.record_actions(&entries).await?;
         Ok(Response::new(RecordAdminActionsResponse { recorded, duplicates }))
     }
 
@@ -87,20 +84,6 @@ impl InternalAdminService for InternalApi {
         }
         v.require(body.after_revision >= 0, "after_revision", "must not be negative");
         v.into_result()?;
-        if body.after_revision > 0 {
-            let head = store::head_revision(&self.0.db).await.map_err(error::store)?;
-            if body.after_revision > head {
-                return Err(refusal(
-                    Code::OutOfRange,
-                    "REVISION_AHEAD",
-                    format!(
-                        "revision {} is beyond this configuration's {head}; start again from 0",
-                        body.after_revision
-                    ),
-                ));
-            }
-        }
-        let keys = (!body.keys.is_empty()).then(|| body.keys.into_iter().collect::<HashSet<_>>());
-        Ok(Response::new(self.0.feed.watch(keys, body.after_revision)))
+        Ok(Response::new(self.0.watch_configuration(body.keys, body.after_revision).await?))
     }
 }

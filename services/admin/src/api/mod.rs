@@ -1,54 +1,18 @@
-//! The gRPC API: authorise (the access policy does the roles; here the
-//! caller's identity is taken for the record), validate, convert, call the
-//! store.
+//! The gRPC API, one file per proto service of `hms.admin.v1` (`admin`,
+//! `internal`): authorise (the access policy does the roles; here the
+//! caller's identity is taken for the record), validate, convert
+//! (`convert`), call a use case of `app`; no business decisions here.
 
-pub mod admin;
+mod admin;
 pub mod convert;
-pub mod internal;
+mod internal;
 
 use std::sync::Arc;
 
-use hms_kit::error::{FieldViolations, refusal};
-use hms_kit::storage::Db;
-use serde_json::Value;
-use tonic::{Code, Status};
+use hms_kit::error::FieldViolations;
+use tonic::Status;
 
-use crate::domain::config::Spec;
-use crate::watch::Feed;
-
-/// Every key with its resolved default, in display order.
-pub struct Registry(Vec<(&'static Spec, Value)>);
-
-impl Registry {
-    pub fn new(entries: Vec<(&'static Spec, Value)>) -> Self {
-        Self(entries)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &(&'static Spec, Value)> {
-        self.0.iter()
-    }
-
-    pub fn get(&self, key: &str) -> Option<(&'static Spec, &Value)> {
-        self.0.iter().find(|(spec, _)| spec.key == key).map(|(spec, value)| (*spec, value))
-    }
-
-    /// The key, or NOT_FOUND naming it (an unknown key is no resource).
-    pub fn require(&self, key: &str) -> Result<(&'static Spec, &Value), Status> {
-        if key.is_empty() {
-            return Err(hms_kit::error::invalid_field("key", "is required"));
-        }
-        self.get(key).ok_or_else(|| {
-            refusal(Code::NotFound, "CONFIGURATION_KEY_NOT_FOUND", format!("no configuration key {key:?}"))
-        })
-    }
-}
-
-pub struct State {
-    pub db: Db,
-    pub registry: Arc<Registry>,
-    pub feed: Arc<Feed>,
-    pub dashboard: crate::dashboard::Dashboard,
-}
+use crate::app::State;
 
 pub struct AdminApi(pub Arc<State>);
 pub struct InternalApi(pub Arc<State>);

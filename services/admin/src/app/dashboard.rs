@@ -1,7 +1,7 @@
 //! The dashboard summary: one tile per upstream service, each asked over
-//! gRPC in parallel with a service token and a deadline. A tile whose service
-//! fails, is slow or is not configured carries the error; the other tiles
-//! and the call itself still succeed.
+//! gRPC in parallel with a service token and a deadline, for the clinic's
+//! day and week. A tile whose service fails, is slow or is not configured
+//! carries the error; the other tiles and the call itself still succeed.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,7 +26,28 @@ use jiff::ToSpan;
 use jiff::tz::TimeZone;
 use tonic::Status;
 
+use super::State;
 use crate::AdminConfig;
+use crate::store;
+
+impl State {
+    /// The summary for the clinic's days: its zone as an admin set it, or
+    /// the default.
+    pub async fn dashboard_summary(&self) -> Result<GetDashboardSummaryResponse, Status> {
+        let stored = store::stored_values(&self.db).await.map_err(hms_kit::error::store)?;
+        let zone_name = stored
+            .iter()
+            .find(|s| s.key == "clinic.time_zone")
+            .map(|s| &s.value)
+            .or_else(|| self.registry.get("clinic.time_zone").map(|(_, default)| default))
+            .and_then(|value| value.as_str())
+            .unwrap_or("UTC")
+            .to_owned();
+        // Stored and default zones were checked when set; UTC is the last resort.
+        let zone = jiff::tz::TimeZone::get(&zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(self.dashboard.summary(&zone, &zone_name, jiff::Timestamp::now()).await)
+    }
+}
 
 /// The upstream clients; None for a service the admin has no address of.
 pub struct Dashboard {
