@@ -6,8 +6,8 @@
 //! The rooms, as in every service: `api/` (one file per proto service, plus
 //! `convert.rs`) → `app/` (the use cases: configuration, audit log,
 //! dashboard) → `domain/` (pure rules: the keys and their checks, the audit
-//! chain) and `store/` (every query, by resource). `watch.rs` is the
-//! configuration feed the watches stream from; `workers.rs` the background
+//! chain) and `store/` (every query, by resource). `app/watch.rs` is
+//! the configuration feed the watches stream from; `workers.rs` the background
 //! jobs; `events.rs` the admin-action events other services send here.
 
 mod api;
@@ -15,7 +15,6 @@ mod app;
 mod domain;
 pub mod events;
 mod store;
-mod watch;
 mod workers;
 
 use std::sync::Arc;
@@ -29,8 +28,8 @@ use hms_kit::storage::{Db, Migrations};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
+pub use app::watch::Feed;
 pub use domain::config::Defaults;
-pub use watch::Feed;
 pub use workers::spawn_workers;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::watch::Feed;
+use crate::app::watch::Feed;
 
 /// Ends the feed's watches once stopping begins.
 pub fn spawn_workers(feed: Arc<Feed>, stopping: hms_kit::server::Stopping) -> Vec<tokio::task::JoinHandle<()>> {

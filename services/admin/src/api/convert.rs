@@ -42,6 +42,11 @@ fn kind_to_proto(kind: Kind) -> ConfigurationType {
 }
 
 /// A key as clients see it: the stored value, or the default while none.
+/// A key of a watch update, as sent.
+pub fn current(c: &crate::app::watch::Current) -> SystemConfiguration {
+    configuration(c.spec, &c.default, c.stored.as_ref())
+}
+
 pub fn configuration(spec: &Spec, default: &Value, stored: Option<&StoredValue>) -> SystemConfiguration {
     SystemConfiguration {
         key: spec.key.to_owned(),
@@ -71,17 +76,6 @@ pub fn change(row: &ChangeRow) -> ConfigurationChange {
         client_address: row.client_address.clone(),
         change_time: Some(micros_to_timestamp(row.changed_at)),
         reason: row.reason.clone(),
-    }
-}
-
-/// The key's state right after `row`.
-pub fn stored_after(row: &ChangeRow) -> StoredValue {
-    StoredValue {
-        key: row.key.clone(),
-        value: row.new_value.clone(),
-        version: row.version,
-        updated_at: row.changed_at,
-        updated_by: row.actor_id.clone(),
     }
 }
 

@@ -10,7 +10,6 @@ use tonic::{Request, Response};
 
 use super::{InternalApi, Reply, check_token, convert};
 use crate::domain::audit::Entry;
-use crate::watch::WatchStream;
 
 /// Most actions per call.
 const MAX_ACTIONS: usize = hms_kit::admin_audit::MAX_ACTIONS_PER_CALL;
@@ -72,9 +71,13 @@ impl InternalAdminService for InternalApi {
         Ok(Response::new(RecordAdminActionsResponse { recorded, duplicates }))
     }
 
-    type WatchConfigurationStream = WatchStream;
+    type WatchConfigurationStream =
+        std::pin::Pin<Box<dyn futures::Stream<Item = Result<WatchConfigurationResponse, tonic::Status>> + Send>>;
 
-    async fn watch_configuration(&self, request: Request<WatchConfigurationRequest>) -> Reply<WatchStream> {
+    async fn watch_configuration(
+        &self,
+        request: Request<WatchConfigurationRequest>,
+    ) -> Reply<Self::WatchConfigurationStream> {
         let body = request.into_inner();
         let mut v = FieldViolations::new();
         for (index, key) in body.keys.iter().enumerate() {
@@ -84,6 +87,13 @@ impl InternalAdminService for InternalApi {
         }
         v.require(body.after_revision >= 0, "after_revision", "must not be negative");
         v.into_result()?;
-        Ok(Response::new(self.0.watch_configuration(body.keys, body.after_revision).await?))
+        let updates = self.0.watch_configuration(body.keys, body.after_revision).await?;
+        Ok(Response::new(Box::pin(futures::StreamExt::map(updates, |update| {
+            update.map(|u| WatchConfigurationResponse {
+                configurations: u.configurations.iter().map(convert::current).collect(),
+                revision: u.revision,
+                snapshot: u.snapshot,
+            })
+        }))))
     }
 }

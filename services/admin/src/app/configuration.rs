@@ -10,10 +10,10 @@ use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::{Code, Status};
 
+use super::watch::WatchStream;
 use super::{State, next_token};
 use crate::domain::config::Spec;
 use crate::store::{self, ChangeOutcome, ChangeRow, NewChange, StoredValue};
-use crate::watch::WatchStream;
 
 impl State {
     /// The values an admin has stored (keys at their default have none).

@@ -10,6 +10,7 @@
 pub mod audit_log;
 pub mod configuration;
 pub mod dashboard;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use serde_json::Value;
 use tonic::{Code, Status};
 
 use crate::domain::config::Spec;
-use crate::watch::Feed;
+use watch::Feed;
 
 /// What every use case works with.
 pub struct State {

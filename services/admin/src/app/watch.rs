@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::Stream;
-use hms_kit::proto::admin::WatchConfigurationResponse;
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use crate::api::convert::{configuration, stored_after};
-use crate::app::Registry;
-use crate::store;
+use super::Registry;
+use crate::domain::config::Spec;
+use crate::store::{self, ChangeRow, StoredValue};
 
 /// How often a watch reads the store for other replicas' changes.
 const POLL: Duration = Duration::from_millis(500);
@@ -26,7 +26,33 @@ const SIGN_OF_LIFE: Duration = Duration::from_secs(10);
 /// Changes read per query.
 const BATCH: i64 = 500;
 
-pub type WatchStream = Pin<Box<dyn Stream<Item = Result<WatchConfigurationResponse, Status>> + Send>>;
+/// One message of a watch: the keys' current values (all of them in a
+/// snapshot, the changed ones after), and the revision they bring it to.
+pub struct Update {
+    pub configurations: Vec<Current>,
+    pub revision: i64,
+    pub snapshot: bool,
+}
+
+/// A key, its default, and its stored value when an admin set one.
+pub struct Current {
+    pub spec: &'static Spec,
+    pub default: Value,
+    pub stored: Option<StoredValue>,
+}
+
+pub type WatchStream = Pin<Box<dyn Stream<Item = Result<Update, Status>> + Send>>;
+
+/// The key's value after a change.
+fn stored_after(row: &ChangeRow) -> StoredValue {
+    StoredValue {
+        key: row.key.clone(),
+        value: row.new_value.clone(),
+        version: row.version,
+        updated_at: row.changed_at,
+        updated_by: row.actor_id.clone(),
+    }
+}
 
 pub struct Feed {
     db: hms_kit::storage::Db,
@@ -71,7 +97,7 @@ impl Feed {
 
     async fn serve(
         &self,
-        tx: &mpsc::Sender<Result<WatchConfigurationResponse, Status>>,
+        tx: &mpsc::Sender<Result<Update, Status>>,
         keys: Option<&HashSet<String>>,
         after: i64,
     ) -> Result<(), Status> {
@@ -84,9 +110,13 @@ impl Feed {
                 .registry
                 .iter()
                 .filter(|(spec, _)| Self::wanted(keys, spec.key))
-                .map(|(spec, default)| configuration(spec, default, stored.iter().find(|s| s.key == spec.key)))
+                .map(|(spec, default)| Current {
+                    spec,
+                    default: default.clone(),
+                    stored: stored.iter().find(|s| s.key == spec.key).cloned(),
+                })
                 .collect();
-            let message = WatchConfigurationResponse { configurations, revision, snapshot: true };
+            let message = Update { configurations, revision, snapshot: true };
             if tx.send(Ok(message)).await.is_err() {
                 return Ok(());
             }
@@ -107,8 +137,7 @@ impl Feed {
             more = i64::try_from(rows.len()).unwrap_or(0) == BATCH;
             let Some(newest) = rows.last().map(|r| r.revision) else {
                 if spoke.elapsed() >= SIGN_OF_LIFE {
-                    let beat =
-                        WatchConfigurationResponse { configurations: Vec::new(), revision: last, snapshot: false };
+                    let beat = Update { configurations: Vec::new(), revision: last, snapshot: false };
                     if tx.send(Ok(beat)).await.is_err() {
                         return Ok(());
                     }
@@ -122,7 +151,7 @@ impl Feed {
                 .filter(|row| Self::wanted(keys, &row.key))
                 .filter_map(|row| {
                     let (spec, default) = self.registry.get(&row.key)?;
-                    Some(configuration(spec, default, Some(&stored_after(row))))
+                    Some(Current { spec, default: default.clone(), stored: Some(stored_after(row)) })
                 })
                 .collect();
             // Changes of keys this watcher does not follow still advance it,
@@ -130,7 +159,7 @@ impl Feed {
             if configurations.is_empty() && spoke.elapsed() < SIGN_OF_LIFE {
                 continue;
             }
-            let message = WatchConfigurationResponse { configurations, revision: last, snapshot: false };
+            let message = Update { configurations, revision: last, snapshot: false };
             if tx.send(Ok(message)).await.is_err() {
                 return Ok(());
             }
