@@ -53,23 +53,6 @@ pub struct InternalApi(pub Arc<State>);
 const MAX_DATA_ENTRIES: usize = 50;
 const MAX_DATA_VALUE: usize = 2000;
 
-impl From<StoreError> for Status {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::AlreadyExists => Status::already_exists("it exists already"),
-            StoreError::NotFound => Status::not_found("not found"),
-            StoreError::Conflict => {
-                refusal(Code::Aborted, "CONCURRENT_UPDATE", "changed concurrently; read it again and retry")
-            }
-            StoreError::Invalid(m) => Status::invalid_argument(m),
-            StoreError::Backend(m) => {
-                tracing::warn!(error = %m, "document store failure");
-                Status::unavailable("the store is unavailable, retry later")
-            }
-        }
-    }
-}
-
 fn timestamp(micros: Option<i64>) -> Option<prost_types::Timestamp> {
     micros.map(micros_to_timestamp)
 }
