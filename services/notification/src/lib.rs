@@ -2,6 +2,7 @@
 //! queue over email, SMS and in-app, and the live in-app stream.
 
 mod api;
+mod app;
 mod audit;
 mod channels;
 mod domain;
@@ -78,7 +79,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required (HMS_AUTH__SERVICE_TOKEN_SECRET)"))?;
     let sealer = Arc::new(config.encryption.sealer("notification")?);
     let store = store::Store::open(&config.store_url).await?;
-    api::seed_templates(&store).await?;
+    app::seed_templates(&store).await?;
 
     let tokens = Arc::new(ServiceTokens::new("notification", secret));
     let auditor = match &config.admin_url {
@@ -92,7 +93,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
     let verifier = remote_verifier(auth, Some(secret)).await?;
 
     let hub = Arc::new(events::Hub::default());
-    let state = Arc::new(api::State {
+    let state = Arc::new(app::State {
         store: store.clone(),
         sealer: sealer.clone(),
         users: users.clone(),

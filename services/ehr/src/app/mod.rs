@@ -12,11 +12,9 @@ mod references;
 use std::time::Duration;
 
 use hms_kit::auth::Principal;
-use hms_kit::error::refusal;
-use tonic::{Code, Status};
 
 use crate::domain::status::Status as Stage;
-use crate::store::{EncounterDoc, Store, StoreError};
+use crate::store::{EncounterDoc, Store};
 
 pub use crypt::{Crypt, NotesText, PlanText};
 pub use encounters::OpenEncounter;
@@ -46,25 +44,6 @@ pub struct State {
 pub struct Caller {
     pub who: Principal,
     pub address: String,
-}
-
-impl From<StoreError> for Status {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::AlreadyExists => Status::already_exists("it exists already"),
-            StoreError::NotFound => Status::not_found("not found"),
-            StoreError::Conflict => refusal(
-                Code::Aborted,
-                "CONCURRENT_UPDATE",
-                "changed since the version you read; read it again and retry",
-            ),
-            StoreError::Invalid(m) => Status::invalid_argument(m),
-            StoreError::Backend(m) => {
-                tracing::warn!(error = %m, "document store failure");
-                Status::unavailable("the store is unavailable, retry later")
-            }
-        }
-    }
 }
 
 pub fn stage(e: &EncounterDoc) -> Stage {

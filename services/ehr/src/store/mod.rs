@@ -14,10 +14,12 @@ mod references;
 
 use std::sync::Arc;
 
-use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order};
-use serde::de::DeserializeOwned;
+use hms_kit::docstore::typed::{self, Wording};
+use hms_kit::docstore::{self, DocumentStore, IndexSpec, Order};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+pub use hms_kit::docstore::typed::{PageOf, Versioned};
+pub(crate) use hms_kit::docstore::typed::{eq, from_stored, to_value};
 
 pub use care::{CareDoc, GrantDoc, care_key};
 pub use encounters::{DiagnosisDoc, EncounterDoc, PlanDoc, VitalsDoc};
@@ -41,58 +43,18 @@ pub struct Sealed {
     pub c: String,
 }
 
-/// A document with the version its next write must expect.
-#[derive(Debug, Clone)]
-pub struct Versioned<T> {
-    pub id: String,
-    pub version: i64,
-    pub doc: T,
+/// How the EHR words a write that lost a race.
+#[derive(Debug)]
+pub struct ReadAgain;
+
+impl Wording for ReadAgain {
+    const CONFLICT: &'static str = "changed since the version you read; read it again and retry";
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("already exists")]
-    AlreadyExists,
-    #[error("not found")]
-    NotFound,
-    #[error("changed concurrently")]
-    Conflict,
-    #[error("bad query: {0}")]
-    Invalid(String),
-    #[error("store: {0}")]
-    Backend(String),
-}
-
-impl From<DocError> for StoreError {
-    fn from(e: DocError) -> Self {
-        match e {
-            DocError::AlreadyExists { .. } => StoreError::AlreadyExists,
-            DocError::NotFound => StoreError::NotFound,
-            DocError::VersionConflict { .. } => StoreError::Conflict,
-            DocError::InvalidDocument(m) => StoreError::Invalid(m),
-            DocError::Backend(m) => StoreError::Backend(m),
-        }
-    }
-}
+/// The EHR store's errors; a lost race reads as [`ReadAgain`].
+pub type StoreError = typed::StoreError<ReadAgain>;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-fn to_value<T: Serialize>(doc: &T) -> Result<Value> {
-    serde_json::to_value(doc).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-fn from_stored<T: DeserializeOwned>(stored: docstore::Stored) -> Result<Versioned<T>> {
-    let doc = serde_json::from_value(stored.body)
-        .map_err(|e| StoreError::Backend(format!("stored document {}: {e}", stored.id)))?;
-    Ok(Versioned { id: stored.id, version: stored.version, doc })
-}
-
-fn eq(field: &str, value: impl Into<Value>) -> (String, Filter) {
-    (field.to_owned(), Filter::Eq(value.into()))
-}
-
-/// A page of documents and the cursor of the next one.
-pub type PageOf<T> = (Vec<Versioned<T>>, Option<String>);
 
 #[derive(Clone)]
 pub struct Store {

@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 pub mod mongo;
 pub mod sql;
+pub mod typed;
 
 pub use mongo::MongoStore;
 pub use sql::SqlStore;

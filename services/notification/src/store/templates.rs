@@ -11,10 +11,11 @@
 
 use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::docstore::DocError;
+use hms_kit::docstore::typed::{from_stored, to_value};
 use hms_kit::time::now_micros;
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store, StoreError, TEMPLATES, Versioned, from_stored, to_value};
+use super::{Result, Store, StoreError, TEMPLATES, Versioned};
 
 /// How often a write that lost a race reads again before giving up.
 const RETRIES: usize = 5;
@@ -132,7 +133,7 @@ impl Store {
         let live = page
             .items
             .into_iter()
-            .map(from_stored::<TemplateDoc>)
+            .map(from_stored::<TemplateDoc, _>)
             .filter(|t| t.as_ref().map_or(true, |t| t.doc.deleted_at.is_none()));
         Ok((live.collect::<Result<_>>()?, page.next))
     }
@@ -142,7 +143,7 @@ impl Store {
         let query = Self::template_channels_query(kind);
         let mut channels = Vec::new();
         for stored in self.docs.find(TEMPLATES, &query).await?.items {
-            let template = from_stored::<TemplateDoc>(stored)?;
+            let template = from_stored::<TemplateDoc, _>(stored)?;
             if template.doc.deleted_at.is_none() {
                 channels.push(template.doc.channel);
             }

@@ -308,6 +308,9 @@ pub use hms_kit::testing::authed;
 
 pub type Shared<T> = Arc<T>;
 
+/// The notification type most tests send.
+pub const REGISTERED: NotificationType = NotificationType::UserRegistered;
+
 /// Runs each named test on SQLite and on the MongoDB-wire server.
 #[macro_export]
 macro_rules! on_every_store {

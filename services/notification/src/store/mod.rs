@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hms_kit::crypto::SealedText;
+use hms_kit::docstore::typed::{self, eq, from_stored, to_value};
 use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order, Query};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use hms_kit::docstore::typed::Versioned;
 use serde_json::{Value, json};
 
 const REQUESTS: &str = "notification_requests";
@@ -73,55 +75,10 @@ pub struct RuleDoc {
     pub enabled: bool,
 }
 
-/// A document with the version its next write must expect.
-#[derive(Debug, Clone)]
-pub struct Versioned<T> {
-    pub id: String,
-    pub version: i64,
-    pub doc: T,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("already exists")]
-    AlreadyExists,
-    #[error("not found")]
-    NotFound,
-    #[error("changed concurrently")]
-    Conflict,
-    #[error("bad query: {0}")]
-    Invalid(String),
-    #[error("store: {0}")]
-    Backend(String),
-}
-
-impl From<DocError> for StoreError {
-    fn from(e: DocError) -> Self {
-        match e {
-            DocError::AlreadyExists { .. } => StoreError::AlreadyExists,
-            DocError::NotFound => StoreError::NotFound,
-            DocError::VersionConflict { .. } => StoreError::Conflict,
-            DocError::InvalidDocument(m) => StoreError::Invalid(m),
-            DocError::Backend(m) => StoreError::Backend(m),
-        }
-    }
-}
+/// The notification store's errors; a lost race reads as "changed concurrently".
+pub type StoreError = typed::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-fn to_value<T: Serialize>(doc: &T) -> Result<Value> {
-    serde_json::to_value(doc).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-fn from_stored<T: DeserializeOwned>(stored: docstore::Stored) -> Result<Versioned<T>> {
-    let doc = serde_json::from_value(stored.body)
-        .map_err(|e| StoreError::Backend(format!("stored document {}: {e}", stored.id)))?;
-    Ok(Versioned { id: stored.id, version: stored.version, doc })
-}
-
-fn eq(field: &str, value: impl Into<Value>) -> (String, Filter) {
-    (field.to_owned(), Filter::Eq(value.into()))
-}
 
 /// Filters of the admin delivery log.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -210,7 +167,7 @@ impl Store {
         let mut due = Vec::new();
         for query in Self::due_queries(now, limit) {
             for stored in self.docs.find(DELIVERIES, &query).await?.items {
-                due.push(from_stored::<DeliveryDoc>(stored)?);
+                due.push(from_stored::<DeliveryDoc, _>(stored)?);
             }
         }
         due.sort_by(|a, b| (a.doc.next_attempt_at, &a.id).cmp(&(b.doc.next_attempt_at, &b.id)));
@@ -224,7 +181,7 @@ impl Store {
         let count = self.docs.count(DELIVERIES, &Self::backlog_filters()).await?;
         let query = Self::oldest_query();
         let oldest = match self.docs.find(DELIVERIES, &query).await?.items.into_iter().next() {
-            Some(stored) => Some(from_stored::<DeliveryDoc>(stored)?.doc.created_at),
+            Some(stored) => Some(from_stored::<DeliveryDoc, _>(stored)?.doc.created_at),
             None => None,
         };
         Ok((count, oldest))
