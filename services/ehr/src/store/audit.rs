@@ -2,7 +2,7 @@
 
 use hms_kit::docstore::{DocError, Order, Query};
 
-use super::{AUDIT, PageOf, ReadAgain, Result, Store, StoreError, eq, from_stored, to_value};
+use super::{AUDIT, PageOf, Result, Store, StoreError, eq, from_stored, to_value};
 use crate::domain::audit::{self, Entry, GENESIS, Verifier};
 
 impl Store {
@@ -10,7 +10,7 @@ impl Store {
         let query = Self::audit_last_query();
         match self.docs.find(AUDIT, &query).await?.items.into_iter().next() {
             Some(stored) => {
-                let last = from_stored::<Entry, _>(stored)?.doc;
+                let last = from_stored::<Entry>(stored)?.doc;
                 Ok((last.seq, last.hash))
             }
             None => Ok((0, GENESIS.to_owned())),
@@ -68,7 +68,7 @@ impl Store {
             for stored in page.items {
                 let key = stored.id.clone();
                 let position = verifier.checked + 1;
-                let entry = match from_stored::<Entry, ReadAgain>(stored) {
+                let entry = match from_stored::<Entry>(stored) {
                     Ok(v) => v.doc,
                     Err(_) => return Ok((verifier.checked + 1, Some((position, "unreadable entry".into())))),
                 };

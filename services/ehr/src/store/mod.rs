@@ -14,7 +14,7 @@ mod references;
 
 use std::sync::Arc;
 
-use hms_kit::docstore::typed::{self, Wording};
+use hms_kit::docstore::typed;
 use hms_kit::docstore::{self, DocumentStore, IndexSpec, Order};
 use serde::{Deserialize, Serialize};
 
@@ -43,16 +43,7 @@ pub struct Sealed {
     pub c: String,
 }
 
-/// How the EHR words a write that lost a race.
-#[derive(Debug)]
-pub struct ReadAgain;
-
-impl Wording for ReadAgain {
-    const CONFLICT: &'static str = "changed since the version you read; read it again and retry";
-}
-
-/// The EHR store's errors; a lost race reads as [`ReadAgain`].
-pub type StoreError = typed::StoreError<ReadAgain>;
+pub use typed::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -32,7 +32,7 @@ impl Store {
             Ok(_) => Ok((doc.clone(), true)),
             Err(DocError::AlreadyExists { .. }) => {
                 let stored = self.docs.get(REFERENCES, id).await?.ok_or(StoreError::Conflict)?;
-                Ok((from_stored::<ReferenceDoc, _>(stored)?.doc, false))
+                Ok((from_stored::<ReferenceDoc>(stored)?.doc, false))
             }
             Err(e) => Err(e.into()),
         }

@@ -75,8 +75,7 @@ pub struct RuleDoc {
     pub enabled: bool,
 }
 
-/// The notification store's errors; a lost race reads as "changed concurrently".
-pub type StoreError = typed::StoreError;
+pub use typed::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -167,7 +166,7 @@ impl Store {
         let mut due = Vec::new();
         for query in Self::due_queries(now, limit) {
             for stored in self.docs.find(DELIVERIES, &query).await?.items {
-                due.push(from_stored::<DeliveryDoc, _>(stored)?);
+                due.push(from_stored::<DeliveryDoc>(stored)?);
             }
         }
         due.sort_by(|a, b| (a.doc.next_attempt_at, &a.id).cmp(&(b.doc.next_attempt_at, &b.id)));
@@ -181,7 +180,7 @@ impl Store {
         let count = self.docs.count(DELIVERIES, &Self::backlog_filters()).await?;
         let query = Self::oldest_query();
         let oldest = match self.docs.find(DELIVERIES, &query).await?.items.into_iter().next() {
-            Some(stored) => Some(from_stored::<DeliveryDoc, _>(stored)?.doc.created_at),
+            Some(stored) => Some(from_stored::<DeliveryDoc>(stored)?.doc.created_at),
             None => None,
         };
         Ok((count, oldest))

@@ -133,7 +133,7 @@ impl Store {
         let live = page
             .items
             .into_iter()
-            .map(from_stored::<TemplateDoc, _>)
+            .map(from_stored::<TemplateDoc>)
             .filter(|t| t.as_ref().map_or(true, |t| t.doc.deleted_at.is_none()));
         Ok((live.collect::<Result<_>>()?, page.next))
     }
@@ -143,7 +143,7 @@ impl Store {
         let query = Self::template_channels_query(kind);
         let mut channels = Vec::new();
         for stored in self.docs.find(TEMPLATES, &query).await?.items {
-            let template = from_stored::<TemplateDoc, _>(stored)?;
+            let template = from_stored::<TemplateDoc>(stored)?;
             if template.doc.deleted_at.is_none() {
                 channels.push(template.doc.channel);
             }
