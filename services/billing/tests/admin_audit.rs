@@ -6,55 +6,32 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::*;
-use hms_kit::proto::admin::admin_service_client::AdminServiceClient;
-use hms_kit::proto::admin::{AuditLogEntry, ListAuditLogsRequest};
+use hms_kit::proto::admin::AuditLogEntry;
 use hms_kit::proto::billing::*;
-use hms_kit::testing::{self, Relational, TestDb, TestServer};
-
-struct AdminService {
-    server: TestServer,
-    _db: TestDb,
-}
+use hms_kit::testing::Relational;
+use hms_testkit::admin::AdminService;
 
 async fn start_admin(h: &Harness) -> AdminService {
-    let db = testing::database(Relational::Sqlite).await.expect("a SQLite database");
-    let config = hms_admin::AdminConfig { database_url: db.url.clone(), ..hms_admin::AdminConfig::default() };
-    let built = hms_admin::build(&config, &h.auth).await.expect("build the admin service");
-    AdminService { server: TestServer::start(built.service, built.verifier).await, _db: db }
+    AdminService::start(&h.auth).await
 }
 
 /// The entries billing reported, oldest first.
 async fn billing_entries(h: &Harness, admin: &AdminService) -> Vec<AuditLogEntry> {
-    let mut client = AdminServiceClient::connect(admin.server.url()).await.unwrap();
-    let request = ListAuditLogsRequest { service: "billing".into(), ..Default::default() };
-    let mut entries = client.list_audit_logs(authed(request, h.admin())).await.unwrap().into_inner().entries;
-    entries.reverse();
-    entries
+    admin.entries("billing", h.admin()).await
 }
 
 async fn undelivered(h: &Harness) -> i64 {
-    h.count(
-        "SELECT COUNT(*) FROM hms_outbox WHERE topic = 'admin.action' AND delivered_at IS NULL AND failed_at IS NULL",
-    )
-    .await
+    hms_testkit::outbox::undelivered_admin_actions(&h.sql().await).await
 }
 
 /// Runs the relay of a fresh start of billing on `h`'s database, with the
 /// admin service configured, until no admin action is left to deliver.
 async fn relay_until_drained(h: &Harness, admin: &AdminService) {
-    let config = hms_billing::BillingConfig { admin_url: Some(admin.server.url()), ..h.config.clone() };
+    let config = hms_billing::BillingConfig { admin_url: Some(admin.url()), ..h.config.clone() };
     let built = hms_billing::build(&config, &h.auth).await.unwrap();
     let relay = built.relay.expect("a relay, the admin service being configured");
-    let running = tokio::spawn(relay.run(std::future::pending()));
-    let started = Instant::now();
-    while undelivered(h).await > 0 {
-        assert!(started.elapsed() < Duration::from_secs(15), "the admin actions were never delivered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    running.abort();
+    hms_testkit::outbox::relay_until_drained(relay, &h.db.url).await;
 }
 
 fn manual(patient: &str, key: &str) -> CreateManualInvoiceRequest {

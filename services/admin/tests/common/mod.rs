@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hms_admin::AdminConfig;
@@ -14,17 +13,15 @@ use hms_kit::proto::admin::configuration_value::Kind;
 use hms_kit::proto::admin::internal_admin_service_client::InternalAdminServiceClient;
 use hms_kit::proto::admin::{ConfigurationValue, DurationList};
 use hms_kit::proto::common::Role;
-use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{CreateUserRequest, LoginRequest};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use secrecy::SecretString;
 use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt;
 
-pub const SECRET: &str = "admin-tests-service-secret";
-pub const ADMIN_PASSWORD: &str = "admin-tests-admin";
-pub const PASSWORD: &str = "correct horse battery";
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_testkit::{
+    ADMIN_PASSWORD, PASSWORD, SERVICE_SECRET as SECRET, assert_code, authed, login, reason, start_user,
+    violated_fields_sorted as violated_fields,
+};
 
 pub struct Harness {
     pub user: TestServer,
@@ -37,34 +34,9 @@ pub struct Harness {
     admin: String,
 }
 
-/// The user service on SQLite with a known admin password.
-pub async fn start_user() -> (TestServer, TestDb, AuthConfig) {
-    let user_db = testing::database(Relational::Sqlite).await.unwrap();
-    let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
-    let user_config = hms_user::UserConfig {
-        database_url: user_db.url.clone(),
-        encryption_keys: BTreeMap::from([(
-            "k1".to_owned(),
-            SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
-        )]),
-        initial_admin: hms_user::InitialAdmin {
-            password: Some(SecretString::from(ADMIN_PASSWORD)),
-            ..Default::default()
-        },
-        ..hms_user::UserConfig::default()
-    };
-    let built = hms_user::build(&user_config, &auth).await.unwrap();
-    let user = TestServer::start(built.service, built.verifier).await;
-    let auth = AuthConfig { user_service_url: user.url(), ..auth };
-    (user, user_db, auth)
-}
-
 impl Harness {
     pub async fn start(kind: Relational) -> Option<Self> {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
+        hms_testkit::trace();
         let db = testing::database(kind).await?;
         let (user, user_db, auth) = start_user().await;
         let config = AdminConfig { database_url: db.url.clone(), ..AdminConfig::default() };
@@ -118,7 +90,7 @@ impl Harness {
     }
 
     pub fn tokens(&self, service: &str) -> Arc<ServiceTokens> {
-        Arc::new(ServiceTokens::new(service, &SecretString::from(SECRET)))
+        hms_testkit::service_tokens(service)
     }
 
     pub fn service(&self, name: &str) -> String {
@@ -127,67 +99,12 @@ impl Harness {
 
     /// A staff account of `role` created by the admin; returns (id, token).
     pub async fn staff(&self, username: &str, role: Role) -> (String, String) {
-        let mut users = UserServiceClient::connect(self.user.url()).await.unwrap();
-        let user = users
-            .create_user(authed(
-                CreateUserRequest {
-                    username: username.into(),
-                    password: PASSWORD.into(),
-                    email: format!("{username}@clinic.example"),
-                    role: role.into(),
-                    first_name: "Staff".into(),
-                    last_name: username.into(),
-                    ..Default::default()
-                },
-                &self.admin,
-            ))
-            .await
-            .expect("create staff user")
-            .into_inner()
-            .user
-            .unwrap();
-        (user.id, login(&self.user.url(), username, PASSWORD).await)
+        hms_testkit::staff(&self.user.url(), &self.admin, username, role).await
     }
 
     /// A direct connection to the service's database, for checks at rest.
     pub async fn sql(&self) -> sqlx::AnyPool {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.db.url).await.unwrap()
-    }
-}
-
-pub async fn login(url: &str, username: &str, password: &str) -> String {
-    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
-    let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
-    login.into_inner().tokens.unwrap().access_token
-}
-
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    hms_kit::testing::authed(message, token)
-}
-
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    let mut fields: Vec<String> = status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default();
-    fields.sort();
-    fields
-}
-
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
-#[track_caller]
-pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{status:?}");
-            status
-        }
+        hms_testkit::sql(&self.db).await
     }
 }
 
@@ -206,16 +123,5 @@ pub fn value(json: serde_json::Value) -> ConfigurationValue {
 }
 
 /// Runs each named test on SQLite and on MySQL/MariaDB.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { super::$name(hms_kit::testing::Relational::Sqlite).await } )*
-        }
-        mod mysql {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { super::$name(hms_kit::testing::Relational::MySql).await } )*
-        }
-    };
-}
+#[allow(unused_imports)]
+pub use hms_testkit::on_every_backend;

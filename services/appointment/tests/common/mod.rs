@@ -6,8 +6,6 @@
 
 mod requests;
 
-use std::collections::BTreeMap;
-
 use hms_appointment::AppointmentConfig;
 use hms_kit::config::AuthConfig;
 use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
@@ -16,24 +14,19 @@ use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::Role;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
 use hms_kit::proto::notification::{
-    Channel as NotificationChannel, Delivery, ListNotificationsRequest, NotificationType, PreferenceRule, Preferences,
-    UpdatePreferencesRequest,
+    Channel as NotificationChannel, Delivery, NotificationType, PreferenceRule, Preferences, UpdatePreferencesRequest,
 };
-use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
 use hms_kit::testing::sms::{Received, SmsSink};
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, WorkerConfig};
-use secrecy::SecretString;
+use hms_testkit::admin::AdminService;
+use hms_testkit::users::{UserService, create_user, patient_request, phone_number, register, staff_request};
 use tonic::Status;
 use tonic::transport::Channel;
 
 pub use self::requests::*;
-
-pub const SECRET: &str = "appointment-tests-service-secret";
-pub const ADMIN_PASSWORD: &str = "appointment-tests-admin";
-pub const PASSWORD: &str = "correct horse battery";
-static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_testkit::{ADMIN_PASSWORD, PASSWORD, SERVICE_SECRET as SECRET, login, on_every_backend};
 
 pub struct Harness {
     pub user: TestServer,
@@ -48,20 +41,11 @@ pub struct Harness {
     admin_service: Option<AdminService>,
 }
 
-/// The admin service (SQLite store), whose configuration the appointment
-/// service follows.
-struct AdminService {
-    server: TestServer,
-    _db: TestDb,
-}
-
 /// The notification service (SQLite store, file mailer, an HTTP SMS provider
 /// served by the test) and its worker.
 struct Notification {
-    server: TestServer,
+    service: hms_testkit::notification::Notification,
     sms: SmsSink,
-    worker: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
 }
 
 /// Background work of one appointment replica, stopped on drop.
@@ -88,14 +72,6 @@ impl Drop for Running {
 pub struct Replica {
     pub server: TestServer,
     _workers: Running,
-}
-
-async fn start_admin(auth: &AuthConfig) -> Option<AdminService> {
-    let db = testing::database(Relational::Sqlite).await?;
-    let config = hms_admin::AdminConfig { database_url: db.url.clone(), ..hms_admin::AdminConfig::default() };
-    let built = hms_admin::build(&config, auth).await.expect("build the admin service");
-    let server = TestServer::start(built.service, built.verifier).await;
-    Some(AdminService { server, _db: db })
 }
 
 async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
@@ -146,36 +122,20 @@ impl Harness {
         admin_service: bool,
     ) -> Option<Self> {
         let db = testing::database(kind).await?;
-        let user_db = testing::database(Relational::Sqlite).await?;
-        let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
-        let user_config = hms_user::UserConfig {
-            database_url: user_db.url.clone(),
-            encryption_keys: BTreeMap::from([(
-                "k1".to_owned(),
-                SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
-            )]),
-            initial_admin: hms_user::InitialAdmin {
-                password: Some(SecretString::from(ADMIN_PASSWORD)),
-                ..Default::default()
-            },
-            ..hms_user::UserConfig::default()
-        };
-        let built = hms_user::build(&user_config, &auth).await.unwrap();
-        let user = TestServer::start(built.service, built.verifier).await;
-        let auth = AuthConfig { user_service_url: user.url(), ..auth };
+        let UserService { server: user, db: user_db, auth, .. } = UserService::start_with(|_| {}).await;
         let notification = if notifications { Some(start_notification(&auth).await) } else { None };
-        let admin_service = if admin_service { Some(start_admin(&auth).await?) } else { None };
+        let admin_service = if admin_service { Some(AdminService::start(&auth).await) } else { None };
         let mut config = AppointmentConfig {
             database_url: db.url.clone(),
-            notification_url: notification.as_ref().map(|n| n.server.url()),
-            admin_url: admin_service.as_ref().map(|a| a.server.url()),
+            notification_url: notification.as_ref().map(|n| n.service.url()),
+            admin_url: admin_service.as_ref().map(|a| a.url()),
             outbox_poll_ms: 50,
             reminder_poll_ms: 200,
             ..AppointmentConfig::default()
         };
         adjust(&mut config);
         let (server, workers) = start_appointment(&config, &auth).await;
-        let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
+        let admin = hms_testkit::admin_token(&user.url()).await;
         Some(Self { user, _user_db: user_db, server, db, config, auth, admin, workers, notification, admin_service })
     }
 
@@ -207,32 +167,18 @@ impl Harness {
         value: hms_kit::proto::admin::configuration_value::Kind,
         expected_version: i64,
     ) {
-        let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
-        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
-        let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
-            key: key.into(),
-            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(value) }),
-            expected_version,
-            reason: String::new(),
-        };
-        client.update_system_configuration(authed(request, &self.admin)).await.unwrap();
+        let admin = self.admin_service.as_ref().expect("started with the admin service");
+        admin.configure(&self.admin, key, value, expected_version).await;
     }
 
     /// The caller's in-app inbox in the notification service.
     pub async fn inbox(&self, token: &str) -> Vec<Delivery> {
-        let url = self.notification.as_ref().expect("started with notifications").server.url();
-        let mut client = NotificationServiceClient::connect(url).await.unwrap();
-        let request = ListNotificationsRequest {
-            page: Some(hms_kit::proto::common::PageRequest { page_size: 500, page_token: String::new() }),
-            unread_only: false,
-        };
-        client.list_notifications(authed(request, token)).await.unwrap().into_inner().notifications
+        hms_testkit::notification::inbox(&self.notification_url(), token).await
     }
 
     /// Turns SMS on for one type of the caller's notifications (SMS is opt-in).
     pub async fn turn_on_sms(&self, token: &str, kind: NotificationType) {
-        let url = self.notification.as_ref().expect("started with notifications").server.url();
-        let mut client = NotificationServiceClient::connect(url).await.unwrap();
+        let mut client = NotificationServiceClient::connect(self.notification_url()).await.unwrap();
         let rule = PreferenceRule { r#type: kind.into(), channel: NotificationChannel::Sms.into(), enabled: true };
         let preferences = Preferences { rules: vec![rule], language: String::new() };
         client
@@ -260,14 +206,11 @@ impl Harness {
 
     /// Waits until the inbox holds `count` messages of `kind`; returns them.
     pub async fn arrived(&self, token: &str, kind: NotificationType, count: usize) -> Vec<Delivery> {
-        for _ in 0..800 {
-            let found: Vec<Delivery> = self.inbox(token).await.into_iter().filter(|d| d.r#type() == kind).collect();
-            if found.len() >= count {
-                return found;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("{kind:?} never arrived {count} time(s): {:?}", self.inbox(token).await);
+        hms_testkit::notification::arrived(&self.notification_url(), token, kind, count).await
+    }
+
+    fn notification_url(&self) -> String {
+        self.notification.as_ref().expect("started with notifications").service.url()
     }
 
     /// How many messages of `kind` the inbox holds now.
@@ -293,47 +236,19 @@ impl Harness {
 
     /// A staff account created by the admin; returns (user id, access token).
     pub async fn staff(&self, username: &str, role: Role) -> (String, String) {
-        let mut users = UserServiceClient::connect(self.user.url()).await.unwrap();
-        let user = users
-            .create_user(authed(
-                CreateUserRequest {
-                    username: username.into(),
-                    password: PASSWORD.into(),
-                    email: format!("{username}@clinic.example"),
-                    role: role.into(),
-                    first_name: "Dr".into(),
-                    last_name: username.rsplit('.').next().unwrap_or(username).into(),
-                    ..Default::default()
-                },
-                &self.admin,
-            ))
-            .await
-            .expect("create staff user")
-            .into_inner()
-            .user
-            .unwrap();
-        (user.id, login(&self.user.url(), username, PASSWORD).await)
+        let request = hms_kit::proto::user::CreateUserRequest {
+            first_name: "Dr".into(),
+            last_name: username.rsplit('.').next().unwrap_or(username).into(),
+            ..staff_request(username, role)
+        };
+        create_user(&self.user.url(), &self.admin, request).await
     }
 
     /// A self-registered patient; returns (user id, access token).
     pub async fn patient(&self, username: &str) -> (String, String) {
-        let mut users = UserServiceClient::connect(self.user.url()).await.unwrap();
-        let user = users
-            .register(RegisterRequest {
-                username: username.into(),
-                password: PASSWORD.into(),
-                email: format!("{username}@example.com"),
-                phone_number: format!("+8491{:07}", PHONES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
-                first_name: "Patient".into(),
-                last_name: username.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("register")
-            .into_inner()
-            .user
-            .unwrap();
-        (user.id, login(&self.user.url(), username, PASSWORD).await)
+        let request =
+            hms_kit::proto::user::RegisterRequest { phone_number: phone_number("+8491"), ..patient_request(username) };
+        register(&self.user.url(), request).await
     }
 
     /// Adds an active service to the catalog.
@@ -441,8 +356,7 @@ impl Harness {
 
     /// A direct connection to the service's database, for checks at rest.
     pub async fn sql(&self) -> sqlx::AnyPool {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.db.url).await.unwrap()
+        hms_testkit::sql(&self.db).await
     }
 
     /// The holds of an appointment: (the doctor's, the patient's).
@@ -476,57 +390,6 @@ impl Harness {
 }
 
 async fn start_notification(auth: &AuthConfig) -> Notification {
-    let dir = tempfile::tempdir().unwrap();
     let sms = SmsSink::start().await;
-    let config = NotificationConfig {
-        store_url: format!("sqlite://{}", dir.path().join("notification.db").display()),
-        email: EmailConfig { mode: EmailMode::File, file_dir: dir.path().join("mail"), ..EmailConfig::default() },
-        sms: SmsConfig {
-            provider: SmsProviderKind::Twilio,
-            base_url: sms.base_url(),
-            account_sid: "ACappointments".into(),
-            auth_token: Some(SecretString::from("appointment-tests-sms-token")),
-            from: "HMS".into(),
-            timeout_ms: 2_000,
-        },
-        worker: WorkerConfig {
-            poll_interval_ms: 20,
-            base_backoff_ms: 50,
-            max_backoff_ms: 200,
-            ..WorkerConfig::default()
-        },
-        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
-        ..NotificationConfig::default()
-    };
-    let built = hms_notification::build(&config, auth).await.expect("build notification service");
-    let server = TestServer::start(built.service, built.verifier).await;
-    let worker = tokio::spawn(built.worker.run(std::future::pending()));
-    Notification { server, sms, worker, _dir: dir }
-}
-
-impl Drop for Notification {
-    fn drop(&mut self) {
-        self.worker.abort();
-    }
-}
-
-async fn login(url: &str, username: &str, password: &str) -> String {
-    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
-    let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
-    login.into_inner().tokens.unwrap().access_token
-}
-
-/// Runs each named test on SQLite and on MySQL/MariaDB.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { super::$name(hms_kit::testing::Relational::Sqlite).await } )*
-        }
-        mod mysql {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { super::$name(hms_kit::testing::Relational::MySql).await } )*
-        }
-    };
+    Notification { service: hms_testkit::notification::Notification::start(auth, Some(sms.base_url())).await, sms }
 }

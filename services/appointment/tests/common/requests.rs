@@ -5,8 +5,10 @@ use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::Money;
 use hms_kit::proto::google::r#type::TimeOfDay;
 use prost::Message;
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt;
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_testkit::{assert_code, authed, reason, violated_fields};
+use tonic::Status;
 
 pub fn service_input(name: &str, minutes: i32, specialties: &[&str]) -> MedicalServiceInput {
     MedicalServiceInput {
@@ -46,24 +48,6 @@ pub fn at(date: jiff::civil::Date, hour: i8, minute: i8) -> prost_types::Timesta
     prost_types::Timestamp { seconds, nanos: 0 }
 }
 
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
-
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
 /// The SlotAlternatives detail of a refusal.
 pub fn alternatives(status: &Status) -> Option<SlotAlternatives> {
     let details = hms_kit::proto::google::rpc::Status::decode(status.details()).ok()?;
@@ -72,15 +56,4 @@ pub fn alternatives(status: &Status) -> Option<SlotAlternatives> {
         .iter()
         .find(|any| any.type_url.ends_with("/hms.appointment.v1.SlotAlternatives"))
         .and_then(|any| SlotAlternatives::decode(any.value.as_slice()).ok())
-}
-
-#[track_caller]
-pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{status:?}");
-            status
-        }
-    }
 }

@@ -5,11 +5,9 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hms_ehr::EhrConfig;
-use hms_kit::auth::ServiceTokens;
 use hms_kit::config::AuthConfig;
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::docstore::DocumentStore;
@@ -17,25 +15,16 @@ use hms_kit::proto::common::Role;
 use hms_kit::proto::ehr::ehr_service_client::EhrServiceClient;
 use hms_kit::proto::ehr::internal_ehr_service_client::InternalEhrServiceClient;
 use hms_kit::proto::ehr::*;
-use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
-use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use secrecy::SecretString;
+use hms_kit::testing::{TestDb, TestServer};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
 
-pub use hms_kit::testing::authed;
-
-pub const SECRET: &str = "ehr-tests-service-secret";
-pub const ADMIN_PASSWORD: &str = "ehr-tests-admin";
-pub const PASSWORD: &str = "correct horse battery";
-
-#[derive(Debug, Clone, Copy)]
-pub enum Docs {
-    Sqlite,
-    Mongo,
-}
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_testkit::{
+    ADMIN_PASSWORD, Docs, PASSWORD, SERVICE_SECRET as SECRET, assert_code, authed, login, patient, reason, staff,
+    start_user, violated_fields, violations,
+};
 
 pub struct World {
     pub user: TestServer,
@@ -43,33 +32,20 @@ pub struct World {
     pub ehr: TestServer,
     pub config: EhrConfig,
     pub auth: AuthConfig,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     admin: String,
 }
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
-        let dir = tempfile::tempdir().unwrap();
-        let store_url = match docs {
-            Docs::Sqlite => format!("sqlite://{}", dir.path().join("ehr.db").display()),
-            Docs::Mongo => {
-                let uri = testing::mongodb_uri()?;
-                format!("{}/hms_test_{}", uri.trim_end_matches('/'), uuid::Uuid::now_v7().simple())
-            }
-        };
+        let store = docs.store("ehr.db")?;
         let (user, user_db, auth) = start_user().await;
-        let config = EhrConfig {
-            store_url,
-            encryption: EncryptionConfig {
-                key_id: "k1".into(),
-                keys: BTreeMap::from([("k1".into(), SecretString::from(hms_kit::auth::random_secret(32).unwrap()))]),
-            },
-            ..EhrConfig::default()
-        };
+        let config =
+            EhrConfig { store_url: store.url, encryption: EncryptionConfig::random().unwrap(), ..EhrConfig::default() };
         let built = hms_ehr::build(&config, &auth).await.expect("build the EHR service");
         let ehr = TestServer::start(built.service, built.verifier).await;
-        let admin = login(&user.url(), "admin", ADMIN_PASSWORD).await;
-        Some(Self { user, _user_db: user_db, ehr, config, auth, _dir: dir, admin })
+        let admin = hms_testkit::admin_token(&user.url()).await;
+        Some(Self { user, _user_db: user_db, ehr, config, auth, _dir: store.dir, admin })
     }
 
     pub async fn ehr(&self) -> EhrServiceClient<Channel> {
@@ -91,7 +67,7 @@ impl World {
     }
 
     pub fn service_token(&self) -> String {
-        ServiceTokens::new("appointment", &SecretString::from(SECRET)).token().unwrap()
+        hms_testkit::service_token("appointment")
     }
 
     pub async fn staff(&self, username: &str, role: Role) -> (String, String) {
@@ -137,77 +113,6 @@ impl World {
     }
 }
 
-pub async fn start_user() -> (TestServer, TestDb, AuthConfig) {
-    let user_db = testing::database(Relational::Sqlite).await.unwrap();
-    let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
-    let user_config = hms_user::UserConfig {
-        database_url: user_db.url.clone(),
-        encryption_keys: BTreeMap::from([(
-            "k1".to_owned(),
-            SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
-        )]),
-        initial_admin: hms_user::InitialAdmin {
-            password: Some(SecretString::from(ADMIN_PASSWORD)),
-            ..Default::default()
-        },
-        ..hms_user::UserConfig::default()
-    };
-    let built = hms_user::build(&user_config, &auth).await.unwrap();
-    let user = TestServer::start(built.service, built.verifier).await;
-    let auth = AuthConfig { user_service_url: user.url(), ..auth };
-    (user, user_db, auth)
-}
-
-pub async fn login(url: &str, username: &str, password: &str) -> String {
-    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
-    let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
-    login.into_inner().tokens.unwrap().access_token
-}
-
-/// A staff account created by the admin; returns (user id, access token).
-pub async fn staff(url: &str, admin: &str, username: &str, role: Role) -> (String, String) {
-    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
-    let user = users
-        .create_user(authed(
-            CreateUserRequest {
-                username: username.into(),
-                password: PASSWORD.into(),
-                email: format!("{username}@clinic.example"),
-                role: role.into(),
-                first_name: "Staff".into(),
-                last_name: username.into(),
-                ..Default::default()
-            },
-            admin,
-        ))
-        .await
-        .expect("create staff user")
-        .into_inner()
-        .user
-        .unwrap();
-    (user.id, login(url, username, PASSWORD).await)
-}
-
-/// A self-registered patient; returns (user id, access token).
-pub async fn patient(url: &str, username: &str) -> (String, String) {
-    let mut users = UserServiceClient::connect(url.to_owned()).await.unwrap();
-    let user = users
-        .register(RegisterRequest {
-            username: username.into(),
-            password: PASSWORD.into(),
-            email: format!("{username}@example.com"),
-            first_name: "Patient".into(),
-            last_name: username.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("register")
-        .into_inner()
-        .user
-        .unwrap();
-    (user.id, login(url, username, PASSWORD).await)
-}
-
 pub fn now() -> prost_types::Timestamp {
     hms_kit::time::micros_to_timestamp(hms_kit::time::now_micros())
 }
@@ -219,50 +124,11 @@ pub fn days_from_now(days: i64) -> prost_types::Timestamp {
     ts
 }
 
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Each violated field with its description.
-pub fn violations(status: &Status) -> Vec<(String, String)> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| (v.field.clone(), v.description.clone())).collect())
-        .unwrap_or_default()
-}
-
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
-#[track_caller]
-pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{status:?}");
-            status
-        }
-    }
-}
-
 /// Runs each named test on SQLite and on the MongoDB-wire server.
 #[macro_export]
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Sqlite).await { super::$name(w).await } } )*
-        }
-        mod mongo {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Mongo).await { super::$name(w).await } } )*
-        }
+        hms_testkit::on_every_store!(start = super::common::World::new, threads = 4; $($name),*);
     };
 }
 

@@ -7,19 +7,18 @@
 
 pub mod smtp;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::auth::ServiceTokens;
 use hms_kit::config::AuthConfig;
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
 use hms_kit::proto::notification::*;
+use hms_kit::proto::user::RegisterRequest;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
-use hms_kit::proto::user::{LoginRequest, RegisterRequest};
-use hms_kit::testing::{self, Relational, TestDb, TestServer};
+use hms_kit::testing::{TestDb, TestServer};
 use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, SmtpTls, WorkerConfig};
+use hms_testkit::users::{UserService, patient_request, phone_number, register};
 use secrecy::SecretString;
 use tonic::Status;
 use tonic::transport::Channel as GrpcChannel;
@@ -28,22 +27,14 @@ use tonic::transport::Channel as GrpcChannel;
 #[allow(unused_imports)]
 pub use hms_kit::testing::sms::{Answer, SmsSink};
 #[allow(unused_imports)]
+pub use hms_testkit::{ADMIN_PASSWORD, Docs, PASSWORD, SERVICE_SECRET as SECRET, authed};
+#[allow(unused_imports)]
 pub use smtp::{Mode, SmtpSink};
 
-pub const SECRET: &str = "notification-tests-service-secret";
-pub const ADMIN_PASSWORD: &str = "notification-tests-admin";
-pub const PASSWORD: &str = "correct horse battery";
 /// The SMS provider account the notification service is configured with.
 pub const SMS_ACCOUNT: &str = "ACtest";
 pub const SMS_TOKEN: &str = "sms-test-token";
 pub const SMS_FROM: &str = "+15005550006";
-static PHONES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1_000_000);
-
-#[derive(Debug, Clone, Copy)]
-pub enum Docs {
-    Sqlite,
-    Mongo,
-}
 
 pub struct World {
     pub user: TestServer,
@@ -63,37 +54,12 @@ pub struct World {
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
-        let (store_url, store_dir) = match docs {
-            Docs::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                (format!("sqlite://{}", dir.path().join("notification.db").display()), Some(dir))
-            }
-            Docs::Mongo => {
-                let uri = testing::mongodb_uri()?;
-                (format!("{}/hms_test_{}", uri.trim_end_matches('/'), uuid::Uuid::now_v7().simple()), None)
-            }
-        };
-        let auth = AuthConfig { service_token_secret: Some(SecretString::from(SECRET)), ..AuthConfig::default() };
+        let store = docs.store("notification.db")?;
+        let (store_url, store_dir) = (store.url, store.dir);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let user_db = testing::database(Relational::Sqlite).await.unwrap();
-        let user_config = hms_user::UserConfig {
-            database_url: user_db.url.clone(),
-            encryption_keys: BTreeMap::from([(
-                "k1".to_owned(),
-                SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
-            )]),
-            initial_admin: hms_user::InitialAdmin {
-                password: Some(SecretString::from(ADMIN_PASSWORD)),
-                ..Default::default()
-            },
-            notification_url: Some(format!("http://{address}")),
-            ..hms_user::UserConfig::default()
-        };
-        let built = hms_user::build(&user_config, &auth).await.unwrap();
-        let user_relay = built.relay;
-        let user = TestServer::start(built.service, built.verifier).await;
-        let auth = AuthConfig { user_service_url: user.url(), ..auth };
+        let UserService { server: user, db: user_db, auth, relay: user_relay } =
+            UserService::start_with(|config| config.notification_url = Some(format!("http://{address}"))).await;
 
         let sink = SmtpSink::start().await;
         let sms = SmsSink::start().await;
@@ -202,29 +168,18 @@ impl World {
     }
 
     pub fn service_token(&self) -> String {
-        ServiceTokens::new("appointment", &SecretString::from(SECRET)).token().unwrap()
+        hms_testkit::service_token("appointment")
     }
 
     /// Registers a patient; returns (user id, access token).
     pub async fn patient(&self, username: &str, language: &str) -> (String, String) {
-        let mut users = UserServiceClient::new(Self::channel(self.user.url()).await);
-        let user = users
-            .register(RegisterRequest {
-                username: username.into(),
-                password: PASSWORD.into(),
-                email: format!("{username}@example.com"),
-                phone_number: format!("+8490{:07}", PHONES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
-                first_name: "Test".into(),
-                last_name: username.into(),
-                preferred_language: language.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .user
-            .unwrap();
-        (user.id, self.token(username, PASSWORD).await)
+        let request = RegisterRequest {
+            phone_number: phone_number("+8490"),
+            first_name: "Test".into(),
+            preferred_language: language.into(),
+            ..patient_request(username)
+        };
+        register(&self.user.url(), request).await
     }
 
     /// Turns SMS on for every type: without it nobody is texted (SMS is opt-in).
@@ -240,13 +195,11 @@ impl World {
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {
-        let mut users = UserServiceClient::new(Self::channel(self.user.url()).await);
-        let login = users.login(LoginRequest { username: username.into(), password: password.into() }).await.unwrap();
-        login.into_inner().tokens.unwrap().access_token
+        hms_testkit::login(&self.user.url(), username, password).await
     }
 
     pub async fn admin_token(&self) -> String {
-        self.token("admin", ADMIN_PASSWORD).await
+        hms_testkit::admin_token(&self.user.url()).await
     }
 
     pub async fn send(
@@ -304,8 +257,6 @@ impl World {
     }
 }
 
-pub use hms_kit::testing::authed;
-
 pub type Shared<T> = Arc<T>;
 
 /// The notification type most tests send.
@@ -315,13 +266,6 @@ pub const REGISTERED: NotificationType = NotificationType::UserRegistered;
 #[macro_export]
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Sqlite).await { super::$name(w).await } } )*
-        }
-        mod mongo {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { if let Some(w) = super::common::World::new(super::common::Docs::Mongo).await { super::$name(w).await } } )*
-        }
+        hms_testkit::on_every_store!(start = super::common::World::new, threads = 2; $($name),*);
     };
 }

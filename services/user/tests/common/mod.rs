@@ -2,24 +2,21 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hms_kit::auth::ServiceTokens;
 use hms_kit::config::AuthConfig;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::*;
 use hms_kit::testing::{self, Relational, TestDb, TestServer};
-use hms_user::{InitialAdmin, UserConfig};
-use secrecy::SecretString;
+use hms_testkit::admin::AdminService;
+use hms_user::UserConfig;
+use tonic::Status;
 use tonic::transport::Channel;
-use tonic::{Code, Status};
-use tonic_types::StatusExt;
 
-pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
-pub const SERVICE_SECRET: &str = "service-secret-for-tests";
-pub const PASSWORD: &str = "correct horse battery";
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use hms_testkit::{ADMIN_PASSWORD, PASSWORD, SERVICE_SECRET, assert_code, authed, reason, violated_fields};
 
 pub struct Harness {
     pub server: TestServer,
@@ -29,26 +26,9 @@ pub struct Harness {
     admin_service: Option<AdminService>,
 }
 
-/// The admin service (SQLite store), whose configuration the user service
-/// follows.
-struct AdminService {
-    server: TestServer,
-    _db: TestDb,
-}
-
 pub fn config(db: &TestDb) -> (UserConfig, AuthConfig) {
-    let config = UserConfig {
-        database_url: db.url.clone(),
-        encryption_keys: BTreeMap::from([(
-            "k1".to_owned(),
-            SecretString::from(hms_kit::auth::random_secret(32).unwrap()),
-        )]),
-        initial_admin: InitialAdmin { password: Some(SecretString::from(ADMIN_PASSWORD)), ..InitialAdmin::default() },
-        max_failures_per_account: 3,
-        ..UserConfig::default()
-    };
-    let auth = AuthConfig { service_token_secret: Some(SecretString::from(SERVICE_SECRET)), ..AuthConfig::default() };
-    (config, auth)
+    let config = UserConfig { max_failures_per_account: 3, ..hms_testkit::users::user_config(&db.url) };
+    (config, hms_testkit::service_auth())
 }
 
 impl Harness {
@@ -70,7 +50,6 @@ impl Harness {
     /// listeners are bound first.
     pub async fn start_with_admin(kind: Relational) -> Option<Self> {
         let db = testing::database(kind).await?;
-        let admin_db = testing::database(Relational::Sqlite).await?;
         let (mut config, auth) = config(&db);
         let user_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -78,26 +57,15 @@ impl Harness {
         let built = hms_user::build(&config, &auth).await.expect("build user service");
         let server = TestServer::start_on(user_listener, built.service, built.verifier, Default::default());
         let auth = AuthConfig { user_service_url: server.url(), ..auth };
-        let admin_config =
-            hms_admin::AdminConfig { database_url: admin_db.url.clone(), ..hms_admin::AdminConfig::default() };
-        let built = hms_admin::build(&admin_config, &auth).await.expect("build the admin service");
-        let admin = TestServer::start_on(admin_listener, built.service, built.verifier, Default::default());
-        let admin_service = Some(AdminService { server: admin, _db: admin_db });
+        let admin_service = Some(AdminService::start_on(admin_listener, &auth).await);
         Some(Self { server, db, config, auth, admin_service })
     }
 
     /// Stores a system configuration value in the admin service, as an admin.
     pub async fn configure(&self, key: &str, value: i64, expected_version: i64) {
         use hms_kit::proto::admin::configuration_value::Kind;
-        let url = self.admin_service.as_ref().expect("started with the admin service").server.url();
-        let mut client = hms_kit::proto::admin::admin_service_client::AdminServiceClient::connect(url).await.unwrap();
-        let request = hms_kit::proto::admin::UpdateSystemConfigurationRequest {
-            key: key.into(),
-            value: Some(hms_kit::proto::admin::ConfigurationValue { kind: Some(Kind::Integer(value)) }),
-            expected_version,
-            reason: String::new(),
-        };
-        client.update_system_configuration(authed(request, &self.admin_token().await)).await.unwrap();
+        let admin = self.admin_service.as_ref().expect("started with the admin service");
+        admin.configure(&self.admin_token().await, key, Kind::Integer(value), expected_version).await;
     }
 
     pub async fn channel(&self) -> Channel {
@@ -113,7 +81,7 @@ impl Harness {
     }
 
     pub fn service_token(&self) -> String {
-        ServiceTokens::new("notification", &SecretString::from(SERVICE_SECRET)).token().unwrap()
+        hms_testkit::service_token("notification")
     }
 
     /// The service's field sealer, to open what it sealed at rest.
@@ -126,8 +94,7 @@ impl Harness {
 
     /// A direct connection to the service's database, for checks at rest.
     pub async fn sql(&self) -> sqlx::AnyPool {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.db.url).await.unwrap()
+        hms_testkit::sql(&self.db).await
     }
 
     pub async fn register(&self, username: &str) -> User {
@@ -165,45 +132,12 @@ impl Harness {
     }
 }
 
-pub use hms_kit::testing::authed;
-
-/// Fields named in the status's BadRequest detail.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
-#[track_caller]
-pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{status:?}");
-            status
-        }
-    }
-}
-
 pub type Shared<T> = Arc<T>;
 
 /// Runs each named test on SQLite and on MySQL/MariaDB.
 #[macro_export]
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { if let Some(h) = super::common::Harness::start(hms_kit::testing::Relational::Sqlite).await { super::$name(h).await } } )*
-        }
-        mod mysql {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { if let Some(h) = super::common::Harness::start(hms_kit::testing::Relational::MySql).await { super::$name(h).await } } )*
-        }
+        hms_testkit::on_every_backend!(start = super::common::Harness::start, threads = 2; $($name),*);
     };
 }
