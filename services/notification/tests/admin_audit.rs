@@ -9,31 +9,14 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use hms_kit::proto::admin::admin_service_client::AdminServiceClient;
-use hms_kit::proto::admin::{AuditLogEntry, ListAuditLogsRequest};
+use hms_kit::proto::admin::AuditLogEntry;
 use hms_kit::proto::notification::*;
-use hms_kit::testing::{self, Relational, TestDb, TestServer};
+use hms_testkit::admin::AdminService;
 use tonic::Code;
-
-struct AdminService {
-    server: TestServer,
-    _db: TestDb,
-}
-
-async fn start_admin(w: &World) -> AdminService {
-    let db = testing::database(Relational::Sqlite).await.expect("a SQLite database");
-    let config = hms_admin::AdminConfig { database_url: db.url.clone(), ..hms_admin::AdminConfig::default() };
-    let built = hms_admin::build(&config, &w.auth).await.expect("build the admin service");
-    AdminService { server: TestServer::start(built.service, built.verifier).await, _db: db }
-}
 
 /// The notification service's entries, oldest first.
 async fn entries(admin: &AdminService, token: &str) -> Vec<AuditLogEntry> {
-    let mut client = AdminServiceClient::connect(admin.server.url()).await.unwrap();
-    let request = ListAuditLogsRequest { service: "notification".into(), ..Default::default() };
-    let mut entries = client.list_audit_logs(authed(request, token)).await.unwrap().into_inner().entries;
-    entries.reverse();
-    entries
+    admin.entries("notification", token).await
 }
 
 /// Waits until the log holds `count` entries of notification, and a little
@@ -121,8 +104,8 @@ async fn template_changes_are_logged_once_even_when_the_log_was_away(mut w: Worl
 
     // The admin service appears; two workers (this replica's and another's)
     // pass over the waiting changes.
-    let admin = start_admin(&w).await;
-    w.config.admin_url = Some(admin.server.url());
+    let admin = AdminService::start(&w.auth).await;
+    w.config.admin_url = Some(admin.url());
     w.kill();
     w.start().await;
     let (_replica, _worker) = w.replica(true).await;
