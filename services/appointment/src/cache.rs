@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError};
 
 use crate::domain::slots::Interval;
 use crate::store::{self, ScheduleRow, ServiceRow};
@@ -74,7 +74,7 @@ impl DisplayCache {
         self.services.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
-    pub async fn schedules(&self, db: &Db) -> Result<Arc<Vec<ScheduleRow>>, sqlx::Error> {
+    pub async fn schedules(&self, db: &Db) -> Result<Arc<Vec<ScheduleRow>>, StoreError> {
         if let Some((at, schedules)) = &*self.schedules.lock().unwrap_or_else(PoisonError::into_inner)
             && at.elapsed() < self.ttl
         {
@@ -89,7 +89,7 @@ impl DisplayCache {
         Ok(schedules)
     }
 
-    pub async fn service(&self, db: &Db, id: &str) -> Result<Option<Arc<ServiceRow>>, sqlx::Error> {
+    pub async fn service(&self, db: &Db, id: &str) -> Result<Option<Arc<ServiceRow>>, StoreError> {
         if let Some((at, service)) = self.services.lock().unwrap_or_else(PoisonError::into_inner).get(id)
             && at.elapsed() < self.ttl
         {
@@ -190,7 +190,7 @@ impl BusyCache {
         doctor_ids: &[&'a str],
         from: i64,
         to: i64,
-    ) -> Result<HashMap<&'a str, Vec<Interval>>, sqlx::Error> {
+    ) -> Result<HashMap<&'a str, Vec<Interval>>, StoreError> {
         let wanted = Interval { start: from, end: to };
         let (mut busy, load) = self.lookup(doctor_ids, wanted);
         if let Some(load) = load {

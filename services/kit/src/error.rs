@@ -138,15 +138,10 @@ pub fn internal(error: impl Display) -> Status {
 }
 
 /// A store failure: UNAVAILABLE when the store cannot be reached (retryable),
-/// INTERNAL otherwise.
+/// ABORTED for a lock conflict that outlasted its retries, INTERNAL
+/// otherwise; see [`crate::storage::StoreError`], which `?` converts.
 pub fn store(error: sqlx::Error) -> Status {
-    match &error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            tracing::warn!(error = %error, "store unavailable");
-            Status::unavailable("the store is unavailable, retry later")
-        }
-        _ => internal(error),
-    }
+    crate::storage::StoreError::from(error).into()
 }
 
 /// True when a store error is a unique-key violation.

@@ -14,10 +14,12 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use tokio_util::task::AbortOnDropHandle;
 
+mod error;
 mod group_commit;
 mod kept;
 mod transient;
 
+pub use error::StoreError;
 pub use transient::{TRANSIENT_ATTEMPTS, Transient, retry_transient};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

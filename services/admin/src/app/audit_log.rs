@@ -1,7 +1,6 @@
 //! The admin audit log: other services' admin actions recorded (once per
 //! id), the log listed newest first, and its hash chain verified.
 
-use hms_kit::error;
 use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::Status;
@@ -14,7 +13,7 @@ impl State {
     /// Records `entries` for the service that reported them; returns
     /// (recorded, duplicates).
     pub async fn record_actions(&self, entries: &[Entry]) -> Result<(i32, i32), Status> {
-        store::record(&self.db, entries).await.map_err(error::store)
+        Ok(store::record(&self.db, entries).await?)
     }
 
     /// A page of the entries matching `filter`, newest first, and the next
@@ -26,7 +25,7 @@ impl State {
     ) -> Result<(Vec<Entry>, String), Status> {
         let page = paging::parse::<i64>(page, filter)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows = store::audit_entries(&self.db, filter, page.after, limit + 1).await.map_err(error::store)?;
+        let mut rows = store::audit_entries(&self.db, filter, page.after, limit + 1).await?;
         let next_page_token = next_token(&mut rows, page.size, |e| e.seq, filter);
         Ok((rows, next_page_token))
     }
@@ -34,6 +33,6 @@ impl State {
     /// Walks the chain: (entries checked, the first broken sequence and the
     /// problem, if any).
     pub async fn verify_audit_log(&self) -> Result<(i64, Option<(i64, String)>), Status> {
-        store::verify(&self.db).await.map_err(error::store)
+        Ok(store::verify(&self.db).await?)
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use hms_kit::error::{self, refusal, refusal_with};
+use hms_kit::error::{refusal, refusal_with};
 use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::{Code, Status};
@@ -18,18 +18,18 @@ use crate::store::{self, ChangeOutcome, ChangeRow, NewChange, StoredValue};
 impl State {
     /// The values an admin has stored (keys at their default have none).
     pub async fn stored_values(&self) -> Result<Vec<StoredValue>, Status> {
-        store::stored_values(&self.db).await.map_err(error::store)
+        Ok(store::stored_values(&self.db).await?)
     }
 
     /// The value stored for `key`, if any.
     pub async fn stored_value(&self, key: &str) -> Result<Option<StoredValue>, Status> {
-        store::stored(&self.db, key).await.map_err(error::store)
+        Ok(store::stored(&self.db, key).await?)
     }
 
     /// Makes `new`, provided the key is still at `new.expected_version`;
     /// open watches are told at once.
     pub async fn change_configuration(&self, new: &NewChange) -> Result<(Box<ChangeRow>, StoredValue), Status> {
-        match store::change(&self.db, new).await.map_err(error::store)? {
+        match store::change(&self.db, new).await? {
             ChangeOutcome::VersionMismatch { current } => Err(refusal_with(
                 Code::Aborted,
                 "CONCURRENT_UPDATE",
@@ -51,7 +51,7 @@ impl State {
     ) -> Result<(Vec<ChangeRow>, String), Status> {
         let page = paging::parse::<i64>(page, &spec.key)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
-        let mut rows = store::key_changes(&self.db, spec.key, page.after, limit + 1).await.map_err(error::store)?;
+        let mut rows = store::key_changes(&self.db, spec.key, page.after, limit + 1).await?;
         let next_page_token = next_token(&mut rows, page.size, |r| r.revision, &spec.key);
         Ok((rows, next_page_token))
     }
@@ -60,7 +60,7 @@ impl State {
     /// cannot be beyond the configuration's head.
     pub async fn watch_configuration(&self, keys: Vec<String>, after_revision: i64) -> Result<WatchStream, Status> {
         if after_revision > 0 {
-            let head = store::head_revision(&self.db).await.map_err(error::store)?;
+            let head = store::head_revision(&self.db).await?;
             if after_revision > head {
                 return Err(refusal(
                     Code::OutOfRange,

@@ -34,7 +34,7 @@ impl State {
     /// The summary for the clinic's days: its zone as an admin set it, or
     /// the default.
     pub async fn dashboard_summary(&self) -> Result<GetDashboardSummaryResponse, Status> {
-        let stored = store::stored_values(&self.db).await.map_err(hms_kit::error::store)?;
+        let stored = store::stored_values(&self.db).await?;
         let zone_name = stored
             .iter()
             .find(|s| s.key == "clinic.time_zone")

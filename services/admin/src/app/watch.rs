@@ -105,7 +105,7 @@ impl Feed {
         let mut closed = self.closed.subscribe();
         let mut last = after;
         if after == 0 {
-            let (revision, stored) = store::snapshot(&self.db).await.map_err(hms_kit::error::store)?;
+            let (revision, stored) = store::snapshot(&self.db).await?;
             let configurations = self
                 .registry
                 .iter()
@@ -133,7 +133,7 @@ impl Feed {
                     () = tokio::time::sleep(POLL) => {}
                 }
             }
-            let rows = store::changes_after(&self.db, last, BATCH).await.map_err(hms_kit::error::store)?;
+            let rows = store::changes_after(&self.db, last, BATCH).await?;
             more = i64::try_from(rows.len()).unwrap_or(0) == BATCH;
             let Some(newest) = rows.last().map(|r| r.revision) else {
                 if spoke.elapsed() >= SIGN_OF_LIFE {

@@ -1,7 +1,7 @@
 //! The admin audit log: entries chained by hash under one head row, recorded
 //! idempotently, listed newest first, and the chain verified.
 
-use hms_kit::storage::{Db, retry_transient};
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use hms_kit::time::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -92,7 +92,7 @@ pub(super) async fn append(tx: &mut Transaction<'static, Any>, entries: Vec<Entr
 /// deliveries of one id queue on the head lock, so the second finds the
 /// first's entry; the unique key on the id stands behind that, and a
 /// violation fails the call, which the relay retries.
-pub async fn record(db: &Db, entries: &[Entry]) -> sqlx::Result<(i32, i32)> {
+pub async fn record(db: &Db, entries: &[Entry]) -> Result<(i32, i32), StoreError> {
     retry_transient(|| async {
         let mut tx = db.begin_write().await?;
         let counts = append(&mut tx, entries.to_vec()).await?;
@@ -114,7 +114,12 @@ pub struct AuditFilter {
 }
 
 /// Entries matching `filter`, newest first, before sequence `before`.
-pub async fn audit_entries(db: &Db, filter: &AuditFilter, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<Entry>> {
+pub async fn audit_entries(
+    db: &Db,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, StoreError> {
     let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq < ?");
     let mut texts: Vec<&str> = Vec::new();
     for (column, value) in [
@@ -144,13 +149,13 @@ pub async fn audit_entries(db: &Db, filter: &AuditFilter, before: Option<i64>, l
         query = query.bind(bound);
     }
     let rows = query.bind(limit).fetch_all(&db.pool).await?;
-    rows.iter().map(audit_row).collect()
+    Ok(rows.iter().map(audit_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// Walks the chain in pages up to the head read first (entries appended
 /// meanwhile are left for the next check), then checks the head names its
 /// last entry, so entries removed from the end are found too.
-pub async fn verify(db: &Db) -> sqlx::Result<(i64, Option<(i64, String)>)> {
+pub async fn verify(db: &Db) -> Result<(i64, Option<(i64, String)>), StoreError> {
     const CHUNK: i64 = 1000;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&db.pool).await?;
     let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);

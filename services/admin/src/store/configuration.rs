@@ -2,7 +2,7 @@
 //! their default have no row), their change history, and the change itself,
 //! which records its audit entry in the same transaction.
 
-use hms_kit::storage::{Db, retry_transient};
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use hms_kit::time::now_micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -37,22 +37,22 @@ fn stored_value(row: &AnyRow) -> Result<StoredValue, sqlx::Error> {
 
 const VALUE_COLUMNS: &str = "config_key, value_json, version, updated_at, updated_by";
 
-pub async fn stored_values(db: &Db) -> sqlx::Result<Vec<StoredValue>> {
+pub async fn stored_values(db: &Db) -> Result<Vec<StoredValue>, StoreError> {
     let rows = sqlx::query(&format!("SELECT {VALUE_COLUMNS} FROM config_values")).fetch_all(&db.pool).await?;
-    rows.iter().map(stored_value).collect()
+    Ok(rows.iter().map(stored_value).collect::<sqlx::Result<_>>()?)
 }
 
-pub async fn stored(db: &Db, key: &str) -> sqlx::Result<Option<StoredValue>> {
+pub async fn stored(db: &Db, key: &str) -> Result<Option<StoredValue>, StoreError> {
     let row = sqlx::query(&format!("SELECT {VALUE_COLUMNS} FROM config_values WHERE config_key = ?"))
         .bind(key)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(stored_value).transpose()
+    Ok(row.as_ref().map(stored_value).transpose()?)
 }
 
 /// The stored values and the revision they include, read in one
 /// transaction (one snapshot on both backends).
-pub async fn snapshot(db: &Db) -> sqlx::Result<(i64, Vec<StoredValue>)> {
+pub async fn snapshot(db: &Db) -> Result<(i64, Vec<StoredValue>), StoreError> {
     let mut tx = db.pool.begin().await?;
     let revision: i64 = sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&mut *tx).await?;
     let rows = sqlx::query(&format!("SELECT {VALUE_COLUMNS} FROM config_values")).fetch_all(&mut *tx).await?;
@@ -60,8 +60,8 @@ pub async fn snapshot(db: &Db) -> sqlx::Result<(i64, Vec<StoredValue>)> {
     Ok((revision, rows.iter().map(stored_value).collect::<Result<_, _>>()?))
 }
 
-pub async fn head_revision(db: &Db) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&db.pool).await
+pub async fn head_revision(db: &Db) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT revision FROM config_head WHERE id = 1").fetch_one(&db.pool).await?)
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +97,7 @@ fn change_row(row: &AnyRow) -> Result<ChangeRow, sqlx::Error> {
 }
 
 /// Changes after `revision`, oldest first.
-pub async fn changes_after(db: &Db, revision: i64, limit: i64) -> sqlx::Result<Vec<ChangeRow>> {
+pub async fn changes_after(db: &Db, revision: i64, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {CHANGE_COLUMNS} FROM config_changes WHERE revision > ? ORDER BY revision LIMIT ?"
     ))
@@ -105,11 +105,11 @@ pub async fn changes_after(db: &Db, revision: i64, limit: i64) -> sqlx::Result<V
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(change_row).collect()
+    Ok(rows.iter().map(change_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// One key's changes, newest first, before revision `before` when given.
-pub async fn key_changes(db: &Db, key: &str, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<ChangeRow>> {
+pub async fn key_changes(db: &Db, key: &str, before: Option<i64>, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {CHANGE_COLUMNS} FROM config_changes WHERE config_key = ? AND revision < ? \
          ORDER BY revision DESC LIMIT ?"
@@ -119,7 +119,7 @@ pub async fn key_changes(db: &Db, key: &str, before: Option<i64>, limit: i64) ->
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(change_row).collect()
+    Ok(rows.iter().map(change_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// A change to make, with the audit entry that records it.
@@ -149,8 +149,8 @@ pub enum ChangeOutcome {
 
 /// Sets a key, records the change in its history and in the audit log, all
 /// in one transaction.
-pub async fn change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {
-    retry_transient(|| try_change(db, new)).await
+pub async fn change(db: &Db, new: &NewChange) -> Result<ChangeOutcome, StoreError> {
+    Ok(retry_transient(|| try_change(db, new)).await?)
 }
 
 async fn try_change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hms_kit::error::{self, refusal};
+use hms_kit::error::refusal;
 use hms_kit::proto::user::BatchGetDisplayNamesRequest;
 use jiff::civil::Date;
 use tonic::{Code, Status};
@@ -31,7 +31,7 @@ impl State {
         to: Date,
     ) -> Result<Vec<(Date, Interval)>, Status> {
         let service = self.displayed_service(service_id).await?;
-        let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
+        let schedules = self.display.schedules(&self.db).await?;
         let schedule = qualified_in(&schedules, doctor_id, &service)?;
         self.doctor_slots(schedule, service.duration_minutes * 60, from, to).await
     }
@@ -45,11 +45,11 @@ impl State {
         to: Date,
     ) -> Result<(Arc<ServiceRow>, Vec<DoctorSlots>), Status> {
         let service = self.displayed_service(service_id).await?;
-        let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
+        let schedules = self.display.schedules(&self.db).await?;
         let qualified: Vec<&ScheduleRow> = schedules.iter().filter(|s| qualified(s, &service)).collect();
         let (start, end) = self.span(from, to);
         let doctor_ids: Vec<&str> = qualified.iter().map(|s| s.doctor_id.as_str()).collect();
-        let busy = self.busy.busy(&self.db, &doctor_ids, start, end).await.map_err(error::store)?;
+        let busy = self.busy.busy(&self.db, &doctor_ids, start, end).await?;
         let starts = self.bookable_starts(now());
         let mut doctors = Vec::with_capacity(qualified.len());
         for schedule in qualified {
@@ -99,7 +99,7 @@ impl State {
 
     /// The busy intervals of one doctor overlapping `[from, to)` (see [`crate::cache::BusyCache`]).
     pub(super) async fn doctor_busy(&self, doctor_id: &str, from: i64, to: i64) -> Result<Vec<Interval>, Status> {
-        let mut busy = self.busy.busy(&self.db, &[doctor_id], from, to).await.map_err(error::store)?;
+        let mut busy = self.busy.busy(&self.db, &[doctor_id], from, to).await?;
         Ok(busy.remove(doctor_id).unwrap_or_default())
     }
 
@@ -108,8 +108,7 @@ impl State {
         let service = self
             .display
             .service(&self.db, service_id)
-            .await
-            .map_err(error::store)?
+            .await?
             .ok_or_else(|| Status::not_found("no such medical service"))?;
         if !service.active {
             return Err(refusal(Code::FailedPrecondition, "SERVICE_INACTIVE", "this medical service is not offered"));

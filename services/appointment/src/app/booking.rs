@@ -164,8 +164,7 @@ impl State {
     /// A service that can be booked: known and active.
     async fn bookable_service(&self, service_id: &str) -> Result<ServiceRow, Status> {
         let service = store::get_service(&self.db, service_id)
-            .await
-            .map_err(error::store)?
+            .await?
             .ok_or_else(|| Status::not_found("no such medical service"))?;
         if !service.active {
             return Err(refusal(Code::FailedPrecondition, "SERVICE_INACTIVE", "this medical service is not offered"));
@@ -193,10 +192,10 @@ impl State {
     }
 
     async fn cached_decision(&self, service_id: &str, doctor_id: &str, start: i64) -> Result<Option<Decision>, Status> {
-        let Some(service) = self.display.service(&self.db, service_id).await.map_err(error::store)? else {
+        let Some(service) = self.display.service(&self.db, service_id).await? else {
             return Ok(None);
         };
-        let schedules = self.display.schedules(&self.db).await.map_err(error::store)?;
+        let schedules = self.display.schedules(&self.db).await?;
         let Ok(schedule) = qualified_in(&schedules, doctor_id, &service) else { return Ok(None) };
         let wanted = wanted_interval(&service, start);
         let bookable = service.active
@@ -207,7 +206,7 @@ impl State {
 
     /// The schedule of a doctor qualified for `service`.
     async fn qualified_schedule(&self, doctor_id: &str, service: &ServiceRow) -> Result<ScheduleRow, Status> {
-        let schedules = store::schedules(&self.db, Some(doctor_id)).await.map_err(error::store)?;
+        let schedules = store::schedules(&self.db, Some(doctor_id)).await?;
         qualified_in(&schedules, doctor_id, service).cloned()
     }
 
@@ -246,7 +245,7 @@ impl State {
         wanted: Interval,
     ) -> Status {
         let (reason, message) = match refused {
-            HoldError::Store(e) => return error::store(e),
+            HoldError::Store(e) => return hms_kit::storage::StoreError::from(e).into(),
             HoldError::Changed => {
                 return Status::aborted(
                     "the medical service or the doctor's schedule changed during booking; try again",
@@ -302,7 +301,7 @@ impl State {
             .map(|(_, slot)| slot_to_proto(&schedule.doctor_id, slot))
             .collect();
         let mut other_doctors = Vec::new();
-        let others = self.display.schedules(&self.db).await.map_err(error::store)?;
+        let others = self.display.schedules(&self.db).await?;
         for other in others.iter().filter(|o| o.doctor_id != schedule.doctor_id && qualified(o, service)) {
             if other_doctors.len() >= self.alternatives {
                 break;

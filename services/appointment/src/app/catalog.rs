@@ -4,7 +4,7 @@
 
 use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::Principal;
-use hms_kit::error::{self, refusal};
+use hms_kit::error::refusal;
 use hms_kit::proto::common::Role;
 use tonic::{Code, Status};
 
@@ -26,10 +26,10 @@ impl State {
             .map(|a| a.change("", service_summary(row)));
         match store::insert_service(&self.db, row, logged.as_ref()).await {
             Ok(()) => Ok(()),
-            Err(e) if error::is_unique_violation(&e) => {
+            Err(e) if e.is_unique_violation() => {
                 Err(refusal(Code::AlreadyExists, "CODE_TAKEN", "a medical service with this code exists"))
             }
-            Err(e) => Err(error::store(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -46,7 +46,7 @@ impl State {
         row.updated_at = now();
         let logged = admin_action(by, "catalog.service_updated", "medical_service", &row.id)
             .map(|a| a.change(before, service_summary(&row)));
-        if !store::update_service(&self.db, &row, logged.as_ref()).await.map_err(error::store)? {
+        if !store::update_service(&self.db, &row, logged.as_ref()).await? {
             return Err(Status::not_found("no such medical service"));
         }
         self.display.changed();
@@ -55,10 +55,10 @@ impl State {
 
     /// Deletes a service never booked; one that was is deactivated instead.
     pub(crate) async fn delete_service(&self, by: Actor<'_>, id: &str) -> Result<(), Status> {
-        let before = store::get_service(&self.db, id).await.map_err(error::store)?;
+        let before = store::get_service(&self.db, id).await?;
         let logged = admin_action(by, "catalog.service_deleted", "medical_service", id)
             .map(|a| a.change(before.as_ref().map(service_summary).unwrap_or_default(), ""));
-        match store::delete_service(&self.db, id, logged.as_ref()).await.map_err(error::store)? {
+        match store::delete_service(&self.db, id, logged.as_ref()).await? {
             Deleted::Done => {
                 self.display.changed();
                 Ok(())
@@ -73,10 +73,7 @@ impl State {
     }
 
     pub(crate) async fn service(&self, id: &str) -> Result<ServiceRow, Status> {
-        store::get_service(&self.db, id)
-            .await
-            .map_err(error::store)?
-            .ok_or_else(|| Status::not_found("no such medical service"))
+        store::get_service(&self.db, id).await?.ok_or_else(|| Status::not_found("no such medical service"))
     }
 
     /// Services by code after `after`, at most `limit`.
@@ -87,7 +84,7 @@ impl State {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ServiceRow>, Status> {
-        store::list_services(&self.db, include_inactive, kind, after, limit).await.map_err(error::store)
+        Ok(store::list_services(&self.db, include_inactive, kind, after, limit).await?)
     }
 
     /// Replaces a doctor's schedule; the schedule as stored.
@@ -101,24 +98,21 @@ impl State {
     ) -> Result<Option<ScheduleRow>, Status> {
         let logged = match admin_action(by, "schedule.set", "doctor_schedule", doctor_id) {
             Some(action) => {
-                let before = store::schedules(&self.db, Some(doctor_id)).await.map_err(error::store)?.pop();
+                let before = store::schedules(&self.db, Some(doctor_id)).await?.pop();
                 let before = before.map(|s| schedule_summary(&s.specialty, &s.location, s.blocks.len()));
                 let after = schedule_summary(specialty, location, blocks.len());
                 Some(action.change(before.unwrap_or_default(), after))
             }
             None => None,
         };
-        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now(), logged.as_ref())
-            .await
-            .map_err(error::store)?;
+        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now(), logged.as_ref()).await?;
         self.display.changed();
-        Ok(store::schedules(&self.db, Some(doctor_id)).await.map_err(error::store)?.pop())
+        Ok(store::schedules(&self.db, Some(doctor_id)).await?.pop())
     }
 
     pub(crate) async fn schedule(&self, doctor_id: &str) -> Result<ScheduleRow, Status> {
         store::schedules(&self.db, Some(doctor_id))
-            .await
-            .map_err(error::store)?
+            .await?
             .pop()
             .ok_or_else(|| Status::not_found("this doctor has no schedule"))
     }
@@ -126,7 +120,7 @@ impl State {
     pub(crate) async fn add_exception(&self, by: Actor<'_>, doctor_id: &str, row: &ExceptionRow) -> Result<(), Status> {
         let logged = admin_action(by, "schedule.exception_added", "doctor_schedule", doctor_id)
             .map(|a| a.change("", exception_summary(row)));
-        store::add_exception(&self.db, doctor_id, row, logged.as_ref()).await.map_err(error::store)?;
+        store::add_exception(&self.db, doctor_id, row, logged.as_ref()).await?;
         self.display.changed();
         Ok(())
     }
@@ -134,7 +128,7 @@ impl State {
     pub(crate) async fn delete_exception(&self, by: Actor<'_>, doctor_id: &str, id: &str) -> Result<(), Status> {
         let logged = admin_action(by, "schedule.exception_deleted", "doctor_schedule", doctor_id)
             .map(|a| a.change(format!("exception {id}"), ""));
-        if !store::delete_exception(&self.db, doctor_id, id, logged.as_ref()).await.map_err(error::store)? {
+        if !store::delete_exception(&self.db, doctor_id, id, logged.as_ref()).await? {
             return Err(Status::not_found("no such exception"));
         }
         self.display.changed();

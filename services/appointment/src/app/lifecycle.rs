@@ -94,7 +94,7 @@ impl State {
                 format!("a {} appointment cannot be changed this way", appointment.status.as_str()),
             )
         })?;
-        let service = store::get_service(&self.db, &appointment.service_id).await.map_err(error::store)?;
+        let service = store::get_service(&self.db, &appointment.service_id).await?;
         let name = service.as_ref().map(|s| s.name.clone()).unwrap_or_default();
         let notices =
             notices(&Facts { zone: &self.zone, appointment: &appointment, service_name: &name }, service.as_ref());
@@ -105,9 +105,7 @@ impl State {
         let link = ehr.map(|stage| move |written: &AppointmentRow| EhrLink::new(written, stage).event());
         let change = Change { events, ..change };
         let on_written = link.as_ref().map(|link| link as store::OnWritten<'_>);
-        let written = store::change_status(&self.db, id, appointment.status, to, &change, now, on_written)
-            .await
-            .map_err(error::store)?;
+        let written = store::change_status(&self.db, id, appointment.status, to, &change, now, on_written).await?;
         let Some(written) = written else {
             return Err(refusal(Code::Aborted, "CONCURRENT_UPDATE", "the appointment changed meanwhile; retry"));
         };
@@ -135,7 +133,7 @@ impl State {
         if appointment.status.is_cancelled() {
             return Err(cancelled());
         }
-        let written = store::update_notes(&self.db, id, &caller.subject, notes, now()).await.map_err(error::store)?;
+        let written = store::update_notes(&self.db, id, &caller.subject, notes, now()).await?;
         // None: it was cancelled since it was read.
         written.ok_or_else(cancelled)
     }
@@ -150,7 +148,7 @@ impl State {
         after: Option<(i64, String)>,
         limit: usize,
     ) -> Result<Vec<AppointmentRow>, Status> {
-        store::list_appointments(&self.db, party, statuses, window, after, limit).await.map_err(error::store)
+        Ok(store::list_appointments(&self.db, party, statuses, window, after, limit).await?)
     }
 
     /// Records the patient's feedback on a completed appointment, once.
@@ -175,10 +173,10 @@ impl State {
         };
         match store::insert_feedback(&self.db, &row).await {
             Ok(()) => Ok(row),
-            Err(e) if error::is_unique_violation(&e) => {
+            Err(e) if e.is_unique_violation() => {
                 Err(refusal(Code::AlreadyExists, "FEEDBACK_EXISTS", "this appointment already has feedback"))
             }
-            Err(e) => Err(error::store(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -186,8 +184,7 @@ impl State {
     pub(crate) async fn feedback(&self, caller: &Principal, id: &str) -> Result<FeedbackRow, Status> {
         let appointment = self.visible(caller, id).await?;
         store::get_feedback(&self.db, &appointment.id)
-            .await
-            .map_err(error::store)?
+            .await?
             .ok_or_else(|| Status::not_found("this appointment has no feedback"))
     }
 }

@@ -7,7 +7,7 @@
 
 use hms_kit::auth::Principal;
 use hms_kit::client::OutboundChannel;
-use hms_kit::error::{self, invalid_field, refusal};
+use hms_kit::error::{invalid_field, refusal};
 use hms_kit::proto::common::Role;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::storage::Db;
@@ -65,15 +65,12 @@ impl State {
         if id.is_empty() || id.len() > 64 {
             return Err(invalid_field("appointment_id", "is required (at most 64 characters)"));
         }
-        store::get_appointment(&self.db, id)
-            .await
-            .map_err(error::store)?
-            .ok_or_else(|| Status::not_found("no such appointment"))
+        store::get_appointment(&self.db, id).await?.ok_or_else(|| Status::not_found("no such appointment"))
     }
 
     /// The name of a service for messages (empty if it was deleted).
     async fn service_name(&self, service_id: &str) -> Result<String, Status> {
-        Ok(store::get_service(&self.db, service_id).await.map_err(error::store)?.map(|s| s.name).unwrap_or_default())
+        Ok(store::get_service(&self.db, service_id).await?.map(|s| s.name).unwrap_or_default())
     }
 
     /// The appointment if the caller may see it; NOT_FOUND otherwise, so ids

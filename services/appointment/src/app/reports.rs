@@ -2,7 +2,7 @@
 //! dashboard's internal stats call: counts by status, booked and available
 //! consulting time.
 
-use hms_kit::error::{self, invalid_field};
+use hms_kit::error::invalid_field;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use tonic::Status;
@@ -50,22 +50,19 @@ impl State {
         let (from, to) = instants(&s.zone, first, last);
 
         // Whose consulting hours count as available.
-        let mut schedules = store::schedules(&s.db, doctor).await.map_err(error::store)?;
+        let mut schedules = store::schedules(&s.db, doctor).await?;
         if let Some(service_id) = service {
             let service = store::get_service(&s.db, service_id)
-                .await
-                .map_err(error::store)?
+                .await?
                 .ok_or_else(|| Status::not_found("no such medical service"))?;
             schedules.retain(|schedule| qualified(schedule, &service));
         }
         let available = available_seconds(&s.zone, &schedules, first, last);
 
-        let mut rows = store::appointments_between(&s.db, from, to, doctor, service, REPORT_LIMIT + 1)
-            .await
-            .map_err(error::store)?;
+        let mut rows = store::appointments_between(&s.db, from, to, doctor, service, REPORT_LIMIT + 1).await?;
         let truncated = rows.len() > REPORT_LIMIT;
         rows.truncate(REPORT_LIMIT);
-        let totals = store::appointment_totals(&s.db, from, to, doctor, service).await.map_err(error::store)?;
+        let totals = store::appointment_totals(&s.db, from, to, doctor, service).await?;
         Ok(Report { figures: Figures { first, last, totals, available }, appointments: rows, truncated })
     }
 
@@ -73,7 +70,7 @@ impl State {
     /// of the schedules serves both periods; each period is one grouped
     /// count over the start-time index.
     pub(crate) async fn day_and_week(&self, date: Date) -> Result<(Figures, Figures), Status> {
-        let schedules = store::schedules(&self.db, None).await.map_err(error::store)?;
+        let schedules = store::schedules(&self.db, None).await?;
         let today = self.period_figures(&schedules, date, Period::Day).await?;
         let week = self.period_figures(&schedules, date, Period::Week).await?;
         Ok((today, week))
@@ -82,7 +79,7 @@ impl State {
     async fn period_figures(&self, schedules: &[ScheduleRow], date: Date, period: Period) -> Result<Figures, Status> {
         let (first, last) = report::bounds(date, period).ok_or_else(|| invalid_field("date", "is out of range"))?;
         let (from, to) = instants(&self.zone, first, last);
-        let totals = store::appointment_totals(&self.db, from, to, None, None).await.map_err(error::store)?;
+        let totals = store::appointment_totals(&self.db, from, to, None, None).await?;
         let available = available_seconds(&self.zone, schedules, first, last);
         Ok(Figures { first, last, totals, available })
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::{Db, Statement, Value, retry_transient};
+use hms_kit::storage::{Db, Statement, StoreError, Value, retry_transient};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -146,12 +146,12 @@ pub(super) fn event_inserts<'a>(bookings: &[&NewBooking]) -> Vec<Statement<'a>> 
     [notices, links].iter().filter_map(|events| outbox::insert_event_rows(events)).map(|i| i.statement).collect()
 }
 
-pub async fn get_appointment(db: &Db, id: &str) -> Result<Option<AppointmentRow>, sqlx::Error> {
+pub async fn get_appointment(db: &Db, id: &str) -> Result<Option<AppointmentRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(appointment_row).transpose()
+    Ok(row.as_ref().map(appointment_row).transpose()?)
 }
 
 /// Whose appointments a list shows.
@@ -170,7 +170,7 @@ pub async fn list_appointments(
     window: (i64, i64),
     after: Option<(i64, String)>,
     limit: usize,
-) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+) -> Result<Vec<AppointmentRow>, StoreError> {
     let (column, who) = match party {
         Party::Patient(id) => ("patient_id", id),
         Party::Doctor(id) => ("doctor_id", id),
@@ -198,7 +198,7 @@ pub async fn list_appointments(
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&db.pool)
         .await?;
-    rows.iter().map(appointment_row).collect()
+    Ok(rows.iter().map(appointment_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// Replaces the doctor's notes of appointment `id` of `doctor_id` unless it
@@ -209,7 +209,7 @@ pub async fn update_notes(
     doctor_id: &str,
     notes: &str,
     now: i64,
-) -> Result<Option<AppointmentRow>, sqlx::Error> {
+) -> Result<Option<AppointmentRow>, StoreError> {
     retry_transient(|| async {
         let mut tx = db.begin_write().await?;
         sqlx::query(
@@ -263,8 +263,8 @@ pub async fn change_status(
     change: &Change,
     now: i64,
     on_written: Option<OnWritten<'_>>,
-) -> Result<Option<AppointmentRow>, sqlx::Error> {
-    retry_transient(|| try_change_status(db, id, from, to, change, now, on_written)).await
+) -> Result<Option<AppointmentRow>, StoreError> {
+    Ok(retry_transient(|| try_change_status(db, id, from, to, change, now, on_written)).await?)
 }
 
 async fn try_change_status(

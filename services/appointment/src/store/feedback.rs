@@ -1,6 +1,6 @@
 //! Patients' feedback on completed appointments.
 
-use hms_kit::storage::{Db, retry_transient};
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -14,8 +14,8 @@ pub struct FeedbackRow {
 }
 
 /// Inserts feedback; the primary key keeps it to one per appointment.
-pub async fn insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
-    retry_transient(|| try_insert_feedback(db, f)).await
+pub async fn insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), StoreError> {
+    Ok(retry_transient(|| try_insert_feedback(db, f)).await?)
 }
 
 async fn try_insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error> {
@@ -34,7 +34,7 @@ async fn try_insert_feedback(db: &Db, f: &FeedbackRow) -> Result<(), sqlx::Error
     Ok(())
 }
 
-pub async fn get_feedback(db: &Db, appointment_id: &str) -> Result<Option<FeedbackRow>, sqlx::Error> {
+pub async fn get_feedback(db: &Db, appointment_id: &str) -> Result<Option<FeedbackRow>, StoreError> {
     let row = sqlx::query(
         "SELECT appointment_id, patient_id, doctor_id, rating, comment, created_at FROM feedback WHERE appointment_id = ?",
     )

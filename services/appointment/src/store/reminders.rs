@@ -1,7 +1,7 @@
 //! The reminders sent: which are due, and recording one sent.
 
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::{Db, retry_transient};
+use hms_kit::storage::{Db, StoreError, retry_transient};
 
 use super::AppointmentRow;
 use super::appointments::appointment_row;
@@ -23,7 +23,7 @@ pub async fn due_reminders(
     since: i64,
     now: i64,
     limit: i64,
-) -> Result<Vec<DueReminder>, sqlx::Error> {
+) -> Result<Vec<DueReminder>, StoreError> {
     let sql = format!(
         // A join, not NOT EXISTS: MariaDB may materialise a NOT EXISTS
         // subquery by scanning every sent reminder; the join looks each up.
@@ -51,8 +51,8 @@ const OPEN: &str = "'PENDING', 'CONFIRMED'";
 /// provided the appointment is still open at that start (a cancellation or a
 /// move that committed first wins); false when it is not, or when another
 /// replica sent it first (the primary key of `reminders`).
-pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, events: &[Event], now: i64) -> Result<bool, sqlx::Error> {
-    retry_transient(|| try_mark_reminder_sent(db, r, events, now)).await
+pub async fn mark_reminder_sent(db: &Db, r: &DueReminder, events: &[Event], now: i64) -> Result<bool, StoreError> {
+    Ok(retry_transient(|| try_mark_reminder_sent(db, r, events, now)).await?)
 }
 
 async fn try_mark_reminder_sent(db: &Db, r: &DueReminder, events: &[Event], now: i64) -> Result<bool, sqlx::Error> {

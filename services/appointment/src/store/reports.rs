@@ -1,6 +1,6 @@
 //! Figures over a period for the schedule report and the dashboard.
 
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError};
 use sqlx::Row;
 
 use super::AppointmentRow;
@@ -16,7 +16,7 @@ pub async fn appointments_between(
     doctor_id: Option<&str>,
     service_id: Option<&str>,
     limit: usize,
-) -> Result<Vec<AppointmentRow>, sqlx::Error> {
+) -> Result<Vec<AppointmentRow>, StoreError> {
     let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
     let rows = sqlx::query(&format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_at >= ? AND start_at < ? \
@@ -31,7 +31,7 @@ pub async fn appointments_between(
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(appointment_row).collect()
+    Ok(rows.iter().map(appointment_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// Counts by status and booked seconds of the appointments in `[from, to)`,
@@ -43,7 +43,7 @@ pub async fn appointment_totals(
     to: i64,
     doctor_id: Option<&str>,
     service_id: Option<&str>,
-) -> Result<Vec<(Status, i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(Status, i64, i64)>, StoreError> {
     let (doctor, service) = (doctor_id.unwrap_or(""), service_id.unwrap_or(""));
     let rows = sqlx::query(
         "SELECT status, COUNT(*) AS n, CAST(SUM(end_at - start_at) AS SIGNED) AS seconds FROM appointments \

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use hms_kit::admin_audit::AdminActionEvent;
-use hms_kit::storage::{Backend, Db, retry_transient};
+use hms_kit::storage::{Backend, Db, StoreError, retry_transient};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -57,7 +57,7 @@ pub async fn set_schedule(
     blocks: &[Block],
     now: i64,
     by_admin: Option<&AdminActionEvent>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let upsert = match db.backend {
         Backend::Sqlite => {
             "INSERT INTO doctor_schedules (doctor_id, specialty, location, updated_at, revision) VALUES (?, ?, ?, ?, 0) \
@@ -107,13 +107,14 @@ pub async fn set_schedule(
                 .await?;
         }
         log_admin_action(&mut tx, by_admin).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(())
     })
     .await
 }
 
 /// Every doctor's schedule, or one doctor's when `doctor_id` is given.
-pub async fn schedules(db: &Db, doctor_id: Option<&str>) -> Result<Vec<ScheduleRow>, sqlx::Error> {
+pub async fn schedules(db: &Db, doctor_id: Option<&str>) -> Result<Vec<ScheduleRow>, StoreError> {
     let filter = doctor_id.unwrap_or("");
     let heads = sqlx::query(
         "SELECT doctor_id, specialty, location, revision FROM doctor_schedules WHERE (? = '' OR doctor_id = ?) \
@@ -192,8 +193,8 @@ pub async fn add_exception(
     doctor_id: &str,
     e: &ExceptionRow,
     by_admin: Option<&AdminActionEvent>,
-) -> Result<(), sqlx::Error> {
-    retry_transient(|| try_add_exception(db, doctor_id, e, by_admin)).await
+) -> Result<(), StoreError> {
+    Ok(retry_transient(|| try_add_exception(db, doctor_id, e, by_admin)).await?)
 }
 
 async fn try_add_exception(
@@ -227,8 +228,8 @@ pub async fn delete_exception(
     doctor_id: &str,
     id: &str,
     by_admin: Option<&AdminActionEvent>,
-) -> Result<bool, sqlx::Error> {
-    retry_transient(|| try_delete_exception(db, doctor_id, id, by_admin)).await
+) -> Result<bool, StoreError> {
+    Ok(retry_transient(|| try_delete_exception(db, doctor_id, id, by_admin)).await?)
 }
 
 async fn try_delete_exception(
@@ -270,7 +271,7 @@ pub async fn doctors_busy(
     doctor_ids: &[&str],
     from: i64,
     to: i64,
-) -> Result<HashMap<String, Vec<Interval>>, sqlx::Error> {
+) -> Result<HashMap<String, Vec<Interval>>, StoreError> {
     let mut busy: HashMap<String, Vec<Interval>> = HashMap::with_capacity(doctor_ids.len());
     if doctor_ids.is_empty() {
         return Ok(busy);

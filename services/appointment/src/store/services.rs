@@ -1,7 +1,7 @@
 //! The medical service catalog: its rows and queries.
 
 use hms_kit::admin_audit::AdminActionEvent;
-use hms_kit::storage::{Db, retry_transient};
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -54,8 +54,8 @@ fn service_row(row: &AnyRow) -> Result<ServiceRow, sqlx::Error> {
 
 /// `by_admin` is the change's entry for the admin audit log, written in the
 /// same transaction (here and in the other catalog and schedule writes).
-pub async fn insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<(), sqlx::Error> {
-    retry_transient(|| try_insert_service(db, s, by_admin)).await
+pub async fn insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<(), StoreError> {
+    Ok(retry_transient(|| try_insert_service(db, s, by_admin)).await?)
 }
 
 async fn try_insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<(), sqlx::Error> {
@@ -83,8 +83,8 @@ async fn try_insert_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActi
 }
 
 /// Replaces every field but id, code and created_at; false when unknown.
-pub async fn update_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<bool, sqlx::Error> {
-    retry_transient(|| try_update_service(db, s, by_admin)).await
+pub async fn update_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<bool, StoreError> {
+    Ok(retry_transient(|| try_update_service(db, s, by_admin)).await?)
 }
 
 async fn try_update_service(db: &Db, s: &ServiceRow, by_admin: Option<&AdminActionEvent>) -> Result<bool, sqlx::Error> {
@@ -123,11 +123,11 @@ pub enum Deleted {
 }
 
 /// Deletes a service never booked. The check and the delete are one statement.
-pub async fn delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, sqlx::Error> {
+pub async fn delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, StoreError> {
     retry_transient(|| try_delete_service(db, id, by_admin)).await
 }
 
-async fn try_delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, sqlx::Error> {
+async fn try_delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEvent>) -> Result<Deleted, StoreError> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "DELETE FROM medical_services WHERE id = ? AND NOT EXISTS \
@@ -145,12 +145,12 @@ async fn try_delete_service(db: &Db, id: &str, by_admin: Option<&AdminActionEven
     Ok(if get_service(db, id).await?.is_some() { Deleted::InUse } else { Deleted::NotFound })
 }
 
-pub async fn get_service(db: &Db, id: &str) -> Result<Option<ServiceRow>, sqlx::Error> {
+pub async fn get_service(db: &Db, id: &str) -> Result<Option<ServiceRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {SERVICE_COLUMNS} FROM medical_services WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(service_row).transpose()
+    Ok(row.as_ref().map(service_row).transpose()?)
 }
 
 /// Services by code after `after`, at most `limit`.
@@ -160,7 +160,7 @@ pub async fn list_services(
     kind: Option<&str>,
     after: Option<&str>,
     limit: usize,
-) -> Result<Vec<ServiceRow>, sqlx::Error> {
+) -> Result<Vec<ServiceRow>, StoreError> {
     let sql = format!(
         "SELECT {SERVICE_COLUMNS} FROM medical_services WHERE (? = 1 OR active = 1) AND (? = '' OR kind = ?) \
          AND code > ? ORDER BY code LIMIT ?"
@@ -174,5 +174,5 @@ pub async fn list_services(
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&db.pool)
         .await?;
-    rows.iter().map(service_row).collect()
+    Ok(rows.iter().map(service_row).collect::<sqlx::Result<_>>()?)
 }

@@ -3,7 +3,6 @@
 //! written to `invoice_access_log`.
 
 use hms_kit::auth::{Principal, role_name};
-use hms_kit::error;
 use hms_kit::proto::common::Role;
 use tonic::Status;
 
@@ -27,7 +26,7 @@ impl State {
     /// Loads an invoice the caller may see (its patient or an admin), and
     /// records the access.
     pub async fn visible_invoice(&self, caller: &Principal, id: &str, action: &str) -> Result<InvoiceRow, Status> {
-        let invoice = store::get_invoice(&self.db, id).await.map_err(error::store)?.ok_or_else(not_found_invoice)?;
+        let invoice = store::get_invoice(&self.db, id).await?.ok_or_else(not_found_invoice)?;
         let allowed =
             caller.role == Role::Admin || (caller.role == Role::Patient && invoice.patient_id == caller.subject);
         if !allowed {
@@ -38,7 +37,7 @@ impl State {
     }
 
     pub async fn audit(&self, caller: &Principal, ids: &[String], action: &str) -> Result<(), Status> {
-        store::log_access(&self.db, ids, &caller.subject, role_name(caller.role), action).await.map_err(error::store)
+        Ok(store::log_access(&self.db, ids, &caller.subject, role_name(caller.role), action).await?)
     }
 
     /// Claims carry invoice data: seeing them is an access to those invoices.

@@ -64,8 +64,8 @@ impl State {
     pub async fn claim_views(&self, rows: &[ClaimRow]) -> Result<Vec<ClaimView>, Status> {
         let invoice_ids: Vec<String> = rows.iter().map(|c| c.invoice_id.clone()).collect();
         let policy_ids: Vec<String> = rows.iter().map(|c| c.policy_id.clone()).collect();
-        let invoices = store::invoices_by_ids(&self.db, &invoice_ids).await.map_err(error::store)?;
-        let policies = store::policies_by_ids(&self.db, &policy_ids).await.map_err(error::store)?;
+        let invoices = store::invoices_by_ids(&self.db, &invoice_ids).await?;
+        let policies = store::policies_by_ids(&self.db, &policy_ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
             let invoice = invoices.iter().find(|i| i.id == c.invoice_id);
@@ -97,8 +97,7 @@ impl State {
             return Err(refusal(Code::FailedPrecondition, "INVOICE_NOT_CLAIMABLE", "the invoice is not open"));
         }
         let policy = store::get_policy(&self.db, input.policy_id)
-            .await
-            .map_err(error::store)?
+            .await?
             .filter(|p| p.patient_id == invoice.patient_id)
             .ok_or_else(|| Status::not_found("no such insurance policy for the invoice's patient"))?;
         // ISO dates compare correctly as text.
@@ -137,7 +136,7 @@ impl State {
             created_at: now,
             updated_at: now,
         };
-        store::insert_claim(&self.db, &mut claim, events::claim_status_updated).await.map_err(error::store)?;
+        store::insert_claim(&self.db, &mut claim, events::claim_status_updated).await?;
         Ok(claim)
     }
 
@@ -156,8 +155,7 @@ impl State {
         let page = paging::parse::<(i64, String)>(page, filters)?;
         let mut rows =
             store::list_claims(&self.db, company_key, statuses, page.after.as_ref(), oldest_first, page.size + 1)
-                .await
-                .map_err(error::store)?;
+                .await?;
         let next = next_claim_token(&mut rows, page.size, filters);
         self.audit_claims(caller, &rows, "CLAIM_LIST").await?;
         Ok((rows, next))
@@ -186,10 +184,7 @@ impl State {
         approved_amount: i64,
         notes: &str,
     ) -> Result<ClaimView, Status> {
-        let claim = store::get_claim(&self.db, claim_id)
-            .await
-            .map_err(error::store)?
-            .ok_or_else(|| Status::not_found("no such claim"))?;
+        let claim = store::get_claim(&self.db, claim_id).await?.ok_or_else(|| Status::not_found("no such claim"))?;
         self.audit_claims(caller, std::slice::from_ref(&claim), "CLAIM_UPDATE").await?;
         let action = AdminActionEvent::by(caller, address, "claim.status_changed", "claim", &claim.id);
         self.move_claim(claim, to, approved_amount, notes, false, Some(action)).await
@@ -208,8 +203,7 @@ impl State {
     ) -> Result<ClaimView, Status> {
         // Another company's claim is as good as absent.
         let claim = store::get_claim(&self.db, claim_id)
-            .await
-            .map_err(error::store)?
+            .await?
             .filter(|c| c.company_key == company_key)
             .ok_or_else(|| Status::not_found("no such claim"))?;
         self.audit_claims(caller, std::slice::from_ref(&claim), "CLAIM_PROCESS").await?;
@@ -253,7 +247,7 @@ impl State {
         }
         let event = events::claim_status_updated(&after).map_err(error::internal)?;
         let by_admin = by_admin.map(|action| action.change(claim_summary(&claim), claim_summary(&after)));
-        match store::move_claim(&self.db, &claim, &after, &event, by_admin.as_ref()).await.map_err(error::store)? {
+        match store::move_claim(&self.db, &claim, &after, &event, by_admin.as_ref()).await? {
             Moved::Done => Ok(self.claim_views(std::slice::from_ref(&after)).await?.remove(0)),
             Moved::Stale => Err(refusal(
                 Code::Aborted,

@@ -4,7 +4,7 @@
 
 use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::Principal;
-use hms_kit::error::{self, invalid_field, refusal, refusal_with};
+use hms_kit::error::{invalid_field, refusal, refusal_with};
 use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::{Code, Status};
@@ -44,7 +44,7 @@ impl State {
     /// The items of `rows`, by invoice id, in one query.
     pub async fn items_of(&self, rows: &[InvoiceRow]) -> Result<Vec<(String, ItemRow)>, Status> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        store::items(&self.db, &ids).await.map_err(error::store)
+        Ok(store::items(&self.db, &ids).await?)
     }
 
     /// Creates (or finds) the invoice of a source; whether it was created.
@@ -69,8 +69,7 @@ impl State {
             source_type,
             source_id: Some(source_id.to_owned()),
         };
-        let (row, created) =
-            store::create_invoice(&self.db, &new, events::invoice_generated, None).await.map_err(error::store)?;
+        let (row, created) = store::create_invoice(&self.db, &new, events::invoice_generated, None).await?;
         if !created && row.patient_id != patient_id {
             return Err(refusal_with(
                 Code::AlreadyExists,
@@ -112,9 +111,7 @@ impl State {
             "",
             format!("manual, total {} {}, discount {}", new.totals.total, new.currency, new.totals.discount),
         );
-        let (row, created) = store::create_invoice(&self.db, &new, events::invoice_generated, Some(&action))
-            .await
-            .map_err(error::store)?;
+        let (row, created) = store::create_invoice(&self.db, &new, events::invoice_generated, Some(&action)).await?;
         if created {
             self.audit(caller, std::slice::from_ref(&row.id), "CREATE").await?;
         } else if (&row.patient_id, &row.currency, row.subtotal, row.total)
@@ -138,8 +135,7 @@ impl State {
         page: Option<&PageRequest>,
     ) -> Result<(Vec<InvoiceRow>, String), Status> {
         let page = paging::parse::<(i64, String)>(page, &filter)?;
-        let mut rows =
-            store::list_invoices(&self.db, &filter, page.after.as_ref(), page.size + 1).await.map_err(error::store)?;
+        let mut rows = store::list_invoices(&self.db, &filter, page.after.as_ref(), page.size + 1).await?;
         let next = if rows.len() > page.size {
             rows.truncate(page.size);
             rows.last().map(|r| paging::token(&(r.created_at, r.id.clone()), &filter)).unwrap_or_default()
@@ -173,8 +169,7 @@ impl State {
             store::cancel_invoice(&self.db, &invoice.id, reason.trim(), &logged).await
         } else {
             store::write_off_invoice(&self.db, &invoice.id, reason.trim(), &logged).await
-        }
-        .map_err(error::store)?;
+        }?;
         if !done {
             let (reason_code, message) = if action == "CANCEL" {
                 ("INVOICE_NOT_CANCELLABLE", "only an open invoice with nothing paid or being paid can be cancelled")
@@ -201,7 +196,7 @@ impl State {
             invoice_summary(&invoice),
             format!("discount {}, total {} {}", totals.discount, totals.total, invoice.currency),
         );
-        if !store::apply_discount(&self.db, &invoice.id, &totals, &action).await.map_err(error::store)? {
+        if !store::apply_discount(&self.db, &invoice.id, &totals, &action).await? {
             let now = self.reload(&invoice.id).await?;
             return Err(if now.status.is_open() {
                 refusal(

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::crypto::Sealer;
-use hms_kit::error;
 use hms_kit::storage::Db;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -49,12 +48,12 @@ impl State {
     }
 
     pub async fn reload(&self, id: &str) -> Result<InvoiceRow, Status> {
-        store::get_invoice(&self.db, id).await.map_err(error::store)?.ok_or_else(access::not_found_invoice)
+        store::get_invoice(&self.db, id).await?.ok_or_else(access::not_found_invoice)
     }
 
     /// The dashboard's figures, with revenue counted from `day_start` and
     /// `week_start` (microseconds).
     pub async fn billing_stats(&self, day_start: i64, week_start: i64) -> Result<store::stats::Figures, Status> {
-        store::stats::billing_stats(&self.db, day_start, week_start).await.map_err(error::store)
+        Ok(store::stats::billing_stats(&self.db, day_start, week_start).await?)
     }
 }

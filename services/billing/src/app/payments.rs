@@ -65,7 +65,7 @@ fn pending_payment() -> Status {
 impl State {
     /// The payments of an invoice, oldest first.
     pub async fn payments_of(&self, invoice: &InvoiceRow) -> Result<Vec<PaymentRow>, Status> {
-        store::payments_of(&self.db, &invoice.id).await.map_err(error::store)
+        Ok(store::payments_of(&self.db, &invoice.id).await?)
     }
 
     /// Pays an invoice the caller may see by card (or answers a replay of
@@ -112,8 +112,7 @@ impl State {
         while payment.status == PaymentStatus::Pending && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(25)).await;
             payment = store::payment_by_key(&self.db, &payment.idempotency_key)
-                .await
-                .map_err(error::store)?
+                .await?
                 .ok_or_else(|| error::internal("a payment row vanished"))?;
         }
         match payment.status {
@@ -165,17 +164,14 @@ impl State {
             ChargeOutcome::Succeeded => {
                 let invoice = self.reload(&payment.invoice_id).await?;
                 let event = events::payment_successful(&invoice, &payment).map_err(error::internal)?;
-                store::complete_payment(&self.db, &payment, &charge.id, &charge.card_last4, &event)
-                    .await
-                    .map_err(error::store)?;
+                store::complete_payment(&self.db, &payment, &charge.id, &charge.card_last4, &event).await?;
             }
             ChargeOutcome::Declined(reason) => {
-                store::fail_payment(&self.db, &payment, reason, &charge.card_last4).await.map_err(error::store)?;
+                store::fail_payment(&self.db, &payment, reason, &charge.card_last4).await?;
             }
         }
         let settled = store::payment_by_key(&self.db, &payment.idempotency_key)
-            .await
-            .map_err(error::store)?
+            .await?
             .ok_or_else(|| error::internal("a payment row vanished"))?;
         match settled.status {
             PaymentStatus::Failed => Err(declined(&settled.failure_reason)),
@@ -191,7 +187,7 @@ impl State {
         event: Option<&hms_kit::outbox::Event>,
         by_admin: Option<&AdminActionEvent>,
     ) -> Result<Result<PaymentRow, PaymentRow>, Status> {
-        match store::begin_payment(&self.db, &payment, event, by_admin).await.map_err(error::store)? {
+        match store::begin_payment(&self.db, &payment, event, by_admin).await? {
             Begun::New(p) => Ok(Ok(p)),
             Begun::Existing(existing) if existing.fingerprint == payment.fingerprint => Ok(Err(existing)),
             Begun::Existing(_) => Err(refusal(

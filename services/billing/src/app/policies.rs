@@ -34,7 +34,7 @@ impl State {
 
     pub async fn policies_of(&self, caller: &Principal, patient_id: &str) -> Result<Vec<PolicyRow>, Status> {
         require_self_or_admin(caller, patient_id)?;
-        store::policies_of(&self.db, patient_id).await.map_err(error::store)
+        Ok(store::policies_of(&self.db, patient_id).await?)
     }
 
     pub async fn create_policy(&self, caller: &Principal, p: NewPolicy) -> Result<PolicyRow, Status> {
@@ -55,7 +55,7 @@ impl State {
             active: true,
             created_at: now_micros(),
         };
-        store::insert_policy(&self.db, &row).await.map_err(error::store)?;
+        store::insert_policy(&self.db, &row).await?;
         Ok(row)
     }
 
@@ -68,11 +68,10 @@ impl State {
     ) -> Result<PolicyRow, Status> {
         require_self_or_admin(caller, patient_id)?;
         let policy = store::get_policy(&self.db, policy_id)
-            .await
-            .map_err(error::store)?
+            .await?
             .filter(|p| p.patient_id == patient_id)
             .ok_or_else(|| Status::not_found("no such insurance policy"))?;
-        store::deactivate_policy(&self.db, &policy.id).await.map_err(error::store)?;
+        store::deactivate_policy(&self.db, &policy.id).await?;
         Ok(PolicyRow { active: false, ..policy })
     }
 }

@@ -3,7 +3,7 @@
 
 use hms_kit::admin_audit::{self, AdminActionEvent};
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -60,12 +60,24 @@ pub async fn insert_claim(
     db: &Db,
     claim: &mut ClaimRow,
     event: impl Fn(&ClaimRow) -> serde_json::Result<Event>,
-) -> sqlx::Result<()> {
+) -> Result<(), StoreError> {
+    let row: &ClaimRow = claim;
+    let number = retry_transient(|| try_insert_claim(db, row, &event)).await?;
+    claim.claim_number = number;
+    Ok(())
+}
+
+/// One attempt of [`insert_claim`]: the claim's number, issued in the transaction.
+async fn try_insert_claim(
+    db: &Db,
+    claim: &ClaimRow,
+    event: &impl Fn(&ClaimRow) -> serde_json::Result<Event>,
+) -> Result<String, StoreError> {
     let mut tx = db.pool.begin().await?;
     let today = jiff::Timestamp::from_microsecond(claim.created_at)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
         .unwrap_or(jiff::civil::date(1970, 1, 1));
-    claim.claim_number = next_number(&mut tx, "CLM", today, &claim.id).await?;
+    let claim = ClaimRow { claim_number: next_number(&mut tx, "CLM", today, &claim.id).await?, ..claim.clone() };
     sqlx::query(&format!("INSERT INTO claims ({CLAIM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
         .bind(&claim.id)
         .bind(&claim.claim_number)
@@ -83,16 +95,17 @@ pub async fn insert_claim(
         .bind(claim.updated_at)
         .execute(&mut *tx)
         .await?;
-    outbox::enqueue_events(&mut tx, &[built(event, &*claim)?]).await?;
-    tx.commit().await
+    outbox::enqueue_events(&mut tx, &[built(event, &claim)?]).await?;
+    tx.commit().await?;
+    Ok(claim.claim_number)
 }
 
-pub async fn get_claim(db: &Db, id: &str) -> sqlx::Result<Option<ClaimRow>> {
+pub async fn get_claim(db: &Db, id: &str) -> Result<Option<ClaimRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(claim_row).transpose()
+    Ok(row.as_ref().map(claim_row).transpose()?)
 }
 
 /// Claims after the cursor: newest first for admins, oldest first for an
@@ -104,7 +117,7 @@ pub async fn list_claims(
     after: Option<&(i64, String)>,
     oldest_first: bool,
     limit: usize,
-) -> sqlx::Result<Vec<ClaimRow>> {
+) -> Result<Vec<ClaimRow>, StoreError> {
     let mut sql = format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE 1 = 1");
     if company_key.is_some() {
         sql.push_str(" AND company_key = ?");
@@ -128,7 +141,7 @@ pub async fn list_claims(
         query = query.bind(*at).bind(*at).bind(id);
     }
     let rows = query.bind(i64::try_from(limit).unwrap_or(i64::MAX)).fetch_all(&db.pool).await?;
-    rows.iter().map(claim_row).collect()
+    Ok(rows.iter().map(claim_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// The outcome of a claim move.
@@ -151,64 +164,67 @@ pub async fn move_claim(
     after: &ClaimRow,
     event: &Event,
     by_admin: Option<&AdminActionEvent>,
-) -> sqlx::Result<Moved> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(
-        "UPDATE claims SET status = ?, approved_amount = ?, rejected_amount = ?, insurer_notes = ?, \
-         hospital_notes = ?, updated_at = ? WHERE id = ? AND status = ?",
-    )
-    .bind(after.status.as_str())
-    .bind(after.approved_amount)
-    .bind(after.rejected_amount)
-    .bind(&after.insurer_notes)
-    .bind(&after.hospital_notes)
-    .bind(after.updated_at)
-    .bind(&before.id)
-    .bind(before.status.as_str())
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        tx.rollback().await?;
-        return Ok(Moved::Stale);
-    }
-    if after.status == ClaimStatus::PaidByInsurer {
-        let credited = sqlx::query(&format!(
-            "UPDATE invoices SET {CREDITED_STATUS}, paid_insurance = paid_insurance + ?, updated_at = ? \
-             WHERE id = ? AND status IN ({}) AND paid_patient + paid_insurance + pending + ? <= total",
-            open_statuses_sql()
-        ))
+) -> Result<Moved, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE claims SET status = ?, approved_amount = ?, rejected_amount = ?, insurer_notes = ?, \
+             hospital_notes = ?, updated_at = ? WHERE id = ? AND status = ?",
+        )
+        .bind(after.status.as_str())
         .bind(after.approved_amount)
-        .bind(after.approved_amount)
+        .bind(after.rejected_amount)
+        .bind(&after.insurer_notes)
+        .bind(&after.hospital_notes)
         .bind(after.updated_at)
-        .bind(&after.invoice_id)
-        .bind(after.approved_amount)
+        .bind(&before.id)
+        .bind(before.status.as_str())
         .execute(&mut *tx)
         .await?;
-        if credited.rows_affected() == 0 {
+        if done.rows_affected() == 0 {
             tx.rollback().await?;
-            return Ok(Moved::PayoutExceedsBalance);
+            return Ok(Moved::Stale);
         }
-        let payout = PaymentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            invoice_id: after.invoice_id.clone(),
-            patient_id: after.patient_id.clone(),
-            amount: after.approved_amount,
-            method: Method::InsurancePayout,
-            status: PaymentStatus::Success,
-            // One payout per claim, whatever happens.
-            idempotency_key: format!("claim-payout:{}", after.id),
-            fingerprint: String::new(),
-            transaction_id: after.claim_number.clone(),
-            card_last4: String::new(),
-            failure_reason: String::new(),
-            created_at: after.updated_at,
-        };
-        insert_payment(&mut tx, &payout).await?;
-    }
-    outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
-    if let Some(action) = by_admin {
-        admin_audit::enqueue(&mut tx, action).await?;
-    }
-    tx.commit().await?;
-    Ok(Moved::Done)
+        if after.status == ClaimStatus::PaidByInsurer {
+            let credited = sqlx::query(&format!(
+                "UPDATE invoices SET {CREDITED_STATUS}, paid_insurance = paid_insurance + ?, updated_at = ? \
+                 WHERE id = ? AND status IN ({}) AND paid_patient + paid_insurance + pending + ? <= total",
+                open_statuses_sql()
+            ))
+            .bind(after.approved_amount)
+            .bind(after.approved_amount)
+            .bind(after.updated_at)
+            .bind(&after.invoice_id)
+            .bind(after.approved_amount)
+            .execute(&mut *tx)
+            .await?;
+            if credited.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(Moved::PayoutExceedsBalance);
+            }
+            let payout = PaymentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                invoice_id: after.invoice_id.clone(),
+                patient_id: after.patient_id.clone(),
+                amount: after.approved_amount,
+                method: Method::InsurancePayout,
+                status: PaymentStatus::Success,
+                // One payout per claim, whatever happens.
+                idempotency_key: format!("claim-payout:{}", after.id),
+                fingerprint: String::new(),
+                transaction_id: after.claim_number.clone(),
+                card_last4: String::new(),
+                failure_reason: String::new(),
+                created_at: after.updated_at,
+            };
+            insert_payment(&mut tx, &payout).await?;
+        }
+        outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+        if let Some(action) = by_admin {
+            admin_audit::enqueue(&mut tx, action).await?;
+        }
+        tx.commit().await?;
+        Ok(Moved::Done)
+    })
+    .await
 }

@@ -3,14 +3,13 @@
 //! overdue job's update.
 
 use hms_kit::admin_audit::{self, AdminActionEvent};
-use hms_kit::error::is_unique_violation;
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use hms_kit::time::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{built, decode, is_deadlock, next_number};
+use super::{built, decode, next_number};
 use crate::domain::{InvoiceStatus, ItemType, Line, Totals, open_statuses_sql};
 
 #[derive(Debug, Clone)]
@@ -101,27 +100,22 @@ pub async fn create_invoice(
     new: &NewInvoice,
     event: impl Fn(&InvoiceRow) -> serde_json::Result<Event>,
     by_admin: Option<&AdminActionEvent>,
-) -> sqlx::Result<(InvoiceRow, bool)> {
+) -> Result<(InvoiceRow, bool), StoreError> {
     if let Some(source_id) = &new.source_id
         && let Some(existing) = invoice_by_source(db, new.source_type, source_id).await?
     {
         return Ok((existing, false));
     }
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match try_create_invoice(db, new, &event, by_admin).await {
-            Ok(row) => return Ok((row, true)),
-            Err(e) if is_unique_violation(&e) && new.source_id.is_some() => {
-                let source_id = new.source_id.as_deref().unwrap_or_default();
-                if let Some(existing) = invoice_by_source(db, new.source_type, source_id).await? {
-                    return Ok((existing, false));
-                }
-                return Err(e);
+    match retry_transient(|| try_create_invoice(db, new, &event, by_admin)).await {
+        Ok(row) => Ok((row, true)),
+        Err(e) if e.is_unique_violation() && new.source_id.is_some() => {
+            let source_id = new.source_id.as_deref().unwrap_or_default();
+            match invoice_by_source(db, new.source_type, source_id).await? {
+                Some(existing) => Ok((existing, false)),
+                None => Err(e),
             }
-            Err(e) if is_deadlock(&e) && attempt < 5 => continue,
-            Err(e) => return Err(e),
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -130,7 +124,7 @@ async fn try_create_invoice(
     new: &NewInvoice,
     event: &impl Fn(&InvoiceRow) -> serde_json::Result<Event>,
     by_admin: Option<&AdminActionEvent>,
-) -> sqlx::Result<InvoiceRow> {
+) -> Result<InvoiceRow, StoreError> {
     let now = now_micros();
     let mut tx = db.pool.begin().await?;
     let id = uuid::Uuid::now_v7().to_string();
@@ -205,17 +199,17 @@ async fn try_create_invoice(
     Ok(row)
 }
 
-pub async fn invoice_by_source(db: &Db, source_type: &str, source_id: &str) -> sqlx::Result<Option<InvoiceRow>> {
+pub async fn invoice_by_source(db: &Db, source_type: &str, source_id: &str) -> Result<Option<InvoiceRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE source_type = ? AND source_id = ?"))
         .bind(source_type)
         .bind(source_id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(invoice_row).transpose()
+    Ok(row.as_ref().map(invoice_row).transpose()?)
 }
 
 /// Several invoices in one query, in no particular order.
-pub async fn invoices_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<InvoiceRow>> {
+pub async fn invoices_by_ids(db: &Db, ids: &[String]) -> Result<Vec<InvoiceRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -226,19 +220,19 @@ pub async fn invoices_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<Invoic
         query = query.bind(id);
     }
     let rows = query.fetch_all(&db.pool).await?;
-    rows.iter().map(invoice_row).collect()
+    Ok(rows.iter().map(invoice_row).collect::<sqlx::Result<_>>()?)
 }
 
-pub async fn get_invoice(db: &Db, id: &str) -> sqlx::Result<Option<InvoiceRow>> {
+pub async fn get_invoice(db: &Db, id: &str) -> Result<Option<InvoiceRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(invoice_row).transpose()
+    Ok(row.as_ref().map(invoice_row).transpose()?)
 }
 
 /// The items of several invoices at once, by invoice id.
-pub async fn items(db: &Db, invoice_ids: &[String]) -> sqlx::Result<Vec<(String, ItemRow)>> {
+pub async fn items(db: &Db, invoice_ids: &[String]) -> Result<Vec<(String, ItemRow)>, StoreError> {
     if invoice_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -252,7 +246,8 @@ pub async fn items(db: &Db, invoice_ids: &[String]) -> sqlx::Result<Vec<(String,
         query = query.bind(id);
     }
     let rows = query.fetch_all(&db.pool).await?;
-    rows.iter()
+    let items = rows
+        .iter()
         .map(|row| {
             let item_type: String = row.try_get("item_type")?;
             Ok((
@@ -268,7 +263,8 @@ pub async fn items(db: &Db, invoice_ids: &[String]) -> sqlx::Result<Vec<(String,
                 },
             ))
         })
-        .collect()
+        .collect::<sqlx::Result<_>>()?;
+    Ok(items)
 }
 
 /// Filters of an invoice list; the empty filter matches everything.
@@ -286,7 +282,7 @@ pub async fn list_invoices(
     filter: &InvoiceFilter,
     after: Option<&(i64, String)>,
     limit: usize,
-) -> sqlx::Result<Vec<InvoiceRow>> {
+) -> Result<Vec<InvoiceRow>, StoreError> {
     let mut sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE 1 = 1");
     if filter.patient_id.is_some() {
         sql.push_str(" AND patient_id = ?");
@@ -322,11 +318,17 @@ pub async fn list_invoices(
         query = query.bind(*at).bind(*at).bind(id);
     }
     let rows = query.bind(i64::try_from(limit).unwrap_or(i64::MAX)).fetch_all(&db.pool).await?;
-    rows.iter().map(invoice_row).collect()
+    Ok(rows.iter().map(invoice_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// Records who accessed which invoices, how.
-pub async fn log_access(db: &Db, invoice_ids: &[String], actor: &str, role: &str, action: &str) -> sqlx::Result<()> {
+pub async fn log_access(
+    db: &Db,
+    invoice_ids: &[String],
+    actor: &str,
+    role: &str,
+    action: &str,
+) -> Result<(), StoreError> {
     if invoice_ids.is_empty() {
         return Ok(());
     }
@@ -344,29 +346,36 @@ pub async fn log_access(db: &Db, invoice_ids: &[String], actor: &str, role: &str
 /// Sets the discount with its recomputed totals, unless the new total would
 /// fall below what was paid or is in flight, with the admin's action for the
 /// audit log in the same transaction. False when refused.
-pub async fn apply_discount(db: &Db, id: &str, totals: &Totals, action: &AdminActionEvent) -> sqlx::Result<bool> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(&format!(
-        "UPDATE invoices SET status = CASE WHEN paid_patient + paid_insurance >= ? AND pending = 0 THEN 'PAID' \
-         ELSE status END, discount = ?, tax = ?, total = ?, updated_at = ? \
-         WHERE id = ? AND status IN ({}) AND paid_patient + paid_insurance + pending <= ?",
-        open_statuses_sql()
-    ))
-    .bind(totals.total)
-    .bind(totals.discount)
-    .bind(totals.tax)
-    .bind(totals.total)
-    .bind(now_micros())
-    .bind(id)
-    .bind(totals.total)
-    .execute(&mut *tx)
-    .await?;
-    logged_if_done(tx, done.rows_affected() == 1, action).await
+pub async fn apply_discount(db: &Db, id: &str, totals: &Totals, action: &AdminActionEvent) -> Result<bool, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(&format!(
+            "UPDATE invoices SET status = CASE WHEN paid_patient + paid_insurance >= ? AND pending = 0 THEN 'PAID' \
+             ELSE status END, discount = ?, tax = ?, total = ?, updated_at = ? \
+             WHERE id = ? AND status IN ({}) AND paid_patient + paid_insurance + pending <= ?",
+            open_statuses_sql()
+        ))
+        .bind(totals.total)
+        .bind(totals.discount)
+        .bind(totals.tax)
+        .bind(totals.total)
+        .bind(now_micros())
+        .bind(id)
+        .bind(totals.total)
+        .execute(&mut *tx)
+        .await?;
+        logged_if_done(tx, done.rows_affected() == 1, action).await
+    })
+    .await
 }
 
 /// Commits an admin's change with its audit-log entry when it was made;
 /// rolls back (nothing to log) when it was refused. Whether it was made.
-async fn logged_if_done(mut tx: Transaction<'_, Any>, done: bool, action: &AdminActionEvent) -> sqlx::Result<bool> {
+async fn logged_if_done(
+    mut tx: Transaction<'_, Any>,
+    done: bool,
+    action: &AdminActionEvent,
+) -> Result<bool, StoreError> {
     if !done {
         tx.rollback().await?;
         return Ok(false);
@@ -378,48 +387,57 @@ async fn logged_if_done(mut tx: Transaction<'_, Any>, done: bool, action: &Admin
 
 /// Cancels an open invoice nothing was paid on or is being paid (an admin's
 /// action, logged in the same transaction).
-pub async fn cancel_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> sqlx::Result<bool> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(&format!(
-        "UPDATE invoices SET status = 'CANCELLED', status_reason = ?, updated_at = ? WHERE id = ? \
-         AND status IN ('DRAFT', {}) AND paid_patient = 0 AND paid_insurance = 0 AND pending = 0",
-        open_statuses_sql()
-    ))
-    .bind(reason)
-    .bind(now_micros())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    logged_if_done(tx, done.rows_affected() == 1, action).await
+pub async fn cancel_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> Result<bool, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(&format!(
+            "UPDATE invoices SET status = 'CANCELLED', status_reason = ?, updated_at = ? WHERE id = ? \
+             AND status IN ('DRAFT', {}) AND paid_patient = 0 AND paid_insurance = 0 AND pending = 0",
+            open_statuses_sql()
+        ))
+        .bind(reason)
+        .bind(now_micros())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        logged_if_done(tx, done.rows_affected() == 1, action).await
+    })
+    .await
 }
 
 /// Writes off an open invoice with no card payment in flight (an admin's
 /// action, logged in the same transaction).
-pub async fn write_off_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> sqlx::Result<bool> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(&format!(
-        "UPDATE invoices SET status = 'WRITTEN_OFF', status_reason = ?, updated_at = ? WHERE id = ? \
-         AND status IN ({}) AND pending = 0",
-        open_statuses_sql()
-    ))
-    .bind(reason)
-    .bind(now_micros())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    logged_if_done(tx, done.rows_affected() == 1, action).await
+pub async fn write_off_invoice(db: &Db, id: &str, reason: &str, action: &AdminActionEvent) -> Result<bool, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(&format!(
+            "UPDATE invoices SET status = 'WRITTEN_OFF', status_reason = ?, updated_at = ? WHERE id = ? \
+             AND status IN ({}) AND pending = 0",
+            open_statuses_sql()
+        ))
+        .bind(reason)
+        .bind(now_micros())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        logged_if_done(tx, done.rows_affected() == 1, action).await
+    })
+    .await
 }
 
 /// Marks open, unpaid-or-part-paid invoices due before `today` OVERDUE.
 /// Idempotent: replicas running it at once only repeat a no-op.
-pub async fn mark_overdue(db: &Db, today: jiff::civil::Date) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE invoices SET status = 'OVERDUE', updated_at = ? \
-         WHERE status IN ('PENDING_PATIENT', 'PARTIALLY_PAID') AND due_date < ?",
-    )
-    .bind(now_micros())
-    .bind(today.to_string())
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected())
+pub async fn mark_overdue(db: &Db, today: jiff::civil::Date) -> Result<u64, StoreError> {
+    retry_transient(|| async {
+        let done = sqlx::query(
+            "UPDATE invoices SET status = 'OVERDUE', updated_at = ? \
+             WHERE status IN ('PENDING_PATIENT', 'PARTIALLY_PAID') AND due_date < ?",
+        )
+        .bind(now_micros())
+        .bind(today.to_string())
+        .execute(&db.pool)
+        .await?;
+        Ok(done.rows_affected())
+    })
+    .await
 }

@@ -50,12 +50,6 @@ async fn next_number(
     Ok(domain::document_number(prefix, date, seq))
 }
 
-/// A deadlock or lock wait timeout (MySQL) or a busy database (SQLite): the
-/// transaction was rolled back and may simply be run again.
-pub fn is_deadlock(error: &sqlx::Error) -> bool {
-    hms_kit::storage::Transient::is_transient(error)
-}
-
 /// An event built for a row the store creates (its number is issued inside
 /// the transaction), as a store error when it cannot be encoded.
 fn built<T>(event: impl Fn(&T) -> serde_json::Result<Event>, row: &T) -> sqlx::Result<Event> {

@@ -3,14 +3,13 @@
 //! invoice's balance.
 
 use hms_kit::admin_audit::{self, AdminActionEvent};
-use hms_kit::error::is_unique_violation;
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError, retry_transient};
 use hms_kit::time::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{decode, get_invoice, is_deadlock};
+use super::{decode, get_invoice};
 use crate::domain::{Method, open_statuses_sql};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,21 +76,21 @@ fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
     })
 }
 
-pub async fn payment_by_key(db: &Db, key: &str) -> sqlx::Result<Option<PaymentRow>> {
+pub async fn payment_by_key(db: &Db, key: &str) -> Result<Option<PaymentRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE idempotency_key = ?"))
         .bind(key)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(payment_row).transpose()
+    Ok(row.as_ref().map(payment_row).transpose()?)
 }
 
-pub async fn payments_of(db: &Db, invoice_id: &str) -> sqlx::Result<Vec<PaymentRow>> {
+pub async fn payments_of(db: &Db, invoice_id: &str) -> Result<Vec<PaymentRow>, StoreError> {
     let rows =
         sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE invoice_id = ? ORDER BY created_at, id"))
             .bind(invoice_id)
             .fetch_all(&db.pool)
             .await?;
-    rows.iter().map(payment_row).collect()
+    Ok(rows.iter().map(payment_row).collect::<sqlx::Result<_>>()?)
 }
 
 /// What starting a payment found.
@@ -144,20 +143,13 @@ pub async fn begin_payment(
     payment: &PaymentRow,
     event: Option<&Event>,
     by_admin: Option<&AdminActionEvent>,
-) -> sqlx::Result<Begun> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match try_begin_payment(db, payment, event, by_admin).await {
-            Err(e) if is_unique_violation(&e) => {
-                return match payment_by_key(db, &payment.idempotency_key).await? {
-                    Some(existing) => Ok(Begun::Existing(existing)),
-                    None => Err(e),
-                };
-            }
-            Err(e) if is_deadlock(&e) && attempt < 5 => continue,
-            other => return other,
-        }
+) -> Result<Begun, StoreError> {
+    match retry_transient(|| try_begin_payment(db, payment, event, by_admin)).await {
+        Err(e) if e.is_unique_violation() => match payment_by_key(db, &payment.idempotency_key).await? {
+            Some(existing) => Ok(Begun::Existing(existing)),
+            None => Err(e),
+        },
+        other => other,
     }
 }
 
@@ -166,7 +158,7 @@ async fn try_begin_payment(
     payment: &PaymentRow,
     event: Option<&Event>,
     by_admin: Option<&AdminActionEvent>,
-) -> sqlx::Result<Begun> {
+) -> Result<Begun, StoreError> {
     let mut tx = db.pool.begin().await?;
     insert_payment(&mut tx, payment).await?;
     let open = open_statuses_sql();
@@ -219,61 +211,67 @@ pub async fn complete_payment(
     transaction_id: &str,
     card_last4: &str,
     event: &Event,
-) -> sqlx::Result<bool> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'SUCCESS', transaction_id = ?, card_last4 = ?, updated_at = ? \
-         WHERE id = ? AND status = 'PENDING'",
-    )
-    .bind(transaction_id)
-    .bind(card_last4)
-    .bind(now_micros())
-    .bind(&payment.id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    sqlx::query(&format!(
-        "UPDATE invoices SET {CREDITED_STATUS}, paid_patient = paid_patient + ?, pending = pending - ?, \
-         updated_at = ? WHERE id = ?"
-    ))
-    .bind(payment.amount)
-    .bind(payment.amount)
-    .bind(payment.amount)
-    .bind(now_micros())
-    .bind(&payment.invoice_id)
-    .execute(&mut *tx)
-    .await?;
-    outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Settles a PENDING card payment as failed and releases its reservation.
-pub async fn fail_payment(db: &Db, payment: &PaymentRow, reason: &str, card_last4: &str) -> sqlx::Result<bool> {
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'FAILED', failure_reason = ?, card_last4 = ?, updated_at = ? \
-         WHERE id = ? AND status = 'PENDING'",
-    )
-    .bind(reason)
-    .bind(card_last4)
-    .bind(now_micros())
-    .bind(&payment.id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    sqlx::query("UPDATE invoices SET pending = pending - ?, updated_at = ? WHERE id = ?")
+) -> Result<bool, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE payments SET status = 'SUCCESS', transaction_id = ?, card_last4 = ?, updated_at = ? \
+             WHERE id = ? AND status = 'PENDING'",
+        )
+        .bind(transaction_id)
+        .bind(card_last4)
+        .bind(now_micros())
+        .bind(&payment.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(&format!(
+            "UPDATE invoices SET {CREDITED_STATUS}, paid_patient = paid_patient + ?, pending = pending - ?, \
+             updated_at = ? WHERE id = ?"
+        ))
+        .bind(payment.amount)
+        .bind(payment.amount)
         .bind(payment.amount)
         .bind(now_micros())
         .bind(&payment.invoice_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(true)
+        outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Settles a PENDING card payment as failed and releases its reservation.
+pub async fn fail_payment(db: &Db, payment: &PaymentRow, reason: &str, card_last4: &str) -> Result<bool, StoreError> {
+    retry_transient(|| async {
+        let mut tx = db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE payments SET status = 'FAILED', failure_reason = ?, card_last4 = ?, updated_at = ? \
+             WHERE id = ? AND status = 'PENDING'",
+        )
+        .bind(reason)
+        .bind(card_last4)
+        .bind(now_micros())
+        .bind(&payment.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE invoices SET pending = pending - ?, updated_at = ? WHERE id = ?")
+            .bind(payment.amount)
+            .bind(now_micros())
+            .bind(&payment.invoice_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+    .await
 }

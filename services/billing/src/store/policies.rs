@@ -1,7 +1,7 @@
 //! Insurance policies; their numbers are stored sealed (the caller seals and
 //! opens them).
 
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -42,7 +42,7 @@ fn policy_row(row: &AnyRow) -> Result<PolicyRow, sqlx::Error> {
     })
 }
 
-pub async fn insert_policy(db: &Db, p: &PolicyRow) -> sqlx::Result<()> {
+pub async fn insert_policy(db: &Db, p: &PolicyRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO insurance_policies ({POLICY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
@@ -63,16 +63,16 @@ pub async fn insert_policy(db: &Db, p: &PolicyRow) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn get_policy(db: &Db, id: &str) -> sqlx::Result<Option<PolicyRow>> {
+pub async fn get_policy(db: &Db, id: &str) -> Result<Option<PolicyRow>, StoreError> {
     let row = sqlx::query(&format!("SELECT {POLICY_COLUMNS} FROM insurance_policies WHERE id = ?"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(policy_row).transpose()
+    Ok(row.as_ref().map(policy_row).transpose()?)
 }
 
 /// Several policies in one query, in no particular order.
-pub async fn policies_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<PolicyRow>> {
+pub async fn policies_by_ids(db: &Db, ids: &[String]) -> Result<Vec<PolicyRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -85,20 +85,20 @@ pub async fn policies_by_ids(db: &Db, ids: &[String]) -> sqlx::Result<Vec<Policy
         query = query.bind(id);
     }
     let rows = query.fetch_all(&db.pool).await?;
-    rows.iter().map(policy_row).collect()
+    Ok(rows.iter().map(policy_row).collect::<sqlx::Result<_>>()?)
 }
 
-pub async fn policies_of(db: &Db, patient_id: &str) -> sqlx::Result<Vec<PolicyRow>> {
+pub async fn policies_of(db: &Db, patient_id: &str) -> Result<Vec<PolicyRow>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {POLICY_COLUMNS} FROM insurance_policies WHERE patient_id = ? ORDER BY created_at, id"
     ))
     .bind(patient_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(policy_row).collect()
+    Ok(rows.iter().map(policy_row).collect::<sqlx::Result<_>>()?)
 }
 
-pub async fn deactivate_policy(db: &Db, id: &str) -> sqlx::Result<()> {
+pub async fn deactivate_policy(db: &Db, id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE insurance_policies SET active = 0 WHERE id = ?").bind(id).execute(&db.pool).await?;
     Ok(())
 }

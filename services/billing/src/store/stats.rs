@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, StoreError};
 use sqlx::Row;
 
 use crate::domain::claim::ClaimStatus;
@@ -79,7 +79,7 @@ async fn claims(db: &Db) -> Result<Vec<(ClaimStatus, i64)>, sqlx::Error> {
 }
 
 /// The figures, with revenue counted from `day_start` and `week_start`.
-pub async fn billing_stats(db: &Db, day_start: i64, week_start: i64) -> Result<Figures, sqlx::Error> {
+pub async fn billing_stats(db: &Db, day_start: i64, week_start: i64) -> Result<Figures, StoreError> {
     let (revenue_today, revenue_week, (outstanding, overdue), claims) =
         tokio::try_join!(revenue_since(db, day_start), revenue_since(db, week_start), balances(db), claims(db))?;
     Ok(Figures { revenue_today, revenue_week, outstanding, overdue, claims })

@@ -142,4 +142,44 @@ mod tests {
         assert!(timeout.is_transient(), "{timeout:?}");
         holder.rollback().await.unwrap();
     }
+
+    /// Issue 22: two writes that deadlock on MariaDB both succeed when each
+    /// runs through [`retry_transient`]: the victim is run again once the
+    /// winner committed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_mariadb_deadlock_run_through_the_retry_ends_in_two_commits() {
+        use sqlx::Executor;
+        let Some(db) = crate::testing::database(crate::testing::Relational::MySql).await else { return };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        pool.execute("CREATE TABLE locks (id INT PRIMARY KEY, n INT) ENGINE = InnoDB").await.unwrap();
+        pool.execute("INSERT INTO locks VALUES (1, 0), (2, 0)").await.unwrap();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let runs = std::sync::Arc::new(AtomicU32::new(0));
+        let cross = |first: i32, second: i32| {
+            let (pool, barrier, runs) = (pool.clone(), barrier.clone(), runs.clone());
+            tokio::spawn(async move {
+                let met = std::sync::atomic::AtomicBool::new(false);
+                retry_transient(|| async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("UPDATE locks SET n = n + 1 WHERE id = ?").bind(first).execute(&mut *tx).await?;
+                    // Only the first run of each meets the other: a rerun must not wait for it.
+                    if !met.swap(true, Ordering::SeqCst) {
+                        barrier.wait().await;
+                    }
+                    sqlx::query("UPDATE locks SET n = n + 1 WHERE id = ?").bind(second).execute(&mut *tx).await?;
+                    tx.commit().await
+                })
+                .await
+            })
+        };
+        let (a, b) = (cross(1, 2), cross(2, 1));
+        a.await.unwrap().unwrap();
+        b.await.unwrap().unwrap();
+        assert!(runs.load(Ordering::SeqCst) >= 3, "one of them was the deadlock victim and ran again");
+        let counts: Vec<i64> =
+            sqlx::query_scalar("SELECT CAST(n AS SIGNED) FROM locks ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(counts, [2, 2]);
+    }
 }

@@ -57,7 +57,7 @@ impl From<StoreError> for Status {
                 Status::with_error_details(Code::AlreadyExists, format!("{field} is already taken"), details)
             }
             StoreError::Conflict => refusal(Code::Aborted, "CONCURRENT_UPDATE", "the account changed meanwhile; retry"),
-            StoreError::Sql(e) => error::store(e),
+            StoreError::Store(e) => e.into(),
         }
     }
 }

@@ -31,20 +31,35 @@ pub enum StoreError {
     #[error("the record was changed concurrently")]
     Conflict,
     #[error(transparent)]
-    Sql(#[from] sqlx::Error),
+    Store(#[from] hms_kit::storage::StoreError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Store(error.into())
+    }
+}
+
+/// A lock conflict worth running the transaction again (see
+/// [`hms_kit::storage::retry_transient`]).
+impl hms_kit::storage::Transient for StoreError {
+    fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Store(e) if e.is_transient())
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub(super) fn classify(error: sqlx::Error) -> StoreError {
-    if hms_kit::error::is_unique_violation(&error) {
+    let error = hms_kit::storage::StoreError::from(error);
+    if error.is_unique_violation() {
         // SQLite names the column ("users.email_key"), MySQL the key ("users_email_key").
-        let message = error.as_database_error().map(|e| e.message().to_owned()).unwrap_or_default();
+        let key = error.constraint().map_or_else(|| error.to_string(), str::to_owned);
         for (needle, field) in [("username", "username"), ("email", "email"), ("phone", "phone_number")] {
-            if message.contains(needle) {
+            if key.contains(needle) {
                 return StoreError::Duplicate(field);
             }
         }
     }
-    StoreError::Sql(error)
+    StoreError::Store(error)
 }

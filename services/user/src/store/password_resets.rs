@@ -2,7 +2,7 @@
 //! checked, and used once.
 
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, retry_transient};
 
 use super::{Result, revoke_user_sessions, set_password};
 
@@ -14,42 +14,48 @@ pub async fn create_password_reset(
     expires_at: i64,
     event: &Event,
 ) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(digest)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-    outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
-    tx.commit().await?;
-    Ok(())
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(digest)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Uses a reset token once: sets the password and revokes every session.
 /// Returns the user id, or None when the token is unknown, used or expired.
 pub async fn consume_password_reset(db: &Db, digest: &str, hash: &str, now: i64) -> Result<Option<String>> {
-    let mut tx = db.begin_write().await?;
-    let done = sqlx::query(
-        "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-    )
-    .bind(now)
-    .bind(digest)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Ok(None);
-    }
-    let user_id: String = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = ?")
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
         .bind(digest)
-        .fetch_one(&mut *tx)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-    set_password(&mut tx, &user_id, hash, now).await?;
-    revoke_user_sessions(&mut tx, &user_id, None, "PASSWORD_RESET", now).await?;
-    tx.commit().await?;
-    Ok(Some(user_id))
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let user_id: String = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = ?")
+            .bind(digest)
+            .fetch_one(&mut *tx)
+            .await?;
+        set_password(&mut tx, &user_id, hash, now).await?;
+        revoke_user_sessions(&mut tx, &user_id, None, "PASSWORD_RESET", now).await?;
+        tx.commit().await?;
+        Ok(Some(user_id))
+    })
+    .await
 }
 
 /// The user a valid (unused, unexpired) reset token belongs to.

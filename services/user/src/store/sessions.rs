@@ -2,7 +2,7 @@
 //! (a reused token is detected), revoked, and read back by the revocation
 //! feed and the session check.
 
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, retry_transient};
 use sqlx::{Any, Row, Transaction};
 
 use super::users::USER_COLUMNS;
@@ -16,17 +16,20 @@ pub async fn create_session(
     expires_at: i64,
     now: i64,
 ) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    sqlx::query("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(session_id)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-    insert_refresh(&mut tx, refresh_digest, session_id, expires_at).await?;
-    tx.commit().await?;
-    Ok(())
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        sqlx::query("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(session_id)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        insert_refresh(&mut tx, refresh_digest, session_id, expires_at).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 async fn insert_refresh(tx: &mut Transaction<'_, Any>, digest: &str, session_id: &str, expires_at: i64) -> Result<()> {
@@ -78,18 +81,21 @@ pub async fn rotate_refresh(
     expires_at: i64,
     now: i64,
 ) -> Result<bool> {
-    let mut tx = db.begin_write().await?;
-    let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
-        .bind(now)
-        .bind(old)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
-    }
-    insert_refresh(&mut tx, new, session_id, expires_at).await?;
-    tx.commit().await?;
-    Ok(true)
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
+            .bind(now)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_refresh(&mut tx, new, session_id, expires_at).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+    .await
 }
 
 pub async fn revoke_session(db: &Db, session_id: &str, reason: &str, now: i64) -> Result<()> {

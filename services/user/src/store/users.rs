@@ -4,7 +4,7 @@
 
 use hms_kit::admin_audit::{self, AdminActionEvent};
 use hms_kit::outbox::{self, Event};
-use hms_kit::storage::Db;
+use hms_kit::storage::{Db, retry_transient};
 use sqlx::{Any, Transaction};
 
 use super::{Result, StoreError, classify, revoke_user_sessions};
@@ -39,39 +39,42 @@ pub async fn insert_user(
     event: Option<&Event>,
     admin_action: Option<&AdminActionEvent>,
 ) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    sqlx::query(&format!(
-        "INSERT INTO users ({USER_COLUMNS}, username_key, email_key) VALUES ({})",
-        hms_kit::storage::placeholders(17)
-    ))
-    .bind(&user.id)
-    .bind(&user.username)
-    .bind(&user.email)
-    .bind(&user.phone_number)
-    .bind(&user.first_name)
-    .bind(&user.last_name)
-    .bind(&user.role)
-    .bind(user.is_active)
-    .bind(&user.password_hash)
-    .bind(&user.preferred_language)
-    .bind(&user.profile_picture_url)
-    .bind(&user.profile_body)
-    .bind(&user.profile_key_id)
-    .bind(user.date_joined)
-    .bind(user.updated_at)
-    .bind(user.username.to_lowercase())
-    .bind(user.email.to_lowercase())
-    .execute(&mut *tx)
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        sqlx::query(&format!(
+            "INSERT INTO users ({USER_COLUMNS}, username_key, email_key) VALUES ({})",
+            hms_kit::storage::placeholders(17)
+        ))
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(&user.email)
+        .bind(&user.phone_number)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.role)
+        .bind(user.is_active)
+        .bind(&user.password_hash)
+        .bind(&user.preferred_language)
+        .bind(&user.profile_picture_url)
+        .bind(&user.profile_body)
+        .bind(&user.profile_key_id)
+        .bind(user.date_joined)
+        .bind(user.updated_at)
+        .bind(user.username.to_lowercase())
+        .bind(user.email.to_lowercase())
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        if let Some(event) = event {
+            outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
+        }
+        if let Some(action) = admin_action {
+            admin_audit::enqueue(&mut tx, action).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    })
     .await
-    .map_err(classify)?;
-    if let Some(event) = event {
-        outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
-    }
-    if let Some(action) = admin_action {
-        admin_audit::enqueue(&mut tx, action).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 pub async fn user_by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
@@ -158,17 +161,20 @@ pub async fn update_user_by_admin(
     action: &AdminActionEvent,
     now: i64,
 ) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    let done = user_update(user, now).execute(&mut *tx).await.map_err(classify)?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict);
-    }
-    if let Some(reason) = end_sessions {
-        revoke_user_sessions(&mut tx, &user.id, None, reason, now).await?;
-    }
-    admin_audit::enqueue(&mut tx, action).await?;
-    tx.commit().await?;
-    Ok(())
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        let done = user_update(user, now).execute(&mut *tx).await.map_err(classify)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(reason) = end_sessions {
+            revoke_user_sessions(&mut tx, &user.id, None, reason, now).await?;
+        }
+        admin_audit::enqueue(&mut tx, action).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -227,9 +233,12 @@ pub async fn set_password(tx: &mut Transaction<'_, Any>, user_id: &str, hash: &s
 
 /// Changes a password and revokes every session but `keep_session`, atomically.
 pub async fn change_password(db: &Db, user_id: &str, hash: &str, keep_session: Option<&str>, now: i64) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    set_password(&mut tx, user_id, hash, now).await?;
-    revoke_user_sessions(&mut tx, user_id, keep_session, "PASSWORD_CHANGED", now).await?;
-    tx.commit().await?;
-    Ok(())
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        set_password(&mut tx, user_id, hash, now).await?;
+        revoke_user_sessions(&mut tx, user_id, keep_session, "PASSWORD_CHANGED", now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
