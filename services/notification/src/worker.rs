@@ -367,6 +367,11 @@ impl Worker {
 
     /// Handles one batch of due deliveries; returns how many it took.
     async fn run_batch(&self, stop: &Stop) -> Result<usize, StoreError> {
+        // Every delivery needs its recipient's contact: while the user
+        // service is paused, nothing is taken.
+        if self.breakers.is_paused(Destination::Users, now_micros()).is_some() {
+            return Ok(0);
+        }
         let due = self.store.due(now_micros(), self.config.batch_size.max(1)).await?;
         let mut claimed = Vec::with_capacity(due.len());
         for delivery in due {

@@ -139,9 +139,17 @@ async fn worker(
     w: &World,
     tune: impl FnOnce(&mut hms_notification::NotificationConfig),
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    worker_with(w, w.auth.clone(), tune).await
+}
+
+async fn worker_with(
+    w: &World,
+    auth: hms_kit::config::AuthConfig,
+    tune: impl FnOnce(&mut hms_notification::NotificationConfig),
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let mut config = w.config.clone();
     tune(&mut config);
-    let built = hms_notification::build(&config, &w.auth).await.unwrap();
+    let built = hms_notification::build(&config, &auth).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(built.worker.run(async move {
         let _ = stopped.await;
@@ -246,6 +254,41 @@ async fn a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt(m
     tokio::time::timeout(Duration::from_secs(20), running).await.expect("ended").unwrap();
 }
 
+async fn an_unreachable_user_service_uses_up_no_attempts(mut w: World) {
+    let (user, _) = w.patient("nobody.home", "en").await;
+    w.kill();
+    let server = api_only(&w).await;
+    for i in 0..5 {
+        queue(&w, &server, &user, &format!("u{i}")).await;
+    }
+    // Nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let unreachable = hms_kit::config::AuthConfig { user_service_url: format!("http://{closed}"), ..w.auth.clone() };
+    let (stop, running) = worker_with(&w, unreachable, |c| {
+        c.worker.breaker_failures = 2;
+        c.worker.breaker_pause_ms = 100;
+        c.worker.breaker_max_pause_ms = 200;
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(20), running).await.expect("ended").unwrap();
+    let deliveries = log(&w, &server, &user).await;
+    assert!(
+        deliveries.iter().all(|d| d.status() == DeliveryStatus::Queued && d.attempts == 0),
+        "waiting for the user service is no attempt: {deliveries:?}"
+    );
+
+    let (stop, running) = worker(&w, |_| {}).await;
+    wait_until("delivery once the user service answers", async || {
+        log(&w, &server, &user).await.iter().all(|d| d.status() == DeliveryStatus::Sent && d.attempts == 1)
+    })
+    .await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(20), running).await.expect("ended").unwrap();
+    assert_eq!(w.sink.mails().len(), 5);
+}
+
 async fn the_user_service_answers_a_batch_of_contacts_in_one_call(w: World) {
     let (first, _) = w.patient("batch.one", "en").await;
     let (second, patient) = w.patient("batch.two", "vi").await;
@@ -273,5 +316,6 @@ async fn the_user_service_answers_a_batch_of_contacts_in_one_call(w: World) {
 on_every_store!(
     a_stopped_worker_ends_promptly_and_a_restarted_one_delivers_the_rest_exactly_once,
     a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt,
+    an_unreachable_user_service_uses_up_no_attempts,
     the_user_service_answers_a_batch_of_contacts_in_one_call,
 );
