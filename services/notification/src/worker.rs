@@ -126,6 +126,13 @@ impl Stop {
         let _ = rx.wait_for(|stopped| *stopped).await;
     }
 
+    /// Resolves `STOP_GRACE` after the stop: what is still in flight then
+    /// is abandoned.
+    async fn grace_over(&self) {
+        self.wait().await;
+        tokio::time::sleep(STOP_GRACE).await;
+    }
+
     /// A signal that never fires: for a single pass outside `run`.
     #[cfg(test)]
     fn never() -> (watch::Sender<bool>, Self) {
@@ -288,6 +295,11 @@ pub struct Worker {
     pub(crate) auditor: Option<TemplateAuditor>,
     pub(crate) breakers: Breakers,
 }
+
+/// How long sends in flight may go on once HMS is stopping, before they are
+/// abandoned and their deliveries put back, uncounted (a receiver drops a
+/// repeat by its Message-ID).
+const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// After a failed audit pass (the admin service unreachable), the next waits this long.
 const AUDIT_BACKOFF: Duration = Duration::from_secs(5);
@@ -455,29 +467,32 @@ impl Worker {
             self.requeue_all(claimed.to_vec(), until).await;
             return None;
         }
-        let contacts =
-            match self.users.clone().batch_get_contact_info(BatchGetContactInfoRequest { user_ids: ids.clone() }).await
-            {
-                Ok(reply) => {
-                    self.breakers.succeeded(Destination::Users);
-                    reply.into_inner().contacts
-                }
-                Err(_) if stop.is_set() => {
-                    self.requeue_all(claimed.to_vec(), now_micros()).await;
-                    return None;
-                }
-                Err(status) => {
-                    let now = now_micros();
-                    let error = format!("user service: {}", status.message());
-                    self.breakers.failed(Destination::Users, now, &error);
-                    let retry = Duration::from_millis(self.config.base_backoff_ms);
-                    let at =
-                        self.breakers.paused_until(Destination::Users, now).unwrap_or(now + duration_micros(retry));
-                    tracing::debug!(error, deliveries = claimed.len(), "contacts not read; the batch waits");
-                    self.requeue_all(claimed.to_vec(), at).await;
-                    return None;
-                }
-            };
+        let mut users = self.users.clone();
+        let request = BatchGetContactInfoRequest { user_ids: ids.clone() };
+        let answer = tokio::select! {
+            answer = users.batch_get_contact_info(request) => answer,
+            () = stop.grace_over() => Err(tonic::Status::cancelled("HMS is stopping")),
+        };
+        let contacts = match answer {
+            Ok(reply) => {
+                self.breakers.succeeded(Destination::Users);
+                reply.into_inner().contacts
+            }
+            Err(_) if stop.is_set() => {
+                self.requeue_all(claimed.to_vec(), now_micros()).await;
+                return None;
+            }
+            Err(status) => {
+                let now = now_micros();
+                let error = format!("user service: {}", status.message());
+                self.breakers.failed(Destination::Users, now, &error);
+                let retry = Duration::from_millis(self.config.base_backoff_ms);
+                let at = self.breakers.paused_until(Destination::Users, now).unwrap_or(now + duration_micros(retry));
+                tracing::debug!(error, deliveries = claimed.len(), "contacts not read; the batch waits");
+                self.requeue_all(claimed.to_vec(), at).await;
+                return None;
+            }
+        };
         if stop.is_set() {
             self.requeue_all(claimed.to_vec(), now_micros()).await;
             return None;
@@ -692,13 +707,19 @@ impl Worker {
             return Outcome::Requeue(until);
         }
         let Message { channel, to, rendered } = message;
-        let result = match channel {
-            Channel::Email => {
-                let html = rendered.html.clone().unwrap_or_else(|| templates::text_to_html(&rendered.text));
-                let email = Email { to: &to, subject: &rendered.subject, text: &rendered.text, html: &html, id };
-                self.mailer.send(&email).await.map(|()| to.clone())
+        let sending = async {
+            match channel {
+                Channel::Email => {
+                    let html = rendered.html.clone().unwrap_or_else(|| templates::text_to_html(&rendered.text));
+                    let email = Email { to: &to, subject: &rendered.subject, text: &rendered.text, html: &html, id };
+                    self.mailer.send(&email).await.map(|()| to.clone())
+                }
+                _ => self.sms.send(&to, &rendered.text).await.map(|_| to.clone()),
             }
-            _ => self.sms.send(&to, &rendered.text).await.map(|_| to.clone()),
+        };
+        let result = tokio::select! {
+            result = sending => result,
+            () = stop.grace_over() => return Outcome::Requeue(now_micros()),
         };
         match result {
             Ok(contact) => {

@@ -217,6 +217,35 @@ async fn a_stopped_worker_ends_promptly_and_a_restarted_one_delivers_the_rest_ex
     assert!(log(&w, &server, &user).await.iter().all(|d| d.attempts == 1));
 }
 
+async fn a_send_that_hangs_does_not_hold_up_the_stop(mut w: World) {
+    let (user, _) = w.patient("hanging", "en").await;
+    w.kill();
+    let server = api_only(&w).await;
+    for i in 0..3 {
+        queue(&w, &server, &user, &format!("h{i}")).await;
+    }
+    // Longer than the liveness bound below: only abandoning the send ends the worker in time.
+    let hanging = SlowSmtp::start(Duration::from_secs(600)).await;
+    let port = hanging.port;
+    let (stop, running) = worker(&w, |c| {
+        c.email.smtp_port = port;
+        c.email.smtp_timeout_ms = 600_000;
+    })
+    .await;
+    wait_until("the first send under way", async || {
+        log(&w, &server, &user).await.iter().any(|d| d.status() == DeliveryStatus::Sending)
+    })
+    .await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(60), running).await.expect("the stopped worker ended").unwrap();
+    let deliveries = log(&w, &server, &user).await;
+    assert!(
+        deliveries.iter().all(|d| d.status() == DeliveryStatus::Queued && d.attempts == 0),
+        "abandoned at the stop, put back, uncounted: {deliveries:?}"
+    );
+    assert!(hanging.received().is_empty());
+}
+
 async fn a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt(mut w: World) {
     let (user, _) = w.patient("storm", "en").await;
     w.kill();
@@ -316,6 +345,7 @@ async fn the_user_service_answers_a_batch_of_contacts_in_one_call(w: World) {
 on_every_store!(
     a_stopped_worker_ends_promptly_and_a_restarted_one_delivers_the_rest_exactly_once,
     a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt,
+    a_send_that_hangs_does_not_hold_up_the_stop,
     an_unreachable_user_service_uses_up_no_attempts,
     the_user_service_answers_a_batch_of_contacts_in_one_call,
 );
