@@ -101,16 +101,16 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
         verifier: verifier.clone(),
     });
-    let worker = Worker {
-        store: store.clone(),
+    let worker = Worker::new(
+        store.clone(),
         sealer,
         users,
-        mailer: Arc::from(channels::mailer(&config.email)?),
-        sms: Arc::from(channels::sms_provider(&config.sms)?),
+        Arc::from(channels::mailer(&config.email)?),
+        Arc::from(channels::sms_provider(&config.sms)?),
         hub,
-        config: config.worker.clone(),
+        config.worker.clone(),
         auditor,
-    };
+    );
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
         NotificationServiceServer::new(api::NotificationApi(state.clone())).max_decoding_message_size(limit),

@@ -57,6 +57,28 @@ impl InternalUserService for InternalApi {
         }))
     }
 
+    async fn batch_get_contact_info(
+        &self,
+        request: Request<BatchGetContactInfoRequest>,
+    ) -> Reply<BatchGetContactInfoResponse> {
+        let rows = self.0.users_by_ids(request.into_inner().user_ids).await?;
+        let contacts = rows
+            .into_iter()
+            .map(|user| {
+                let contact = ContactInfo {
+                    display_name: domain::display_name(&user.first_name, &user.last_name, &user.username),
+                    user_id: user.id.clone(),
+                    email: user.email,
+                    phone_number: user.phone_number.unwrap_or_default(),
+                    preferred_language: user.preferred_language,
+                    is_active: user.is_active != 0,
+                };
+                (user.id, contact)
+            })
+            .collect();
+        Ok(Response::new(BatchGetContactInfoResponse { contacts }))
+    }
+
     async fn batch_get_display_names(
         &self,
         request: Request<BatchGetDisplayNamesRequest>,

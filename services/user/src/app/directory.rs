@@ -19,7 +19,8 @@ impl State {
         Ok((today, this_week))
     }
 
-    /// The accounts of `ids` (duplicates ignored, at most a page of them).
+    /// The accounts of `ids` (duplicates ignored, at most a page of them), in
+    /// one store query: display names and contact details of a batch.
     pub async fn users_by_ids(&self, mut ids: Vec<String>) -> Result<Vec<UserRow>, Status> {
         ids.sort();
         ids.dedup();

@@ -530,6 +530,41 @@ class BatchGetDisplayNamesResponse(_message.Message):
     display_names: _containers.ScalarMap[str, str]
     def __init__(self, display_names: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
+class BatchGetContactInfoRequest(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ContactInfo(_message.Message):
+    __slots__ = ("user_id", "email", "phone_number", "preferred_language", "display_name", "is_active")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    phone_number: str
+    preferred_language: str
+    display_name: str
+    is_active: bool
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone_number: _Optional[str] = ..., preferred_language: _Optional[str] = ..., display_name: _Optional[str] = ..., is_active: _Optional[bool] = ...) -> None: ...
+
+class BatchGetContactInfoResponse(_message.Message):
+    __slots__ = ("contacts",)
+    class ContactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: ContactInfo
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ContactInfo, _Mapping]] = ...) -> None: ...
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    contacts: _containers.MessageMap[str, ContactInfo]
+    def __init__(self, contacts: _Optional[_Mapping[str, ContactInfo]] = ...) -> None: ...
+
 class GetUserStatsRequest(_message.Message):
     __slots__ = ("day_start_time", "week_start_time")
     DAY_START_TIME_FIELD_NUMBER: _ClassVar[int]

@@ -844,6 +844,11 @@ class InternalUserServiceStub:
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesRequest.SerializeToString,
                 response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesResponse.FromString,
                 _registered_method=True)
+        self.BatchGetContactInfo = channel.unary_unary(
+                '/hms.user.v1.InternalUserService/BatchGetContactInfo',
+                request_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.SerializeToString,
+                response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.FromString,
+                _registered_method=True)
         self.GetUserStats = channel.unary_unary(
                 '/hms.user.v1.InternalUserService/GetUserStats',
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetUserStatsRequest.SerializeToString,
@@ -877,6 +882,15 @@ class InternalUserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetContactInfo(self, request, context):
+        """Contact details of up to 500 users at once, for a batch of
+        notifications: one call instead of one GetContactInfo per recipient.
+        Unknown ids are left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetUserStats(self, request, context):
         """The admin dashboard's new patients: patient accounts created since the
         start of today and of this week. Two counts over the (role, date joined)
@@ -903,6 +917,11 @@ def add_InternalUserServiceServicer_to_server(servicer, server):
                     servicer.BatchGetDisplayNames,
                     request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesRequest.FromString,
                     response_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesResponse.SerializeToString,
+            ),
+            'BatchGetContactInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetContactInfo,
+                    request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.FromString,
+                    response_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.SerializeToString,
             ),
             'GetUserStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUserStats,
@@ -992,6 +1011,33 @@ class InternalUserService:
             '/hms.user.v1.InternalUserService/BatchGetDisplayNames',
             hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesRequest.SerializeToString,
             hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetContactInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.user.v1.InternalUserService/BatchGetContactInfo',
+            hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.SerializeToString,
+            hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1340,6 +1340,83 @@ export declare type BatchGetDisplayNamesResponse = Message<"hms.user.v1.BatchGet
 export declare const BatchGetDisplayNamesResponseSchema: GenMessage<BatchGetDisplayNamesResponse>;
 
 /**
+ * @generated from message hms.user.v1.BatchGetContactInfoRequest
+ */
+export declare type BatchGetContactInfoRequest = Message<"hms.user.v1.BatchGetContactInfoRequest"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message hms.user.v1.BatchGetContactInfoRequest.
+ * Use `create(BatchGetContactInfoRequestSchema)` to create a new message.
+ */
+export declare const BatchGetContactInfoRequestSchema: GenMessage<BatchGetContactInfoRequest>;
+
+/**
+ * What GetContactInfo answers, for one user of a batch.
+ *
+ * @generated from message hms.user.v1.ContactInfo
+ */
+export declare type ContactInfo = Message<"hms.user.v1.ContactInfo"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string email = 2;
+   */
+  email: string;
+
+  /**
+   * @generated from field: string phone_number = 3;
+   */
+  phoneNumber: string;
+
+  /**
+   * @generated from field: string preferred_language = 4;
+   */
+  preferredLanguage: string;
+
+  /**
+   * @generated from field: string display_name = 5;
+   */
+  displayName: string;
+
+  /**
+   * @generated from field: bool is_active = 6;
+   */
+  isActive: boolean;
+};
+
+/**
+ * Describes the message hms.user.v1.ContactInfo.
+ * Use `create(ContactInfoSchema)` to create a new message.
+ */
+export declare const ContactInfoSchema: GenMessage<ContactInfo>;
+
+/**
+ * @generated from message hms.user.v1.BatchGetContactInfoResponse
+ */
+export declare type BatchGetContactInfoResponse = Message<"hms.user.v1.BatchGetContactInfoResponse"> & {
+  /**
+   * user id to contact details; unknown ids are left out.
+   *
+   * @generated from field: map<string, hms.user.v1.ContactInfo> contacts = 1;
+   */
+  contacts: { [key: string]: ContactInfo };
+};
+
+/**
+ * Describes the message hms.user.v1.BatchGetContactInfoResponse.
+ * Use `create(BatchGetContactInfoResponseSchema)` to create a new message.
+ */
+export declare const BatchGetContactInfoResponseSchema: GenMessage<BatchGetContactInfoResponse>;
+
+/**
  * @generated from message hms.user.v1.GetUserStatsRequest
  */
 export declare type GetUserStatsRequest = Message<"hms.user.v1.GetUserStatsRequest"> & {
@@ -1746,6 +1823,18 @@ export declare const InternalUserService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetDisplayNamesRequestSchema;
     output: typeof BatchGetDisplayNamesResponseSchema;
+  },
+  /**
+   * Contact details of up to 500 users at once, for a batch of
+   * notifications: one call instead of one GetContactInfo per recipient.
+   * Unknown ids are left out.
+   *
+   * @generated from rpc hms.user.v1.InternalUserService.BatchGetContactInfo
+   */
+  batchGetContactInfo: {
+    methodKind: "unary";
+    input: typeof BatchGetContactInfoRequestSchema;
+    output: typeof BatchGetContactInfoResponseSchema;
   },
   /**
    * The admin dashboard's new patients: patient accounts created since the
