@@ -137,13 +137,6 @@ pub fn internal(error: impl Display) -> Status {
     Status::internal(format!("internal error (incident {incident})"))
 }
 
-/// A store failure: UNAVAILABLE when the store cannot be reached (retryable),
-/// ABORTED for a lock conflict that outlasted its retries, INTERNAL
-/// otherwise; see [`crate::storage::StoreError`], which `?` converts.
-pub fn store(error: sqlx::Error) -> Status {
-    crate::storage::StoreError::from(error).into()
-}
-
 /// True when a store error is a unique-key violation.
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
