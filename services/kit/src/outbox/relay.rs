@@ -32,7 +32,8 @@ pub struct RelayConfig {
     pub batch_size: i64,
     /// How many keys of a batch are delivered at once.
     pub concurrency: usize,
-    /// How long a claim holds; a relay that dies releases its events after this.
+    /// How long a claim holds; a relay that dies releases its events after
+    /// this. Short, because later events of the same keys wait for it.
     pub lease: Duration,
     pub poll_interval: Duration,
     pub base_backoff: Duration,
@@ -46,7 +47,7 @@ impl Default for RelayConfig {
         Self {
             batch_size: 128,
             concurrency: 16,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(15),
             poll_interval: Duration::from_millis(500),
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(600),
