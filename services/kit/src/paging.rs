@@ -54,6 +54,22 @@ pub fn token<C: Serialize>(cursor: &C, filters: &impl Serialize) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
 }
 
+/// Rows were read one past the page (`size + 1`): drops the extra one and
+/// returns the token that continues after the last kept row (empty on the
+/// last page).
+pub fn next_token<T, C: Serialize>(
+    rows: &mut Vec<T>,
+    size: usize,
+    cursor: impl Fn(&T) -> C,
+    filters: &impl Serialize,
+) -> String {
+    if rows.len() <= size {
+        return String::new();
+    }
+    rows.truncate(size);
+    rows.last().map(|row| token(&cursor(row), filters)).unwrap_or_default()
+}
+
 fn fingerprint(filters: &impl Serialize) -> u64 {
     // FNV-1a: stable across processes and releases, unlike `DefaultHasher`.
     let bytes = serde_json::to_vec(filters).unwrap_or_default();
@@ -81,5 +97,18 @@ mod tests {
         assert!(parse::<(i64, String)>(Some(&req), &("DOCTOR", "ann")).is_err());
         let garbage = PageRequest { page_size: 5, page_token: "%%%".into() };
         assert!(parse::<(i64, String)>(Some(&garbage), &()).is_err());
+    }
+
+    #[test]
+    fn next_token_drops_the_probe_row_and_continues_after_the_last_kept_one() {
+        let mut last_page = vec![1_i64, 2];
+        assert_eq!(next_token(&mut last_page, 2, |row| *row, &()), "");
+        assert_eq!(last_page, [1, 2]);
+
+        let mut rows = vec![1_i64, 2, 3];
+        let token = next_token(&mut rows, 2, |row| *row, &"filter");
+        assert_eq!(rows, [1, 2]);
+        let req = PageRequest { page_size: 2, page_token: token };
+        assert_eq!(parse::<i64>(Some(&req), &"filter").unwrap().after, Some(2));
     }
 }

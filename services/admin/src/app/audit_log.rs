@@ -5,7 +5,7 @@ use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::Status;
 
-use super::{State, next_token};
+use super::State;
 use crate::domain::audit::Entry;
 use crate::store::{self, AuditFilter};
 
@@ -26,7 +26,7 @@ impl State {
         let page = paging::parse::<i64>(page, filter)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
         let mut rows = store::audit_entries(&self.db, filter, page.after, limit + 1).await?;
-        let next_page_token = next_token(&mut rows, page.size, |e| e.seq, filter);
+        let next_page_token = hms_kit::paging::next_token(&mut rows, page.size, |e| e.seq, filter);
         Ok((rows, next_page_token))
     }
 

@@ -10,8 +10,8 @@ use hms_kit::paging;
 use hms_kit::proto::common::PageRequest;
 use tonic::{Code, Status};
 
+use super::State;
 use super::watch::WatchStream;
-use super::{State, next_token};
 use crate::domain::config::Spec;
 use crate::store::{self, ChangeOutcome, ChangeRow, NewChange, StoredValue};
 
@@ -52,7 +52,7 @@ impl State {
         let page = paging::parse::<i64>(page, &spec.key)?;
         let limit = i64::try_from(page.size).unwrap_or(50);
         let mut rows = store::key_changes(&self.db, spec.key, page.after, limit + 1).await?;
-        let next_page_token = next_token(&mut rows, page.size, |r| r.revision, &spec.key);
+        let next_page_token = hms_kit::paging::next_token(&mut rows, page.size, |r| r.revision, &spec.key);
         Ok((rows, next_page_token))
     }
 

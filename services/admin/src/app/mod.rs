@@ -15,7 +15,6 @@ pub mod watch;
 use std::sync::Arc;
 
 use hms_kit::error::refusal;
-use hms_kit::paging;
 use hms_kit::storage::Db;
 use serde_json::Value;
 use tonic::{Code, Status};
@@ -56,19 +55,4 @@ impl Registry {
             refusal(Code::NotFound, "CONFIGURATION_KEY_NOT_FOUND", format!("no configuration key {key:?}"))
         })
     }
-}
-
-/// Rows were read one past the page: drop the extra one and return the
-/// token that continues after the last kept row (empty on the last page).
-fn next_token<T>(
-    rows: &mut Vec<T>,
-    size: usize,
-    cursor: impl Fn(&T) -> i64,
-    filters: &impl serde::Serialize,
-) -> String {
-    if rows.len() <= size {
-        return String::new();
-    }
-    rows.truncate(size);
-    rows.last().map(|row| paging::token(&cursor(row), filters)).unwrap_or_default()
 }

@@ -317,12 +317,7 @@ async fn list(s: &State, q: ListQuery<'_>) -> Result<(Vec<Appointment>, PageResp
     filters.extend(to.map(|d| format!("to:{d}")));
     let page = paging::parse::<(i64, String)>(q.page, &filters)?;
     let mut rows = s.list(q.party, &statuses, (start, end), page.after, page.size + 1).await?;
-    let more = rows.len() > page.size;
-    rows.truncate(page.size);
-    let next_page_token = match rows.last() {
-        Some(last) if more => paging::token(&(last.start_at, last.id.clone()), &filters),
-        _ => String::new(),
-    };
+    let next_page_token = paging::next_token(&mut rows, page.size, |last| (last.start_at, last.id.clone()), &filters);
     Ok((rows.iter().map(appointment_to_proto).collect(), PageResponse { next_page_token }))
 }
 

@@ -112,12 +112,7 @@ impl ScheduleService for ScheduleApi {
         let filters = (include_inactive, kind);
         let page = paging::parse::<String>(r.page.as_ref(), &filters)?;
         let mut rows = self.0.services(include_inactive, kind, page.after.as_deref(), page.size + 1).await?;
-        let more = rows.len() > page.size;
-        rows.truncate(page.size);
-        let next_page_token = match rows.last() {
-            Some(last) if more => paging::token(&last.code, &filters),
-            _ => String::new(),
-        };
+        let next_page_token = paging::next_token(&mut rows, page.size, |last| last.code.clone(), &filters);
         Ok(Response::new(ListMedicalServicesResponse {
             services: rows.iter().map(service_to_proto).collect(),
             page: Some(PageResponse { next_page_token }),

@@ -136,12 +136,7 @@ impl State {
     ) -> Result<(Vec<InvoiceRow>, String), Status> {
         let page = paging::parse::<(i64, String)>(page, &filter)?;
         let mut rows = store::list_invoices(&self.db, &filter, page.after.as_ref(), page.size + 1).await?;
-        let next = if rows.len() > page.size {
-            rows.truncate(page.size);
-            rows.last().map(|r| paging::token(&(r.created_at, r.id.clone()), &filter)).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = paging::next_token(&mut rows, page.size, |r| (r.created_at, r.id.clone()), &filter);
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         self.audit(caller, &ids, "LIST").await?;
         Ok((rows, next))

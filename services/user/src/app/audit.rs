@@ -44,12 +44,7 @@ impl State {
     ) -> Result<(Vec<AuthEventRow>, String), Status> {
         let page = paging::parse::<String>(page, filter)?;
         let mut rows = store::list_auth_events(&self.db, filter, page.after.as_deref(), page.size + 1).await?;
-        let more = rows.len() > page.size;
-        rows.truncate(page.size);
-        let next_page_token = match rows.last() {
-            Some(last) if more => paging::token(&last.id, filter),
-            _ => String::new(),
-        };
+        let next_page_token = paging::next_token(&mut rows, page.size, |last| last.id.clone(), filter);
         Ok((rows, next_page_token))
     }
 }
