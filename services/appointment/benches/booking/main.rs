@@ -18,6 +18,10 @@
 //! loopback sockets instead, as when each runs in its own process.
 //! MySQL/MariaDB uses HMS_TEST_MYSQL_URL (a server URL; a fresh database is
 //! created).
+//!
+//! `--lag SECONDS` books instead for that long, at full speed or `--rate N`
+//! bookings/s, with the events' whole path running, and follows every
+//! booking's notifications to the inbox and the mailbox (see `lag.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,11 +36,13 @@ use hms_kit::proto::google::r#type::{Date, TimeOfDay};
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{CreateUserRequest, LoginRequest, RegisterRequest};
 use hms_kit::testing::{self, Relational, TestServer, XorShift, percentile};
+use hms_testkit::Docs;
 use secrecy::SecretString;
 use sqlx::Row;
 use tonic::Request;
 use tonic::transport::Channel;
 
+mod lag;
 mod patient;
 
 use patient::{Booking, Patient, Tally};
@@ -60,10 +66,20 @@ struct Args {
     rounds: usize,
     warmup: usize,
     days: i64,
+    /// Lag mode: book for this many seconds and follow every notification.
+    lag: Option<f64>,
+    /// Lag mode: bookings per second to aim at; full speed when unset.
+    rate: Option<f64>,
+    /// Lag mode: how long the notifications may take to arrive once the load stops.
+    drain_secs: f64,
+    /// Lag mode: the notification service's store.
+    docstore: Docs,
 }
 
 const USAGE: &str = "usage: booking [--backend sqlite|mysql] [--via grpc|rest|rest-socket] [--view starts|slots] \
-                     [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]";
+                     [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]\n       \
+                     booking --lag SECONDS [--rate N] [--drain 120] [--docstore sqlite|mongo] \
+                     [--backend ...] [--via ...] [--patients 32] [--doctors 4]";
 
 fn args() -> anyhow::Result<Args> {
     let mut args = Args {
@@ -75,6 +91,10 @@ fn args() -> anyhow::Result<Args> {
         rounds: 10,
         warmup: 5,
         days: 3,
+        lag: None,
+        rate: None,
+        drain_secs: 120.0,
+        docstore: Docs::Sqlite,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -107,6 +127,16 @@ fn args() -> anyhow::Result<Args> {
             "--rounds" => args.rounds = value()?.parse()?,
             "--warmup" => args.warmup = value()?.parse()?,
             "--days" => args.days = value()?.parse()?,
+            "--lag" => args.lag = Some(value()?.parse()?),
+            "--rate" => args.rate = Some(value()?.parse()?),
+            "--drain" => args.drain_secs = value()?.parse()?,
+            "--docstore" => {
+                args.docstore = match value()?.as_str() {
+                    "sqlite" => Docs::Sqlite,
+                    "mongo" | "mongodb" => Docs::Mongo,
+                    other => anyhow::bail!("unknown document store {other} (sqlite or mongo)"),
+                }
+            }
             // `cargo bench` passes --bench to every bench target.
             "--bench" => {}
             "--help" | "-h" => {
@@ -156,6 +186,117 @@ async fn start_gateway(
     Ok(base)
 }
 
+/// What the load books: the service, its doctors, the patients' access tokens.
+pub(crate) struct Clinic {
+    pub service_id: String,
+    pub doctors: Vec<String>,
+    pub tokens: Vec<String>,
+}
+
+/// Seeds one 30-minute service, doctors consulting 08:00-17:00 daily, and
+/// registered patients, logged in.
+pub(crate) async fn seed(
+    user_url: &str,
+    channel: Channel,
+    doctor_count: usize,
+    patients: usize,
+) -> anyhow::Result<Clinic> {
+    let mut users = UserServiceClient::connect(user_url.to_owned()).await?;
+    let admin = login(&mut users, "admin", ADMIN_PASSWORD).await?;
+    let mut schedules = ScheduleServiceClient::new(channel);
+    let service = schedules
+        .create_medical_service(authed(
+            CreateMedicalServiceRequest {
+                code: "BENCH".into(),
+                service: Some(MedicalServiceInput {
+                    name: "Bench check-up".into(),
+                    kind: ServiceKind::GeneralCheckup.into(),
+                    duration_minutes: 30,
+                    price: Some(Money { amount_minor: 100_000, currency: "VND".into() }),
+                    active: true,
+                    ..Default::default()
+                }),
+            },
+            &admin,
+        ))
+        .await?
+        .into_inner()
+        .service
+        .ok_or_else(|| anyhow::anyhow!("no service"))?;
+    let mut doctors = Vec::with_capacity(doctor_count);
+    for d in 0..doctor_count {
+        let username = format!("bench.doctor{d}");
+        let doctor = users
+            .create_user(authed(
+                CreateUserRequest {
+                    username: username.clone(),
+                    password: PASSWORD.into(),
+                    email: format!("{username}@clinic.example"),
+                    role: Role::Doctor.into(),
+                    ..Default::default()
+                },
+                &admin,
+            ))
+            .await?
+            .into_inner()
+            .user
+            .ok_or_else(|| anyhow::anyhow!("no user"))?;
+        let blocks = (1..=7)
+            .map(|day| WeeklyBlock {
+                day_of_week: day,
+                start_time: Some(TimeOfDay { hours: 8, ..Default::default() }),
+                end_time: Some(TimeOfDay { hours: 17, ..Default::default() }),
+                ..Default::default()
+            })
+            .collect();
+        schedules
+            .set_doctor_schedule(authed(
+                SetDoctorScheduleRequest {
+                    doctor_id: doctor.id.clone(),
+                    specialty: "General".into(),
+                    location: format!("Room {d}"),
+                    blocks,
+                },
+                &admin,
+            ))
+            .await?;
+        doctors.push(doctor.id);
+    }
+    let mut tokens = Vec::with_capacity(patients);
+    for p in 0..patients {
+        let username = format!("bench.patient{p}");
+        users
+            .register(RegisterRequest {
+                username: username.clone(),
+                password: PASSWORD.into(),
+                email: format!("{username}@example.com"),
+                ..Default::default()
+            })
+            .await?;
+        tokens.push(login(&mut users, &username, PASSWORD).await?);
+    }
+    Ok(Clinic { service_id: service.id, doctors, tokens })
+}
+
+/// Pairs of live appointments that overlap for a doctor or a patient:
+/// always 0 unless the no-double-booking invariant broke.
+pub(crate) async fn double_bookings(database_url: &str) -> anyhow::Result<i64> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await?;
+    let count = sqlx::query(
+        "SELECT COUNT(*) AS n FROM appointments a JOIN appointments b ON a.id < b.id \
+         AND (a.doctor_id = b.doctor_id OR a.patient_id = b.patient_id) \
+         AND a.start_at < b.end_at AND b.start_at < a.end_at \
+         WHERE a.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR') \
+         AND b.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR')",
+    )
+    .fetch_one(&pool)
+    .await?
+    .try_get("n")?;
+    pool.close().await;
+    Ok(count)
+}
+
 #[global_allocator]
 static ALLOCATOR: hms_kit::Allocator = hms_kit::Allocator;
 
@@ -165,6 +306,9 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("{e}\n{USAGE}");
         std::process::exit(2);
     });
+    if let Some(seconds) = args.lag {
+        return lag::run(&args, seconds).await;
+    }
     let db = testing::database(args.backend).await.ok_or_else(|| anyhow::anyhow!("set HMS_TEST_MYSQL_URL"))?;
     let user_db = testing::database(Relational::Sqlite).await.ok_or_else(|| anyhow::anyhow!("no sqlite"))?;
     let auth = AuthConfig {
@@ -194,79 +338,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let http = reqwest::Client::new();
 
-    // Seed: one 30-minute service, doctors consulting 08:00-17:00 daily.
-    let mut users = UserServiceClient::connect(user.url()).await?;
-    let admin = login(&mut users, "admin", ADMIN_PASSWORD).await?;
-    let mut schedules = ScheduleServiceClient::new(channel.clone());
-    let service = schedules
-        .create_medical_service(authed(
-            CreateMedicalServiceRequest {
-                code: "BENCH".into(),
-                service: Some(MedicalServiceInput {
-                    name: "Bench check-up".into(),
-                    kind: ServiceKind::GeneralCheckup.into(),
-                    duration_minutes: 30,
-                    price: Some(Money { amount_minor: 100_000, currency: "VND".into() }),
-                    active: true,
-                    ..Default::default()
-                }),
-            },
-            &admin,
-        ))
-        .await?
-        .into_inner()
-        .service
-        .ok_or_else(|| anyhow::anyhow!("no service"))?;
-    for d in 0..args.doctors {
-        let username = format!("bench.doctor{d}");
-        let doctor = users
-            .create_user(authed(
-                CreateUserRequest {
-                    username: username.clone(),
-                    password: PASSWORD.into(),
-                    email: format!("{username}@clinic.example"),
-                    role: Role::Doctor.into(),
-                    ..Default::default()
-                },
-                &admin,
-            ))
-            .await?
-            .into_inner()
-            .user
-            .ok_or_else(|| anyhow::anyhow!("no user"))?;
-        let blocks = (1..=7)
-            .map(|day| WeeklyBlock {
-                day_of_week: day,
-                start_time: Some(TimeOfDay { hours: 8, ..Default::default() }),
-                end_time: Some(TimeOfDay { hours: 17, ..Default::default() }),
-                ..Default::default()
-            })
-            .collect();
-        schedules
-            .set_doctor_schedule(authed(
-                SetDoctorScheduleRequest {
-                    doctor_id: doctor.id,
-                    specialty: "General".into(),
-                    location: format!("Room {d}"),
-                    blocks,
-                },
-                &admin,
-            ))
-            .await?;
-    }
-    let mut tokens = Vec::with_capacity(args.patients);
-    for p in 0..args.patients {
-        let username = format!("bench.patient{p}");
-        users
-            .register(RegisterRequest {
-                username: username.clone(),
-                password: PASSWORD.into(),
-                email: format!("{username}@example.com"),
-                ..Default::default()
-            })
-            .await?;
-        tokens.push(login(&mut users, &username, PASSWORD).await?);
-    }
+    let clinic = seed(&user.url(), channel.clone(), args.doctors, args.patients).await?;
+    let tokens = clinic.tokens;
     let zone = jiff::tz::TimeZone::get(&config.time_zone)?;
     let today = jiff::Timestamp::now().to_zoned(zone).date();
     let date = |offset: i64| -> anyhow::Result<Date> {
@@ -285,7 +358,7 @@ async fn main() -> anyhow::Result<()> {
         args.doctors,
         args.days
     );
-    let service_id = Arc::new(service.id.clone());
+    let service_id = Arc::new(clinic.service_id);
     let mut clients: Vec<Patient> = (0..tokens.len())
         .map(|_| match &gateway {
             None => Patient::Grpc {
@@ -328,7 +401,7 @@ async fn main() -> anyhow::Result<()> {
                 let booked = client.book(&service_id, &doctor_id, &start, &token).await;
                 tally.bookings.push(t.elapsed());
                 match booked {
-                    Booking::Booked => tally.booked += 1,
+                    Booking::Booked(_) => tally.booked += 1,
                     Booking::Refused => tally.refused += 1,
                     Booking::Failed(error) => {
                         tally.errors += 1;
@@ -352,18 +425,7 @@ async fn main() -> anyhow::Result<()> {
     total.availability.sort();
     total.bookings.sort();
 
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&db.url).await?;
-    let double_bookings: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM appointments a JOIN appointments b ON a.id < b.id \
-         AND (a.doctor_id = b.doctor_id OR a.patient_id = b.patient_id) \
-         AND a.start_at < b.end_at AND b.start_at < a.end_at \
-         WHERE a.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR') \
-         AND b.status NOT IN ('CANCELLED_PATIENT', 'CANCELLED_DOCTOR')",
-    )
-    .fetch_one(&pool)
-    .await?
-    .try_get("n")?;
+    let double_bookings = double_bookings(&db.url).await?;
 
     let attempts = total.bookings.len();
     println!("elapsed            {:.2} s", elapsed.as_secs_f64());

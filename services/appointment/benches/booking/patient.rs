@@ -22,9 +22,21 @@ pub(crate) struct Tally {
 }
 
 pub(crate) enum Booking {
-    Booked,
+    /// The new appointment's id.
+    Booked(String),
     Refused,
     Failed(String),
+}
+
+/// The part of a booking's JSON answer the patients read: the new id.
+#[derive(serde::Deserialize)]
+struct BookedJson {
+    appointment: AppointmentJson,
+}
+
+#[derive(serde::Deserialize)]
+struct AppointmentJson {
+    id: String,
 }
 
 /// The parts of a calendar's JSON the patients read.
@@ -193,7 +205,10 @@ impl Patient {
                     ..Default::default()
                 };
                 match appointments.book_appointment(authed(request, token)).await {
-                    Ok(_) => Booking::Booked,
+                    Ok(booked) => match booked.into_inner().appointment {
+                        Some(appointment) => Booking::Booked(appointment.id),
+                        None => Booking::Failed("booked, but no appointment in the answer".into()),
+                    },
                     Err(status) if status.code() == tonic::Code::FailedPrecondition => Booking::Refused,
                     Err(status) => Booking::Failed(format!("{status:?}")),
                 }
@@ -212,7 +227,10 @@ impl Patient {
                     Err(e) => return Booking::Failed(e.to_string()),
                 };
                 if response.status().is_success() {
-                    return Booking::Booked;
+                    return match response.json::<BookedJson>().await {
+                        Ok(booked) => Booking::Booked(booked.appointment.id),
+                        Err(e) => Booking::Failed(format!("booked, but the answer is unreadable: {e}")),
+                    };
                 }
                 let status = response.status();
                 match response.json::<serde_json::Value>().await {

@@ -1,0 +1,614 @@
+//! The load generator's lag mode (`--lag SECONDS`): bookings keep coming for
+//! that long, at full speed or at `--rate N` per second, with the events'
+//! whole path of `hms up` running in this process: the appointment and user
+//! services' outbox relays, the notification service with its delivery
+//! worker, and the file mailer. For every booking it records the time from
+//! its answer until the patient's in-app notification is stored and until
+//! the patient's email is written, and prints those lags, the backlog every
+//! 5 s, each relay's events/s and the CPU spent per event.
+//!
+//! The lags come from what the system records itself, read once the load is
+//! over: the in-app notification's `sent_at` in the notification store
+//! (stamped by the worker as it stores it) and the .eml file's modification
+//! time (the email's Message-ID is its delivery's id). Following the live
+//! stream instead would add a subscription per patient, each re-reading the
+//! store, to the load being measured; this way the only reads during the load
+//! are the backlog counts every 5 s.
+//!
+//! Each booking takes a slot of its own (doctor and start follow from the
+//! booking's number), as in the outside runs of issue #22, so none is
+//! refused and none reads a calendar: what is measured is booking and telling.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hms_kit::config::{AuthConfig, ServerConfig};
+use hms_kit::docstore::{DocumentStore, Filter, Query};
+use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
+use hms_kit::testing::{self, Relational, TestDb, percentile};
+use hms_kit::time::{now_micros, to_micros};
+use hms_testkit::DocStore;
+use secrecy::SecretString;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+use crate::patient::{Booking, Patient, Start};
+use crate::{ADMIN_PASSWORD, Args, Clinic, Via};
+
+/// Slots of 30 minutes from 08:00 to 17:00, as the seeded schedules have.
+const SLOTS_PER_DAY: u64 = 18;
+/// The booking horizon: far enough for every slot a run can take.
+const HORIZON_DAYS: u32 = 3650;
+const SAMPLE_EVERY: Duration = Duration::from_secs(5);
+const DELIVERIES: &str = "notification_deliveries";
+
+/// The services a booking involves, as `hms up` wires them, in this process.
+struct System {
+    user_url: String,
+    appointment_url: String,
+    auth: AuthConfig,
+    appointment_db: TestDb,
+    user_db: TestDb,
+    notifications: DocStore,
+    mail_dir: PathBuf,
+    _mail: tempfile::TempDir,
+    stop: watch::Sender<bool>,
+    tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)>,
+}
+
+async fn start(args: &Args) -> anyhow::Result<System> {
+    let appointment_db = testing::database(args.backend).await.ok_or_else(|| anyhow::anyhow!("set HMS_TEST_MYSQL_URL"))?;
+    let user_db = testing::database(Relational::Sqlite).await.ok_or_else(|| anyhow::anyhow!("no sqlite"))?;
+    let notifications =
+        args.docstore.store("notification.db").ok_or_else(|| anyhow::anyhow!("set HMS_TEST_MONGODB_URI"))?;
+    let mail = tempfile::tempdir()?;
+    let mail_dir = mail.path().join("mail");
+
+    // Every listener first: each service learns the others' addresses.
+    let user_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let notification_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let appointment_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let user_url = format!("http://{}", user_listener.local_addr()?);
+    let notification_url = format!("http://{}", notification_listener.local_addr()?);
+    let appointment_url = format!("http://{}", appointment_listener.local_addr()?);
+    let auth = AuthConfig {
+        service_token_secret: Some(SecretString::from(hms_kit::auth::random_secret(32)?)),
+        user_service_url: user_url.clone(),
+        ..AuthConfig::default()
+    };
+    let user = hms_user::UserConfig {
+        database_url: user_db.url.clone(),
+        encryption_keys: BTreeMap::from([("k1".to_owned(), SecretString::from(hms_kit::auth::random_secret(32)?))]),
+        initial_admin: hms_user::InitialAdmin {
+            password: Some(SecretString::from(ADMIN_PASSWORD)),
+            ..Default::default()
+        },
+        notification_url: Some(notification_url.clone()),
+        ..hms_user::UserConfig::default()
+    };
+    let appointment = hms_appointment::AppointmentConfig {
+        database_url: appointment_db.url.clone(),
+        notification_url: Some(notification_url),
+        booking_horizon_days: HORIZON_DAYS,
+        ..Default::default()
+    };
+    let notification = hms_notification::NotificationConfig {
+        store_url: notifications.url.clone(),
+        email: hms_notification::EmailConfig {
+            mode: hms_notification::EmailMode::File,
+            file_dir: mail_dir.clone(),
+            ..Default::default()
+        },
+        encryption: hms_kit::crypto::EncryptionConfig::random()?,
+        ..Default::default()
+    };
+
+    let (stop, stopping) = watch::channel(false);
+    let stopped = || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
+    };
+    // As under `hms up`: the user service ready before the others, which
+    // fetch its keys as they start.
+    let built = hms_user::build(&user, &auth).await?;
+    let user_stopped = stopped();
+    let tasks = vec![
+        (
+            "user",
+            tokio::spawn(async move {
+                hms_user::serve(built, &ServerConfig::default(), user_listener, user_stopped).await
+            }),
+        ),
+        (
+            "notification",
+            tokio::spawn(hms_notification::run(notification, auth.clone(), notification_listener, stopped())),
+        ),
+        ("appointment", tokio::spawn(hms_appointment::run(appointment, auth.clone(), appointment_listener, stopped()))),
+    ];
+    Ok(System {
+        user_url,
+        appointment_url,
+        auth,
+        appointment_db,
+        user_db,
+        notifications,
+        mail_dir,
+        _mail: mail,
+        stop,
+        tasks,
+    })
+}
+
+impl System {
+    async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        for (name, task) in self.tasks {
+            task.await.map_err(|e| anyhow::anyhow!("the {name} service panicked: {e}"))??;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the backlog and what was delivered so far, and the CPU spent.
+struct Probe {
+    appointment: sqlx::AnyPool,
+    user: sqlx::AnyPool,
+    docs: Arc<dyn DocumentStore>,
+    /// The MariaDB server's /proc entry, when it runs on this machine.
+    mariadbd: Option<PathBuf>,
+}
+
+/// One reading of the [`Probe`].
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    at: Option<Instant>,
+    booked: u64,
+    appointment_pending: i64,
+    appointment_delivered: i64,
+    user_pending: i64,
+    user_delivered: i64,
+    /// Deliveries queued or being sent.
+    queued: u64,
+    /// Deliveries made (emails sent, in-app notifications stored).
+    delivered: u64,
+    cpu: Duration,
+    mariadbd_cpu: Option<Duration>,
+}
+
+impl Counts {
+    /// Events waiting anywhere on their way: outbox rows and queued deliveries.
+    fn backlog(&self) -> i64 {
+        self.appointment_pending + self.user_pending + i64::try_from(self.queued).unwrap_or(i64::MAX)
+    }
+}
+
+impl Probe {
+    async fn open(system: &System) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let mariadbd =
+            if system.appointment_db.url.starts_with("mysql:") { find_process(&["mariadbd", "mysqld"]) } else { None };
+        Ok(Self {
+            appointment: sqlx::AnyPool::connect(&system.appointment_db.url).await?,
+            user: sqlx::AnyPool::connect(&system.user_db.url).await?,
+            docs: hms_kit::docstore::connect(&system.notifications.url).await?,
+            mariadbd,
+        })
+    }
+
+    async fn read(&self, booked: u64) -> anyhow::Result<Counts> {
+        let (appointment_pending, appointment_delivered) = outbox(&self.appointment).await?;
+        let (user_pending, user_delivered) = outbox(&self.user).await?;
+        let status = |statuses: &[&str]| {
+            vec![("status".to_owned(), Filter::In(statuses.iter().map(|s| json!(s)).collect()))]
+        };
+        Ok(Counts {
+            at: Some(Instant::now()),
+            booked,
+            appointment_pending,
+            appointment_delivered,
+            user_pending,
+            user_delivered,
+            queued: self.docs.count(DELIVERIES, &status(&["QUEUED", "SENDING"])).await?,
+            delivered: self.docs.count(DELIVERIES, &status(&["SENT", "DELIVERED"])).await?,
+            cpu: cpu_time(Path::new("/proc/self")).unwrap_or_default(),
+            mariadbd_cpu: self.mariadbd.as_deref().and_then(cpu_time),
+        })
+    }
+}
+
+/// An outbox's undelivered events and delivered ones; both counts walk the
+/// relay's own index.
+async fn outbox(pool: &sqlx::AnyPool) -> anyhow::Result<(i64, i64)> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE delivered_at IS NULL AND failed_at IS NULL")
+            .fetch_one(pool)
+            .await?;
+    let delivered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hms_outbox WHERE delivered_at IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    Ok((pending, delivered))
+}
+
+/// User plus system CPU time of a process, from its /proc/<pid>/stat.
+fn cpu_time(proc_dir: &Path) -> Option<Duration> {
+    let stat = std::fs::read_to_string(proc_dir.join("stat")).ok()?;
+    // Fields after the command name, which may hold spaces: utime and
+    // stime are the 14th and 15th, in clock ticks (USER_HZ, 100 on Linux).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The /proc entry of the first process with one of these names.
+fn find_process(names: &[&str]) -> Option<PathBuf> {
+    std::fs::read_dir("/proc").ok()?.flatten().map(|entry| entry.path()).find(|path| {
+        std::fs::read_to_string(path.join("comm")).is_ok_and(|comm| names.contains(&comm.trim()))
+    })
+}
+
+/// The doctor (index) and start of booking number `k`: the doctors take
+/// turns, each patient at most once per start (see [`run`]).
+fn slot(k: u64, doctors: usize, first: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> anyhow::Result<(usize, i64)> {
+    let doctors = doctors as u64;
+    let (doctor, nth) = ((k % doctors) as usize, k / doctors);
+    let day = first.checked_add(jiff::Span::new().days(i64::try_from(nth / SLOTS_PER_DAY)?))?;
+    let minutes = 8 * 60 + (nth % SLOTS_PER_DAY) * 30;
+    let start = day.at(i8::try_from(minutes / 60)?, i8::try_from(minutes % 60)?, 0, 0).to_zoned(zone.clone())?;
+    Ok((doctor, start.timestamp().as_second()))
+}
+
+/// What the bookers did.
+#[derive(Default)]
+struct Load {
+    /// Each booking's appointment id and when its answer came (Unix µs).
+    booked: Vec<(String, i64)>,
+    latencies: Vec<Duration>,
+    refused: usize,
+    errors: usize,
+}
+
+/// Books until `deadline` from `clients.len()` connections, booking number
+/// k at `start + k / rate` when a rate is set.
+async fn book(
+    clients: Vec<Patient>,
+    clinic: Arc<Clinic>,
+    via: Via,
+    rate: Option<f64>,
+    (started, deadline): (Instant, Instant),
+    booked: Arc<AtomicU64>,
+) -> anyhow::Result<Load> {
+    let zone = jiff::tz::TimeZone::get(&hms_appointment::AppointmentConfig::default().time_zone)?;
+    // Two days ahead: no reminder falls due during the run.
+    let first = jiff::Timestamp::now().to_zoned(zone.clone()).date().checked_add(jiff::Span::new().days(2))?;
+    let next = Arc::new(AtomicU64::new(0));
+    let tasks = clients.into_iter().map(|mut client| {
+        let (clinic, next, booked, zone) = (clinic.clone(), next.clone(), booked.clone(), zone.clone());
+        tokio::spawn(async move {
+            let mut load = Load::default();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if let Some(rate) = rate {
+                    let due = started + Duration::from_secs_f64(k as f64 / rate);
+                    if due >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep_until(due.into()).await;
+                } else if Instant::now() >= deadline {
+                    break;
+                }
+                let (doctor, start) = slot(k, clinic.doctors.len(), first, &zone)?;
+                let start = match via {
+                    Via::Grpc => Start::Seconds(start),
+                    Via::Rest | Via::RestSocket => Start::Text(jiff::Timestamp::from_second(start)?.to_string()),
+                };
+                let token = &clinic.tokens[(k % clinic.tokens.len() as u64) as usize];
+                let t = Instant::now();
+                let answer = client.book(&clinic.service_id, clinic.doctors[doctor].as_bytes(), &start, token).await;
+                load.latencies.push(t.elapsed());
+                match answer {
+                    Booking::Booked(id) => {
+                        load.booked.push((id, now_micros()));
+                        booked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Booking::Refused => load.refused += 1,
+                    Booking::Failed(error) => {
+                        load.errors += 1;
+                        eprintln!("booking failed: {error}");
+                    }
+                }
+            }
+            anyhow::Ok(load)
+        })
+    });
+    let mut total = Load::default();
+    for load in futures::future::join_all(tasks).await {
+        let load = load??;
+        total.booked.extend(load.booked);
+        total.latencies.extend(load.latencies);
+        total.refused += load.refused;
+        total.errors += load.errors;
+    }
+    total.latencies.sort();
+    Ok(total)
+}
+
+/// When each booking's notices arrived (Unix µs), by appointment id.
+#[derive(Default)]
+struct Arrivals {
+    inbox: HashMap<String, i64>,
+    email: HashMap<String, i64>,
+    /// Patients' booking notices that ended otherwise (failed, suppressed).
+    lost: usize,
+}
+
+/// Reads the patients' booking notices from the notification store, and
+/// the mail directory's files, matched to them by Message-ID.
+async fn arrivals(docs: &dyn DocumentStore, mail_dir: &Path) -> anyhow::Result<Arrivals> {
+    let mut arrivals = Arrivals::default();
+    let mut emails = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = docs.find(DELIVERIES, &Query { limit: 1000, after, ..Query::default() }).await?;
+        for delivery in page.items {
+            let body = &delivery.body;
+            let (Some(kind), Some(appointment)) = (body["kind"].as_str(), body["data"]["appointment_id"].as_str())
+            else {
+                continue;
+            };
+            if !(kind.starts_with("APPOINTMENT_") && kind.ends_with("_PATIENT")) {
+                continue;
+            }
+            match (body["channel"].as_str(), body["status"].as_str(), body["sent_at"].as_i64()) {
+                (Some("IN_APP"), Some("DELIVERED"), Some(at)) => {
+                    arrivals.inbox.insert(appointment.to_owned(), at);
+                }
+                (Some("EMAIL"), Some("SENT"), Some(_)) => {
+                    emails.insert(delivery.id, appointment.to_owned());
+                }
+                _ => arrivals.lost += 1,
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    for entry in std::fs::read_dir(mail_dir)? {
+        let path = entry?.path();
+        let written = to_micros(std::fs::metadata(&path)?.modified()?);
+        let eml = std::fs::read_to_string(&path)?;
+        let id = eml.split_once("Message-ID: <").and_then(|(_, rest)| rest.split_once('@')).map(|(id, _)| id);
+        if let Some(appointment) = id.and_then(|id| emails.get(id)) {
+            arrivals.email.insert(appointment.clone(), written);
+        }
+    }
+    Ok(arrivals)
+}
+
+/// Reads until the backlog is empty; the reading then, or an error after `timeout`.
+async fn drain(probe: &Probe, booked: u64, timeout: Duration, mut show: impl FnMut(&Counts)) -> anyhow::Result<Counts> {
+    let deadline = Instant::now() + timeout;
+    let mut shown = Instant::now();
+    loop {
+        let counts = probe.read(booked).await?;
+        if counts.backlog() == 0 {
+            return Ok(counts);
+        }
+        if shown.elapsed() >= SAMPLE_EVERY {
+            show(&counts);
+            shown = Instant::now();
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{} events still undelivered {:.0} s after the load stopped",
+            counts.backlog(),
+            timeout.as_secs_f64()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn per_second(count: f64, over: Duration) -> f64 {
+    count / over.as_secs_f64().max(1e-9)
+}
+
+/// One line of the table: rates since `previous`, backlog now.
+fn show(started: Instant, previous: &Counts, now: &Counts) {
+    let (Some(then), Some(at)) = (previous.at, now.at) else { return };
+    let span = at - then;
+    println!(
+        "{:>6.1} {:>9.1} {:>10.1} {:>8} {:>10.1} {:>8} {:>12.1} {:>8} {:>8}",
+        (at - started).as_secs_f64(),
+        per_second((now.booked - previous.booked) as f64, span),
+        per_second((now.appointment_delivered - previous.appointment_delivered) as f64, span),
+        now.appointment_pending,
+        per_second((now.user_delivered - previous.user_delivered) as f64, span),
+        now.user_pending,
+        per_second((now.delivered - previous.delivered) as f64, span),
+        now.queued,
+        now.backlog(),
+    );
+}
+
+/// Lag figures of one channel: p50, p99, max, and the share arrived by `by`.
+fn lags(name: &str, booked: &[(String, i64)], arrived: &HashMap<String, i64>, by: i64) -> usize {
+    let mut lags: Vec<Duration> = booked
+        .iter()
+        .filter_map(|(id, answered)| arrived.get(id).map(|at| (at - answered).max(0)))
+        .map(|micros| Duration::from_micros(micros.unsigned_abs()))
+        .collect();
+    lags.sort();
+    let on_time = booked.iter().filter(|(id, _)| arrived.get(id).is_some_and(|at| *at <= by)).count();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "lag {name:<14} p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {:.1} % arrived by the end of the load, {} never",
+        ms(percentile(&lags, 0.5)),
+        ms(percentile(&lags, 0.99)),
+        ms(lags.last().copied().unwrap_or_default()),
+        100.0 * on_time as f64 / booked.len().max(1) as f64,
+        booked.len() - lags.len(),
+    );
+    booked.len() - lags.len()
+}
+
+/// Lag mode: see the module's description.
+pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
+    anyhow::ensure!(args.patients >= args.doctors, "--lag needs at least as many patients as doctors");
+    let system = start(args).await?;
+    let channel = Channel::from_shared(system.appointment_url.clone())?.connect().await?;
+    let clinic = Arc::new(crate::seed(&system.user_url, channel.clone(), args.doctors, args.patients).await?);
+    let gateway = match args.via {
+        Via::Grpc => None,
+        Via::Rest => Some(crate::start_gateway(&system.auth, &system.user_url, &system.appointment_url, true).await?),
+        Via::RestSocket => {
+            Some(crate::start_gateway(&system.auth, &system.user_url, &system.appointment_url, false).await?)
+        }
+    };
+    let http = reqwest::Client::new();
+    let clients: Vec<Patient> = (0..args.patients)
+        .map(|_| match &gateway {
+            None => Patient::Grpc {
+                schedules: tonic::client::Grpc::new(channel.clone()),
+                appointments: AppointmentServiceClient::new(channel.clone()),
+            },
+            Some(base) => Patient::Rest { http: http.clone(), base: base.clone() },
+        })
+        .collect();
+    let probe = Probe::open(&system).await?;
+    let drain_timeout = Duration::from_secs_f64(args.drain_secs);
+    // The seeding's own events (welcome emails) out of the way first.
+    drain(&probe, 0, drain_timeout, |_| {}).await?;
+
+    let pace = args.rate.map_or_else(|| "full speed".to_owned(), |rate| format!("{rate} bookings/s"));
+    println!(
+        "lag mode: backend {:?} via {:?}, notification store {:?}: {seconds} s at {pace} from {} connections, {} doctors",
+        args.backend, args.via, args.docstore, args.patients, args.doctors
+    );
+    println!(
+        "{:>6} {:>9} {:>10} {:>8} {:>10} {:>8} {:>12} {:>8} {:>8}",
+        "t (s)", "booked/s", "appt ev/s", "pending", "user ev/s", "pending", "deliveries/s", "queued", "backlog"
+    );
+    let booked = Arc::new(AtomicU64::new(0));
+    let first = probe.read(0).await?;
+    let started = first.at.unwrap_or_else(Instant::now);
+    show(started, &first, &first);
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let load = tokio::spawn(book(clients, clinic, args.via, args.rate, (started, deadline), booked.clone()));
+    let mut samples = vec![first];
+    while !load.is_finished() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let last = samples.last().and_then(|s| s.at).unwrap_or(started);
+        if last.elapsed() >= SAMPLE_EVERY && Instant::now() + SAMPLE_EVERY / 2 < deadline {
+            let counts = probe.read(booked.load(Ordering::Relaxed)).await?;
+            show(started, samples.last().unwrap_or(&first), &counts);
+            samples.push(counts);
+        }
+    }
+    let load = load.await??;
+    let load_end = now_micros();
+    let end = probe.read(load.booked.len() as u64).await?;
+    show(started, samples.last().unwrap_or(&first), &end);
+    samples.push(end);
+    let mut previous = end;
+    let drained = drain(&probe, end.booked, drain_timeout, |counts| {
+        show(started, &previous, counts);
+        previous = *counts;
+    })
+    .await;
+    let drained = match drained {
+        Ok(drained) => drained,
+        Err(e) => {
+            system.stop().await?;
+            return Err(e);
+        }
+    };
+    let loaded = end.at.unwrap_or(started) - started;
+
+    let booked = load.booked.len();
+    println!(
+        "bookings           {booked} booked in {:.1} s ({:.1}/s), {} refused, {} errors; booking p50 {:.1} ms, p99 {:.1} ms",
+        loaded.as_secs_f64(),
+        per_second(booked as f64, loaded),
+        load.refused,
+        load.errors,
+        percentile(&load.latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&load.latencies, 0.99).as_secs_f64() * 1e3,
+    );
+    // Bounded: over the load's second half (or all of a short one) the
+    // backlog grew by less than 5 % of what came in.
+    let middle = samples[(samples.len() - 1) / 2];
+    let (grown, inflow) = (end.backlog() - middle.backlog(), (end.booked - middle.booked) * 6);
+    let bounded = grown as f64 <= 0.05 * inflow as f64;
+    println!(
+        "backlog            {} at the start, {} at the end of the load ({} over its second half): {}",
+        first.backlog(),
+        end.backlog(),
+        if grown >= 0 { format!("+{grown}") } else { grown.to_string() },
+        if bounded { "bounded" } else { "growing" },
+    );
+
+    let arrivals = arrivals(probe.docs.as_ref(), &system.mail_dir).await?;
+    let last_arrival = arrivals.inbox.values().chain(arrivals.email.values()).copied().max().unwrap_or(load_end);
+    println!(
+        "drain              every notice delivered {:.2} s after the load stopped",
+        (last_arrival - load_end).max(0) as f64 / 1e6
+    );
+    let missing = lags("inbox (in-app)", &load.booked, &arrivals.inbox, load_end)
+        + lags("email (.eml)", &load.booked, &arrivals.email, load_end);
+
+    let total = drained.at.unwrap_or(started) - started;
+    let appointment_events = (drained.appointment_delivered - first.appointment_delivered) as f64;
+    let user_events = (drained.user_delivered - first.user_delivered) as f64;
+    let deliveries = (drained.delivered - first.delivered) as f64;
+    println!(
+        "events/s           appointment relay {:.1} during the load ({:.0} events), user relay {:.1} ({:.0}), \
+         notification worker {:.1} deliveries/s ({:.0}); over load and drain {:.1}, {:.1}, {:.1}",
+        per_second((end.appointment_delivered - first.appointment_delivered) as f64, loaded),
+        appointment_events,
+        per_second((end.user_delivered - first.user_delivered) as f64, loaded),
+        user_events,
+        per_second((end.delivered - first.delivered) as f64, loaded),
+        deliveries,
+        per_second(appointment_events, total),
+        per_second(user_events, total),
+        per_second(deliveries, total),
+    );
+    let cpu = drained.cpu.saturating_sub(first.cpu);
+    let events = appointment_events + user_events + deliveries;
+    let per = |count: f64| cpu.as_secs_f64() * 1e3 / count.max(1.0);
+    println!(
+        "CPU                {:.1} s in this process over {:.1} s ({:.2} cores): {:.3} ms per event \
+         (relayed or delivered), {:.3} ms per booking with its events",
+        cpu.as_secs_f64(),
+        total.as_secs_f64(),
+        cpu.as_secs_f64() / total.as_secs_f64().max(1e-9),
+        per(events),
+        per(booked as f64),
+    );
+    if let (Some(before), Some(after)) = (first.mariadbd_cpu, drained.mariadbd_cpu) {
+        let database = after.saturating_sub(before);
+        println!(
+            "                   {:.1} s in mariadbd ({:.3} ms per event)",
+            database.as_secs_f64(),
+            database.as_secs_f64() * 1e3 / events.max(1.0)
+        );
+    }
+    let double_bookings = crate::double_bookings(&system.appointment_db.url).await?;
+    println!("double bookings    {double_bookings}");
+    system.stop().await?;
+    anyhow::ensure!(double_bookings == 0, "the no-double-booking invariant broke");
+    anyhow::ensure!(
+        missing == 0 && arrivals.lost == 0,
+        "{missing} notices never arrived ({} patients' notices failed or were suppressed)",
+        arrivals.lost
+    );
+    Ok(())
+}
