@@ -44,6 +44,7 @@ use tonic::transport::Channel;
 
 mod lag;
 mod patient;
+mod readings;
 
 use patient::{Booking, Patient, Tally};
 
