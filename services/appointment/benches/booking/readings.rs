@@ -60,7 +60,22 @@ impl Probe {
         })
     }
 
+    /// A reading; one that fails is told and tried again, twice (a count
+    /// may time out on a busy store).
     pub async fn read(&self, booked: u64) -> anyhow::Result<Counts> {
+        let mut tries = 1;
+        loop {
+            match self.read_once(booked).await {
+                Ok(counts) => return Ok(counts),
+                Err(e) if tries < 3 => eprintln!("reading the backlog failed (try {tries} of 3): {e:#}"),
+                Err(e) => return Err(e),
+            }
+            tries += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn read_once(&self, booked: u64) -> anyhow::Result<Counts> {
         let (appointment_pending, appointment_delivered) = outbox(&self.appointment).await?;
         let (user_pending, user_delivered) = outbox(&self.user).await?;
         let status =
