@@ -5,7 +5,8 @@
 //! worker, and the file mailer. For every booking it records the time from
 //! its answer until the patient's in-app notification is stored and until
 //! the patient's email is written, and prints those lags, the backlog every
-//! 5 s, each relay's events/s and the CPU spent per event.
+//! 5 s, each relay's events/s and the CPU spent per event (what it reads of
+//! the running system is in `readings.rs`).
 //!
 //! The lags come from what the system records itself, read once the load is
 //! over: the in-app notification's `sent_at` in the notification store
@@ -310,7 +311,12 @@ fn lags(name: &str, booked: &[(String, i64)], arrived: &HashMap<String, i64>, by
 
 /// Lag mode: see the module's description.
 pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
-    anyhow::ensure!(args.patients >= args.doctors, "--lag needs at least as many patients as doctors");
+    // Booking k goes to doctor k mod doctors and patient k mod patients:
+    // with as many patients as doctors, nobody is booked twice at one start.
+    anyhow::ensure!(
+        args.doctors > 0 && args.patients >= args.doctors,
+        "--lag needs a doctor, and at least as many patients as doctors"
+    );
     let system = start(args).await?;
     let channel = Channel::from_shared(system.appointment_url.clone())?.connect().await?;
     let clinic = Arc::new(crate::seed(&system.user_url, channel.clone(), args.doctors, args.patients).await?);
