@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
 use hms_kit::testing::{self, Relational, TestDb, percentile};
@@ -258,7 +259,7 @@ async fn drain(probe: &Probe, booked: u64, timeout: Duration, mut show: impl FnM
         }
         anyhow::ensure!(
             Instant::now() < deadline,
-            "{} events still undelivered {:.0} s after the load stopped",
+            "{} events still undelivered after {:.0} s of waiting (--drain)",
             counts.backlog(),
             timeout.as_secs_f64()
         );
@@ -340,7 +341,7 @@ pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
     let probe = Probe::open(&system.appointment_db.url, &system.user_db.url, &system.notifications.url).await?;
     let drain_timeout = Duration::from_secs_f64(args.drain_secs);
     // The seeding's own events (welcome emails) out of the way first.
-    drain(&probe, 0, drain_timeout, |_| {}).await?;
+    drain(&probe, 0, drain_timeout, |_| {}).await.context("before the load, the seeded accounts' welcome emails")?;
 
     let pace = args.rate.map_or_else(|| "full speed".to_owned(), |rate| format!("{rate} bookings/s"));
     println!(
@@ -382,7 +383,7 @@ pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
         Ok(drained) => drained,
         Err(e) => {
             system.stop().await?;
-            return Err(e);
+            return Err(e.context("after the load"));
         }
     };
     let loaded = end.at.unwrap_or(started) - started;
