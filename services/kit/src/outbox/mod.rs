@@ -138,23 +138,31 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
             return Err(e.into());
         }
     }
-    // The relay finds an event's earlier ones by key.
+    // The relay finds an event's earlier ones by key, and its own batch by lease.
+    ensure_index(db, "hms_outbox_key", "event_key, id").await?;
+    ensure_index(db, "hms_outbox_lease", "lease_owner, lease_until").await?;
+    Ok(())
+}
+
+/// Adds an index to a table created before it existed.
+async fn ensure_index(db: &Db, name: &str, columns: &str) -> anyhow::Result<()> {
     match db.backend {
         Backend::Sqlite => {
-            sqlx::query("CREATE INDEX IF NOT EXISTS hms_outbox_key ON hms_outbox (event_key, id)")
+            sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON hms_outbox ({columns})"))
                 .execute(&db.pool)
                 .await?;
         }
         Backend::MySql => {
             let has_index: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() \
-                 AND table_name = 'hms_outbox' AND index_name = 'hms_outbox_key'",
+                 AND table_name = 'hms_outbox' AND index_name = ?",
             )
+            .bind(name)
             .fetch_one(&db.pool)
             .await?;
             if has_index == 0
                 && let Err(e) =
-                    sqlx::query("CREATE INDEX hms_outbox_key ON hms_outbox (event_key, id)").execute(&db.pool).await
+                    sqlx::query(&format!("CREATE INDEX {name} ON hms_outbox ({columns})")).execute(&db.pool).await
             {
                 // Another replica starting at the same moment made it.
                 if !e.to_string().contains("Duplicate key name") {

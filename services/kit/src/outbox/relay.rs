@@ -24,8 +24,11 @@ use std::time::Duration;
 use sqlx::Row;
 
 use super::{DeliveryError, OutboxEvent, Sink};
-use crate::storage::Db;
+use crate::storage::{Db, retry_transient};
 use crate::time::{duration_micros, now_micros};
+
+/// The events a claim leased, read back by their lease (index `hms_outbox_lease`).
+const CLAIMED_BATCH: &str = "SELECT id, topic, event_key, payload, attempts FROM hms_outbox WHERE lease_owner = ? AND lease_until = ? ORDER BY id";
 
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -185,14 +188,7 @@ impl Relay {
         .fetch_all(&self.db.pool)
         .await?;
         self.release(&behind).await?;
-        let rows = sqlx::query(
-            "SELECT id, topic, event_key, payload, attempts FROM hms_outbox \
-             WHERE lease_owner = ? AND lease_until = ? ORDER BY id",
-        )
-        .bind(&self.owner)
-        .bind(lease_until)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = sqlx::query(CLAIMED_BATCH).bind(&self.owner).bind(lease_until).fetch_all(&self.db.pool).await?;
         let events = rows
             .into_iter()
             .map(|row| {
@@ -263,11 +259,16 @@ impl Relay {
                  lease_until = NULL WHERE lease_owner = ? AND id IN ({})",
                 vec!["?"; outcomes.delivered.len()].join(", ")
             );
-            let mut query = sqlx::query(&sql).bind(now).bind(self.owner.clone());
-            for id in &outcomes.delivered {
-                query = query.bind(id.clone());
-            }
-            query.execute(&self.db.writer).await?;
+            // A deadlock with another relay's claim must not leave delivered
+            // events leased, to be delivered again when the lease lapses.
+            retry_transient(|| {
+                let mut query = sqlx::query(&sql).bind(now).bind(self.owner.clone());
+                for id in &outcomes.delivered {
+                    query = query.bind(id.clone());
+                }
+                query.execute(&self.db.writer)
+            })
+            .await?;
         }
         if let Some((first, error)) = outcomes.failed.first() {
             tracing::warn!(
@@ -286,16 +287,18 @@ impl Relay {
                 tracing::error!(event = %event.id, topic = %event.topic, attempts, error = %error, "outbox event parked as failed");
             }
             let next = now + duration_micros(backoff(&self.config, attempts));
-            sqlx::query(
-                "UPDATE hms_outbox SET attempts = attempts + 1, next_attempt_at = ?, failed_at = ?, last_error = ?, \
-                 lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-            )
-            .bind(next)
-            .bind(permanent.then_some(now))
-            .bind(error.to_string())
-            .bind(&event.id)
-            .bind(&self.owner)
-            .execute(&self.db.writer)
+            retry_transient(|| {
+                sqlx::query(
+                    "UPDATE hms_outbox SET attempts = attempts + 1, next_attempt_at = ?, failed_at = ?, \
+                     last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                )
+                .bind(next)
+                .bind(permanent.then_some(now))
+                .bind(error.to_string())
+                .bind(&event.id)
+                .bind(&self.owner)
+                .execute(&self.db.writer)
+            })
             .await?;
         }
         self.release(&outcomes.held_back).await?;
@@ -311,11 +314,14 @@ impl Relay {
             "UPDATE hms_outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN ({})",
             vec!["?"; ids.len()].join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(self.owner.clone());
-        for id in ids {
-            query = query.bind(id.clone());
-        }
-        query.execute(&self.db.writer).await?;
+        retry_transient(|| {
+            let mut query = sqlx::query(&sql).bind(self.owner.clone());
+            for id in ids {
+                query = query.bind(id.clone());
+            }
+            query.execute(&self.db.writer)
+        })
+        .await?;
         Ok(())
     }
 
@@ -360,5 +366,27 @@ mod tests {
         let fourth = backoff(&config, 4);
         assert!(fourth >= Duration::from_secs(6) && fourth <= Duration::from_secs(10), "{fourth:?}");
         assert!(backoff(&config, 40) <= Duration::from_secs(75));
+    }
+
+    /// Without its index, reading a batch back scanned every event ever sent.
+    #[tokio::test]
+    async fn a_claimed_batch_is_read_back_through_its_index() {
+        use sqlx::Connection;
+        static NO_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate::Migrator::DEFAULT;
+        let test_db = crate::testing::database(crate::testing::Relational::Sqlite).await.unwrap();
+        let migrations = crate::storage::Migrations { sqlite: &NO_MIGRATIONS, mysql: &NO_MIGRATIONS };
+        let db = Db::connect(&test_db.url, &migrations).await.unwrap();
+        super::super::ensure_schema(&db).await.unwrap();
+        // A connection opened after the schema exists (pooled ones opened
+        // before it were seen to plan without the new index).
+        let mut fresh = sqlx::SqliteConnection::connect(&test_db.url).await.unwrap();
+        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {CLAIMED_BATCH}"))
+            .bind("relay")
+            .bind(1_i64)
+            .fetch_all(&mut fresh)
+            .await
+            .unwrap();
+        let steps: Vec<String> = plan.iter().map(|row| row.try_get::<String, _>(3).unwrap()).collect();
+        assert!(steps.iter().any(|step| step.contains("INDEX hms_outbox_lease")), "{steps:?}");
     }
 }
