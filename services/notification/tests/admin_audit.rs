@@ -145,10 +145,22 @@ async fn template_changes_are_logged_once_even_when_the_log_was_away(mut w: Worl
         .unwrap();
     let update =
         UpdateTemplateRequest { template: Some(Template { body_text: "Live {{ feedback_link }}".into(), ..now }) };
-    client.update_template(authed(update, &token)).await.unwrap();
+    let read = client.update_template(authed(update, &token)).await.unwrap().into_inner().template.unwrap();
     let log = logged(&admin, &token, 7).await;
     assert_eq!(log.len(), 7, "every change once: {log:?}");
     assert!(log[6].after.contains("Live {{ feedback_link }}"), "{:?}", log[6]);
+
+    // Recording the change moved the stored version, not the texts: an edit
+    // from the read before it is no conflict (it was refused as one).
+    let after_audit = UpdateTemplateRequest {
+        template: Some(Template { body_text: "After the audit {{ feedback_link }}".into(), ..read.clone() }),
+    };
+    client.update_template(authed(after_audit, &token)).await.expect("an edit of the texts as last read");
+    // But the read from before that edit is stale.
+    let stale =
+        UpdateTemplateRequest { template: Some(Template { body_text: "stale {{ feedback_link }}".into(), ..read }) };
+    assert_eq!(client.update_template(authed(stale, &token)).await.unwrap_err().code(), Code::Aborted);
+    logged(&admin, &token, 8).await;
 
     // Nothing is left waiting in the store.
     let waiting = w.raw_documents("notification_templates").await;

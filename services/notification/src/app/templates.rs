@@ -64,29 +64,40 @@ impl State {
         Ok(created)
     }
 
-    /// Writes new texts over `existing`, which the caller read at `version`.
+    /// Writes new texts over `existing`, if the caller read them at `version`.
     pub async fn update_template(
         &self,
         by: &impl Fn(&str) -> AdminActionEvent,
-        existing: Versioned<TemplateDoc>,
+        mut existing: Versioned<TemplateDoc>,
         texts: Texts,
         version: i64,
     ) -> Result<Versioned<TemplateDoc>, Status> {
-        // The write is built from the version read, so it must be the caller's.
-        if version != existing.version {
-            return Err(StoreError::Conflict.into());
+        for _ in 0..5 {
+            if !existing.doc.texts_unchanged_since(version, existing.version) {
+                return Err(StoreError::Conflict.into());
+            }
+            let before = template_summary(&existing.doc);
+            let doc = TemplateDoc {
+                subject: texts.subject.clone(),
+                body_text: texts.body_text.clone(),
+                body_html: texts.body_html.clone(),
+                ..existing.doc
+            }
+            .with_new_texts_over(existing.version);
+            let action = by(&existing.id).change(before, template_summary(&doc));
+            match self.store.replace_template(&existing.id, &doc.with_action(action), existing.version).await {
+                Ok(updated) => {
+                    self.hub.work.notify_waiters();
+                    return Ok(updated);
+                }
+                // The auditor (or an admin) wrote in between: read again.
+                Err(StoreError::Conflict) => {
+                    existing = self.store.template(&existing.id).await?.ok_or(StoreError::NotFound)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        let before = template_summary(&existing.doc);
-        let doc = TemplateDoc {
-            subject: texts.subject,
-            body_text: texts.body_text,
-            body_html: texts.body_html,
-            ..existing.doc
-        };
-        let action = by(&existing.id).change(before, template_summary(&doc));
-        let updated = self.store.replace_template(&existing.id, &doc.with_action(action), existing.version).await?;
-        self.hub.work.notify_waiters();
-        Ok(updated)
+        Err(StoreError::Conflict.into())
     }
 
     pub async fn delete_template(&self, by: &impl Fn(&str) -> AdminActionEvent, id: &str) -> Result<(), Status> {
@@ -130,7 +141,8 @@ impl State {
                         body_text: shipped.body_text.clone(),
                         body_html: shipped.body_html.clone(),
                         ..existing.doc
-                    };
+                    }
+                    .with_new_texts_over(existing.version);
                     let action = by(id).change(before, template_summary(&doc));
                     store.replace_template(id, &doc.with_action(action), existing.version).await
                 }

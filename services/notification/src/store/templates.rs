@@ -38,6 +38,12 @@ pub struct TemplateDoc {
     /// templates to record by an index on it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub audit_pending: bool,
+    /// The stored version at which the texts last changed. Recording a
+    /// change in the audit log writes the document again, moving its version
+    /// but not its texts: an admin's edit from a read at or after this
+    /// version is no conflict. Unset (documents from before): the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texts_version: Option<i64>,
 }
 
 /// An admin action waiting in its template for the admin audit log; its id
@@ -49,6 +55,16 @@ pub struct UnauditedAction {
 }
 
 impl TemplateDoc {
+    /// Whether a read at version `read` saw the texts stored now, at `stored`.
+    pub fn texts_unchanged_since(&self, read: i64, stored: i64) -> bool {
+        read <= stored && read >= self.texts_version.unwrap_or(stored)
+    }
+
+    /// The texts replaced in the write over version `stored`.
+    pub fn with_new_texts_over(self, stored: i64) -> Self {
+        Self { texts_version: Some(stored + 1), ..self }
+    }
+
     /// Adds an action to record with the write that makes it.
     pub fn with_action(mut self, action: AdminActionEvent) -> Self {
         self.unaudited.push(UnauditedAction { id: uuid::Uuid::now_v7().to_string(), action });
@@ -70,14 +86,16 @@ impl Store {
     /// Writes a template that must not exist yet, not even deleted (the
     /// shipped templates at start-up).
     pub async fn insert_template(&self, id: &str, doc: &TemplateDoc) -> Result<Versioned<TemplateDoc>> {
-        from_stored(self.docs.insert(TEMPLATES, id, &to_value(doc)?).await?)
+        let doc = doc.clone().with_new_texts_over(0);
+        from_stored(self.docs.insert(TEMPLATES, id, &to_value(&doc)?).await?)
     }
 
     /// Creates a template, over its tombstone if it was deleted before (the
     /// tombstone's unrecorded actions are kept).
     pub async fn create_template(&self, id: &str, doc: TemplateDoc) -> Result<Versioned<TemplateDoc>> {
         for _ in 0..RETRIES {
-            let existing = match self.docs.insert(TEMPLATES, id, &to_value(&doc)?).await {
+            let new = doc.clone().with_new_texts_over(0);
+            let existing = match self.docs.insert(TEMPLATES, id, &to_value(&new)?).await {
                 Ok(stored) => return from_stored(stored),
                 Err(DocError::AlreadyExists { .. }) => self.stored_template(id).await?,
                 Err(e) => return Err(e.into()),
@@ -88,7 +106,8 @@ impl Store {
             }
             let mut unaudited = tombstone.doc.unaudited;
             unaudited.extend(doc.unaudited.iter().cloned());
-            let revived = TemplateDoc { audit_pending: !unaudited.is_empty(), unaudited, ..doc.clone() };
+            let revived = TemplateDoc { audit_pending: !unaudited.is_empty(), unaudited, ..doc.clone() }
+                .with_new_texts_over(tombstone.version);
             match self.replace_template(id, &revived, tombstone.version).await {
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 other => return other,
