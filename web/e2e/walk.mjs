@@ -35,12 +35,17 @@ async function shot(page, name) {
 }
 
 const pages = [];
+// The gateway serves the app under a strict Content-Security-Policy: any violation fails.
+const violations = [];
 
 async function newPage(viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ locale: "en-GB", viewport });
   const page = await context.newPage();
   pages.push(page);
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
   return page;
 }
 
@@ -151,6 +156,9 @@ try {
   await signIn(phone, lan.username, lan.password);
   await openCalendar(phone);
   await shot(phone, "phone-calendar");
+  if (violations.length > 0) {
+    throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
+  }
   console.log("walk passed");
 } catch (error) {
   // What each browser showed when the walk stopped.
