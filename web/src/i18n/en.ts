@@ -115,7 +115,7 @@ export const en = {
   "appt.status.CONFIRMED": "Confirmed",
   "appt.status.CHECKED_IN": "Checked in",
   "appt.status.COMPLETED": "Completed",
-  "appt.status.CANCELLED_PATIENT": "Cancelled by you",
+  "appt.status.CANCELLED_PATIENT": "Cancelled by the patient",
   "appt.status.CANCELLED_DOCTOR": "Cancelled by the clinic",
   "appt.status.NO_SHOW": "Missed",
   "appt.status.UNSPECIFIED": "Unknown",

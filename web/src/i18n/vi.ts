@@ -115,7 +115,7 @@ export const vi: Record<MessageKey, string> = {
   "appt.status.CONFIRMED": "Đã xác nhận",
   "appt.status.CHECKED_IN": "Đã tiếp đón",
   "appt.status.COMPLETED": "Đã khám xong",
-  "appt.status.CANCELLED_PATIENT": "Bạn đã hủy",
+  "appt.status.CANCELLED_PATIENT": "Bệnh nhân đã hủy",
   "appt.status.CANCELLED_DOCTOR": "Phòng khám đã hủy",
   "appt.status.NO_SHOW": "Vắng mặt",
   "appt.status.UNSPECIFIED": "Không rõ",

@@ -1,0 +1,171 @@
+// A walk through the web app in a real browser (playwright-core driving Debian's chromium):
+// a patient registers, signs in and books from the calendar, and sees the live notification
+// arrive without a reload; a second patient, looking at the same calendar, picks the same
+// slot and is offered alternatives; the doctor confirms the request and the first patient
+// is told at once. Screenshots of each step go to target/web-e2e/.
+//
+//   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/walk.mjs
+//
+// HMS_WEB_URL is where the app is served (the gateway under `hms up`, or the Vite dev
+// server proxying to it); the doctor and the medical service are set up through the SDK.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { seed } from "./seed.mjs";
+
+const base = (process.env.HMS_WEB_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
+const adminPassword = process.env.HMS_ADMIN_PASSWORD ?? "";
+const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "web-e2e");
+mkdirSync(shots, { recursive: true });
+
+const suffix = String(Date.now() % 1_000_000);
+const setup = await seed(base, adminPassword, suffix);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
+
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  const file = join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`step ${step}: ${name}`);
+}
+
+const pages = [];
+// The gateway serves the app under a strict Content-Security-Policy: any violation fails.
+const violations = [];
+
+async function newPage(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ locale: "en-GB", viewport });
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
+  return page;
+}
+
+async function register(page, who) {
+  await page.goto(`${base}/register`);
+  await page.getByLabel("First name").fill(who.first);
+  await page.getByLabel("Last name").fill(who.last);
+  await page.getByLabel("Username", { exact: true }).fill(who.username);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.waitForURL(/\/sign-in\?notice=registered/);
+}
+
+async function signIn(page, username, password) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+}
+
+async function openCalendar(page) {
+  await page.goto(`${base}/book?service=${setup.serviceId}`);
+  await page.locator(".week .slot").first().waitFor();
+}
+
+const patient = (name) => ({
+  first: name,
+  last: "Trần",
+  username: `${name.toLowerCase()}.${suffix}`,
+  email: `${name.toLowerCase()}.${suffix}@example.com`,
+  password: `pw-${name}-${suffix}-long`,
+});
+const lan = patient("Lan");
+const minh = patient("Minh");
+
+try {
+  // 1. Registration, with a refusal first: a password that is too short.
+  const page = await newPage();
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Username", { exact: true }).fill(lan.username);
+  await page.getByLabel("Email").fill(lan.email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByText("must have at least 8 characters").first().waitFor();
+  await shot(page, "register-refused");
+  await register(page, lan);
+  await shot(page, "registered");
+
+  // 2. Sign in, the catalog, the calendar.
+  await signIn(page, lan.username, lan.password);
+  await page.getByRole("heading", { name: "Choose a service" }).waitFor();
+  await shot(page, "catalog");
+  await page.getByRole("button", { name: `Choose: ${setup.serviceName}` }).click();
+  await page.locator(".week .slot").first().waitFor();
+  await shot(page, "calendar");
+
+  // The second patient looks at the same calendar before Lan books.
+  const other = await newPage();
+  await register(other, minh);
+  await signIn(other, minh.username, minh.password);
+  await openCalendar(other);
+
+  // 3. Lan books the first free slot; the request notification arrives live.
+  const first = page.locator(".week .slot").first();
+  const firstLabel = (await first.getAttribute("aria-label")) ?? (await first.textContent());
+  await first.click();
+  await page.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await page.getByText(/^Booked:/).waitFor();
+  await shot(page, "booked");
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await page.locator(".nav .badge").waitFor({ timeout: 15_000 });
+  await shot(page, "live-badge");
+
+  // 4. Minh picks the same slot from his (now stale) calendar: refused, with alternatives.
+  console.log(`double booking of ${firstLabel}`);
+  await other.locator(".week .slot").first().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await other.getByText("This time has just been taken.").waitFor();
+  await shot(other, "conflict-alternatives");
+  await other.getByRole("dialog").locator(".alternatives .slot").first().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await other.getByText(/^Booked:/).waitFor();
+  await shot(other, "alternative-booked");
+
+  // 5. The doctor confirms Lan's request; Lan's badge and inbox update without a reload.
+  await page.goto(`${base}/notifications`);
+  await page.locator(".inbox li").first().waitFor();
+  const before = await page.locator(".inbox li").count();
+  const doctor = await newPage();
+  await signIn(doctor, setup.doctor.username, setup.doctor.password);
+  await doctor.getByRole("heading", { name: "Worklist" }).waitFor();
+  await doctor.getByRole("tab", { name: "This week" }).click();
+  await doctor.getByRole("button", { name: "Confirm" }).first().waitFor();
+  await shot(doctor, "doctor-worklist");
+  await doctor.getByRole("button", { name: "Confirm" }).first().click();
+  await page.waitForFunction((n) => document.querySelectorAll(".inbox li").length > n, before, {
+    timeout: 15_000,
+  });
+  await shot(page, "live-inbox");
+
+  // 6. My appointments, and the calendar on a phone-sized screen.
+  await page.goto(`${base}/appointments`);
+  await page.locator(".appts li").first().waitFor();
+  await shot(page, "my-appointments");
+  const phone = await newPage({ width: 390, height: 844 });
+  await signIn(phone, lan.username, lan.password);
+  await openCalendar(phone);
+  await shot(phone, "phone-calendar");
+  if (violations.length > 0) {
+    throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
+  }
+  console.log("walk passed");
+} catch (error) {
+  // What each browser showed when the walk stopped.
+  for (const [i, page] of pages.entries()) {
+    await page.screenshot({ path: join(shots, `failed-${String(i)}.png`), fullPage: true });
+  }
+  throw error;
+} finally {
+  await browser.close();
+}
