@@ -19,6 +19,24 @@ impl Drop for Up {
     }
 }
 
+impl Up {
+    /// Sends SIGTERM and waits for the exit (at most 10 s); returns how long
+    /// the stop took.
+    pub fn terminate(mut self) -> Duration {
+        let started = std::time::Instant::now();
+        let pid = self.0.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                assert!(status.success(), "hms up exited with {status}");
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("hms up did not stop within 10 s of SIGTERM");
+    }
+}
+
 /// Starts `hms up` on ephemeral ports; returns it and the gateway's URL.
 pub fn start(data_dir: &std::path::Path, admin_password: &str) -> (Up, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hms"))

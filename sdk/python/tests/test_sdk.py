@@ -36,6 +36,11 @@ def hms():
         HMS_USER__SERVER__LISTEN="127.0.0.1:0",
         HMS_NOTIFICATION__SERVER__LISTEN="127.0.0.1:0",
         HMS_GATEWAY__LISTEN="127.0.0.1:0",
+        # Every service on a free port, so another `hms up` on this machine is no obstacle.
+        HMS_APPOINTMENT__SERVER__LISTEN="127.0.0.1:0",
+        HMS_EHR__SERVER__LISTEN="127.0.0.1:0",
+        HMS_BILLING__SERVER__LISTEN="127.0.0.1:0",
+        HMS_ADMIN__SERVER__LISTEN="127.0.0.1:0",
         HMS_USER__INITIAL_ADMIN__PASSWORD="admin-password-for-tests",
         HMS_TELEMETRY__LOG_FORMAT="json",
     )
