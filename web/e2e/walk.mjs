@@ -6,9 +6,12 @@
 //
 //   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/walk.mjs
 //
+// With HMS_MAIL_DIR (where `hms up` writes its .eml files, <data>/mail) the walk also resets
+// the patient's password through the emailed link.
+//
 // HMS_WEB_URL is where the app is served (the gateway under `hms up`, or the Vite dev
 // server proxying to it); the doctor and the medical service are set up through the SDK.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -71,6 +74,26 @@ async function signIn(page, username, password) {
 async function openCalendar(page) {
   await page.goto(`${base}/book?service=${setup.serviceId}`);
   await page.locator(".week .slot").first().waitFor();
+}
+
+/** The token of the newest reset email to `email` in the mail directory, waiting for it. */
+async function resetToken(dir, email) {
+  for (let i = 0; i < 100; i++) {
+    const mails = readdirSync(dir)
+      .filter((f) => f.endsWith(".eml"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      // Quoted-printable: soft line breaks and =XX escapes.
+      .map((m) =>
+        m
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+      )
+      .filter((m) => m.includes(email) && m.includes("reset-password?token="));
+    const match = mails.at(-1)?.match(/reset-password\?token=([A-Za-z0-9_\-.~%]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no reset email to ${email} in ${dir}`);
 }
 
 const patient = (name) => ({
@@ -148,14 +171,56 @@ try {
   });
   await shot(page, "live-inbox");
 
-  // 6. My appointments, and the calendar on a phone-sized screen.
+  // 6. The doctor sees the patient and completes the visit; the patient rates it from the
+  //    feedback page.
+  await doctor.getByRole("button", { name: "Check in" }).first().click();
+  await doctor.getByRole("button", { name: "Complete" }).first().click();
+  await doctor.getByText("Completed").first().waitFor();
+  await page.goto(`${base}/appointments`);
+  await page.getByRole("link", { name: "Rate this visit" }).first().click();
+  await page.waitForURL(/\/feedback\?appointment_id=/);
+  await page.getByText("5 ★").click();
+  await page.getByRole("radio", { name: "5 of 5" }).isChecked();
+  await page.getByLabel("Comment (optional)").fill("Bác sĩ rất tận tình.");
+  await page.getByRole("button", { name: "Send feedback" }).click();
+  await page.getByText("Thank you for your feedback.").waitFor();
+  await shot(page, "feedback");
+
+  // 7. My appointments; a reload keeps the session (from the refresh cookie); Vietnamese.
   await page.goto(`${base}/appointments`);
   await page.locator(".appts li").first().waitFor();
   await shot(page, "my-appointments");
+  await page.reload();
+  await page.locator(".appts li").first().waitFor();
+  await page.getByRole("radio", { name: "VI" }).click();
+  await page.getByRole("heading", { name: "Lịch hẹn của tôi" }).waitFor();
+  await shot(page, "my-appointments-vi");
+  await page.getByRole("radio", { name: "EN" }).click();
+
+  // 8. The calendar on a phone-sized screen.
   const phone = await newPage({ width: 390, height: 844 });
   await signIn(phone, lan.username, lan.password);
   await openCalendar(phone);
   await shot(phone, "phone-calendar");
+
+  // 9. Sign out, then (when the mail is at hand) reset the password through the emailed link.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You are signed out.").waitFor();
+  const mailDir = process.env.HMS_MAIL_DIR;
+  if (mailDir) {
+    await page.goto(`${base}/forgot-password`);
+    await page.getByLabel("Email").fill(lan.email);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByText(/a link is on its way/).waitFor();
+    const token = await resetToken(mailDir, lan.email);
+    await page.goto(`${base}/reset-password?token=${encodeURIComponent(token)}`);
+    const fresh = `${lan.password}-new`;
+    await page.getByLabel("New password").fill(fresh);
+    await page.getByRole("button", { name: "Set the password" }).click();
+    await page.getByText("Your password is changed.").waitFor();
+    await shot(page, "password-reset");
+    await signIn(page, lan.username, fresh);
+  }
   if (violations.length > 0) {
     throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
   }

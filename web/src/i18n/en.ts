@@ -178,6 +178,7 @@ export const en = {
   "work.confirmed": "Confirmed.",
   "work.checkIn": "Check in",
   "work.checkedIn": "Checked in.",
+  "work.complete": "Complete",
   "work.none": "No appointments.",
   "work.requests": "{count} to confirm",
   "work.chart": "Appointments by status",

@@ -178,6 +178,7 @@ export const vi: Record<MessageKey, string> = {
   "work.confirmed": "Đã xác nhận.",
   "work.checkIn": "Tiếp đón",
   "work.checkedIn": "Đã tiếp đón.",
+  "work.complete": "Hoàn tất",
   "work.none": "Không có lịch hẹn.",
   "work.requests": "{count} lịch chờ xác nhận",
   "work.chart": "Lịch hẹn theo trạng thái",

@@ -21,10 +21,10 @@ const StatusChart = lazy(() => import("./StatusChart"));
 
 function Actions({
   appointment: a,
-  canConfirm,
+  canComplete,
 }: {
   appointment: Appointment;
-  canConfirm: boolean;
+  canComplete: boolean;
 }) {
   const { t } = useI18n();
   const queries = useQueryClient();
@@ -34,9 +34,10 @@ function Actions({
     });
   const confirm = useMutation(AppointmentService.method.confirmAppointment, { onSuccess });
   const checkIn = useMutation(AppointmentService.method.checkInAppointment, { onSuccess });
+  const complete = useMutation(AppointmentService.method.completeAppointment, { onSuccess });
   return (
     <div className="actions">
-      {canConfirm && a.status === AppointmentStatus.PENDING && (
+      {a.status === AppointmentStatus.PENDING && (
         <Button
           className="button primary small"
           isDisabled={confirm.isPending}
@@ -54,7 +55,16 @@ function Actions({
           {t("work.checkIn")}
         </Button>
       )}
-      <ProblemMessage error={confirm.error ?? checkIn.error} />
+      {canComplete && a.status === AppointmentStatus.CHECKED_IN && (
+        <Button
+          className="button small"
+          isDisabled={complete.isPending}
+          onPress={() => complete.mutate({ appointmentId: a.id })}
+        >
+          {t("work.complete")}
+        </Button>
+      )}
+      <ProblemMessage error={confirm.error ?? checkIn.error ?? complete.error} />
     </div>
   );
 }
@@ -63,11 +73,14 @@ export function ScheduleTable({
   period,
   only,
   chart = false,
+  canComplete = false,
 }: {
   period: ReportPeriod;
   /** Only appointments of these statuses. */
   only?: AppointmentStatus[];
   chart?: boolean;
+  /** Doctors complete a checked-in visit here (the encounter screens come later). */
+  canComplete?: boolean;
 }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
@@ -117,7 +130,7 @@ export function ScheduleTable({
                   <td>{a.reason}</td>
                   <td>{t(statusLabel(a.status))}</td>
                   <td>
-                    <Actions appointment={a} canConfirm />
+                    <Actions appointment={a} canComplete={canComplete} />
                   </td>
                 </tr>
               ))}

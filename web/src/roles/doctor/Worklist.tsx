@@ -15,10 +15,10 @@ export default function Worklist() {
           <Tab id="week">{t("work.week")}</Tab>
         </TabList>
         <TabPanel id="today">
-          <ScheduleTable period={ReportPeriod.DAY} />
+          <ScheduleTable period={ReportPeriod.DAY} canComplete />
         </TabPanel>
         <TabPanel id="week">
-          <ScheduleTable period={ReportPeriod.WEEK} chart />
+          <ScheduleTable period={ReportPeriod.WEEK} chart canComplete />
         </TabPanel>
       </Tabs>
     </section>
