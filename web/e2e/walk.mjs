@@ -155,6 +155,23 @@ try {
   await other.getByText(/^Booked:/).waitFor();
   await shot(other, "alternative-booked");
 
+  // Minh moves his appointment to another day, then cancels it.
+  await other.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await other.goto(`${base}/appointments`);
+  await other.getByRole("link", { name: "Move" }).first().click();
+  await other.getByRole("heading", { name: "Move this appointment" }).first().waitFor();
+  await other.locator(".week .day").nth(3).locator(".slot").first().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Move" }).click();
+  await other.getByText(/^The appointment is moved to/).waitFor();
+  await shot(other, "rescheduled");
+  await other.goto(`${base}/appointments`);
+  await other.getByText("Moved 1 times").waitFor();
+  await other.getByRole("button", { name: "Cancel" }).first().click();
+  await other.getByRole("dialog").getByLabel("Why are you cancelling?").fill("Tôi bận việc.");
+  await other.getByRole("dialog").getByRole("button", { name: "Cancel the appointment" }).click();
+  await other.getByText("The appointment is cancelled.").waitFor();
+  await shot(other, "cancelled");
+
   // 5. The doctor confirms Lan's request; Lan's badge and inbox update without a reload.
   await page.goto(`${base}/notifications`);
   await page.locator(".inbox li").first().waitFor();
@@ -220,7 +237,19 @@ try {
     await page.getByText("Your password is changed.").waitFor();
     await shot(page, "password-reset");
     await signIn(page, lan.username, fresh);
+  } else {
+    await signIn(page, lan.username, lan.password);
   }
+
+  // 10. Profile and notification preferences: messages in Vietnamese, and so the page.
+  await page.goto(`${base}/profile`);
+  await page.getByLabel("Address").fill("12 Lê Lợi, Quận 1, TP.HCM");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByText("Saved.").first().waitFor();
+  await page.getByText("Tiếng Việt").click();
+  await page.getByRole("button", { name: "Save" }).nth(1).click();
+  await page.getByRole("heading", { name: "Hồ sơ" }).waitFor();
+  await shot(page, "profile-vi");
   if (violations.length > 0) {
     throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
   }
