@@ -1,6 +1,6 @@
 // Sets up what a booking walk needs, as an admin would (the admin screens come later): a
-// doctor with consulting hours every day and a medical service they perform. Prints the
-// doctor's credentials as JSON. Run with `node --preserve-symlinks` (the SDK is linked).
+// doctor with consulting hours every day, a medical service they perform and a nurse. Prints
+// the staff's credentials as JSON. Run with `node --preserve-symlinks` (the SDK is linked).
 //
 //   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/seed.mjs
 import { createClient } from "@connectrpc/connect";
@@ -60,7 +60,21 @@ export async function seed(baseUrl, adminPassword, suffix = String(Date.now() % 
     },
     { headers },
   );
-  return { doctor: { ...doctor, id: user.id }, serviceId: service.id, serviceName: service.name };
+  const nurse = {
+    username: `nurse.binh.${suffix}`,
+    password: `nurse-password-${suffix}`,
+    email: `nurse.binh.${suffix}@clinic.example`,
+  };
+  await users.createUser(
+    { ...nurse, role: Role.NURSE, firstName: "Bình", lastName: "Lê", preferredLanguage: "vi" },
+    { headers },
+  );
+  return {
+    nurse,
+    doctor: { ...doctor, id: user.id },
+    serviceId: service.id,
+    serviceName: service.name,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -184,7 +184,8 @@ export const en = {
   "work.chart": "Appointments by status",
   "work.utilisation": "Booked {percent} of consulting time.",
   "nurse.title": "Check-in",
-  "nurse.help": "Today's confirmed appointments of the clinic. Check patients in as they arrive.",
+  "nurse.help":
+    "The clinic's appointments that wait for the patient. Check patients in as they arrive.",
 
   "error.generic": "The request was refused: {message}",
   "error.field": "{field}: {description}",

@@ -184,7 +184,7 @@ export const vi: Record<MessageKey, string> = {
   "work.chart": "Lịch hẹn theo trạng thái",
   "work.utilisation": "Đã đặt {percent} thời gian khám.",
   "nurse.title": "Tiếp đón",
-  "nurse.help": "Các lịch hẹn đã xác nhận hôm nay của phòng khám. Tiếp đón bệnh nhân khi họ đến.",
+  "nurse.help": "Các lịch hẹn của phòng khám đang chờ bệnh nhân. Tiếp đón bệnh nhân khi họ đến.",
 
   "error.generic": "Yêu cầu bị từ chối: {message}",
   "error.field": "{field}: {description}",
