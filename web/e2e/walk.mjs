@@ -19,6 +19,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
 import { seed } from "./seed.mjs";
 
 const base = (process.env.HMS_WEB_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
@@ -34,10 +35,21 @@ const browser = await chromium.launch({
 });
 
 let step = 0;
+// Every step's page is checked with axe: serious or critical violations fail the walk.
+const inaccessible = [];
+
 async function shot(page, name) {
   step += 1;
   const file = join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  const { violations: found } = await new AxeBuilder({ page }).analyze();
+  for (const v of found.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+    const where = v.nodes
+      .map((n) => n.target.join(" "))
+      .slice(0, 3)
+      .join(", ");
+    inaccessible.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${where}`);
+  }
   console.log(`step ${step}: ${name}`);
 }
 
@@ -288,6 +300,9 @@ try {
   await page.getByRole("button", { name: "Save" }).nth(1).click();
   await page.getByRole("heading", { name: "Hồ sơ" }).waitFor();
   await shot(page, "profile-vi");
+  if (inaccessible.length > 0) {
+    throw new Error(`accessibility violations:\n${inaccessible.join("\n")}`);
+  }
   if (violations.length > 0) {
     throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
   }
