@@ -117,14 +117,22 @@ describe("SessionManager", () => {
     expect(names).toEqual(["hms-refresh"]);
   });
 
-  it("signs out through the backend and forgets the token", async () => {
+  it("signs out through the backend, under the refresh lock, and forgets the token", async () => {
+    const names: string[] = [];
+    const counting: Locks = {
+      request: (name, callback) => {
+        names.push(name);
+        return callback();
+      },
+    };
     const backend = fakeBackend();
-    const manager = new SessionManager(backend, locks);
+    const manager = new SessionManager(backend, counting);
     await manager.signIn("an", "pw");
     await manager.signOut();
     expect(backend.signOut).toHaveBeenCalledOnce();
     expect(manager.accessToken()).toBeUndefined();
     expect(manager.getState()).toEqual({ status: "signed-out", ended: "signed-out" });
+    expect(names).toEqual(["hms-refresh"]);
   });
 });
 

@@ -96,9 +96,11 @@ export class SessionManager {
     this.signedIn(session);
   }
 
+  /** Ends the session; under the refresh lock, since the gateway rotates the cookie's
+   * refresh token to end it and a token presented twice revokes the session. */
   async signOut(): Promise<void> {
     try {
-      await this.backend.signOut();
+      await this.locks.request(REFRESH_LOCK, () => this.backend.signOut());
     } finally {
       this.end("signed-out");
     }
