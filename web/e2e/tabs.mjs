@@ -1,7 +1,8 @@
 // Two tabs of one browser keep one session alive through many refreshes: refresh tokens
 // work once and a token presented twice revokes the whole session, so the tabs must take
 // turns (navigator.locks). Run against an `hms up` whose access tokens live 8 seconds
-// (HMS_USER__ACCESS_TOKEN_TTL_SECS=8): each tab then refreshes every 5 seconds.
+// (HMS_USER__ACCESS_TOKEN_TTL_SECS=8): each tab then refreshes every 5 seconds. Then one
+// tab signs out, and the other is shown the sign-in page.
 //
 //   HMS_WEB_URL=http://127.0.0.1:8080 node --preserve-symlinks e2e/tabs.mjs
 import { chromium } from "playwright-core";
@@ -39,6 +40,14 @@ try {
       throw new Error("a tab lost the session");
   }
   console.log("both tabs kept the session");
+
+  // Signing out in one tab ends the session of the other: its next refresh or call is
+  // refused, and it shows the sign-in page saying why.
+  await first.getByRole("button", { name: "Sign out" }).click();
+  await first.getByText("You are signed out.").waitFor();
+  await second.waitForURL(/\/sign-in\?.*ended=(revoked|expired)/, { timeout: 20_000 });
+  await second.getByText(/Please sign in again/).waitFor();
+  console.log("signing out in one tab ended the other's session");
 } finally {
   await browser.close();
 }
