@@ -149,6 +149,9 @@ function WeekCalendar({
                       aria-label={`${t(PERIOD_LABEL[p.period])}, ${name}, ${formatDay(day.day, lang)}`}
                       className="slots"
                     >
+                      <span className="period" aria-hidden="true">
+                        {t(PERIOD_LABEL[p.period])}
+                      </span>
                       {p.slots.map((slot) => (
                         <Button
                           key={String(slot.start.seconds)}
