@@ -13,6 +13,7 @@ import type { RoleModule } from "../roles";
 import { LiveNotifications, useUnreadCount } from "../notifications/live";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Loading } from "./Loading";
+import { useDiscoverClinicZone } from "../format/zone";
 
 function roleLabel(role: Role | undefined): MessageKey {
   switch (role) {
@@ -50,6 +51,7 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
   const queries = useQueryClient();
   const unread = useUnreadCount();
   useLanguageFromPreferences();
+  useDiscoverClinicZone();
   const user = state.status === "signed-in" ? state.session.user : undefined;
 
   const signOut = async () => {

@@ -174,6 +174,7 @@ export const en = {
   "work.title": "Worklist",
   "work.today": "Today",
   "work.week": "This week",
+  "work.nextWeek": "Next week",
   "work.confirm": "Confirm",
   "work.confirmed": "Confirmed.",
   "work.checkIn": "Check in",

@@ -174,6 +174,7 @@ export const vi: Record<MessageKey, string> = {
   "work.title": "Danh sách khám",
   "work.today": "Hôm nay",
   "work.week": "Tuần này",
+  "work.nextWeek": "Tuần sau",
   "work.confirm": "Xác nhận",
   "work.confirmed": "Đã xác nhận.",
   "work.checkIn": "Tiếp đón",

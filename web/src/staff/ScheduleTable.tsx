@@ -11,7 +11,7 @@ import {
   type Appointment,
 } from "@hms/sdk/hms/appointment/v1/appointment_pb";
 import { useI18n } from "../i18n";
-import { dayInZone, formatDateTime, formatTime } from "../format";
+import { addDays, dayInZone, formatDateTime, formatTime } from "../format";
 import { learnZone, useClinicZone } from "../format/zone";
 import { Loading } from "../components/Loading";
 import { ProblemMessage } from "../components/Problem";
@@ -74,6 +74,7 @@ export function ScheduleTable({
   only,
   chart = false,
   canComplete = false,
+  daysAhead = 0,
 }: {
   period: ReportPeriod;
   /** Only appointments of these statuses. */
@@ -81,13 +82,15 @@ export function ScheduleTable({
   chart?: boolean;
   /** Doctors complete a checked-in visit here (the encounter screens come later). */
   canComplete?: boolean;
+  /** The period around this many days from today (7 with WEEK: next week). */
+  daysAhead?: number;
 }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
   const names = useServiceNames();
   const report = useQuery(AppointmentService.method.getScheduleReport, {
     period,
-    date: dayInZone(new Date(), zone),
+    date: addDays(dayInZone(new Date(), zone), daysAhead),
   });
   const data = report.data;
   useEffect(() => learnZone(data?.timeZone), [data]);

@@ -21,12 +21,16 @@ export default function CheckIn() {
         <TabList aria-label={t("nurse.title")}>
           <Tab id="today">{t("work.today")}</Tab>
           <Tab id="week">{t("work.week")}</Tab>
+          <Tab id="next">{t("work.nextWeek")}</Tab>
         </TabList>
         <TabPanel id="today">
           <ScheduleTable period={ReportPeriod.DAY} only={WAITING} />
         </TabPanel>
         <TabPanel id="week">
           <ScheduleTable period={ReportPeriod.WEEK} only={WAITING} />
+        </TabPanel>
+        <TabPanel id="next">
+          <ScheduleTable period={ReportPeriod.WEEK} only={WAITING} daysAhead={7} />
         </TabPanel>
       </Tabs>
     </section>
