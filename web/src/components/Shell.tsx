@@ -1,7 +1,7 @@
 // The signed-in frame: header with the role's navigation, the notification badge, the
 // language switcher and sign-out; the page below it.
 import { Suspense, useEffect, useRef } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { Button } from "react-aria-components";
 import { useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -13,6 +13,7 @@ import type { RoleModule } from "../roles";
 import { LiveNotifications, useUnreadCount } from "../notifications/live";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Loading } from "./Loading";
+import { ErrorBoundary } from "./ErrorBoundary";
 import { useDiscoverClinicZone } from "../format/zone";
 
 function roleLabel(role: Role | undefined): MessageKey {
@@ -48,6 +49,7 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
   const state = useSession();
   const manager = useSessionManager();
   const navigate = useNavigate();
+  const location = useLocation();
   const queries = useQueryClient();
   const unread = useUnreadCount();
   useLanguageFromPreferences();
@@ -105,9 +107,11 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
       <LiveNotifications />
       <main id="main" className="page">
         {!module && <p className="note">{t("role.noScreens")}</p>}
-        <Suspense fallback={<Loading />}>
-          <Outlet />
-        </Suspense>
+        <ErrorBoundary key={location.pathname}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -16,6 +16,8 @@ export const en = {
   "app.save": "Save",
   "app.saved": "Saved.",
   "app.back": "Back",
+  "app.failed": "This page could not be shown. Reloading usually helps.",
+  "app.reload": "Reload",
   "app.none": "Nothing here yet.",
   "app.more": "Load more",
 

@@ -17,6 +17,8 @@ export const vi: Record<MessageKey, string> = {
   "app.save": "Lưu",
   "app.saved": "Đã lưu.",
   "app.back": "Quay lại",
+  "app.failed": "Không thể hiển thị trang này. Tải lại thường sẽ khắc phục được.",
+  "app.reload": "Tải lại",
   "app.none": "Chưa có gì ở đây.",
   "app.more": "Xem thêm",
 
