@@ -55,6 +55,17 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
   useLanguageFromPreferences();
   useDiscoverClinicZone();
   const user = state.status === "signed-in" ? state.session.user : undefined;
+  // After a navigation inside the app, keyboard and screen-reader users start at the new
+  // page's content rather than wherever focus was left.
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [location.pathname]);
 
   const signOut = async () => {
     try {
@@ -105,7 +116,7 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
         </div>
       </header>
       <LiveNotifications />
-      <main id="main" className="page">
+      <main id="main" className="page" ref={main} tabIndex={-1}>
         {!module && <p className="note">{t("role.noScreens")}</p>}
         <ErrorBoundary key={location.pathname}>
           <Suspense fallback={<Loading />}>
