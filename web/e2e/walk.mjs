@@ -163,6 +163,14 @@ try {
     await page.locator(".week .slot").first().waitFor();
   }
   const weekTab = week ? "Next week" : "This week";
+  // The patient may keep to a preferred doctor.
+  await page.getByRole("radio", { name: "Bình Trần" }).click();
+  await page
+    .locator(".week .doctor h4", { hasText: "An Nguyễn" })
+    .first()
+    .waitFor({ state: "detached" });
+  await page.getByRole("radio", { name: "All doctors" }).click();
+  await page.locator(".week .doctor h4", { hasText: "An Nguyễn" }).first().waitFor();
   await shot(page, "calendar");
 
   // The second patient looks at the same calendar before Lan books.

@@ -93,6 +93,8 @@ export const en = {
   "book.slotsOf": "Free times of {doctor} on {date}",
   "book.location": "Place",
   "book.price": "Price",
+  "book.preferred": "Preferred doctor",
+  "book.allDoctors": "All doctors",
   "book.morning": "Morning",
   "book.afternoon": "Afternoon",
   "book.evening": "Evening",

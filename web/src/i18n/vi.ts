@@ -93,6 +93,8 @@ export const vi: Record<MessageKey, string> = {
   "book.slotsOf": "Giờ trống của {doctor} ngày {date}",
   "book.location": "Địa điểm",
   "book.price": "Giá",
+  "book.preferred": "Bác sĩ mong muốn",
+  "book.allDoctors": "Tất cả bác sĩ",
   "book.morning": "Buổi sáng",
   "book.afternoon": "Buổi chiều",
   "book.evening": "Buổi tối",
