@@ -12,6 +12,7 @@ import { roleModule } from "./roles";
 import { Shell } from "./components/Shell";
 import { SignIn } from "./auth/SignIn";
 import { Loading } from "./components/Loading";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 
 const Register = lazy(() => import("./auth/Register"));
 const ForgotPassword = lazy(() => import("./auth/ForgotPassword"));
@@ -56,7 +57,9 @@ function NotFound() {
 function Public({ children }: { children: ReactNode }) {
   return (
     <main id="main" className="public">
-      <Suspense fallback={<Loading />}>{children}</Suspense>
+      <ErrorBoundary>
+        <Suspense fallback={<Loading />}>{children}</Suspense>
+      </ErrorBoundary>
     </main>
   );
 }

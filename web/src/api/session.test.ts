@@ -80,6 +80,28 @@ describe("SessionManager", () => {
     expect(manager.getState()).toEqual({ status: "signed-out", ended: undefined });
   });
 
+  it("tries a busy gateway again before showing the sign-in page", async () => {
+    let calls = 0;
+    const backend = fakeBackend({
+      refresh: vi.fn(() => {
+        calls++;
+        return calls === 1
+          ? Promise.reject(new ConnectError("too many requests", Code.ResourceExhausted))
+          : Promise.resolve(session("t9"));
+      }),
+    });
+    vi.useFakeTimers();
+    try {
+      const manager = new SessionManager(backend, locks);
+      const restored = manager.restore();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await restored;
+      expect(manager.accessToken()).toBe("t9");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("refreshes once for concurrent callers, under the cross-tab lock", async () => {
     const names: string[] = [];
     const counting: Locks = {
@@ -95,14 +117,22 @@ describe("SessionManager", () => {
     expect(names).toEqual(["hms-refresh"]);
   });
 
-  it("signs out through the backend and forgets the token", async () => {
+  it("signs out through the backend, under the refresh lock, and forgets the token", async () => {
+    const names: string[] = [];
+    const counting: Locks = {
+      request: (name, callback) => {
+        names.push(name);
+        return callback();
+      },
+    };
     const backend = fakeBackend();
-    const manager = new SessionManager(backend, locks);
+    const manager = new SessionManager(backend, counting);
     await manager.signIn("an", "pw");
     await manager.signOut();
     expect(backend.signOut).toHaveBeenCalledOnce();
     expect(manager.accessToken()).toBeUndefined();
     expect(manager.getState()).toEqual({ status: "signed-out", ended: "signed-out" });
+    expect(names).toEqual(["hms-refresh"]);
   });
 });
 

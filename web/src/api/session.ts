@@ -5,7 +5,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { WebSession } from "@hms/sdk/hms/web/v1/session_pb";
-import { errorReason } from "./errors";
+import { errorReason, toProblem } from "./errors";
 
 /** The three calls of WebSessionService, as the session needs them. */
 export interface SessionBackend {
@@ -31,6 +31,7 @@ export const REFRESH_LOCK = "hms-refresh";
 export const TOKEN_REVOKED = "TOKEN_REVOKED";
 /** Refresh this long before the access token expires, so live streams never see it lapse. */
 const EARLY_REFRESH_MS = 60_000;
+const RESTORE_RETRY_MAX_MS = 5_000;
 
 /** Runs callbacks one at a time in this tab, for browsers without `navigator.locks`. */
 function localLocks(): Locks {
@@ -54,6 +55,8 @@ export class SessionManager {
   private state: SessionState = { status: "restoring" };
   private listeners = new Set<() => void>();
   private inFlight: Promise<boolean> | undefined;
+  /** Set when the last refresh failed for a reason that may pass (busy, unreachable). */
+  private lastFailure: { retryAfterMs: number } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -73,9 +76,18 @@ export class SessionManager {
     return this.state.status === "signed-in" ? this.state.session.accessToken : undefined;
   }
 
-  /** At start: restores the session from the refresh cookie, if there is one. */
+  /**
+   * At start: restores the session from the refresh cookie, if there is one. A gateway
+   * that is busy or unreachable gets a second try after the delay it asks for (at most
+   * RESTORE_RETRY_MAX_MS) before the sign-in page is shown.
+   */
   async restore(): Promise<void> {
-    const ok = await this.refresh();
+    let ok = await this.refresh();
+    const busy = this.lastFailure;
+    if (!ok && busy && this.state.status === "restoring") {
+      await new Promise((resolve) => setTimeout(resolve, busy.retryAfterMs));
+      ok = await this.refresh();
+    }
     if (!ok && this.state.status === "restoring") this.set({ status: "signed-out" });
   }
 
@@ -84,9 +96,11 @@ export class SessionManager {
     this.signedIn(session);
   }
 
+  /** Ends the session; under the refresh lock, since the gateway rotates the cookie's
+   * refresh token to end it and a token presented twice revokes the session. */
   async signOut(): Promise<void> {
     try {
-      await this.backend.signOut();
+      await this.locks.request(REFRESH_LOCK, () => this.backend.signOut());
     } finally {
       this.end("signed-out");
     }
@@ -111,12 +125,14 @@ export class SessionManager {
           return true;
         },
         (error: unknown) => {
-          const code = ConnectError.from(error).code;
+          const e = ConnectError.from(error);
+          this.lastFailure = undefined;
           // A network failure keeps the session: the next call may well get through.
-          if (code === Code.Unauthenticated || code === Code.PermissionDenied) {
+          if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied) {
             this.end("expired");
-          } else if (this.state.status === "restoring") {
-            this.set({ status: "signed-out" });
+          } else if (e.code === Code.Unavailable || e.code === Code.ResourceExhausted) {
+            const seconds = toProblem(e).retryAfterSeconds ?? 1;
+            this.lastFailure = { retryAfterMs: Math.min(seconds * 1000, RESTORE_RETRY_MAX_MS) };
           }
           return false;
         },

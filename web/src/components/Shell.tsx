@@ -1,7 +1,7 @@
 // The signed-in frame: header with the role's navigation, the notification badge, the
 // language switcher and sign-out; the page below it.
 import { Suspense, useEffect, useRef } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { Button } from "react-aria-components";
 import { useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -13,6 +13,8 @@ import type { RoleModule } from "../roles";
 import { LiveNotifications, useUnreadCount } from "../notifications/live";
 import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Loading } from "./Loading";
+import { ErrorBoundary } from "./ErrorBoundary";
+import { useDiscoverClinicZone } from "../format/zone";
 
 function roleLabel(role: Role | undefined): MessageKey {
   switch (role) {
@@ -47,10 +49,23 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
   const state = useSession();
   const manager = useSessionManager();
   const navigate = useNavigate();
+  const location = useLocation();
   const queries = useQueryClient();
   const unread = useUnreadCount();
   useLanguageFromPreferences();
+  useDiscoverClinicZone();
   const user = state.status === "signed-in" ? state.session.user : undefined;
+  // After a navigation inside the app, keyboard and screen-reader users start at the new
+  // page's content rather than wherever focus was left.
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [location.pathname]);
 
   const signOut = async () => {
     try {
@@ -101,11 +116,13 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
         </div>
       </header>
       <LiveNotifications />
-      <main id="main" className="page">
+      <main id="main" className="page" ref={main} tabIndex={-1}>
         {!module && <p className="note">{t("role.noScreens")}</p>}
-        <Suspense fallback={<Loading />}>
-          <Outlet />
-        </Suspense>
+        <ErrorBoundary key={location.pathname}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );

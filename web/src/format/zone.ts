@@ -1,7 +1,9 @@
 // The clinic's time zone: the default until a response (calendar, schedule, report)
 // names the configured one, then that one everywhere.
-import { useSyncExternalStore } from "react";
-import { DEFAULT_ZONE } from "./index";
+import { useEffect, useSyncExternalStore } from "react";
+import { useQuery } from "@connectrpc/connect-query";
+import { ScheduleService } from "@hms/sdk/hms/appointment/v1/appointment_pb";
+import { DEFAULT_ZONE, dayInZone } from "./index";
 
 let zone = DEFAULT_ZONE;
 const listeners = new Set<() => void>();
@@ -25,4 +27,22 @@ export function useClinicZone(): string {
     clinicZone,
     clinicZone,
   );
+}
+
+/**
+ * Learns the configured zone at sign-in, before any page asks for a calendar: the booking
+ * calendar of the catalog's first service for one day is the cheapest answer that names it
+ * (appointment lists carry instants only).
+ */
+export function useDiscoverClinicZone(): void {
+  const catalog = useQuery(ScheduleService.method.listMedicalServices, { page: { pageSize: 1 } });
+  const serviceId = catalog.data?.services[0]?.id;
+  const today = dayInZone(new Date(), zone);
+  const calendar = useQuery(
+    ScheduleService.method.getServiceCalendar,
+    { serviceId: serviceId ?? "", startDate: today, endDate: today },
+    { enabled: !!serviceId, staleTime: Infinity },
+  );
+  const named = calendar.data?.timeZone;
+  useEffect(() => learnZone(named), [named]);
 }

@@ -1,6 +1,6 @@
 // The app's two languages: a typed `t(key, params)`, the current language in a context,
 // and how a refused call reads as a sentence in it.
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { Code } from "@connectrpc/connect";
 import { en, type MessageKey } from "./en";
 import { vi } from "./vi";
@@ -90,6 +90,11 @@ const I18nContext = createContext<I18n | undefined>(undefined);
 export function I18nProvider({ initial, children }: { initial: Lang; children: ReactNode }) {
   const [lang, setLang] = useState<Lang>(initial);
   const value = useMemo(() => ({ lang, setLang, t: translator(lang) }), [lang]);
+  // Screen readers pick their voice from the document's language; the tab shows the title.
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = value.t("app.title");
+  }, [lang, value]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

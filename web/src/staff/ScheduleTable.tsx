@@ -11,7 +11,7 @@ import {
   type Appointment,
 } from "@hms/sdk/hms/appointment/v1/appointment_pb";
 import { useI18n } from "../i18n";
-import { dayInZone, formatDateTime, formatTime } from "../format";
+import { addDays, dayInZone, formatDateTime, formatTime } from "../format";
 import { learnZone, useClinicZone } from "../format/zone";
 import { Loading } from "../components/Loading";
 import { ProblemMessage } from "../components/Problem";
@@ -21,10 +21,10 @@ const StatusChart = lazy(() => import("./StatusChart"));
 
 function Actions({
   appointment: a,
-  canConfirm,
+  canComplete,
 }: {
   appointment: Appointment;
-  canConfirm: boolean;
+  canComplete: boolean;
 }) {
   const { t } = useI18n();
   const queries = useQueryClient();
@@ -34,9 +34,10 @@ function Actions({
     });
   const confirm = useMutation(AppointmentService.method.confirmAppointment, { onSuccess });
   const checkIn = useMutation(AppointmentService.method.checkInAppointment, { onSuccess });
+  const complete = useMutation(AppointmentService.method.completeAppointment, { onSuccess });
   return (
     <div className="actions">
-      {canConfirm && a.status === AppointmentStatus.PENDING && (
+      {a.status === AppointmentStatus.PENDING && (
         <Button
           className="button primary small"
           isDisabled={confirm.isPending}
@@ -54,7 +55,16 @@ function Actions({
           {t("work.checkIn")}
         </Button>
       )}
-      <ProblemMessage error={confirm.error ?? checkIn.error} />
+      {canComplete && a.status === AppointmentStatus.CHECKED_IN && (
+        <Button
+          className="button small"
+          isDisabled={complete.isPending}
+          onPress={() => complete.mutate({ appointmentId: a.id })}
+        >
+          {t("work.complete")}
+        </Button>
+      )}
+      <ProblemMessage error={confirm.error ?? checkIn.error ?? complete.error} />
     </div>
   );
 }
@@ -63,18 +73,24 @@ export function ScheduleTable({
   period,
   only,
   chart = false,
+  canComplete = false,
+  daysAhead = 0,
 }: {
   period: ReportPeriod;
   /** Only appointments of these statuses. */
   only?: AppointmentStatus[];
   chart?: boolean;
+  /** Doctors complete a checked-in visit here (the encounter screens come later). */
+  canComplete?: boolean;
+  /** The period around this many days from today (7 with WEEK: next week). */
+  daysAhead?: number;
 }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
   const names = useServiceNames();
   const report = useQuery(AppointmentService.method.getScheduleReport, {
     period,
-    date: dayInZone(new Date(), zone),
+    date: addDays(dayInZone(new Date(), zone), daysAhead),
   });
   const data = report.data;
   useEffect(() => learnZone(data?.timeZone), [data]);
@@ -117,7 +133,7 @@ export function ScheduleTable({
                   <td>{a.reason}</td>
                   <td>{t(statusLabel(a.status))}</td>
                   <td>
-                    <Actions appointment={a} canConfirm />
+                    <Actions appointment={a} canComplete={canComplete} />
                   </td>
                 </tr>
               ))}

@@ -13,12 +13,16 @@ export default function Worklist() {
         <TabList aria-label={t("work.title")}>
           <Tab id="today">{t("work.today")}</Tab>
           <Tab id="week">{t("work.week")}</Tab>
+          <Tab id="next">{t("work.nextWeek")}</Tab>
         </TabList>
         <TabPanel id="today">
-          <ScheduleTable period={ReportPeriod.DAY} />
+          <ScheduleTable period={ReportPeriod.DAY} canComplete />
         </TabPanel>
         <TabPanel id="week">
-          <ScheduleTable period={ReportPeriod.WEEK} chart />
+          <ScheduleTable period={ReportPeriod.WEEK} chart canComplete />
+        </TabPanel>
+        <TabPanel id="next">
+          <ScheduleTable period={ReportPeriod.WEEK} chart canComplete daysAhead={7} />
         </TabPanel>
       </Tabs>
     </section>

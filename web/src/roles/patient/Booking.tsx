@@ -3,7 +3,15 @@
 // with alternatives to pick from. With ?reschedule=<id> the same page moves an appointment.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { Button, Dialog, Heading, Modal, ModalOverlay } from "react-aria-components";
+import {
+  Button,
+  Dialog,
+  Heading,
+  Modal,
+  ModalOverlay,
+  ToggleButton,
+  ToggleButtonGroup,
+} from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import {
@@ -105,6 +113,20 @@ function WeekCalendar({
     () => groupWeek(data?.days ?? [], week, zone, new Date(), data?.durationMinutes),
     [data, week, zone],
   );
+  // Seed 004 step 2: the patient may keep to a preferred doctor.
+  const [preferred, setPreferred] = useState("all");
+  const doctors = useMemo(() => {
+    const seen = new Map<string, string>();
+    for (const day of days) for (const d of day.doctors) seen.set(d.doctorId, d.doctorName);
+    return [...seen].map(([id, name]) => ({ id, name }));
+  }, [days]);
+  const shown = useMemo(
+    () =>
+      preferred === "all"
+        ? days
+        : days.map((d) => ({ ...d, doctors: d.doctors.filter((x) => x.doctorId === preferred) })),
+    [days, preferred],
+  );
   const empty = calendar.isSuccess && days.every((d) => d.doctors.length === 0);
 
   return (
@@ -131,8 +153,28 @@ function WeekCalendar({
       <ProblemMessage error={calendar.error} />
       {calendar.isPending && <Loading />}
       {empty && <p className="note">{t("book.noDoctors")}</p>}
+      {doctors.length > 1 && (
+        <ToggleButtonGroup
+          aria-label={t("book.preferred")}
+          selectionMode="single"
+          disallowEmptySelection
+          selectedKeys={[preferred]}
+          onSelectionChange={(keys) => {
+            const [key] = [...keys];
+            if (typeof key === "string") setPreferred(key);
+          }}
+          className="chips"
+        >
+          <ToggleButton id="all">{t("book.allDoctors")}</ToggleButton>
+          {doctors.map((d) => (
+            <ToggleButton key={d.id} id={d.id}>
+              {d.name || t("book.doctorFallback")}
+            </ToggleButton>
+          ))}
+        </ToggleButtonGroup>
+      )}
       <ol className="week" aria-busy={calendar.isFetching}>
-        {days.map((day) => (
+        {shown.map((day) => (
           <li key={day.key} className="day" aria-labelledby={`day-${day.key}`}>
             <h3 id={`day-${day.key}`}>{formatDay(day.day, lang)}</h3>
             {day.doctors.length === 0 && <p className="meta">{t("book.noSlots")}</p>}
@@ -149,6 +191,9 @@ function WeekCalendar({
                       aria-label={`${t(PERIOD_LABEL[p.period])}, ${name}, ${formatDay(day.day, lang)}`}
                       className="slots"
                     >
+                      <span className="period" aria-hidden="true">
+                        {t(PERIOD_LABEL[p.period])}
+                      </span>
                       {p.slots.map((slot) => (
                         <Button
                           key={String(slot.start.seconds)}

@@ -85,8 +85,8 @@ export default function Feedback() {
           >
             <Label>{t("feedback.rating")}</Label>
             {[1, 2, 3, 4, 5].map((n) => (
-              <RadioField key={n} value={String(n)}>
-                <RadioButton aria-label={t("feedback.stars", { n })}>
+              <RadioField key={n} value={String(n)} aria-label={t("feedback.stars", { n })}>
+                <RadioButton>
                   <span aria-hidden="true">{n} ★</span>
                 </RadioButton>
               </RadioField>

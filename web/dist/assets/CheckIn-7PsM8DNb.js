@@ -1,1 +1,0 @@
-import{Wt as e,cn as t,d as n,f as r}from"./index-C9ezpGqO.js";import{t as i}from"./ScheduleTable-Cp3exnaJ.js";var a=t();function o(){let{t}=e();return(0,a.jsxs)(`section`,{children:[(0,a.jsx)(`h1`,{children:t(`nurse.title`)}),(0,a.jsx)(`p`,{children:t(`nurse.help`)}),(0,a.jsx)(i,{period:r.DAY,only:[n.PENDING,n.CONFIRMED,n.CHECKED_IN]})]})}export{o as default};
