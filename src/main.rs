@@ -183,7 +183,9 @@ async fn up() -> anyhow::Result<()> {
     let gateway_task = tokio::spawn(gateway_service.serve(gateway_listener, stopped(stop_rx.clone())));
 
     println!("HMS is up (data in {}):", data_dir.display());
-    println!("  gateway                http://{gateway_addr}  (REST /api/v1/..., grpc-web, gRPC; docs at /docs)");
+    println!(
+        "  gateway                http://{gateway_addr}  (web app at /, REST /api/v1/..., grpc-web, gRPC; docs at /docs)"
+    );
     println!("  user service           grpc://{user_addr}");
     println!("  appointment service    grpc://{appointment_addr}");
     println!("  ehr service            grpc://{ehr_addr}");

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use crate::admission::RequestMeta;
 use crate::config::GatewayConfig;
 use crate::grpc::GrpcProxy;
-use crate::{Shared, rest};
+use crate::{Shared, rest, web_app};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -111,7 +111,7 @@ pub fn cors(config: &GatewayConfig) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// grpc-web, gRPC or REST, by content type.
+/// grpc-web, gRPC, the web app or REST, by content type and path.
 pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with("application/grpc-web") {
@@ -121,6 +121,8 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Re
     } else if content_type.starts_with("application/grpc") {
         let Ok(response) = GrpcProxy(shared).oneshot(request.map(tonic::body::Body::new)).await;
         response.map(Body::new)
+    } else if web_app::serves(request.method(), request.uri().path()) {
+        web_app::respond(request.method(), request.uri().path(), request.headers())
     } else {
         rest::handle(shared, request).await
     }

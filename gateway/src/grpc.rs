@@ -17,6 +17,9 @@ use tower::{Service, ServiceExt};
 use crate::Shared;
 use crate::admission::{self, RequestMeta};
 
+/// Methods the gateway answers itself, after admission like any other.
+const WEB_SESSION_PREFIX: &str = "/hms.web.v1.WebSessionService/";
+
 #[derive(Clone)]
 pub struct GrpcProxy(pub Arc<Shared>);
 
@@ -48,6 +51,14 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
         }
         return Err(status);
     }
+    if path.starts_with(WEB_SESSION_PREFIX) {
+        // HTTP/2 carries the host in the URI only; the session's cookie rules need it.
+        if let Some(authority) = request.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
+            request.headers_mut().entry(http::header::HOST).or_insert(authority);
+        }
+        let Ok(response) = shared.local.clone().oneshot(request).await;
+        return Ok(response);
+    }
     let upstream =
         shared.upstreams.for_path(&path).ok_or_else(|| Status::unimplemented(format!("no service serves {path}")))?;
 
@@ -60,6 +71,8 @@ async fn forward(shared: Arc<Shared>, mut request: http::Request<Body>) -> Resul
     headers.insert("grpc-timeout", grpc_timeout(timeout));
     headers.remove(http::header::HOST);
     headers.remove(http::header::CONNECTION);
+    // The web session's cookies are for the gateway alone.
+    headers.remove(http::header::COOKIE);
     *request.headers_mut() = headers;
     *request.version_mut() = Version::HTTP_2;
 

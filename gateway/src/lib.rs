@@ -5,7 +5,8 @@
 //! - grpc-web (binary and text) through tonic-web,
 //! - plain gRPC passthrough to the service owning the method's package, with
 //!   health and reflection answered by the gateway itself,
-//! - `/openapi.json` and `/docs` (Swagger UI, embedded).
+//! - `/openapi.json` and `/docs` (Swagger UI, embedded),
+//! - the web app ([`web_app`], embedded) and its session ([`web_session`]), kept in cookies only the gateway reads.
 //!
 //! Every call is checked at the edge: the method's access policy with the
 //! bearer token (internal methods are never reachable), rate limits, a
@@ -23,6 +24,8 @@ mod ratelimit;
 mod rest;
 mod transcode;
 mod upstream;
+mod web_app;
+mod web_session;
 mod wire_json;
 
 use std::net::SocketAddr;
@@ -87,11 +90,14 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
         .register_encoded_file_descriptor_set(descriptors)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
+    let web_sessions = web_session::WebSessions::new(upstreams.clone(), config.cors_allowed_origins.clone());
     let local = tonic::service::Routes::new(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
+        .add_service(hms_proto::web::web_session_service_server::WebSessionServiceServer::new(web_sessions))
         .prepare();
 
+    web_app::load();
     let openapi = serde_json::to_vec_pretty(&openapi::document(&transcoder, &policies))?.into();
     let shared = Arc::new(Shared {
         config: config.clone(),

@@ -5,11 +5,10 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{PASSWORD, SERVICE_SECRET, Stack};
+use common::{PASSWORD, SERVICE_SECRET, Stack, web_client};
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::{GetContactInfoRequest, GetMeRequest, LoginRequest};
-use hyper_util::rt::TokioExecutor;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 use tonic::{Code, Request};
@@ -20,7 +19,6 @@ use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_web::GrpcWebClientLayer;
 
 fn authed<T>(message: T, token: &str) -> Request<T> {
     let mut request = Request::new(message);
@@ -95,19 +93,6 @@ async fn reflection_at_the_gateway_lists_every_service() {
     let mut health = HealthClient::new(channel(&s).await);
     let status = health.check(HealthCheckRequest { service: String::new() }).await.unwrap().into_inner();
     assert_eq!(status.status(), ServingStatus::Serving);
-}
-
-type WebClient = tonic_web::GrpcWebClientService<
-    hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        tonic_web::GrpcWebCall<tonic::body::Body>,
-    >,
->;
-
-fn web_client(s: &Stack) -> (WebClient, http::Uri) {
-    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
-    let service = tower::ServiceBuilder::new().layer(GrpcWebClientLayer::new()).service(client);
-    (service, s.gateway.url().parse().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

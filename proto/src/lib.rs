@@ -54,6 +54,11 @@ pub mod hms {
             tonic::include_proto!("hms.user.v1");
         }
     }
+    pub mod web {
+        pub mod v1 {
+            tonic::include_proto!("hms.web.v1");
+        }
+    }
 }
 
 pub use hms::admin::v1 as admin;
@@ -63,3 +68,4 @@ pub use hms::common::v1 as common;
 pub use hms::ehr::v1 as ehr;
 pub use hms::notification::v1 as notification;
 pub use hms::user::v1 as user;
+pub use hms::web::v1 as web;

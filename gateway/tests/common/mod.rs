@@ -246,3 +246,17 @@ pub fn violated_fields(body: &Value) -> Vec<String> {
         .map(|v| v["field"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+pub type WebClient = tonic_web::GrpcWebClientService<
+    hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        tonic_web::GrpcWebCall<tonic::body::Body>,
+    >,
+>;
+
+/// A grpc-web client of the gateway (HTTP/1.1, as browsers speak it).
+pub fn web_client(s: &Stack) -> (WebClient, http::Uri) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let service = tower::ServiceBuilder::new().layer(tonic_web::GrpcWebClientLayer::new()).service(client);
+    (service, s.gateway.url().parse().unwrap())
+}

@@ -1,0 +1,336 @@
+// A walk through the web app in a real browser (playwright-core driving Debian's chromium):
+// a patient registers, signs in and books from the calendar, and sees the live notification
+// arrive without a reload; a second patient, looking at the same calendar, picks the same
+// slot and is offered alternatives; the doctor confirms the request and the first patient
+// is told at once. Screenshots of each step go to target/web-e2e/.
+//
+//   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/walk.mjs
+//
+// Every browser of the walk comes from one address, and it signs in, reloads and registers
+// more often than the gateway's strict per-address limit allows a person (20 a minute):
+// start that `hms up` with HMS_GATEWAY__RATE_LIMIT__STRICT_PER_ADDRESS=1000.
+//
+// With HMS_MAIL_DIR (where `hms up` writes its .eml files, <data>/mail) the walk also resets
+// the patient's password through the emailed link.
+//
+// HMS_WEB_URL is where the app is served (the gateway under `hms up`, or the Vite dev
+// server proxying to it); the doctor and the medical service are set up through the SDK.
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+import { seed } from "./seed.mjs";
+
+const base = (process.env.HMS_WEB_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
+const adminPassword = process.env.HMS_ADMIN_PASSWORD ?? "";
+const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "web-e2e");
+mkdirSync(shots, { recursive: true });
+
+const suffix = String(Date.now() % 1_000_000);
+const setup = await seed(base, adminPassword, suffix);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
+
+let step = 0;
+// Every step's page is checked with axe: serious or critical violations fail the walk.
+const inaccessible = [];
+
+async function shot(page, name) {
+  step += 1;
+  const file = join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  const { violations: found } = await new AxeBuilder({ page }).analyze();
+  for (const v of found.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+    const where = v.nodes
+      .map((n) => n.target.join(" "))
+      .slice(0, 3)
+      .join(", ");
+    inaccessible.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${where}`);
+  }
+  console.log(`step ${step}: ${name}`);
+}
+
+const pages = [];
+// The gateway serves the app under a strict Content-Security-Policy: any violation fails.
+const violations = [];
+
+async function newPage(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ locale: "en-GB", viewport });
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
+  return page;
+}
+
+async function register(page, who) {
+  await page.goto(`${base}/register`);
+  await page.getByLabel("First name").fill(who.first);
+  await page.getByLabel("Last name").fill(who.last);
+  await page.getByLabel("Username", { exact: true }).fill(who.username);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.waitForURL(/\/sign-in\?notice=registered/);
+}
+
+async function signIn(page, username, password) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+}
+
+/** Opens the booking calendar; returns the milliseconds until its first slot could be picked. */
+// The week the walk books in: this one, or the next when this one is nearly over.
+let week = "";
+
+async function openCalendar(page) {
+  const start = Date.now();
+  await page.goto(`${base}/book?service=${setup.serviceId}${week ? `&week=${week}` : ""}`);
+  await page.locator(".week .slot").first().waitFor();
+  return Date.now() - start;
+}
+
+/** The token of the newest reset email to `email` in the mail directory, waiting for it. */
+async function resetToken(dir, email) {
+  for (let i = 0; i < 100; i++) {
+    const mails = readdirSync(dir)
+      .filter((f) => f.endsWith(".eml"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      // Quoted-printable: soft line breaks and =XX escapes.
+      .map((m) =>
+        m
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+      )
+      .filter((m) => m.includes(email) && m.includes("reset-password?token="));
+    const match = mails.at(-1)?.match(/reset-password\?token=([A-Za-z0-9_\-.~%]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no reset email to ${email} in ${dir}`);
+}
+
+/** Presses Tab until the focused element satisfies `test` (run in the page). */
+async function tabTo(page, test) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(`(${test.toString()})(document.activeElement)`)) return;
+  }
+  throw new Error("the keyboard never reached the element");
+}
+
+const patient = (name) => ({
+  first: name,
+  last: "Trần",
+  username: `${name.toLowerCase()}.${suffix}`,
+  email: `${name.toLowerCase()}.${suffix}@example.com`,
+  password: `pw-${name}-${suffix}-long`,
+});
+const lan = patient("Lan");
+const minh = patient("Minh");
+
+try {
+  // 1. Registration, with a refusal first: a password that is too short.
+  const page = await newPage();
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Username", { exact: true }).fill(lan.username);
+  await page.getByLabel("Email").fill(lan.email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByText("must have at least 8 characters").first().waitFor();
+  await shot(page, "register-refused");
+  await register(page, lan);
+  await shot(page, "registered");
+
+  // 2. Sign in, the catalog, the calendar.
+  await signIn(page, lan.username, lan.password);
+  await page.getByRole("heading", { name: "Choose a service" }).waitFor();
+  await shot(page, "catalog");
+  await page.getByRole("button", { name: `Choose: ${setup.serviceName}` }).click();
+  await page.locator(".week .slot").first().waitFor();
+  if ((await page.locator(".week .slot").count()) < 12) {
+    await page.getByRole("button", { name: "Next week →" }).click();
+    await page.waitForURL(/week=/);
+    week = new URL(page.url()).searchParams.get("week") ?? "";
+    await page.locator(".week .slot").first().waitFor();
+  }
+  const weekTab = week ? "Next week" : "This week";
+  // The patient may keep to a preferred doctor.
+  await page.getByRole("radio", { name: "Bình Trần" }).click();
+  await page
+    .locator(".week .doctor h4", { hasText: "An Nguyễn" })
+    .first()
+    .waitFor({ state: "detached" });
+  await page.getByRole("radio", { name: "All doctors" }).click();
+  await page.locator(".week .doctor h4", { hasText: "An Nguyễn" }).first().waitFor();
+  await shot(page, "calendar");
+
+  // The second patient looks at the same calendar before Lan books.
+  const other = await newPage();
+  await register(other, minh);
+  await signIn(other, minh.username, minh.password);
+  await openCalendar(other);
+
+  // 3. Lan books the first free slot; the request notification arrives live.
+  const first = page.locator(".week .slot").first();
+  const firstLabel = (await first.getAttribute("aria-label")) ?? (await first.textContent());
+  await first.click();
+  await page.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await page.getByText(/^Booked:/).waitFor();
+  await shot(page, "booked");
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await page.locator(".nav .badge").waitFor({ timeout: 15_000 });
+  await shot(page, "live-badge");
+
+  // 4. Minh picks the same slot from his (now stale) calendar: refused, with alternatives.
+  console.log(`double booking of ${firstLabel}`);
+  await other.locator(".week .slot").first().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await other.getByText("This time has just been taken.").waitFor();
+  await shot(other, "conflict-alternatives");
+  await other.getByRole("dialog").locator(".alternatives .slot").first().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Book this appointment" }).click();
+  await other.getByText(/^Booked:/).waitFor();
+  await shot(other, "alternative-booked");
+
+  // Minh moves his appointment to another day, then cancels it.
+  await other.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await other.goto(`${base}/appointments`);
+  await other.getByRole("link", { name: "Move" }).first().click();
+  await other.getByRole("heading", { name: "Move this appointment" }).first().waitFor();
+  await other.locator(".week .slot").last().click();
+  await other.getByRole("dialog").getByRole("button", { name: "Move" }).click();
+  await other.getByText(/^The appointment is moved to/).waitFor();
+  await shot(other, "rescheduled");
+  await other.goto(`${base}/appointments`);
+  await other.getByText("Moved 1 times").waitFor();
+  await other.getByRole("button", { name: "Cancel" }).first().click();
+  await other.getByRole("dialog").getByLabel("Why are you cancelling?").fill("Tôi bận việc.");
+  await other.getByRole("dialog").getByRole("button", { name: "Cancel the appointment" }).click();
+  await other.getByText("The appointment is cancelled.").waitFor();
+  await shot(other, "cancelled");
+
+  // Minh books again with the keyboard alone.
+  await openCalendar(other);
+  await other.locator("body").focus();
+  await tabTo(other, (el) => el.classList.contains("slot"));
+  await other.keyboard.press("Enter");
+  await other.getByRole("dialog").waitFor();
+  await tabTo(other, (el) => el.textContent === "Book this appointment");
+  await other.keyboard.press("Enter");
+  await other.getByText(/^Booked:/).waitFor();
+  await shot(other, "keyboard-booked");
+
+  // 5. The doctor confirms Lan's request; Lan's badge and inbox update without a reload.
+  await page.goto(`${base}/notifications`);
+  await page.locator(".inbox li").first().waitFor();
+  const before = await page.locator(".inbox li").count();
+  const doctor = await newPage();
+  await signIn(doctor, setup.doctor.username, setup.doctor.password);
+  await doctor.getByRole("heading", { name: "Worklist" }).waitFor();
+  await doctor.getByRole("tab", { name: weekTab }).click();
+  await doctor.getByRole("button", { name: "Confirm" }).first().waitFor();
+  await shot(doctor, "doctor-worklist");
+  await doctor.getByRole("button", { name: "Confirm" }).first().click();
+  await page.waitForFunction((n) => document.querySelectorAll(".inbox li").length > n, before, {
+    timeout: 15_000,
+  });
+  await shot(page, "live-inbox");
+
+  // 6. The nurse checks the patient in, the doctor completes the visit; the patient rates
+  //    it from the feedback page.
+  const nurse = await newPage();
+  await signIn(nurse, setup.nurse.username, setup.nurse.password);
+  await nurse.getByRole("heading", { name: "Check-in" }).waitFor();
+  await nurse.getByRole("tab", { name: weekTab }).click();
+  await nurse.getByRole("button", { name: "Check in" }).first().click();
+  await nurse.getByText("Checked in").first().waitFor();
+  await shot(nurse, "nurse-check-in");
+  await doctor.reload();
+  await doctor.getByRole("tab", { name: weekTab }).click();
+  await doctor.getByRole("button", { name: "Complete" }).first().click();
+  await doctor.getByText("Completed").first().waitFor();
+  await page.goto(`${base}/appointments`);
+  await page.getByRole("link", { name: "Rate this visit" }).first().click();
+  await page.waitForURL(/\/feedback\?appointment_id=/);
+  await page.getByText("5 ★").click();
+  await page.getByRole("radio", { name: "5 of 5" }).isChecked();
+  await page.getByLabel("Comment (optional)").fill("Bác sĩ rất tận tình.");
+  await page.getByRole("button", { name: "Send feedback" }).click();
+  await page.getByText("Thank you for your feedback.").waitFor();
+  await shot(page, "feedback");
+
+  // 7. My appointments; a reload keeps the session (from the refresh cookie); Vietnamese.
+  await page.goto(`${base}/appointments`);
+  await page.locator(".appts li").first().waitFor();
+  await shot(page, "my-appointments");
+  await page.reload();
+  await page.locator(".appts li").first().waitFor();
+  await page.getByRole("radio", { name: "VI" }).click();
+  await page.getByRole("heading", { name: "Lịch hẹn của tôi" }).waitFor();
+  await shot(page, "my-appointments-vi");
+  await page.getByRole("radio", { name: "EN" }).click();
+
+  // 8. The calendar on a phone-sized screen.
+  const phone = await newPage({ width: 390, height: 844 });
+  await signIn(phone, lan.username, lan.password);
+  const ms = await openCalendar(phone);
+  // A figure for docs/benchmarks.md, not an assertion: full page load, session restore and
+  // the week's calendar.
+  console.log(`booking calendar usable ${String(ms)} ms after navigation (phone-sized)`);
+  await shot(phone, "phone-calendar");
+
+  // 9. Sign out, then (when the mail is at hand) reset the password through the emailed link.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You are signed out.").waitFor();
+  const mailDir = process.env.HMS_MAIL_DIR;
+  if (mailDir) {
+    await page.goto(`${base}/forgot-password`);
+    await page.getByLabel("Email").fill(lan.email);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByText(/a link is on its way/).waitFor();
+    const token = await resetToken(mailDir, lan.email);
+    await page.goto(`${base}/reset-password?token=${encodeURIComponent(token)}`);
+    const fresh = `${lan.password}-new`;
+    await page.getByLabel("New password").fill(fresh);
+    await page.getByRole("button", { name: "Set the password" }).click();
+    await page.getByText("Your password is changed.").waitFor();
+    await shot(page, "password-reset");
+    await signIn(page, lan.username, fresh);
+  } else {
+    await signIn(page, lan.username, lan.password);
+  }
+
+  // 10. Profile and notification preferences: messages in Vietnamese, and so the page.
+  await page.goto(`${base}/profile`);
+  await page.getByLabel("Address").fill("12 Lê Lợi, Quận 1, TP.HCM");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByText("Saved.").first().waitFor();
+  await page.getByText("Tiếng Việt").click();
+  await page.getByRole("button", { name: "Save" }).nth(1).click();
+  await page.getByRole("heading", { name: "Hồ sơ" }).waitFor();
+  await shot(page, "profile-vi");
+  if (inaccessible.length > 0) {
+    throw new Error(`accessibility violations:\n${inaccessible.join("\n")}`);
+  }
+  if (violations.length > 0) {
+    throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
+  }
+  console.log("walk passed");
+} catch (error) {
+  // What each browser showed when the walk stopped.
+  for (const [i, page] of pages.entries()) {
+    await page.screenshot({ path: join(shots, `failed-${String(i)}.png`), fullPage: true });
+  }
+  throw error;
+} finally {
+  await browser.close();
+}
