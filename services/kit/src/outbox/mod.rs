@@ -141,6 +141,8 @@ pub async fn ensure_schema(db: &Db) -> anyhow::Result<()> {
     // The relay finds an event's earlier ones by key, and its own batch by lease.
     ensure_index(db, "hms_outbox_key", "event_key, id").await?;
     ensure_index(db, "hms_outbox_lease", "lease_owner, lease_until").await?;
+    // A claim reads the pending events in order without walking delivered history.
+    ensure_index(db, "hms_outbox_pending", "delivered_at, failed_at, id").await?;
     Ok(())
 }
 
