@@ -28,8 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::remote_verifier;
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
@@ -128,17 +128,13 @@ pub struct Built {
     pub relay: Option<Relay>,
 }
 
-/// Runs the built service's background work (reminders, relay) until `stop`.
-pub fn spawn_workers(
-    reminders: Arc<workers::ReminderWorker>,
-    relay: Option<Relay>,
-    stopping: hms_kit::server::Stopping,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(reminders.run(stopping.clone().wait()))];
-    if let Some(relay) = relay {
-        tasks.push(tokio::spawn(relay.run(stopping.wait())));
+impl Built {
+    /// The service with its workers (reminders and, when there is one, the relay).
+    pub fn serving(self) -> Serving {
+        let reminders = self.reminders;
+        let workers = Workers::default().with(move |stopping| reminders.run(stopping.wait())).with_relay(self.relay);
+        Serving { service: self.service, verifier: self.verifier, workers }
     }
-    tasks
 }
 
 /// Connects the store, migrated, with the outbox's tables.
@@ -153,40 +149,25 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let zone = jiff::tz::TimeZone::get(&config.time_zone)
         .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let db = connect(&config.database_url).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let verifier = bootstrap::verifier(auth).await?;
+    let tokens = |purpose| bootstrap::service_tokens(auth, "appointment", purpose);
     // One relay delivers every event: notices to the notification service,
     // and, as other receivers are configured, their topics to them.
     let mut receivers = TopicRouter::default();
     if let Some(url) = &config.notification_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+        let tokens = tokens("to call the notification service")?;
+        receivers = receivers.route("", Arc::new(events::notification_sink(url, &auth.user_service_url, tokens)?));
     }
     if let Some(url) = &config.ehr_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the EHR service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        let tokens = tokens("to call the EHR service")?;
         receivers = receivers.route(events::EhrLink::TOPIC_PREFIX, Arc::new(events::EhrSink::new(url, tokens)?));
     }
     if let Some(url) = &config.billing_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the billing service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        let tokens = tokens("to call the billing service")?;
         receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
     }
     if let Some(url) = &config.admin_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
+        let tokens = tokens("to call the admin service")?;
         receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
     }
     let relay = (!receivers.is_empty()).then(|| {
@@ -195,9 +176,9 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         Relay::new(db.clone(), Arc::new(receivers), relay_config)
     });
     let users = match &auth.service_token_secret {
-        Some(secret) => Some(hms_kit::client::internal_user_client(
+        Some(_) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
-            Arc::new(ServiceTokens::new("appointment", secret)),
+            tokens("to call the user service")?,
             Duration::from_secs(2),
         )?),
         None => None,
@@ -261,15 +242,5 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
-    let (reminders, relay) = (built.reminders, built.relay);
-    hms_kit::server::serve_with_background(
-        built.service,
-        listener,
-        &config.server,
-        built.verifier,
-        shutdown,
-        |stopping| spawn_workers(reminders, relay, stopping),
-    )
-    .await
+    bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
 }

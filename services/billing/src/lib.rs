@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::remote_verifier;
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
@@ -110,17 +110,14 @@ pub struct Built {
     pub relay: Option<Relay>,
 }
 
-/// Runs the built service's background work (overdue job, relay) until stopped.
-pub fn spawn_workers(
-    overdue: Arc<OverdueWorker>,
-    relay: Option<Relay>,
-    stopping: hms_kit::server::Stopping,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(overdue.run(stopping.clone().wait()))];
-    if let Some(relay) = relay {
-        tasks.push(tokio::spawn(relay.run(stopping.wait())));
+impl Built {
+    /// The service with its workers (the overdue job and, when there is one,
+    /// the relay).
+    pub fn serving(self) -> Serving {
+        let overdue = self.overdue;
+        let workers = Workers::default().with(move |stopping| overdue.run(stopping.wait())).with_relay(self.relay);
+        Serving { service: self.service, verifier: self.verifier, workers }
     }
-    tasks
 }
 
 /// What `build_with` takes from outside: the card provider and where
@@ -152,22 +149,15 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
     let db =
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     hms_kit::outbox::ensure_schema(&db).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let verifier = bootstrap::verifier(auth).await?;
+    let tokens = |purpose| bootstrap::service_tokens(auth, "billing", purpose);
     let mut receivers = TopicRouter::default();
     if let Some(url) = &config.notification_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
-        let tokens = Arc::new(ServiceTokens::new("billing", secret));
-        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
+        let tokens = tokens("to call the notification service")?;
+        receivers = receivers.route("", Arc::new(events::notification_sink(url, &auth.user_service_url, tokens)?));
     }
     if let Some(url) = &config.admin_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
-        let tokens = Arc::new(ServiceTokens::new("billing", secret));
+        let tokens = tokens("to call the admin service")?;
         receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
     }
     let relay = (!receivers.is_empty()).then(|| {
@@ -224,15 +214,5 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
-    let (overdue, relay) = (built.overdue, built.relay);
-    hms_kit::server::serve_with_background(
-        built.service,
-        listener,
-        &config.server,
-        built.verifier,
-        shutdown,
-        |stopping| spawn_workers(overdue, relay, stopping),
-    )
-    .await
+    bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
 }

@@ -50,9 +50,9 @@ async fn completing_an_appointment_bills_the_patient_who_pays(kind: Relational) 
         outbox_poll_ms: 50,
         ..hms_appointment::AppointmentConfig::default()
     };
-    let built = hms_appointment::build(&appointment_config, &auth).await.unwrap();
+    let built = hms_appointment::build(&appointment_config, &auth).await.unwrap().serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    let workers = hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    let workers = built.workers.start(stopping);
     let appointment = TestServer::start(built.service, built.verifier).await;
 
     // The cast: an admin, a doctor, a patient.

@@ -65,9 +65,9 @@ async fn start_appointment_with(
         outbox_poll_ms: 50,
         ..AppointmentConfig::default()
     };
-    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service");
+    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service").serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    built.workers.start(stopping);
     (TestServer::start(built.service, built.verifier).await, stop)
 }
 

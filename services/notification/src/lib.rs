@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::{internal_user_client, remote_verifier};
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
+use hms_kit::client::internal_user_client;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
@@ -73,15 +74,11 @@ pub struct Built {
 }
 
 pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
-    let secret = auth
-        .service_token_secret
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required (HMS_AUTH__SERVICE_TOKEN_SECRET)"))?;
+    let tokens = bootstrap::service_tokens(auth, "notification", "(HMS_AUTH__SERVICE_TOKEN_SECRET)")?;
     let sealer = Arc::new(config.encryption.sealer("notification")?);
     let store = store::Store::open(&config.store_url).await?;
     app::seed_templates(&store).await?;
 
-    let tokens = Arc::new(ServiceTokens::new("notification", secret));
     let auditor = match &config.admin_url {
         Some(url) => Some(audit::TemplateAuditor {
             store: store.clone(),
@@ -90,7 +87,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         None => None,
     };
     let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
-    let verifier = remote_verifier(auth, Some(secret)).await?;
+    let verifier = bootstrap::verifier(auth).await?;
 
     let hub = Arc::new(events::Hub::default());
     let state = Arc::new(app::State {
@@ -139,14 +136,16 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    let worker = config.workers_enabled.then_some(built.worker);
-    hms_kit::server::serve_with_background(
-        built.service,
+    let mut workers = Workers::default();
+    if config.workers_enabled {
+        let worker = built.worker;
+        workers = workers.with(move |stopping| worker.run(stopping.wait()));
+    }
+    bootstrap::serve(
+        Serving { service: built.service, verifier: built.verifier, workers },
         listener,
         &config.server,
-        built.verifier,
         shutdown,
-        |stopping| worker.map(|worker| tokio::spawn(worker.run(stopping.wait()))).into_iter().collect(),
     )
     .await
 }

@@ -75,9 +75,9 @@ pub struct Replica {
 }
 
 async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
-    let built = hms_appointment::build(config, auth).await.expect("build appointment service");
+    let built = hms_appointment::build(config, auth).await.expect("build appointment service").serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    let tasks = built.workers.start(stopping);
     let server = TestServer::start(built.service, built.verifier).await;
     (server, Running { stop, tasks })
 }
