@@ -17,7 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
 use hms_kit::client::{OutboundChannel, internal_channel};
-use hms_kit::notify::{Notification, NotificationSink};
+use hms_kit::notify::Notification;
 use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
 use hms_kit::proto::billing::CreateInvoiceForAppointmentRequest;
 use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
@@ -38,6 +38,19 @@ pub struct Notice {
     pub patient_id: String,
     pub doctor_id: String,
     pub data: BTreeMap<String, String>,
+}
+
+/// The notification service reads a notice with both parties' display names.
+impl hms_kit::notify::Notice for Notice {
+    fn into_notification(self) -> Notification {
+        Notification {
+            kind: self.notification_type,
+            recipient_id: self.recipient_id,
+            channels: self.channels,
+            data: self.data,
+            display_names: vec![("patient_name".into(), self.patient_id), ("doctor_name".into(), self.doctor_id)],
+        }
+    }
 }
 
 /// The outbox events of `notices` about appointment `appointment_id`: each
@@ -134,26 +147,6 @@ impl Facts<'_> {
             .insert("feedback_link".into(), format!("{feedback_url}{separator}appointment_id={}", self.appointment.id));
         vec![notice]
     }
-}
-
-/// Delivers notices to the notification service's `Send`, adding the
-/// parties' display names.
-pub fn notification_sink(
-    notification_url: &str,
-    user_url: &str,
-    tokens: Arc<ServiceTokens>,
-) -> anyhow::Result<NotificationSink> {
-    NotificationSink::new(notification_url, tokens.clone(), |event| {
-        let notice: Notice = event.read()?;
-        Ok(Notification {
-            kind: notice.notification_type,
-            recipient_id: notice.recipient_id,
-            channels: notice.channels,
-            data: notice.data,
-            display_names: vec![("patient_name".into(), notice.patient_id), ("doctor_name".into(), notice.doctor_id)],
-        })
-    })?
-    .with_display_names(user_url, tokens)
 }
 
 /// What the EHR learns of an appointment.

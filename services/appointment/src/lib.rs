@@ -27,11 +27,11 @@ mod workers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::TokenVerifier;
 use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::notify::NotificationSink;
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
 use hms_kit::proto::appointment::internal_appointment_service_server::InternalAppointmentServiceServer;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
@@ -150,35 +150,28 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let db = connect(&config.database_url).await?;
     let verifier = bootstrap::verifier(auth).await?;
-    let tokens = |purpose| bootstrap::service_tokens(auth, "appointment", purpose);
     // One relay delivers every event: notices to the notification service,
     // and, as other receivers are configured, their topics to them.
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let tokens = tokens("to call the notification service")?;
-        receivers = receivers.route("", Arc::new(events::notification_sink(url, &auth.user_service_url, tokens)?));
-    }
-    if let Some(url) = &config.ehr_url {
-        let tokens = tokens("to call the EHR service")?;
-        receivers = receivers.route(events::EhrLink::TOPIC_PREFIX, Arc::new(events::EhrSink::new(url, tokens)?));
-    }
-    if let Some(url) = &config.billing_url {
-        let tokens = tokens("to call the billing service")?;
-        receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
-    }
-    if let Some(url) = &config.admin_url {
-        let tokens = tokens("to call the admin service")?;
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| {
-        let relay_config =
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
-        Relay::new(db.clone(), Arc::new(receivers), relay_config)
-    });
+    let relay = bootstrap::Receivers::new(auth, "appointment")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
+        })?
+        .route(events::EhrLink::TOPIC_PREFIX, config.ehr_url.as_deref(), "the EHR service", events::EhrSink::new)?
+        .route(
+            events::BILLING_TOPIC_PREFIX,
+            config.billing_url.as_deref(),
+            "the billing service",
+            events::BillingSink::new,
+        )?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(
+            &db,
+            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() },
+        );
     let users = match &auth.service_token_secret {
         Some(_) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
-            tokens("to call the user service")?,
+            bootstrap::service_tokens(auth, "appointment", "to call the user service")?,
             Duration::from_secs(2),
         )?),
         None => None,

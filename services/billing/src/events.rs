@@ -6,10 +6,8 @@
 //! `Send`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use hms_kit::auth::ServiceTokens;
-use hms_kit::notify::{Notification, NotificationSink};
+use hms_kit::notify::Notification;
 use hms_kit::outbox::Event;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +22,19 @@ pub struct Notice {
     pub notification_type: String,
     pub recipient_id: String,
     pub data: BTreeMap<String, String>,
+}
+
+/// A notice goes by email and in the app, with the patient's display name.
+impl hms_kit::notify::Notice for Notice {
+    fn into_notification(self) -> Notification {
+        Notification {
+            kind: self.notification_type,
+            display_names: vec![("patient_name".into(), self.recipient_id.clone())],
+            recipient_id: self.recipient_id,
+            channels: vec!["EMAIL".into(), "IN_APP".into()],
+            data: self.data,
+        }
+    }
 }
 
 /// Digits after the decimal point of a currency's minor unit.
@@ -99,26 +110,6 @@ pub fn claim_status_updated(claim: &ClaimRow) -> serde_json::Result<Event> {
         ]),
     };
     Event::new(NOTIFICATION_TOPIC, &claim.id, &notice)
-}
-
-/// Delivers notices to the notification service's `Send` by email and in
-/// the app, adding the patient's display name.
-pub fn notification_sink(
-    notification_url: &str,
-    user_url: &str,
-    tokens: Arc<ServiceTokens>,
-) -> anyhow::Result<NotificationSink> {
-    NotificationSink::new(notification_url, tokens.clone(), |event| {
-        let notice: Notice = event.read()?;
-        Ok(Notification {
-            kind: notice.notification_type,
-            display_names: vec![("patient_name".into(), notice.recipient_id.clone())],
-            recipient_id: notice.recipient_id,
-            channels: vec!["EMAIL".into(), "IN_APP".into()],
-            data: notice.data,
-        })
-    })?
-    .with_display_names(user_url, tokens)
 }
 
 #[cfg(test)]

@@ -22,12 +22,12 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::TokenVerifier;
 use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::notify::NotificationSink;
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::billing::billing_service_server::BillingServiceServer;
 use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProviderServiceServer;
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingServiceServer;
@@ -150,21 +150,15 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     hms_kit::outbox::ensure_schema(&db).await?;
     let verifier = bootstrap::verifier(auth).await?;
-    let tokens = |purpose| bootstrap::service_tokens(auth, "billing", purpose);
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let tokens = tokens("to call the notification service")?;
-        receivers = receivers.route("", Arc::new(events::notification_sink(url, &auth.user_service_url, tokens)?));
-    }
-    if let Some(url) = &config.admin_url {
-        let tokens = tokens("to call the admin service")?;
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| {
-        let relay_config =
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
-        Relay::new(db.clone(), Arc::new(receivers), relay_config)
-    });
+    let relay = bootstrap::Receivers::new(auth, "billing")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
+        })?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(
+            &db,
+            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() },
+        );
     let overdue = Arc::new(OverdueWorker {
         db: db.clone(),
         zone: zone.clone(),

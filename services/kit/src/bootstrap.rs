@@ -9,10 +9,12 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use crate::auth::{ServiceTokens, TokenVerifier};
 use crate::config::{AuthConfig, ServerConfig};
-use crate::outbox::Relay;
+use crate::outbox::{Relay, RelayConfig, Sink, TopicRouter};
 use crate::server::{ServiceDef, Stopping};
+use crate::storage::Db;
 
 /// The verifier of a service's server: keys and revocations from the user
 /// service, and the service tokens of `auth.service_token_secret`.
@@ -28,6 +30,47 @@ pub fn service_tokens(auth: &AuthConfig, service: &'static str, purpose: &str) -
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required {purpose}"))?;
     Ok(Arc::new(ServiceTokens::new(service, secret)))
+}
+
+/// The receivers of a service's outbox relay: each configured peer's sink,
+/// calling it with the service's tokens, under the topics it takes.
+pub struct Receivers<'a> {
+    auth: &'a AuthConfig,
+    service: &'static str,
+    router: TopicRouter,
+}
+
+impl<'a> Receivers<'a> {
+    pub fn new(auth: &'a AuthConfig, service: &'static str) -> Self {
+        Self { auth, service, router: TopicRouter::default() }
+    }
+
+    /// Topics starting with `prefix` go to the sink `make` makes for `peer`
+    /// at `url`, when the deployment configures one.
+    pub fn route<S: Sink>(
+        self,
+        prefix: &str,
+        url: Option<&str>,
+        peer: &str,
+        make: impl FnOnce(&str, Arc<ServiceTokens>) -> anyhow::Result<S>,
+    ) -> anyhow::Result<Self> {
+        let Some(url) = url else { return Ok(self) };
+        let Self { auth, service, router } = self;
+        let sink = make(url, service_tokens(auth, service, &format!("to call {peer}"))?)?;
+        Ok(Self { auth, service, router: router.route(prefix, Arc::new(sink)) })
+    }
+
+    /// Admin actions to the admin service's audit log at `url`, when one is
+    /// configured.
+    pub fn admin_actions(self, url: Option<&str>) -> anyhow::Result<Self> {
+        self.route(ADMIN_ACTION_TOPIC, url, "the admin service", AdminActionSink::new)
+    }
+
+    /// The relay over `db` that delivers to these receivers; none when there
+    /// are none, and the events wait in the outbox.
+    pub fn relay(self, db: &Db, config: RelayConfig) -> Option<Relay> {
+        (!self.router.is_empty()).then(|| Relay::new(db.clone(), Arc::new(self.router), config))
+    }
 }
 
 type Start = Box<dyn FnOnce(Stopping) -> JoinHandle<()> + Send>;

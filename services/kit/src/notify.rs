@@ -34,12 +34,18 @@ pub struct Notification {
     pub display_names: Vec<(String, String)>,
 }
 
+/// A service's notice payload, as its events carry it.
+pub trait Notice: serde::de::DeserializeOwned {
+    fn into_notification(self) -> Notification;
+}
+
 type Read = dyn Fn(&OutboxEvent) -> Result<Notification, DeliveryError> + Send + Sync;
 
 /// Delivers a service's notice events to the notification service's `Send`.
 pub struct NotificationSink {
     notifications: InternalNotificationServiceClient<OutboundChannel>,
     users: Option<InternalUserServiceClient<OutboundChannel>>,
+    tokens: Arc<ServiceTokens>,
     read: Box<Read>,
 }
 
@@ -51,20 +57,23 @@ impl NotificationSink {
         tokens: Arc<ServiceTokens>,
         read: impl Fn(&OutboxEvent) -> Result<Notification, DeliveryError> + Send + Sync + 'static,
     ) -> anyhow::Result<Self> {
+        let channel = internal_channel(url, tokens.clone(), Duration::from_secs(10))?;
         Ok(Self {
-            notifications: InternalNotificationServiceClient::new(internal_channel(
-                url,
-                tokens,
-                Duration::from_secs(10),
-            )?),
+            notifications: InternalNotificationServiceClient::new(channel),
             users: None,
+            tokens,
             read: Box::new(read),
         })
     }
 
+    /// A sink that reads each event as an `N`.
+    pub fn of<N: Notice>(url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        Self::new(url, tokens, |event| Ok(event.read::<N>()?.into_notification()))
+    }
+
     /// Resolves display names with the user service at `user_url`.
-    pub fn with_display_names(mut self, user_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        self.users = Some(internal_user_client(user_url, tokens, Duration::from_secs(5))?);
+    pub fn with_display_names(mut self, user_url: &str) -> anyhow::Result<Self> {
+        self.users = Some(internal_user_client(user_url, self.tokens.clone(), Duration::from_secs(5))?);
         Ok(self)
     }
 

@@ -22,11 +22,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
 use hms_kit::auth::{KeySource, PublicKey, TokenSigner, TokenVerifier};
 use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::user::internal_user_service_server::InternalUserServiceServer;
 use hms_kit::proto::user::user_service_server::UserServiceServer;
 use hms_kit::server::ServiceDef;
@@ -213,18 +212,12 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     // notification service. With neither configured no relay runs and the
     // events wait; with one only, the other's events are parked as failed
     // (see `TopicRouter`), visible in the outbox table.
-    let tokens = |purpose| bootstrap::service_tokens(auth, "user", purpose);
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let tokens = tokens("to call the notification service")?;
-        let sink = events::notification_sink(url, tokens, Sealer::new(&config.encryption_key_id, &keys)?)?;
-        receivers = receivers.route("", Arc::new(sink));
-    }
-    if let Some(url) = &config.admin_url {
-        let tokens = tokens("to call the admin service")?;
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| Relay::new(db.clone(), Arc::new(receivers), RelayConfig::default()));
+    let relay = bootstrap::Receivers::new(auth, "user")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            events::notification_sink(url, tokens, Sealer::new(&config.encryption_key_id, &keys)?)
+        })?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(&db, RelayConfig::default());
 
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
