@@ -228,7 +228,7 @@ impl Sink for EhrSink {
             patient_id: link.patient_id,
             appointment_id: link.appointment_id,
             doctor_id: link.doctor_id,
-            appointment_time: Some(prost_types::Timestamp { seconds: link.start_at, nanos: 0 }),
+            appointment_time: Some(hms_kit::time::seconds_to_timestamp(link.start_at)),
             stage: match link.stage {
                 EhrStage::Confirmed => AppointmentStage::Confirmed,
                 EhrStage::Completed => AppointmentStage::Completed,

@@ -11,14 +11,12 @@ use hms_kit::proto::common::{PageRequest, PageResponse, Role};
 use hms_kit::proto::google::r#type::Date as ProtoDate;
 use tonic::{Request, Response, Status};
 
-use super::convert::{
-    appointment_to_proto, check_id, date_from_proto, date_to_proto, feedback_to_proto, parse_statuses,
-    start_from_proto, summarise,
-};
+use super::convert::{appointment_to_proto, check_id, feedback_to_proto, parse_statuses, start_from_proto, summarise};
 use super::{AppointmentApi, Reply};
 use crate::app::{BookingRequest, MoveRequest, State};
 use crate::domain::report::{self, Period};
 use crate::store::Party;
+use hms_kit::time::{date_from_proto, date_to_proto};
 
 #[tonic::async_trait]
 impl AppointmentService for AppointmentApi {

@@ -12,13 +12,14 @@ use hms_kit::proto::google::r#type::DayOfWeek;
 use tonic::{Request, Response, Status};
 
 use super::convert::{
-    check_id, date_from_proto, date_range, date_to_proto, exception_to_proto, kind_name, minute_from_proto,
-    schedule_to_proto, service_input, service_to_proto, timestamp, valid_code,
+    check_id, date_range, exception_to_proto, kind_name, minute_from_proto, schedule_to_proto, service_input,
+    service_to_proto, valid_code,
 };
 use super::{Reply, ScheduleApi};
 use crate::app::{Actor, new_id, now, slot_to_proto};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind};
 use crate::store::{ExceptionRow, ServiceRow};
+use hms_kit::time::{date_from_proto, date_to_proto, seconds_to_timestamp};
 
 #[tonic::async_trait]
 impl ScheduleService for ScheduleApi {
@@ -315,7 +316,7 @@ impl ScheduleService for ScheduleApi {
                 // Slots come in time order, so each day takes a run of them.
                 while let Some((_, slot)) = slots.next_if(|(d, _)| *d <= date) {
                     if starts_only {
-                        free_starts.push(timestamp(slot.start));
+                        free_starts.push(seconds_to_timestamp(slot.start));
                     } else {
                         free.push(slot_to_proto(&doctor.doctor_id, slot));
                     }

@@ -322,7 +322,7 @@ impl State {
 pub(crate) fn slot_to_proto(doctor_id: &str, slot: Interval) -> Slot {
     Slot {
         doctor_id: doctor_id.to_owned(),
-        start_time: Some(prost_types::Timestamp { seconds: slot.start, nanos: 0 }),
-        end_time: Some(prost_types::Timestamp { seconds: slot.end, nanos: 0 }),
+        start_time: Some(hms_kit::time::seconds_to_timestamp(slot.start)),
+        end_time: Some(hms_kit::time::seconds_to_timestamp(slot.end)),
     }
 }

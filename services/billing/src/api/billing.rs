@@ -12,10 +12,11 @@ use hms_kit::proto::billing::*;
 use hms_kit::proto::common::PageResponse;
 use tonic::{Request, Response, Status};
 
+use hms_kit::time::date_from_proto;
+
 use super::convert::{
     MAX_LINES, check_amount, check_currency, check_id, check_idempotency_key, check_manual, claim_status_from_proto,
-    claim_to_proto, date_from_proto, item_type_from_proto, payment_to_proto, policy_to_proto, source_type_name,
-    statuses_from,
+    claim_to_proto, item_type_from_proto, payment_to_proto, policy_to_proto, source_type_name, statuses_from,
 };
 use super::{Reply, caller, claims_to_proto, invoice_to_proto, invoices_to_proto};
 use crate::app::State;

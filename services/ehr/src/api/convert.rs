@@ -3,8 +3,7 @@
 
 use hms_kit::error::FieldViolations;
 use hms_kit::proto::ehr::*;
-use hms_kit::proto::google::r#type::Date as ProtoDate;
-use hms_kit::time::{micros_to_timestamp, now_micros};
+use hms_kit::time::{iso_date_to_proto, micros_to_timestamp, now_micros};
 use tonic::Status;
 
 use crate::app::{LAB_RESULT, NotesText, OpenEncounter, OpenRecord, PRESCRIPTION, stage};
@@ -52,11 +51,7 @@ pub fn record_to_proto(patient_id: &str, open: &OpenRecord) -> MedicalRecord {
                 .iter()
                 .map(|i| Immunization {
                     vaccine: i.vaccine.clone(),
-                    date: i.date.parse::<jiff::civil::Date>().ok().map(|d| ProtoDate {
-                        year: i32::from(d.year()),
-                        month: i32::from(d.month()),
-                        day: i32::from(d.day()),
-                    }),
+                    date: iso_date_to_proto(&i.date),
                     dose_number: i.dose_number,
                 })
                 .collect(),

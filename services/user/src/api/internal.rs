@@ -40,7 +40,7 @@ impl InternalUserService for InternalApi {
             user_id: user.id,
             role: caller.role.into(),
             session_id: session,
-            expire_time: Some(prost_types::Timestamp { seconds: caller.expires_at, nanos: 0 }),
+            expire_time: Some(hms_kit::time::seconds_to_timestamp(caller.expires_at)),
         }))
     }
 

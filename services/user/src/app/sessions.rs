@@ -38,7 +38,7 @@ impl State {
         let (access, access_exp) = self.signer.sign(&user.id, role, session_id).map_err(error::internal)?;
         Ok(TokenPair {
             access_token: access,
-            access_token_expire_time: Some(prost_types::Timestamp { seconds: access_exp, nanos: 0 }),
+            access_token_expire_time: Some(hms_kit::time::seconds_to_timestamp(access_exp)),
             refresh_token: refresh_token.to_owned(),
             refresh_token_expire_time: Some(micros_to_timestamp(refresh_expires)),
         })
