@@ -11,6 +11,7 @@ pub mod docstore;
 pub mod error;
 pub mod files;
 pub mod healthcheck;
+pub mod ids;
 pub mod metrics;
 pub mod notify;
 pub mod outbox;

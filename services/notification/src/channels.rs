@@ -189,7 +189,7 @@ pub(crate) fn masked_number(to: &str) -> String {
 #[async_trait]
 impl SmsProvider for LogSms {
     async fn send(&self, to: &str, body: &str) -> Result<String, SendError> {
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = hms_kit::ids::new_id();
         tracing::info!(provider = "log", to = %masked_number(to), chars = body.chars().count(), id = %id, "SMS sent");
         tracing::debug!(body, "SMS body");
         Ok(id)

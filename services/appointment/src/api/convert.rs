@@ -23,14 +23,6 @@ const MAX_RANGE_DAYS: i32 = 62;
 /// from overflow.
 const LATEST_START: i64 = 253_370_764_800;
 
-pub(super) fn check_id(v: &mut FieldViolations, field: &str, id: &str) {
-    if id.is_empty() {
-        v.add(field, "is required");
-    } else if id.len() > 64 {
-        v.add(field, "must have at most 64 characters");
-    }
-}
-
 /// Minutes after midnight of a wall-clock time: whole minutes, a multiple of
 /// the granule; 24:00 only when `end`.
 pub(super) fn minute_from_proto(

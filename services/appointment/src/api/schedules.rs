@@ -2,24 +2,26 @@
 //! schedules and exceptions, a doctor's availability and a service's
 //! calendar.
 
-use hms_kit::auth::{Principal, client_address, principal};
+use hms_kit::auth::{Caller, Principal};
 use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::ids::check_id;
+use hms_kit::ids::new_id;
 use hms_kit::paging;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleService;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{PageResponse, Role};
 use hms_kit::proto::google::r#type::DayOfWeek;
+use hms_kit::time::{date_from_proto, date_to_proto, seconds_to_timestamp};
 use tonic::{Request, Response, Status};
 
 use super::convert::{
-    check_id, date_range, exception_to_proto, kind_name, minute_from_proto, schedule_to_proto, service_input,
-    service_to_proto, valid_code,
+    date_range, exception_to_proto, kind_name, minute_from_proto, schedule_to_proto, service_input, service_to_proto,
+    valid_code,
 };
 use super::{Reply, ScheduleApi};
-use crate::app::{Actor, new_id, now, slot_to_proto};
+use crate::app::{now, slot_to_proto};
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind};
 use crate::store::{ExceptionRow, ServiceRow};
-use hms_kit::time::{date_from_proto, date_to_proto, seconds_to_timestamp};
 
 #[tonic::async_trait]
 impl ScheduleService for ScheduleApi {
@@ -27,7 +29,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<CreateMedicalServiceRequest>,
     ) -> Reply<CreateMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         if !valid_code(&r.code) {
@@ -52,7 +54,7 @@ impl ScheduleService for ScheduleApi {
         };
         service_input(&mut v, r.service.as_ref(), &mut row);
         v.into_result()?;
-        self.0.create_service(Actor { caller: &caller, address: &address }, &row).await?;
+        self.0.create_service(&caller, &row).await?;
         Ok(Response::new(CreateMedicalServiceResponse { service: Some(service_to_proto(&row)) }))
     }
 
@@ -60,12 +62,12 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<UpdateMedicalServiceRequest>,
     ) -> Reply<UpdateMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
-        let by = Actor { caller: &caller, address: &address };
+        let by = &caller;
         let row = self
             .0
             .update_service(by, &r.service_id, |row| {
@@ -81,12 +83,12 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<DeleteMedicalServiceRequest>,
     ) -> Reply<DeleteMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
-        self.0.delete_service(Actor { caller: &caller, address: &address }, &r.service_id).await?;
+        self.0.delete_service(&caller, &r.service_id).await?;
         Ok(Response::new(DeleteMedicalServiceResponse {}))
     }
 
@@ -124,8 +126,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<SetDoctorScheduleRequest>,
     ) -> Reply<SetDoctorScheduleResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -166,7 +167,7 @@ impl ScheduleService for ScheduleApi {
         }
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        let by = Actor { caller: &caller, address: &address };
+        let by = &caller;
         let schedule = self.0.set_schedule(by, &r.doctor_id, r.specialty.trim(), r.location.trim(), &blocks).await?;
         Ok(Response::new(SetDoctorScheduleResponse {
             schedule: schedule.map(|s| schedule_to_proto(&s, &self.0.zone_name)),
@@ -189,8 +190,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<AddScheduleExceptionRequest>,
     ) -> Reply<AddScheduleExceptionResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -240,7 +240,7 @@ impl ScheduleService for ScheduleApi {
             return Err(invalid_field("exception", "is incomplete"));
         };
         let row = ExceptionRow { id: new_id(), exception: Exception { kind, start, end, hours }, note: e.note.clone() };
-        self.0.add_exception(Actor { caller: &caller, address: &address }, &r.doctor_id, &row).await?;
+        self.0.add_exception(&caller, &r.doctor_id, &row).await?;
         Ok(Response::new(AddScheduleExceptionResponse { exception: Some(exception_to_proto(&row)) }))
     }
 
@@ -248,15 +248,14 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<DeleteScheduleExceptionRequest>,
     ) -> Reply<DeleteScheduleExceptionResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
         check_id(&mut v, "exception_id", &r.exception_id);
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        self.0.delete_exception(Actor { caller: &caller, address: &address }, &r.doctor_id, &r.exception_id).await?;
+        self.0.delete_exception(&caller, &r.doctor_id, &r.exception_id).await?;
         Ok(Response::new(DeleteScheduleExceptionResponse {}))
     }
 

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use hms_kit::auth::Principal;
 use hms_kit::error::{self, refusal, refusal_with, refusal_with_detail};
+use hms_kit::ids::new_id;
 use hms_kit::proto::appointment::{Slot, SlotAlternatives};
 use hms_kit::proto::common::Role;
 use jiff::civil::Date;
 use tonic::{Code, Status};
 
-use super::{State, domain_schedule, new_id, now, qualified, qualified_in, wanted_interval};
+use super::{State, domain_schedule, now, qualified, qualified_in, wanted_interval};
 use crate::domain::GRANULE_SECS;
 use crate::domain::slots::Interval;
 use crate::domain::status::Status as ApptStatus;

@@ -20,14 +20,6 @@ pub const MAX_LINES: usize = 200;
 
 // ---- checks ----
 
-pub fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
-    if value.is_empty() {
-        v.add(field, "is required");
-    } else if value.len() > 64 || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        v.add(field, "must be at most 64 letters, digits, '-' or '_'");
-    }
-}
-
 pub fn check_amount(v: &mut FieldViolations, field: &str, amount: i64, allow_zero: bool) {
     if amount < 0 || (!allow_zero && amount == 0) {
         v.add(field, if allow_zero { "must not be negative" } else { "must be more than zero" });

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::ids::check_id;
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingService;
 use hms_kit::proto::billing::*;
 use tonic::{Request, Response, Status};
 
-use super::convert::{check_id, lines_from, stats_to_proto};
+use super::convert::{lines_from, stats_to_proto};
 use super::{Reply, invoice_to_proto};
 use crate::app::State;
 use crate::domain::ItemType as DomainItemType;

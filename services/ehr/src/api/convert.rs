@@ -2,6 +2,7 @@
 //! the use cases, with the form checks of the input (field violations).
 
 use hms_kit::error::FieldViolations;
+use hms_kit::ids::check_id;
 use hms_kit::proto::ehr::*;
 use hms_kit::time::{iso_date_to_proto, micros_to_timestamp, now_micros};
 use tonic::Status;
@@ -16,7 +17,6 @@ use crate::store::{
     AllergyDoc, ConditionDoc, DiagnosisDoc, GrantDoc, ImmunizationDoc, RecordDoc, ReferenceDoc, Versioned, VitalsDoc,
 };
 
-const MAX_ID: usize = 128;
 pub const MAX_NOTE: usize = 20_000;
 const MAX_LIST: usize = 100;
 
@@ -198,12 +198,6 @@ pub fn grant_to_proto(v: &Versioned<GrantDoc>) -> BreakGlassGrant {
 }
 
 // ---- from proto, checked ----
-
-pub fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
-    if value.is_empty() || value.len() > MAX_ID || value.chars().any(char::is_control) {
-        v.add(field, format!("is required (at most {MAX_ID} characters, no control characters)"));
-    }
-}
 
 pub fn check_version(v: &mut FieldViolations, version: i64) {
     v.require(version > 0, "version", "is required: the version you last read");

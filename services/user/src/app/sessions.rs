@@ -101,7 +101,7 @@ impl State {
             return Err(refusal(Code::PermissionDenied, "ACCOUNT_DISABLED", "this account is deactivated"));
         }
 
-        let session_id = uuid::Uuid::now_v7().to_string();
+        let session_id = hms_kit::ids::new_id();
         let refresh = new_token().map_err(error::internal)?;
         let refresh_expires = s.refresh_expiry(now);
         store::create_session(&s.db, &session_id, &user.id, &token_digest(&refresh), refresh_expires, now).await?;
