@@ -15,6 +15,12 @@ pub fn now_micros() -> i64 {
     to_micros(SystemTime::now())
 }
 
+/// Now, in whole Unix seconds: the clock of what is kept in seconds
+/// (appointments, token expiries).
+pub fn now_seconds() -> i64 {
+    now_micros().div_euclid(1_000_000)
+}
+
 pub fn to_micros(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),

@@ -11,6 +11,7 @@ use hms_kit::proto::appointment::schedule_service_server::ScheduleService;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{PageResponse, Role};
 use hms_kit::proto::google::r#type::DayOfWeek;
+use hms_kit::time::now_seconds;
 use hms_kit::time::{date_from_proto, date_to_proto, seconds_to_timestamp};
 use tonic::{Request, Response, Status};
 
@@ -19,7 +20,7 @@ use super::convert::{
     valid_code,
 };
 use super::{Reply, ScheduleApi};
-use crate::app::{now, slot_to_proto};
+use crate::app::slot_to_proto;
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind};
 use crate::store::{ExceptionRow, ServiceRow};
 
@@ -35,7 +36,7 @@ impl ScheduleService for ScheduleApi {
         if !valid_code(&r.code) {
             v.add("code", "must be 2 to 32 upper-case letters, digits, '-' or '_'");
         }
-        let now = now();
+        let now = now_seconds();
         let mut row = ServiceRow {
             id: new_id(),
             code: r.code.clone(),

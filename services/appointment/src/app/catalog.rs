@@ -6,9 +6,10 @@ use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::Caller;
 use hms_kit::error::refusal;
 use hms_kit::proto::common::Role;
+use hms_kit::time::now_seconds;
 use tonic::{Code, Status};
 
-use super::{State, now};
+use super::State;
 use crate::domain::slots::Block;
 use crate::store::{self, Deleted, ExceptionRow, ScheduleRow, ServiceRow};
 
@@ -36,7 +37,7 @@ impl State {
         let mut row = self.service(id).await?;
         let before = service_summary(&row);
         edit(&mut row)?;
-        row.updated_at = now();
+        row.updated_at = now_seconds();
         let logged = admin_action(by, "catalog.service_updated", "medical_service", &row.id)
             .map(|a| a.change(before, service_summary(&row)));
         if !store::update_service(&self.db, &row, logged.as_ref()).await? {
@@ -98,7 +99,7 @@ impl State {
             }
             None => None,
         };
-        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now(), logged.as_ref()).await?;
+        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now_seconds(), logged.as_ref()).await?;
         self.display.changed();
         Ok(store::schedules(&self.db, Some(doctor_id)).await?.pop())
     }

@@ -52,10 +52,6 @@ pub struct State {
     pub ehr_links: bool,
 }
 
-pub(crate) fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
 impl State {
     async fn load(&self, id: &str) -> Result<AppointmentRow, Status> {
         let mut v = FieldViolations::new();
