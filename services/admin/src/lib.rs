@@ -18,6 +18,7 @@ mod store;
 mod workers;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use hms_kit::bootstrap::{self, Serving};
 use hms_kit::config::{AuthConfig, ServerConfig};
@@ -51,7 +52,8 @@ pub struct AdminConfig {
     pub notification_url: Option<String>,
     pub user_url: Option<String>,
     /// Longest wait for each dashboard tile.
-    pub dashboard_timeout_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "dashboard_timeout_ms")]
+    pub dashboard_timeout: Duration,
 }
 
 impl Default for AdminConfig {
@@ -64,7 +66,7 @@ impl Default for AdminConfig {
             billing_url: None,
             notification_url: None,
             user_url: None,
-            dashboard_timeout_ms: 2000,
+            dashboard_timeout: Duration::from_millis(2000),
         }
     }
 }

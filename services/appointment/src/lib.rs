@@ -65,9 +65,11 @@ pub struct AppointmentConfig {
     /// Reminders go out this many seconds before the start.
     pub reminder_offsets_secs: Vec<u64>,
     /// How often the reminder worker looks for due reminders.
-    pub reminder_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "reminder_poll_ms")]
+    pub reminder_poll: Duration,
     /// How often the outbox relay looks for events to deliver.
-    pub outbox_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "outbox_poll_ms")]
+    pub outbox_poll: Duration,
     /// The page where a patient leaves feedback; `?appointment_id=…` is appended.
     pub feedback_url: String,
     /// The notification service; when set, a relay delivers this service's
@@ -108,8 +110,8 @@ impl Default for AppointmentConfig {
             booking_horizon_days: 90,
             alternatives: 3,
             reminder_offsets_secs: vec![24 * 3600, 3600],
-            reminder_poll_ms: 1000,
-            outbox_poll_ms: 500,
+            reminder_poll: Duration::from_millis(1000),
+            outbox_poll: Duration::from_millis(500),
             feedback_url: "http://localhost:8080/feedback".into(),
             notification_url: None,
             ehr_url: None,
@@ -164,10 +166,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
             events::BillingSink::new,
         )?
         .admin_actions(config.admin_url.as_deref())?
-        .relay(
-            &db,
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() },
-        );
+        .relay(&db, RelayConfig { poll_interval: config.outbox_poll, ..RelayConfig::default() });
     let users = match &auth.service_token_secret {
         Some(_) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
@@ -186,7 +185,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let reminders = Arc::new(workers::ReminderWorker::new(
         db.clone(),
         zone.clone(),
-        Duration::from_millis(config.reminder_poll_ms),
+        config.reminder_poll,
         policy.reminder_offsets(config.reminder_offsets()),
     ));
     let state = Arc::new(app::State {

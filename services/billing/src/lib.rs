@@ -62,11 +62,14 @@ pub struct BillingConfig {
     pub payment_provider: String,
     /// How long a replayed payment waits for the first request of its
     /// idempotency key to finish before reconciling with the provider.
-    pub payment_wait_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "payment_wait_ms")]
+    pub payment_wait: Duration,
     /// How often the overdue job runs.
-    pub overdue_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "overdue_poll_ms")]
+    pub overdue_poll: Duration,
     /// How often the outbox relay looks for events to deliver.
-    pub outbox_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "outbox_poll_ms")]
+    pub outbox_poll: Duration,
     /// The notification service; when set, a relay delivers this service's
     /// events (invoice generated, payment successful, claim updated) to it.
     pub notification_url: Option<String>,
@@ -91,9 +94,9 @@ impl Default for BillingConfig {
             tax_basis_points: 0,
             default_currency: "VND".into(),
             payment_provider: "test".into(),
-            payment_wait_ms: 3000,
-            overdue_poll_ms: 60_000,
-            outbox_poll_ms: 500,
+            payment_wait: Duration::from_millis(3000),
+            overdue_poll: Duration::from_millis(60_000),
+            outbox_poll: Duration::from_millis(500),
             notification_url: None,
             admin_url: None,
             encryption: EncryptionConfig::default(),
@@ -155,15 +158,8 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
             NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
         })?
         .admin_actions(config.admin_url.as_deref())?
-        .relay(
-            &db,
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() },
-        );
-    let overdue = Arc::new(OverdueWorker {
-        db: db.clone(),
-        zone: zone.clone(),
-        poll_interval: Duration::from_millis(config.overdue_poll_ms),
-    });
+        .relay(&db, RelayConfig { poll_interval: config.outbox_poll, ..RelayConfig::default() });
+    let overdue = Arc::new(OverdueWorker { db: db.clone(), zone: zone.clone(), poll_interval: config.overdue_poll });
     let configured_due_days = i32::try_from(config.due_days.min(3650)).unwrap_or(30);
     let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "billing", auth, &settings::KEYS)?;
     let due_days = settings::DueDays::new(configured_due_days, followed);
@@ -176,7 +172,7 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         provider: deps.provider,
         companies: deps.companies,
         sealer,
-        payment_wait: Duration::from_millis(config.payment_wait_ms),
+        payment_wait: config.payment_wait,
     });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(

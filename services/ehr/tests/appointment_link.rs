@@ -62,7 +62,7 @@ async fn start_appointment_with(
     let config = AppointmentConfig {
         database_url: db_url.to_owned(),
         ehr_url,
-        outbox_poll_ms: 50,
+        outbox_poll: Duration::from_millis(50),
         ..AppointmentConfig::default()
     };
     let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service").serving();

@@ -44,7 +44,8 @@ pub struct NotificationConfig {
     pub workers_enabled: bool,
     /// How often a live subscription re-reads the store (it is also woken at
     /// once by deliveries made in this process).
-    pub subscribe_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "subscribe_poll_ms")]
+    pub subscribe_poll: Duration,
     /// The admin service, whose audit log receives the admins' template
     /// changes; unset, they wait in the store.
     pub admin_url: Option<String>,
@@ -60,7 +61,7 @@ impl Default for NotificationConfig {
             worker: WorkerConfig::default(),
             encryption: EncryptionConfig::default(),
             workers_enabled: true,
-            subscribe_poll_ms: 250,
+            subscribe_poll: Duration::from_millis(250),
             admin_url: None,
         }
     }
@@ -95,7 +96,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         sealer: sealer.clone(),
         users: users.clone(),
         hub: hub.clone(),
-        subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
+        subscribe_poll: config.subscribe_poll,
         verifier: verifier.clone(),
     });
     let worker = Worker::new(
@@ -171,5 +172,24 @@ impl StoreProbe for Probe {
             }
         };
         hms_kit::metrics::StoreStats { pool: None, outbox }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_milliseconds_and_their_old_names_still_read() {
+        let config: NotificationConfig =
+            serde_json::from_str(r#"{"subscribe_poll": 100, "worker": {"claim_ms": 1500, "poll_interval": 20}}"#)
+                .unwrap();
+        assert_eq!(config.subscribe_poll, Duration::from_millis(100));
+        assert_eq!(config.worker.claim_timeout, Duration::from_millis(1500));
+        assert_eq!(config.worker.poll_interval, Duration::from_millis(20));
+        let old: NotificationConfig = serde_json::from_str(r#"{"subscribe_poll_ms": 100}"#).unwrap();
+        assert_eq!(old.subscribe_poll, Duration::from_millis(100));
+        let written = serde_json::to_value(NotificationConfig::default()).unwrap();
+        assert_eq!(written["worker"]["claim_timeout"], 60_000);
     }
 }

@@ -63,7 +63,7 @@ impl Dashboard {
     /// service starts while they are down). The user service defaults to the
     /// one that issues tokens.
     pub fn new(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Self> {
-        let deadline = Duration::from_millis(config.dashboard_timeout_ms.max(1));
+        let deadline = config.dashboard_timeout.max(Duration::from_millis(1));
         let user_url = config.user_url.clone().unwrap_or_else(|| auth.user_service_url.clone());
         let configured = [&config.appointment_url, &config.billing_url, &config.notification_url];
         let outbound = match auth.service_token_secret.as_ref() {

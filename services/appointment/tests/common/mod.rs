@@ -129,8 +129,8 @@ impl Harness {
             database_url: db.url.clone(),
             notification_url: notification.as_ref().map(|n| n.service.url()),
             admin_url: admin_service.as_ref().map(|a| a.url()),
-            outbox_poll_ms: 50,
-            reminder_poll_ms: 200,
+            outbox_poll: std::time::Duration::from_millis(50),
+            reminder_poll: std::time::Duration::from_millis(200),
             ..AppointmentConfig::default()
         };
         adjust(&mut config);
