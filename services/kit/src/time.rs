@@ -71,6 +71,19 @@ pub fn required_micros(
     micros
 }
 
+/// The day and week starts, in microseconds, of a request for the
+/// dashboard's figures; INVALID_ARGUMENT naming each one missing or invalid.
+pub fn stats_window(
+    day_start: Option<&prost_types::Timestamp>,
+    week_start: Option<&prost_types::Timestamp>,
+) -> Result<(i64, i64), tonic::Status> {
+    let mut v = FieldViolations::new();
+    let day = required_micros(&mut v, "day_start_time", day_start);
+    let week = required_micros(&mut v, "week_start_time", week_start);
+    v.into_result()?;
+    day.zip(week).ok_or_else(|| crate::error::invalid_field("day_start_time", "is required"))
+}
+
 pub fn duration_micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
@@ -185,6 +198,15 @@ mod tests {
         assert_eq!(minute_of_day_from_proto(&mut v, "e", None, false), None);
         assert_eq!(fields(v), ["c", "d", "e"]);
         assert_eq!(minute_of_day_to_proto(570), t(9, 30));
+    }
+
+    #[test]
+    fn a_stats_window_needs_both_starts() {
+        let t = prost_types::Timestamp { seconds: 2, nanos: 0 };
+        assert_eq!(stats_window(Some(&t), Some(&t)).unwrap(), (2_000_000, 2_000_000));
+        let missing = stats_window(Some(&t), None).unwrap_err();
+        assert_eq!(missing.code(), tonic::Code::InvalidArgument);
+        assert!(missing.message().contains("week_start_time"), "{}", missing.message());
     }
 
     #[test]
