@@ -39,8 +39,8 @@ fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> (Up, String) {
     command
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
-        .env("HMS_APPOINTMENT__OUTBOX_POLL_MS", "50")
-        .env("HMS_BILLING__OUTBOX_POLL_MS", "50");
+        .env("HMS_APPOINTMENT__OUTBOX_POLL", "50")
+        .env("HMS_BILLING__OUTBOX_POLL", "50");
     for (name, value) in env {
         command.env(name, value);
     }

@@ -120,8 +120,8 @@ impl Stack {
         let notification_config = hms_notification::NotificationConfig {
             store_url: format!("sqlite://{}", mail.path().join("notification.db").display()),
             email: hms_notification::EmailConfig { file_dir: mail.path().join("mail"), ..Default::default() },
-            worker: hms_notification::WorkerConfig { poll_interval_ms: 20, ..Default::default() },
-            subscribe_poll_ms: 100,
+            worker: hms_notification::WorkerConfig { poll_interval: Duration::from_millis(20), ..Default::default() },
+            subscribe_poll: Duration::from_millis(100),
             encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
             ..Default::default()
         };

@@ -18,8 +18,9 @@ mod store;
 mod workers;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use hms_kit::client::remote_verifier;
+use hms_kit::bootstrap::{self, Serving};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::proto::admin::admin_service_server::AdminServiceServer;
 use hms_kit::proto::admin::internal_admin_service_server::InternalAdminServiceServer;
@@ -30,7 +31,6 @@ use tokio::net::TcpListener;
 
 pub use app::watch::Feed;
 pub use domain::config::Defaults;
-pub use workers::spawn_workers;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -52,7 +52,8 @@ pub struct AdminConfig {
     pub notification_url: Option<String>,
     pub user_url: Option<String>,
     /// Longest wait for each dashboard tile.
-    pub dashboard_timeout_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "dashboard_timeout_ms")]
+    pub dashboard_timeout: Duration,
 }
 
 impl Default for AdminConfig {
@@ -65,7 +66,7 @@ impl Default for AdminConfig {
             billing_url: None,
             notification_url: None,
             user_url: None,
-            dashboard_timeout_ms: 2000,
+            dashboard_timeout: Duration::from_millis(2000),
         }
     }
 }
@@ -78,12 +79,19 @@ pub struct Built {
     pub feed: Arc<Feed>,
 }
 
+impl Built {
+    /// The service with its worker, which closes the feed when stopping begins.
+    pub fn serving(self) -> Serving {
+        Serving { service: self.service, verifier: self.verifier, workers: workers::workers(self.feed) }
+    }
+}
+
 /// Checks the defaults, connects the store and builds the gRPC services.
 pub async fn build(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
     let defaults = config.defaults.resolve().map_err(|problem| anyhow::anyhow!("admin.defaults: {problem}"))?;
     let db =
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let verifier = bootstrap::verifier(auth).await?;
     let registry = Arc::new(app::Registry::new(defaults));
     let feed = Feed::new(db.clone(), registry.clone());
     let dashboard = app::dashboard::Dashboard::new(config, auth)?;
@@ -112,10 +120,5 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
-    let feed = built.feed;
-    hms_kit::server::serve_with_background(built.service, listener, &config.server, built.verifier, shutdown, |s| {
-        spawn_workers(feed, s)
-    })
-    .await
+    bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
 }

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
+use hms_kit::bootstrap::Workers;
+
 use crate::app::watch::Feed;
 
 /// Ends the feed's watches once stopping begins.
-pub fn spawn_workers(feed: Arc<Feed>, stopping: hms_kit::server::Stopping) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(async move {
+pub(crate) fn workers(feed: Arc<Feed>) -> Workers {
+    Workers::default().with(move |stopping| async move {
         stopping.wait().await;
         feed.close();
-    })]
+    })
 }

@@ -78,7 +78,7 @@ async fn start(dashboard_timeout_ms: u64, notification_url: Option<String>) -> S
         appointment_url: Some(appointment.url()),
         billing_url: Some(billing.url()),
         notification_url: Some(notification_url.unwrap_or_else(|| notification.url())),
-        dashboard_timeout_ms,
+        dashboard_timeout: std::time::Duration::from_millis(dashboard_timeout_ms),
         ..AdminConfig::default()
     };
     let built = hms_admin::build(&config, &auth).await.unwrap();

@@ -36,7 +36,7 @@ impl Ceiling {
 /// `database_url`. No booking collides, so every one does the whole work.
 pub async fn measure(database_url: &str, writers: usize, per_writer: usize) -> anyhow::Result<Ceiling> {
     let db = crate::connect(database_url).await?;
-    let first_start = (jiff::Timestamp::now().as_second() / 3600 + 24 * 30) * 3600;
+    let first_start = (hms_kit::time::now_seconds() / 3600 + 24 * 30) * 3600;
     // The booking checks the revisions of its service and doctor's schedule.
     store::insert_service(&db, &check_up(SERVICE_ID, "CEILING"), None).await?;
     for writer in 0..writers {

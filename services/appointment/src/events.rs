@@ -16,17 +16,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
-use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
+use hms_kit::client::{OutboundChannel, internal_channel};
+use hms_kit::notify::Notification;
 use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
 use hms_kit::proto::billing::CreateInvoiceForAppointmentRequest;
 use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
 use hms_kit::proto::common::Money;
 use hms_kit::proto::ehr::internal_ehr_service_client::InternalEhrServiceClient;
 use hms_kit::proto::ehr::{AppointmentStage, LinkAppointmentRequest};
-use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
-use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
-use hms_kit::proto::user::BatchGetDisplayNamesRequest;
-use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +38,19 @@ pub struct Notice {
     pub patient_id: String,
     pub doctor_id: String,
     pub data: BTreeMap<String, String>,
+}
+
+/// The notification service reads a notice with both parties' display names.
+impl hms_kit::notify::Notice for Notice {
+    fn into_notification(self) -> Notification {
+        Notification {
+            kind: self.notification_type,
+            recipient_id: self.recipient_id,
+            channels: self.channels,
+            data: self.data,
+            display_names: vec![("patient_name".into(), self.patient_id), ("doctor_name".into(), self.doctor_id)],
+        }
+    }
 }
 
 /// The outbox events of `notices` about appointment `appointment_id`: each
@@ -139,66 +149,6 @@ impl Facts<'_> {
     }
 }
 
-/// Delivers outbox events to the notification service's `Send`, adding the
-/// parties' display names.
-pub struct NotificationSink {
-    notifications: InternalNotificationServiceClient<OutboundChannel>,
-    users: InternalUserServiceClient<OutboundChannel>,
-}
-
-impl NotificationSink {
-    pub fn new(notification_url: &str, user_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens.clone()), Duration::from_secs(10));
-        Ok(Self {
-            notifications: InternalNotificationServiceClient::new(interceptor.wrap(channel(notification_url)?)),
-            users: internal_user_client(user_url, tokens, Duration::from_secs(5))?,
-        })
-    }
-}
-
-#[async_trait]
-impl Sink for NotificationSink {
-    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let notice: Notice = serde_json::from_slice(&event.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
-        let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", notice.notification_type))
-            .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", notice.notification_type)))?;
-        let names = self
-            .users
-            .clone()
-            .batch_get_display_names(BatchGetDisplayNamesRequest {
-                user_ids: vec![notice.patient_id.clone(), notice.doctor_id.clone()],
-            })
-            .await
-            .map_err(|s| DeliveryError::Retryable(format!("display names: {:?}: {}", s.code(), s.message())))?
-            .into_inner()
-            .display_names;
-        let name = |id: &str| names.get(id).cloned().unwrap_or_default();
-        let mut data = notice.data;
-        data.insert("patient_name".into(), name(&notice.patient_id));
-        data.insert("doctor_name".into(), name(&notice.doctor_id));
-        let request = SendRequest {
-            r#type: kind.into(),
-            recipient_id: notice.recipient_id,
-            channel_preferences: notice
-                .channels
-                .iter()
-                .filter_map(|c| Channel::from_str_name(&format!("CHANNEL_{c}")))
-                .map(i32::from)
-                .collect(),
-            data: data.into_iter().collect(),
-            idempotency_key: event.id.clone(),
-        };
-        match self.notifications.clone().send(request).await {
-            Ok(_) => Ok(()),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
-                Err(DeliveryError::Permanent(format!("notification refused the event: {}", status.message())))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
-    }
-}
-
 /// What the EHR learns of an appointment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EhrStage {
@@ -266,21 +216,19 @@ pub struct EhrSink {
 
 impl EhrSink {
     pub fn new(ehr_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
-        Ok(Self { ehr: InternalEhrServiceClient::new(interceptor.wrap(channel(ehr_url)?)) })
+        Ok(Self { ehr: InternalEhrServiceClient::new(internal_channel(ehr_url, tokens, Duration::from_secs(10))?) })
     }
 }
 
 #[async_trait]
 impl Sink for EhrSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let link: EhrLink = serde_json::from_slice(&event.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let link: EhrLink = event.read()?;
         let request = LinkAppointmentRequest {
             patient_id: link.patient_id,
             appointment_id: link.appointment_id,
             doctor_id: link.doctor_id,
-            appointment_time: Some(prost_types::Timestamp { seconds: link.start_at, nanos: 0 }),
+            appointment_time: Some(hms_kit::time::seconds_to_timestamp(link.start_at)),
             stage: match link.stage {
                 EhrStage::Confirmed => AppointmentStage::Confirmed,
                 EhrStage::Completed => AppointmentStage::Completed,
@@ -290,13 +238,10 @@ impl Sink for EhrSink {
             }
             .into(),
         };
-        match self.ehr.clone().link_appointment(request).await {
-            Ok(_) => Ok(()),
-            Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition) => {
-                Err(DeliveryError::Permanent(format!("the EHR refused the link: {}", status.message())))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
+        self.ehr.clone().link_appointment(request).await.map(drop).map_err(|status| {
+            let refused = [tonic::Code::InvalidArgument, tonic::Code::FailedPrecondition];
+            DeliveryError::from_status(&status, &refused, "the EHR refused the link")
+        })
     }
 }
 
@@ -333,16 +278,15 @@ pub struct BillingSink {
 
 impl BillingSink {
     pub fn new(billing_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
-        Ok(Self { billing: InternalBillingServiceClient::new(interceptor.wrap(channel(billing_url)?)) })
+        let channel = internal_channel(billing_url, tokens, Duration::from_secs(10))?;
+        Ok(Self { billing: InternalBillingServiceClient::new(channel) })
     }
 }
 
 #[async_trait]
 impl Sink for BillingSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let request: Notice = serde_json::from_slice(&event.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+        let request: Notice = event.read()?;
         let field = |name: &str| request.data.get(name).cloned().unwrap_or_default();
         let price = field("price_minor")
             .parse::<i64>()
@@ -355,13 +299,10 @@ impl Sink for BillingSink {
             service_name: field("service_name"),
             price: Some(Money { amount_minor: price, currency: field("currency") }),
         };
-        match self.billing.clone().create_invoice_for_appointment(call).await {
-            Ok(_) => Ok(()),
-            Err(status) if matches!(status.code(), tonic::Code::InvalidArgument | tonic::Code::AlreadyExists) => {
-                Err(DeliveryError::Permanent(format!("billing refused the invoice request: {}", status.message())))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
+        self.billing.clone().create_invoice_for_appointment(call).await.map(drop).map_err(|status| {
+            let refused = [tonic::Code::InvalidArgument, tonic::Code::AlreadyExists];
+            DeliveryError::from_status(&status, &refused, "billing refused the invoice request")
+        })
     }
 }
 

@@ -27,11 +27,11 @@ mod workers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::remote_verifier;
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::notify::NotificationSink;
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::appointment::appointment_service_server::AppointmentServiceServer;
 use hms_kit::proto::appointment::internal_appointment_service_server::InternalAppointmentServiceServer;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleServiceServer;
@@ -65,9 +65,11 @@ pub struct AppointmentConfig {
     /// Reminders go out this many seconds before the start.
     pub reminder_offsets_secs: Vec<u64>,
     /// How often the reminder worker looks for due reminders.
-    pub reminder_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "reminder_poll_ms")]
+    pub reminder_poll: Duration,
     /// How often the outbox relay looks for events to deliver.
-    pub outbox_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "outbox_poll_ms")]
+    pub outbox_poll: Duration,
     /// The page where a patient leaves feedback; `?appointment_id=…` is appended.
     pub feedback_url: String,
     /// The notification service; when set, a relay delivers this service's
@@ -108,8 +110,8 @@ impl Default for AppointmentConfig {
             booking_horizon_days: 90,
             alternatives: 3,
             reminder_offsets_secs: vec![24 * 3600, 3600],
-            reminder_poll_ms: 1000,
-            outbox_poll_ms: 500,
+            reminder_poll: Duration::from_millis(1000),
+            outbox_poll: Duration::from_millis(500),
             feedback_url: "http://localhost:8080/feedback".into(),
             notification_url: None,
             ehr_url: None,
@@ -128,17 +130,13 @@ pub struct Built {
     pub relay: Option<Relay>,
 }
 
-/// Runs the built service's background work (reminders, relay) until `stop`.
-pub fn spawn_workers(
-    reminders: Arc<workers::ReminderWorker>,
-    relay: Option<Relay>,
-    stopping: hms_kit::server::Stopping,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(reminders.run(stopping.clone().wait()))];
-    if let Some(relay) = relay {
-        tasks.push(tokio::spawn(relay.run(stopping.wait())));
+impl Built {
+    /// The service with its workers (reminders and, when there is one, the relay).
+    pub fn serving(self) -> Serving {
+        let reminders = self.reminders;
+        let workers = Workers::default().with(move |stopping| reminders.run(stopping.wait())).with_relay(self.relay);
+        Serving { service: self.service, verifier: self.verifier, workers }
     }
-    tasks
 }
 
 /// Connects the store, migrated, with the outbox's tables.
@@ -153,51 +151,26 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let zone = jiff::tz::TimeZone::get(&config.time_zone)
         .map_err(|e| anyhow::anyhow!("appointment.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let db = connect(&config.database_url).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let verifier = bootstrap::verifier(auth).await?;
     // One relay delivers every event: notices to the notification service,
     // and, as other receivers are configured, their topics to them.
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
-    }
-    if let Some(url) = &config.ehr_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the EHR service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-        receivers = receivers.route(events::EhrLink::TOPIC_PREFIX, Arc::new(events::EhrSink::new(url, tokens)?));
-    }
-    if let Some(url) = &config.billing_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the billing service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-        receivers = receivers.route(events::BILLING_TOPIC_PREFIX, Arc::new(events::BillingSink::new(url, tokens)?));
-    }
-    if let Some(url) = &config.admin_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
-        let tokens = Arc::new(ServiceTokens::new("appointment", secret));
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| {
-        let relay_config =
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
-        Relay::new(db.clone(), Arc::new(receivers), relay_config)
-    });
+    let relay = bootstrap::Receivers::new(auth, "appointment")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
+        })?
+        .route(events::EhrLink::TOPIC_PREFIX, config.ehr_url.as_deref(), "the EHR service", events::EhrSink::new)?
+        .route(
+            events::BILLING_TOPIC_PREFIX,
+            config.billing_url.as_deref(),
+            "the billing service",
+            events::BillingSink::new,
+        )?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(&db, RelayConfig { poll_interval: config.outbox_poll, ..RelayConfig::default() });
     let users = match &auth.service_token_secret {
-        Some(secret) => Some(hms_kit::client::internal_user_client(
+        Some(_) => Some(hms_kit::client::internal_user_client(
             &auth.user_service_url,
-            Arc::new(ServiceTokens::new("appointment", secret)),
+            bootstrap::service_tokens(auth, "appointment", "to call the user service")?,
             Duration::from_secs(2),
         )?),
         None => None,
@@ -212,7 +185,7 @@ pub async fn build(config: &AppointmentConfig, auth: &AuthConfig) -> anyhow::Res
     let reminders = Arc::new(workers::ReminderWorker::new(
         db.clone(),
         zone.clone(),
-        Duration::from_millis(config.reminder_poll_ms),
+        config.reminder_poll,
         policy.reminder_offsets(config.reminder_offsets()),
     ));
     let state = Arc::new(app::State {
@@ -261,15 +234,5 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
-    let (reminders, relay) = (built.reminders, built.relay);
-    hms_kit::server::serve_with_background(
-        built.service,
-        listener,
-        &config.server,
-        built.verifier,
-        shutdown,
-        |stopping| spawn_workers(reminders, relay, stopping),
-    )
-    .await
+    bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
 }

@@ -61,7 +61,7 @@ impl ReminderWorker {
 
     /// One pass over the due reminders; returns how many were sent.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = hms_kit::time::now_seconds();
         let since = self.looked_at.load(Ordering::Relaxed).saturating_sub(LATE_COMMIT);
         let mut sent = 0;
         let mut service_names = HashMap::new();

@@ -6,17 +6,9 @@
 //! `Send`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
-use hms_kit::auth::ServiceTokens;
-use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel, internal_user_client};
-use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
-use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
-use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
-use hms_kit::proto::user::BatchGetDisplayNamesRequest;
-use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
+use hms_kit::notify::Notification;
+use hms_kit::outbox::Event;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{ClaimRow, InvoiceRow, PaymentRow};
@@ -30,6 +22,19 @@ pub struct Notice {
     pub notification_type: String,
     pub recipient_id: String,
     pub data: BTreeMap<String, String>,
+}
+
+/// A notice goes by email and in the app, with the patient's display name.
+impl hms_kit::notify::Notice for Notice {
+    fn into_notification(self) -> Notification {
+        Notification {
+            kind: self.notification_type,
+            display_names: vec![("patient_name".into(), self.recipient_id.clone())],
+            recipient_id: self.recipient_id,
+            channels: vec!["EMAIL".into(), "IN_APP".into()],
+            data: self.data,
+        }
+    }
 }
 
 /// Digits after the decimal point of a currency's minor unit.
@@ -105,57 +110,6 @@ pub fn claim_status_updated(claim: &ClaimRow) -> serde_json::Result<Event> {
         ]),
     };
     Event::new(NOTIFICATION_TOPIC, &claim.id, &notice)
-}
-
-/// Delivers outbox events to the notification service's `Send`, adding the
-/// patient's display name.
-pub struct NotificationSink {
-    notifications: InternalNotificationServiceClient<OutboundChannel>,
-    users: InternalUserServiceClient<OutboundChannel>,
-}
-
-impl NotificationSink {
-    pub fn new(notification_url: &str, user_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens.clone()), Duration::from_secs(10));
-        Ok(Self {
-            notifications: InternalNotificationServiceClient::new(interceptor.wrap(channel(notification_url)?)),
-            users: internal_user_client(user_url, tokens, Duration::from_secs(5))?,
-        })
-    }
-}
-
-#[async_trait]
-impl Sink for NotificationSink {
-    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let notice: Notice = serde_json::from_slice(&event.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
-        let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", notice.notification_type))
-            .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", notice.notification_type)))?;
-        let names = self
-            .users
-            .clone()
-            .batch_get_display_names(BatchGetDisplayNamesRequest { user_ids: vec![notice.recipient_id.clone()] })
-            .await
-            .map_err(|s| DeliveryError::Retryable(format!("display names: {:?}: {}", s.code(), s.message())))?
-            .into_inner()
-            .display_names;
-        let mut data = notice.data;
-        data.insert("patient_name".into(), names.get(&notice.recipient_id).cloned().unwrap_or_default());
-        let request = SendRequest {
-            r#type: kind.into(),
-            recipient_id: notice.recipient_id,
-            channel_preferences: [Channel::Email, Channel::InApp].into_iter().map(i32::from).collect(),
-            data: data.into_iter().collect(),
-            idempotency_key: event.id.clone(),
-        };
-        match self.notifications.clone().send(request).await {
-            Ok(_) => Ok(()),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
-                Err(DeliveryError::Permanent(format!("notification refused the event: {}", status.message())))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -22,12 +22,12 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::remote_verifier;
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::notify::NotificationSink;
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::billing::billing_service_server::BillingServiceServer;
 use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProviderServiceServer;
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingServiceServer;
@@ -62,11 +62,14 @@ pub struct BillingConfig {
     pub payment_provider: String,
     /// How long a replayed payment waits for the first request of its
     /// idempotency key to finish before reconciling with the provider.
-    pub payment_wait_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "payment_wait_ms")]
+    pub payment_wait: Duration,
     /// How often the overdue job runs.
-    pub overdue_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "overdue_poll_ms")]
+    pub overdue_poll: Duration,
     /// How often the outbox relay looks for events to deliver.
-    pub outbox_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "outbox_poll_ms")]
+    pub outbox_poll: Duration,
     /// The notification service; when set, a relay delivers this service's
     /// events (invoice generated, payment successful, claim updated) to it.
     pub notification_url: Option<String>,
@@ -91,9 +94,9 @@ impl Default for BillingConfig {
             tax_basis_points: 0,
             default_currency: "VND".into(),
             payment_provider: "test".into(),
-            payment_wait_ms: 3000,
-            overdue_poll_ms: 60_000,
-            outbox_poll_ms: 500,
+            payment_wait: Duration::from_millis(3000),
+            overdue_poll: Duration::from_millis(60_000),
+            outbox_poll: Duration::from_millis(500),
             notification_url: None,
             admin_url: None,
             encryption: EncryptionConfig::default(),
@@ -110,17 +113,14 @@ pub struct Built {
     pub relay: Option<Relay>,
 }
 
-/// Runs the built service's background work (overdue job, relay) until stopped.
-pub fn spawn_workers(
-    overdue: Arc<OverdueWorker>,
-    relay: Option<Relay>,
-    stopping: hms_kit::server::Stopping,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(overdue.run(stopping.clone().wait()))];
-    if let Some(relay) = relay {
-        tasks.push(tokio::spawn(relay.run(stopping.wait())));
+impl Built {
+    /// The service with its workers (the overdue job and, when there is one,
+    /// the relay).
+    pub fn serving(self) -> Serving {
+        let overdue = self.overdue;
+        let workers = Workers::default().with(move |stopping| overdue.run(stopping.wait())).with_relay(self.relay);
+        Serving { service: self.service, verifier: self.verifier, workers }
     }
-    tasks
 }
 
 /// What `build_with` takes from outside: the card provider and where
@@ -152,34 +152,14 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
     let db =
         Db::connect(&config.database_url, &Migrations { sqlite: &SQLITE_MIGRATIONS, mysql: &MYSQL_MIGRATIONS }).await?;
     hms_kit::outbox::ensure_schema(&db).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the notification service"))?;
-        let tokens = Arc::new(ServiceTokens::new("billing", secret));
-        receivers = receivers.route("", Arc::new(events::NotificationSink::new(url, &auth.user_service_url, tokens)?));
-    }
-    if let Some(url) = &config.admin_url {
-        let secret = auth
-            .service_token_secret
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required to call the admin service"))?;
-        let tokens = Arc::new(ServiceTokens::new("billing", secret));
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| {
-        let relay_config =
-            RelayConfig { poll_interval: Duration::from_millis(config.outbox_poll_ms), ..RelayConfig::default() };
-        Relay::new(db.clone(), Arc::new(receivers), relay_config)
-    });
-    let overdue = Arc::new(OverdueWorker {
-        db: db.clone(),
-        zone: zone.clone(),
-        poll_interval: Duration::from_millis(config.overdue_poll_ms),
-    });
+    let verifier = bootstrap::verifier(auth).await?;
+    let relay = bootstrap::Receivers::new(auth, "billing")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
+        })?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(&db, RelayConfig { poll_interval: config.outbox_poll, ..RelayConfig::default() });
+    let overdue = Arc::new(OverdueWorker { db: db.clone(), zone: zone.clone(), poll_interval: config.overdue_poll });
     let configured_due_days = i32::try_from(config.due_days.min(3650)).unwrap_or(30);
     let followed = hms_kit::settings::Followed::start(config.admin_url.as_deref(), "billing", auth, &settings::KEYS)?;
     let due_days = settings::DueDays::new(configured_due_days, followed);
@@ -192,7 +172,7 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         provider: deps.provider,
         companies: deps.companies,
         sealer,
-        payment_wait: Duration::from_millis(config.payment_wait_ms),
+        payment_wait: config.payment_wait,
     });
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
@@ -224,15 +204,5 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let built = build(&config, &auth).await?;
-    let (overdue, relay) = (built.overdue, built.relay);
-    hms_kit::server::serve_with_background(
-        built.service,
-        listener,
-        &config.server,
-        built.verifier,
-        shutdown,
-        |stopping| spawn_workers(overdue, relay, stopping),
-    )
-    .await
+    bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
 }

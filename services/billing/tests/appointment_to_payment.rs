@@ -30,7 +30,7 @@ async fn completing_an_appointment_bills_the_patient_who_pays(kind: Relational) 
     let billing_config = BillingConfig {
         database_url: billing_db.url.clone(),
         notification_url: Some(notification.server.url()),
-        outbox_poll_ms: 50,
+        outbox_poll: std::time::Duration::from_millis(50),
         encryption: encryption(),
         ..BillingConfig::default()
     };
@@ -47,12 +47,12 @@ async fn completing_an_appointment_bills_the_patient_who_pays(kind: Relational) 
         database_url: appointment_db.url.clone(),
         notification_url: Some(notification.server.url()),
         billing_url: Some(billing_url),
-        outbox_poll_ms: 50,
+        outbox_poll: std::time::Duration::from_millis(50),
         ..hms_appointment::AppointmentConfig::default()
     };
-    let built = hms_appointment::build(&appointment_config, &auth).await.unwrap();
+    let built = hms_appointment::build(&appointment_config, &auth).await.unwrap().serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    let workers = hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    let workers = built.workers.start(stopping);
     let appointment = TestServer::start(built.service, built.verifier).await;
 
     // The cast: an admin, a doctor, a patient.

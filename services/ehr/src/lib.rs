@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hms_kit::auth::TokenVerifier;
-use hms_kit::client::remote_verifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::ehr::ehr_service_server::EhrServiceServer;
@@ -68,7 +68,7 @@ pub async fn build(config: &EhrConfig, auth: &AuthConfig) -> anyhow::Result<Buil
         .map_err(|e| anyhow::anyhow!("ehr.time_zone {:?} is not an IANA zone: {e}", config.time_zone))?;
     let sealer = config.encryption.sealer("ehr")?;
     let store = store::Store::open(&config.store_url).await?;
-    let verifier = remote_verifier(auth, auth.service_token_secret.as_ref()).await?;
+    let verifier = bootstrap::verifier(auth).await?;
     let state = Arc::new(app::State {
         store: store.clone(),
         crypt: app::Crypt(sealer),
@@ -99,7 +99,8 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    hms_kit::server::serve(built.service, listener, &config.server, built.verifier, shutdown).await
+    let serving = Serving { service: built.service, verifier: built.verifier, workers: Workers::default() };
+    bootstrap::serve(serving, listener, &config.server, shutdown).await
 }
 
 struct Probe(store::Store);

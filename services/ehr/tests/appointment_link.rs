@@ -62,12 +62,12 @@ async fn start_appointment_with(
     let config = AppointmentConfig {
         database_url: db_url.to_owned(),
         ehr_url,
-        outbox_poll_ms: 50,
+        outbox_poll: Duration::from_millis(50),
         ..AppointmentConfig::default()
     };
-    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service");
+    let built = hms_appointment::build(&config, &w.auth).await.expect("build the appointment service").serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    built.workers.start(stopping);
     (TestServer::start(built.service, built.verifier).await, stop)
 }
 

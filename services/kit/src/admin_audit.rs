@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{Principal, ServiceTokens};
-use crate::client::{OutboundChannel, OutboundInterceptor, channel};
+use crate::client::{OutboundChannel, internal_channel};
 use crate::outbox::{DeliveryError, OutboxEvent, Sink};
 use crate::proto::admin::internal_admin_service_client::InternalAdminServiceClient;
 use crate::proto::admin::{AdminAction, RecordAdminActionsRequest};
@@ -87,8 +87,9 @@ pub struct AdminActionSink {
 
 impl AdminActionSink {
     pub fn new(admin_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(5));
-        Ok(Self { client: InternalAdminServiceClient::new(interceptor.wrap(channel(admin_url)?)) })
+        Ok(Self {
+            client: InternalAdminServiceClient::new(internal_channel(admin_url, tokens, Duration::from_secs(5))?),
+        })
     }
 }
 
@@ -117,16 +118,10 @@ impl AdminActionSink {
             .collect();
         for chunk in actions.chunks(MAX_ACTIONS_PER_CALL) {
             let request = RecordAdminActionsRequest { actions: chunk.to_vec() };
-            match self.client.clone().record_admin_actions(request).await {
-                Ok(_) => {}
-                // Refused as it is: retrying cannot help.
-                Err(status) if matches!(status.code(), Code::InvalidArgument | Code::PermissionDenied) => {
-                    return Err(DeliveryError::Permanent(status.message().to_owned()));
-                }
-                Err(status) => {
-                    return Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message())));
-                }
-            }
+            self.client.clone().record_admin_actions(request).await.map_err(|status| {
+                let refused = [Code::InvalidArgument, Code::PermissionDenied];
+                DeliveryError::from_status(&status, &refused, "the admin service refused the actions")
+            })?;
         }
         Ok(())
     }

@@ -66,13 +66,19 @@ impl Interceptor for OutboundInterceptor {
     }
 }
 
+/// A lazily connecting channel to another service's internal API: every
+/// call carries `tokens`' service token and at most `timeout` as deadline.
+pub fn internal_channel(url: &str, tokens: Arc<ServiceTokens>, timeout: Duration) -> anyhow::Result<OutboundChannel> {
+    Ok(OutboundInterceptor::new(Some(tokens), timeout).wrap(channel(url)?))
+}
+
 /// The user service's internal API, as another service calls it.
 pub fn internal_user_client(
     url: &str,
     tokens: Arc<ServiceTokens>,
     timeout: Duration,
 ) -> anyhow::Result<InternalUserServiceClient<OutboundChannel>> {
-    Ok(InternalUserServiceClient::new(OutboundInterceptor::new(Some(tokens), timeout).wrap(channel(url)?)))
+    Ok(InternalUserServiceClient::new(internal_channel(url, tokens, timeout)?))
 }
 
 /// Fetches the user service's published keys over gRPC.

@@ -3,6 +3,7 @@
 
 pub mod admin_audit;
 pub mod auth;
+pub mod bootstrap;
 pub mod client;
 pub mod config;
 pub mod crypto;
@@ -10,7 +11,9 @@ pub mod docstore;
 pub mod error;
 pub mod files;
 pub mod healthcheck;
+pub mod ids;
 pub mod metrics;
+pub mod notify;
 pub mod outbox;
 pub mod paging;
 pub mod proxies;

@@ -75,10 +75,7 @@ impl Followed {
         keys: &[&str],
     ) -> anyhow::Result<Self> {
         let Some(url) = admin_url else { return Ok(Self::default()) };
-        let secret = auth.service_token_secret.as_ref().ok_or_else(|| {
-            anyhow::anyhow!("auth.service_token_secret is required to follow the admin service's configuration")
-        })?;
-        let tokens = Arc::new(ServiceTokens::new(service, secret));
+        let tokens = crate::bootstrap::service_tokens(auth, service, "to follow the admin service's configuration")?;
         let keys = keys.iter().map(|k| (*k).to_owned()).collect();
         let (snapshots, _task) = follow(url, tokens, keys, std::future::pending())?;
         Ok(Self(Some(snapshots)))

@@ -209,7 +209,7 @@ async fn main() {
         store_url: store_url.clone(),
         email: EmailConfig { mode: EmailMode::File, file_dir: mail_dir.clone(), ..EmailConfig::default() },
         worker: WorkerConfig {
-            poll_interval_ms: 20,
+            poll_interval: Duration::from_millis(20),
             batch_size: args.batch,
             concurrency: args.concurrency,
             ..WorkerConfig::default()

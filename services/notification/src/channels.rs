@@ -76,7 +76,8 @@ pub struct EmailConfig {
     pub smtp_username: Option<String>,
     #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub smtp_password: Option<SecretString>,
-    pub smtp_timeout_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "smtp_timeout_ms")]
+    pub smtp_timeout: Duration,
 }
 
 impl Default for EmailConfig {
@@ -90,7 +91,7 @@ impl Default for EmailConfig {
             smtp_tls: SmtpTls::Starttls,
             smtp_username: None,
             smtp_password: None,
-            smtp_timeout_ms: 10_000,
+            smtp_timeout: Duration::from_millis(10_000),
         }
     }
 }
@@ -108,8 +109,7 @@ pub fn mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
                 SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)?,
                 SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.smtp_host)?,
             };
-            let mut builder =
-                builder.port(config.smtp_port).timeout(Some(Duration::from_millis(config.smtp_timeout_ms)));
+            let mut builder = builder.port(config.smtp_port).timeout(Some(config.smtp_timeout));
             if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password) {
                 builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
             }
@@ -189,7 +189,7 @@ pub(crate) fn masked_number(to: &str) -> String {
 #[async_trait]
 impl SmsProvider for LogSms {
     async fn send(&self, to: &str, body: &str) -> Result<String, SendError> {
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = hms_kit::ids::new_id();
         tracing::info!(provider = "log", to = %masked_number(to), chars = body.chars().count(), id = %id, "SMS sent");
         tracing::debug!(body, "SMS body");
         Ok(id)
@@ -224,7 +224,8 @@ pub struct SmsConfig {
     #[serde(deserialize_with = "sender")]
     pub from: String,
     /// Longest exchange with the provider; a timeout is retried.
-    pub timeout_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "timeout_ms")]
+    pub timeout: Duration,
 }
 
 impl Default for SmsConfig {
@@ -235,7 +236,7 @@ impl Default for SmsConfig {
             account_sid: String::new(),
             auth_token: None,
             from: String::new(),
-            timeout_ms: 10_000,
+            timeout: Duration::from_millis(10_000),
         }
     }
 }
@@ -291,7 +292,7 @@ impl TwilioSms {
             return Err(anyhow::anyhow!("notification.sms.base_url: must be an http(s) address"));
         }
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
+            .timeout(config.timeout)
             // A redirect would carry the credentials somewhere unconfigured.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hms_kit::auth::{ServiceTokens, TokenVerifier};
-use hms_kit::client::{internal_user_client, remote_verifier};
+use hms_kit::auth::TokenVerifier;
+use hms_kit::bootstrap::{self, Serving, Workers};
+use hms_kit::client::internal_user_client;
 use hms_kit::config::{AuthConfig, ServerConfig};
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::notification::internal_notification_service_server::InternalNotificationServiceServer;
@@ -43,7 +44,8 @@ pub struct NotificationConfig {
     pub workers_enabled: bool,
     /// How often a live subscription re-reads the store (it is also woken at
     /// once by deliveries made in this process).
-    pub subscribe_poll_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "subscribe_poll_ms")]
+    pub subscribe_poll: Duration,
     /// The admin service, whose audit log receives the admins' template
     /// changes; unset, they wait in the store.
     pub admin_url: Option<String>,
@@ -59,7 +61,7 @@ impl Default for NotificationConfig {
             worker: WorkerConfig::default(),
             encryption: EncryptionConfig::default(),
             workers_enabled: true,
-            subscribe_poll_ms: 250,
+            subscribe_poll: Duration::from_millis(250),
             admin_url: None,
         }
     }
@@ -73,15 +75,11 @@ pub struct Built {
 }
 
 pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
-    let secret = auth
-        .service_token_secret
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("auth.service_token_secret is required (HMS_AUTH__SERVICE_TOKEN_SECRET)"))?;
+    let tokens = bootstrap::service_tokens(auth, "notification", "(HMS_AUTH__SERVICE_TOKEN_SECRET)")?;
     let sealer = Arc::new(config.encryption.sealer("notification")?);
     let store = store::Store::open(&config.store_url).await?;
     app::seed_templates(&store).await?;
 
-    let tokens = Arc::new(ServiceTokens::new("notification", secret));
     let auditor = match &config.admin_url {
         Some(url) => Some(audit::TemplateAuditor {
             store: store.clone(),
@@ -90,7 +88,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         None => None,
     };
     let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
-    let verifier = remote_verifier(auth, Some(secret)).await?;
+    let verifier = bootstrap::verifier(auth).await?;
 
     let hub = Arc::new(events::Hub::default());
     let state = Arc::new(app::State {
@@ -98,7 +96,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         sealer: sealer.clone(),
         users: users.clone(),
         hub: hub.clone(),
-        subscribe_poll: Duration::from_millis(config.subscribe_poll_ms),
+        subscribe_poll: config.subscribe_poll,
         verifier: verifier.clone(),
     });
     let worker = Worker::new(
@@ -139,14 +137,16 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let built = build(&config, &auth).await?;
-    let worker = config.workers_enabled.then_some(built.worker);
-    hms_kit::server::serve_with_background(
-        built.service,
+    let mut workers = Workers::default();
+    if config.workers_enabled {
+        let worker = built.worker;
+        workers = workers.with(move |stopping| worker.run(stopping.wait()));
+    }
+    bootstrap::serve(
+        Serving { service: built.service, verifier: built.verifier, workers },
         listener,
         &config.server,
-        built.verifier,
         shutdown,
-        |stopping| worker.map(|worker| tokio::spawn(worker.run(stopping.wait()))).into_iter().collect(),
     )
     .await
 }
@@ -172,5 +172,24 @@ impl StoreProbe for Probe {
             }
         };
         hms_kit::metrics::StoreStats { pool: None, outbox }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_milliseconds_and_their_old_names_still_read() {
+        let config: NotificationConfig =
+            serde_json::from_str(r#"{"subscribe_poll": 100, "worker": {"claim_ms": 1500, "poll_interval": 20}}"#)
+                .unwrap();
+        assert_eq!(config.subscribe_poll, Duration::from_millis(100));
+        assert_eq!(config.worker.claim_timeout, Duration::from_millis(1500));
+        assert_eq!(config.worker.poll_interval, Duration::from_millis(20));
+        let old: NotificationConfig = serde_json::from_str(r#"{"subscribe_poll_ms": 100}"#).unwrap();
+        assert_eq!(old.subscribe_poll, Duration::from_millis(100));
+        let written = serde_json::to_value(NotificationConfig::default()).unwrap();
+        assert_eq!(written["worker"]["claim_timeout"], 60_000);
     }
 }

@@ -229,7 +229,7 @@ async fn a_send_that_hangs_does_not_hold_up_the_stop(mut w: World) {
     let port = hanging.port;
     let (stop, running) = worker(&w, |c| {
         c.email.smtp_port = port;
-        c.email.smtp_timeout_ms = 600_000;
+        c.email.smtp_timeout = Duration::from_millis(600_000);
     })
     .await;
     wait_until("the first send under way", async || {
@@ -256,8 +256,8 @@ async fn a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt(m
     w.sink.set_mode(Mode::Refuse);
     let (stop, running) = worker(&w, |c| {
         c.worker.breaker_failures = 3;
-        c.worker.breaker_pause_ms = 300;
-        c.worker.breaker_max_pause_ms = 600;
+        c.worker.breaker_pause = Duration::from_millis(300);
+        c.worker.breaker_max_pause = Duration::from_millis(600);
         c.worker.concurrency = 1;
     })
     .await;
@@ -295,8 +295,8 @@ async fn an_unreachable_user_service_uses_up_no_attempts(mut w: World) {
     let unreachable = hms_kit::config::AuthConfig { user_service_url: format!("http://{closed}"), ..w.auth.clone() };
     let (stop, running) = worker_with(&w, unreachable, |c| {
         c.worker.breaker_failures = 2;
-        c.worker.breaker_pause_ms = 100;
-        c.worker.breaker_max_pause_ms = 200;
+        c.worker.breaker_pause = Duration::from_millis(100);
+        c.worker.breaker_max_pause = Duration::from_millis(200);
     })
     .await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;

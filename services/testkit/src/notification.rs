@@ -37,7 +37,7 @@ impl Notification {
                 account_sid: "ACtests".into(),
                 auth_token: Some(SecretString::from("hms-tests-sms-token")),
                 from: "HMS".into(),
-                timeout_ms: 2_000,
+                timeout: Duration::from_millis(2_000),
             },
             None => SmsConfig::default(),
         };
@@ -46,9 +46,9 @@ impl Notification {
             email: EmailConfig { mode: EmailMode::File, file_dir: dir.path().join("mail"), ..EmailConfig::default() },
             sms,
             worker: WorkerConfig {
-                poll_interval_ms: 20,
-                base_backoff_ms: 50,
-                max_backoff_ms: 200,
+                poll_interval: Duration::from_millis(20),
+                base_backoff: Duration::from_millis(50),
+                max_backoff: Duration::from_millis(200),
                 ..WorkerConfig::default()
             },
             encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),

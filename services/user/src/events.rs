@@ -13,15 +13,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
 use hms_kit::auth::ServiceTokens;
-use hms_kit::client::{OutboundChannel, OutboundInterceptor, channel};
 use hms_kit::crypto::{SealedText, Sealer};
-use hms_kit::outbox::{DeliveryError, Event, OutboxEvent, Sink};
-use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
-use hms_kit::proto::notification::{Channel, NotificationType, SendRequest};
+use hms_kit::notify::{Notification, NotificationSink};
+use hms_kit::outbox::{DeliveryError, Event};
 use serde::{Deserialize, Serialize};
 
 use crate::store::UserRow;
@@ -51,56 +47,26 @@ struct StoredRequest {
     sealed: BTreeMap<String, SealedText>,
 }
 
-/// Delivers outbox events to the notification service's `Send`.
-pub struct NotificationSink {
-    client: InternalNotificationServiceClient<OutboundChannel>,
-    /// Opens the sealed data entries.
-    sealer: Sealer,
-}
-
-impl NotificationSink {
-    pub fn new(url: &str, tokens: Arc<ServiceTokens>, sealer: Sealer) -> anyhow::Result<Self> {
-        let interceptor = OutboundInterceptor::new(Some(tokens), Duration::from_secs(10));
-        Ok(Self { client: InternalNotificationServiceClient::new(interceptor.wrap(channel(url)?)), sealer })
-    }
-}
-
-#[async_trait]
-impl Sink for NotificationSink {
-    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let mut stored: StoredRequest = serde_json::from_slice(&event.payload)
-            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))?;
+/// Delivers outbox events to the notification service's `Send`, opening
+/// their sealed entries with `sealer`.
+pub fn notification_sink(url: &str, tokens: Arc<ServiceTokens>, sealer: Sealer) -> anyhow::Result<NotificationSink> {
+    NotificationSink::new(url, tokens, move |event| {
+        let mut stored: StoredRequest = event.read()?;
         for (name, sealed) in std::mem::take(&mut stored.sealed) {
             // A key that is gone stays gone: retrying cannot help.
-            let value = self
-                .sealer
+            let value = sealer
                 .open_text(&sealed, &stored.recipient_id)
                 .map_err(|e| DeliveryError::Permanent(format!("sealed {name} cannot be opened: {e}")))?;
             stored.data.insert(name, value);
         }
-        let kind = NotificationType::from_str_name(&format!("NOTIFICATION_TYPE_{}", stored.notification_type))
-            .ok_or_else(|| DeliveryError::Permanent(format!("unknown type {}", stored.notification_type)))?;
-        let channel_preferences = stored
-            .channels
-            .iter()
-            .filter_map(|c| Channel::from_str_name(&format!("CHANNEL_{c}")))
-            .map(i32::from)
-            .collect();
-        let request = SendRequest {
-            r#type: kind.into(),
+        Ok(Notification {
+            kind: stored.notification_type,
             recipient_id: stored.recipient_id,
-            channel_preferences,
-            data: stored.data.into_iter().collect(),
-            idempotency_key: event.id.clone(),
-        };
-        match self.client.clone().send(request).await {
-            Ok(_) => Ok(()),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
-                Err(DeliveryError::Permanent(format!("notification refused the event: {}", status.message())))
-            }
-            Err(status) => Err(DeliveryError::Retryable(format!("{:?}: {}", status.code(), status.message()))),
-        }
-    }
+            channels: stored.channels,
+            data: stored.data,
+            display_names: Vec::new(),
+        })
+    })
 }
 
 /// The welcome message of a new account, keyed by the user's id.

@@ -22,10 +22,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionSink};
-use hms_kit::auth::{KeySource, PublicKey, ServiceTokens, TokenSigner, TokenVerifier};
+use hms_kit::auth::{KeySource, PublicKey, TokenSigner, TokenVerifier};
+use hms_kit::bootstrap::{self, Serving, Workers};
 use hms_kit::config::{AuthConfig, ServerConfig};
-use hms_kit::outbox::{Relay, RelayConfig, TopicRouter};
+use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::user::internal_user_service_server::InternalUserServiceServer;
 use hms_kit::proto::user::user_service_server::UserServiceServer;
 use hms_kit::server::ServiceDef;
@@ -212,20 +212,12 @@ pub async fn build(config: &UserConfig, auth: &AuthConfig) -> anyhow::Result<Bui
     // notification service. With neither configured no relay runs and the
     // events wait; with one only, the other's events are parked as failed
     // (see `TopicRouter`), visible in the outbox table.
-    let tokens = || {
-        auth.service_token_secret.as_ref().map(|secret| Arc::new(ServiceTokens::new("user", secret))).ok_or_else(|| {
-            anyhow::anyhow!("auth.service_token_secret is required to call the notification and admin services")
-        })
-    };
-    let mut receivers = TopicRouter::default();
-    if let Some(url) = &config.notification_url {
-        let sink = events::NotificationSink::new(url, tokens()?, Sealer::new(&config.encryption_key_id, &keys)?)?;
-        receivers = receivers.route("", Arc::new(sink));
-    }
-    if let Some(url) = &config.admin_url {
-        receivers = receivers.route(ADMIN_ACTION_TOPIC, Arc::new(AdminActionSink::new(url, tokens()?)?));
-    }
-    let relay = (!receivers.is_empty()).then(|| Relay::new(db.clone(), Arc::new(receivers), RelayConfig::default()));
+    let relay = bootstrap::Receivers::new(auth, "user")
+        .route("", config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            events::notification_sink(url, tokens, Sealer::new(&config.encryption_key_id, &keys)?)
+        })?
+        .admin_actions(config.admin_url.as_deref())?
+        .relay(&db, RelayConfig::default());
 
     let limit = config.server.max_message_bytes;
     let routes = tonic::service::Routes::new(
@@ -268,21 +260,24 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let relay = built.relay;
-    let revocations = built.revocations;
-    hms_kit::server::serve_with_background(built.service, listener, server, built.verifier, shutdown, |stopping| {
-        // Open watches never end by themselves; the server drains only once they do.
-        let close = tokio::spawn({
-            let stopping = stopping.clone();
-            async move {
+    bootstrap::serve(built.serving(), listener, server, shutdown).await
+}
+
+impl Built {
+    /// The service with its workers: the one that closes the revocation
+    /// feed's watches once stopping begins (they never end by themselves,
+    /// and the server drains only once they do) and, when there is one, the
+    /// relay.
+    pub fn serving(self) -> Serving {
+        let revocations = self.revocations;
+        let workers = Workers::default()
+            .with(move |stopping| async move {
                 stopping.wait().await;
                 revocations.close();
-            }
-        });
-        let relay = relay.map(|relay| tokio::spawn(relay.run(stopping.wait())));
-        std::iter::once(close).chain(relay).collect()
-    })
-    .await
+            })
+            .with_relay(self.relay);
+        Serving { service: self.service, verifier: self.verifier, workers }
+    }
 }
 
 /// The user service verifies tokens with its own keys, read from its store.

@@ -132,7 +132,7 @@ impl RevocationFeed {
         let expires = (revoked_at.saturating_add(self.horizon) + 999_999).div_euclid(1_000_000);
         RevokedSession {
             session_digest: session_digest(session_id),
-            expire_time: Some(prost_types::Timestamp { seconds: expires, nanos: 0 }),
+            expire_time: Some(hms_kit::time::seconds_to_timestamp(expires)),
         }
     }
 }

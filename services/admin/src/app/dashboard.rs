@@ -17,11 +17,11 @@ use hms_kit::proto::appointment::GetAppointmentStatsRequest;
 use hms_kit::proto::appointment::internal_appointment_service_client::InternalAppointmentServiceClient;
 use hms_kit::proto::billing::GetBillingStatsRequest;
 use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
-use hms_kit::proto::google::r#type::Date as ProtoDate;
 use hms_kit::proto::notification::GetNotificationStatsRequest;
 use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
 use hms_kit::proto::user::GetUserStatsRequest;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
+use hms_kit::time::{date_to_proto, jiff_to_timestamp};
 use jiff::ToSpan;
 use jiff::tz::TimeZone;
 use tonic::Status;
@@ -63,7 +63,7 @@ impl Dashboard {
     /// service starts while they are down). The user service defaults to the
     /// one that issues tokens.
     pub fn new(config: &AdminConfig, auth: &AuthConfig) -> anyhow::Result<Self> {
-        let deadline = Duration::from_millis(config.dashboard_timeout_ms.max(1));
+        let deadline = config.dashboard_timeout.max(Duration::from_millis(1));
         let user_url = config.user_url.clone().unwrap_or_else(|| auth.user_service_url.clone());
         let configured = [&config.appointment_url, &config.billing_url, &config.notification_url];
         let outbound = match auth.service_token_secret.as_ref() {
@@ -103,8 +103,8 @@ impl Dashboard {
         let day_start = local.start_of_day().map_or(now, |z| z.timestamp());
         let monday = today.checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days()).unwrap_or(today);
         let week_start = monday.to_zoned(zone.clone()).map_or(day_start, |z| z.timestamp());
-        let (day_start, week_start) = (Some(timestamp(day_start)), Some(timestamp(week_start)));
-        let date = ProtoDate { year: today.year().into(), month: today.month().into(), day: today.day().into() };
+        let (day_start, week_start) = (Some(jiff_to_timestamp(day_start)), Some(jiff_to_timestamp(week_start)));
+        let date = date_to_proto(today);
 
         let appointments = self.appointment.clone().map(|mut client| {
             let request = GetAppointmentStatsRequest { date: Some(date) };
@@ -142,9 +142,10 @@ impl Dashboard {
         };
         let started = tokio::time::Instant::now();
         match tokio::time::timeout(self.deadline, call).await {
-            Ok(Ok(stats)) => {
-                (TileStatus { as_of_time: Some(timestamp(jiff::Timestamp::now())), ..TileStatus::default() }, stats)
-            }
+            Ok(Ok(stats)) => (
+                TileStatus { as_of_time: Some(jiff_to_timestamp(jiff::Timestamp::now())), ..TileStatus::default() },
+                stats,
+            ),
             // The channel enforces the request's deadline itself, and reports
             // it as CANCELLED ("Timeout expired"): call it what it is.
             Ok(Err(_)) if started.elapsed() >= self.deadline => {
@@ -173,10 +174,6 @@ fn code_name(code: tonic::Code) -> String {
         name.push(c.to_ascii_uppercase());
     }
     name
-}
-
-fn timestamp(t: jiff::Timestamp) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: t.as_second(), nanos: t.subsec_nanosecond() }
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ async fn try_change(db: &Db, new: &NewChange) -> sqlx::Result<ChangeOutcome> {
         .execute(&mut *tx)
         .await?;
     let entry = Entry {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: hms_kit::ids::new_id(),
         service: "admin".into(),
         actor_id: change.actor_id.clone(),
         actor_role: change.actor_role.clone(),

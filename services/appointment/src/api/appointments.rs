@@ -4,17 +4,16 @@
 
 use hms_kit::auth::{Principal, principal};
 use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::ids::{check_id, check_optional_id};
 use hms_kit::paging;
 use hms_kit::proto::appointment::appointment_service_server::AppointmentService;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{PageRequest, PageResponse, Role};
 use hms_kit::proto::google::r#type::Date as ProtoDate;
+use hms_kit::time::{date_from_proto, date_to_proto};
 use tonic::{Request, Response, Status};
 
-use super::convert::{
-    appointment_to_proto, check_id, date_from_proto, date_to_proto, feedback_to_proto, parse_statuses,
-    start_from_proto, summarise,
-};
+use super::convert::{appointment_to_proto, feedback_to_proto, parse_statuses, start_from_proto, summarise};
 use super::{AppointmentApi, Reply};
 use crate::app::{BookingRequest, MoveRequest, State};
 use crate::domain::report::{self, Period};
@@ -187,12 +186,8 @@ impl AppointmentService for AppointmentApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         let start = start_from_proto(&mut v, "start_time", r.start_time.as_ref());
-        if r.doctor_id.len() > 64 {
-            v.add("doctor_id", "must have at most 64 characters");
-        }
-        if r.service_id.len() > 64 {
-            v.add("service_id", "must have at most 64 characters");
-        }
+        check_optional_id(&mut v, "doctor_id", &r.doctor_id);
+        check_optional_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
         let Some(start) = start else { return Err(invalid_field("start_time", "is required")) };
         let wanted = MoveRequest {
@@ -249,12 +244,8 @@ impl AppointmentService for AppointmentApi {
             }
         };
         let date = date_from_proto(&mut v, "date", r.date.as_ref());
-        if r.doctor_id.len() > 64 {
-            v.add("doctor_id", "must have at most 64 characters");
-        }
-        if r.service_id.len() > 64 {
-            v.add("service_id", "must have at most 64 characters");
-        }
+        check_optional_id(&mut v, "doctor_id", &r.doctor_id);
+        check_optional_id(&mut v, "service_id", &r.service_id);
         if !r.doctor_id.is_empty() && !r.service_id.is_empty() {
             v.add("service_id", "cannot be combined with doctor_id");
         }

@@ -5,6 +5,9 @@ use hms_kit::error::FieldViolations;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::Money;
 use hms_kit::proto::google::r#type::{Date as ProtoDate, TimeOfDay};
+use hms_kit::time::{
+    date_from_proto, date_to_proto, minute_of_day_from_proto, minute_of_day_to_proto, seconds_to_timestamp,
+};
 use jiff::civil::Date;
 
 use crate::app::Figures;
@@ -20,39 +23,6 @@ const MAX_RANGE_DAYS: i32 = 62;
 /// from overflow.
 const LATEST_START: i64 = 253_370_764_800;
 
-pub(super) fn timestamp(secs: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: secs, nanos: 0 }
-}
-
-pub(super) fn check_id(v: &mut FieldViolations, field: &str, id: &str) {
-    if id.is_empty() {
-        v.add(field, "is required");
-    } else if id.len() > 64 {
-        v.add(field, "must have at most 64 characters");
-    }
-}
-
-pub(super) fn date_from_proto(v: &mut FieldViolations, field: &str, date: Option<&ProtoDate>) -> Option<Date> {
-    let Some(d) = date else {
-        v.add(field, "is required");
-        return None;
-    };
-    let parsed = i16::try_from(d.year)
-        .ok()
-        .zip(i8::try_from(d.month).ok())
-        .zip(i8::try_from(d.day).ok())
-        .and_then(|((y, m), day)| Date::new(y, m, day).ok())
-        .filter(|_| d.year >= 1);
-    if parsed.is_none() {
-        v.add(field, "is not a valid calendar date");
-    }
-    parsed
-}
-
-pub(super) fn date_to_proto(date: Date) -> ProtoDate {
-    ProtoDate { year: i32::from(date.year()), month: i32::from(date.month()), day: i32::from(date.day()) }
-}
-
 /// Minutes after midnight of a wall-clock time: whole minutes, a multiple of
 /// the granule; 24:00 only when `end`.
 pub(super) fn minute_from_proto(
@@ -61,25 +31,12 @@ pub(super) fn minute_from_proto(
     time: Option<&TimeOfDay>,
     end: bool,
 ) -> Option<i32> {
-    let Some(t) = time else {
-        v.add(field, "is required");
-        return None;
-    };
-    let valid_hour = (0..24).contains(&t.hours) || (end && t.hours == 24 && t.minutes == 0);
-    if !valid_hour || !(0..60).contains(&t.minutes) || t.seconds != 0 || t.nanos != 0 {
-        v.add(field, "must be a time of day in whole minutes (24:00 only as an end)");
-        return None;
-    }
-    let minute = t.hours * 60 + t.minutes;
+    let minute = minute_of_day_from_proto(v, field, time, end)?;
     if i64::from(minute) * 60 % GRANULE_SECS != 0 {
         v.add(field, "must be a multiple of 5 minutes");
         return None;
     }
     Some(minute)
-}
-
-pub(super) fn minute_to_proto(minute: i32) -> TimeOfDay {
-    TimeOfDay { hours: minute / 60, minutes: minute % 60, seconds: 0, nanos: 0 }
 }
 
 /// A booking start: whole seconds on a 5-minute boundary.
@@ -123,8 +80,8 @@ pub(super) fn service_to_proto(s: &ServiceRow) -> MedicalService {
         specialties: s.specialties.clone(),
         auto_confirm: s.auto_confirm,
         active: s.active,
-        create_time: Some(timestamp(s.created_at)),
-        update_time: Some(timestamp(s.updated_at)),
+        create_time: Some(seconds_to_timestamp(s.created_at)),
+        update_time: Some(seconds_to_timestamp(s.updated_at)),
     }
 }
 
@@ -185,8 +142,8 @@ pub(super) fn exception_to_proto(e: &ExceptionRow) -> ScheduleException {
         .into(),
         start_date: Some(date_to_proto(e.exception.start)),
         end_date: Some(date_to_proto(e.exception.end)),
-        start_time: e.exception.hours.map(|h| minute_to_proto(h.0)),
-        end_time: e.exception.hours.map(|h| minute_to_proto(h.1)),
+        start_time: e.exception.hours.map(|h| minute_of_day_to_proto(h.0)),
+        end_time: e.exception.hours.map(|h| minute_of_day_to_proto(h.1)),
         note: e.note.clone(),
     }
 }
@@ -201,8 +158,8 @@ pub(super) fn schedule_to_proto(s: &ScheduleRow, zone_name: &str) -> DoctorSched
             .iter()
             .map(|b| WeeklyBlock {
                 day_of_week: i32::from(b.weekday),
-                start_time: Some(minute_to_proto(b.start)),
-                end_time: Some(minute_to_proto(b.end)),
+                start_time: Some(minute_of_day_to_proto(b.start)),
+                end_time: Some(minute_of_day_to_proto(b.end)),
                 valid_from: b.valid_from.map(date_to_proto),
                 valid_to: b.valid_to.map(date_to_proto),
             })
@@ -219,8 +176,8 @@ pub(super) fn appointment_to_proto(a: &AppointmentRow) -> Appointment {
         patient_id: a.patient_id.clone(),
         doctor_id: a.doctor_id.clone(),
         service_id: a.service_id.clone(),
-        start_time: Some(timestamp(a.start_at)),
-        end_time: Some(timestamp(a.end_at)),
+        start_time: Some(seconds_to_timestamp(a.start_at)),
+        end_time: Some(seconds_to_timestamp(a.end_at)),
         status: status.into(),
         reason: a.reason.clone(),
         doctor_notes: a.doctor_notes.clone(),
@@ -228,8 +185,8 @@ pub(super) fn appointment_to_proto(a: &AppointmentRow) -> Appointment {
         cancelled_by: a.cancelled_by.clone(),
         reschedule_count: a.reschedule_count,
         location: a.location.clone(),
-        create_time: Some(timestamp(a.created_at)),
-        update_time: Some(timestamp(a.updated_at)),
+        create_time: Some(seconds_to_timestamp(a.created_at)),
+        update_time: Some(seconds_to_timestamp(a.updated_at)),
     }
 }
 
@@ -252,7 +209,7 @@ pub(super) fn feedback_to_proto(f: &FeedbackRow) -> Feedback {
         doctor_id: f.doctor_id.clone(),
         rating: i32::try_from(f.rating).unwrap_or(0),
         comment: f.comment.clone(),
-        create_time: Some(timestamp(f.created_at)),
+        create_time: Some(seconds_to_timestamp(f.created_at)),
     }
 }
 
@@ -338,16 +295,5 @@ mod tests {
         assert_eq!(minute_from_proto(&mut v, "d", Some(&t(8, 7)), false), None);
         assert_eq!(minute_from_proto(&mut v, "e", None, false), None);
         assert!(!v.is_empty());
-    }
-
-    #[test]
-    fn dates_are_validated() {
-        let mut v = FieldViolations::new();
-        assert!(date_from_proto(&mut v, "a", Some(&ProtoDate { year: 2026, month: 2, day: 29 })).is_none());
-        assert!(date_from_proto(&mut v, "b", Some(&ProtoDate { year: 0, month: 2, day: 1 })).is_none());
-        assert_eq!(
-            date_from_proto(&mut v, "c", Some(&ProtoDate { year: 2028, month: 2, day: 29 })),
-            Some(Date::constant(2028, 2, 29))
-        );
     }
 }

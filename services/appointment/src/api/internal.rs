@@ -6,8 +6,9 @@ use hms_kit::proto::appointment::internal_appointment_service_server::InternalAp
 use hms_kit::proto::appointment::*;
 use tonic::{Request, Response};
 
-use super::convert::{date_from_proto, figures_to_proto};
+use super::convert::figures_to_proto;
 use super::{InternalApi, Reply};
+use hms_kit::time::date_from_proto;
 
 #[tonic::async_trait]
 impl InternalAppointmentService for InternalApi {

@@ -2,21 +2,25 @@
 //! schedules and exceptions, a doctor's availability and a service's
 //! calendar.
 
-use hms_kit::auth::{Principal, client_address, principal};
+use hms_kit::auth::{Caller, Principal};
 use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::ids::check_id;
+use hms_kit::ids::new_id;
 use hms_kit::paging;
 use hms_kit::proto::appointment::schedule_service_server::ScheduleService;
 use hms_kit::proto::appointment::*;
 use hms_kit::proto::common::{PageResponse, Role};
 use hms_kit::proto::google::r#type::DayOfWeek;
+use hms_kit::time::now_seconds;
+use hms_kit::time::{date_from_proto, date_to_proto, seconds_to_timestamp};
 use tonic::{Request, Response, Status};
 
 use super::convert::{
-    check_id, date_from_proto, date_range, date_to_proto, exception_to_proto, kind_name, minute_from_proto,
-    schedule_to_proto, service_input, service_to_proto, timestamp, valid_code,
+    date_range, exception_to_proto, kind_name, minute_from_proto, schedule_to_proto, service_input, service_to_proto,
+    valid_code,
 };
 use super::{Reply, ScheduleApi};
-use crate::app::{Actor, new_id, now, slot_to_proto};
+use crate::app::slot_to_proto;
 use crate::domain::slots::{Block, Exception, ExceptionKind as DomainExceptionKind};
 use crate::store::{ExceptionRow, ServiceRow};
 
@@ -26,13 +30,13 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<CreateMedicalServiceRequest>,
     ) -> Reply<CreateMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         if !valid_code(&r.code) {
             v.add("code", "must be 2 to 32 upper-case letters, digits, '-' or '_'");
         }
-        let now = now();
+        let now = now_seconds();
         let mut row = ServiceRow {
             id: new_id(),
             code: r.code.clone(),
@@ -51,7 +55,7 @@ impl ScheduleService for ScheduleApi {
         };
         service_input(&mut v, r.service.as_ref(), &mut row);
         v.into_result()?;
-        self.0.create_service(Actor { caller: &caller, address: &address }, &row).await?;
+        self.0.create_service(&caller, &row).await?;
         Ok(Response::new(CreateMedicalServiceResponse { service: Some(service_to_proto(&row)) }))
     }
 
@@ -59,12 +63,12 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<UpdateMedicalServiceRequest>,
     ) -> Reply<UpdateMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
-        let by = Actor { caller: &caller, address: &address };
+        let by = &caller;
         let row = self
             .0
             .update_service(by, &r.service_id, |row| {
@@ -80,12 +84,12 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<DeleteMedicalServiceRequest>,
     ) -> Reply<DeleteMedicalServiceResponse> {
-        let (caller, address) = (principal(&request)?.clone(), client_address(&request));
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "service_id", &r.service_id);
         v.into_result()?;
-        self.0.delete_service(Actor { caller: &caller, address: &address }, &r.service_id).await?;
+        self.0.delete_service(&caller, &r.service_id).await?;
         Ok(Response::new(DeleteMedicalServiceResponse {}))
     }
 
@@ -123,8 +127,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<SetDoctorScheduleRequest>,
     ) -> Reply<SetDoctorScheduleResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -165,7 +168,7 @@ impl ScheduleService for ScheduleApi {
         }
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        let by = Actor { caller: &caller, address: &address };
+        let by = &caller;
         let schedule = self.0.set_schedule(by, &r.doctor_id, r.specialty.trim(), r.location.trim(), &blocks).await?;
         Ok(Response::new(SetDoctorScheduleResponse {
             schedule: schedule.map(|s| schedule_to_proto(&s, &self.0.zone_name)),
@@ -188,8 +191,7 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<AddScheduleExceptionRequest>,
     ) -> Reply<AddScheduleExceptionResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
@@ -239,7 +241,7 @@ impl ScheduleService for ScheduleApi {
             return Err(invalid_field("exception", "is incomplete"));
         };
         let row = ExceptionRow { id: new_id(), exception: Exception { kind, start, end, hours }, note: e.note.clone() };
-        self.0.add_exception(Actor { caller: &caller, address: &address }, &r.doctor_id, &row).await?;
+        self.0.add_exception(&caller, &r.doctor_id, &row).await?;
         Ok(Response::new(AddScheduleExceptionResponse { exception: Some(exception_to_proto(&row)) }))
     }
 
@@ -247,15 +249,14 @@ impl ScheduleService for ScheduleApi {
         &self,
         request: Request<DeleteScheduleExceptionRequest>,
     ) -> Reply<DeleteScheduleExceptionResponse> {
-        let caller = principal(&request)?.clone();
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "doctor_id", &r.doctor_id);
         check_id(&mut v, "exception_id", &r.exception_id);
         v.into_result()?;
         check_schedule_owner(&caller, &r.doctor_id)?;
-        self.0.delete_exception(Actor { caller: &caller, address: &address }, &r.doctor_id, &r.exception_id).await?;
+        self.0.delete_exception(&caller, &r.doctor_id, &r.exception_id).await?;
         Ok(Response::new(DeleteScheduleExceptionResponse {}))
     }
 
@@ -315,7 +316,7 @@ impl ScheduleService for ScheduleApi {
                 // Slots come in time order, so each day takes a run of them.
                 while let Some((_, slot)) = slots.next_if(|(d, _)| *d <= date) {
                     if starts_only {
-                        free_starts.push(timestamp(slot.start));
+                        free_starts.push(seconds_to_timestamp(slot.start));
                     } else {
                         free.push(slot_to_proto(&doctor.doctor_id, slot));
                     }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use hms_kit::error::refusal;
 use hms_kit::proto::user::BatchGetDisplayNamesRequest;
+use hms_kit::time::now_seconds;
 use jiff::civil::Date;
 use tonic::{Code, Status};
 
-use super::{State, domain_schedule, now, qualified, qualified_in};
+use super::{State, domain_schedule, qualified, qualified_in};
 use crate::domain::slots::Interval;
 use crate::store::{ScheduleRow, ServiceRow};
 
@@ -50,7 +51,7 @@ impl State {
         let (start, end) = self.span(from, to);
         let doctor_ids: Vec<&str> = qualified.iter().map(|s| s.doctor_id.as_str()).collect();
         let busy = self.busy.busy(&self.db, &doctor_ids, start, end).await?;
-        let starts = self.bookable_starts(now());
+        let starts = self.bookable_starts(now_seconds());
         let mut doctors = Vec::with_capacity(qualified.len());
         for schedule in qualified {
             let doctor_busy = busy.get(schedule.doctor_id.as_str()).map(Vec::as_slice).unwrap_or_default();
@@ -89,7 +90,14 @@ impl State {
     ) -> Result<Vec<(Date, Interval)>, Status> {
         let (start, end) = self.span(from, to);
         let busy = self.doctor_busy(&schedule.doctor_id, start, end).await?;
-        Ok(domain_schedule(schedule).free_slots(&self.zone, from, to, duration, &busy, self.bookable_starts(now())))
+        Ok(domain_schedule(schedule).free_slots(
+            &self.zone,
+            from,
+            to,
+            duration,
+            &busy,
+            self.bookable_starts(now_seconds()),
+        ))
     }
 
     /// The starts open to booking at `now`: in the future, within the horizon.

@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use hms_kit::auth::Principal;
 use hms_kit::error::{self, refusal, refusal_with, refusal_with_detail};
+use hms_kit::ids::new_id;
 use hms_kit::proto::appointment::{Slot, SlotAlternatives};
 use hms_kit::proto::common::Role;
+use hms_kit::time::now_seconds;
 use jiff::civil::Date;
 use tonic::{Code, Status};
 
-use super::{State, domain_schedule, new_id, now, qualified, qualified_in, wanted_interval};
+use super::{State, domain_schedule, qualified, qualified_in, wanted_interval};
 use crate::domain::GRANULE_SECS;
 use crate::domain::slots::Interval;
 use crate::domain::status::Status as ApptStatus;
@@ -58,7 +60,7 @@ impl State {
         loop {
             let Decision { service, schedule, wanted } =
                 s.decide_booking(r.service_id, r.doctor_id, start, fresh).await?;
-            let now = now();
+            let now = now_seconds();
             let row = AppointmentRow {
                 id: new_id(),
                 patient_id: r.patient_id.to_owned(),
@@ -114,7 +116,7 @@ impl State {
                 format!("a {} appointment cannot be moved", old.status.as_str()),
             ));
         }
-        let now = now();
+        let now = now_seconds();
         let policy = s.policy.current();
         let checked = if caller.role == Role::Patient {
             policy.check_reschedule(now, old.start_at, old.reschedule_count)
@@ -199,7 +201,7 @@ impl State {
         let Ok(schedule) = qualified_in(&schedules, doctor_id, &service) else { return Ok(None) };
         let wanted = wanted_interval(&service, start);
         let bookable = service.active
-            && self.bookable_starts(now()).contains(&start)
+            && self.bookable_starts(now_seconds()).contains(&start)
             && domain_schedule(schedule).fits(&self.zone, wanted);
         Ok(bookable.then(|| Decision { schedule: schedule.clone(), service, wanted }))
     }
@@ -215,7 +217,7 @@ impl State {
     /// alternatives.
     async fn check_slot(&self, schedule: &ScheduleRow, service: &ServiceRow, start: i64) -> Result<Interval, Status> {
         let wanted = wanted_interval(service, start);
-        let now = now();
+        let now = now_seconds();
         if start <= now {
             return Err(refusal(Code::FailedPrecondition, "IN_THE_PAST", "this time has already passed"));
         }
@@ -322,7 +324,7 @@ impl State {
 pub(crate) fn slot_to_proto(doctor_id: &str, slot: Interval) -> Slot {
     Slot {
         doctor_id: doctor_id.to_owned(),
-        start_time: Some(prost_types::Timestamp { seconds: slot.start, nanos: 0 }),
-        end_time: Some(prost_types::Timestamp { seconds: slot.end, nanos: 0 }),
+        start_time: Some(hms_kit::time::seconds_to_timestamp(slot.start)),
+        end_time: Some(hms_kit::time::seconds_to_timestamp(slot.end)),
     }
 }

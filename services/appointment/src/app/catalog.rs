@@ -3,25 +3,19 @@
 //! it, after which the cached rows the calendar shows are read again.
 
 use hms_kit::admin_audit::AdminActionEvent;
-use hms_kit::auth::Principal;
+use hms_kit::auth::Caller;
 use hms_kit::error::refusal;
 use hms_kit::proto::common::Role;
+use hms_kit::time::now_seconds;
 use tonic::{Code, Status};
 
-use super::{State, now};
+use super::State;
 use crate::domain::slots::Block;
 use crate::store::{self, Deleted, ExceptionRow, ScheduleRow, ServiceRow};
 
-/// Who changes the catalog or a schedule, and from where (for the audit log).
-#[derive(Clone, Copy)]
-pub(crate) struct Actor<'a> {
-    pub caller: &'a Principal,
-    pub address: &'a str,
-}
-
 impl State {
     /// Adds a service to the catalog; its code is unique.
-    pub(crate) async fn create_service(&self, by: Actor<'_>, row: &ServiceRow) -> Result<(), Status> {
+    pub(crate) async fn create_service(&self, by: &Caller, row: &ServiceRow) -> Result<(), Status> {
         let logged = admin_action(by, "catalog.service_created", "medical_service", &row.id)
             .map(|a| a.change("", service_summary(row)));
         match store::insert_service(&self.db, row, logged.as_ref()).await {
@@ -36,14 +30,14 @@ impl State {
     /// Changes a service with `edit` (which validates what it writes).
     pub(crate) async fn update_service(
         &self,
-        by: Actor<'_>,
+        by: &Caller,
         id: &str,
         edit: impl FnOnce(&mut ServiceRow) -> Result<(), Status>,
     ) -> Result<ServiceRow, Status> {
         let mut row = self.service(id).await?;
         let before = service_summary(&row);
         edit(&mut row)?;
-        row.updated_at = now();
+        row.updated_at = now_seconds();
         let logged = admin_action(by, "catalog.service_updated", "medical_service", &row.id)
             .map(|a| a.change(before, service_summary(&row)));
         if !store::update_service(&self.db, &row, logged.as_ref()).await? {
@@ -54,7 +48,7 @@ impl State {
     }
 
     /// Deletes a service never booked; one that was is deactivated instead.
-    pub(crate) async fn delete_service(&self, by: Actor<'_>, id: &str) -> Result<(), Status> {
+    pub(crate) async fn delete_service(&self, by: &Caller, id: &str) -> Result<(), Status> {
         let before = store::get_service(&self.db, id).await?;
         let logged = admin_action(by, "catalog.service_deleted", "medical_service", id)
             .map(|a| a.change(before.as_ref().map(service_summary).unwrap_or_default(), ""));
@@ -90,7 +84,7 @@ impl State {
     /// Replaces a doctor's schedule; the schedule as stored.
     pub(crate) async fn set_schedule(
         &self,
-        by: Actor<'_>,
+        by: &Caller,
         doctor_id: &str,
         specialty: &str,
         location: &str,
@@ -105,7 +99,7 @@ impl State {
             }
             None => None,
         };
-        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now(), logged.as_ref()).await?;
+        store::set_schedule(&self.db, doctor_id, specialty, location, blocks, now_seconds(), logged.as_ref()).await?;
         self.display.changed();
         Ok(store::schedules(&self.db, Some(doctor_id)).await?.pop())
     }
@@ -117,7 +111,7 @@ impl State {
             .ok_or_else(|| Status::not_found("this doctor has no schedule"))
     }
 
-    pub(crate) async fn add_exception(&self, by: Actor<'_>, doctor_id: &str, row: &ExceptionRow) -> Result<(), Status> {
+    pub(crate) async fn add_exception(&self, by: &Caller, doctor_id: &str, row: &ExceptionRow) -> Result<(), Status> {
         let logged = admin_action(by, "schedule.exception_added", "doctor_schedule", doctor_id)
             .map(|a| a.change("", exception_summary(row)));
         store::add_exception(&self.db, doctor_id, row, logged.as_ref()).await?;
@@ -125,7 +119,7 @@ impl State {
         Ok(())
     }
 
-    pub(crate) async fn delete_exception(&self, by: Actor<'_>, doctor_id: &str, id: &str) -> Result<(), Status> {
+    pub(crate) async fn delete_exception(&self, by: &Caller, doctor_id: &str, id: &str) -> Result<(), Status> {
         let logged = admin_action(by, "schedule.exception_deleted", "doctor_schedule", doctor_id)
             .map(|a| a.change(format!("exception {id}"), ""));
         if !store::delete_exception(&self.db, doctor_id, id, logged.as_ref()).await? {
@@ -138,8 +132,8 @@ impl State {
 
 /// The admin audit log's entry for a catalog or schedule change an admin
 /// makes; none for a doctor's change of their own schedule.
-fn admin_action(by: Actor<'_>, action: &str, target_type: &str, target_id: &str) -> Option<AdminActionEvent> {
-    (by.caller.role == Role::Admin).then(|| AdminActionEvent::by(by.caller, by.address, action, target_type, target_id))
+fn admin_action(by: &Caller, action: &str, target_type: &str, target_id: &str) -> Option<AdminActionEvent> {
+    (by.role == Role::Admin).then(|| AdminActionEvent::by(by, &by.address, action, target_type, target_id))
 }
 
 fn service_summary(s: &ServiceRow) -> String {

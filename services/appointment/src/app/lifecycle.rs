@@ -5,9 +5,10 @@
 use hms_kit::auth::Principal;
 use hms_kit::error::{self, refusal};
 use hms_kit::proto::common::Role;
+use hms_kit::time::now_seconds;
 use tonic::{Code, Status};
 
-use super::{State, now};
+use super::State;
 use crate::domain::slots::Interval;
 use crate::domain::status::{Action, Status as ApptStatus, transition};
 use crate::events::{self, EhrLink, EhrStage, Facts, Notice};
@@ -55,7 +56,7 @@ impl State {
         let appointment = s.visible(caller, id).await?;
         let action = match caller.role {
             Role::Patient => {
-                s.policy.current().check_cancel(now(), appointment.start_at).map_err(|p| {
+                s.policy.current().check_cancel(now_seconds(), appointment.start_at).map_err(|p| {
                     refusal(Code::FailedPrecondition, p.reason(), "it is too late to cancel this appointment")
                 })?;
                 Action::CancelByPatient
@@ -86,7 +87,7 @@ impl State {
         notices: impl FnOnce(&Facts<'_>, Option<&ServiceRow>) -> Vec<Notice>,
     ) -> Result<AppointmentRow, Status> {
         let appointment = self.visible(caller, id).await?;
-        let now = now();
+        let now = now_seconds();
         let to = transition(appointment.status, action, now, appointment.start_at).map_err(|refused| {
             refusal(
                 Code::FailedPrecondition,
@@ -133,7 +134,7 @@ impl State {
         if appointment.status.is_cancelled() {
             return Err(cancelled());
         }
-        let written = store::update_notes(&self.db, id, &caller.subject, notes, now()).await?;
+        let written = store::update_notes(&self.db, id, &caller.subject, notes, now_seconds()).await?;
         // None: it was cancelled since it was read.
         written.ok_or_else(cancelled)
     }
@@ -169,7 +170,7 @@ impl State {
             doctor_id: appointment.doctor_id.clone(),
             rating: i64::from(rating),
             comment: comment.trim().to_owned(),
-            created_at: now(),
+            created_at: now_seconds(),
         };
         match store::insert_feedback(&self.db, &row).await {
             Ok(()) => Ok(row),

@@ -7,7 +7,8 @@
 
 use hms_kit::auth::Principal;
 use hms_kit::client::OutboundChannel;
-use hms_kit::error::{invalid_field, refusal};
+use hms_kit::error::{FieldViolations, refusal};
+use hms_kit::ids::check_id;
 use hms_kit::proto::common::Role;
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use hms_kit::storage::Db;
@@ -25,7 +26,6 @@ mod lifecycle;
 mod reports;
 
 pub(crate) use booking::{BookingRequest, MoveRequest, slot_to_proto};
-pub(crate) use catalog::Actor;
 pub(crate) use reports::Figures;
 
 /// What every use case works with: the store, the caches, the clinic's
@@ -52,19 +52,11 @@ pub struct State {
     pub ehr_links: bool,
 }
 
-pub(crate) fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 impl State {
     async fn load(&self, id: &str) -> Result<AppointmentRow, Status> {
-        if id.is_empty() || id.len() > 64 {
-            return Err(invalid_field("appointment_id", "is required (at most 64 characters)"));
-        }
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "appointment_id", id);
+        v.into_result()?;
         store::get_appointment(&self.db, id).await?.ok_or_else(|| Status::not_found("no such appointment"))
     }
 

@@ -397,7 +397,7 @@ mod tests {
     }
 
     fn start() -> i64 {
-        (jiff::Timestamp::now().as_second() / HOUR + 48) * HOUR
+        (hms_kit::time::now_seconds() / HOUR + 48) * HOUR
     }
 
     #[tokio::test]

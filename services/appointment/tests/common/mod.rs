@@ -75,9 +75,9 @@ pub struct Replica {
 }
 
 async fn start_appointment(config: &AppointmentConfig, auth: &AuthConfig) -> (TestServer, Running) {
-    let built = hms_appointment::build(config, auth).await.expect("build appointment service");
+    let built = hms_appointment::build(config, auth).await.expect("build appointment service").serving();
     let (stop, stopping) = hms_kit::server::Stopping::new();
-    let tasks = hms_appointment::spawn_workers(built.reminders, built.relay, stopping);
+    let tasks = built.workers.start(stopping);
     let server = TestServer::start(built.service, built.verifier).await;
     (server, Running { stop, tasks })
 }
@@ -129,8 +129,8 @@ impl Harness {
             database_url: db.url.clone(),
             notification_url: notification.as_ref().map(|n| n.service.url()),
             admin_url: admin_service.as_ref().map(|a| a.url()),
-            outbox_poll_ms: 50,
-            reminder_poll_ms: 200,
+            outbox_poll: std::time::Duration::from_millis(50),
+            reminder_poll: std::time::Duration::from_millis(200),
             ..AppointmentConfig::default()
         };
         adjust(&mut config);

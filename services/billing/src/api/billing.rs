@@ -5,19 +5,21 @@
 
 use std::sync::Arc;
 
-use hms_kit::auth::client_address;
+use hms_kit::auth::Caller;
 use hms_kit::error::{FieldViolations, invalid_field};
 use hms_kit::proto::billing::billing_service_server::BillingService;
 use hms_kit::proto::billing::*;
 use hms_kit::proto::common::PageResponse;
 use tonic::{Request, Response, Status};
 
+use hms_kit::ids::check_id;
+use hms_kit::time::date_from_proto;
+
 use super::convert::{
-    MAX_LINES, check_amount, check_currency, check_id, check_idempotency_key, check_manual, claim_status_from_proto,
-    claim_to_proto, date_from_proto, item_type_from_proto, payment_to_proto, policy_to_proto, source_type_name,
-    statuses_from,
+    MAX_LINES, check_amount, check_currency, check_idempotency_key, check_manual, claim_status_from_proto,
+    claim_to_proto, item_type_from_proto, payment_to_proto, policy_to_proto, source_type_name, statuses_from,
 };
-use super::{Reply, caller, claims_to_proto, invoice_to_proto, invoices_to_proto};
+use super::{Reply, claims_to_proto, invoice_to_proto, invoices_to_proto};
 use crate::app::State;
 use crate::app::access::require_self_or_admin;
 use crate::app::claims::NewClaim;
@@ -69,7 +71,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<ListPatientInvoicesRequest>,
     ) -> Reply<ListPatientInvoicesResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -82,7 +84,7 @@ impl BillingService for BillingApi {
     }
 
     async fn get_invoice(&self, request: Request<GetInvoiceRequest>) -> Reply<GetInvoiceResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -96,7 +98,7 @@ impl BillingService for BillingApi {
     }
 
     async fn pay_invoice(&self, request: Request<PayInvoiceRequest>) -> Reply<PayInvoiceResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -125,7 +127,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<ListInsurancePoliciesRequest>,
     ) -> Reply<ListInsurancePoliciesResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -139,7 +141,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<CreateInsurancePolicyRequest>,
     ) -> Reply<CreateInsurancePolicyResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -174,7 +176,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<DeactivateInsurancePolicyRequest>,
     ) -> Reply<DeactivateInsurancePolicyResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -185,7 +187,7 @@ impl BillingService for BillingApi {
     }
 
     async fn submit_claim(&self, request: Request<SubmitClaimRequest>) -> Reply<SubmitClaimResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -207,7 +209,7 @@ impl BillingService for BillingApi {
     }
 
     async fn search_invoices(&self, request: Request<SearchInvoicesRequest>) -> Reply<SearchInvoicesResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         let statuses = statuses_from(&mut v, &r.statuses);
@@ -241,8 +243,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<CreateManualInvoiceRequest>,
     ) -> Reply<CreateManualInvoiceResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -284,25 +285,23 @@ impl BillingService for BillingApi {
             due_in_days: r.due_in_days,
             idempotency_key: r.idempotency_key,
         };
-        let row = self.0.create_manual(&caller, &address, input).await?;
+        let row = self.0.create_manual(&caller, &caller.address, input).await?;
         Ok(Response::new(CreateManualInvoiceResponse { invoice: Some(invoice_to_proto(&self.0, &row).await?) }))
     }
 
     async fn apply_discount(&self, request: Request<ApplyDiscountRequest>) -> Reply<ApplyDiscountResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
         check_amount(&mut v, "discount_minor", r.discount_minor, true);
         v.into_result()?;
-        let invoice = self.0.discount(&caller, &address, &r.invoice_id, r.discount_minor).await?;
+        let invoice = self.0.discount(&caller, &caller.address, &r.invoice_id, r.discount_minor).await?;
         Ok(Response::new(ApplyDiscountResponse { invoice: Some(invoice_to_proto(&self.0, &invoice).await?) }))
     }
 
     async fn record_payment(&self, request: Request<RecordPaymentRequest>) -> Reply<RecordPaymentResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -310,7 +309,7 @@ impl BillingService for BillingApi {
         v.into_result()?;
         let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
         let (payment, invoice) =
-            self.0.manual_payment(&caller, &address, &r.invoice_id, input, "amount.currency").await?;
+            self.0.manual_payment(&caller, &caller.address, &r.invoice_id, input, "amount.currency").await?;
         Ok(Response::new(RecordPaymentResponse {
             payment: Some(payment_to_proto(&payment, &invoice.currency)),
             invoice: Some(invoice_to_proto(&self.0, &invoice).await?),
@@ -318,8 +317,7 @@ impl BillingService for BillingApi {
     }
 
     async fn update_invoice(&self, request: Request<UpdateInvoiceRequest>) -> Reply<UpdateInvoiceResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "invoice_id", &r.invoice_id);
@@ -336,13 +334,15 @@ impl BillingService for BillingApi {
         v.into_result()?;
         let mut invoice = None;
         if let Some(discount) = r.discount_minor {
-            invoice = Some(self.0.discount(&caller, &address, &r.invoice_id, discount).await?);
+            invoice = Some(self.0.discount(&caller, &caller.address, &r.invoice_id, discount).await?);
         }
         let mut payment = None;
         if let Some(input) = input {
             let Some(input) = input else { return Err(Status::invalid_argument("invalid payment")) };
-            let (p, i) =
-                self.0.manual_payment(&caller, &address, &r.invoice_id, input, "payment.amount.currency").await?;
+            let (p, i) = self
+                .0
+                .manual_payment(&caller, &caller.address, &r.invoice_id, input, "payment.amount.currency")
+                .await?;
             payment = Some(payment_to_proto(&p, &i.currency));
             invoice = Some(i);
         }
@@ -351,23 +351,21 @@ impl BillingService for BillingApi {
     }
 
     async fn cancel_invoice(&self, request: Request<CancelInvoiceRequest>) -> Reply<CancelInvoiceResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
-        let invoice = self.close(&caller, &address, &r.invoice_id, &r.reason, "CANCEL").await?;
+        let invoice = self.close(&caller, &caller.address, &r.invoice_id, &r.reason, "CANCEL").await?;
         Ok(Response::new(CancelInvoiceResponse { invoice: Some(invoice) }))
     }
 
     async fn write_off_invoice(&self, request: Request<WriteOffInvoiceRequest>) -> Reply<WriteOffInvoiceResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
-        let invoice = self.close(&caller, &address, &r.invoice_id, &r.reason, "WRITE_OFF").await?;
+        let invoice = self.close(&caller, &caller.address, &r.invoice_id, &r.reason, "WRITE_OFF").await?;
         Ok(Response::new(WriteOffInvoiceResponse { invoice: Some(invoice) }))
     }
 
     async fn list_claims(&self, request: Request<ListClaimsRequest>) -> Reply<ListClaimsResponse> {
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let statuses = if r.status == 0 {
             Vec::new()
@@ -386,8 +384,7 @@ impl BillingService for BillingApi {
         &self,
         request: Request<UpdateClaimStatusRequest>,
     ) -> Reply<UpdateClaimStatusResponse> {
-        let caller = caller(&request)?;
-        let address = client_address(&request);
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "claim_id", &r.claim_id);
@@ -396,8 +393,10 @@ impl BillingService for BillingApi {
         v.text("notes", &r.notes, 2000, false);
         v.into_result()?;
         let to = to.ok_or_else(|| invalid_field("status", "is required"))?;
-        let claim =
-            self.0.update_claim_status(&caller, &address, &r.claim_id, to, r.approved_amount_minor, &r.notes).await?;
+        let claim = self
+            .0
+            .update_claim_status(&caller, &caller.address, &r.claim_id, to, r.approved_amount_minor, &r.notes)
+            .await?;
         Ok(Response::new(UpdateClaimStatusResponse { claim: Some(claim_to_proto(&claim)) }))
     }
 }

@@ -6,9 +6,7 @@ use hms_kit::error::FieldViolations;
 use hms_kit::proto::billing::PaymentStatus as PaymentStatus_;
 use hms_kit::proto::billing::*;
 use hms_kit::proto::common::Money;
-use hms_kit::proto::google::r#type::Date as ProtoDate;
-use hms_kit::time::micros_to_timestamp;
-use jiff::civil::Date;
+use hms_kit::time::{iso_date_to_proto, micros_to_timestamp};
 
 use crate::app::claims::ClaimView;
 use crate::app::payments::Manual;
@@ -21,14 +19,6 @@ use crate::store::{InvoiceRow, ItemRow, PaymentRow, PaymentStatus, PolicyRow};
 pub const MAX_LINES: usize = 200;
 
 // ---- checks ----
-
-pub fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
-    if value.is_empty() {
-        v.add(field, "is required");
-    } else if value.len() > 64 || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        v.add(field, "must be at most 64 letters, digits, '-' or '_'");
-    }
-}
 
 pub fn check_amount(v: &mut FieldViolations, field: &str, amount: i64, allow_zero: bool) {
     if amount < 0 || (!allow_zero && amount == 0) {
@@ -133,28 +123,6 @@ pub fn statuses_from(v: &mut FieldViolations, statuses: &[i32]) -> Vec<String> {
 
 // ---- conversions ----
 
-pub fn date_from_proto(v: &mut FieldViolations, field: &str, date: Option<&ProtoDate>) -> Option<Date> {
-    let Some(d) = date else {
-        v.add(field, "is required");
-        return None;
-    };
-    let parsed = i16::try_from(d.year)
-        .ok()
-        .zip(i8::try_from(d.month).ok())
-        .zip(i8::try_from(d.day).ok())
-        .and_then(|((y, m), day)| Date::new(y, m, day).ok())
-        .filter(|_| d.year >= 1);
-    if parsed.is_none() {
-        v.add(field, "is not a valid calendar date");
-    }
-    parsed
-}
-
-fn date_to_proto(iso: &str) -> Option<ProtoDate> {
-    let date: Date = iso.parse().ok()?;
-    Some(ProtoDate { year: i32::from(date.year()), month: i32::from(date.month()), day: i32::from(date.day()) })
-}
-
 fn money(amount_minor: i64, currency: &str) -> Option<Money> {
     Some(Money { amount_minor, currency: currency.to_owned() })
 }
@@ -220,8 +188,8 @@ fn invoice_to_proto(row: &InvoiceRow, items: Vec<InvoiceItem>) -> Invoice {
         id: row.id.clone(),
         invoice_number: row.invoice_number.clone(),
         patient_id: row.patient_id.clone(),
-        issue_date: date_to_proto(&row.issue_date),
-        due_date: date_to_proto(&row.due_date),
+        issue_date: iso_date_to_proto(&row.issue_date),
+        due_date: iso_date_to_proto(&row.due_date),
         items,
         subtotal: money(row.subtotal, c),
         discount: money(row.discount, c),
@@ -287,8 +255,8 @@ pub fn policy_to_proto(p: &PolicyRow, policy_number: String) -> InsurancePolicy 
         provider_name: p.provider_name.clone(),
         policy_number,
         member_id: p.member_id.clone(),
-        valid_from: date_to_proto(&p.valid_from),
-        valid_to: date_to_proto(&p.valid_to),
+        valid_from: iso_date_to_proto(&p.valid_from),
+        valid_to: iso_date_to_proto(&p.valid_to),
         coverage_details: p.coverage_details.clone(),
         active: p.active,
         create_time: Some(micros_to_timestamp(p.created_at)),

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
+use hms_kit::auth::Caller;
 use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::ids::check_id;
 use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProviderService;
 use hms_kit::proto::billing::*;
 use hms_kit::proto::common::PageResponse;
 use tonic::{Request, Response, Status};
 
-use super::convert::{check_id, claim_status_from_proto, claim_to_proto};
-use super::{Reply, authorization, caller, claims_to_proto};
+use super::convert::{claim_status_from_proto, claim_to_proto};
+use super::{Reply, authorization, claims_to_proto};
 use crate::app::State;
 use crate::domain::claim::ClaimStatus as DomainClaimStatus;
 
@@ -29,7 +31,7 @@ impl InsuranceProviderService for InsurerApi {
         request: Request<ListPendingClaimsRequest>,
     ) -> Reply<ListPendingClaimsResponse> {
         let company = self.company(&request).await?;
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let filters = ("pending-claims", company.clone());
         let (rows, next) = self
@@ -44,7 +46,7 @@ impl InsuranceProviderService for InsurerApi {
 
     async fn process_claim(&self, request: Request<ProcessClaimRequest>) -> Reply<ProcessClaimResponse> {
         let company = self.company(&request).await?;
-        let caller = caller(&request)?;
+        let caller = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "claim_id", &r.claim_id);

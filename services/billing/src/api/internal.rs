@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::error::FieldViolations;
+use hms_kit::ids::check_id;
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingService;
 use hms_kit::proto::billing::*;
 use tonic::{Request, Response, Status};
 
-use super::convert::{check_id, lines_from, stats_to_proto};
+use super::convert::{lines_from, stats_to_proto};
 use super::{Reply, invoice_to_proto};
 use crate::app::State;
 use crate::domain::ItemType as DomainItemType;
@@ -19,11 +20,7 @@ pub struct InternalApi(pub Arc<State>);
 impl InternalBillingService for InternalApi {
     async fn get_billing_stats(&self, request: Request<GetBillingStatsRequest>) -> Reply<GetBillingStatsResponse> {
         let r = request.into_inner();
-        let mut v = FieldViolations::new();
-        let day = hms_kit::time::required_micros(&mut v, "day_start_time", r.day_start_time.as_ref());
-        let week = hms_kit::time::required_micros(&mut v, "week_start_time", r.week_start_time.as_ref());
-        v.into_result()?;
-        let (Some(day), Some(week)) = (day, week) else { return Err(invalid_field("day_start_time", "is required")) };
+        let (day, week) = hms_kit::time::stats_window(r.day_start_time.as_ref(), r.week_start_time.as_ref())?;
         let stats = self.0.billing_stats(day, week).await?;
         Ok(Response::new(GetBillingStatsResponse { stats: Some(stats_to_proto(stats)) }))
     }

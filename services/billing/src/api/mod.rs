@@ -7,7 +7,6 @@ mod convert;
 mod insurer;
 mod internal;
 
-use hms_kit::auth::{Principal, principal};
 use hms_kit::proto::billing::{Claim, Invoice};
 use tonic::{Request, Response, Status};
 
@@ -22,10 +21,6 @@ type Reply<T> = Result<Response<T>, Status>;
 
 fn authorization<T>(request: &Request<T>) -> String {
     request.metadata().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
-
-fn caller<T>(request: &Request<T>) -> Result<Principal, Status> {
-    principal(request).cloned()
 }
 
 /// Invoices as messages, with their items, in one query for the items.

@@ -121,7 +121,7 @@ impl State {
         }
         let now = now_micros();
         let mut claim = ClaimRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: hms_kit::ids::new_id(),
             claim_number: String::new(),
             invoice_id: invoice.id.clone(),
             policy_id: policy.id.clone(),

@@ -81,7 +81,7 @@ impl State {
         }
         let amount_text = input.amount_minor.to_string();
         let payment = PaymentRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: hms_kit::ids::new_id(),
             invoice_id: invoice.id.clone(),
             patient_id: invoice.patient_id.clone(),
             amount: input.amount_minor,
@@ -228,7 +228,7 @@ impl State {
         }
         let amount_text = input.amount_minor.to_string();
         let payment = PaymentRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: hms_kit::ids::new_id(),
             invoice_id: invoice.id.clone(),
             patient_id: invoice.patient_id.clone(),
             amount: input.amount_minor,

@@ -39,7 +39,7 @@ impl State {
 
     pub async fn create_policy(&self, caller: &Principal, p: NewPolicy) -> Result<PolicyRow, Status> {
         require_self_or_admin(caller, &p.patient_id)?;
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = hms_kit::ids::new_id();
         let (key_id, sealed) = self.sealer.seal(p.policy_number.trim().as_bytes(), &id).map_err(error::internal)?;
         let row = PolicyRow {
             id,

@@ -203,7 +203,7 @@ pub async fn move_claim(
                 return Ok(Moved::PayoutExceedsBalance);
             }
             let payout = PaymentRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: hms_kit::ids::new_id(),
                 invoice_id: after.invoice_id.clone(),
                 patient_id: after.patient_id.clone(),
                 amount: after.approved_amount,

@@ -127,7 +127,7 @@ async fn try_create_invoice(
 ) -> Result<InvoiceRow, StoreError> {
     let now = now_micros();
     let mut tx = db.pool.begin().await?;
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = hms_kit::ids::new_id();
     let number = next_number(&mut tx, "INV", new.issue_date, &id).await?;
     let row = InvoiceRow {
         id,

@@ -97,7 +97,7 @@ impl Harness {
             database_url: db.url.clone(),
             notification_url: notification.as_ref().map(|n| n.server.url()),
             admin_url: admin_service.as_ref().map(|a| a.url()),
-            outbox_poll_ms: 50,
+            outbox_poll: std::time::Duration::from_millis(50),
             encryption: encryption(),
             ..BillingConfig::default()
         };

@@ -2,9 +2,9 @@
 //! the use cases, with the form checks of the input (field violations).
 
 use hms_kit::error::FieldViolations;
+use hms_kit::ids::check_id;
 use hms_kit::proto::ehr::*;
-use hms_kit::proto::google::r#type::Date as ProtoDate;
-use hms_kit::time::{micros_to_timestamp, now_micros};
+use hms_kit::time::{iso_date_to_proto, micros_to_timestamp, now_micros};
 use tonic::Status;
 
 use crate::app::{LAB_RESULT, NotesText, OpenEncounter, OpenRecord, PRESCRIPTION, stage};
@@ -17,7 +17,6 @@ use crate::store::{
     AllergyDoc, ConditionDoc, DiagnosisDoc, GrantDoc, ImmunizationDoc, RecordDoc, ReferenceDoc, Versioned, VitalsDoc,
 };
 
-const MAX_ID: usize = 128;
 pub const MAX_NOTE: usize = 20_000;
 const MAX_LIST: usize = 100;
 
@@ -52,11 +51,7 @@ pub fn record_to_proto(patient_id: &str, open: &OpenRecord) -> MedicalRecord {
                 .iter()
                 .map(|i| Immunization {
                     vaccine: i.vaccine.clone(),
-                    date: i.date.parse::<jiff::civil::Date>().ok().map(|d| ProtoDate {
-                        year: i32::from(d.year()),
-                        month: i32::from(d.month()),
-                        day: i32::from(d.day()),
-                    }),
+                    date: iso_date_to_proto(&i.date),
                     dose_number: i.dose_number,
                 })
                 .collect(),
@@ -203,12 +198,6 @@ pub fn grant_to_proto(v: &Versioned<GrantDoc>) -> BreakGlassGrant {
 }
 
 // ---- from proto, checked ----
-
-pub fn check_id(v: &mut FieldViolations, field: &str, value: &str) {
-    if value.is_empty() || value.len() > MAX_ID || value.chars().any(char::is_control) {
-        v.add(field, format!("is required (at most {MAX_ID} characters, no control characters)"));
-    }
-}
 
 pub fn check_version(v: &mut FieldViolations, version: i64) {
     v.require(version > 0, "version", "is required: the version you last read");

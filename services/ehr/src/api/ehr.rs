@@ -1,7 +1,10 @@
 //! `EhrService`: medical records, encounters (notes, status, diagnoses,
 //! treatment plans, vital signs), break-glass access and the audit trail.
 
+use hms_kit::auth::Caller;
 use hms_kit::error::{FieldViolations, invalid_field, refusal};
+use hms_kit::ids::check_id;
+use hms_kit::ids::new_id;
 use hms_kit::paging;
 use hms_kit::proto::common::{PageResponse, Role};
 use hms_kit::proto::ehr::ehr_service_server::EhrService;
@@ -10,12 +13,13 @@ use hms_kit::time::{micros_to_timestamp, now_micros};
 use tonic::{Code, Request, Response};
 
 use super::convert::{
-    MAX_NOTE, audit_to_proto, check_id, check_version, diagnosis_from_proto, encounter_to_proto, grant_to_proto,
-    lab_to_proto, micros, notes_from_proto, outcome_to_proto, prescription_to_proto, record_from_proto,
-    record_to_proto, stage_from_proto, vitals_to_proto,
+    MAX_NOTE, audit_to_proto, check_version, diagnosis_from_proto, encounter_to_proto, grant_to_proto, lab_to_proto,
+    micros, notes_from_proto, outcome_to_proto, prescription_to_proto, record_from_proto, record_to_proto,
+    stage_from_proto, vitals_to_proto,
 };
-use super::{EhrApi, Reply, caller};
-use crate::app::{LAB_RESULT, PRESCRIPTION, PlanText, new_id};
+
+use super::{EhrApi, Reply};
+use crate::app::{LAB_RESULT, PRESCRIPTION, PlanText};
 use crate::domain::status::Status as Stage;
 use crate::domain::validate::{self, Vitals};
 use crate::store::VitalsDoc;
@@ -27,7 +31,7 @@ const MAX_REASON: usize = 1000;
 #[tonic::async_trait]
 impl EhrService for EhrApi {
     async fn get_medical_record(&self, request: Request<GetMedicalRecordRequest>) -> Reply<GetMedicalRecordResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -49,7 +53,7 @@ impl EhrService for EhrApi {
         &self,
         request: Request<CreateMedicalRecordRequest>,
     ) -> Reply<CreateMedicalRecordResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -63,7 +67,7 @@ impl EhrService for EhrApi {
         &self,
         request: Request<UpdateMedicalRecordRequest>,
     ) -> Reply<UpdateMedicalRecordResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -76,7 +80,7 @@ impl EhrService for EhrApi {
     }
 
     async fn list_encounters(&self, request: Request<ListEncountersRequest>) -> Reply<ListEncountersResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -91,7 +95,7 @@ impl EhrService for EhrApi {
     }
 
     async fn get_encounter(&self, request: Request<GetEncounterRequest>) -> Reply<GetEncounterResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -102,7 +106,7 @@ impl EhrService for EhrApi {
     }
 
     async fn create_encounter(&self, request: Request<CreateEncounterRequest>) -> Reply<CreateEncounterResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -122,7 +126,7 @@ impl EhrService for EhrApi {
     }
 
     async fn update_encounter(&self, request: Request<UpdateEncounterRequest>) -> Reply<UpdateEncounterResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -139,7 +143,7 @@ impl EhrService for EhrApi {
         &self,
         request: Request<UpdateEncounterStatusRequest>,
     ) -> Reply<UpdateEncounterStatusResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -154,7 +158,7 @@ impl EhrService for EhrApi {
     }
 
     async fn add_diagnosis(&self, request: Request<AddDiagnosisRequest>) -> Reply<AddDiagnosisResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -167,7 +171,7 @@ impl EhrService for EhrApi {
     }
 
     async fn update_diagnosis(&self, request: Request<UpdateDiagnosisRequest>) -> Reply<UpdateDiagnosisResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -182,7 +186,7 @@ impl EhrService for EhrApi {
     }
 
     async fn add_treatment_plan(&self, request: Request<AddTreatmentPlanRequest>) -> Reply<AddTreatmentPlanResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -200,7 +204,7 @@ impl EhrService for EhrApi {
     }
 
     async fn add_vital_signs(&self, request: Request<AddVitalSignsRequest>) -> Reply<AddVitalSignsResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -227,7 +231,7 @@ impl EhrService for EhrApi {
         v.into_result()?;
         let vitals = VitalsDoc {
             id: new_id(),
-            recorded_by: c.who.subject.clone(),
+            recorded_by: c.principal.subject.clone(),
             at,
             heart_rate: measured.heart_rate,
             systolic_bp: measured.systolic_bp,
@@ -243,7 +247,7 @@ impl EhrService for EhrApi {
     }
 
     async fn break_glass(&self, request: Request<BreakGlassRequest>) -> Reply<BreakGlassResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
@@ -260,7 +264,7 @@ impl EhrService for EhrApi {
             v.add("reason", format!("must have at most {MAX_REASON} characters"));
         }
         v.into_result()?;
-        if c.who.role != Role::Doctor {
+        if c.principal.role != Role::Doctor {
             return Err(refusal(Code::PermissionDenied, "ROLE_NOT_ALLOWED", "only doctors may break the glass"));
         }
         let grant = self.0.break_glass(&c, &r.patient_id, reason).await?;
@@ -268,9 +272,9 @@ impl EhrService for EhrApi {
     }
 
     async fn list_record_access(&self, request: Request<ListRecordAccessRequest>) -> Reply<ListRecordAccessResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
-        if c.who.role != Role::Patient || c.who.subject != r.patient_id {
+        if c.principal.role != Role::Patient || c.principal.subject != r.patient_id {
             return Err(refusal(
                 Code::PermissionDenied,
                 "NOT_YOUR_RECORD",

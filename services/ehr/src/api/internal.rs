@@ -2,21 +2,23 @@
 //! pharmacy and the laboratory add references to their prescriptions and lab
 //! results. Each is idempotent on its source.
 
+use hms_kit::auth::Caller;
 use hms_kit::error::FieldViolations;
+use hms_kit::ids::check_id;
 use hms_kit::proto::ehr::internal_ehr_service_server::InternalEhrService;
 use hms_kit::proto::ehr::*;
 use hms_kit::time::now_micros;
 use tonic::{Request, Response, Status};
 
-use super::convert::{check_id, lab_to_proto, link_from_proto, micros, prescription_to_proto, stage_to_proto};
-use super::{InternalApi, Reply, caller};
+use super::convert::{lab_to_proto, link_from_proto, micros, prescription_to_proto, stage_to_proto};
+use super::{InternalApi, Reply};
 use crate::app::{LAB_RESULT, PRESCRIPTION, stage};
 use crate::store::ReferenceDoc;
 
 #[tonic::async_trait]
 impl InternalEhrService for InternalApi {
     async fn link_appointment(&self, request: Request<LinkAppointmentRequest>) -> Reply<LinkAppointmentResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let link = link_from_proto(request.into_inner())?;
         let Some(encounter) = self.0.link_appointment(&c, link).await? else {
             return Ok(Response::new(LinkAppointmentResponse::default()));
@@ -31,7 +33,7 @@ impl InternalEhrService for InternalApi {
         &self,
         request: Request<AddPrescriptionReferenceRequest>,
     ) -> Reply<AddPrescriptionReferenceResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "prescription_id", &r.prescription_id);
@@ -59,7 +61,7 @@ impl InternalEhrService for InternalApi {
         &self,
         request: Request<AddLabResultReferenceRequest>,
     ) -> Reply<AddLabResultReferenceResponse> {
-        let c = caller(&request)?;
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "lab_order_item_id", &r.lab_order_item_id);

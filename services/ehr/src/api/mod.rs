@@ -8,10 +8,9 @@ mod internal;
 
 use std::sync::Arc;
 
-use hms_kit::auth::{client_address, principal};
-use tonic::{Request, Response, Status};
+use tonic::{Response, Status};
 
-use crate::app::{Caller, State};
+use crate::app::State;
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -20,7 +19,3 @@ pub struct EhrApi(pub Arc<State>);
 /// `hms.ehr.v1.InternalEhrService`: appointment links and clinical references
 /// from the other services.
 pub struct InternalApi(pub Arc<State>);
-
-fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
-    Ok(Caller { who: principal(request)?.clone(), address: client_address(request) })
-}

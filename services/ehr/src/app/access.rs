@@ -11,9 +11,11 @@ use hms_kit::proto::common::Role;
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
-use super::{Caller, State, new_id};
+use super::State;
 use crate::domain::audit::Entry;
 use crate::store::{EncounterDoc, GrantDoc, PageOf, Versioned};
+use hms_kit::auth::Caller;
+use hms_kit::ids::new_id;
 
 /// What a call does to the patient's data.
 pub(super) enum Need<'a> {
@@ -35,17 +37,17 @@ impl State {
     /// nurses add vitals to an encounter of today; nobody else gets in.
     async fn decide(&self, c: &Caller, patient_id: &str, need: &Need<'_>) -> Result<Decision, Status> {
         let deny = |reason: &str, message: &str| Ok(Decision::Deny(refusal(Code::PermissionDenied, reason, message)));
-        match c.who.role {
-            Role::Patient if c.who.subject == patient_id && matches!(need, Need::Read) => {
+        match c.principal.role {
+            Role::Patient if c.principal.subject == patient_id && matches!(need, Need::Read) => {
                 Ok(Decision::Allow(String::new()))
             }
             Role::Patient => deny("NOT_YOUR_RECORD", "patients may read their own record only"),
             Role::Doctor => {
                 let now = now_micros();
-                if self.store.has_care(&c.who.subject, patient_id, now).await? {
+                if self.store.has_care(&c.principal.subject, patient_id, now).await? {
                     return Ok(Decision::Allow(String::new()));
                 }
-                match self.store.active_grant(&c.who.subject, patient_id, now).await? {
+                match self.store.active_grant(&c.principal.subject, patient_id, now).await? {
                     Some(grant) => Ok(Decision::Allow(grant.reason)),
                     None => deny(
                         "NO_CARE_RELATIONSHIP",
@@ -83,8 +85,8 @@ impl State {
     ) -> Result<(), Status> {
         let entry = Entry {
             seq: 0,
-            actor_id: c.who.subject.clone(),
-            actor_role: role_name(c.who.role).to_owned(),
+            actor_id: c.principal.subject.clone(),
+            actor_role: role_name(c.principal.role).to_owned(),
             action: action.to_owned(),
             patient_id: patient_id.to_owned(),
             resource: resource.to_owned(),
@@ -135,7 +137,7 @@ impl State {
     pub async fn break_glass(&self, c: &Caller, patient_id: &str, reason: &str) -> Result<Versioned<GrantDoc>, Status> {
         let now = now_micros();
         let grant = GrantDoc {
-            doctor_id: c.who.subject.clone(),
+            doctor_id: c.principal.subject.clone(),
             patient_id: patient_id.to_owned(),
             reason: reason.to_owned(),
             granted_at: now,

@@ -6,11 +6,13 @@ use hms_kit::error::refusal;
 use hms_kit::time::{duration_micros, now_micros};
 use tonic::{Code, Status};
 
-use super::{APPEND_ATTEMPTS, Caller, State, encounter_resource, new_id, stage};
+use super::{APPEND_ATTEMPTS, State, encounter_resource, stage};
 use crate::domain::care::{self, Basis, Change, Stage as Visit, Step};
 use crate::domain::status::Status as EncounterStage;
 use crate::events::Link;
 use crate::store::{CareDoc, EncounterDoc, StoreError, Versioned, care_key};
+use hms_kit::auth::Caller;
+use hms_kit::ids::new_id;
 
 const APPOINTMENT: &str = "APPOINTMENT";
 const ENCOUNTER: &str = "ENCOUNTER";
@@ -192,7 +194,7 @@ impl State {
     ) -> Result<(), Status> {
         let until = now.saturating_add(duration_micros(self.care_retention));
         let doc = CareDoc {
-            doctor_id: c.who.subject.clone(),
+            doctor_id: c.principal.subject.clone(),
             patient_id: patient.to_owned(),
             source: ENCOUNTER.into(),
             source_id: encounter_id.to_owned(),

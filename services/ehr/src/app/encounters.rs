@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
+use hms_kit::auth::Caller;
 use hms_kit::error::refusal;
+use hms_kit::ids::new_id;
 use hms_kit::proto::common::Role;
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
 use super::access::Need;
 use super::crypt::{NotesText, PlanText, encounter_context};
-use super::{APPEND_ATTEMPTS, Caller, REFERENCES_SHOWN, State, encounter_resource, new_id, stage};
+use super::{APPEND_ATTEMPTS, REFERENCES_SHOWN, State, encounter_resource, stage};
 use crate::domain::status::Status as Stage;
 use crate::store::{DiagnosisDoc, EncounterDoc, PlanDoc, ReferenceDoc, Sealed, StoreError, Versioned, VitalsDoc};
 
@@ -148,7 +150,7 @@ impl State {
             self.store.ensure_record(patient, now).await?;
             let doc = EncounterDoc {
                 patient_id: patient.to_owned(),
-                doctor_id: c.who.subject.clone(),
+                doctor_id: c.principal.subject.clone(),
                 appointment_id: None,
                 encounter_at: at.unwrap_or(now),
                 status: status.as_str().to_owned(),
@@ -294,7 +296,7 @@ impl State {
     /// encounter of today.
     pub async fn add_vital_signs(&self, c: &Caller, patient: &str, id: &str, vitals: &VitalsDoc) -> Result<(), Status> {
         // A nurse's access depends on the encounter itself (dated today).
-        let encounter = if c.who.role == Role::Nurse { self.store.encounter(id).await? } else { None };
+        let encounter = if c.principal.role == Role::Nurse { self.store.encounter(id).await? } else { None };
         let resource = format!("encounter/{id}/vitals/{}", vitals.id);
         let need = Need::Vitals(encounter.as_ref().map(|e| &e.doc));
         self.audited(c, "AddVitalSigns", patient, &resource, need, || async {

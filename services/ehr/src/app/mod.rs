@@ -11,8 +11,6 @@ mod references;
 
 use std::time::Duration;
 
-use hms_kit::auth::Principal;
-
 use crate::domain::status::Status as Stage;
 use crate::store::{EncounterDoc, Store};
 
@@ -40,19 +38,9 @@ pub struct State {
     pub care_retention: Duration,
 }
 
-/// Who calls, from where.
-pub struct Caller {
-    pub who: Principal,
-    pub address: String,
-}
-
 pub fn stage(e: &EncounterDoc) -> Stage {
     // Only this service writes the field; an unknown value reads as closed.
     Stage::parse(&e.status).unwrap_or(Stage::Cancelled)
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 pub fn encounter_resource(id: &str) -> String {

@@ -1,12 +1,13 @@
 //! The medical record: read it with its references, create it empty, replace
 //! its clinical fields (the history summary sealed).
 
+use hms_kit::auth::Caller;
 use hms_kit::time::now_micros;
 use tonic::Status;
 
 use super::access::Need;
 use super::crypt::record_context;
-use super::{Caller, REFERENCES_SHOWN, State};
+use super::{REFERENCES_SHOWN, State};
 use crate::store::{RecordDoc, ReferenceDoc, Versioned};
 
 /// A record with its history summary unsealed.

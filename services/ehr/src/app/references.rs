@@ -5,8 +5,9 @@ use hms_kit::error::{invalid_field, refusal};
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
-use super::{Caller, State};
+use super::State;
 use crate::store::ReferenceDoc;
+use hms_kit::auth::Caller;
 
 impl State {
     /// Stores a reference once per source id; a replay returns the stored one.

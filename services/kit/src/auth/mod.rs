@@ -47,6 +47,30 @@ pub fn principal<T>(request: &Request<T>) -> Result<&Principal, Status> {
     request.extensions().get::<Principal>().ok_or_else(|| Status::unauthenticated("this call needs an access token"))
 }
 
+/// The verified caller of a request and the address it called from: what
+/// use cases check access with and audit trails record. It reads as its
+/// [`Principal`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub principal: Principal,
+    pub address: String,
+}
+
+impl Caller {
+    /// The caller of `request`; UNAUTHENTICATED when there is none.
+    pub fn of<T>(request: &Request<T>) -> Result<Self, Status> {
+        Ok(Self { principal: principal(request)?.clone(), address: client_address(request) })
+    }
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// The client's address as the server layer resolved it (see
 /// `ServerConfig::trusted_proxies`), for audit trails and throttling.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,7 +114,7 @@ impl RevocationList {
         let now = Instant::now();
         state.heard_at = Some(now);
         if now.duration_since(state.pruned_at) >= PRUNE_EVERY {
-            let second = crate::time::now_micros() / 1_000_000;
+            let second = crate::time::now_seconds();
             state.sessions.retain(|_, expires| *expires >= second);
             state.pruned_at = now;
         }
@@ -220,7 +220,7 @@ mod tests {
     }
 
     fn now() -> i64 {
-        crate::time::now_micros() / 1_000_000
+        crate::time::now_seconds()
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio::sync::{Mutex, RwLock};
 use super::revocation::{RevocationList, RevocationSource, follow};
 use super::{Principal, role_from_name, role_name};
 use crate::proto::common::Role;
+use crate::time::now_seconds;
 
 /// Audience of service tokens; never accepted as an access token.
 const SERVICE_AUDIENCE: &str = "hms-internal";
@@ -97,7 +98,7 @@ impl TokenSigner {
 
     /// Returns the token and its expiry (Unix seconds).
     pub fn sign(&self, user_id: &str, role: Role, session_id: &str) -> anyhow::Result<(String, i64)> {
-        let iat = unix_now();
+        let iat = now_seconds();
         let exp = iat + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = AccessClaims {
             sub: user_id.into(),
@@ -215,7 +216,7 @@ impl TokenVerifier {
     /// which the access layer checks once, when they open.
     pub fn check_still_valid(&self, principal: &Principal) -> Result<(), VerifyError> {
         match (&self.revocations, &principal.session_id) {
-            (Some(list), Some(session)) => list.check(session, unix_now()),
+            (Some(list), Some(session)) => list.check(session, now_seconds()),
             _ => Ok(()),
         }
     }
@@ -246,7 +247,7 @@ impl TokenVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<Principal, VerifyError> {
-        let now = unix_now();
+        let now = now_seconds();
         // Only access tokens are remembered, by their exact text: no need to
         // read the header again.
         let principal = match self.remembered(token, now) {
@@ -348,7 +349,7 @@ impl ServiceTokens {
     }
 
     pub fn token(&self) -> anyhow::Result<String> {
-        let now = unix_now();
+        let now = now_seconds();
         let mut cached = self.cached.lock().map_err(|_| anyhow::anyhow!("service token cache poisoned"))?;
         if let Some((token, exp)) = cached.as_ref()
             && *exp - now > 60
@@ -367,10 +368,6 @@ impl ServiceTokens {
         *cached = Some((token.clone(), exp));
         Ok(token)
     }
-}
-
-fn unix_now() -> i64 {
-    crate::time::now_micros() / 1_000_000
 }
 
 #[cfg(test)]
@@ -414,7 +411,7 @@ mod tests {
         let principal = verifier.verify(&token).await.unwrap();
         assert_eq!((principal.subject.as_str(), principal.role), ("u1", Role::Doctor));
         assert_eq!(principal.session_id.as_deref(), Some("s1"));
-        assert!(principal.expires_at > unix_now());
+        assert!(principal.expires_at > now_seconds());
         assert_eq!(keys.fetches.load(Ordering::SeqCst), 1);
         verifier.verify(&token).await.unwrap();
         assert_eq!(keys.fetches.load(Ordering::SeqCst), 1, "known kid needs no fetch");
@@ -520,7 +517,7 @@ mod tests {
 
         let revoked = RevokedSession {
             session_digest: crate::auth::session_digest("s1"),
-            expire_time: Some(prost_types::Timestamp { seconds: unix_now() + 60, nanos: 0 }),
+            expire_time: Some(prost_types::Timestamp { seconds: now_seconds() + 60, nanos: 0 }),
         };
         feed.send(Ok(WatchRevocationsResponse { sessions: vec![revoked], caught_up: true })).unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -32,6 +32,15 @@ pub struct OutboxEvent {
     pub attempts: i64,
 }
 
+impl OutboxEvent {
+    /// The JSON payload as `T`; a payload that does not read never will, so
+    /// the error is permanent.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, DeliveryError> {
+        serde_json::from_slice(&self.payload)
+            .map_err(|e| DeliveryError::Permanent(format!("unreadable event payload: {e}")))
+    }
+}
+
 /// An event as a store receives it, to write with the change it announces.
 /// The service's `events.rs` builds it; the store only writes it, so the
 /// store never needs to know the service's event shapes.
@@ -58,6 +67,19 @@ pub enum DeliveryError {
     /// Never going to succeed (receiver refused the event as invalid).
     #[error("permanent: {0}")]
     Permanent(String),
+}
+
+impl DeliveryError {
+    /// A receiver's failed call: permanent when its code is one of `refused`
+    /// (the receiver refused the event as it is, so retrying cannot help),
+    /// described as `refusal`; retryable otherwise.
+    pub fn from_status(status: &tonic::Status, refused: &[tonic::Code], refusal: &str) -> Self {
+        if refused.contains(&status.code()) {
+            Self::Permanent(format!("{refusal}: {}", status.message()))
+        } else {
+            Self::Retryable(format!("{:?}: {}", status.code(), status.message()))
+        }
+    }
 }
 
 /// Where a relay delivers events.
@@ -310,5 +332,14 @@ mod tests {
 
         let only_ehr = TopicRouter::default().route("ehr.", ehr);
         assert!(matches!(only_ehr.deliver(&event("billing.x")).await, Err(DeliveryError::Permanent(_))));
+    }
+
+    #[test]
+    fn refusals_are_permanent_and_the_rest_retryable() {
+        let refused = [tonic::Code::InvalidArgument];
+        let permanent = DeliveryError::from_status(&tonic::Status::invalid_argument("bad"), &refused, "x refused it");
+        assert_eq!(permanent.to_string(), "permanent: x refused it: bad");
+        let retryable = DeliveryError::from_status(&tonic::Status::unavailable("down"), &refused, "x refused it");
+        assert_eq!(retryable.to_string(), "retryable: Unavailable: down");
     }
 }

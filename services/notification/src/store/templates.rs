@@ -67,7 +67,7 @@ impl TemplateDoc {
 
     /// Adds an action to record with the write that makes it.
     pub fn with_action(mut self, action: AdminActionEvent) -> Self {
-        self.unaudited.push(UnauditedAction { id: uuid::Uuid::now_v7().to_string(), action });
+        self.unaudited.push(UnauditedAction { id: hms_kit::ids::new_id(), action });
         self.audit_pending = true;
         self
     }

@@ -71,8 +71,8 @@ impl Breakers {
     pub(super) fn new(config: &WorkerConfig) -> Self {
         Self {
             failures: config.breaker_failures.max(1),
-            pause: Duration::from_millis(config.breaker_pause_ms),
-            max_pause: Duration::from_millis(config.breaker_max_pause_ms.max(config.breaker_pause_ms)),
+            pause: config.breaker_pause,
+            max_pause: config.breaker_max_pause.max(config.breaker_pause),
             states: Mutex::default(),
         }
     }
@@ -153,8 +153,8 @@ mod tests {
     fn breakers(failures: u32) -> Breakers {
         Breakers::new(&WorkerConfig {
             breaker_failures: failures,
-            breaker_pause_ms: 1_000,
-            breaker_max_pause_ms: 4_000,
+            breaker_pause: Duration::from_millis(1_000),
+            breaker_max_pause: Duration::from_millis(4_000),
             ..WorkerConfig::default()
         })
     }

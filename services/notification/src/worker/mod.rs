@@ -48,15 +48,20 @@ use breakers::{Breakers, Destination};
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
     pub batch_size: usize,
-    pub poll_interval_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "poll_interval_ms")]
+    pub poll_interval: Duration,
     /// How long a claim holds before another worker may take the delivery.
-    pub claim_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "claim_ms")]
+    pub claim_timeout: Duration,
     pub max_attempts: i64,
-    pub base_backoff_ms: u64,
-    pub max_backoff_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "base_backoff_ms")]
+    pub base_backoff: Duration,
+    #[serde(with = "hms_kit::config::millis", alias = "max_backoff_ms")]
+    pub max_backoff: Duration,
     /// How often a delivery whose template is missing looks for it again.
     /// It waits rather than fails: an admin may restore the template.
-    pub template_wait_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "template_wait_ms")]
+    pub template_wait: Duration,
     /// At most this many deliveries in flight at once on each channel
     /// (email, SMS, in-app). A channel starts at one and widens as its
     /// destination answers; a failure narrows it to one again.
@@ -65,24 +70,26 @@ pub struct WorkerConfig {
     /// server, the SMS provider) after which its deliveries pause.
     pub breaker_failures: u32,
     /// The first pause; it doubles while the destination stays down.
-    pub breaker_pause_ms: u64,
-    pub breaker_max_pause_ms: u64,
+    #[serde(with = "hms_kit::config::millis", alias = "breaker_pause_ms")]
+    pub breaker_pause: Duration,
+    #[serde(with = "hms_kit::config::millis", alias = "breaker_max_pause_ms")]
+    pub breaker_max_pause: Duration,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             batch_size: 16,
-            poll_interval_ms: 250,
-            claim_ms: 60_000,
+            poll_interval: Duration::from_millis(250),
+            claim_timeout: Duration::from_millis(60_000),
             max_attempts: 8,
-            base_backoff_ms: 2_000,
-            max_backoff_ms: 600_000,
-            template_wait_ms: 60_000,
+            base_backoff: Duration::from_millis(2_000),
+            max_backoff: Duration::from_millis(600_000),
+            template_wait: Duration::from_millis(60_000),
             concurrency: 8,
             breaker_failures: 5,
-            breaker_pause_ms: 1_000,
-            breaker_max_pause_ms: 60_000,
+            breaker_pause: Duration::from_millis(1_000),
+            breaker_max_pause: Duration::from_millis(60_000),
         }
     }
 }
@@ -241,7 +248,7 @@ impl Worker {
                 tokio::select! {
                     () = stop.wait() => return,
                     () = self.hub.work.notified() => {}
-                    () = tokio::time::sleep(Duration::from_millis(self.config.poll_interval_ms)) => {}
+                    () = tokio::time::sleep(self.config.poll_interval) => {}
                 }
             }
         }
@@ -356,7 +363,7 @@ impl Worker {
                 let now = now_micros();
                 let error = format!("user service: {}", status.message());
                 self.breakers.failed(Destination::Users, now, &error);
-                let retry = Duration::from_millis(self.config.base_backoff_ms);
+                let retry = self.config.base_backoff;
                 let at = self.breakers.paused_until(Destination::Users, now).unwrap_or(now + duration_micros(retry));
                 tracing::debug!(error, deliveries = claimed.len(), "contacts not read; the batch waits");
                 self.requeue_all(claimed.to_vec(), at).await;
@@ -382,7 +389,7 @@ impl Worker {
         let doc = &mut delivery.doc;
         doc.status = "SENDING".into();
         doc.attempts += 1;
-        doc.next_attempt_at = now_micros() + duration_micros(Duration::from_millis(self.config.claim_ms));
+        doc.next_attempt_at = now_micros() + duration_micros(self.config.claim_timeout);
         match self.store.save_delivery(&delivery.id, &delivery.doc, delivery.version).await {
             Ok(version) => Some(Versioned { version, ..delivery }),
             Err(StoreError::Conflict) => None,
@@ -435,7 +442,7 @@ impl Worker {
                 tracing::warn!(delivery = %delivery.id, reason = %reason, "delivery waits");
                 doc.status = "QUEUED".into();
                 doc.attempts -= 1;
-                doc.next_attempt_at = now + duration_micros(Duration::from_millis(self.config.template_wait_ms));
+                doc.next_attempt_at = now + duration_micros(self.config.template_wait);
                 doc.error = reason;
             }
             Outcome::Requeue(at) => {
@@ -445,11 +452,7 @@ impl Worker {
             }
             Outcome::Retry(error) if doc.attempts < self.config.max_attempts => {
                 let attempt = u32::try_from(doc.attempts).unwrap_or(u32::MAX);
-                let delay = domain::retry_delay(
-                    Duration::from_millis(self.config.base_backoff_ms),
-                    Duration::from_millis(self.config.max_backoff_ms),
-                    attempt,
-                );
+                let delay = domain::retry_delay(self.config.base_backoff, self.config.max_backoff, attempt);
                 // The destination's breaker logs its state changes; one line
                 // per delivery would flood the log while it is down.
                 tracing::debug!(delivery = %delivery.id, attempt, error = %error, "delivery failed; will retry");

@@ -70,7 +70,7 @@ impl World {
                 smtp_host: "127.0.0.1".into(),
                 smtp_port: sink.port,
                 smtp_tls: SmtpTls::None,
-                smtp_timeout_ms: 2_000,
+                smtp_timeout: Duration::from_millis(2_000),
                 ..EmailConfig::default()
             },
             sms: SmsConfig {
@@ -79,18 +79,18 @@ impl World {
                 account_sid: SMS_ACCOUNT.into(),
                 auth_token: Some(SecretString::from(SMS_TOKEN)),
                 from: SMS_FROM.into(),
-                timeout_ms: 1_000,
+                timeout: Duration::from_millis(1_000),
             },
             worker: WorkerConfig {
-                poll_interval_ms: 20,
-                claim_ms: 1_500,
+                poll_interval: Duration::from_millis(20),
+                claim_timeout: Duration::from_millis(1_500),
                 max_attempts: 3,
-                base_backoff_ms: 50,
-                max_backoff_ms: 200,
-                template_wait_ms: 100,
+                base_backoff: Duration::from_millis(50),
+                max_backoff: Duration::from_millis(200),
+                template_wait: Duration::from_millis(100),
                 ..WorkerConfig::default()
             },
-            subscribe_poll_ms: 100,
+            subscribe_poll: Duration::from_millis(100),
             encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
             ..NotificationConfig::default()
         };

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use hms_kit::error::{FieldViolations, invalid_field};
+use hms_kit::error::invalid_field;
 use hms_kit::proto::user::internal_user_service_server::InternalUserService;
 use hms_kit::proto::user::*;
 use tonic::{Request, Response};
@@ -18,11 +18,7 @@ pub struct InternalApi(pub Arc<State>);
 impl InternalUserService for InternalApi {
     async fn get_user_stats(&self, request: Request<GetUserStatsRequest>) -> Reply<GetUserStatsResponse> {
         let r = request.into_inner();
-        let mut v = FieldViolations::new();
-        let day = hms_kit::time::required_micros(&mut v, "day_start_time", r.day_start_time.as_ref());
-        let week = hms_kit::time::required_micros(&mut v, "week_start_time", r.week_start_time.as_ref());
-        v.into_result()?;
-        let (Some(day), Some(week)) = (day, week) else { return Err(invalid_field("day_start_time", "is required")) };
+        let (day, week) = hms_kit::time::stats_window(r.day_start_time.as_ref(), r.week_start_time.as_ref())?;
         let (today, this_week) = self.0.new_patients(day, week).await?;
         Ok(Response::new(GetUserStatsResponse {
             stats: Some(UserStats { new_patients_today: today, new_patients_week: this_week }),
@@ -40,7 +36,7 @@ impl InternalUserService for InternalApi {
             user_id: user.id,
             role: caller.role.into(),
             session_id: session,
-            expire_time: Some(prost_types::Timestamp { seconds: caller.expires_at, nanos: 0 }),
+            expire_time: Some(hms_kit::time::seconds_to_timestamp(caller.expires_at)),
         }))
     }
 

@@ -90,7 +90,7 @@ impl State {
 
         let now = now_micros();
         let mut row = UserRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: hms_kit::ids::new_id(),
             username: account.username.to_owned(),
             email: account.email.to_owned(),
             phone_number: non_empty(account.phone_number),

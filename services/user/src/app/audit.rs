@@ -22,7 +22,7 @@ impl State {
     ) -> Result<(), Status> {
         let name = kind.as_str_name().trim_start_matches("AUTH_EVENT_KIND_");
         let row = AuthEventRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: hms_kit::ids::new_id(),
             kind: name.to_owned(),
             user_id: user_id.map(str::to_owned),
             actor_id: actor.map(str::to_owned),

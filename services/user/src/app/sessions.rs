@@ -38,7 +38,7 @@ impl State {
         let (access, access_exp) = self.signer.sign(&user.id, role, session_id).map_err(error::internal)?;
         Ok(TokenPair {
             access_token: access,
-            access_token_expire_time: Some(prost_types::Timestamp { seconds: access_exp, nanos: 0 }),
+            access_token_expire_time: Some(hms_kit::time::seconds_to_timestamp(access_exp)),
             refresh_token: refresh_token.to_owned(),
             refresh_token_expire_time: Some(micros_to_timestamp(refresh_expires)),
         })
@@ -101,7 +101,7 @@ impl State {
             return Err(refusal(Code::PermissionDenied, "ACCOUNT_DISABLED", "this account is deactivated"));
         }
 
-        let session_id = uuid::Uuid::now_v7().to_string();
+        let session_id = hms_kit::ids::new_id();
         let refresh = new_token().map_err(error::internal)?;
         let refresh_expires = s.refresh_expiry(now);
         store::create_session(&s.db, &session_id, &user.id, &token_digest(&refresh), refresh_expires, now).await?;

@@ -83,8 +83,7 @@ pub fn profile(v: &mut FieldViolations, field: &str, value: &Profile, expected: 
         profile::Kind::Patient(p) => {
             let f = |name: &str| format!("{field}.patient.{name}");
             if let Some(dob) = &p.date_of_birth {
-                let valid = valid_date(dob.year, dob.month, dob.day);
-                if !valid {
+                if !valid_date(dob) {
                     v.add(f("date_of_birth"), "is not a valid date");
                 } else if (dob.year, dob.month, dob.day) > today {
                     v.add(f("date_of_birth"), "must not be in the future");
@@ -127,18 +126,9 @@ pub fn profile(v: &mut FieldViolations, field: &str, value: &Profile, expected: 
     }
 }
 
-fn valid_date(year: i32, month: i32, day: i32) -> bool {
-    if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 {
-        return false;
-    }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    day <= days
+/// A date of birth: a calendar day from 1900 on.
+fn valid_date(date: &hms_kit::proto::google::r#type::Date) -> bool {
+    hms_kit::time::civil_date(date).is_some_and(|d| d.year() >= 1900)
 }
 
 /// Today's (year, month, day) in UTC, for date-of-birth checks.
@@ -196,8 +186,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert!(valid_date(2024, 2, 29));
-        assert!(!valid_date(2023, 2, 29));
-        assert!(!valid_date(2024, 4, 31));
+        let date = |year, month, day| Date { year, month, day };
+        assert!(valid_date(&date(2024, 2, 29)));
+        assert!(!valid_date(&date(2023, 2, 29)));
+        assert!(!valid_date(&date(2024, 4, 31)));
+        assert!(!valid_date(&date(1899, 12, 31)));
     }
 }
