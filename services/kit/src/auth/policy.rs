@@ -197,6 +197,7 @@ pub fn status_of(error: &VerifyError) -> Status {
             Status::unavailable("token revocations cannot be checked right now, retry later")
         }
         VerifyError::Revoked => crate::error::refusal(tonic::Code::Unauthenticated, "TOKEN_REVOKED", error.to_string()),
+        VerifyError::Expired => crate::error::refusal(tonic::Code::Unauthenticated, "TOKEN_EXPIRED", error.to_string()),
         VerifyError::Malformed | VerifyError::UnknownKey | VerifyError::Invalid => {
             Status::unauthenticated(error.to_string())
         }

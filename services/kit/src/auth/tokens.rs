@@ -128,14 +128,26 @@ pub enum VerifyError {
     Malformed,
     #[error("the token is signed with an unknown key")]
     UnknownKey,
-    #[error("the token is invalid or expired")]
+    #[error("the token is invalid")]
     Invalid,
+    /// Genuine (its signature checked) but past its expiry.
+    #[error("the token has expired; refresh it or log in again")]
+    Expired,
     #[error("the verification keys cannot be fetched right now")]
     KeysUnavailable,
     #[error("the session of this token has ended; log in again")]
     Revoked,
     #[error("token revocations cannot be checked right now")]
     RevocationsUnavailable,
+}
+
+/// Expiry is checked after the signature, so only a genuine token is told
+/// apart as expired.
+fn refused(error: jsonwebtoken::errors::Error) -> VerifyError {
+    match error.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => VerifyError::Expired,
+        _ => VerifyError::Invalid,
+    }
 }
 
 /// Verifies access tokens and service tokens.
@@ -276,8 +288,7 @@ impl TokenVerifier {
         }
         let keys = self.keys.read().await;
         let key = keys.get(&kid).ok_or(VerifyError::UnknownKey)?;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.access_validation)
-            .map_err(|_| VerifyError::Invalid)?;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.access_validation).map_err(refused)?;
         let role = role_from_name(&data.claims.role).filter(|r| *r != Role::Service).ok_or(VerifyError::Invalid)?;
         let principal = Principal {
             subject: data.claims.sub,
@@ -322,8 +333,7 @@ impl TokenVerifier {
 
     fn verify_service(&self, token: &str) -> Result<Principal, VerifyError> {
         let key = self.service_key.as_ref().ok_or(VerifyError::Invalid)?;
-        let data = jsonwebtoken::decode::<ServiceClaims>(token, key, &self.service_validation)
-            .map_err(|_| VerifyError::Invalid)?;
+        let data = jsonwebtoken::decode::<ServiceClaims>(token, key, &self.service_validation).map_err(refused)?;
         if data.claims.role != role_name(Role::Service) {
             return Err(VerifyError::Invalid);
         }
@@ -447,7 +457,11 @@ mod tests {
             };
             jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&pair.pkcs8)).unwrap()
         };
-        assert!(matches!(verifier.verify(&expired).await, Err(VerifyError::Invalid)));
+        assert!(matches!(verifier.verify(&expired).await, Err(VerifyError::Expired)));
+        let status = super::super::policy::status_of(&VerifyError::Expired);
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+        let details = tonic_types::StatusExt::get_error_details(&status);
+        assert_eq!(details.error_info().map(|i| i.reason.as_str()), Some("TOKEN_EXPIRED"), "clients refresh on it");
     }
 
     /// A token verified once is not verified again while it lasts, but
