@@ -53,19 +53,6 @@ impl WebSessions {
         Err(Status::permission_denied(format!("the web session is not available to pages of {origin}")))
     }
 
-    fn session(&self, tokens: TokenPair, user: Option<User>, incoming: &Request<impl Sized>) -> WebSessionGrant {
-        WebSessionGrant {
-            session: WebSession {
-                access_token: tokens.access_token,
-                access_token_expire_time: tokens.access_token_expire_time,
-                user,
-            },
-            refresh_token: tokens.refresh_token,
-            refresh_expires: tokens.refresh_token_expire_time,
-            secure: secure_cookies(incoming.metadata()),
-        }
-    }
-
     /// Rotates the cookie's refresh token; UNAUTHENTICATED when there is none
     /// or the CSRF token does not match.
     async fn rotate(&self, request: &Request<impl Sized>) -> Result<TokenPair, Status> {
@@ -89,7 +76,7 @@ impl WebSessionService for WebSessions {
         let login = LoginRequest { username: body.username.clone(), password: body.password.clone() };
         let answer = self.users()?.login(upstream_request(&request, login)).await?.into_inner();
         let tokens = answer.tokens.ok_or_else(|| Status::internal("the user service answered no tokens"))?;
-        let grant = self.session(tokens, answer.user, &request);
+        let grant = WebSessionGrant::new(tokens, answer.user, request.metadata());
         Ok(grant.into_response(|session| SignInResponse { session: Some(session) }))
     }
 
@@ -98,7 +85,7 @@ impl WebSessionService for WebSessions {
         let mut me = upstream_request(&request, GetMeRequest {});
         me.metadata_mut().insert("authorization", bearer(&tokens.access_token)?);
         let user = self.users()?.get_me(me).await?.into_inner().user;
-        let grant = self.session(tokens, user, &request);
+        let grant = WebSessionGrant::new(tokens, user, request.metadata());
         Ok(grant.into_response(|session| RefreshResponse { session: Some(session) }))
     }
 
@@ -132,6 +119,19 @@ struct WebSessionGrant {
 }
 
 impl WebSessionGrant {
+    fn new(tokens: TokenPair, user: Option<User>, incoming: &MetadataMap) -> Self {
+        Self {
+            session: WebSession {
+                access_token: tokens.access_token,
+                access_token_expire_time: tokens.access_token_expire_time,
+                user,
+            },
+            refresh_token: tokens.refresh_token,
+            refresh_expires: tokens.refresh_token_expire_time,
+            secure: secure_cookies(incoming),
+        }
+    }
+
     fn into_response<T>(self, wrap: impl FnOnce(WebSession) -> T) -> Response<T> {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let max_age = self.refresh_expires.map_or(0, |t| u64::try_from(t.seconds).unwrap_or(0).saturating_sub(now));
