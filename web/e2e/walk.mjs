@@ -2,7 +2,7 @@
 // a patient registers, signs in and books from the calendar, and sees the live notification
 // arrive without a reload; a second patient, looking at the same calendar, picks the same
 // slot and is offered alternatives; the doctor confirms the request and the first patient
-// is told at once. Screenshots of each step go to target/web-e2e/.
+// is told at once. Screenshots of each step go to target/web-e2e/walk/.
 //
 //   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/walk.mjs
 //
@@ -15,77 +15,13 @@
 //
 // HMS_WEB_URL is where the app is served (the gateway under `hms up`, or the Vite dev
 // server proxying to it); the doctor and the medical service are set up through the SDK.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { seed } from "./seed.mjs";
-
-const base = (process.env.HMS_WEB_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
-const adminPassword = process.env.HMS_ADMIN_PASSWORD ?? "";
-const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "web-e2e");
-mkdirSync(shots, { recursive: true });
+import { base, adminPassword, walk } from "./harness.mjs";
 
 const suffix = String(Date.now() % 1_000_000);
 const setup = await seed(base, adminPassword, suffix);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
-
-let step = 0;
-// Every step's page is checked with axe: serious or critical violations fail the walk.
-const inaccessible = [];
-
-async function shot(page, name) {
-  step += 1;
-  const file = join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  const { violations: found } = await new AxeBuilder({ page }).analyze();
-  for (const v of found.filter((v) => v.impact === "serious" || v.impact === "critical")) {
-    const where = v.nodes
-      .map((n) => n.target.join(" "))
-      .slice(0, 3)
-      .join(", ");
-    inaccessible.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${where}`);
-  }
-  console.log(`step ${step}: ${name}`);
-}
-
-const pages = [];
-// The gateway serves the app under a strict Content-Security-Policy: any violation fails.
-const violations = [];
-
-async function newPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ locale: "en-GB", viewport });
-  const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-  page.on("console", (message) => {
-    if (message.text().includes("Content Security Policy")) violations.push(message.text());
-  });
-  return page;
-}
-
-async function register(page, who) {
-  await page.goto(`${base}/register`);
-  await page.getByLabel("First name").fill(who.first);
-  await page.getByLabel("Last name").fill(who.last);
-  await page.getByLabel("Username", { exact: true }).fill(who.username);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.waitForURL(/\/sign-in\?notice=registered/);
-}
-
-async function signIn(page, username, password) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
-}
 
 /** Opens the booking calendar; returns the milliseconds until its first slot could be picked. */
 // The week the walk books in: this one, or the next when this one is nearly over.
@@ -137,7 +73,7 @@ const patient = (name) => ({
 const lan = patient("Lan");
 const minh = patient("Minh");
 
-try {
+await walk("walk", async ({ newPage, shot, register, signIn }) => {
   // 1. Registration, with a refusal first: a password that is too short.
   const page = await newPage();
   await page.goto(`${base}/register`);
@@ -318,19 +254,4 @@ try {
   await page.getByRole("button", { name: "Save" }).nth(1).click();
   await page.getByRole("heading", { name: "Hồ sơ" }).waitFor();
   await shot(page, "profile-vi");
-  if (inaccessible.length > 0) {
-    throw new Error(`accessibility violations:\n${inaccessible.join("\n")}`);
-  }
-  if (violations.length > 0) {
-    throw new Error(`Content-Security-Policy violations:\n${violations.join("\n")}`);
-  }
-  console.log("walk passed");
-} catch (error) {
-  // What each browser showed when the walk stopped.
-  for (const [i, page] of pages.entries()) {
-    await page.screenshot({ path: join(shots, `failed-${String(i)}.png`), fullPage: true });
-  }
-  throw error;
-} finally {
-  await browser.close();
-}
+});

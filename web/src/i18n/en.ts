@@ -1,6 +1,13 @@
 // English texts of the web app. Its keys are the app's message keys: vi.ts must have
-// every one of them (the type checker says which is missing).
-export const en = {
+// every one of them (the type checker says which is missing). Each role's screens keep
+// their own texts in their folder's texts.ts, merged here.
+import * as patient from "../roles/patient/texts";
+import * as doctor from "../roles/doctor/texts";
+import * as nurse from "../roles/nurse/texts";
+import * as admin from "../roles/admin/texts";
+import * as insurer from "../roles/insurer/texts";
+
+const shared = {
   "app.name": "HMS",
   "app.title": "HMS clinic",
   "app.skip": "Skip to content",
@@ -52,12 +59,8 @@ export const en = {
   "auth.ended.signed-out": "You are signed out.",
   "auth.badCredentials": "The username or the password is wrong.",
 
-  "nav.book": "Book",
-  "nav.appointments": "My appointments",
   "nav.notifications": "Notifications",
   "nav.profile": "Profile",
-  "nav.worklist": "Worklist",
-  "nav.checkIn": "Check-in",
   "nav.unread": "{count} unread",
 
   "role.PATIENT": "Patient",
@@ -67,68 +70,6 @@ export const en = {
   "role.OTHER": "Staff",
   "role.noScreens":
     "There are no screens for your role yet. Your notifications and profile are here.",
-
-  "book.title": "Book an appointment",
-  "book.catalog": "Choose a service",
-  "book.duration": "{minutes} min",
-  "book.choose": "Choose",
-  "book.week": "Week of {date}",
-  "book.prevWeek": "Previous week",
-  "book.nextWeek": "Next week",
-  "book.thisWeek": "This week",
-  "book.noSlots": "No free slots",
-  "book.noDoctors": "No doctor is free this week. Try the next one.",
-  "book.zone": "Times are in the clinic's time zone ({zone}).",
-  "book.doctorFallback": "Doctor",
-  "book.reason": "Reason for the visit (optional)",
-  "book.confirmTitle": "Confirm your appointment",
-  "book.confirm": "Book this appointment",
-  "book.booked": "Booked: {service} with {doctor}, {time}.",
-  "book.pending": "The doctor confirms it soon; you will be notified.",
-  "book.conflict": "Pick another time:",
-  "book.sameDoctor": "Same doctor, nearest times",
-  "book.otherDoctors": "Other doctors at that time",
-  "book.noAlternatives": "There is no nearby free time. Choose another day in the calendar.",
-  "book.changeService": "Change service",
-  "book.slotsOf": "Free times of {doctor} on {date}",
-  "book.location": "Place",
-  "book.price": "Price",
-  "book.preferred": "Preferred doctor",
-  "book.allDoctors": "All doctors",
-  "book.morning": "Morning",
-  "book.afternoon": "Afternoon",
-  "book.evening": "Evening",
-
-  "appt.title": "My appointments",
-  "appt.upcoming": "Upcoming",
-  "appt.past": "Past and cancelled",
-  "appt.cancel": "Cancel",
-  "appt.cancelTitle": "Cancel this appointment",
-  "appt.cancelReason": "Why are you cancelling?",
-  "appt.cancelConfirm": "Cancel the appointment",
-  "appt.cancelled": "The appointment is cancelled.",
-  "appt.reschedule": "Move",
-  "appt.rescheduleTitle": "Move this appointment",
-  "appt.rescheduled": "The appointment is moved to {time}.",
-  "appt.rescheduleLimit": "Moved {count} times",
-  "appt.feedback": "Rate this visit",
-  "appt.with": "with {doctor}",
-  "appt.at": "at {location}",
-  "appt.none": "You have no appointments. Book one!",
-  "appt.status.PENDING": "Awaiting confirmation",
-  "appt.status.CONFIRMED": "Confirmed",
-  "appt.status.CHECKED_IN": "Checked in",
-  "appt.status.COMPLETED": "Completed",
-  "appt.status.CANCELLED_PATIENT": "Cancelled by the patient",
-  "appt.status.CANCELLED_DOCTOR": "Cancelled by the clinic",
-  "appt.status.NO_SHOW": "Missed",
-  "appt.status.UNSPECIFIED": "Unknown",
-  "appt.patient": "Patient",
-  "appt.time": "Time",
-  "appt.service": "Service",
-  "appt.status": "Status",
-  "appt.actions": "Actions",
-  "appt.reason": "Reason",
 
   "notif.title": "Notifications",
   "notif.markAll": "Mark all read",
@@ -164,33 +105,6 @@ export const en = {
   "profile.channel.EMAIL": "Email",
   "profile.channel.SMS": "SMS",
   "profile.channel.IN_APP": "In the app",
-
-  "feedback.title": "How was your visit?",
-  "feedback.rating": "Rating",
-  "feedback.stars": "{n} of 5",
-  "feedback.comment": "Comment (optional)",
-  "feedback.send": "Send feedback",
-  "feedback.thanks": "Thank you for your feedback.",
-  "feedback.already": "You rated this visit {n} of 5. Thank you.",
-  "feedback.missing": "This link names no appointment.",
-  "feedback.visit": "{service} with {doctor}, {time}",
-
-  "work.title": "Worklist",
-  "work.today": "Today",
-  "work.week": "This week",
-  "work.nextWeek": "Next week",
-  "work.confirm": "Confirm",
-  "work.confirmed": "Confirmed.",
-  "work.checkIn": "Check in",
-  "work.checkedIn": "Checked in.",
-  "work.complete": "Complete",
-  "work.none": "No appointments.",
-  "work.requests": "{count} to confirm",
-  "work.chart": "Appointments by status",
-  "work.utilisation": "Booked {percent} of consulting time.",
-  "nurse.title": "Check-in",
-  "nurse.help":
-    "The clinic's appointments that wait for the patient. Check patients in as they arrive.",
 
   "error.generic": "The request was refused: {message}",
   "error.field": "{field}: {description}",
@@ -253,5 +167,14 @@ export const en = {
   "desc.is invalid, used or expired": "is invalid, already used or expired",
   "desc.must not be in the future": "must not be in the future",
 } as const;
+
+export const en = {
+  ...shared,
+  ...patient.en,
+  ...doctor.en,
+  ...nurse.en,
+  ...admin.en,
+  ...insurer.en,
+};
 
 export type MessageKey = keyof typeof en;

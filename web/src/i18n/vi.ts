@@ -1,7 +1,12 @@
 // Vietnamese texts of the web app: one for every key of en.ts.
 import type { MessageKey } from "./en";
+import * as patient from "../roles/patient/texts";
+import * as doctor from "../roles/doctor/texts";
+import * as nurse from "../roles/nurse/texts";
+import * as admin from "../roles/admin/texts";
+import * as insurer from "../roles/insurer/texts";
 
-export const vi: Record<MessageKey, string> = {
+const shared = {
   "app.name": "HMS",
   "app.title": "Phòng khám HMS",
   "app.skip": "Chuyển đến nội dung",
@@ -53,12 +58,8 @@ export const vi: Record<MessageKey, string> = {
   "auth.ended.signed-out": "Bạn đã đăng xuất.",
   "auth.badCredentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
 
-  "nav.book": "Đặt lịch",
-  "nav.appointments": "Lịch hẹn của tôi",
   "nav.notifications": "Thông báo",
   "nav.profile": "Hồ sơ",
-  "nav.worklist": "Danh sách khám",
-  "nav.checkIn": "Tiếp đón",
   "nav.unread": "{count} chưa đọc",
 
   "role.PATIENT": "Bệnh nhân",
@@ -67,68 +68,6 @@ export const vi: Record<MessageKey, string> = {
   "role.ADMIN": "Quản trị viên",
   "role.OTHER": "Nhân viên",
   "role.noScreens": "Chưa có màn hình cho vai trò của bạn. Thông báo và hồ sơ của bạn ở đây.",
-
-  "book.title": "Đặt lịch khám",
-  "book.catalog": "Chọn dịch vụ",
-  "book.duration": "{minutes} phút",
-  "book.choose": "Chọn",
-  "book.week": "Tuần từ {date}",
-  "book.prevWeek": "Tuần trước",
-  "book.nextWeek": "Tuần sau",
-  "book.thisWeek": "Tuần này",
-  "book.noSlots": "Không còn giờ trống",
-  "book.noDoctors": "Tuần này không có bác sĩ nào trống lịch. Hãy xem tuần sau.",
-  "book.zone": "Giờ theo múi giờ của phòng khám ({zone}).",
-  "book.doctorFallback": "Bác sĩ",
-  "book.reason": "Lý do khám (không bắt buộc)",
-  "book.confirmTitle": "Xác nhận lịch hẹn",
-  "book.confirm": "Đặt lịch này",
-  "book.booked": "Đã đặt: {service} với {doctor}, {time}.",
-  "book.pending": "Bác sĩ sẽ sớm xác nhận; bạn sẽ nhận được thông báo.",
-  "book.conflict": "Hãy chọn giờ khác:",
-  "book.sameDoctor": "Cùng bác sĩ, giờ gần nhất",
-  "book.otherDoctors": "Bác sĩ khác vào giờ đó",
-  "book.noAlternatives": "Không có giờ trống gần đó. Hãy chọn ngày khác trên lịch.",
-  "book.changeService": "Đổi dịch vụ",
-  "book.slotsOf": "Giờ trống của {doctor} ngày {date}",
-  "book.location": "Địa điểm",
-  "book.price": "Giá",
-  "book.preferred": "Bác sĩ mong muốn",
-  "book.allDoctors": "Tất cả bác sĩ",
-  "book.morning": "Buổi sáng",
-  "book.afternoon": "Buổi chiều",
-  "book.evening": "Buổi tối",
-
-  "appt.title": "Lịch hẹn của tôi",
-  "appt.upcoming": "Sắp tới",
-  "appt.past": "Đã qua và đã hủy",
-  "appt.cancel": "Hủy",
-  "appt.cancelTitle": "Hủy lịch hẹn này",
-  "appt.cancelReason": "Vì sao bạn hủy?",
-  "appt.cancelConfirm": "Hủy lịch hẹn",
-  "appt.cancelled": "Lịch hẹn đã được hủy.",
-  "appt.reschedule": "Đổi giờ",
-  "appt.rescheduleTitle": "Đổi giờ lịch hẹn",
-  "appt.rescheduled": "Lịch hẹn đã được chuyển sang {time}.",
-  "appt.rescheduleLimit": "Đã đổi {count} lần",
-  "appt.feedback": "Đánh giá buổi khám",
-  "appt.with": "với {doctor}",
-  "appt.at": "tại {location}",
-  "appt.none": "Bạn chưa có lịch hẹn nào. Hãy đặt lịch!",
-  "appt.status.PENDING": "Chờ xác nhận",
-  "appt.status.CONFIRMED": "Đã xác nhận",
-  "appt.status.CHECKED_IN": "Đã tiếp đón",
-  "appt.status.COMPLETED": "Đã khám xong",
-  "appt.status.CANCELLED_PATIENT": "Bệnh nhân đã hủy",
-  "appt.status.CANCELLED_DOCTOR": "Phòng khám đã hủy",
-  "appt.status.NO_SHOW": "Vắng mặt",
-  "appt.status.UNSPECIFIED": "Không rõ",
-  "appt.patient": "Bệnh nhân",
-  "appt.time": "Thời gian",
-  "appt.service": "Dịch vụ",
-  "appt.status": "Trạng thái",
-  "appt.actions": "Thao tác",
-  "appt.reason": "Lý do",
 
   "notif.title": "Thông báo",
   "notif.markAll": "Đánh dấu tất cả đã đọc",
@@ -164,32 +103,6 @@ export const vi: Record<MessageKey, string> = {
   "profile.channel.EMAIL": "Email",
   "profile.channel.SMS": "SMS",
   "profile.channel.IN_APP": "Trong ứng dụng",
-
-  "feedback.title": "Buổi khám của bạn thế nào?",
-  "feedback.rating": "Đánh giá",
-  "feedback.stars": "{n} trên 5",
-  "feedback.comment": "Nhận xét (không bắt buộc)",
-  "feedback.send": "Gửi đánh giá",
-  "feedback.thanks": "Cảm ơn bạn đã đánh giá.",
-  "feedback.already": "Bạn đã đánh giá buổi khám này {n} trên 5. Xin cảm ơn.",
-  "feedback.missing": "Liên kết này không chỉ rõ lịch hẹn nào.",
-  "feedback.visit": "{service} với {doctor}, {time}",
-
-  "work.title": "Danh sách khám",
-  "work.today": "Hôm nay",
-  "work.week": "Tuần này",
-  "work.nextWeek": "Tuần sau",
-  "work.confirm": "Xác nhận",
-  "work.confirmed": "Đã xác nhận.",
-  "work.checkIn": "Tiếp đón",
-  "work.checkedIn": "Đã tiếp đón.",
-  "work.complete": "Hoàn tất",
-  "work.none": "Không có lịch hẹn.",
-  "work.requests": "{count} lịch chờ xác nhận",
-  "work.chart": "Lịch hẹn theo trạng thái",
-  "work.utilisation": "Đã đặt {percent} thời gian khám.",
-  "nurse.title": "Tiếp đón",
-  "nurse.help": "Các lịch hẹn của phòng khám đang chờ bệnh nhân. Tiếp đón bệnh nhân khi họ đến.",
 
   "error.generic": "Yêu cầu bị từ chối: {message}",
   "error.field": "{field}: {description}",
@@ -252,4 +165,19 @@ export const vi: Record<MessageKey, string> = {
     "phải gồm 3 đến 150 chữ cái, chữ số hoặc . @ + _ -",
   "desc.is invalid, used or expired": "không hợp lệ, đã dùng hoặc đã hết hạn",
   "desc.must not be in the future": "không được ở tương lai",
+} satisfies Record<Exclude<MessageKey, keyof RoleTexts>, string>;
+
+type RoleTexts = typeof patient.en &
+  typeof doctor.en &
+  typeof nurse.en &
+  typeof admin.en &
+  typeof insurer.en;
+
+export const vi: Record<MessageKey, string> = {
+  ...shared,
+  ...patient.vi,
+  ...doctor.vi,
+  ...nurse.vi,
+  ...admin.vi,
+  ...insurer.vi,
 };

@@ -5,8 +5,10 @@ import type { RoleModule } from "./types";
 import { patient } from "./patient";
 import { doctor } from "./doctor";
 import { nurse } from "./nurse";
+import { admin } from "./admin";
+import { insurer } from "./insurer";
 
-export const roles: RoleModule[] = [patient, doctor, nurse];
+export const roles: RoleModule[] = [patient, doctor, nurse, admin, insurer];
 
 export function roleModule(role: Role): RoleModule | undefined {
   return roles.find((m) => m.role === role);

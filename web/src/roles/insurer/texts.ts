@@ -1,0 +1,9 @@
+// The insurer screens' texts in both languages; i18n/en.ts and i18n/vi.ts merge them, so
+// vi must have every key of en (the type checker says which is missing).
+export const en = {
+  "insurer.title": "Claims",
+} as const;
+
+export const vi: Record<keyof typeof en, string> = {
+  "insurer.title": "Hồ sơ bảo hiểm",
+};
