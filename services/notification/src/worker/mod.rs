@@ -20,28 +20,29 @@
 //! deliveries wait without counting attempts, and one line is logged when
 //! it goes down and one when it is back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hms_kit::client::OutboundChannel;
 use hms_kit::crypto::Sealer;
-use hms_kit::proto::notification::{Channel, NotificationType, Preferences};
 use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
-use hms_kit::proto::user::{BatchGetContactInfoRequest, ContactInfo};
 use hms_kit::time::{duration_micros, now_micros};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::audit::TemplateAuditor;
-use crate::channels::{Email, Mailer, SendError, SmsProvider};
-use crate::domain::templates::{self, Rendered, Texts};
-use crate::domain::{self, template_id};
+use crate::channels::{Mailer, SmsProvider};
+use crate::domain;
 use crate::events::Hub;
-use crate::store::{DeliveryDoc, Store, StoreError, Versioned, preferences_to_proto};
+use crate::store::{DeliveryDoc, Store, StoreError, Versioned};
 
 mod breakers;
+mod outcome;
+mod prepare;
 use breakers::{Breakers, Destination};
+use outcome::Outcome;
+use prepare::Step;
 
 /// Section `[notification.worker]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,32 +95,6 @@ impl Default for WorkerConfig {
     }
 }
 
-enum Outcome {
-    Sent(String),
-    Delivered,
-    Suppressed(String),
-    Retry(String),
-    /// Not an attempt: something it needs (its template) is missing for now.
-    Wait(String),
-    /// Not an attempt: back to the queue, due at this instant (HMS is
-    /// stopping, or the destination is paused).
-    Requeue(i64),
-    Failed(String),
-}
-
-/// A message ready to go out on its channel.
-struct Message {
-    channel: Channel,
-    to: String,
-    rendered: Rendered,
-}
-
-/// What preparing a delivery came to: a message to send, or its outcome.
-enum Step {
-    Send(Message),
-    Done(Outcome),
-}
-
 /// The worker's stop signal, as it can be looked at and waited for.
 #[derive(Clone)]
 pub(crate) struct Stop(watch::Receiver<bool>);
@@ -149,14 +124,6 @@ impl Stop {
         let (tx, rx) = watch::channel(false);
         (tx, Self(rx))
     }
-}
-
-/// What a batch resolves once for all its deliveries.
-#[derive(Default)]
-struct BatchContext {
-    contacts: HashMap<String, ContactInfo>,
-    preferences: HashMap<String, Result<Preferences, String>>,
-    templates: HashMap<(NotificationType, Channel, String), Option<Texts>>,
 }
 
 pub struct Worker {
@@ -262,23 +229,21 @@ impl Worker {
             return Ok(0);
         }
         let due = self.store.due(now_micros(), self.config.batch_size.max(1)).await?;
-        let mut claimed = Vec::with_capacity(due.len());
+        if stop.is_set() {
+            return Ok(0);
+        }
+        let mut wanted = Vec::with_capacity(due.len());
         for delivery in due {
-            if stop.is_set() {
-                break;
-            }
             // A paused channel's deliveries wait for it without being claimed.
             let paused = domain::channel_from_name(&delivery.doc.channel)
                 .and_then(Destination::of)
                 .and_then(|d| self.breakers.is_paused(d, now_micros()));
-            if let Some(until) = paused {
-                self.postpone(delivery, until).await;
-                continue;
-            }
-            if let Some(delivery) = self.claim(delivery).await {
-                claimed.push(delivery);
+            match paused {
+                Some(until) => self.postpone(delivery, until).await,
+                None => wanted.push(delivery),
             }
         }
+        let claimed = self.claim_all(wanted).await;
         let taken = claimed.len();
         if taken == 0 {
             return Ok(0);
@@ -315,89 +280,49 @@ impl Worker {
         while rest.peek().is_some() {
             let width = destination.map_or(bound, |d| self.breakers.width(d, bound));
             let wave = rest.by_ref().take(width).map(|(delivery, step)| self.deliver(delivery, step, stop));
-            futures::future::join_all(wave).await;
+            let outcomes = futures::future::join_all(wave).await;
+            self.record_all(outcomes).await;
         }
     }
 
-    /// Sends a prepared delivery, unless HMS is stopping, and records the outcome.
-    async fn deliver(&self, delivery: Versioned<DeliveryDoc>, step: Step, stop: &Stop) {
+    /// Sends a prepared delivery, unless HMS is stopping: its outcome.
+    async fn deliver(
+        &self,
+        delivery: Versioned<DeliveryDoc>,
+        step: Step,
+        stop: &Stop,
+    ) -> (Versioned<DeliveryDoc>, Outcome) {
         let outcome = match step {
             Step::Done(outcome) => outcome,
             Step::Send(_) if stop.is_set() => Outcome::Requeue(now_micros()),
             Step::Send(message) => self.send(&delivery.id, message, stop).await,
         };
-        self.record(delivery, outcome).await;
+        (delivery, outcome)
     }
 
-    /// The batch's contacts and preferences, once each. None when the
-    /// deliveries went back to the queue (stopping, or the user service down).
-    async fn resolve(
-        &self,
-        claimed: &[Versioned<DeliveryDoc>],
-        stop: &Stop,
-    ) -> Option<Result<BatchContext, StoreError>> {
-        let mut ids: Vec<String> = claimed.iter().map(|d| d.doc.recipient_id.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        let now = now_micros();
-        if let Some(until) = self.breakers.paused_until(Destination::Users, now) {
-            self.requeue_all(claimed.to_vec(), until).await;
-            return None;
+    /// Claims due deliveries in one write: each is written SENDING, with a
+    /// claim that lapses, over the version read; where another worker wrote
+    /// first, it has the delivery.
+    async fn claim_all(&self, mut due: Vec<Versioned<DeliveryDoc>>) -> Vec<Versioned<DeliveryDoc>> {
+        let lapses = now_micros() + duration_micros(self.config.claim_timeout);
+        for delivery in &mut due {
+            delivery.doc.status = "SENDING".into();
+            delivery.doc.attempts += 1;
+            delivery.doc.next_attempt_at = lapses;
         }
-        let mut users = self.users.clone();
-        let request = BatchGetContactInfoRequest { user_ids: ids.clone() };
-        let answer = tokio::select! {
-            answer = users.batch_get_contact_info(request) => answer,
-            () = stop.grace_over() => Err(tonic::Status::cancelled("HMS is stopping")),
-        };
-        let contacts = match answer {
-            Ok(reply) => {
-                self.breakers.succeeded(Destination::Users);
-                reply.into_inner().contacts
-            }
-            Err(_) if stop.is_set() => {
-                self.requeue_all(claimed.to_vec(), now_micros()).await;
-                return None;
-            }
-            Err(status) => {
-                let now = now_micros();
-                let error = format!("user service: {}", status.message());
-                self.breakers.failed(Destination::Users, now, &error);
-                let retry = self.config.base_backoff;
-                let at = self.breakers.paused_until(Destination::Users, now).unwrap_or(now + duration_micros(retry));
-                tracing::debug!(error, deliveries = claimed.len(), "contacts not read; the batch waits");
-                self.requeue_all(claimed.to_vec(), at).await;
-                return None;
-            }
-        };
-        if stop.is_set() {
-            self.requeue_all(claimed.to_vec(), now_micros()).await;
-            return None;
-        }
-        let mut context = BatchContext { contacts: contacts.into_iter().collect(), ..BatchContext::default() };
-        for id in ids {
-            let preferences = match self.store.preferences(&id).await {
-                Ok(found) => Ok(found.map(|p| preferences_to_proto(&p.doc)).unwrap_or_default()),
-                Err(e) => Err(e.to_string()),
-            };
-            context.preferences.insert(id, preferences);
-        }
-        Some(Ok(context))
-    }
-
-    async fn claim(&self, mut delivery: Versioned<DeliveryDoc>) -> Option<Versioned<DeliveryDoc>> {
-        let doc = &mut delivery.doc;
-        doc.status = "SENDING".into();
-        doc.attempts += 1;
-        doc.next_attempt_at = now_micros() + duration_micros(self.config.claim_timeout);
-        match self.store.save_delivery(&delivery.id, &delivery.doc, delivery.version).await {
-            Ok(version) => Some(Versioned { version, ..delivery }),
-            Err(StoreError::Conflict) => None,
-            Err(e) => {
-                tracing::warn!(delivery = %delivery.id, error = %e, "claiming a delivery failed");
-                None
-            }
-        }
+        let refs: Vec<&Versioned<DeliveryDoc>> = due.iter().collect();
+        let saved = self.store.save_deliveries(&refs).await;
+        due.into_iter()
+            .zip(saved)
+            .filter_map(|(delivery, saved)| match saved {
+                Ok(version) => Some(Versioned { version, ..delivery }),
+                Err(StoreError::Conflict) => None,
+                Err(e) => {
+                    tracing::warn!(delivery = %delivery.id, error = %e, "claiming a delivery failed");
+                    None
+                }
+            })
+            .collect()
     }
 
     /// Moves a due, unclaimed delivery to `until`, when its destination may
@@ -413,222 +338,7 @@ impl Worker {
 
     /// Puts claimed deliveries back, due at `at`, with no attempt counted.
     async fn requeue_all(&self, claimed: Vec<Versioned<DeliveryDoc>>, at: i64) {
-        let writes = claimed.into_iter().map(|delivery| self.record(delivery, Outcome::Requeue(at)));
-        futures::future::join_all(writes).await;
-    }
-
-    async fn record(&self, mut delivery: Versioned<DeliveryDoc>, outcome: Outcome) {
-        let doc = &mut delivery.doc;
-        let now = now_micros();
-        let mut delivered_in_app = false;
-        match outcome {
-            Outcome::Sent(contact) => {
-                doc.status = "SENT".into();
-                doc.recipient_contact = contact;
-                doc.sent_at = Some(now);
-                doc.error.clear();
-            }
-            Outcome::Delivered => {
-                doc.status = "DELIVERED".into();
-                doc.sent_at = Some(now);
-                doc.error.clear();
-                delivered_in_app = true;
-            }
-            Outcome::Suppressed(reason) => {
-                doc.status = "SUPPRESSED".into();
-                doc.error = reason;
-            }
-            Outcome::Wait(reason) => {
-                tracing::warn!(delivery = %delivery.id, reason = %reason, "delivery waits");
-                doc.status = "QUEUED".into();
-                doc.attempts -= 1;
-                doc.next_attempt_at = now + duration_micros(self.config.template_wait);
-                doc.error = reason;
-            }
-            Outcome::Requeue(at) => {
-                doc.status = "QUEUED".into();
-                doc.attempts -= 1;
-                doc.next_attempt_at = at;
-            }
-            Outcome::Retry(error) if doc.attempts < self.config.max_attempts => {
-                let attempt = u32::try_from(doc.attempts).unwrap_or(u32::MAX);
-                let delay = domain::retry_delay(self.config.base_backoff, self.config.max_backoff, attempt);
-                // The destination's breaker logs its state changes; one line
-                // per delivery would flood the log while it is down.
-                tracing::debug!(delivery = %delivery.id, attempt, error = %error, "delivery failed; will retry");
-                doc.status = "QUEUED".into();
-                doc.next_attempt_at = now + duration_micros(delay);
-                doc.error = error;
-            }
-            Outcome::Retry(error) | Outcome::Failed(error) => {
-                tracing::error!(delivery = %delivery.id, kind = %doc.kind, channel = %doc.channel, error = %error, "delivery FAILED");
-                doc.status = "FAILED".into();
-                doc.error = error;
-            }
-        }
-        if doc.status != "QUEUED" {
-            // Final: the secrets have done their work and are kept no longer.
-            doc.sealed.clear();
-        }
-        match self.store.save_delivery(&delivery.id, &delivery.doc, delivery.version).await {
-            Ok(_) if delivered_in_app => self.hub.inbox.notify_waiters(),
-            Ok(_) => {}
-            // Our claim lapsed and another worker took over; it records the outcome.
-            Err(e) => tracing::warn!(delivery = %delivery.id, error = %e, "recording a delivery outcome failed"),
-        }
-    }
-
-    /// Everything up to the send: contact, preferences, template, rendering.
-    async fn prepare(&self, context: &mut BatchContext, id: &str, doc: &mut DeliveryDoc) -> Step {
-        match self.prepare_message(context, id, doc).await {
-            Ok(message) => Step::Send(message),
-            Err(outcome) => Step::Done(outcome),
-        }
-    }
-
-    async fn prepare_message(
-        &self,
-        context: &mut BatchContext,
-        id: &str,
-        doc: &mut DeliveryDoc,
-    ) -> Result<Message, Outcome> {
-        let (Some(kind), Some(channel)) = (domain::type_from_name(&doc.kind), domain::channel_from_name(&doc.channel))
-        else {
-            return Err(Outcome::Failed(format!("unknown type or channel {}/{}", doc.kind, doc.channel)));
-        };
-        let Some(contact) = context.contacts.get(&doc.recipient_id) else {
-            return Err(Outcome::Failed("the recipient no longer exists".into()));
-        };
-        if !contact.is_active && !domain::always_sent(kind, channel) {
-            return Err(Outcome::Suppressed("the recipient's account is deactivated".into()));
-        }
-        let preferences = match context.preferences.get(&doc.recipient_id) {
-            Some(Ok(preferences)) => preferences,
-            Some(Err(e)) => return Err(Outcome::Retry(e.clone())),
-            None => return Err(Outcome::Retry("preferences not read".into())),
-        };
-        if !domain::allowed(preferences, kind, channel) {
-            let reason = if domain::opt_in(channel) {
-                "the recipient has not turned this channel on"
-            } else {
-                "the recipient opted out of this channel"
-            };
-            return Err(Outcome::Suppressed(reason.into()));
-        }
-        let language = domain::language(preferences, &contact.preferred_language).to_owned();
-        let to = match channel {
-            Channel::Email if contact.email.is_empty() => {
-                return Err(Outcome::Failed("the recipient has no email address".into()));
-            }
-            Channel::Email => contact.email.clone(),
-            Channel::Sms if contact.phone_number.is_empty() => {
-                return Err(Outcome::Failed("the recipient has no phone number".into()));
-            }
-            Channel::Sms => contact.phone_number.clone(),
-            Channel::InApp => String::new(),
-            Channel::Unspecified => return Err(Outcome::Failed("no channel".into())),
-        };
-        let key = (kind, channel, language.clone());
-        let texts = match context.templates.get(&key) {
-            Some(texts) => texts.clone(),
-            None => {
-                let texts = self.template(kind, channel, &language).await.map_err(|e| Outcome::Retry(e.to_string()))?;
-                context.templates.insert(key, texts.clone());
-                texts
-            }
-        };
-        let Some(texts) = texts else {
-            return Err(Outcome::Wait(format!("waiting for template {}", template_id(kind, channel, &language))));
-        };
-        let mut data = doc.data.clone();
-        let mut redacted = Vec::new();
-        for (name, sealed) in &doc.sealed {
-            match self.sealer.open_text(sealed, id) {
-                Ok(value) => {
-                    redacted.push((name.clone(), domain::redacted(&value)));
-                    data.insert(name.clone(), value);
-                }
-                // Its key is gone: no retry brings it back.
-                Err(e) => return Err(Outcome::Failed(format!("sealed {name} cannot be opened: {e}"))),
-            }
-        }
-        let template_failure = |e| Outcome::Failed(format!("template {}: {e}", template_id(kind, channel, &language)));
-        let rendered = templates::render(&texts, &data).map_err(template_failure)?;
-        // The log keeps what was sent, minus the secrets.
-        if redacted.is_empty() {
-            doc.subject.clone_from(&rendered.subject);
-            doc.body.clone_from(&rendered.text);
-        } else {
-            data.extend(redacted);
-            let logged = templates::render(&texts, &data).map_err(template_failure)?;
-            (doc.subject, doc.body) = (logged.subject, logged.text);
-        }
-        doc.language = language;
-        if channel == Channel::InApp {
-            return Err(Outcome::Delivered);
-        }
-        Ok(Message { channel, to, rendered })
-    }
-
-    /// Sends on the channel, through its breaker. A failure while HMS is
-    /// stopping is the stop's, not the delivery's: no attempt is counted.
-    async fn send(&self, id: &str, message: Message, stop: &Stop) -> Outcome {
-        let Some(destination) = Destination::of(message.channel) else {
-            return Outcome::Failed("no channel".into());
-        };
-        if let Some(until) = self.breakers.paused_until(destination, now_micros()) {
-            return Outcome::Requeue(until);
-        }
-        let Message { channel, to, rendered } = message;
-        let sending = async {
-            match channel {
-                Channel::Email => {
-                    let html = rendered.html.clone().unwrap_or_else(|| templates::text_to_html(&rendered.text));
-                    let email = Email { to: &to, subject: &rendered.subject, text: &rendered.text, html: &html, id };
-                    self.mailer.send(&email).await.map(|()| to.clone())
-                }
-                _ => self.sms.send(&to, &rendered.text).await.map(|_| to.clone()),
-            }
-        };
-        let result = tokio::select! {
-            result = sending => result,
-            () = stop.grace_over() => return Outcome::Requeue(now_micros()),
-        };
-        match result {
-            Ok(contact) => {
-                self.breakers.succeeded(destination);
-                Outcome::Sent(contact)
-            }
-            Err(SendError::Transient(_)) if stop.is_set() => Outcome::Requeue(now_micros()),
-            Err(SendError::Transient(e)) => {
-                self.breakers.failed(destination, now_micros(), &e);
-                Outcome::Retry(e)
-            }
-            // The destination answered: it is up, the message is at fault.
-            Err(SendError::Permanent(e)) => {
-                self.breakers.succeeded(destination);
-                Outcome::Failed(e)
-            }
-        }
-    }
-
-    /// The template in `language`, else in the other shipped language.
-    async fn template(
-        &self,
-        kind: NotificationType,
-        channel: Channel,
-        language: &str,
-    ) -> Result<Option<Texts>, StoreError> {
-        for candidate in std::iter::once(language).chain(domain::LANGUAGES.into_iter().filter(|l| *l != language)) {
-            if let Some(t) = self.store.template(&template_id(kind, channel, candidate)).await? {
-                return Ok(Some(Texts {
-                    subject: t.doc.subject,
-                    body_text: t.doc.body_text,
-                    body_html: t.doc.body_html,
-                }));
-            }
-        }
-        Ok(None)
+        self.record_all(claimed.into_iter().map(|delivery| (delivery, Outcome::Requeue(at))).collect()).await;
     }
 }
 
