@@ -130,6 +130,23 @@ fn packed(full_name: &str, message: &impl prost::Message) -> prost_types::Any {
     prost_types::Any { type_url: format!("type.googleapis.com/{full_name}"), value: message.encode_to_vec() }
 }
 
+/// `status` as the `google.rpc.Status` it travels as (code, message and its
+/// details), for an answer that carries several outcomes.
+pub fn to_rpc_status(status: &Status) -> rpc::Status {
+    let details = rpc::Status::decode(status.details()).map(|packed| packed.details).unwrap_or_default();
+    rpc::Status { code: status.code() as i32, message: status.message().to_owned(), details }
+}
+
+/// The `Status` a `google.rpc.Status` stands for, details included.
+pub fn from_rpc_status(status: &rpc::Status) -> Status {
+    let code = Code::from_i32(status.code);
+    if status.details.is_empty() {
+        Status::new(code, status.message.clone())
+    } else {
+        Status::with_details(code, status.message.clone(), status.encode_to_vec().into())
+    }
+}
+
 /// An unexpected failure: logged in full with an id; the client gets the id only.
 pub fn internal(error: impl Display) -> Status {
     let incident = uuid::Uuid::now_v7();
@@ -214,5 +231,19 @@ mod tests {
         assert_eq!(packed.details[0].type_url, "type.googleapis.com/google.rpc.ErrorInfo");
         assert_eq!(packed.details[1].type_url, "type.googleapis.com/google.rpc.DebugInfo");
         assert_eq!(rpc::DebugInfo::decode(packed.details[1].value.as_slice()).unwrap(), detail);
+    }
+
+    #[test]
+    fn a_status_survives_the_trip_through_google_rpc_status() {
+        let mut violations = FieldViolations::new();
+        violations.add("recipient_id", "is required");
+        let refused = violations.into_result().unwrap_err();
+        let back = from_rpc_status(&to_rpc_status(&refused));
+        assert_eq!((back.code(), back.message()), (refused.code(), refused.message()));
+        let fields: Vec<_> =
+            back.get_error_details().bad_request().unwrap().field_violations.iter().map(|f| f.field.clone()).collect();
+        assert_eq!(fields, ["recipient_id"]);
+        let plain = from_rpc_status(&to_rpc_status(&Status::unavailable("later")));
+        assert_eq!((plain.code(), plain.message()), (Code::Unavailable, "later"));
     }
 }

@@ -9,7 +9,7 @@ use hms_kit::docstore;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Read, Stored};
+use docstore::{DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Query, Read, Stored, Write};
 use serde_json::{Value, json};
 
 /// A store plus whatever must outlive it (the SQLite temp dir).
@@ -79,6 +79,7 @@ macro_rules! docstore_contract_suite {
             invalid_queries_are_rejected,
             explain_tells_index_reads_from_full_scans,
             drop_index_retires_an_index,
+            write_many_answers_each_write_as_alone,
         );
     };
     (@cases $suite:ident, $backend:expr; $($case:ident),* $(,)?) => {
@@ -160,6 +161,56 @@ mod contract {
         assert!(got.body["weight"].is_f64() && got.body["zero"].is_f64());
 
         assert_eq!(store.get(&coll, "missing").await.expect("get"), None);
+    }
+
+    pub async fn write_many_answers_each_write_as_alone(store: Arc<dyn DocumentStore>, coll: String) {
+        store.insert(&coll, "old", &json!({"v": 1})).await.expect("insert");
+        let by_mrn = index("by_mrn", &[("mrn", Order::Asc)], true);
+        store.ensure_index(&coll, &by_mrn).await.expect("ensure unique index");
+        let (a, b, dup, taken, old2, stale) = (
+            json!({"v": "a"}),
+            json!({"v": "b"}),
+            json!({"v": "dup"}),
+            json!({"mrn": 7}),
+            json!({"v": 2}),
+            json!({"v": 3}),
+        );
+        let results = store
+            .write_many(
+                &coll,
+                &[
+                    Write::Insert { id: "a", body: &a },
+                    Write::Insert { id: "old", body: &dup },
+                    Write::Insert { id: "m1", body: &taken },
+                    Write::Insert { id: "m2", body: &taken },
+                    Write::Replace { id: "old", body: &old2, expected_version: 1 },
+                    Write::Replace { id: "old", body: &stale, expected_version: 1 },
+                    Write::Replace { id: "gone", body: &b, expected_version: 1 },
+                    Write::Insert { id: "", body: &b },
+                    Write::Insert { id: "b", body: &b },
+                ],
+            )
+            .await;
+        assert_eq!(results.len(), 9, "one answer per write");
+        assert_eq!(results[0].as_ref().unwrap().version, 1);
+        assert!(matches!(&results[1], Err(DocError::AlreadyExists { index }) if index == ID_INDEX), "{:?}", results[1]);
+        assert!(results[2].is_ok());
+        assert!(matches!(&results[3], Err(DocError::AlreadyExists { index }) if index == "by_mrn"), "{:?}", results[3]);
+        assert_eq!(results[4].as_ref().unwrap().version, 2);
+        assert!(matches!(results[5], Err(DocError::VersionConflict { expected: 1, actual: 2 })), "{:?}", results[5]);
+        assert!(matches!(results[6], Err(DocError::NotFound)), "{:?}", results[6]);
+        assert!(matches!(results[7], Err(DocError::InvalidDocument(_))), "{:?}", results[7]);
+        assert!(results[8].is_ok(), "a failed write fails none after it");
+        let got = |id: &'static str| {
+            let store = store.clone();
+            let coll = coll.clone();
+            async move { store.get(&coll, id).await.unwrap().map(|s| (s.version, s.body)) }
+        };
+        assert_eq!(got("old").await, Some((2, json!({"v": 2}))));
+        assert_eq!(got("a").await, Some((1, json!({"v": "a"}))));
+        assert_eq!(got("b").await, Some((1, json!({"v": "b"}))));
+        assert_eq!(got("m2").await, None);
+        assert!(store.write_many(&coll, &[]).await.is_empty());
     }
 
     pub async fn duplicate_id_is_rejected(store: Arc<dyn DocumentStore>, coll: String) {

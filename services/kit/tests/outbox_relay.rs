@@ -280,6 +280,50 @@ async fn events_of_one_key_are_delivered_in_order(kind: Relational) {
     assert_eq!(applied, written, "each key's events applied once each, in the order written");
 }
 
+/// A receiver with a batch call gets each round as one call: never two
+/// events of one key in a call, and still every key's events in order,
+/// once, with refusals inside a batch retried.
+async fn a_batch_receiver_gets_rounds_of_distinct_keys_in_order(kind: Relational) {
+    #[derive(Default)]
+    struct Batched {
+        inner: Ordered,
+        calls: Mutex<Vec<usize>>,
+    }
+    #[async_trait]
+    impl Sink for Batched {
+        async fn deliver(&self, _: &OutboxEvent) -> Result<(), DeliveryError> {
+            Err(DeliveryError::Permanent("only batches expected".into()))
+        }
+        async fn deliver_batch(&self, events: &[&OutboxEvent], _: usize) -> Vec<Result<(), DeliveryError>> {
+            let mut keys: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), events.len(), "one event of a key per call");
+            self.calls.lock().unwrap().push(events.len());
+            let mut answers = Vec::new();
+            for event in events {
+                answers.push(self.inner.deliver(event).await);
+            }
+            answers
+        }
+    }
+    let Some((_guard, db)) = db(kind).await else { return };
+    let written = enqueue_keyed(&db, 12, 6).await;
+    let receiver = Arc::new(Batched::default());
+    let config = RelayConfig { batch_size: 40, ..fast() };
+    let relays = vec![
+        Relay::new(db.clone(), receiver.clone(), config.clone()),
+        Relay::new(db.clone(), receiver.clone(), config),
+    ];
+    run_until_drained(&db, relays).await;
+    let applied = receiver.inner.applied.lock().unwrap().clone();
+    assert_eq!(applied, written, "each key's events applied once each, in the order written");
+    let calls = receiver.calls.lock().unwrap().clone();
+    let attempts: usize = receiver.inner.attempts.lock().unwrap().values().sum();
+    assert_eq!(calls.iter().sum::<usize>(), attempts, "every attempt came in a batch");
+    assert!(calls.iter().any(|n| *n > 1), "rounds carry several keys: {calls:?}");
+}
+
 /// A relay asked to stop with a backlog ends at once: the batch in hand
 /// goes back unattempted (no retry counted, nothing held), and the next
 /// relay delivers everything exactly once.
@@ -334,6 +378,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     events_of_one_key_are_delivered_in_order,
+    a_batch_receiver_gets_rounds_of_distinct_keys_in_order,
     a_stop_with_a_backlog_ends_at_once_and_loses_nothing,
     keyed_events_keep_their_key_and_old_tables_gain_it,
     two_relays_deliver_each_event_exactly_once,

@@ -1,4 +1,4 @@
-//! `Send` end to end: queued at once, rendered in the recipient's language,
+//! `Send` and `SendBatch` end to end: queued at once, rendered in the recipient's language,
 //! delivered exactly once through retries, restarts and replicas, refused
 //! with field violations; on SQLite and on the MongoDB-wire server.
 
@@ -159,6 +159,55 @@ async fn bad_input_is_refused_with_field_violations(w: World) {
     assert_eq!(status.code(), Code::AlreadyExists, "shipped templates exist");
 }
 
+/// `SendBatch` answers each request as `Send` would, in order: a refused
+/// one refuses none of the others, a replayed one queues nothing new, and
+/// every accepted one is delivered once.
+async fn a_batch_answers_each_request_and_queues_the_valid_ones(w: World) {
+    let (an, _) = w.patient("an.batch", "en").await;
+    let (binh, _) = w.patient("binh.batch", "vi").await;
+    let request = |recipient: &str, key: &str| SendRequest {
+        r#type: REGISTERED.into(),
+        recipient_id: recipient.into(),
+        channel_preferences: vec![Channel::Email.into()],
+        data: [("user_name".to_owned(), "Batch".to_owned())].into(),
+        idempotency_key: key.into(),
+    };
+    let first = w.send(REGISTERED, &an, &[Channel::Email], &[("user_name", "Batch")], "b0").await.unwrap();
+    let batch = SendBatchRequest {
+        requests: vec![
+            request(&an, "b0"),
+            request(&an, "b1"),
+            request("no-such-user", "b2"),
+            request(&binh, ""),
+            request(&binh, "b3"),
+            request(&an, "b4"),
+        ],
+    };
+    let results = w.internal().await.send_batch(authed(batch, &w.service_token())).await.unwrap().into_inner().results;
+    let outcome = |i: usize| match results[i].result.clone() {
+        Some(send_batch_result::Result::Sent(sent)) => Ok(sent),
+        Some(send_batch_result::Result::Error(status)) => Err(hms_kit::error::from_rpc_status(&status)),
+        None => panic!("no answer for request {i}"),
+    };
+    assert_eq!(results.len(), 6);
+    assert_eq!(outcome(0).unwrap().request_id, first.request_id, "a replay answers with the first request");
+    for i in [1, 4, 5] {
+        assert_eq!(outcome(i).unwrap().deliveries.len(), 1, "request {i} queued");
+    }
+    let unknown = outcome(2).unwrap_err();
+    assert_eq!((unknown.code(), fields(&unknown)), (Code::InvalidArgument, vec!["recipient_id".to_owned()]));
+    assert_eq!(fields(&outcome(3).unwrap_err()), ["idempotency_key"]);
+
+    assert_eq!(w.settled(&an, 3).await.len(), 3, "b0 once, b1, b4");
+    assert_eq!(w.settled(&binh, 1).await.len(), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.sink.mails().len(), 4, "each accepted notification sent once");
+
+    let too_many = SendBatchRequest { requests: (0..257).map(|i| request(&an, &format!("many-{i}"))).collect() };
+    let status = w.internal().await.send_batch(authed(too_many, &w.service_token())).await.unwrap_err();
+    assert_eq!((status.code(), fields(&status)), (Code::InvalidArgument, vec!["requests".to_owned()]));
+}
+
 async fn two_replicas_deliver_each_notification_once(w: World) {
     let (_replica, _worker) = w.replica(true).await;
     let (user, _) = w.patient("phuong", "en").await;
@@ -225,5 +274,6 @@ on_every_store!(
     send_is_idempotent_on_the_callers_key,
     bad_input_is_refused_with_field_violations,
     two_replicas_deliver_each_notification_once,
+    a_batch_answers_each_request_and_queues_the_valid_ones,
     the_password_reset_email_arrives_with_a_working_link,
 );

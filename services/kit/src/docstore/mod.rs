@@ -125,6 +125,15 @@ pub struct Plan {
     pub detail: String,
 }
 
+/// One write of a [`DocumentStore::write_many`].
+#[derive(Debug, Clone, Copy)]
+pub enum Write<'a> {
+    /// As `insert`: a new document at version 1.
+    Insert { id: &'a str, body: &'a Value },
+    /// As `replace`: only over the stored `expected_version`.
+    Replace { id: &'a str, body: &'a Value, expected_version: i64 },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSpec {
     pub name: String,
@@ -168,6 +177,23 @@ pub trait DocumentStore: Send + Sync + 'static {
         expected_version: i64,
     ) -> Result<Stored, DocError>;
     async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError>;
+    /// Several inserts and replaces in one collection, each answered as on
+    /// its own (one failing fails none of the others), in order. Not atomic:
+    /// it saves round trips and, where the backend allows, commits the lot
+    /// at once (SQLite: one transaction, so one writer turn and one WAL
+    /// append instead of one per document).
+    async fn write_many(&self, collection: &str, writes: &[Write<'_>]) -> Vec<Result<Stored, DocError>> {
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            results.push(match *write {
+                Write::Insert { id, body } => self.insert(collection, id, body).await,
+                Write::Replace { id, body, expected_version } => {
+                    self.replace(collection, id, body, expected_version).await
+                }
+            });
+        }
+        results
+    }
     async fn ping(&self) -> Result<(), DocError>;
     /// The backend's plan for `read`, without running it; lets tests hold
     /// every query a service issues to an index.

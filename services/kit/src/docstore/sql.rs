@@ -15,8 +15,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{
-    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, check_body,
-    check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit, make_page,
+    Cursor, DocError, DocumentStore, Filter, ID_INDEX, IndexSpec, Order, Page, Plan, Query, Read, Stored, Write,
+    check_body, check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit,
+    make_page,
 };
 
 pub struct SqlStore {
@@ -56,6 +57,24 @@ impl SqlStore {
         let checkpointer =
             (!in_memory).then(|| AbortOnDropHandle::new(tokio::spawn(crate::storage::checkpoint_wal(pool.clone()))));
         Ok(SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: checkpointer })
+    }
+
+    /// `write_many` in one transaction. A failed statement (a duplicate id,
+    /// a moved-on version) fails only itself: SQLite undoes the statement,
+    /// not the transaction.
+    async fn write_many_at_once(
+        &self,
+        collection: &str,
+        writes: &[Write<'_>],
+    ) -> Result<Vec<Result<Stored, DocError>>, DocError> {
+        let table = self.table(collection).await?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            results.push(write_one(&mut tx, &table, *write).await);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(results)
     }
 
     /// A store on a pool set up elsewhere, which also owns its checkpoints.
@@ -222,6 +241,17 @@ impl DocumentStore for SqlStore {
             });
         }
         Ok(Stored { id: id.to_string(), version, body: body.clone() })
+    }
+
+    async fn write_many(&self, collection: &str, writes: &[Write<'_>]) -> Vec<Result<Stored, DocError>> {
+        match self.write_many_at_once(collection, writes).await {
+            Ok(results) => results,
+            // The transaction itself failed (begin or commit): nothing of it holds.
+            Err(e) => {
+                let message = e.to_string();
+                writes.iter().map(|_| Err(DocError::Backend(message.clone()))).collect()
+            }
+        }
     }
 
     async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError> {
@@ -541,6 +571,50 @@ fn push_equal_prefix(sql: &mut Sql, sort: &[(String, Order)], cursor: &Cursor, n
     for ((path, _), value) in sort.iter().zip(&cursor.values).take(n) {
         push_compare(sql, path, "=", value);
         sql.push(" AND ");
+    }
+}
+
+/// One write of a `write_many` transaction.
+async fn write_one(tx: &mut sqlx::SqliteConnection, table: &str, write: Write<'_>) -> Result<Stored, DocError> {
+    match write {
+        Write::Insert { id, body } => {
+            check_id(id)?;
+            check_body(body)?;
+            sqlx::query(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
+                .bind(id)
+                .bind(body.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, table))?;
+            Ok(Stored { id: id.to_owned(), version: 1, body: body.clone() })
+        }
+        Write::Replace { id, body, expected_version } => {
+            check_id(id)?;
+            check_body(body)?;
+            let version = expected_version
+                .checked_add(1)
+                .ok_or_else(|| DocError::InvalidDocument("expected_version out of range".into()))?;
+            let done = sqlx::query(&format!("UPDATE {table} SET version = ?, body = ? WHERE id = ? AND version = ?"))
+                .bind(version)
+                .bind(body.to_string())
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, table))?;
+            if done.rows_affected() == 1 {
+                return Ok(Stored { id: id.to_owned(), version, body: body.clone() });
+            }
+            let actual: Option<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+            Err(match actual {
+                None => DocError::NotFound,
+                Some(actual) => DocError::VersionConflict { expected: expected_version, actual },
+            })
+        }
     }
 }
 

@@ -59,7 +59,7 @@ impl Event {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DeliveryError {
     /// Worth retrying later (receiver down, timeout).
     #[error("retryable: {0}")]
@@ -86,6 +86,19 @@ impl DeliveryError {
 #[async_trait]
 pub trait Sink: Send + Sync + 'static {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError>;
+
+    /// Delivers events of different keys, answering each in order. A
+    /// receiver with a batch call overrides this to make one call; by
+    /// default each is delivered on its own, at most `concurrency` at once.
+    async fn deliver_batch(&self, events: &[&OutboxEvent], concurrency: usize) -> Vec<Result<(), DeliveryError>> {
+        let limit = tokio::sync::Semaphore::new(concurrency.max(1));
+        futures::future::join_all(events.iter().map(|event| async {
+            // Never closed, so a permit always comes.
+            let _permit = limit.acquire().await.ok();
+            self.deliver(event).await
+        }))
+        .await
+    }
 }
 
 /// One relay, several receivers: each event goes to the route with the
@@ -106,20 +119,57 @@ impl TopicRouter {
     }
 }
 
+impl TopicRouter {
+    /// The index of the route `event` goes to.
+    fn route_of(&self, event: &OutboxEvent) -> Option<usize> {
+        self.routes
+            .iter()
+            .enumerate()
+            .filter(|(_, (prefix, _))| event.topic.starts_with(prefix.as_str()))
+            .max_by_key(|(_, (prefix, _))| prefix.len())
+            .map(|(i, _)| i)
+    }
+}
+
+/// Parked as failed, visible in the table, rather than retried for a
+/// receiver this deployment does not configure.
+fn unrouted(event: &OutboxEvent) -> DeliveryError {
+    DeliveryError::Permanent(format!("no receiver is configured for topic {}", event.topic))
+}
+
 #[async_trait]
 impl Sink for TopicRouter {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let route = self
-            .routes
-            .iter()
-            .filter(|(prefix, _)| event.topic.starts_with(prefix.as_str()))
-            .max_by_key(|(prefix, _)| prefix.len());
-        match route {
-            Some((_, sink)) => sink.deliver(event).await,
-            // Parked as failed, visible in the table, rather than retried for a
-            // receiver this deployment does not configure.
-            None => Err(DeliveryError::Permanent(format!("no receiver is configured for topic {}", event.topic))),
+        match self.route_of(event) {
+            Some(i) => self.routes[i].1.deliver(event).await,
+            None => Err(unrouted(event)),
         }
+    }
+
+    /// Each route's share of the batch goes to its sink as one batch, the
+    /// routes concurrently.
+    async fn deliver_batch(&self, events: &[&OutboxEvent], concurrency: usize) -> Vec<Result<(), DeliveryError>> {
+        let mut shares: Vec<Vec<usize>> = vec![Vec::new(); self.routes.len()];
+        let mut results: Vec<Option<Result<(), DeliveryError>>> = events.iter().map(|_| None).collect();
+        for (at, event) in events.iter().enumerate() {
+            match self.route_of(event) {
+                Some(route) => shares[route].push(at),
+                None => results[at] = Some(Err(unrouted(event))),
+            }
+        }
+        let calls = shares.iter().enumerate().filter(|(_, share)| !share.is_empty()).map(|(route, share)| async move {
+            let batch: Vec<&OutboxEvent> = share.iter().map(|&at| events[at]).collect();
+            (share, self.routes[route].1.deliver_batch(&batch, concurrency).await)
+        });
+        for (share, answers) in futures::future::join_all(calls).await {
+            for (&at, answer) in share.iter().zip(answers) {
+                results[at] = Some(answer);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(DeliveryError::Retryable("the receiver gave no answer".into()))))
+            .collect()
     }
 }
 

@@ -10,14 +10,16 @@
 //!   while an earlier one of its key waits for a retry or is held by another
 //!   relay, and a claimed one whose earlier event is outside the batch (two
 //!   relays racing on MySQL) is released unattempted. Within a batch, each
-//!   key's events go one after the other, different keys concurrently.
+//!   key's events go one after the other, different keys together: the sink
+//!   gets each round (the next event of every key) as one batch, which a
+//!   receiver with a batch call answers in one call.
 //! - **Record.** The delivered events are marked in one statement; failures
 //!   one by one, with backoff; one log line per batch, not per event.
 //! - **Stop.** Stop is looked at between batches and while one is in flight:
 //!   the batch in hand is released without counting an attempt (an attempt
 //!   cut short by shutdown is not the receiver's failure), and the relay ends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -65,7 +67,8 @@ const CLAIMED_BATCH: &str = "SELECT id, topic, event_key, payload, attempts FROM
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
     pub batch_size: i64,
-    /// How many keys of a batch are delivered at once.
+    /// For a sink without a batch call: how many events of a round (each
+    /// of another key) are delivered at once.
     pub concurrency: usize,
     /// How long a claim holds; a relay that dies releases its events after
     /// this. Short, because later events of the same keys wait for it.
@@ -242,47 +245,38 @@ impl Relay {
         Ok(Batch { lease_until, events })
     }
 
-    /// Delivers each key's events in order, keys concurrently.
+    /// Delivers each key's events in order, different keys together: in
+    /// rounds, each round the next event of every key whose events so far
+    /// were delivered, handed to the sink as one batch.
     async fn deliver(&self, batch: &Batch) -> Outcomes {
-        let mut by_key: BTreeMap<&str, Vec<&OutboxEvent>> = BTreeMap::new();
+        let mut by_key: BTreeMap<&str, VecDeque<&OutboxEvent>> = BTreeMap::new();
         let mut unkeyed = Vec::new();
         for event in &batch.events {
             match event.key.as_str() {
-                "" => unkeyed.push(vec![event]),
-                key => by_key.entry(key).or_default().push(event),
+                "" => unkeyed.push(VecDeque::from([event])),
+                key => by_key.entry(key).or_default().push_back(event),
             }
         }
-        let groups = by_key.into_values().chain(unkeyed);
-        let limit = tokio::sync::Semaphore::new(self.config.concurrency.max(1));
-        let results = futures::future::join_all(groups.map(|group| async {
-            // Never closed, so a permit always comes.
-            let _permit = limit.acquire().await.ok();
-            self.deliver_in_order(group).await
-        }))
-        .await;
-        results.into_iter().fold(Outcomes::default(), |mut all, one| {
-            all.delivered.extend(one.delivered);
-            all.failed.extend(one.failed);
-            all.held_back.extend(one.held_back);
-            all
-        })
-    }
-
-    /// One key's events, in order, up to the first failure.
-    async fn deliver_in_order(&self, group: Vec<&OutboxEvent>) -> Outcomes {
+        let mut queues: Vec<VecDeque<&OutboxEvent>> = by_key.into_values().chain(unkeyed).collect();
         let mut outcomes = Outcomes::default();
-        let mut events = group.into_iter();
-        for event in events.by_ref() {
-            match self.sink.deliver(event).await {
-                Ok(()) => outcomes.delivered.push(event.id.clone()),
-                Err(error) => {
-                    outcomes.failed.push((event.clone(), error));
-                    break;
+        loop {
+            let round: Vec<&OutboxEvent> = queues.iter().filter_map(|queue| queue.front().copied()).collect();
+            if round.is_empty() {
+                return outcomes;
+            }
+            let mut answers = self.sink.deliver_batch(&round, self.config.concurrency).await.into_iter();
+            for queue in queues.iter_mut().filter(|queue| !queue.is_empty()) {
+                let answer = answers.next().unwrap_or_else(|| Err(DeliveryError::Retryable("no answer".into())));
+                let Some(event) = queue.pop_front() else { continue };
+                match answer {
+                    Ok(()) => outcomes.delivered.push(event.id.clone()),
+                    Err(error) => {
+                        outcomes.failed.push((event.clone(), error));
+                        outcomes.held_back.extend(queue.drain(..).map(|e| e.id.clone()));
+                    }
                 }
             }
         }
-        outcomes.held_back.extend(events.map(|e| e.id.clone()));
-        outcomes
     }
 
     async fn deliver_and_record(&self, batch: &Batch) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use hms_kit::crypto::SealedText;
 use hms_kit::docstore::typed::{self, eq, from_stored, to_value};
-use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order, Query};
+use hms_kit::docstore::{self, DocError, DocumentStore, Filter, IndexSpec, Order, Query, Write};
 use serde::{Deserialize, Serialize};
 
 pub use hms_kit::docstore::typed::Versioned;
@@ -130,13 +130,28 @@ impl Store {
 
     // --- requests and deliveries ---
 
-    /// False when a request with this id exists already (a replay).
-    pub async fn insert_request(&self, id: &str, doc: &RequestDoc) -> Result<bool> {
-        match self.docs.insert(REQUESTS, id, &to_value(doc)?).await {
-            Ok(_) => Ok(true),
-            Err(DocError::AlreadyExists { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+    /// Inserts requests (one transaction on SQLite): for each, whether it is
+    /// new (false for a replay: a request with its id exists).
+    pub async fn insert_requests(&self, requests: &[(&str, &RequestDoc)]) -> Vec<Result<bool>> {
+        let bodies: Vec<Result<Value>> = requests.iter().map(|(_, doc)| to_value(doc)).collect();
+        let writes: Vec<Write> = requests
+            .iter()
+            .zip(&bodies)
+            .filter_map(|((id, _), body)| body.as_ref().ok().map(|body| Write::Insert { id, body }))
+            .collect();
+        let mut written = self.docs.write_many(REQUESTS, &writes).await.into_iter();
+        bodies
+            .into_iter()
+            .map(|body| match body {
+                Err(e) => Err(e),
+                Ok(_) => match written.next() {
+                    Some(Ok(_)) => Ok(true),
+                    Some(Err(DocError::AlreadyExists { .. })) => Ok(false),
+                    Some(Err(e)) => Err(e.into()),
+                    None => Err(StoreError::Backend("the store gave no answer".into())),
+                },
+            })
+            .collect()
     }
 
     pub async fn request(&self, id: &str) -> Result<Option<RequestDoc>> {
@@ -144,11 +159,27 @@ impl Store {
     }
 
     /// Inserts a delivery unless one with this id exists (idempotent).
+    #[cfg(test)]
     pub async fn ensure_delivery(&self, id: &str, doc: &DeliveryDoc) -> Result<()> {
         match self.docs.insert(DELIVERIES, id, &to_value(doc)?).await {
             Ok(_) | Err(DocError::AlreadyExists { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Inserts deliveries, each unless one with its id exists (idempotent),
+    /// in one transaction on SQLite.
+    pub async fn ensure_deliveries(&self, deliveries: &[(&str, &DeliveryDoc)]) -> Result<()> {
+        let bodies = deliveries.iter().map(|(_, doc)| to_value(doc)).collect::<Result<Vec<_>>>()?;
+        let writes: Vec<Write> =
+            deliveries.iter().zip(&bodies).map(|((id, _), body)| Write::Insert { id, body }).collect();
+        for result in self.docs.write_many(DELIVERIES, &writes).await {
+            match result {
+                Ok(_) | Err(DocError::AlreadyExists { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     pub async fn deliveries_of_request(&self, request_id: &str) -> Result<Vec<Versioned<DeliveryDoc>>> {
@@ -189,6 +220,29 @@ impl Store {
     /// Writes `doc` if nobody else did since `version`; the new version on success.
     pub async fn save_delivery(&self, id: &str, doc: &DeliveryDoc, version: i64) -> Result<i64> {
         Ok(self.docs.replace(DELIVERIES, id, &to_value(doc)?, version).await?.version)
+    }
+
+    /// `save_delivery` for several at once (one transaction on SQLite): each
+    /// one's new version, or why it was not written.
+    pub async fn save_deliveries(&self, deliveries: &[&Versioned<DeliveryDoc>]) -> Vec<Result<i64>> {
+        let bodies: Vec<Result<Value>> = deliveries.iter().map(|d| to_value(&d.doc)).collect();
+        let writes: Vec<Write> = deliveries
+            .iter()
+            .zip(&bodies)
+            .filter_map(|(d, body)| {
+                body.as_ref().ok().map(|body| Write::Replace { id: &d.id, body, expected_version: d.version })
+            })
+            .collect();
+        let mut written = self.docs.write_many(DELIVERIES, &writes).await.into_iter();
+        bodies
+            .into_iter()
+            .map(|body| {
+                body.and_then(|_| match written.next() {
+                    Some(result) => Ok(result?.version),
+                    None => Err(StoreError::Backend("the store gave no answer".into())),
+                })
+            })
+            .collect()
     }
 
     fn inbox_filters(user_id: &str) -> Vec<(String, Filter)> {

@@ -3,6 +3,7 @@ import datetime
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
 from hms.common.v1 import access_pb2 as _access_pb2
 from hms.common.v1 import paging_pb2 as _paging_pb2
 from google.protobuf.internal import containers as _containers
@@ -115,6 +116,26 @@ class SendResponse(_message.Message):
     request_id: str
     deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
     def __init__(self, request_id: _Optional[str] = ..., deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ...) -> None: ...
+
+class SendBatchRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[SendRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[SendRequest, _Mapping]]] = ...) -> None: ...
+
+class SendBatchResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SendBatchResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[SendBatchResult, _Mapping]]] = ...) -> None: ...
+
+class SendBatchResult(_message.Message):
+    __slots__ = ("sent", "error")
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    sent: SendResponse
+    error: _status_pb2.Status
+    def __init__(self, sent: _Optional[_Union[SendResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
 class Delivery(_message.Message):
     __slots__ = ("id", "request_id", "type", "recipient_id", "channel", "status", "language", "subject", "body", "recipient_contact", "attempts", "error", "create_time", "sent_time", "read_time")

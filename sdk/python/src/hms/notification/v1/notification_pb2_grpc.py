@@ -650,6 +650,11 @@ class InternalNotificationServiceStub:
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.SerializeToString,
                 response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.FromString,
                 _registered_method=True)
+        self.SendBatch = channel.unary_unary(
+                '/hms.notification.v1.InternalNotificationService/SendBatch',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchResponse.FromString,
+                _registered_method=True)
         self.GetNotificationStats = channel.unary_unary(
                 '/hms.notification.v1.InternalNotificationService/GetNotificationStats',
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetNotificationStatsRequest.SerializeToString,
@@ -664,6 +669,17 @@ class InternalNotificationServiceServicer:
     def Send(self, request, context):
         """Queues a notification and returns at once; delivery is asynchronous.
         Idempotent on (caller, idempotency_key).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendBatch(self, request, context):
+        """Queues several notifications at once: what an outbox relay has claimed,
+        in one call instead of one Send each. Each item is answered on its own,
+        as Send would answer it (a refused item refuses none of the others), and
+        is idempotent as Send is. Items of one recipient are queued in order.
+        At most 256 items.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -684,6 +700,11 @@ def add_InternalNotificationServiceServicer_to_server(servicer, server):
                     servicer.Send,
                     request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.FromString,
                     response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.SerializeToString,
+            ),
+            'SendBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendBatch,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchResponse.SerializeToString,
             ),
             'GetNotificationStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetNotificationStats,
@@ -719,6 +740,33 @@ class InternalNotificationService:
             '/hms.notification.v1.InternalNotificationService/Send',
             hms_dot_notification_dot_v1_dot_notification__pb2.SendRequest.SerializeToString,
             hms_dot_notification_dot_v1_dot_notification__pb2.SendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.InternalNotificationService/SendBatch',
+            hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.SendBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

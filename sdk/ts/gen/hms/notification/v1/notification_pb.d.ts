@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
+import type { Status } from "../../../google/rpc/status_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { PageRequest, PageResponse } from "../../common/v1/paging_pb.js";
 
@@ -79,6 +80,72 @@ export declare type SendResponse = Message<"hms.notification.v1.SendResponse"> &
  * Use `create(SendResponseSchema)` to create a new message.
  */
 export declare const SendResponseSchema: GenMessage<SendResponse>;
+
+/**
+ * @generated from message hms.notification.v1.SendBatchRequest
+ */
+export declare type SendBatchRequest = Message<"hms.notification.v1.SendBatchRequest"> & {
+  /**
+   * @generated from field: repeated hms.notification.v1.SendRequest requests = 1;
+   */
+  requests: SendRequest[];
+};
+
+/**
+ * Describes the message hms.notification.v1.SendBatchRequest.
+ * Use `create(SendBatchRequestSchema)` to create a new message.
+ */
+export declare const SendBatchRequestSchema: GenMessage<SendBatchRequest>;
+
+/**
+ * @generated from message hms.notification.v1.SendBatchResponse
+ */
+export declare type SendBatchResponse = Message<"hms.notification.v1.SendBatchResponse"> & {
+  /**
+   * One per request, in the same order.
+   *
+   * @generated from field: repeated hms.notification.v1.SendBatchResult results = 1;
+   */
+  results: SendBatchResult[];
+};
+
+/**
+ * Describes the message hms.notification.v1.SendBatchResponse.
+ * Use `create(SendBatchResponseSchema)` to create a new message.
+ */
+export declare const SendBatchResponseSchema: GenMessage<SendBatchResponse>;
+
+/**
+ * What Send would have answered for one request of a batch.
+ *
+ * @generated from message hms.notification.v1.SendBatchResult
+ */
+export declare type SendBatchResult = Message<"hms.notification.v1.SendBatchResult"> & {
+  /**
+   * @generated from oneof hms.notification.v1.SendBatchResult.result
+   */
+  result: {
+    /**
+     * @generated from field: hms.notification.v1.SendResponse sent = 1;
+     */
+    value: SendResponse;
+    case: "sent";
+  } | {
+    /**
+     * The refusal, with the details Send would give (field violations).
+     *
+     * @generated from field: google.rpc.Status error = 2;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message hms.notification.v1.SendBatchResult.
+ * Use `create(SendBatchResultSchema)` to create a new message.
+ */
+export declare const SendBatchResultSchema: GenMessage<SendBatchResult>;
 
 /**
  * One notification on one channel: the delivery log entry, and for IN_APP
@@ -1204,6 +1271,20 @@ export declare const InternalNotificationService: GenService<{
     methodKind: "unary";
     input: typeof SendRequestSchema;
     output: typeof SendResponseSchema;
+  },
+  /**
+   * Queues several notifications at once: what an outbox relay has claimed,
+   * in one call instead of one Send each. Each item is answered on its own,
+   * as Send would answer it (a refused item refuses none of the others), and
+   * is idempotent as Send is. Items of one recipient are queued in order.
+   * At most 256 items.
+   *
+   * @generated from rpc hms.notification.v1.InternalNotificationService.SendBatch
+   */
+  sendBatch: {
+    methodKind: "unary";
+    input: typeof SendBatchRequestSchema;
+    output: typeof SendBatchResponseSchema;
   },
   /**
    * The admin dashboard's delivery failures: FAILED deliveries created in
