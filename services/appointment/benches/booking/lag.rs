@@ -276,7 +276,7 @@ fn show(started: Instant, previous: &Counts, now: &Counts) {
     let (Some(then), Some(at)) = (previous.at, now.at) else { return };
     let span = at - then;
     println!(
-        "{:>6.1} {:>9.1} {:>10.1} {:>8} {:>10.1} {:>8} {:>12.1} {:>8} {:>8}",
+        "{:>6.1} {:>9.1} {:>10.1} {:>8} {:>10.1} {:>8} {:>12.1} {:>8} {:>8} {:>8.1}",
         (at - started).as_secs_f64(),
         per_second((now.booked - previous.booked) as f64, span),
         per_second((now.appointment_delivered - previous.appointment_delivered) as f64, span),
@@ -286,6 +286,7 @@ fn show(started: Instant, previous: &Counts, now: &Counts) {
         per_second((now.delivered - previous.delivered) as f64, span),
         now.queued,
         now.backlog(),
+        now.rss_kib as f64 / 1024.0,
     );
 }
 
@@ -349,8 +350,17 @@ pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
         args.backend, args.via, args.docstore, args.patients, args.doctors
     );
     println!(
-        "{:>6} {:>9} {:>10} {:>8} {:>10} {:>8} {:>12} {:>8} {:>8}",
-        "t (s)", "booked/s", "appt ev/s", "pending", "user ev/s", "pending", "deliveries/s", "queued", "backlog"
+        "{:>6} {:>9} {:>10} {:>8} {:>10} {:>8} {:>12} {:>8} {:>8} {:>8}",
+        "t (s)",
+        "booked/s",
+        "appt ev/s",
+        "pending",
+        "user ev/s",
+        "pending",
+        "deliveries/s",
+        "queued",
+        "backlog",
+        "RSS MiB"
     );
     let booked = Arc::new(AtomicU64::new(0));
     let first = probe.read(0).await?;
@@ -414,6 +424,19 @@ pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
         end.backlog(),
         if grown >= 0 { format!("+{grown}") } else { grown.to_string() },
     );
+
+    // Memory over the load's second half, per minute: a soak's leak shows here.
+    if let (Some(then), Some(at)) = (middle.at, end.at) {
+        let minutes = (at - then).as_secs_f64() / 60.0;
+        let growth = (end.rss_kib as f64 - middle.rss_kib as f64) / 1024.0;
+        println!(
+            "resident memory    {:.1} MiB at the start, {:.1} MiB mid-load, {:.1} MiB at the end: {:+.2} MiB/min over the second half",
+            first.rss_kib as f64 / 1024.0,
+            middle.rss_kib as f64 / 1024.0,
+            end.rss_kib as f64 / 1024.0,
+            growth / minutes.max(1e-9),
+        );
+    }
 
     let arrivals = arrivals(probe.docs.as_ref(), &system.mail_dir).await?;
     let last_arrival = arrivals.inbox.values().chain(arrivals.email.values()).copied().max().unwrap_or(load_end);

@@ -37,6 +37,8 @@ pub(crate) struct Counts {
     pub delivered: u64,
     pub cpu: Duration,
     pub mariadbd_cpu: Option<Duration>,
+    /// Resident memory of the process (load generator and every service in it), KiB.
+    pub rss_kib: u64,
 }
 
 impl Counts {
@@ -90,6 +92,7 @@ impl Probe {
             queued: self.docs.count(DELIVERIES, &status(&["QUEUED", "SENDING"])).await?,
             delivered: self.docs.count(DELIVERIES, &status(&["SENT", "DELIVERED"])).await?,
             cpu: cpu_time(Path::new("/proc/self")).unwrap_or_default(),
+            rss_kib: resident_kib(Path::new("/proc/self")).unwrap_or_default(),
             mariadbd_cpu: self.mariadbd.as_deref().and_then(cpu_time),
         })
     }
@@ -115,6 +118,13 @@ fn cpu_time(proc_dir: &Path) -> Option<Duration> {
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
     let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
     Some(Duration::from_millis(ticks * 10))
+}
+
+/// Resident set size of a process, from the `VmRSS` line of its /proc/<pid>/status.
+fn resident_kib(proc_dir: &Path) -> Option<u64> {
+    let status = std::fs::read_to_string(proc_dir.join("status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The /proc entry of the first process with one of these names.
