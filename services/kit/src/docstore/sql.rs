@@ -59,6 +59,13 @@ impl SqlStore {
         Ok(SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: checkpointer })
     }
 
+    /// One insert or replace, on a connection of its own.
+    async fn write(&self, collection: &str, write: Write<'_>) -> Result<Stored, DocError> {
+        let table = self.table(collection).await?;
+        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        write_one(&mut connection, &table, write).await
+    }
+
     /// `write_many` in one transaction. A failed statement (a duplicate id,
     /// a moved-on version) fails only itself: SQLite undoes the statement,
     /// not the transaction.
@@ -159,16 +166,7 @@ impl DocumentStore for SqlStore {
     }
 
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
-        check_id(id)?;
-        check_body(body)?;
-        let table = self.table(collection).await?;
-        sqlx::query(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
-            .bind(id)
-            .bind(body.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| from_sqlx(e, &table))?;
-        Ok(Stored { id: id.to_string(), version: 1, body: body.clone() })
+        self.write(collection, Write::Insert { id, body }).await
     }
 
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError> {
@@ -214,33 +212,7 @@ impl DocumentStore for SqlStore {
         body: &Value,
         expected_version: i64,
     ) -> Result<Stored, DocError> {
-        check_id(id)?;
-        check_body(body)?;
-        let table = self.table(collection).await?;
-        let version = expected_version
-            .checked_add(1)
-            .ok_or_else(|| DocError::InvalidDocument("expected_version out of range".into()))?;
-        let result = sqlx::query(&format!("UPDATE {table} SET version = ?, body = ? WHERE id = ? AND version = ?"))
-            .bind(version)
-            .bind(body.to_string())
-            .bind(id)
-            .bind(expected_version)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| from_sqlx(e, &table))?;
-        if result.rows_affected() == 0 {
-            // The conditional write missed; find out whether the row is gone or moved on.
-            let actual: Option<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-            return Err(match actual {
-                None => DocError::NotFound,
-                Some(actual) => DocError::VersionConflict { expected: expected_version, actual },
-            });
-        }
-        Ok(Stored { id: id.to_string(), version, body: body.clone() })
+        self.write(collection, Write::Replace { id, body, expected_version }).await
     }
 
     async fn write_many(&self, collection: &str, writes: &[Write<'_>]) -> Vec<Result<Stored, DocError>> {
@@ -575,7 +547,7 @@ fn push_equal_prefix(sql: &mut Sql, sort: &[(String, Order)], cursor: &Cursor, n
 }
 
 /// One write of a `write_many` transaction.
-async fn write_one(tx: &mut sqlx::SqliteConnection, table: &str, write: Write<'_>) -> Result<Stored, DocError> {
+async fn write_one(connection: &mut sqlx::SqliteConnection, table: &str, write: Write<'_>) -> Result<Stored, DocError> {
     match write {
         Write::Insert { id, body } => {
             check_id(id)?;
@@ -583,7 +555,7 @@ async fn write_one(tx: &mut sqlx::SqliteConnection, table: &str, write: Write<'_
             sqlx::query(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
                 .bind(id)
                 .bind(body.to_string())
-                .execute(&mut *tx)
+                .execute(&mut *connection)
                 .await
                 .map_err(|e| from_sqlx(e, table))?;
             Ok(Stored { id: id.to_owned(), version: 1, body: body.clone() })
@@ -599,7 +571,7 @@ async fn write_one(tx: &mut sqlx::SqliteConnection, table: &str, write: Write<'_
                 .bind(body.to_string())
                 .bind(id)
                 .bind(expected_version)
-                .execute(&mut *tx)
+                .execute(&mut *connection)
                 .await
                 .map_err(|e| from_sqlx(e, table))?;
             if done.rows_affected() == 1 {
@@ -607,7 +579,7 @@ async fn write_one(tx: &mut sqlx::SqliteConnection, table: &str, write: Write<'_
             }
             let actual: Option<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?"))
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *connection)
                 .await
                 .map_err(backend)?;
             Err(match actual {
