@@ -1,7 +1,7 @@
 // System configuration (AdminService): every key with its effective value, default, bounds
 // and version; a key changed with a reason (based on the version read, so a concurrent
 // change is refused rather than overwritten), and the key's history a page at a time.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { Button, Form } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
@@ -193,6 +193,12 @@ export default function Config() {
   const list = useQuery(AdminService.method.listSystemConfigurations, {});
   const configs = list.data?.configurations ?? [];
   const current = configs.find((c) => c.key === selected);
+  // The chosen key's panel opens under the table: keyboard and screen-reader users go there.
+  const detail = useRef<HTMLHeadingElement>(null);
+  const shown = current?.key;
+  useEffect(() => {
+    if (shown) detail.current?.focus();
+  }, [shown]);
 
   return (
     <section className="admin">
@@ -258,7 +264,7 @@ export default function Config() {
       {current && (
         <div className="card stack config-detail">
           <div className="title-row">
-            <h2>
+            <h2 ref={detail} tabIndex={-1}>
               <code>{current.key}</code>
             </h2>
             <Button className="button quiet" onPress={() => setParams({})}>

@@ -190,7 +190,7 @@ export default function Dashboard() {
                   }))}
                   series={[
                     { key: "today", label: t("admin.dash.today"), color: "#1d6f8a" },
-                    { key: "week", label: t("admin.dash.week"), color: "#8fc3d4" },
+                    { key: "week", label: t("admin.dash.week"), color: "#d08a1e" },
                   ]}
                   format={(v) => number.format(v)}
                 />

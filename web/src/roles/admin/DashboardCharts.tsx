@@ -38,19 +38,28 @@ export default function DashboardChart({
 }) {
   const { t } = useI18n();
   const show = format ?? ((v: number) => String(v));
+  // Bars lie across, so long status names read whole: a band of height per row.
+  const height = Math.max(160, rows.length * series.length * 16 + rows.length * 10 + 60);
   return (
     <figure className="chart admin-chart">
       <figcaption>{caption}</figcaption>
-      <div className="chart-box" aria-hidden="true">
-        <ResponsiveContainer width="100%" height={220}>
+      <div className="chart-box admin-chart-box" aria-hidden="true">
+        <ResponsiveContainer width="100%" height={height}>
           <BarChart
             data={rows}
-            margin={{ top: 8, right: 8, bottom: 8, left: 8 }}
+            layout="vertical"
+            margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
             accessibilityLayer={false}
           >
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
-            <YAxis allowDecimals={false} width={64} tickFormatter={(v: number) => show(v)} />
+            <XAxis type="number" allowDecimals={false} tickFormatter={(v: number) => show(v)} />
+            <YAxis
+              type="category"
+              dataKey="name"
+              width={150}
+              tick={{ fontSize: 12 }}
+              interval={0}
+            />
             <Tooltip formatter={(v) => show(Number(v))} />
             {series.length > 1 && <Legend />}
             {series.map((s) => (

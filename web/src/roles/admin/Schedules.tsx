@@ -233,13 +233,26 @@ function BlockRow({
 function WeeklyEditor({
   doctor,
   schedule,
+  saved,
+  onSaved,
 }: {
   doctor: User | undefined;
   schedule: DoctorSchedule | undefined;
+  /** Whether the last thing done was saving (the editor starts again after a save). */
+  saved: boolean;
+  onSaved: (saved: boolean) => void;
 }) {
   const { t } = useI18n();
   const invalidate = useInvalidateSchedule();
-  const set = useMutation(ScheduleService.method.setDoctorSchedule, { onSuccess: invalidate });
+  // Saving changes the stored blocks, so the editor starts again from them: what is said
+  // after the save lives with the page, and is said here where the editor's end does not
+  // silence it.
+  const set = useMutation(ScheduleService.method.setDoctorSchedule, {
+    onSuccess: () => {
+      onSaved(true);
+      return invalidate();
+    },
+  });
   const profile = doctor?.profile?.kind.case === "doctor" ? doctor.profile.kind.value : undefined;
   const [drafts, setDrafts] = useState<BlockDraft[]>(() => draftsFrom(schedule?.blocks ?? []));
   const [specialty, setSpecialty] = useState(schedule?.specialty || profile?.specialty || "");
@@ -247,7 +260,6 @@ function WeeklyEditor({
   const [presetStart, setPresetStart] = useState("08:00");
   const [presetEnd, setPresetEnd] = useState("17:00");
   const [tried, setTried] = useState(false);
-  const [saved, setSaved] = useState(false);
   const issues = validateBlocks(drafts);
   const shownIssues = tried ? issues : issues.filter((i) => i.problem !== "required");
   const problem = set.error ? toProblem(set.error) : undefined;
@@ -262,21 +274,13 @@ function WeeklyEditor({
   );
 
   const update = (next: BlockDraft[]) => {
-    setSaved(false);
+    onSaved(false);
     setDrafts(next);
   };
   const save = () => {
     setTried(true);
     if (issues.length > 0 || !schedule) return;
-    set.mutate(
-      { doctorId: schedule.doctorId, specialty, location, blocks: toBlocks(drafts) },
-      {
-        onSuccess: (r) => {
-          setSaved(true);
-          setDrafts(draftsFrom(r.schedule?.blocks ?? []));
-        },
-      },
-    );
+    set.mutate({ doctorId: schedule.doctorId, specialty, location, blocks: toBlocks(drafts) });
   };
 
   return (
@@ -603,6 +607,7 @@ export default function Schedules() {
   const [params, setParams] = useSearchParams();
   const doctorId = params.get("doctor") ?? "";
   const [doctor, setDoctor] = useState<User | undefined>();
+  const [savedFor, setSavedFor] = useState("");
   const schedule = useQuery(
     ScheduleService.method.getDoctorSchedule,
     { doctorId },
@@ -644,7 +649,13 @@ export default function Schedules() {
       {doctorId && schedule.isPending && <Loading />}
       {doctorId && data && (
         <div className="stack">
-          <WeeklyEditor key={editorKey} doctor={doctor} schedule={data} />
+          <WeeklyEditor
+            key={editorKey}
+            doctor={doctor}
+            schedule={data}
+            saved={savedFor === doctorId}
+            onSaved={(saved) => setSavedFor(saved ? doctorId : "")}
+          />
           {isNew ? (
             <p className="meta">{t("admin.sched.exceptionsAfter")}</p>
           ) : (

@@ -1,7 +1,7 @@
 // Notification templates (NotificationService admin methods): filtered by type, channel and
 // language a page at a time; one edited with a preview filled with sample values, saved if
 // unchanged since it was read, or a built-in one put back to the text HMS ships.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { Button, Form } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
@@ -47,6 +47,9 @@ function Editor({ template, onClose }: { template: Template; onClose: () => void
   for (const [field, text] of Object.entries(errors)) {
     if (field.startsWith("template.")) errors[field.slice("template.".length)] = text;
   }
+  // The editor opens above the list: keyboard and screen-reader users go to it.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   const email = template.channel === Channel.EMAIL;
   const sms = template.channel === Channel.SMS;
   const unknown = unknownPlaceholders(
@@ -80,7 +83,7 @@ function Editor({ template, onClose }: { template: Template; onClose: () => void
   return (
     <section className="card stack" aria-labelledby="template-title">
       <div className="title-row">
-        <h2 id="template-title">
+        <h2 id="template-title" ref={heading} tabIndex={-1}>
           {t("admin.tpl.editing", {
             type: t(TYPE_LABELS[template.type]),
             channel: t(CHANNEL_LABELS[template.channel]),
@@ -198,11 +201,7 @@ export default function Templates() {
     <section className="admin">
       <h1>{t("admin.tpl.title")}</h1>
       {selected && one.data?.template && (
-        <Editor
-          key={`${selected}:${one.data.template.version.toString()}`}
-          template={one.data.template}
-          onClose={() => setParams({})}
-        />
+        <Editor key={selected} template={one.data.template} onClose={() => setParams({})} />
       )}
       {selected && <ProblemMessage error={one.error} />}
       <div className="filters" role="search" aria-label={t("admin.tpl.filters")}>

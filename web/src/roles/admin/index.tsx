@@ -3,6 +3,7 @@
 // deliveries. Billing staff work under the admin role, so the billing desk (invoices,
 // discounts, manual payments, write-offs) lives in ./billing and is mounted here too.
 import { lazy } from "react";
+import { Navigate } from "react-router";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import type { RoleModule } from "../types";
 import { billingNav, billingRoutes } from "./billing";
@@ -19,9 +20,9 @@ const Deliveries = lazy(() => import("./Deliveries"));
 
 export const admin: RoleModule = {
   role: Role.ADMIN,
-  home: "/admin",
+  home: "/admin/dashboard",
   nav: [
-    { to: "/admin", label: "admin.nav.dashboard" },
+    { to: "/admin/dashboard", label: "admin.nav.dashboard" },
     { to: "/admin/users", label: "admin.nav.users" },
     { to: "/admin/services", label: "admin.nav.services" },
     { to: "/admin/schedules", label: "admin.nav.schedules" },
@@ -33,7 +34,8 @@ export const admin: RoleModule = {
     ...billingNav,
   ],
   routes: [
-    { path: "admin", element: <Dashboard /> },
+    { path: "admin", element: <Navigate to="/admin/dashboard" replace /> },
+    { path: "admin/dashboard", element: <Dashboard /> },
     { path: "admin/users", element: <Users /> },
     { path: "admin/services", element: <Services /> },
     { path: "admin/schedules", element: <Schedules /> },
