@@ -6,7 +6,7 @@ import { base } from "../harness.mjs";
 /**
  * Creates a staff account on the Users screen. `role` is the label shown ("Doctor",
  * "Nurse", "Pharmacist", "Lab technician", "Insurer", "Administrator"); a doctor may have a
- * `specialty` and a `room`. Returns the credentials.
+ * `specialty` and a `room`. Returns the account's id, credentials and display name.
  */
 export async function createStaff(
   page,
@@ -27,12 +27,20 @@ export async function createStaff(
   if (room !== undefined) await form.getByLabel("Consultation room").fill(room);
   await form.getByRole("button", { name: "Create the account" }).click();
   await page.getByText(`(${username}) is ready.`).waitFor();
-  return { username, password, email, name: `${first} ${last}`.trim() };
+  // The new account's id, from its row in the list searched by username.
+  await page.getByLabel("Search by name, username or email").fill(username);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const row = page
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name: username, exact: true }) });
+  const id = (await row.getAttribute("data-id")) ?? "";
+  return { id, username, password, email, name: `${first} ${last}`.trim() };
 }
 
 /**
  * Adds a medical service on the Services screen. `price` is in whole units of the currency
  * (VND by default); `specialties` a list of the doctors' specialties that perform it.
+ * Returns the service's id, code and name.
  */
 export async function createService(
   page,
@@ -63,13 +71,16 @@ export async function createService(
   if (autoConfirm) await form.getByText("Bookings are confirmed at once").click();
   await form.getByRole("button", { name: "Add the service" }).click();
   await page.getByText(`${name} is saved.`).waitFor();
-  return { code, name };
+  const row = page.getByRole("row").filter({ has: page.getByText(code, { exact: true }) });
+  const id = (await row.getAttribute("data-id")) ?? "";
+  return { id, code, name };
 }
 
 /**
  * Gives the doctor named `doctorName` ("First Last") consulting hours on the Schedules
  * screen: `start`–`end` on every day of the week (or Monday to Friday with
  * `weekdaysOnly`), in the specialty and room given (else the doctor's profile's).
+ * Returns the doctor's id.
  */
 export async function setWeeklySchedule(
   page,

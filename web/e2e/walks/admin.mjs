@@ -11,7 +11,18 @@ import { createService, createStaff, dashboardShows, setWeeklySchedule } from ".
 
 const suffix = String(Date.now() % 1_000_000);
 
-await walk("admin", async ({ newPage, shot, signIn }) => {
+await walk("admin", async ({ newPage, shot, signIn, register }) => {
+  // A patient registers, so the delivery log has their welcome messages.
+  const patient = await newPage();
+  await register(patient, {
+    first: "Lan",
+    last: "Vũ",
+    username: `lan.vu.${suffix}`,
+    email: `lan.vu.${suffix}@example.com`,
+    password: `pw-lan-${suffix}-long`,
+  });
+  await patient.close();
+
   const page = await newPage();
   await signIn(page, "admin", adminPassword);
   await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
@@ -37,6 +48,7 @@ await walk("admin", async ({ newPage, shot, signIn }) => {
     specialty: "Cardiology",
     room: "P.201",
   });
+  if (!doctor.id) throw new Error("the new doctor's id is not in the list");
   await shot(page, "doctor-created");
   await createStaff(page, {
     role: "Nurse",
@@ -62,12 +74,18 @@ await walk("admin", async ({ newPage, shot, signIn }) => {
     price: "350000",
     specialties: ["Cardiology"],
   });
-  const row = page.getByRole("row", { name: new RegExp(service.name) });
+  if (!service.id) throw new Error("the new service's id is not in the list");
+  const row = page.locator(`tr[data-id="${service.id}"]`);
   await row.getByText("350.000").or(row.getByText("350,000")).first().waitFor();
   await shot(page, "service-created");
 
   // 3. The doctor's weekly hours, then a block that overlaps, refused before it is sent.
-  await setWeeklySchedule(page, doctor.name, { start: "08:00", end: "17:00", weekdaysOnly: true });
+  const scheduled = await setWeeklySchedule(page, doctor.name, {
+    start: "08:00",
+    end: "17:00",
+    weekdaysOnly: true,
+  });
+  if (scheduled !== doctor.id) throw new Error("the schedule is not the new doctor's");
   await shot(page, "schedule-saved");
   await page.getByRole("button", { name: "Add a block" }).click();
   await page.getByText("It overlaps block 1 on the same day.").waitFor();
@@ -153,14 +171,13 @@ await walk("admin", async ({ newPage, shot, signIn }) => {
   if ((await body.inputValue()).includes(suffix)) throw new Error("the template was not reset");
   await shot(page, "template-reset");
 
-  // 8. The delivery log, filtered to in-app messages.
+  // 8. The delivery log, filtered to welcome messages in the app: the patient's is there.
   await page.goto(`${base}/admin/deliveries`);
-  await page
-    .getByRole("search", { name: "Filter the deliveries" })
-    .getByLabel("Channel")
-    .selectOption({ label: "In the app" });
+  const deliveries = page.getByRole("search", { name: "Filter the deliveries" });
+  await deliveries.getByLabel("Type").selectOption({ label: "Welcome" });
+  await deliveries.getByLabel("Channel").selectOption({ label: "In the app" });
   await page.getByRole("button", { name: "Search", exact: true }).click();
-  await page.locator("table.deliveries, .admin > p").first().waitFor();
+  await page.locator("table.deliveries tbody tr").first().waitFor();
   await shot(page, "deliveries");
 
   // 9. Vietnamese: every admin screen has its texts.

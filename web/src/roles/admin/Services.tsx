@@ -242,7 +242,7 @@ function Row({ service: s, onEdit }: { service: MedicalService; onEdit: () => vo
       },
     });
   return (
-    <tr className={s.active ? undefined : "inactive"}>
+    <tr className={s.active ? undefined : "inactive"} data-id={s.id}>
       <td>
         <code>{s.code}</code>
       </td>

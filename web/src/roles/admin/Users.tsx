@@ -20,6 +20,7 @@ import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ProfileSchema } from "@hms/sdk/hms/user/v1/user_pb";
 import { useI18n } from "../../i18n";
+import { useSession } from "../../api/SessionContext";
 import { toProblem } from "../../api/errors";
 import { Field, formText, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
@@ -336,6 +337,10 @@ export default function Users() {
     role: parseEnum(Role, role, Role.UNSPECIFIED),
   });
   const users = list.data?.users ?? [];
+  // One's own account is neither deactivated nor given another role here (the service
+  // refuses both).
+  const session = useSession();
+  const me = session.status === "signed-in" ? session.session.user?.id : undefined;
 
   return (
     <section className="admin">
@@ -423,7 +428,7 @@ export default function Users() {
             </thead>
             <tbody>
               {users.map((u) => (
-                <tr key={u.id} className={u.isActive ? undefined : "inactive"}>
+                <tr key={u.id} className={u.isActive ? undefined : "inactive"} data-id={u.id}>
                   <th scope="row">{displayName(u)}</th>
                   <td>{u.username}</td>
                   <td>{u.email}</td>
@@ -434,16 +439,20 @@ export default function Users() {
                   </td>
                   <td>{t(u.isActive ? "admin.users.active" : "admin.users.inactive")}</td>
                   <td>
-                    <div className="actions">
-                      <ActiveButton user={u} />
-                      <Button
-                        className="button small"
-                        onPress={() => setChanging(u)}
-                        aria-label={t("admin.users.changeRoleOf", { name: displayName(u) })}
-                      >
-                        {t("admin.users.changeRole")}
-                      </Button>
-                    </div>
+                    {u.id === me ? (
+                      <span className="meta">{t("admin.users.you")}</span>
+                    ) : (
+                      <div className="actions">
+                        <ActiveButton user={u} />
+                        <Button
+                          className="button small"
+                          onPress={() => setChanging(u)}
+                          aria-label={t("admin.users.changeRoleOf", { name: displayName(u) })}
+                        >
+                          {t("admin.users.changeRole")}
+                        </Button>
+                      </div>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -114,7 +114,10 @@ export function roleLabel(role: Role): MessageKey {
 /** An id as a short code with the whole id as its title. */
 export function ShortId({ id }: { id: string }) {
   if (!id) return null;
-  return <code title={id}>{id.length > 12 ? `…${id.slice(-8)}` : id}</code>;
+  // Opaque ids (UUIDs and the like) end in their distinctive part; names such as a
+  // configuration key read whole.
+  const opaque = /^[0-9a-f-]{20,}$/i.test(id);
+  return <code title={id}>{opaque ? `…${id.slice(-8)}` : id}</code>;
 }
 
 /** An instant in the clinic's zone, as a <time>. */
