@@ -26,14 +26,9 @@ export async function createStaff(
   if (specialty !== undefined) await form.getByLabel("Specialty").fill(specialty);
   if (room !== undefined) await form.getByLabel("Consultation room").fill(room);
   await form.getByRole("button", { name: "Create the account" }).click();
-  await page.getByText(`(${username}) is ready.`).waitFor();
-  // The new account's id, from its row in the list searched by username.
-  await page.getByLabel("Search by name, username or email").fill(username);
-  await page.getByRole("button", { name: "Search", exact: true }).click();
-  const row = page
-    .getByRole("row")
-    .filter({ has: page.getByRole("cell", { name: username, exact: true }) });
-  const id = (await row.getAttribute("data-id")) ?? "";
+  const note = page.getByText(`(${username}) is ready.`);
+  await note.waitFor();
+  const id = (await note.getAttribute("data-id")) ?? "";
   return { id, username, password, email, name: `${first} ${last}`.trim() };
 }
 
@@ -70,9 +65,9 @@ export async function createService(
   if (specialties.length > 0) await form.getByLabel("Specialties").fill(specialties.join(", "));
   if (autoConfirm) await form.getByText("Bookings are confirmed at once").click();
   await form.getByRole("button", { name: "Add the service" }).click();
-  await page.getByText(`${name} is saved.`).waitFor();
-  const row = page.getByRole("row").filter({ has: page.getByText(code, { exact: true }) });
-  const id = (await row.getAttribute("data-id")) ?? "";
+  const note = page.getByText(`${name} is saved.`);
+  await note.waitFor();
+  const id = (await note.getAttribute("data-id")) ?? "";
   return { id, code, name };
 }
 

@@ -78,6 +78,21 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
   const row = page.locator(`tr[data-id="${service.id}"]`);
   await row.getByText("350.000").or(row.getByText("350,000")).first().waitFor();
   await shot(page, "service-created");
+  // Stopped and offered again; a service never booked can be deleted, once confirmed.
+  await page.getByRole("button", { name: `Stop offering ${service.name}` }).click();
+  await row.getByText("Not offered").waitFor();
+  await page.getByRole("button", { name: `Offer ${service.name} again` }).click();
+  await row.getByText("Offered", { exact: true }).waitFor();
+  const spare = await createService(page, {
+    code: `TMP-${suffix}`,
+    name: `Dịch vụ thử ${suffix}`,
+    price: "1000",
+  });
+  await page.getByRole("button", { name: `Delete ${spare.name}` }).click();
+  await page.getByRole("alertdialog").waitFor();
+  await shot(page, "service-delete-confirm");
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+  await page.locator(`tr[data-id="${spare.id}"]`).waitFor({ state: "detached" });
 
   // 3. The doctor's weekly hours, then a block that overlaps, refused before it is sent.
   const scheduled = await setWeeklySchedule(page, doctor.name, {
@@ -119,11 +134,13 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
   await page.locator("figure.chart svg").first().waitFor();
   await shot(page, "report");
 
-  // 5. A setting changed, and the change in its history.
+  // 5. A setting changed, and the change in its history (put back afterwards: other walks
+  //    may count on the default).
   await page.goto(`${base}/admin/config`);
   await page.getByRole("button", { name: "Change billing.invoice_due_days" }).click();
   const value = page.getByLabel("New value");
-  const next = (await value.inputValue()) === "21" ? "22" : "21";
+  const was = await value.inputValue();
+  const next = was === "21" ? "22" : "21";
   await value.fill(next);
   await page.getByLabel("Reason").fill(`Walk ${suffix}`);
   await page.getByRole("button", { name: "Save" }).click();
@@ -135,6 +152,10 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByText("The value must be at most 365.").waitFor();
   await shot(page, "config-refused");
+  await value.fill(was);
+  await page.getByLabel("Reason").fill(`Walk ${suffix}: back`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("cell", { name: `Walk ${suffix}: back` }).waitFor();
 
   // 6. The audit log: the actions above are in it, and the chain is intact.
   await page.goto(`${base}/admin/audit`);

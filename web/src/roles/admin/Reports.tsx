@@ -4,6 +4,8 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { Button } from "react-aria-components";
 import { useQuery } from "@connectrpc/connect-query";
+import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
+import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import {
   AppointmentService,
   ReportPeriod,
@@ -17,6 +19,7 @@ import { ProblemMessage } from "../../components/Problem";
 import { statusLabel } from "../patient/appointments";
 import { SelectField, ShortId, parseDateInput } from "./common";
 import { DoctorPicker } from "./Schedules";
+import { displayName } from "./Users";
 import { parseEnum } from "./enums";
 import "./admin.css";
 
@@ -39,6 +42,12 @@ export default function Reports() {
     includeInactive: true,
   });
   const names = new Map((services.data?.services ?? []).map((s) => [s.id, s.name]));
+  // The same list the doctor picker asks for (one request for both).
+  const doctors = useQuery(UserService.method.listUsers, {
+    role: Role.DOCTOR,
+    page: { pageSize: 500 },
+  });
+  const doctorNames = new Map((doctors.data?.users ?? []).map((u) => [u.id, displayName(u)]));
   const day = parseDateInput(date);
   const ready = !!day && (scope === "clinic" || (scope === "doctor" ? !!doctorId : !!serviceId));
   const report = useQuery(
@@ -159,9 +168,7 @@ export default function Reports() {
                       <td>
                         <ShortId id={a.patientId} />
                       </td>
-                      <td>
-                        <ShortId id={a.doctorId} />
-                      </td>
+                      <td>{doctorNames.get(a.doctorId) ?? <ShortId id={a.doctorId} />}</td>
                       <td>{names.get(a.serviceId) ?? ""}</td>
                       <td>{t(statusLabel(a.status))}</td>
                     </tr>

@@ -2,7 +2,16 @@
 // at a time; a service created or edited with its price in its currency (VND has no minor
 // digits), deactivated, or deleted when it was never booked (SERVICE_IN_USE otherwise).
 import { useState } from "react";
-import { Button, CheckboxButton, CheckboxField, Form } from "react-aria-components";
+import {
+  Button,
+  CheckboxButton,
+  CheckboxField,
+  Dialog,
+  Form,
+  Heading,
+  Modal,
+  ModalOverlay,
+} from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import {
@@ -218,15 +227,54 @@ function ServiceForm({
   );
 }
 
+/** Asks before deleting: a service never booked goes for good. */
+function DeleteDialog({ service, onClose }: { service: MedicalService; onClose: () => void }) {
+  const { t } = useI18n();
+  const invalidate = useInvalidateServices();
+  const remove = useMutation(ScheduleService.method.deleteMedicalService, {
+    onSuccess: () => {
+      onClose();
+      return invalidate();
+    },
+  });
+  return (
+    <ModalOverlay
+      isOpen
+      isDismissable
+      onOpenChange={(open) => !open && onClose()}
+      className="overlay"
+    >
+      <Modal className="modal">
+        <Dialog className="dialog" role="alertdialog">
+          <Heading slot="title">{t("admin.services.deleteWho", { name: service.name })}</Heading>
+          <p>{t("admin.services.deleteHelp")}</p>
+          <ProblemMessage error={remove.error} />
+          <div className="actions">
+            {/* Back first: the dialog's first control takes the focus. */}
+            <Button className="button" onPress={onClose}>
+              {t("app.back")}
+            </Button>
+            <Button
+              className="button danger"
+              isDisabled={remove.isPending}
+              onPress={() => remove.mutate({ serviceId: service.id })}
+            >
+              {t("admin.delete")}
+            </Button>
+          </div>
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}
+
 function Row({ service: s, onEdit }: { service: MedicalService; onEdit: () => void }) {
   const { t, lang } = useI18n();
   const invalidate = useInvalidateServices();
   const update = useMutation(ScheduleService.method.updateMedicalService, {
     onSuccess: invalidate,
   });
-  const remove = useMutation(ScheduleService.method.deleteMedicalService, {
-    onSuccess: invalidate,
-  });
+  const [deleting, setDeleting] = useState(false);
   const toggle = () =>
     update.mutate({
       serviceId: s.id,
@@ -276,14 +324,14 @@ function Row({ service: s, onEdit }: { service: MedicalService; onEdit: () => vo
           </Button>
           <Button
             className="button small danger"
-            isDisabled={remove.isPending}
-            onPress={() => remove.mutate({ serviceId: s.id })}
+            onPress={() => setDeleting(true)}
             aria-label={t("admin.services.deleteWho", { name: s.name })}
           >
             {t("admin.delete")}
           </Button>
         </div>
-        <ProblemMessage error={update.error ?? remove.error} />
+        <ProblemMessage error={update.error} />
+        {deleting && <DeleteDialog service={s} onClose={() => setDeleting(false)} />}
       </td>
     </tr>
   );
@@ -293,7 +341,7 @@ export default function Services() {
   const { t } = useI18n();
   const pager = usePager();
   const [editing, setEditing] = useState<MedicalService | "new" | undefined>();
-  const [saved, setSaved] = useState<string | undefined>();
+  const [saved, setSaved] = useState<MedicalService | undefined>();
   const list = useQuery(ScheduleService.method.listMedicalServices, {
     page: pager.page,
     includeInactive: true,
@@ -316,8 +364,8 @@ export default function Services() {
         </Button>
       </div>
       {saved && (
-        <p className="note" role="status">
-          {t("admin.services.saved", { name: saved })}
+        <p className="note" role="status" data-id={saved.id}>
+          {t("admin.services.saved", { name: saved.name })}
         </p>
       )}
       {editing && (
@@ -325,7 +373,7 @@ export default function Services() {
           key={editing === "new" ? "new" : editing.id}
           service={editing === "new" ? undefined : editing}
           onDone={(s) => {
-            setSaved(s.name);
+            setSaved(s);
             setEditing(undefined);
           }}
         />

@@ -358,7 +358,7 @@ export default function Users() {
         </Button>
       </div>
       {created && (
-        <p className="note" role="status">
+        <p className="note" role="status" data-id={created.id}>
           {t("admin.users.created", { name: displayName(created), username: created.username })}
         </p>
       )}

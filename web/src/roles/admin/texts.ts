@@ -149,6 +149,8 @@ export const en = {
   "admin.services.activateWho": "Offer {name} again",
   "admin.services.deactivateWho": "Stop offering {name}",
   "admin.services.deleteWho": "Delete {name}",
+  "admin.services.deleteHelp":
+    "Only a service never booked can be deleted; a booked one can only stop being offered.",
   "admin.services.none": "The catalog is empty.",
   "admin.services.pages": "Pages of services",
   "admin.day.UNSPECIFIED": "Day?",
@@ -551,6 +553,8 @@ export const vi: Record<keyof typeof en, string> = {
   "admin.services.activateWho": "Cung cấp lại {name}",
   "admin.services.deactivateWho": "Ngừng cung cấp {name}",
   "admin.services.deleteWho": "Xoá {name}",
+  "admin.services.deleteHelp":
+    "Chỉ xoá được dịch vụ chưa từng được đặt; dịch vụ đã có lịch hẹn chỉ có thể ngừng cung cấp.",
   "admin.services.none": "Danh mục đang trống.",
   "admin.services.pages": "Các trang dịch vụ",
   "admin.day.UNSPECIFIED": "Ngày?",
