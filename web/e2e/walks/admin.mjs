@@ -63,6 +63,23 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
   await page.getByRole("rowheader", { name: doctor.name }).waitFor();
   await page.getByRole("rowheader", { name: `Mai Đỗ ${suffix}` }).waitFor();
   await shot(page, "users-found");
+  // The nurse becomes a pharmacist, is deactivated and reactivated.
+  const nurseName = `Mai Đỗ ${suffix}`;
+  await page.getByRole("button", { name: `Change the role of ${nurseName}` }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("New role").selectOption({ label: "Pharmacist" });
+  await dialog.getByRole("button", { name: "Change role" }).click();
+  await dialog.getByText("The role is changed.").waitFor();
+  await shot(page, "role-changed");
+  await dialog.getByRole("button", { name: "Close" }).click();
+  const nurseRow = page
+    .getByRole("row")
+    .filter({ has: page.getByRole("rowheader", { name: nurseName }) });
+  await nurseRow.getByText("Pharmacist").waitFor();
+  await page.getByRole("button", { name: `Deactivate ${nurseName}` }).click();
+  await nurseRow.getByText("Deactivated").waitFor();
+  await page.getByRole("button", { name: `Reactivate ${nurseName}` }).click();
+  await nurseRow.getByText("Active", { exact: true }).waitFor();
 
   // 2. A medical service with its price in VND.
   const service = await createService(page, {
