@@ -223,4 +223,16 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
   await page.getByRole("link", { name: "Người dùng" }).click();
   await page.getByRole("heading", { name: "Người dùng và vai trò" }).waitFor();
   await shot(page, "users-vi");
+  await page.getByRole("link", { name: "Tổng quan" }).click();
+  await page.getByRole("region", { name: "Lịch hẹn" }).waitFor();
+  await page
+    .locator("figure", { hasText: "Lịch hẹn theo trạng thái" })
+    .locator("svg")
+    .first()
+    .waitFor();
+  await shot(page, "dashboard-vi");
+  await page.getByRole("link", { name: "Lịch làm việc" }).click();
+  await page.getByLabel("Bác sĩ", { exact: true }).selectOption({ label: doctor.name });
+  await page.getByRole("heading", { name: "Giờ khám hằng tuần" }).waitFor();
+  await shot(page, "schedule-vi");
 });

@@ -81,7 +81,12 @@ function Tile({
 
 export default function Dashboard() {
   const { t, lang } = useI18n();
-  const summary = useQuery(AdminService.method.getDashboardSummary, {});
+  // Fresh figures each minute while the dashboard is open.
+  const summary = useQuery(
+    AdminService.method.getDashboardSummary,
+    {},
+    { refetchInterval: 60_000 },
+  );
   const data = summary.data;
   useEffect(() => learnZone(data?.timeZone), [data]);
   const number = new Intl.NumberFormat(locale(lang));
