@@ -74,19 +74,22 @@ export async function createService(
 /**
  * Gives the doctor named `doctorName` ("First Last") consulting hours on the Schedules
  * screen: `start`–`end` on every day of the week (or Monday to Friday with
- * `weekdaysOnly`), in the specialty and room given (else the doctor's profile's).
- * Returns the doctor's id.
+ * `weekdaysOnly`), in the specialty and room given (else the doctor's profile's). Several
+ * doctors may share a name: `doctorId` (createStaff's `id`) picks one, else the newest
+ * account of that name is taken. Returns the doctor's id.
  */
 export async function setWeeklySchedule(
   page,
   doctorName,
-  { start = "08:00", end = "20:00", weekdaysOnly = false, specialty, room } = {},
+  { start = "08:00", end = "20:00", weekdaysOnly = false, specialty, room, doctorId } = {},
 ) {
   await page.goto(`${base}/admin/schedules`);
   await page.getByRole("heading", { name: "Doctors' schedules" }).waitFor();
   const picker = page.getByLabel("Doctor", { exact: true });
-  await picker.locator("option", { hasText: doctorName }).first().waitFor({ state: "attached" });
-  await picker.selectOption({ label: doctorName });
+  const named = picker.locator("option", { hasText: doctorName });
+  await named.first().waitFor({ state: "attached" });
+  const value = doctorId ?? (await named.last().getAttribute("value"));
+  await picker.selectOption(value);
   await page.getByRole("heading", { name: "Weekly consulting hours" }).waitFor();
   if (specialty !== undefined) await page.getByLabel("Specialty consulted in").fill(specialty);
   if (room !== undefined) await page.getByLabel("Room or location").fill(room);
