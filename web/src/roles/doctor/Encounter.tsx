@@ -2,7 +2,7 @@
 // the ICD-10 lookup), treatment plans, and its end: the encounter FINISHED, then the
 // appointment COMPLETED. Reached from the worklist (the appointment's encounter, which the
 // appointment service planned at confirmation) or from the chart.
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { Button, Form } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
@@ -30,6 +30,9 @@ import { statusLabel } from "../patient/appointments";
 import { AuditNotice, BreakGlassOffer, EmergencyBanner, isNoCare } from "./BreakGlass";
 import { DiagnosisForm } from "./DiagnosisForm";
 import "./clinical.css";
+
+/** How long to look for the encounter the appointment's confirmation plans. */
+const LINK_WAIT_MS = 6000;
 
 export function encounterStatusLabel(status: EncounterStatus): MessageKey {
   switch (status) {
@@ -504,10 +507,23 @@ export function AppointmentEncounter() {
   const appointment = useQuery(AppointmentService.method.getAppointment, { appointmentId });
   const a = appointment.data?.appointment;
   const patientId = a?.patientId ?? "";
+  // The appointment service links a confirmation to the EHR through its outbox, moments
+  // later: look again for a few seconds before offering a new encounter.
+  const [waited, setWaited] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setWaited(true), LINK_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, [appointmentId]);
   const list = useQuery(
     EhrService.method.listEncounters,
     { patientId, page: { pageSize: 100 } },
-    { enabled: !!patientId },
+    {
+      enabled: !!patientId,
+      refetchInterval: (q) =>
+        waited || q.state.data?.encounters.some((e) => e.appointmentId === appointmentId)
+          ? false
+          : 1000,
+    },
   );
   const create = useMutation(EhrService.method.createEncounter);
   const found = list.data?.encounters.find((e) => e.appointmentId === appointmentId);
@@ -534,7 +550,8 @@ export function AppointmentEncounter() {
       <h1>{t("enc.title")}</h1>
       <ProblemMessage error={appointment.error ?? list.error} />
       {(appointment.isPending || (!!patientId && list.isPending)) && <Loading />}
-      {a && list.isSuccess && (
+      {a && list.isSuccess && !waited && <Loading />}
+      {a && list.isSuccess && waited && (
         <>
           <p>{t("enc.noneLinked")}</p>
           <Button

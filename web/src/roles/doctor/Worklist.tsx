@@ -34,7 +34,6 @@ export default function Worklist() {
   return (
     <section>
       <h1>{t("work.title")}</h1>
-      <p className="note">{t("work.namesGap")}</p>
       <Tabs className="tabs">
         <TabList aria-label={t("work.title")}>
           <Tab id="today">{t("work.today")}</Tab>

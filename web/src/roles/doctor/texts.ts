@@ -18,8 +18,6 @@ export const en = {
   "work.encounter": "Encounter",
   "work.viewEncounter": "View encounter",
   "work.openChart": "Chart",
-  "work.namesGap":
-    "Patients are shown by the end of their record number: the clinic's directory of names is not yet open to clinical staff.",
 
   "chart.title": "Patient chart",
   "chart.patient": "Patient",
@@ -150,8 +148,6 @@ export const vi: Record<keyof typeof en, string> = {
   "work.encounter": "Lượt khám",
   "work.viewEncounter": "Xem lượt khám",
   "work.openChart": "Hồ sơ",
-  "work.namesGap":
-    "Bệnh nhân được hiển thị bằng phần cuối mã hồ sơ: danh bạ tên của phòng khám chưa mở cho nhân viên lâm sàng.",
 
   "chart.title": "Hồ sơ bệnh nhân",
   "chart.patient": "Bệnh nhân",
