@@ -20,13 +20,12 @@ async function rowWith(page, patientName, actions) {
   for (const tab of TABS) {
     await page.getByRole("tab", { name: tab, exact: true }).click();
     const panel = page.getByRole("tabpanel");
+    // The tab's report: rows, or the sentence saying there are none.
     await panel
-      .locator("table, p")
+      .locator("tr[data-appointment]")
       .first()
-      .waitFor({ timeout: 10_000 })
-      .catch(() => undefined);
-    // Give the report a moment to arrive.
-    await page.waitForTimeout(300);
+      .or(panel.getByText("No appointments."))
+      .waitFor();
     const rows = panel.locator("tr[data-appointment]");
     for (const action of actions) {
       const wanted = rows.filter({
