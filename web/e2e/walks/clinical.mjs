@@ -167,7 +167,7 @@ await walk("clinical", async ({ newPage, shot, register, signIn }) => {
   await shot(other, "other-doctor-encounter-under-break-glass");
 
   // 6. Vietnamese: the emergency banner and the encounter in the other language.
-  await other.getByRole("button", { name: "VI", exact: true }).click();
+  await other.getByRole("radio", { name: "VI" }).click();
   await other.getByRole("region", { name: "TRUY CẬP KHẨN CẤP" }).waitFor();
   await other.getByRole("heading", { name: "Lượt khám", exact: true }).waitFor();
   await shot(other, "other-doctor-encounter-vi");

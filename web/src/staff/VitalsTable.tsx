@@ -12,7 +12,10 @@ export function VitalsTable({ readings, caption }: { readings: VitalSigns[]; cap
   const number = new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 1 });
   const show = (v: number | undefined) => (v === undefined ? "—" : number.format(v));
   return (
-    <div className="table-wrap">
+    // Wider than a phone: the region scrolls, so it takes the keyboard's focus too (axe's
+    // scrollable-region-focusable).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
       <table className="table vitals-table">
         <caption>{caption}</caption>
         <thead>
