@@ -254,6 +254,13 @@ function Finish({
     await refresh();
   };
   if (!open && !checkedIn) {
+    if (done) {
+      return (
+        <p className="note" role="status">
+          {t("enc.finished")}
+        </p>
+      );
+    }
     return appointment?.status === AppointmentStatus.COMPLETED ? (
       <p className="note">{t("enc.visitCompleted")}</p>
     ) : null;
