@@ -89,7 +89,7 @@ export async function nurseRecordsVitals(page, patientName, { shot = noShot } = 
 
 /**
  * From the doctor's worklist: opens the appointment's encounter, writes the chief complaint
- * and notes, adds a diagnosis found by the ICD-10 lookup ("pharyngitis" → J02.9), a
+ * and notes, measures again (temperature and pulse), adds a diagnosis found by the ICD-10 lookup ("pharyngitis" → J02.9), a
  * treatment plan, then finishes the encounter and completes the appointment.
  */
 export async function doctorRecordsEncounterAndCompletes(
@@ -117,6 +117,13 @@ export async function doctorRecordsEncounterAndCompletes(
     .fill("Red pharynx, no exudate; tender anterior cervical nodes.");
   await page.getByRole("button", { name: "Save notes" }).click();
   await page.getByText("Notes saved.").waitFor();
+
+  // The doctor measures again: a second reading for the chart's trends.
+  await page.getByText("Record vital signs", { exact: true }).click();
+  await page.getByLabel("Temperature (°C)").fill("37,4");
+  await page.getByLabel("Pulse (/min)").fill("84");
+  await page.getByRole("button", { name: "Save vital signs" }).click();
+  await page.getByRole("cell", { name: "37.4" }).waitFor();
 
   await page.getByLabel("Find an ICD-10 code", { exact: true }).fill(search);
   const results = page.getByRole("listbox", { name: "ICD-10 codes found" });

@@ -84,7 +84,7 @@ export function ScheduleTable({
   /** Only appointments of these statuses. */
   only?: AppointmentStatus[];
   chart?: boolean;
-  /** Doctors complete a checked-in visit here (the encounter screens come later). */
+  /** Doctors may complete a checked-in visit here too (the encounter screen also does). */
   canComplete?: boolean;
   /** The period around this many days from today (7 with WEEK: next week). */
   daysAhead?: number;

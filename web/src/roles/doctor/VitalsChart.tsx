@@ -65,7 +65,7 @@ export default function VitalsChart({ points }: { points: TrendPoint[] }) {
               >
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="when" tick={{ fontSize: 10 }} />
-                <YAxis width={36} domain={["auto", "auto"]} />
+                <YAxis width={44} domain={["auto", "auto"]} />
                 <Tooltip />
                 <Legend />
                 {panel.series.map((s) => (
