@@ -127,7 +127,16 @@ export async function doctorRecordsEncounterAndCompletes(
 
   await page.getByLabel("Find an ICD-10 code", { exact: true }).fill(search);
   const results = page.getByRole("listbox", { name: "ICD-10 codes found" });
-  await results.getByRole("option", { name: new RegExp(`^${code.replace(".", "\\.")} `) }).click();
+  const option = results.getByRole("option", {
+    name: new RegExp(`^${code.replace(".", "\\.")} `),
+  });
+  await option.waitFor();
+  // By keyboard: Tab into the results, arrows to the code, Enter chooses it.
+  const names = await results.getByRole("option").allTextContents();
+  const index = names.findIndex((n) => n.startsWith(`${code} `));
+  await page.keyboard.press("Tab");
+  for (let i = 0; i < index; i++) await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
   const codeField = page.getByLabel("ICD-10 code", { exact: true });
   await codeField.waitFor();
   if ((await codeField.inputValue()) !== code) {
