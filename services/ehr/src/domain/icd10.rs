@@ -102,7 +102,7 @@ pub fn check_query(query: &str) -> Result<(), String> {
     let query = query.trim();
     let length = query.chars().count();
     if length == 0 {
-        Err("is required: a code prefix (J06) or words of a diagnosis (sore throat)".into())
+        Err("is required: a code prefix (J06) or words of a diagnosis (pharyngitis)".into())
     } else if length > MAX_QUERY {
         Err(format!("must have at most {MAX_QUERY} characters (it has {length})"))
     } else if !query.chars().any(char::is_alphanumeric) {

@@ -237,7 +237,7 @@ class EhrServiceServicer:
     def SearchDiagnosisCodes(self, request, context):
         """Common ICD-10 codes of outpatient care (a curated table shipped with the
         service, ICD-10-CM titles in English with Vietnamese ones) matching a
-        code prefix ("J06", "e11.") or words of a title ("sore throat", "tăng
+        code prefix ("J06", "e11.") or words of a title ("pharyngitis", "tăng
         huyết áp"), best first. Not a check of membership in the classification.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -2007,7 +2007,7 @@ export declare const EhrService: GenService<{
   /**
    * Common ICD-10 codes of outpatient care (a curated table shipped with the
    * service, ICD-10-CM titles in English with Vietnamese ones) matching a
-   * code prefix ("J06", "e11.") or words of a title ("sore throat", "tăng
+   * code prefix ("J06", "e11.") or words of a title ("pharyngitis", "tăng
    * huyết áp"), best first. Not a check of membership in the classification.
    *
    * @generated from rpc hms.ehr.v1.EhrService.SearchDiagnosisCodes
