@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
                     temperature_celsius: Some(37.4),
                     ..Default::default()
                 }),
+                ..Default::default()
             },
             &doctor,
         ))

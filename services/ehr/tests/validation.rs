@@ -35,6 +35,7 @@ async fn invalid_clinical_data_is_refused_with_field_violations(w: World) {
             spo2_percent: Some(120),
             ..Default::default()
         }),
+        ..Default::default()
     };
     let bad = assert_code(ehr.add_vital_signs(authed(wild, doctor)).await, Code::InvalidArgument);
     assert_eq!(

@@ -1,6 +1,6 @@
 // Staff view of a day's or week's appointments (AppointmentService.GetScheduleReport) with
 // the step each one waits for: confirm a request, check a patient in.
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { Button } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -22,9 +22,11 @@ const StatusChart = lazy(() => import("./StatusChart"));
 function Actions({
   appointment: a,
   canComplete,
+  extra,
 }: {
   appointment: Appointment;
   canComplete: boolean;
+  extra?: ReactNode;
 }) {
   const { t } = useI18n();
   const queries = useQueryClient();
@@ -64,6 +66,7 @@ function Actions({
           {t("work.complete")}
         </Button>
       )}
+      {extra}
       <ProblemMessage error={confirm.error ?? checkIn.error ?? complete.error} />
     </div>
   );
@@ -75,15 +78,18 @@ export function ScheduleTable({
   chart = false,
   canComplete = false,
   daysAhead = 0,
+  actions,
 }: {
   period: ReportPeriod;
   /** Only appointments of these statuses. */
   only?: AppointmentStatus[];
   chart?: boolean;
-  /** Doctors complete a checked-in visit here (the encounter screens come later). */
+  /** Doctors may complete a checked-in visit here too (the encounter screen also does). */
   canComplete?: boolean;
   /** The period around this many days from today (7 with WEEK: next week). */
   daysAhead?: number;
+  /** A role's own steps for a row (the doctor's encounter, the nurse's vital signs). */
+  actions?: (a: Appointment) => ReactNode;
 }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
@@ -124,7 +130,7 @@ export function ScheduleTable({
             </thead>
             <tbody>
               {rows.map((a) => (
-                <tr key={a.id}>
+                <tr key={a.id} data-appointment={a.id}>
                   <td>{when(a)}</td>
                   <td>
                     <code title={a.patientId}>{a.patientId.slice(-8)}</code>
@@ -133,7 +139,7 @@ export function ScheduleTable({
                   <td>{a.reason}</td>
                   <td>{t(statusLabel(a.status))}</td>
                   <td>
-                    <Actions appointment={a} canComplete={canComplete} />
+                    <Actions appointment={a} canComplete={canComplete} extra={actions?.(a)} />
                   </td>
                 </tr>
               ))}

@@ -19,7 +19,8 @@ use super::convert::{
 };
 
 use super::{EhrApi, Reply};
-use crate::app::{LAB_RESULT, PRESCRIPTION, PlanText};
+use crate::app::{LAB_RESULT, PRESCRIPTION, PlanText, VitalsTarget};
+use crate::domain::icd10;
 use crate::domain::status::Status as Stage;
 use crate::domain::validate::{self, Vitals};
 use crate::store::VitalsDoc;
@@ -208,7 +209,24 @@ impl EhrService for EhrApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "patient_id", &r.patient_id);
-        check_id(&mut v, "encounter_id", &r.encounter_id);
+        let target = match (r.encounter_id.as_str(), r.appointment_id.as_str()) {
+            ("", "") => {
+                v.add("encounter_id", "is required (or name the encounter by appointment_id)");
+                VitalsTarget::Encounter("")
+            }
+            (encounter, "") => {
+                check_id(&mut v, "encounter_id", encounter);
+                VitalsTarget::Encounter(encounter)
+            }
+            ("", appointment) => {
+                check_id(&mut v, "appointment_id", appointment);
+                VitalsTarget::Appointment(appointment)
+            }
+            _ => {
+                v.add("appointment_id", "name the encounter by encounter_id or by appointment_id, not both");
+                VitalsTarget::Encounter("")
+            }
+        };
         v.require(r.vital_signs.is_some(), "vital_signs", "is required");
         let input = r.vital_signs.clone().unwrap_or_default();
         let measured = Vitals {
@@ -242,8 +260,36 @@ impl EhrService for EhrApi {
             weight_kg: measured.weight_kg,
             height_cm: measured.height_cm,
         };
-        self.0.add_vital_signs(&c, &r.patient_id, &r.encounter_id, &vitals).await?;
+        self.0.add_vital_signs(&c, &r.patient_id, target, &vitals).await?;
         Ok(Response::new(AddVitalSignsResponse { vital_signs: Some(vitals_to_proto(&vitals)) }))
+    }
+
+    async fn search_diagnosis_codes(
+        &self,
+        request: Request<SearchDiagnosisCodesRequest>,
+    ) -> Reply<SearchDiagnosisCodesResponse> {
+        // The table is reference data, not a patient's: nothing to audit.
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        if let Err(problem) = icd10::check_query(&r.query) {
+            v.add("query", problem);
+        }
+        let size = usize::try_from(r.page_size).ok().filter(|s| *s <= icd10::MAX_PAGE);
+        if size.is_none() {
+            v.add("page_size", format!("must be between 0 and {}", icd10::MAX_PAGE));
+        }
+        v.into_result()?;
+        let limit = match size {
+            Some(0) | None => icd10::DEFAULT_PAGE,
+            Some(s) => s,
+        };
+        Ok(Response::new(SearchDiagnosisCodesResponse {
+            codes: icd10::search(&r.query, limit)
+                .into_iter()
+                .map(|c| DiagnosisCode { code: c.code.into(), title: c.title.into(), title_vi: c.title_vi.into() })
+                .collect(),
+            edition: icd10::edition().into(),
+        }))
     }
 
     async fn break_glass(&self, request: Request<BreakGlassRequest>) -> Reply<BreakGlassResponse> {

@@ -292,15 +292,42 @@ impl State {
         .await
     }
 
-    /// Adds a set of vital signs to an open encounter; a nurse may, for an
-    /// encounter of today.
-    pub async fn add_vital_signs(&self, c: &Caller, patient: &str, id: &str, vitals: &VitalsDoc) -> Result<(), Status> {
-        // A nurse's access depends on the encounter itself (dated today).
-        let encounter = if c.principal.role == Role::Nurse { self.store.encounter(id).await? } else { None };
-        let resource = format!("encounter/{id}/vitals/{}", vitals.id);
+    /// Adds a set of vital signs to an open encounter, named by its id or by
+    /// its appointment; a nurse may, for an encounter of today.
+    pub async fn add_vital_signs(
+        &self,
+        c: &Caller,
+        patient: &str,
+        target: VitalsTarget<'_>,
+        vitals: &VitalsDoc,
+    ) -> Result<(), Status> {
+        let (encounter, resource) = match target {
+            VitalsTarget::Encounter(id) => {
+                // A nurse's access depends on the encounter itself (dated today).
+                let encounter = if c.principal.role == Role::Nurse { self.store.encounter(id).await? } else { None };
+                (encounter, format!("encounter/{id}/vitals/{}", vitals.id))
+            }
+            VitalsTarget::Appointment(appointment) => {
+                let encounter =
+                    self.store.encounter_of_appointment(appointment).await?.filter(|e| e.doc.patient_id == patient);
+                let resource = match &encounter {
+                    Some(e) => format!("encounter/{}/vitals/{}", e.id, vitals.id),
+                    None => format!("appointment/{appointment}/vitals/{}", vitals.id),
+                };
+                (encounter, resource)
+            }
+        };
+        let id = match (target, &encounter) {
+            (VitalsTarget::Encounter(id), _) => id.to_owned(),
+            (VitalsTarget::Appointment(_), Some(e)) => e.id.clone(),
+            (VitalsTarget::Appointment(_), None) => String::new(),
+        };
         let need = Need::Vitals(encounter.as_ref().map(|e| &e.doc));
         self.audited(c, "AddVitalSigns", patient, &resource, need, || async {
-            self.append(patient, id, |doc| {
+            if id.is_empty() {
+                return Err(Status::not_found("this appointment has no encounter for this patient"));
+            }
+            self.append(patient, &id, |doc| {
                 if doc.vital_signs.len() >= MAX_VITALS {
                     return Err(refusal(Code::FailedPrecondition, "ENCOUNTER_FULL", "at most 200 sets of vital signs"));
                 }
@@ -312,6 +339,14 @@ impl State {
         .await?;
         Ok(())
     }
+}
+
+/// Which encounter gets a set of vital signs.
+#[derive(Debug, Clone, Copy)]
+pub enum VitalsTarget<'a> {
+    Encounter(&'a str),
+    /// The encounter of this appointment (the nurse's desk knows the appointment).
+    Appointment(&'a str),
 }
 
 /// Adds or replaces a diagnosis; a primary one makes the others secondary.

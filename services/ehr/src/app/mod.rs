@@ -15,7 +15,7 @@ use crate::domain::status::Status as Stage;
 use crate::store::{EncounterDoc, Store};
 
 pub use crypt::{Crypt, NotesText, PlanText};
-pub use encounters::OpenEncounter;
+pub use encounters::{OpenEncounter, VitalsTarget};
 pub use records::OpenRecord;
 
 /// References shown with a record or an encounter.

@@ -217,5 +217,6 @@ pub fn vitals_request(patient: &str, encounter: &str, heart_rate: i32) -> AddVit
             temperature_celsius: Some(36.9),
             ..Default::default()
         }),
+        ..Default::default()
     }
 }

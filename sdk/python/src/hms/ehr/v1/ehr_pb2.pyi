@@ -422,20 +422,48 @@ class AddTreatmentPlanResponse(_message.Message):
     def __init__(self, encounter: _Optional[_Union[Encounter, _Mapping]] = ...) -> None: ...
 
 class AddVitalSignsRequest(_message.Message):
-    __slots__ = ("patient_id", "encounter_id", "vital_signs")
+    __slots__ = ("patient_id", "encounter_id", "vital_signs", "appointment_id")
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
     ENCOUNTER_ID_FIELD_NUMBER: _ClassVar[int]
     VITAL_SIGNS_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
     patient_id: str
     encounter_id: str
     vital_signs: VitalSigns
-    def __init__(self, patient_id: _Optional[str] = ..., encounter_id: _Optional[str] = ..., vital_signs: _Optional[_Union[VitalSigns, _Mapping]] = ...) -> None: ...
+    appointment_id: str
+    def __init__(self, patient_id: _Optional[str] = ..., encounter_id: _Optional[str] = ..., vital_signs: _Optional[_Union[VitalSigns, _Mapping]] = ..., appointment_id: _Optional[str] = ...) -> None: ...
 
 class AddVitalSignsResponse(_message.Message):
     __slots__ = ("vital_signs",)
     VITAL_SIGNS_FIELD_NUMBER: _ClassVar[int]
     vital_signs: VitalSigns
     def __init__(self, vital_signs: _Optional[_Union[VitalSigns, _Mapping]] = ...) -> None: ...
+
+class SearchDiagnosisCodesRequest(_message.Message):
+    __slots__ = ("query", "page_size")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    page_size: int
+    def __init__(self, query: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class DiagnosisCode(_message.Message):
+    __slots__ = ("code", "title", "title_vi")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_VI_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    title: str
+    title_vi: str
+    def __init__(self, code: _Optional[str] = ..., title: _Optional[str] = ..., title_vi: _Optional[str] = ...) -> None: ...
+
+class SearchDiagnosisCodesResponse(_message.Message):
+    __slots__ = ("codes", "edition")
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    EDITION_FIELD_NUMBER: _ClassVar[int]
+    codes: _containers.RepeatedCompositeFieldContainer[DiagnosisCode]
+    edition: str
+    def __init__(self, codes: _Optional[_Iterable[_Union[DiagnosisCode, _Mapping]]] = ..., edition: _Optional[str] = ...) -> None: ...
 
 class BreakGlassGrant(_message.Message):
     __slots__ = ("grant_id", "doctor_id", "patient_id", "reason", "grant_time", "expire_time")

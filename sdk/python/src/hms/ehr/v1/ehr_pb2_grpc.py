@@ -102,6 +102,11 @@ class EhrServiceStub:
                 request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsRequest.SerializeToString,
                 response_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsResponse.FromString,
                 _registered_method=True)
+        self.SearchDiagnosisCodes = channel.unary_unary(
+                '/hms.ehr.v1.EhrService/SearchDiagnosisCodes',
+                request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesRequest.SerializeToString,
+                response_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesResponse.FromString,
+                _registered_method=True)
         self.BreakGlass = channel.unary_unary(
                 '/hms.ehr.v1.EhrService/BreakGlass',
                 request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.BreakGlassRequest.SerializeToString,
@@ -223,6 +228,17 @@ class EhrServiceServicer:
     def AddVitalSigns(self, request, context):
         """Records vital signs: a doctor within a care relationship, or a nurse on
         an encounter dated today. Values outside physiological ranges are refused.
+        The encounter is named by its id, or by the appointment it came from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchDiagnosisCodes(self, request, context):
+        """Common ICD-10 codes of outpatient care (a curated table shipped with the
+        service, ICD-10-CM titles in English with Vietnamese ones) matching a
+        code prefix ("J06", "e11.") or words of a title ("pharyngitis", "tăng
+        huyết áp"), best first. Not a check of membership in the classification.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -326,6 +342,11 @@ def add_EhrServiceServicer_to_server(servicer, server):
                     servicer.AddVitalSigns,
                     request_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsRequest.FromString,
                     response_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsResponse.SerializeToString,
+            ),
+            'SearchDiagnosisCodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchDiagnosisCodes,
+                    request_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesRequest.FromString,
+                    response_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesResponse.SerializeToString,
             ),
             'BreakGlass': grpc.unary_unary_rpc_method_handler(
                     servicer.BreakGlass,
@@ -685,6 +706,33 @@ class EhrService:
             '/hms.ehr.v1.EhrService/AddVitalSigns',
             hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsRequest.SerializeToString,
             hms_dot_ehr_dot_v1_dot_ehr__pb2.AddVitalSignsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchDiagnosisCodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.ehr.v1.EhrService/SearchDiagnosisCodes',
+            hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesRequest.SerializeToString,
+            hms_dot_ehr_dot_v1_dot_ehr__pb2.SearchDiagnosisCodesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1003,6 +1003,8 @@ export declare type AddVitalSignsRequest = Message<"hms.ehr.v1.AddVitalSignsRequ
   patientId: string;
 
   /**
+   * The encounter; or leave it empty and name `appointment_id`.
+   *
    * @generated from field: string encounter_id = 2;
    */
   encounterId: string;
@@ -1011,6 +1013,15 @@ export declare type AddVitalSignsRequest = Message<"hms.ehr.v1.AddVitalSignsRequ
    * @generated from field: hms.ehr.v1.VitalSigns vital_signs = 3;
    */
   vitalSigns?: VitalSigns | undefined;
+
+  /**
+   * The appointment whose encounter gets the measurements (the one the
+   * appointment service planned when it was confirmed), instead of
+   * `encounter_id`. NOT_FOUND when it has none.
+   *
+   * @generated from field: string appointment_id = 4;
+   */
+  appointmentId: string;
 };
 
 /**
@@ -1036,6 +1047,92 @@ export declare type AddVitalSignsResponse = Message<"hms.ehr.v1.AddVitalSignsRes
  * Use `create(AddVitalSignsResponseSchema)` to create a new message.
  */
 export declare const AddVitalSignsResponseSchema: GenMessage<AddVitalSignsResponse>;
+
+/**
+ * @generated from message hms.ehr.v1.SearchDiagnosisCodesRequest
+ */
+export declare type SearchDiagnosisCodesRequest = Message<"hms.ehr.v1.SearchDiagnosisCodesRequest"> & {
+  /**
+   * A code prefix (J06, e11.9) or words of a title, English or Vietnamese
+   * (with or without diacritics); 1 to 100 characters.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * At most 50; 0 means 20.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+};
+
+/**
+ * Describes the message hms.ehr.v1.SearchDiagnosisCodesRequest.
+ * Use `create(SearchDiagnosisCodesRequestSchema)` to create a new message.
+ */
+export declare const SearchDiagnosisCodesRequestSchema: GenMessage<SearchDiagnosisCodesRequest>;
+
+/**
+ * One ICD-10 code of the table.
+ *
+ * @generated from message hms.ehr.v1.DiagnosisCode
+ */
+export declare type DiagnosisCode = Message<"hms.ehr.v1.DiagnosisCode"> & {
+  /**
+   * ICD-10-CM code, with its dot (E11.9).
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * The ICD-10-CM title.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * The Vietnamese title; empty where the table has none.
+   *
+   * @generated from field: string title_vi = 3;
+   */
+  titleVi: string;
+};
+
+/**
+ * Describes the message hms.ehr.v1.DiagnosisCode.
+ * Use `create(DiagnosisCodeSchema)` to create a new message.
+ */
+export declare const DiagnosisCodeSchema: GenMessage<DiagnosisCode>;
+
+/**
+ * @generated from message hms.ehr.v1.SearchDiagnosisCodesResponse
+ */
+export declare type SearchDiagnosisCodesResponse = Message<"hms.ehr.v1.SearchDiagnosisCodesResponse"> & {
+  /**
+   * Best first: the code itself, codes starting with the query (shorter
+   * first), then titles whose words start with the query's words.
+   *
+   * @generated from field: repeated hms.ehr.v1.DiagnosisCode codes = 1;
+   */
+  codes: DiagnosisCode[];
+
+  /**
+   * The source and edition of the table, e.g. "ICD-10-CM April 1, 2026".
+   *
+   * @generated from field: string edition = 2;
+   */
+  edition: string;
+};
+
+/**
+ * Describes the message hms.ehr.v1.SearchDiagnosisCodesResponse.
+ * Use `create(SearchDiagnosisCodesResponseSchema)` to create a new message.
+ */
+export declare const SearchDiagnosisCodesResponseSchema: GenMessage<SearchDiagnosisCodesResponse>;
 
 /**
  * @generated from message hms.ehr.v1.BreakGlassGrant
@@ -1898,6 +1995,7 @@ export declare const EhrService: GenService<{
   /**
    * Records vital signs: a doctor within a care relationship, or a nurse on
    * an encounter dated today. Values outside physiological ranges are refused.
+   * The encounter is named by its id, or by the appointment it came from.
    *
    * @generated from rpc hms.ehr.v1.EhrService.AddVitalSigns
    */
@@ -1905,6 +2003,19 @@ export declare const EhrService: GenService<{
     methodKind: "unary";
     input: typeof AddVitalSignsRequestSchema;
     output: typeof AddVitalSignsResponseSchema;
+  },
+  /**
+   * Common ICD-10 codes of outpatient care (a curated table shipped with the
+   * service, ICD-10-CM titles in English with Vietnamese ones) matching a
+   * code prefix ("J06", "e11.") or words of a title ("pharyngitis", "tăng
+   * huyết áp"), best first. Not a check of membership in the classification.
+   *
+   * @generated from rpc hms.ehr.v1.EhrService.SearchDiagnosisCodes
+   */
+  searchDiagnosisCodes: {
+    methodKind: "unary";
+    input: typeof SearchDiagnosisCodesRequestSchema;
+    output: typeof SearchDiagnosisCodesResponseSchema;
   },
   /**
    * Break-glass: a doctor without a care relationship states a reason and
