@@ -99,12 +99,23 @@ export function InvoiceItems({ invoice }: { invoice: Invoice }) {
               <td className="num">−{money(invoice.paidByInsurance)}</td>
             </tr>
           )}
-          <tr className="strong">
-            <th scope="row" colSpan={3}>
-              {t("inv.balance")}
-            </th>
-            <td className="num">{money(invoice.balance)}</td>
-          </tr>
+          {invoice.status === InvoiceStatus.WRITTEN_OFF ? (
+            <tr className="strong">
+              <th scope="row" colSpan={3}>
+                {t("inv.status.WRITTEN_OFF")}
+              </th>
+              <td className="num">{money(invoice.balance)}</td>
+            </tr>
+          ) : (
+            invoice.status !== InvoiceStatus.CANCELLED && (
+              <tr className="strong">
+                <th scope="row" colSpan={3}>
+                  {t("inv.balance")}
+                </th>
+                <td className="num">{money(invoice.balance)}</td>
+              </tr>
+            )
+          )}
         </tfoot>
       </table>
     </div>

@@ -253,7 +253,7 @@ export default function MyRecord() {
       {record.data?.record && (
         <section className="card" aria-labelledby="rec-summary">
           <h2 id="rec-summary" className="sr-only">
-            {t("rec.title")}
+            {t("rec.summary")}
           </h2>
           <dl className="kv">
             <div>

@@ -13,7 +13,7 @@ import {
   YAxis,
 } from "recharts";
 import { useI18n } from "../../i18n";
-import { dayInZone, formatDateTime, formatDay } from "../../format";
+import { dayInZone, formatDateTime, formatDay, formatTime } from "../../format";
 import { useClinicZone } from "../../format/zone";
 import type { VitalKind, VitalPoint } from "./record";
 
@@ -23,6 +23,12 @@ export default function VitalsChart({ points, kind }: { points: VitalPoint[]; ki
   const kinds: VitalKind[] = kind === "systolicBp" ? ["systolicBp", "diastolicBp"] : [kind];
   const data = points.filter((p) => kinds.some((k) => p[k] !== undefined));
   const colours = ["#1d6f8a", "#a8261b"];
+  // Points within two days of each other are told apart by their time, others by their day.
+  const span = (data.at(-1)?.at ?? 0) - (data[0]?.at ?? 0);
+  const tick = (at: number) =>
+    span < 2 * 86_400_000
+      ? formatTime(new Date(at), zone, lang)
+      : formatDay(dayInZone(new Date(at), zone), lang);
   return (
     <div className="chart-box" aria-hidden="true">
       <ResponsiveContainer width="100%" height={220}>
@@ -38,7 +44,7 @@ export default function VitalsChart({ points, kind }: { points: VitalPoint[]; ki
             domain={["dataMin", "dataMax"]}
             scale="time"
             tick={{ fontSize: 11 }}
-            tickFormatter={(at: number) => formatDay(dayInZone(new Date(at), zone), lang)}
+            tickFormatter={tick}
           />
           <YAxis width={40} domain={["auto", "auto"]} />
           <Tooltip labelFormatter={(at) => formatDateTime(new Date(Number(at)), zone, lang)} />

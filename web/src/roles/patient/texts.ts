@@ -78,6 +78,7 @@ export const en = {
   "rec.title": "My medical record",
   "rec.empty":
     "Your record is empty for now. After your first visit, your doctor's notes, diagnoses and measurements appear here.",
+  "rec.summary": "Summary",
   "rec.updated": "Last updated {time}",
   "rec.bloodType": "Blood type",
   "rec.unknown": "Not recorded",
@@ -328,6 +329,7 @@ export const vi: Record<keyof typeof en, string> = {
   "rec.title": "Hồ sơ bệnh án của tôi",
   "rec.empty":
     "Hồ sơ của bạn hiện chưa có gì. Sau lần khám đầu tiên, ghi chú, chẩn đoán và chỉ số đo của bác sĩ sẽ hiện ở đây.",
+  "rec.summary": "Tóm tắt",
   "rec.updated": "Cập nhật lần cuối {time}",
   "rec.bloodType": "Nhóm máu",
   "rec.unknown": "Chưa ghi nhận",

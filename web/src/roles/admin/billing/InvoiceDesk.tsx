@@ -7,7 +7,12 @@ import { Link, useParams } from "react-router";
 import { Button, Dialog, Form, Heading, Modal, ModalOverlay } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { BillingService, PaymentMethod, type Invoice } from "@hms/sdk/hms/billing/v1/billing_pb";
+import {
+  BillingService,
+  PaymentMethod,
+  SourceType,
+  type Invoice,
+} from "@hms/sdk/hms/billing/v1/billing_pb";
 import { useI18n, type MessageKey } from "../../../i18n";
 import { formatDay, formatMoney } from "../../../format";
 import { toProblem } from "../../../api/errors";
@@ -26,6 +31,7 @@ import {
 } from "../../patient/billing";
 import { InvoiceItems, InvoiceStatusBadge, PaymentList } from "../../patient/InvoiceParts";
 import { deskActions, type DeskAction } from "./desk";
+import { PatientName } from "./PatientName";
 import { sourceLabel } from "./InvoiceSearch";
 import "../../patient/patient-billing.css";
 import "./billing-desk.css";
@@ -345,13 +351,15 @@ export default function InvoiceDesk() {
             <InvoiceStatusBadge status={inv.status} />
           </div>
           <p className="meta">
-            {t("desk.patientLine", { id: inv.patientId })}
+            {t("desk.patient")}: <PatientName id={inv.patientId} />
             {inv.issueDate && (
               <> · {t("inv.issued", { date: formatDay(inv.issueDate, lang, true) })}</>
             )}
             {inv.dueDate && <> · {t("desk.due", { date: formatDay(inv.dueDate, lang, true) })}</>}
             {" · "}
-            {t("desk.sourceLine", { source: t(sourceLabel(inv.sourceType)), id: inv.sourceId })}
+            {inv.sourceType === SourceType.MANUAL
+              ? t(sourceLabel(inv.sourceType))
+              : t("desk.sourceLine", { source: t(sourceLabel(inv.sourceType)), id: inv.sourceId })}
           </p>
           {inv.statusReason && (
             <p className="note">{t("inv.statusReason", { reason: inv.statusReason })}</p>

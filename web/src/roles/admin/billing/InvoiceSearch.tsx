@@ -4,7 +4,9 @@
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { Button, Form } from "react-aria-components";
-import { useQuery } from "@connectrpc/connect-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { Role } from "@hms/sdk/hms/common/v1/access_pb";
+import { UserService, type User } from "@hms/sdk/hms/user/v1/user_pb";
 import { BillingService, InvoiceStatus, SourceType } from "@hms/sdk/hms/billing/v1/billing_pb";
 import { useI18n, type MessageKey } from "../../../i18n";
 import { formatDay } from "../../../format";
@@ -14,6 +16,7 @@ import { ProblemMessage } from "../../../components/Problem";
 import { invoiceStatusLabel } from "../../patient/billing";
 import { InvoiceStatusBadge, useMoney } from "../../patient/InvoiceParts";
 import { filtersFrom, filtersParams, type Filters } from "./desk";
+import { PatientName } from "./PatientName";
 import "../../patient/patient-billing.css";
 import "./billing-desk.css";
 
@@ -39,16 +42,49 @@ export function sourceLabel(s: SourceType): MessageKey {
   return `desk.source.${SourceType[s] as keyof typeof SourceType}`;
 }
 
+/** What the patient field holds is taken as an id when it looks like one. */
+function looksLikeId(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text.trim());
+}
+
 function FilterForm({ initial, onSearch }: { initial: Filters; onSearch: (f: Filters) => void }) {
   const { t } = useI18n();
   const [f, setF] = useState(initial);
+  const [patientText, setPatientText] = useState(initial.patientId);
+  const [candidates, setCandidates] = useState<User[]>([]);
+  const [notFound, setNotFound] = useState("");
+  const lookup = useMutation(UserService.method.listUsers);
+
+  const search = async () => {
+    setCandidates([]);
+    setNotFound("");
+    const text = patientText.trim();
+    if (!text || looksLikeId(text)) {
+      onSearch({ ...f, patientId: text });
+      return;
+    }
+    const { users } = await lookup.mutateAsync({
+      role: Role.PATIENT,
+      query: text,
+      page: { pageSize: 10 },
+    });
+    const [only] = users;
+    if (users.length === 1 && only) {
+      onSearch({ ...f, patientId: only.id });
+    } else if (users.length === 0) {
+      setNotFound(text);
+    } else {
+      setCandidates(users);
+    }
+  };
+
   return (
     <Form
       className="card desk-filters"
       aria-label={t("desk.filters")}
       onSubmit={(e) => {
         e.preventDefault();
-        onSearch(f);
+        void search();
       }}
     >
       <div className="row">
@@ -104,14 +140,40 @@ function FilterForm({ initial, onSearch }: { initial: Filters; onSearch: (f: Fil
           name="number"
         />
         <Field
-          label={t("desk.patient")}
-          value={f.patientId}
-          onChange={(patientId) => setF({ ...f, patientId })}
+          label={t("desk.patientFind")}
+          value={patientText}
+          onChange={setPatientText}
           name="patient"
         />
       </div>
+      <ProblemMessage error={lookup.error} />
+      {notFound && (
+        <p className="problem" role="alert">
+          {t("desk.noPatient", { text: notFound })}
+        </p>
+      )}
+      {candidates.length > 0 && (
+        <div role="group" aria-label={t("desk.whichPatient")} className="stack">
+          <p>{t("desk.whichPatient")}</p>
+          <div className="actions">
+            {candidates.map((u) => (
+              <Button
+                key={u.id}
+                className="button small"
+                onPress={() => {
+                  setCandidates([]);
+                  setPatientText(u.id);
+                  onSearch({ ...f, patientId: u.id });
+                }}
+              >
+                {`${u.firstName} ${u.lastName}`.trim() || u.username} ({u.username})
+              </Button>
+            ))}
+          </div>
+        </div>
+      )}
       <div className="actions">
-        <Button type="submit" className="button primary">
+        <Button type="submit" className="button primary" isDisabled={lookup.isPending}>
           {t("desk.search")}
         </Button>
         <Button
@@ -124,6 +186,9 @@ function FilterForm({ initial, onSearch }: { initial: Filters; onSearch: (f: Fil
               patientId: "",
             };
             setF(empty);
+            setPatientText("");
+            setCandidates([]);
+            setNotFound("");
             onSearch(empty);
           }}
         >
@@ -196,7 +261,9 @@ export default function InvoiceSearch() {
                     </Link>
                   </td>
                   <td>{inv.issueDate ? formatDay(inv.issueDate, lang, true) : ""}</td>
-                  <td className="id">{inv.patientId}</td>
+                  <td>
+                    <PatientName id={inv.patientId} />
+                  </td>
                   <td>{t(sourceLabel(inv.sourceType))}</td>
                   <td>
                     <InvoiceStatusBadge status={inv.status} />
