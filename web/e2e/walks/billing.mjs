@@ -217,9 +217,13 @@ await walk("billing", async (harness) => {
   // 0. Lan registers in the app; her visit is completed behind the scenes.
   const page = await newPage();
   await register(page, lan);
+  await signIn(page, lan.username, lan.password);
+  // Before any visit, her record is empty and says so.
+  await page.getByRole("link", { name: "My record" }).click();
+  await page.getByText("Your record is empty for now.").waitFor();
+  await shot(page, "record-empty");
   const login = await users.login({ username: lan.username, password: lan.password });
   const visit = await completedVisit(login);
-  await signIn(page, lan.username, lan.password);
 
   // 1. Her record: allergies, conditions, the visit, the vitals' trend.
   await page.goto(`${base}/record`);
@@ -378,6 +382,37 @@ await walk("billing", async (harness) => {
   await dialog.getByRole("button", { name: "Close" }).click();
   await desk.getByText("Note: Hardship: the patient cannot pay").waitFor();
   await shot(desk, "desk-written-off");
+
+  // An invoice made by mistake is found by its number and cancelled.
+  const { invoice: mistake } = await billing.createManualInvoice(
+    {
+      patientId: visit.patientId,
+      items: [
+        {
+          type: ItemType.OTHER_SERVICE,
+          description: "Duplicate entry",
+          quantity: 1n,
+          unitPriceMinor: 30000n,
+        },
+      ],
+      idempotencyKey: `walk-mistake-${suffix}`,
+    },
+    bearer(admin),
+  );
+  await desk.getByRole("link", { name: "All invoices" }).click();
+  await desk.getByLabel("Invoice number starts with").fill(mistake.invoiceNumber);
+  await desk.getByRole("button", { name: "Search" }).click();
+  await desk.getByRole("link", { name: `Open ${mistake.invoiceNumber}` }).click();
+  await desk.getByRole("button", { name: "Cancel the invoice" }).click();
+  dialog = desk.getByRole("dialog");
+  await dialog.getByLabel("Reason").fill("Entered twice");
+  await dialog.getByRole("button", { name: "Review" }).click();
+  await dialog.getByText(/^Cancel INV-\S+ for .*\? Nothing was paid on it\./).waitFor();
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await dialog.getByText("The invoice is cancelled.").waitFor();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await desk.getByText("Cancelled", { exact: true }).first().waitFor();
+  await shot(desk, "desk-cancelled");
 
   // 7. On a phone: Lan's invoices (both settled), her record; a third invoice she pays with
   // the step the main walk uses.
