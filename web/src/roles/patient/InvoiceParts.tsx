@@ -122,7 +122,14 @@ export function InvoiceItems({ invoice }: { invoice: Invoice }) {
   );
 }
 
-export function PaymentList({ payments }: { payments: Payment[] }) {
+export function PaymentList({
+  payments,
+  withReference = false,
+}: {
+  payments: Payment[];
+  /** Show the provider's charge id or the desk's reference (for staff). */
+  withReference?: boolean;
+}) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
   const money = useMoney();
@@ -137,7 +144,8 @@ export function PaymentList({ payments }: { payments: Payment[] }) {
           {p.createTime && (
             <span className="meta"> · {formatDateTime(p.createTime, zone, lang)}</span>
           )}
-          {p.transactionId && <span className="meta"> · {p.transactionId}</span>}
+          {withReference && p.transactionId && <span className="meta"> · {p.transactionId}</span>}
+          {p.failureReason && <span className="meta"> · {p.failureReason}</span>}
         </li>
       ))}
     </ul>

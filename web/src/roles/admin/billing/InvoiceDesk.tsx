@@ -389,7 +389,7 @@ export default function InvoiceDesk() {
           </div>
           <section>
             <h2>{t("inv.payments")}</h2>
-            <PaymentList payments={got.data?.payments ?? []} />
+            <PaymentList payments={got.data?.payments ?? []} withReference />
           </section>
           {action && (
             <ActionDialog invoice={inv} action={action} onClose={() => setAction(undefined)} />
