@@ -351,11 +351,14 @@ await walk("billing", async (harness) => {
   await desk.getByText("This invoice is closed").waitFor();
   await shot(desk, "desk-paid");
 
+  // Back to the search, its filters kept.
   await desk.getByRole("link", { name: "All invoices" }).click();
+  await desk.waitForURL(/status=PARTIALLY_PAID/);
   await desk.getByLabel("Status").selectOption("");
   await desk.getByLabel("Billed for").selectOption("MANUAL");
   await desk.getByLabel(/^Patient/).fill(lan.email);
   await desk.getByRole("button", { name: "Search" }).click();
+  // Lan's email names one patient: the search runs for her id.
   await desk.waitForURL(/source=MANUAL.*patient=/);
   await desk
     .getByRole("link", { name: /^Open INV-/ })

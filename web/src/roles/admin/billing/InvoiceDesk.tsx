@@ -3,7 +3,7 @@
 // or cancel it. Each action is filled in, reviewed as one sentence, then confirmed; a
 // manual payment carries an idempotency key per attempt, reused when it is retried.
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useLocation, useParams } from "react-router";
 import { Button, Dialog, Form, Heading, Modal, ModalOverlay } from "react-aria-components";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -333,6 +333,12 @@ function ActionDialog({
 export default function InvoiceDesk() {
   const { t, lang } = useI18n();
   const { invoiceId = "" } = useParams();
+  // Back to the search this invoice was opened from, with its filters.
+  const from: unknown = useLocation().state;
+  const search =
+    typeof from === "object" && from && "search" in from && typeof from.search === "string"
+      ? from.search
+      : "";
   const got = useQuery(BillingService.method.getInvoice, { invoiceId }, { enabled: !!invoiceId });
   const [action, setAction] = useState<DeskAction | undefined>();
   const inv = got.data?.invoice;
@@ -340,7 +346,7 @@ export default function InvoiceDesk() {
   return (
     <div className="desk">
       <p>
-        <Link to="/billing">← {t("desk.back")}</Link>
+        <Link to={search ? `/billing?${search}` : "/billing"}>← {t("desk.back")}</Link>
       </p>
       <ProblemMessage error={got.error} />
       {got.isPending && <Loading />}

@@ -255,6 +255,7 @@ export default function InvoiceSearch() {
                   <td>
                     <Link
                       to={`/billing/invoices/${encodeURIComponent(inv.id)}`}
+                      state={{ search: params.toString() }}
                       aria-label={t("desk.open", { number: inv.invoiceNumber })}
                     >
                       {inv.invoiceNumber}
