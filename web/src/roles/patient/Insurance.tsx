@@ -258,6 +258,7 @@ function ClaimForm({
   const submit = useMutation(BillingService.method.submitClaim, {
     onSuccess: (r) => {
       if (r.claim) onSubmitted(r.claim);
+      setInvoiceId("");
       setAmount("");
       setNotes("");
       return invalidate(queries);
