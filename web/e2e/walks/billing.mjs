@@ -243,14 +243,40 @@ await walk("billing", async (harness) => {
   await submitCard(page, DECLINED_CARD, 50000);
   await page.getByText("The card was declined.").waitFor();
   await shot(page, "card-declined");
+  // The answer to the next payment is lost on the way back (the charge went through): the
+  // app says the outcome is unknown and retries under the same idempotency key, which
+  // answers the first payment instead of charging again.
+  const sentKeys = [];
+  await page.route("**/hms.billing.v1.BillingService/PayInvoice", async (route) => {
+    sentKeys.push(route.request().postDataBuffer()?.toString("latin1") ?? "");
+    if (sentKeys.length === 1) {
+      await route.fetch();
+      await route.abort("connectionreset");
+    } else {
+      await route.continue();
+    }
+  });
   await submitCard(page, TEST_CARD, 50000);
+  await page.getByText("We could not confirm this payment yet.").waitFor();
+  await shot(page, "payment-outcome-unknown");
+  await page.getByRole("button", { name: /^Try again \(the same payment/ }).click();
   await page
     .getByRole("dialog")
     .getByText(/^Paid .* with the card ending 4242/)
     .waitFor();
+  await page.unroute("**/hms.billing.v1.BillingService/PayInvoice");
+  const key = (body) =>
+    body.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
+  if (sentKeys.length !== 2 || !key(sentKeys[0]) || key(sentKeys[0]) !== key(sentKeys[1])) {
+    throw new Error(`the retry did not reuse the idempotency key: ${sentKeys.map(key).join(", ")}`);
+  }
   await shot(page, "paid-in-part");
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   await page.getByText("Partly paid").first().waitFor();
+  // One charge of 50,000, not two.
+  if ((await page.getByText(/card ending 4242/).count()) !== 1) {
+    throw new Error("the retried payment was charged twice");
+  }
   await shot(page, "invoice-partly-paid");
 
   // 3. A policy with Bao Viet, and a claim of the rest of the invoice.

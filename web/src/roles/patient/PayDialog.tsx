@@ -163,8 +163,13 @@ export function PayDialog({ invoice, onClose }: { invoice: Invoice; onClose: () 
               <p className="meta">
                 {t("pay.testCards", { ok: TEST_CARDS.ok, decline: TEST_CARDS.decline })}
               </p>
-              <ProblemMessage error={pay.error} />
-              {unknown && <p className="meta">{t("pay.unknownOutcome")}</p>}
+              {unknown ? (
+                <p className="problem" role="alert">
+                  {t("pay.unknownOutcome")}
+                </p>
+              ) : (
+                <ProblemMessage error={pay.error} />
+              )}
               <div className="actions">
                 {unknown && attempt ? (
                   <Button
