@@ -1,7 +1,8 @@
 // Billing steps other walks reuse. `payInvoice(page, harness)`: a signed-in patient's page
 // pays its newest unpaid invoice in full by card (the test provider's 4242 card), through
 // the invoice list, the invoice and the payment dialog. It waits for the invoice to appear
-// (a completed appointment's invoice is made asynchronously) and returns its number.
+// (a completed appointment's invoice is made asynchronously) and returns its number. The page
+// must be in English (the step finds controls by their English names).
 import { base } from "../harness.mjs";
 
 export const TEST_CARD = { number: "4242 4242 4242 4242", expiry: "12/30", cvc: "123" };
