@@ -26,6 +26,8 @@ function roleLabel(role: Role | undefined): MessageKey {
       return "role.NURSE";
     case Role.ADMIN:
       return "role.ADMIN";
+    case Role.INSURANCE_PROVIDER:
+      return "role.INSURANCE_PROVIDER";
     default:
       return "role.OTHER";
   }

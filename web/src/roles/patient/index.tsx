@@ -1,5 +1,5 @@
-// The patient's screens: booking, their appointments, and the feedback page the email
-// links to (/feedback?appointment_id=…).
+// The patient's screens: booking, their appointments, the feedback page the email links
+// to (/feedback?appointment_id=…), their medical record, invoices and insurance.
 import { lazy } from "react";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import type { RoleModule } from "../types";
@@ -7,6 +7,10 @@ import type { RoleModule } from "../types";
 const Booking = lazy(() => import("./Booking"));
 const MyAppointments = lazy(() => import("./MyAppointments"));
 const Feedback = lazy(() => import("./Feedback"));
+const MyRecord = lazy(() => import("./MyRecord"));
+const MyInvoices = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoices })));
+const MyInvoice = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoice })));
+const Insurance = lazy(() => import("./Insurance"));
 
 export const patient: RoleModule = {
   role: Role.PATIENT,
@@ -14,10 +18,17 @@ export const patient: RoleModule = {
   nav: [
     { to: "/book", label: "nav.book" },
     { to: "/appointments", label: "nav.appointments" },
+    { to: "/record", label: "nav.record" },
+    { to: "/invoices", label: "nav.invoices" },
+    { to: "/insurance", label: "nav.insurance" },
   ],
   routes: [
     { path: "book", element: <Booking /> },
     { path: "appointments", element: <MyAppointments /> },
     { path: "feedback", element: <Feedback /> },
+    { path: "record", element: <MyRecord /> },
+    { path: "invoices", element: <MyInvoices /> },
+    { path: "invoices/:invoiceId", element: <MyInvoice /> },
+    { path: "insurance", element: <Insurance /> },
   ],
 };
