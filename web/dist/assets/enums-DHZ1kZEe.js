@@ -1,0 +1,1 @@
+function e(e){return Object.values(e).filter(e=>typeof e==`number`)}function t(t,n,r){return e(t).find(e=>String(e)===n)??r}export{t as n,e as t};
