@@ -13,15 +13,53 @@
 // With HMS_MAIL_DIR (where `hms up` writes its .eml files, <data>/mail) the walk also resets
 // the patient's password through the emailed link.
 //
+// This is seed 004's walk, through the UI only: the admin sets up the doctors, the nurse and
+// the service with the admin screens; the patient registers and books; the doctor confirms;
+// the nurse checks in and records vital signs; the doctor records the encounter (an ICD-10
+// diagnosis, a treatment plan) and completes it; the patient pays the invoice by card and
+// rates the visit; the admin sees it all on the dashboard.
+//
 // HMS_WEB_URL is where the app is served (the gateway under `hms up`, or the Vite dev
-// server proxying to it); the doctor and the medical service are set up through the SDK.
+// server proxying to it).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { seed } from "./seed.mjs";
 import { base, adminPassword, walk } from "./harness.mjs";
+import { createService, createStaff, dashboardShows, setWeeklySchedule } from "./steps/admin.mjs";
+import { doctorRecordsEncounterAndCompletes, nurseRecordsVitals } from "./steps/clinical.mjs";
+import { payInvoice } from "./steps/billing.mjs";
 
 const suffix = String(Date.now() % 1_000_000);
-const setup = await seed(base, adminPassword, suffix);
+/** The staff and the service the admin sets up at the start. */
+let setup;
+
+/** What the admin does before the clinic opens: two doctors with hours, a nurse, a service. */
+async function setUpClinic(admin) {
+  const staff = (login, role, first, last, room) => ({
+    role,
+    first,
+    last,
+    username: `${login}.${suffix}`,
+    email: `${login}.${suffix}@clinic.example`,
+    password: `${role.toLowerCase()}-password-${suffix}`,
+    ...(room ? { specialty: "General", room } : {}),
+  });
+  // Sorted by name in the calendar: An's slots come first.
+  const doctor = await createStaff(admin, staff("dr.an", "Doctor", "An", "Nguyễn", "P.101"));
+  const otherDoctor = await createStaff(admin, staff("dr.binh", "Doctor", "Bình", "Trần", "P.102"));
+  const nurse = await createStaff(admin, staff("nurse.binh", "Nurse", "Bình", "Lê"));
+  // Every day of the week, 08:00–20:00, so the walk finds free slots whatever day it runs.
+  await setWeeklySchedule(admin, doctor.name, { doctorId: doctor.id });
+  await setWeeklySchedule(admin, otherDoctor.name, { doctorId: otherDoctor.id });
+  const service = await createService(admin, {
+    code: `GEN-${suffix}`,
+    name: `Khám tổng quát ${suffix}`,
+    description: "General check-up with a family doctor.",
+    duration: 30,
+    price: 150000,
+    specialties: ["General"],
+  });
+  return { doctor, otherDoctor, nurse, serviceId: service.id, serviceName: service.name };
+}
 
 /** Opens the booking calendar; returns the milliseconds until its first slot could be picked. */
 // The week the walk books in: this one, or the next when this one is nearly over.
@@ -73,7 +111,14 @@ const patient = (name) => ({
 const lan = patient("Lan");
 const minh = patient("Minh");
 
-await walk("walk", async ({ newPage, shot, register, signIn }) => {
+await walk("walk", async (harness) => {
+  const { newPage, shot, register, signIn } = harness;
+  // 0. The admin sets up the clinic on the admin screens.
+  const admin = await newPage();
+  await signIn(admin, "admin", adminPassword);
+  setup = await setUpClinic(admin);
+  await shot(admin, "admin-set-up");
+
   // 1. Registration, with a refusal first: a password that is too short.
   const page = await newPage();
   await page.goto(`${base}/register`);
@@ -181,19 +226,15 @@ await walk("walk", async ({ newPage, shot, register, signIn }) => {
   });
   await shot(page, "live-inbox");
 
-  // 6. The nurse checks the patient in, the doctor completes the visit; the patient rates
-  //    it from the feedback page.
+  // 6. The nurse checks the patient in and records her vital signs; the doctor records the
+  //    encounter and completes the visit; the patient pays the invoice by card and rates
+  //    the visit from the feedback page.
   const nurse = await newPage();
   await signIn(nurse, setup.nurse.username, setup.nurse.password);
   await nurse.getByRole("heading", { name: "Check-in" }).waitFor();
-  await nurse.getByRole("tab", { name: weekTab }).click();
-  await nurse.getByRole("button", { name: "Check in" }).first().click();
-  await nurse.getByText("Checked in").first().waitFor();
-  await shot(nurse, "nurse-check-in");
-  await doctor.reload();
-  await doctor.getByRole("tab", { name: weekTab }).click();
-  await doctor.getByRole("button", { name: "Complete" }).first().click();
-  await doctor.getByText("Completed").first().waitFor();
+  await nurseRecordsVitals(nurse, `${lan.first} ${lan.last}`, { shot });
+  await doctorRecordsEncounterAndCompletes(doctor, `${lan.first} ${lan.last}`, { shot });
+  await payInvoice(page, harness);
   await page.goto(`${base}/appointments`);
   await page.getByRole("link", { name: "Rate this visit" }).first().click();
   await page.waitForURL(/\/feedback\?appointment_id=/);
@@ -203,6 +244,10 @@ await walk("walk", async ({ newPage, shot, register, signIn }) => {
   await page.getByRole("button", { name: "Send feedback" }).click();
   await page.getByText("Thank you for your feedback.").waitFor();
   await shot(page, "feedback");
+
+  // The admin sees the day on the dashboard.
+  await dashboardShows(admin);
+  await shot(admin, "dashboard");
 
   // 7. My appointments; a reload keeps the session (from the refresh cookie); Vietnamese.
   await page.goto(`${base}/appointments`);
