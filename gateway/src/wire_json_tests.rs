@@ -93,15 +93,25 @@ fn random_value(kind: &Kind, rng: &mut Random, depth: usize) -> Value {
     }
 }
 
+/// Whether a message holds, at any depth, a `google.protobuf.Any`: its JSON
+/// form names its type, which only prost-reflect's registry resolves, so
+/// such a message (an internal batch answer carrying a `google.rpc.Status`)
+/// is left to the slow path by design.
+fn holds_any(desc: &MessageDescriptor, depth: usize) -> bool {
+    desc.full_name() == "google.protobuf.Any"
+        || (depth < 6 && desc.fields().any(|f| matches!(f.kind(), Kind::Message(m) if holds_any(&m, depth + 1))))
+}
+
 /// Every message of the HMS contracts, filled at random many times and
 /// encoded, is written exactly as prost-reflect writes it, and never
-/// left to the slow path.
+/// left to the slow path unless it holds an `Any`.
 #[test]
 fn every_hms_message_renders_as_prost_reflect_does() {
     let pool = pool();
     let mut rng = Random(0x9E37_79B9_7F4A_7C15);
     let mut checked = 0;
-    for desc in pool.all_messages().filter(|m| m.full_name().starts_with("hms.") && !m.is_map_entry()) {
+    let hms = pool.all_messages().filter(|m| m.full_name().starts_with("hms.") && !m.is_map_entry());
+    for desc in hms.filter(|m| !holds_any(m, 0)) {
         for _ in 0..40 {
             let bytes = random_message(&desc, &mut rng, 0).encode_to_vec();
             let rendered = fast(&desc, &bytes).unwrap_or_else(|| panic!("{} fell back", desc.full_name()));
