@@ -70,11 +70,10 @@ impl Worker {
     /// Records the outcomes of deliveries (a wave, or a batch put back) in
     /// one write (one transaction on SQLite).
     pub(super) async fn record_all(&self, outcomes: Vec<(Versioned<DeliveryDoc>, Outcome)>) {
-        let mut in_app = false;
         let settled: Vec<Versioned<DeliveryDoc>> = outcomes
             .into_iter()
             .map(|(mut delivery, outcome)| {
-                in_app |= self.settle(&mut delivery, outcome);
+                self.settle(&mut delivery, outcome);
                 delivery
             })
             .collect();
@@ -87,16 +86,16 @@ impl Worker {
                 Err(e) => tracing::warn!(delivery = %delivery.id, error = %e, "recording a delivery outcome failed"),
             }
         }
-        if in_app && saved_in_app {
+        // DELIVERED is the in-app channel's final state: an inbox changed.
+        if saved_in_app {
             self.hub.inbox.notify_waiters();
         }
     }
 
-    /// The delivery as `outcome` leaves it; true when it reached an in-app inbox.
-    fn settle(&self, delivery: &mut Versioned<DeliveryDoc>, outcome: Outcome) -> bool {
+    /// The delivery as `outcome` leaves it.
+    fn settle(&self, delivery: &mut Versioned<DeliveryDoc>, outcome: Outcome) {
         let doc = &mut delivery.doc;
         let now = now_micros();
-        let mut delivered_in_app = false;
         match outcome {
             Outcome::Sent(contact) => {
                 doc.status = "SENT".into();
@@ -108,7 +107,6 @@ impl Worker {
                 doc.status = "DELIVERED".into();
                 doc.sent_at = Some(now);
                 doc.error.clear();
-                delivered_in_app = true;
             }
             Outcome::Suppressed(reason) => {
                 doc.status = "SUPPRESSED".into();
@@ -146,6 +144,5 @@ impl Worker {
             // Final: the secrets have done their work and are kept no longer.
             doc.sealed.clear();
         }
-        delivered_in_app
     }
 }
