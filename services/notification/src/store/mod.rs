@@ -133,23 +133,44 @@ impl Store {
     /// Inserts requests (one transaction on SQLite): for each, whether it is
     /// new (false for a replay: a request with its id exists).
     pub async fn insert_requests(&self, requests: &[(&str, &RequestDoc)]) -> Vec<Result<bool>> {
-        let bodies: Vec<Result<Value>> = requests.iter().map(|(_, doc)| to_value(doc)).collect();
-        let writes: Vec<Write> = requests
+        let docs: Vec<_> = requests.iter().map(|(id, doc)| (*id, *doc, None)).collect();
+        let written = self.write_each(REQUESTS, &docs).await;
+        written
+            .into_iter()
+            .map(|result| match result {
+                Ok(_) => Ok(true),
+                Err(DocError::AlreadyExists { .. }) => Ok(false),
+                Err(e) => Err(e.into()),
+            })
+            .collect()
+    }
+
+    /// Serialises `docs` and writes them with one `write_many`: each is
+    /// inserted (no version) or replaces the version given. A document that
+    /// does not serialise fails alone.
+    async fn write_each<T: Serialize>(
+        &self,
+        collection: &str,
+        docs: &[(&str, &T, Option<i64>)],
+    ) -> Vec<Result<docstore::Stored, DocError>> {
+        let bodies: Vec<Result<Value>> = docs.iter().map(|(_, doc, _)| to_value(doc)).collect();
+        let writes: Vec<Write> = docs
             .iter()
             .zip(&bodies)
-            .filter_map(|((id, _), body)| body.as_ref().ok().map(|body| Write::Insert { id, body }))
+            .filter_map(|((id, _, version), body)| {
+                let body = body.as_ref().ok()?;
+                Some(match version {
+                    None => Write::Insert { id, body },
+                    Some(expected_version) => Write::Replace { id, body, expected_version: *expected_version },
+                })
+            })
             .collect();
-        let mut written = self.docs.write_many(REQUESTS, &writes).await.into_iter();
+        let mut written = self.docs.write_many(collection, &writes).await.into_iter();
         bodies
             .into_iter()
             .map(|body| match body {
-                Err(e) => Err(e),
-                Ok(_) => match written.next() {
-                    Some(Ok(_)) => Ok(true),
-                    Some(Err(DocError::AlreadyExists { .. })) => Ok(false),
-                    Some(Err(e)) => Err(e.into()),
-                    None => Err(StoreError::Backend("the store gave no answer".into())),
-                },
+                Err(e) => Err(DocError::InvalidDocument(e.to_string())),
+                Ok(_) => written.next().unwrap_or_else(|| Err(DocError::Backend("the store gave no answer".into()))),
             })
             .collect()
     }
@@ -170,10 +191,8 @@ impl Store {
     /// Inserts deliveries, each unless one with its id exists (idempotent),
     /// in one transaction on SQLite.
     pub async fn ensure_deliveries(&self, deliveries: &[(&str, &DeliveryDoc)]) -> Result<()> {
-        let bodies = deliveries.iter().map(|(_, doc)| to_value(doc)).collect::<Result<Vec<_>>>()?;
-        let writes: Vec<Write> =
-            deliveries.iter().zip(&bodies).map(|((id, _), body)| Write::Insert { id, body }).collect();
-        for result in self.docs.write_many(DELIVERIES, &writes).await {
+        let docs: Vec<_> = deliveries.iter().map(|(id, doc)| (*id, *doc, None)).collect();
+        for result in self.write_each(DELIVERIES, &docs).await {
             match result {
                 Ok(_) | Err(DocError::AlreadyExists { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -225,24 +244,9 @@ impl Store {
     /// `save_delivery` for several at once (one transaction on SQLite): each
     /// one's new version, or why it was not written.
     pub async fn save_deliveries(&self, deliveries: &[&Versioned<DeliveryDoc>]) -> Vec<Result<i64>> {
-        let bodies: Vec<Result<Value>> = deliveries.iter().map(|d| to_value(&d.doc)).collect();
-        let writes: Vec<Write> = deliveries
-            .iter()
-            .zip(&bodies)
-            .filter_map(|(d, body)| {
-                body.as_ref().ok().map(|body| Write::Replace { id: &d.id, body, expected_version: d.version })
-            })
-            .collect();
-        let mut written = self.docs.write_many(DELIVERIES, &writes).await.into_iter();
-        bodies
-            .into_iter()
-            .map(|body| {
-                body.and_then(|_| match written.next() {
-                    Some(result) => Ok(result?.version),
-                    None => Err(StoreError::Backend("the store gave no answer".into())),
-                })
-            })
-            .collect()
+        let docs: Vec<_> = deliveries.iter().map(|d| (d.id.as_str(), &d.doc, Some(d.version))).collect();
+        let written = self.write_each(DELIVERIES, &docs).await;
+        written.into_iter().map(|result| Ok(result?.version)).collect()
     }
 
     fn inbox_filters(user_id: &str) -> Vec<(String, Filter)> {
