@@ -113,3 +113,21 @@ export async function dashboardShows(page) {
     .first()
     .waitFor();
 }
+
+/**
+ * Changes the setting `key` to `value` (or to `value(before)` when it is a function) on the
+ * Configuration screen, giving `reason`, and waits for the change to show in its history.
+ * Returns the value it had before, as shown.
+ */
+export async function changeSetting(page, key, value, reason) {
+  await page.goto(`${base}/admin/config`);
+  await page.getByRole("button", { name: `Change ${key}` }).click();
+  const field = page.getByLabel("New value");
+  const was = await field.inputValue();
+  await field.fill(String(typeof value === "function" ? value(was) : value));
+  await page.getByLabel("Reason").fill(reason);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText(`${key} is changed.`).waitFor();
+  await page.getByRole("cell", { name: reason }).first().waitFor();
+  return was;
+}

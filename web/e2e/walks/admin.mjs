@@ -7,7 +7,13 @@
 //
 //   HMS_WEB_URL=http://127.0.0.1:8080 HMS_ADMIN_PASSWORD=… node --preserve-symlinks e2e/walks/admin.mjs
 import { adminPassword, base, walk } from "../harness.mjs";
-import { createService, createStaff, dashboardShows, setWeeklySchedule } from "../steps/admin.mjs";
+import {
+  changeSetting,
+  createService,
+  createStaff,
+  dashboardShows,
+  setWeeklySchedule,
+} from "../steps/admin.mjs";
 
 const suffix = String(Date.now() % 1_000_000);
 
@@ -153,16 +159,13 @@ await walk("admin", async ({ newPage, shot, signIn, register }) => {
 
   // 5. A setting changed, and the change in its history (put back afterwards: other walks
   //    may count on the default).
-  await page.goto(`${base}/admin/config`);
-  await page.getByRole("button", { name: "Change billing.invoice_due_days" }).click();
+  const was = await changeSetting(
+    page,
+    "billing.invoice_due_days",
+    (before) => (before === "21" ? "22" : "21"),
+    `Walk ${suffix}`,
+  );
   const value = page.getByLabel("New value");
-  const was = await value.inputValue();
-  const next = was === "21" ? "22" : "21";
-  await value.fill(next);
-  await page.getByLabel("Reason").fill(`Walk ${suffix}`);
-  await page.getByRole("button", { name: "Save" }).click();
-  await page.getByText("billing.invoice_due_days is changed.").waitFor();
-  await page.getByRole("cell", { name: `Walk ${suffix}` }).waitFor();
   await shot(page, "config-history");
   // A value out of bounds is refused next to its field, before it is sent.
   await value.fill("1000");
