@@ -80,6 +80,7 @@ macro_rules! docstore_contract_suite {
             explain_tells_index_reads_from_full_scans,
             drop_index_retires_an_index,
             write_many_answers_each_write_as_alone,
+            get_many_finds_each_existing_document_once,
         );
     };
     (@cases $suite:ident, $backend:expr; $($case:ident),* $(,)?) => {
@@ -161,6 +162,26 @@ mod contract {
         assert!(got.body["weight"].is_f64() && got.body["zero"].is_f64());
 
         assert_eq!(store.get(&coll, "missing").await.expect("get"), None);
+    }
+
+    pub async fn get_many_finds_each_existing_document_once(store: Arc<dyn DocumentStore>, coll: String) {
+        // More ids than one SQL statement binds, so the chunks meet.
+        let names: Vec<String> = (0..620).map(|i| format!("d{i:04}")).collect();
+        let bodies: Vec<Value> = (0..620).map(|i| json!({"n": i})).collect();
+        let writes: Vec<Write> =
+            names.iter().zip(&bodies).map(|(id, body)| Write::Insert { id: id.as_str(), body }).collect();
+        assert!(store.write_many(&coll, &writes).await.iter().all(Result::is_ok));
+
+        let mut wanted: Vec<&str> = names.iter().step_by(2).map(String::as_str).collect();
+        wanted.extend(["missing", "d0000", "d0618"]);
+        let mut found = store.get_many(&coll, &wanted).await.expect("get_many");
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        let expected: Vec<&str> = names.iter().step_by(2).map(String::as_str).collect();
+        assert_eq!(ids(&found), expected, "each existing document once, the missing one left out");
+        assert!(found.iter().all(|d| d.version == 1 && d.body["n"] == json!(d.id[1..].parse::<i64>().unwrap())));
+
+        assert!(store.get_many(&coll, &[]).await.expect("no ids").is_empty());
+        assert!(store.get_many(&fresh_collection(), &["d0001"]).await.expect("no collection").is_empty());
     }
 
     pub async fn write_many_answers_each_write_as_alone(store: Arc<dyn DocumentStore>, coll: String) {

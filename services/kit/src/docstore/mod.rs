@@ -165,6 +165,15 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// Stores a new document at version 1.
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError>;
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError>;
+    /// The documents of `ids` that exist, in no particular order: one round
+    /// trip where the backend allows, instead of one `get` per id.
+    async fn get_many(&self, collection: &str, ids: &[&str]) -> Result<Vec<Stored>, DocError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.get(collection, id).await?);
+        }
+        Ok(found)
+    }
     /// Sorted by `query.sort`, then id ascending; keyset paging via `query.after`.
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError>;
     async fn count(&self, collection: &str, filters: &[(String, Filter)]) -> Result<u64, DocError>;

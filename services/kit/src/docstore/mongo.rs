@@ -119,6 +119,13 @@ impl DocumentStore for MongoStore {
         coll.find_one(doc! {"_id": id}).await.map_err(from_mongo)?.map(from_document).transpose()
     }
 
+    async fn get_many(&self, collection: &str, ids: &[&str]) -> Result<Vec<Stored>, DocError> {
+        let coll = self.collection(collection)?;
+        let docs: Vec<Document> =
+            coll.find(doc! {"_id": {"$in": ids}}).await.map_err(from_mongo)?.try_collect().await.map_err(from_mongo)?;
+        docs.into_iter().map(from_document).collect()
+    }
+
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
         let coll = self.collection(collection)?;
         let (filter, sort) = find_parts(query)?;

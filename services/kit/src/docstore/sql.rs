@@ -180,6 +180,24 @@ impl DocumentStore for SqlStore {
         row.map(from_row).transpose()
     }
 
+    async fn get_many(&self, collection: &str, ids: &[&str]) -> Result<Vec<Stored>, DocError> {
+        let table = self.table(collection).await?;
+        let mut found = Vec::with_capacity(ids.len());
+        // Well under SQLite's limit on bound parameters.
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT id, version, body FROM {table} WHERE id IN ({marks})");
+            let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&self.pool).await.map_err(backend)? {
+                found.push(from_row(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
         let cursor = check_query(query)?;
         let table = self.table(collection).await?;

@@ -13,7 +13,7 @@ use tonic::Status;
 
 use super::State;
 use crate::domain::{self, channel_from_name, channel_name, type_name};
-use crate::store::{DeliveryDoc, RequestDoc, Versioned, preferences_to_proto};
+use crate::store::{DeliveryDoc, RequestDoc, Versioned};
 
 /// A validated `Send` from `caller`.
 pub struct Outgoing {
@@ -188,11 +188,8 @@ impl State {
                 return Err(Status::unavailable("cannot check the recipient right now, retry later"));
             }
         };
-        let mut preferences = HashMap::new();
-        for id in &known {
-            let found = self.store.preferences(id).await?;
-            preferences.insert(id.clone(), found.map(|p| preferences_to_proto(&p.doc)).unwrap_or_default());
-        }
+        let ids: Vec<&str> = known.iter().map(String::as_str).collect();
+        let preferences = self.store.preferences_of(&ids).await?;
         Ok(Lookups { channels, known, preferences })
     }
 }

@@ -1,7 +1,7 @@
 //! Every read and write of the notification service, on the document store
 //! (MongoDB in production, SQLite embedded). Instants are Unix microseconds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use hms_kit::crypto::SealedText;
@@ -388,6 +388,23 @@ impl Store {
 
     pub async fn preferences(&self, user_id: &str) -> Result<Option<Versioned<PreferencesDoc>>> {
         self.docs.get(PREFERENCES, user_id).await?.map(from_stored).transpose()
+    }
+
+    /// The preferences of each of `user_ids` in one read, as the API shows
+    /// them: someone who never set any has the defaults.
+    pub async fn preferences_of(
+        &self,
+        user_ids: &[&str],
+    ) -> Result<HashMap<String, hms_kit::proto::notification::Preferences>> {
+        let mut found: HashMap<String, _> = HashMap::with_capacity(user_ids.len());
+        for stored in self.docs.get_many(PREFERENCES, user_ids).await? {
+            let versioned = from_stored::<PreferencesDoc>(stored)?;
+            found.insert(versioned.id, preferences_to_proto(&versioned.doc));
+        }
+        for id in user_ids {
+            found.entry((*id).to_owned()).or_default();
+        }
+        Ok(found)
     }
 
     /// Creates or replaces someone's preferences.

@@ -14,13 +14,13 @@ use super::outcome::Outcome;
 use super::{Stop, Worker};
 use crate::domain::templates::{self, Rendered, Texts};
 use crate::domain::{self, template_id};
-use crate::store::{DeliveryDoc, StoreError, Versioned, preferences_to_proto};
+use crate::store::{DeliveryDoc, StoreError, Versioned};
 
 /// What a batch resolves once for all its deliveries.
-#[derive(Default)]
 pub(super) struct BatchContext {
     contacts: HashMap<String, ContactInfo>,
-    preferences: HashMap<String, Result<Preferences, String>>,
+    /// Everyone's in the batch, or why they could not be read.
+    preferences: Result<HashMap<String, Preferences>, String>,
     templates: HashMap<(NotificationType, Channel, String), Option<Texts>>,
 }
 
@@ -83,15 +83,10 @@ impl Worker {
             self.requeue_all(claimed.to_vec(), now_micros()).await;
             return None;
         }
-        let mut context = BatchContext { contacts: contacts.into_iter().collect(), ..BatchContext::default() };
-        for id in ids {
-            let preferences = match self.store.preferences(&id).await {
-                Ok(found) => Ok(found.map(|p| preferences_to_proto(&p.doc)).unwrap_or_default()),
-                Err(e) => Err(e.to_string()),
-            };
-            context.preferences.insert(id, preferences);
-        }
-        Some(Ok(context))
+        let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+        // Unread preferences make each delivery retry, not the batch fail.
+        let preferences = self.store.preferences_of(&wanted).await.map_err(|e| e.to_string());
+        Some(Ok(BatchContext { contacts: contacts.into_iter().collect(), preferences, templates: HashMap::new() }))
     }
 
     /// Everything up to the send: contact, preferences, template, rendering.
@@ -118,10 +113,12 @@ impl Worker {
         if !contact.is_active && !domain::always_sent(kind, channel) {
             return Err(Outcome::Suppressed("the recipient's account is deactivated".into()));
         }
-        let preferences = match context.preferences.get(&doc.recipient_id) {
-            Some(Ok(preferences)) => preferences,
-            Some(Err(e)) => return Err(Outcome::Retry(e.clone())),
-            None => return Err(Outcome::Retry("preferences not read".into())),
+        let preferences = match &context.preferences {
+            Ok(all) => match all.get(&doc.recipient_id) {
+                Some(preferences) => preferences,
+                None => return Err(Outcome::Retry("preferences not read".into())),
+            },
+            Err(e) => return Err(Outcome::Retry(e.clone())),
         };
         if !domain::allowed(preferences, kind, channel) {
             let reason = if domain::opt_in(channel) {
