@@ -42,7 +42,7 @@ mod outcome;
 mod prepare;
 use breakers::{Breakers, Destination};
 use outcome::Outcome;
-use prepare::Step;
+use prepare::{Message, Step};
 
 /// Section `[notification.worker]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,7 +80,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            batch_size: 16,
+            batch_size: 128,
             poll_interval: Duration::from_millis(250),
             claim_timeout: Duration::from_millis(60_000),
             max_attempts: 8,
@@ -257,46 +257,56 @@ impl Worker {
         };
         let context = context?;
 
-        // Prepared in order (templates are read once per batch), then sent
-        // concurrently, a bounded number at a time on each channel.
-        let mut by_channel: BTreeMap<String, Vec<(Versioned<DeliveryDoc>, Step)>> = BTreeMap::new();
+        // Prepared in order (templates are read once per batch). What needs
+        // no send (in-app notices, refusals) is recorded at once, in one
+        // write; the rest is sent concurrently, a bounded number at a time on
+        // each channel.
+        let mut done = Vec::new();
+        let mut by_channel: BTreeMap<String, Vec<(Versioned<DeliveryDoc>, Message)>> = BTreeMap::new();
         let mut context = context;
         for mut delivery in claimed {
-            let step = self.prepare(&mut context, &delivery.id, &mut delivery.doc).await;
-            by_channel.entry(delivery.doc.channel.clone()).or_default().push((delivery, step));
+            match self.prepare(&mut context, &delivery.id, &mut delivery.doc).await {
+                Step::Done(outcome) => done.push((delivery, outcome)),
+                Step::Send(message) => {
+                    by_channel.entry(delivery.doc.channel.clone()).or_default().push((delivery, message))
+                }
+            }
+        }
+        if !done.is_empty() {
+            self.record_all(done).await;
         }
         let lanes = by_channel.into_iter().map(|(channel, lane)| self.run_lane(channel, lane, stop));
         futures::future::join_all(lanes).await;
         Ok(taken)
     }
 
-    /// One channel's deliveries of a batch, in waves as wide as its
-    /// destination's breaker allows (at most `concurrency`): each wave is
-    /// sent and recorded before the next starts.
-    async fn run_lane(&self, channel: String, lane: Vec<(Versioned<DeliveryDoc>, Step)>, stop: &Stop) {
+    /// One channel's sends of a batch, in waves as wide as its destination's
+    /// breaker allows (at most `concurrency`), each wave sent once the one
+    /// before is back; the outcomes are recorded together at the end, in one
+    /// write (a send whose outcome a crash loses is made again when its claim
+    /// lapses, and its receiver drops the repeat by Message-ID).
+    async fn run_lane(&self, channel: String, lane: Vec<(Versioned<DeliveryDoc>, Message)>, stop: &Stop) {
         let bound = self.config.concurrency.max(1);
         let destination = domain::channel_from_name(&channel).and_then(Destination::of);
+        let mut outcomes = Vec::with_capacity(lane.len());
         let mut rest = lane.into_iter().peekable();
         while rest.peek().is_some() {
             let width = destination.map_or(bound, |d| self.breakers.width(d, bound));
-            let wave = rest.by_ref().take(width).map(|(delivery, step)| self.deliver(delivery, step, stop));
-            let outcomes = futures::future::join_all(wave).await;
-            self.record_all(outcomes).await;
+            let wave = rest.by_ref().take(width).map(|(delivery, message)| self.deliver(delivery, message, stop));
+            outcomes.extend(futures::future::join_all(wave).await);
         }
+        self.record_all(outcomes).await;
     }
 
     /// Sends a prepared delivery, unless HMS is stopping: its outcome.
     async fn deliver(
         &self,
         delivery: Versioned<DeliveryDoc>,
-        step: Step,
+        message: Message,
         stop: &Stop,
     ) -> (Versioned<DeliveryDoc>, Outcome) {
-        let outcome = match step {
-            Step::Done(outcome) => outcome,
-            Step::Send(_) if stop.is_set() => Outcome::Requeue(now_micros()),
-            Step::Send(message) => self.send(&delivery.id, message, stop).await,
-        };
+        let outcome =
+            if stop.is_set() { Outcome::Requeue(now_micros()) } else { self.send(&delivery.id, message, stop).await };
         (delivery, outcome)
     }
 
