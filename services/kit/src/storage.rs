@@ -44,6 +44,9 @@ pub struct Db {
     _checkpointer: Option<Arc<AbortOnDropHandle<()>>>,
     /// Where [`Db::write_script`] runs scripts.
     scripts: Scripts,
+    /// Rung after a commit that wrote outbox events: wakes this process's
+    /// relay at once instead of at its next poll.
+    outbox_written: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone)]
@@ -136,7 +139,22 @@ impl Db {
                 Scripts::Kept(Arc::new(kept::KeptConnections::new(pool.clone(), max_connections as usize)))
             }
         };
-        Ok(Self { pool, backend, writer, _checkpointer: checkpointer, scripts })
+        let outbox_written = Arc::new(tokio::sync::Notify::new());
+        Ok(Self { pool, backend, writer, _checkpointer: checkpointer, scripts, outbox_written })
+    }
+
+    /// Tells the relay that a commit wrote outbox events. A relay that is
+    /// busy finds them anyway; one that sleeps wakes (the permit is kept
+    /// until it next waits, so a wake between its claim and its sleep is not
+    /// lost).
+    pub fn outbox_written(&self) {
+        self.outbox_written.notify_one();
+    }
+
+    /// Resolves at the next [`Db::outbox_written`] (or at once, when one
+    /// came while nobody waited).
+    pub async fn outbox_wake(&self) {
+        self.outbox_written.notified().await;
     }
 
     /// A transaction that will write: on SQLite, on the one writer connection.

@@ -369,6 +369,32 @@ async fn a_stop_with_a_backlog_ends_at_once_and_loses_nothing(kind: Relational) 
     assert_eq!(applied, ids, "everything delivered after the restart, once");
 }
 
+/// A commit that wrote events wakes a sleeping relay: the event goes out
+/// at once, not at the relay's next poll (an hour away here).
+async fn a_commit_with_events_wakes_the_relay(kind: Relational) {
+    let Some((_guard, db)) = db(kind).await else { return };
+    let receiver = Arc::new(Receiver::default());
+    let config = RelayConfig { poll_interval: Duration::from_secs(3600), ..fast() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(Relay::new(db.clone(), receiver.clone(), config).run(async move {
+        let _ = stopped.await;
+    }));
+    for round in 0..3 {
+        let ids = enqueue(&db, 1).await;
+        db.outbox_written();
+        // A liveness bound, not a measurement: without the wake it would take an hour.
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !receiver.applied.lock().unwrap().contains(&ids[0]) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("event of round {round} still waits for the relay's poll"));
+    }
+    stop.send(()).unwrap();
+    running.await.unwrap();
+}
+
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Relational::Sqlite).await } )* }
@@ -384,5 +410,6 @@ on_every_backend!(
     two_relays_deliver_each_event_exactly_once,
     failed_deliveries_are_retried,
     permanent_failures_are_parked,
-    a_batch_enqueued_together_is_delivered_in_full
+    a_batch_enqueued_together_is_delivered_in_full,
+    a_commit_with_events_wakes_the_relay
 );

@@ -106,7 +106,10 @@ pub async fn insert_appointment(db: &Db, booking: &NewBooking) -> Result<(), Hol
     let script: Arc<[Statement<'static>]> = script.into_iter().map(Statement::into_owned).collect();
     retry_transient(|| async {
         match db.write_script(script.clone()).await.map_err(hold_refusal)? {
-            true => Ok(()),
+            true => {
+                db.outbox_written();
+                Ok(())
+            }
             false => Err(HoldError::Changed),
         }
     })
@@ -314,6 +317,7 @@ async fn try_change_status(
         outbox::enqueue_events(&mut tx, &[event]).await?;
     }
     tx.commit().await?;
+    db.outbox_written();
     Ok(Some(written))
 }
 
@@ -365,6 +369,7 @@ pub async fn reschedule(
         take_holds(&mut tx, db.backend, &new.id, &new.doctor_id, &new.patient_id, new.start_at, new.end_at).await?;
         outbox::enqueue_events(&mut tx, events).await?;
         tx.commit().await?;
+        db.outbox_written();
         Ok(true)
     })
     .await;

@@ -79,6 +79,7 @@ async fn try_mark_reminder_sent(db: &Db, r: &DueReminder, events: &[Event], now:
     }
     outbox::enqueue_events(&mut tx, events).await?;
     tx.commit().await?;
+    db.outbox_written();
     Ok(true)
 }
 

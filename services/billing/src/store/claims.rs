@@ -97,6 +97,7 @@ async fn try_insert_claim(
         .await?;
     outbox::enqueue_events(&mut tx, &[built(event, &claim)?]).await?;
     tx.commit().await?;
+    db.outbox_written();
     Ok(claim.claim_number)
 }
 
@@ -224,6 +225,7 @@ pub async fn move_claim(
             admin_audit::enqueue(&mut tx, action).await?;
         }
         tx.commit().await?;
+        db.outbox_written();
         Ok(Moved::Done)
     })
     .await

@@ -196,6 +196,7 @@ async fn try_create_invoice(
         admin_audit::enqueue(&mut tx, &action).await?;
     }
     tx.commit().await?;
+    db.outbox_written();
     Ok(row)
 }
 

@@ -199,6 +199,7 @@ async fn try_begin_payment(
         admin_audit::enqueue(&mut tx, action).await?;
     }
     tx.commit().await?;
+    db.outbox_written();
     Ok(Begun::New(payment.clone()))
 }
 
@@ -241,6 +242,7 @@ pub async fn complete_payment(
         .await?;
         outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await?;
+        db.outbox_written();
         Ok(true)
     })
     .await

@@ -167,6 +167,7 @@ impl Relay {
             if handled == 0 {
                 tokio::select! {
                     () = &mut stop => return,
+                    () = self.db.outbox_wake() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
                 }
             }

@@ -25,6 +25,7 @@ pub async fn create_password_reset(
             .await?;
         outbox::enqueue_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await?;
+        db.outbox_written();
         Ok(())
     })
     .await

@@ -72,6 +72,7 @@ pub async fn insert_user(
             admin_audit::enqueue(&mut tx, action).await?;
         }
         tx.commit().await?;
+        db.outbox_written();
         Ok(())
     })
     .await
