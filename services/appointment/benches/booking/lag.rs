@@ -311,6 +311,51 @@ fn lags(name: &str, booked: &[(String, i64)], arrived: &HashMap<String, i64>, by
     booked.len() - lags.len()
 }
 
+/// Writes `count` notifications delivered over the past year into the
+/// notification store's delivery log, as a clinic's history would hold them
+/// (half emails sent, half in-app notices, most of them read), through the
+/// store's own indexes; none is due, so the worker's queue must pass them by.
+async fn seed_history(store_url: &str, count: u64) -> anyhow::Result<()> {
+    use hms_kit::docstore::Write;
+    const YEAR_MICROS: i64 = 365 * 86_400 * 1_000_000;
+    let docs = hms_kit::docstore::connect(store_url).await?;
+    let now = now_micros();
+    let mut written = 0;
+    while written < count {
+        let chunk: Vec<(String, serde_json::Value)> = (written..count.min(written + 2_000))
+            .map(|n| {
+                let at = now - YEAR_MICROS + (n as i64 * (YEAR_MICROS / count.max(1) as i64));
+                let in_app = n % 2 == 1;
+                let body = serde_json::json!({
+                    "request_id": format!("history-{}", n / 2),
+                    "kind": "APPOINTMENT_REMINDER_PATIENT",
+                    "recipient_id": format!("history-patient-{}", n % 5_000),
+                    "channel": if in_app { "IN_APP" } else { "EMAIL" },
+                    "status": if in_app { "DELIVERED" } else { "SENT" },
+                    "data": {"service_name": "Khám tổng quát", "start_time": "08:00"},
+                    "attempts": 1,
+                    "next_attempt_at": at,
+                    "created_at": at,
+                    "language": "vi",
+                    "subject": "Nhắc lịch hẹn",
+                    "body": "Bạn có lịch hẹn khám tổng quát lúc 08:00 ngày mai.",
+                    "recipient_contact": if in_app { String::new() } else { format!("p{}@example.com", n % 5_000) },
+                    "error": "",
+                    "sent_at": at + 1_000_000,
+                    "read_at": if in_app && n % 3 != 0 { Some(at + 3_600_000_000) } else { None },
+                });
+                (format!("history-{n:08}"), body)
+            })
+            .collect();
+        let writes: Vec<Write> = chunk.iter().map(|(id, body)| Write::Insert { id, body }).collect();
+        for result in docs.write_many("notification_deliveries", &writes).await {
+            result?;
+        }
+        written += chunk.len() as u64;
+    }
+    Ok(())
+}
+
 /// Lag mode: see the module's description.
 pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
     // Booking k goes to doctor k mod doctors and patient k mod patients:
@@ -343,6 +388,15 @@ pub(crate) async fn run(args: &Args, seconds: f64) -> anyhow::Result<()> {
     let drain_timeout = Duration::from_secs_f64(args.drain_secs);
     // The seeding's own events (welcome emails) out of the way first.
     drain(&probe, 0, drain_timeout, |_| {}).await.context("before the load, the seeded accounts' welcome emails")?;
+    if args.history > 0 {
+        let started = Instant::now();
+        seed_history(&system.notifications.url, args.history).await.context("seeding the delivery history")?;
+        println!(
+            "history            {} delivered notifications written in {:.1} s",
+            args.history,
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     let pace = args.rate.map_or_else(|| "full speed".to_owned(), |rate| format!("{rate} bookings/s"));
     println!(

@@ -21,7 +21,9 @@
 //!
 //! `--lag SECONDS` books instead for that long, at full speed or `--rate N`
 //! bookings/s, with the events' whole path running, and follows every
-//! booking's notifications to the inbox and the mailbox (see `lag.rs`).
+//! booking's notifications to the inbox and the mailbox (see `lag.rs`);
+//! `--history N` first fills the notification store's delivery log with N
+//! delivered notifications, to show whether history slows the queue.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -75,11 +77,13 @@ struct Args {
     drain_secs: f64,
     /// Lag mode: the notification service's store.
     docstore: Docs,
+    /// Lag mode: delivered notifications put in the store's history before the load.
+    history: u64,
 }
 
 const USAGE: &str = "usage: booking [--backend sqlite|mysql] [--via grpc|rest|rest-socket] [--view starts|slots] \
                      [--patients 32] [--doctors 4] [--rounds 10] [--warmup 5] [--days 3]\n       \
-                     booking --lag SECONDS [--rate N] [--drain 120] [--docstore sqlite|mongo] \
+                     booking --lag SECONDS [--rate N] [--drain 120] [--docstore sqlite|mongo] [--history N] \
                      [--backend ...] [--via ...] [--patients 32] [--doctors 4]";
 
 fn args() -> anyhow::Result<Args> {
@@ -96,6 +100,7 @@ fn args() -> anyhow::Result<Args> {
         rate: None,
         drain_secs: 120.0,
         docstore: Docs::Sqlite,
+        history: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -131,6 +136,7 @@ fn args() -> anyhow::Result<Args> {
             "--lag" => args.lag = Some(value()?.parse()?),
             "--rate" => args.rate = Some(value()?.parse()?),
             "--drain" => args.drain_secs = value()?.parse()?,
+            "--history" => args.history = value()?.parse()?,
             "--docstore" => {
                 args.docstore = match value()?.as_str() {
                     "sqlite" => Docs::Sqlite,
