@@ -91,6 +91,8 @@ async fn start(args: &Args) -> anyhow::Result<System> {
             ..Default::default()
         },
         notification_url: Some(notification_url.clone()),
+        // The patients sign in once: their tokens outlast a soak and its drain.
+        access_token_ttl_secs: run_secs(args).max(hms_user::UserConfig::default().access_token_ttl_secs),
         ..hms_user::UserConfig::default()
     };
     let appointment = hms_appointment::AppointmentConfig {
@@ -156,6 +158,11 @@ impl System {
         }
         Ok(())
     }
+}
+
+/// How long a lag run may take, load and drain, with room for the seeding.
+fn run_secs(args: &Args) -> u64 {
+    (args.lag.unwrap_or_default() + args.drain_secs) as u64 + 600
 }
 
 /// The doctor (index) and start of booking number `k`: the doctors take
