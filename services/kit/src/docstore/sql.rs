@@ -185,7 +185,7 @@ impl DocumentStore for SqlStore {
         let mut found = Vec::with_capacity(ids.len());
         // Well under SQLite's limit on bound parameters.
         for chunk in ids.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(", ");
+            let marks = crate::storage::placeholders(chunk.len());
             let sql = format!("SELECT id, version, body FROM {table} WHERE id IN ({marks})");
             let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql);
             for id in chunk {
