@@ -26,13 +26,15 @@ mod transcode;
 mod upstream;
 mod web_app;
 mod web_session;
+mod webhooks;
 mod wire_json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use hms_kit::auth::{Policies, Policy, TokenVerifier};
 use hms_kit::client::remote_verifier;
 use hms_kit::config::AuthConfig;
@@ -117,7 +119,11 @@ impl Gateway {
     /// The HTTP application (for embedding; [`Gateway::serve`] uses it).
     pub fn router(&self) -> Router {
         let shared = self.shared.clone();
+        let webhooks = Router::new()
+            .route("/webhooks/stripe", post(webhooks::stripe))
+            .layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES));
         docs::routes(Router::new().route("/openapi.json", get(openapi::serve_document)))
+            .merge(webhooks)
             .fallback(edge::dispatch)
             .layer(axum::middleware::from_fn_with_state(shared.clone(), edge::request_context))
             .layer(edge::cors(&shared.config))
@@ -190,7 +196,7 @@ fn method_label(shared: Arc<Shared>) -> hms_kit::metrics::MethodLabel {
             }
         } else if let Ok(matched) = shared.transcoder.route(method, path) {
             return matched.route.grpc_path.clone();
-        } else if path == "/openapi.json" || docs::is_docs_path(path) {
+        } else if path == "/openapi.json" || path == "/webhooks/stripe" || docs::is_docs_path(path) {
             return path.to_owned();
         }
         "unknown".to_owned()

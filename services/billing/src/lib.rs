@@ -6,8 +6,9 @@
 //! authorises, validates and converts, then calls a use case in `app`
 //! (invoicing, payments, policies, claims, access); `app` orchestrates the
 //! pure rules of `domain`, the queries of `store` and the outbox events built
-//! by `events`; `overdue` is the background job. `provider` and `companies`
-//! are the outside services billing calls (card payments, insurers' companies).
+//! by `events`; `overdue` and `reconcile` are the background jobs. `provider`
+//! and `companies` are the outside services billing calls (card payments,
+//! insurers' companies).
 
 mod api;
 mod app;
@@ -16,9 +17,11 @@ mod domain;
 mod events;
 mod overdue;
 pub mod provider;
+mod reconcile;
 mod settings;
 mod store;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +34,7 @@ use hms_kit::outbox::{Relay, RelayConfig};
 use hms_kit::proto::billing::billing_service_server::BillingServiceServer;
 use hms_kit::proto::billing::insurance_provider_service_server::InsuranceProviderServiceServer;
 use hms_kit::proto::billing::internal_billing_service_server::InternalBillingServiceServer;
+use hms_kit::proto::billing::payment_webhook_service_server::PaymentWebhookServiceServer;
 use hms_kit::server::ServiceDef;
 use hms_kit::storage::{Db, Migrations};
 use serde::{Deserialize, Serialize};
@@ -38,7 +42,9 @@ use tokio::net::TcpListener;
 
 pub use companies::{CompanyDirectory, UserServiceCompanies};
 pub use overdue::OverdueWorker;
-pub use provider::{PaymentProvider, TestProvider};
+pub use provider::stripe::{StripeClient, StripeConfig, StripeProvider};
+pub use provider::{PaymentProvider, Providers, TestProvider};
+pub use reconcile::ReconcileWorker;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -58,8 +64,25 @@ pub struct BillingConfig {
     pub tax_basis_points: u32,
     /// Currency of amounts sent without one.
     pub default_currency: String,
-    /// The card payment provider: `test` (the shipped development provider).
+    /// The card payment provider of currencies not named in
+    /// `payment_providers`: `test` (the shipped development provider) or
+    /// `stripe` (with `[billing.stripe]`).
     pub payment_provider: String,
+    /// Currencies paid through another provider, e.g. `{ USD = "stripe" }`.
+    pub payment_providers: BTreeMap<String, String>,
+    /// Stripe's keys and address; used when a provider above is `stripe`.
+    pub stripe: StripeConfig,
+    /// How often card payments left pending are settled with their provider.
+    #[serde(with = "hms_kit::config::millis", alias = "reconcile_poll_ms")]
+    pub reconcile_poll: Duration,
+    /// How long a pending card payment is left to its payer and the
+    /// provider's webhooks before it is looked up.
+    #[serde(with = "hms_kit::config::millis", alias = "reconcile_grace_ms")]
+    pub reconcile_grace: Duration,
+    /// How long a payer may take before their unfinished payment is given
+    /// up at the provider and its amount freed.
+    #[serde(with = "hms_kit::config::millis", alias = "payment_patience_ms")]
+    pub payment_patience: Duration,
     /// How long a replayed payment waits for the first request of its
     /// idempotency key to finish before reconciling with the provider.
     #[serde(with = "hms_kit::config::millis", alias = "payment_wait_ms")]
@@ -94,6 +117,11 @@ impl Default for BillingConfig {
             tax_basis_points: 0,
             default_currency: "VND".into(),
             payment_provider: "test".into(),
+            payment_providers: BTreeMap::new(),
+            stripe: StripeConfig::default(),
+            reconcile_poll: Duration::from_secs(60),
+            reconcile_grace: Duration::from_secs(300),
+            payment_patience: Duration::from_secs(3600),
             payment_wait: Duration::from_millis(3000),
             overdue_poll: Duration::from_millis(60_000),
             outbox_poll: Duration::from_millis(500),
@@ -110,6 +138,7 @@ pub struct Built {
     pub service: ServiceDef,
     pub verifier: Arc<TokenVerifier>,
     pub overdue: Arc<OverdueWorker>,
+    pub reconcile: Arc<ReconcileWorker>,
     pub relay: Option<Relay>,
 }
 
@@ -117,8 +146,11 @@ impl Built {
     /// The service with its workers (the overdue job and, when there is one,
     /// the relay).
     pub fn serving(self) -> Serving {
-        let overdue = self.overdue;
-        let workers = Workers::default().with(move |stopping| overdue.run(stopping.wait())).with_relay(self.relay);
+        let (overdue, reconcile) = (self.overdue, self.reconcile);
+        let workers = Workers::default()
+            .with(move |stopping| overdue.run(stopping.wait()))
+            .with(move |stopping| reconcile.run(stopping.wait()))
+            .with_relay(self.relay);
         Serving { service: self.service, verifier: self.verifier, workers }
     }
 }
@@ -126,19 +158,56 @@ impl Built {
 /// What `build_with` takes from outside: the card provider and where
 /// insurance providers' companies are looked up.
 pub struct Dependencies {
-    pub provider: Arc<dyn PaymentProvider>,
+    pub providers: Providers,
     pub companies: Arc<dyn CompanyDirectory>,
 }
 
 /// Connects the store and builds the gRPC services with the configured
 /// provider and the user service's company directory.
 pub async fn build(config: &BillingConfig, auth: &AuthConfig) -> anyhow::Result<Built> {
-    let provider: Arc<dyn PaymentProvider> = match config.payment_provider.as_str() {
-        "test" => Arc::new(TestProvider::default()),
-        other => anyhow::bail!("billing.payment_provider {other:?} is not known (expected \"test\")"),
-    };
+    let providers = configured_providers(config)?;
     let companies = Arc::new(companies::UserServiceCompanies::new(&auth.user_service_url)?);
-    build_with(config, auth, Dependencies { provider, companies }).await
+    build_with(config, auth, Dependencies { providers, companies }).await
+}
+
+/// The providers the configuration switches on.
+pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers> {
+    let names = std::iter::once(("billing.payment_provider".to_owned(), &config.payment_provider)).chain(
+        config.payment_providers.iter().map(|(currency, name)| (format!("billing.payment_providers.{currency}"), name)),
+    );
+    let mut stripe = None;
+    let mut test = None;
+    let mut chosen: Vec<(String, Arc<dyn PaymentProvider>)> = Vec::new();
+    for (key, name) in names {
+        let provider: Arc<dyn PaymentProvider> = match name.as_str() {
+            "test" => test.get_or_insert_with(|| Arc::new(TestProvider::default())).clone(),
+            "stripe" => match &stripe {
+                Some(s) => Arc::clone(s) as Arc<dyn PaymentProvider>,
+                None => {
+                    let client = StripeClient::new(&config.stripe)?;
+                    let made = Arc::new(StripeProvider { client });
+                    stripe = Some(made.clone());
+                    made
+                }
+            },
+            other => anyhow::bail!("{key} {other:?} is not known (expected \"test\" or \"stripe\")"),
+        };
+        chosen.push((key, provider));
+    }
+    let mut chosen = chosen.into_iter();
+    let (_, default) = chosen.next().expect("the default provider comes first");
+    let mut providers = Providers::new(default);
+    for ((currency, _), (_, provider)) in config.payment_providers.iter().zip(chosen) {
+        anyhow::ensure!(
+            domain::valid_currency(currency),
+            "billing.payment_providers: {currency:?} is not an ISO 4217 code"
+        );
+        providers = providers.with_currency(currency, provider);
+    }
+    if let Some(stripe) = stripe {
+        providers = providers.with_stripe(stripe);
+    }
+    Ok(providers)
 }
 
 pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Dependencies) -> anyhow::Result<Built> {
@@ -169,7 +238,7 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         due_days,
         tax_basis_points: config.tax_basis_points,
         default_currency: config.default_currency.clone(),
-        provider: deps.provider,
+        providers: deps.providers,
         companies: deps.companies,
         sealer,
         payment_wait: config.payment_wait,
@@ -179,7 +248,14 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
         InternalBillingServiceServer::new(api::InternalApi(state.clone())).max_decoding_message_size(limit),
     )
     .add_service(BillingServiceServer::new(api::BillingApi(state.clone())).max_decoding_message_size(limit))
-    .add_service(InsuranceProviderServiceServer::new(api::InsurerApi(state)).max_decoding_message_size(limit));
+    .add_service(PaymentWebhookServiceServer::new(api::WebhookApi(state.clone())).max_decoding_message_size(limit))
+    .add_service(InsuranceProviderServiceServer::new(api::InsurerApi(state.clone())).max_decoding_message_size(limit));
+    let reconcile = Arc::new(ReconcileWorker {
+        state,
+        poll_interval: config.reconcile_poll,
+        grace: config.reconcile_grace,
+        patience: config.payment_patience,
+    });
     Ok(Built {
         service: ServiceDef {
             name: "billing",
@@ -188,11 +264,13 @@ pub async fn build_with(config: &BillingConfig, auth: &AuthConfig, deps: Depende
                 "hms.billing.v1.InternalBillingService",
                 "hms.billing.v1.BillingService",
                 "hms.billing.v1.InsuranceProviderService",
+                "hms.billing.v1.PaymentWebhookService",
             ],
             probe: Arc::new(db),
         },
         verifier,
         overdue,
+        reconcile,
         relay,
     })
 }

@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use hms_billing::{BillingConfig, Dependencies, TestProvider, UserServiceCompanies};
+use hms_billing::{BillingConfig, Dependencies, Providers, TestProvider, UserServiceCompanies};
 use hms_kit::proto::appointment::appointment_service_client::AppointmentServiceClient;
 use hms_kit::proto::appointment::schedule_service_client::ScheduleServiceClient;
 use hms_kit::proto::appointment::*;
@@ -35,7 +35,7 @@ async fn completing_an_appointment_bills_the_patient_who_pays(kind: Relational) 
         ..BillingConfig::default()
     };
     let deps = Dependencies {
-        provider: Arc::new(TestProvider::default()),
+        providers: Providers::new(Arc::new(TestProvider::default())),
         companies: Arc::new(UserServiceCompanies::new(&auth.user_service_url).unwrap()),
     };
     let built = hms_billing::build_with(&billing_config, &auth, deps).await.unwrap();

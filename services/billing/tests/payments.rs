@@ -115,8 +115,8 @@ async fn provider_timeouts_are_reconciled_without_a_second_charge(kind: Relation
     let pool = h.sql().await;
     sqlx::query(
         "INSERT INTO payments (id, invoice_id, patient_id, amount, method, status, idempotency_key, fingerprint, \
-         transaction_id, card_last4, failure_reason, created_at, updated_at) \
-         VALUES ('crashed-payment', ?, ?, 50000, 'CREDIT_CARD', 'PENDING', ?, ?, '', '', '', 1, 1)",
+         transaction_id, card_last4, failure_reason, created_at, updated_at, provider) \
+         VALUES ('crashed-payment', ?, ?, 50000, 'CREDIT_CARD', 'PENDING', ?, ?, '', '', '', 1, 1, 'test')",
     )
     .bind(&second.id)
     .bind(&patient)
@@ -126,7 +126,6 @@ async fn provider_timeouts_are_reconciled_without_a_second_charge(kind: Relation
     .await
     .unwrap();
     sqlx::query("UPDATE invoices SET pending = 50000 WHERE id = ?").bind(&second.id).execute(&pool).await.unwrap();
-    use hms_billing::provider::PaymentProvider as _;
     let _ = h
         .provider
         .charge(hms_billing::provider::ChargeRequest {

@@ -52,7 +52,8 @@ pub enum Relational {
     MySql,
 }
 
-fn require_backends() -> bool {
+/// Whether a missing backend fails the test instead of skipping it (CI).
+pub fn require_backends() -> bool {
     std::env::var("HMS_TEST_REQUIRE_BACKENDS").is_ok_and(|v| v == "1")
 }
 

@@ -4,6 +4,7 @@
 //! the admin service and its audit log ([`admin`]), the notification service
 //! ([`notification`]), waiting for an outbox to drain ([`outbox`]), document
 //! stores per backend ([`Docs`]), what a refusal carries ([`status`]), and
+//! a local Stripe server ([`stripe`]),
 //! the macros that run each test on every backend ([`on_every_backend!`],
 //! [`on_every_store!`]).
 //!
@@ -14,6 +15,7 @@ pub mod admin;
 pub mod notification;
 pub mod outbox;
 pub mod status;
+pub mod stripe;
 pub mod users;
 
 mod docs;

@@ -17,7 +17,8 @@ use hms_kit::time::date_from_proto;
 
 use super::convert::{
     MAX_LINES, check_amount, check_currency, check_idempotency_key, check_manual, claim_status_from_proto,
-    claim_to_proto, item_type_from_proto, payment_to_proto, policy_to_proto, source_type_name, statuses_from,
+    claim_to_proto, item_type_from_proto, payer_action_to_proto, payment_to_proto, policy_to_proto, source_type_name,
+    statuses_from,
 };
 use super::{Reply, claims_to_proto, invoice_to_proto, invoices_to_proto};
 use crate::app::State;
@@ -105,8 +106,8 @@ impl BillingService for BillingApi {
         check_idempotency_key(&mut v, &r.idempotency_key);
         let amount = r.amount.unwrap_or_default();
         check_amount(&mut v, "amount.amount_minor", amount.amount_minor, false);
-        if r.card_token.is_empty() || r.card_token.len() > 200 {
-            v.add("card_token", "is required (a token from the payment provider, at most 200 characters)");
+        if r.card_token.len() > 200 {
+            v.add("card_token", "must be at most 200 characters");
         }
         v.into_result()?;
         let input = CardPayment {
@@ -116,10 +117,11 @@ impl BillingService for BillingApi {
             currency: &amount.currency,
             card_token: &r.card_token,
         };
-        let (settled, invoice) = self.0.pay_by_card(&caller, input).await?;
+        let answer = self.0.pay_by_card(&caller, input).await?;
         Ok(Response::new(PayInvoiceResponse {
-            payment: Some(payment_to_proto(&settled, &invoice.currency)),
-            invoice: Some(invoice_to_proto(&self.0, &invoice).await?),
+            payment: Some(payment_to_proto(&answer.payment, &answer.invoice.currency)),
+            payer_action: answer.payer_action.as_ref().map(payer_action_to_proto),
+            invoice: Some(invoice_to_proto(&self.0, &answer.invoice).await?),
         }))
     }
 

@@ -12,6 +12,7 @@ use crate::app::claims::ClaimView;
 use crate::app::payments::Manual;
 use crate::domain::claim::ClaimStatus as DomainClaimStatus;
 use crate::domain::{self, InvoiceStatus as DomainStatus, ItemType as DomainItemType, Line, MAX_AMOUNT, Method};
+use crate::provider::PayerAction;
 use crate::store::stats::{Figures, Sums};
 use crate::store::{InvoiceRow, ItemRow, PaymentRow, PaymentStatus, PolicyRow};
 
@@ -244,7 +245,24 @@ pub fn payment_to_proto(p: &PaymentRow, currency: &str) -> Payment {
         card_last4: p.card_last4.clone(),
         failure_reason: p.failure_reason.clone(),
         create_time: Some(micros_to_timestamp(p.created_at)),
+        provider: p.provider.clone(),
+        card_brand: p.card_brand.clone(),
     }
+}
+
+pub fn payer_action_to_proto(action: &PayerAction) -> hms_kit::proto::billing::PayerAction {
+    use hms_kit::proto::billing::payer_action::Action;
+    use secrecy::ExposeSecret;
+    let action = match action {
+        PayerAction::StripeConfirm { client_secret, publishable_key } => {
+            Action::Stripe(hms_kit::proto::billing::StripeConfirmation {
+                client_secret: client_secret.expose_secret().to_owned(),
+                publishable_key: publishable_key.clone(),
+            })
+        }
+        PayerAction::Redirect { url } => Action::RedirectUrl(url.clone()),
+    };
+    hms_kit::proto::billing::PayerAction { action: Some(action) }
 }
 
 /// A policy as a message, with its number opened.

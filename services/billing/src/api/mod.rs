@@ -6,6 +6,7 @@ mod billing;
 mod convert;
 mod insurer;
 mod internal;
+mod webhooks;
 
 use hms_kit::proto::billing::{Claim, Invoice};
 use tonic::{Request, Response, Status};
@@ -16,6 +17,7 @@ use crate::store::{ClaimRow, InvoiceRow};
 pub use billing::BillingApi;
 pub use insurer::InsurerApi;
 pub use internal::InternalApi;
+pub use webhooks::WebhookApi;
 
 type Reply<T> = Result<Response<T>, Status>;
 

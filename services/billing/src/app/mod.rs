@@ -23,7 +23,6 @@ use jiff::tz::TimeZone;
 use tonic::Status;
 
 use crate::companies::CompanyDirectory;
-use crate::provider::PaymentProvider;
 use crate::store::{self, InvoiceRow};
 
 /// What every use case works with.
@@ -34,7 +33,8 @@ pub struct State {
     pub due_days: crate::settings::DueDays,
     pub tax_basis_points: u32,
     pub default_currency: String,
-    pub provider: Arc<dyn PaymentProvider>,
+    /// The card providers: which takes each currency, and each by name.
+    pub providers: crate::provider::Providers,
     pub companies: Arc<dyn CompanyDirectory>,
     pub sealer: Sealer,
     /// How long a replay waits for the first request of its key to finish.

@@ -16,8 +16,19 @@ use super::State;
 use super::invoicing::invoice_summary;
 use crate::domain::Method;
 use crate::events;
-use crate::provider::{ChargeOutcome, ChargeRequest, ProviderError};
-use crate::store::{self, Begun, InvoiceRow, PaymentRow, PaymentStatus};
+use crate::provider::{Charge, ChargeOutcome, Found, PayerAction, ProviderError, StartRequest, Started};
+use crate::store::{self, Begun, Card, InvoiceRow, PaymentRow, PaymentStatus};
+
+/// A card payment as it stands, and what the payer does next if anything.
+type Settled = (PaymentRow, Option<PayerAction>);
+
+/// What paying by card answers.
+pub struct CardAnswer {
+    pub payment: PaymentRow,
+    pub invoice: InvoiceRow,
+    /// While the payer has to finish in the browser.
+    pub payer_action: Option<PayerAction>,
+}
 
 pub fn sha256_hex(parts: &[&str]) -> String {
     // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
@@ -69,15 +80,25 @@ impl State {
     }
 
     /// Pays an invoice the caller may see by card (or answers a replay of
-    /// the same request); the payment and the invoice as it now is.
-    pub async fn pay_by_card(
-        &self,
-        caller: &Principal,
-        input: CardPayment<'_>,
-    ) -> Result<(PaymentRow, InvoiceRow), Status> {
+    /// the same request); the payment, the invoice as it now is and, while
+    /// the payer has to finish it in the browser, what they do next.
+    pub async fn pay_by_card(&self, caller: &Principal, input: CardPayment<'_>) -> Result<CardAnswer, Status> {
         let invoice = self.visible_invoice(caller, input.invoice_id, "PAY").await?;
         if !input.currency.is_empty() && input.currency != invoice.currency {
             return Err(invalid_field("amount.currency", "must be the invoice's currency"));
+        }
+        let provider = self.providers.for_currency(&invoice.currency);
+        match (provider.needs_payer(), input.card_token.is_empty()) {
+            (true, false) => {
+                return Err(invalid_field(
+                    "card_token",
+                    &format!("must be empty: {} payments are made on {}'s own form", invoice.currency, provider.name()),
+                ));
+            }
+            (false, true) => {
+                return Err(invalid_field("card_token", "is required (a token from the payment provider)"));
+            }
+            _ => {}
         }
         let amount_text = input.amount_minor.to_string();
         let payment = PaymentRow {
@@ -94,44 +115,65 @@ impl State {
             card_last4: String::new(),
             failure_reason: String::new(),
             created_at: now_micros(),
+            provider: provider.name().to_owned(),
+            card_brand: String::new(),
         };
-        let settled = match self.begin(payment, None, None).await? {
-            Ok(started) => self.charge(started, input.card_token).await?,
-            Err(existing) => self.settle(existing, Some(input.card_token)).await?,
+        if provider.needs_payer() {
+            self.supersede_open_attempts(&invoice.id, &payment.idempotency_key).await?;
+        }
+        let (payment, payer_action) = match self.begin(payment, None, None).await? {
+            Ok(started) => self.start(started, input.card_token).await?,
+            Err(existing) => self.settle(existing, input.card_token).await?,
         };
-        let invoice = self.reload(&settled.invoice_id).await?;
-        Ok((settled, invoice))
+        let invoice = self.reload(&payment.invoice_id).await?;
+        Ok(CardAnswer { payment, invoice, payer_action })
     }
 
     /// Answers a payment request whose row exists: replays return the
-    /// original outcome; a payment still PENDING is waited for, then
-    /// reconciled with the provider.
-    async fn settle(&self, payment: PaymentRow, card_token: Option<&str>) -> Result<PaymentRow, Status> {
+    /// original outcome; a payment still PENDING is waited for while its
+    /// first request is at the provider, then reconciled with the provider.
+    async fn settle(&self, payment: PaymentRow, card_token: &str) -> Result<Settled, Status> {
         let mut payment = payment;
         let deadline = tokio::time::Instant::now() + self.payment_wait;
-        while payment.status == PaymentStatus::Pending && tokio::time::Instant::now() < deadline {
+        // A reference means the provider answered and the payer is on it:
+        // nothing to wait for here.
+        while payment.status == PaymentStatus::Pending
+            && payment.transaction_id.is_empty()
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(25)).await;
             payment = store::payment_by_key(&self.db, &payment.idempotency_key)
                 .await?
                 .ok_or_else(|| error::internal("a payment row vanished"))?;
         }
         match payment.status {
-            PaymentStatus::Success => Ok(payment),
+            PaymentStatus::Success => Ok((payment, None)),
             PaymentStatus::Failed => Err(declined(&payment.failure_reason)),
             PaymentStatus::Pending => self.reconcile(payment, card_token).await,
         }
     }
 
     /// Finds out what became of a PENDING card payment: the provider's record
-    /// under our key decides; without one, the charge is made (again) under
-    /// the same key, which the provider never charges twice.
-    async fn reconcile(&self, payment: PaymentRow, card_token: Option<&str>) -> Result<PaymentRow, Status> {
-        match self.provider.lookup(&payment.id).await {
-            Ok(Some(charge)) => self.apply_charge(payment, charge).await,
-            Ok(None) => match card_token {
-                Some(token) => self.charge(payment, token).await,
-                None => Err(pending_payment()),
-            },
+    /// of it decides; without one, the payment is started (again) under the
+    /// same key, which the provider never charges twice.
+    pub async fn reconcile(&self, payment: PaymentRow, card_token: &str) -> Result<Settled, Status> {
+        let Some(provider) = self.providers.named(&payment.provider) else {
+            tracing::warn!(payment = %payment.id, provider = %payment.provider, "payment's provider is not configured");
+            return Err(pending_payment());
+        };
+        let currency = self.reload(&payment.invoice_id).await?.currency;
+        match provider.lookup(&payment.id, &payment.transaction_id, &currency).await {
+            Ok(Found::Settled(charge)) => self.apply_charge(payment, charge).await.map(|p| (p, None)),
+            Ok(Found::Open { reference, action }) => {
+                if reference != payment.transaction_id {
+                    store::set_payment_reference(&self.db, &payment.id, &reference).await?;
+                }
+                Ok((PaymentRow { transaction_id: reference, ..payment }, action))
+            }
+            Ok(Found::Nothing) if provider.needs_payer() || !card_token.is_empty() => {
+                self.start(payment, card_token).await
+            }
+            Ok(Found::Nothing) => Err(pending_payment()),
             Err(e) => {
                 tracing::warn!(payment = %payment.id, error = %e, "payment lookup failed; payment stays pending");
                 Err(pending_payment())
@@ -139,35 +181,155 @@ impl State {
         }
     }
 
-    async fn charge(&self, payment: PaymentRow, card_token: &str) -> Result<PaymentRow, Status> {
+    /// A payer who starts over (a new attempt, a new key) leaves the
+    /// earlier attempt open at the provider, holding its amount: give those
+    /// up first, so that only one attempt per invoice can be paid.
+    async fn supersede_open_attempts(&self, invoice_id: &str, idempotency_key: &str) -> Result<(), Status> {
+        for earlier in store::payments_of(&self.db, invoice_id).await? {
+            let waiting_for_payer = earlier.status == PaymentStatus::Pending && !earlier.transaction_id.is_empty();
+            if waiting_for_payer && earlier.idempotency_key != idempotency_key {
+                // Answers "declined" once it is given up; that is the point.
+                let _ = self.abandon(earlier).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives up a payment its payer left: cancelled at the provider, or
+    /// settled as the provider has it if it was paid after all.
+    pub async fn abandon(&self, payment: PaymentRow) -> Result<Settled, Status> {
+        let Some(provider) = self.providers.named(&payment.provider) else {
+            return Err(pending_payment());
+        };
+        let currency = self.reload(&payment.invoice_id).await?.currency;
+        match provider.abandon(&payment.id, &payment.transaction_id, &currency).await {
+            Ok(Found::Settled(charge)) => self.apply_charge(payment, charge).await.map(|p| (p, None)),
+            Ok(Found::Nothing) => {
+                // Never reached the provider: nothing can be paid.
+                store::fail_payment(&self.db, &payment, "abandoned", &Card::default()).await?;
+                Err(declined("abandoned"))
+            }
+            Ok(Found::Open { .. }) => Err(pending_payment()),
+            Err(e) => {
+                tracing::warn!(payment = %payment.id, error = %e, "cannot abandon the payment at its provider");
+                Err(pending_payment())
+            }
+        }
+    }
+
+    /// Applies a Stripe webhook event: the signature checked, each event
+    /// once, the payment found by the id we gave the intent (so an event
+    /// that overtakes our own answer from Stripe is applied all the same),
+    /// and the amount checked against the payment. What it came to.
+    pub async fn receive_stripe_event(&self, signature: &str, payload: &[u8]) -> Result<&'static str, Status> {
+        let Some(stripe) = self.providers.stripe() else {
+            return Err(refusal(Code::FailedPrecondition, "PROVIDER_NOT_CONFIGURED", "Stripe is not configured"));
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let event = match stripe.client.verify_webhook(signature, payload, now) {
+            Ok(Some(event)) => event,
+            Ok(None) => return Ok("IGNORED"),
+            Err(e) => {
+                tracing::warn!(error = %e, "Stripe webhook refused");
+                return Err(Status::unauthenticated(format!("the webhook is not Stripe's: {e}")));
+            }
+        };
+        if store::provider_event_seen(&self.db, "stripe", &event.event_id).await? {
+            return Ok("DUPLICATE");
+        }
+        let payment = match store::payment_by_id(&self.db, &event.intent.payment_id).await? {
+            Some(p) if p.provider == "stripe" => p,
+            _ => {
+                tracing::warn!(event = %event.event_id, intent = %event.intent.id, "Stripe event about no payment of ours");
+                store::record_provider_event(&self.db, "stripe", &event.event_id, "", "IGNORED").await?;
+                return Ok("IGNORED");
+            }
+        };
+        if !payment.transaction_id.is_empty() && payment.transaction_id != event.intent.id {
+            tracing::warn!(payment = %payment.id, intent = %event.intent.id, "Stripe event about another intent of the payment");
+            store::record_provider_event(&self.db, "stripe", &event.event_id, &payment.id, "IGNORED").await?;
+            return Ok("IGNORED");
+        }
+        // Events carry the payment method's id only; the card's brand and
+        // last digits come with the intent expanded.
+        let currency = self.reload(&payment.invoice_id).await?.currency;
+        let intent = match stripe.client.retrieve_intent(&event.intent.id, &currency).await {
+            Ok(expanded) => expanded,
+            Err(e) => {
+                tracing::warn!(intent = %event.intent.id, error = %e, "cannot retrieve the intent; applying the event as sent");
+                event.intent
+            }
+        };
+        let outcome = match intent.charge() {
+            Some(charge) if payment.status == PaymentStatus::Pending => {
+                // A decline answers Err; the payment is settled all the same.
+                let _ = self.apply_charge(payment.clone(), charge).await;
+                "APPLIED"
+            }
+            _ => "IGNORED",
+        };
+        if !store::record_provider_event(&self.db, "stripe", &event.event_id, &payment.id, outcome).await? {
+            return Ok("DUPLICATE");
+        }
+        Ok(outcome)
+    }
+
+    /// Starts a PENDING payment at its provider, under the payment's id.
+    async fn start(&self, payment: PaymentRow, card_token: &str) -> Result<Settled, Status> {
+        let Some(provider) = self.providers.named(&payment.provider) else {
+            return Err(pending_payment());
+        };
         let invoice = self.reload(&payment.invoice_id).await?;
-        let request = ChargeRequest {
-            idempotency_key: &payment.id,
+        let request = StartRequest {
+            payment_id: &payment.id,
+            invoice_id: &payment.invoice_id,
             amount_minor: payment.amount,
             currency: &invoice.currency,
             card_token,
         };
-        match self.provider.charge(request).await {
-            Ok(charge) => self.apply_charge(payment, charge).await,
+        match provider.start(request).await {
+            Ok(Started::Done(charge)) => self.apply_charge(payment, charge).await.map(|p| (p, None)),
+            Ok(Started::WithPayer { reference, action }) => {
+                store::set_payment_reference(&self.db, &payment.id, &reference).await?;
+                Ok((PaymentRow { transaction_id: reference, ..payment }, Some(action)))
+            }
+            Err(ProviderError::Rejected(reason)) => {
+                tracing::warn!(payment = %payment.id, %reason, "the provider refused the payment");
+                store::fail_payment(&self.db, &payment, &reason, &Card::default()).await?;
+                Err(declined(&reason))
+            }
             Err(ProviderError::Timeout | ProviderError::Unavailable(_)) => {
-                // The charge may have gone through: ask, never charge blindly again.
-                match self.provider.lookup(&payment.id).await {
-                    Ok(Some(charge)) => self.apply_charge(payment, charge).await,
-                    Ok(None) | Err(_) => Err(pending_payment()),
+                // The payment may have been made: ask, never start blindly again.
+                match provider.lookup(&payment.id, "", &invoice.currency).await {
+                    Ok(Found::Settled(charge)) => self.apply_charge(payment, charge).await.map(|p| (p, None)),
+                    Ok(Found::Open { .. } | Found::Nothing) | Err(_) => Err(pending_payment()),
                 }
             }
         }
     }
 
-    async fn apply_charge(&self, payment: PaymentRow, charge: crate::provider::Charge) -> Result<PaymentRow, Status> {
-        match &charge.outcome {
-            ChargeOutcome::Succeeded => {
-                let invoice = self.reload(&payment.invoice_id).await?;
-                let event = events::payment_successful(&invoice, &payment).map_err(error::internal)?;
-                store::complete_payment(&self.db, &payment, &charge.id, &charge.card_last4, &event).await?;
-            }
-            ChargeOutcome::Declined(reason) => {
-                store::fail_payment(&self.db, &payment, reason, &charge.card_last4).await?;
+    /// Settles a payment as the provider reports it. A charge whose amount
+    /// or currency is not the payment's is not credited: it fails, logged
+    /// for billing staff to review.
+    pub async fn apply_charge(&self, payment: PaymentRow, charge: Charge) -> Result<PaymentRow, Status> {
+        let invoice = self.reload(&payment.invoice_id).await?;
+        let card = Card { brand: &charge.card_brand, last4: &charge.card_last4 };
+        if charge.amount_minor != payment.amount || !charge.currency.eq_ignore_ascii_case(&invoice.currency) {
+            tracing::error!(
+                payment = %payment.id, charge = %charge.id, charged = charge.amount_minor, charged_currency = %charge.currency,
+                expected = payment.amount, expected_currency = %invoice.currency,
+                "the provider's amount differs from the payment's; not credited, to be reviewed"
+            );
+            store::fail_payment(&self.db, &payment, "the provider's amount differs from the payment's", &card).await?;
+        } else {
+            match &charge.outcome {
+                ChargeOutcome::Succeeded => {
+                    let event = events::payment_successful(&invoice, &payment).map_err(error::internal)?;
+                    store::complete_payment(&self.db, &payment, &charge, &event).await?;
+                }
+                ChargeOutcome::Declined(reason) => {
+                    store::fail_payment(&self.db, &payment, reason, &card).await?;
+                }
             }
         }
         let settled = store::payment_by_key(&self.db, &payment.idempotency_key)
@@ -240,6 +402,8 @@ impl State {
             card_last4: String::new(),
             failure_reason: String::new(),
             created_at: now_micros(),
+            provider: String::new(),
+            card_brand: String::new(),
         };
         let event = events::payment_successful(&invoice, &payment).map_err(error::internal)?;
         let action = AdminActionEvent::by(caller, address, "invoice.payment_recorded", "invoice", &invoice.id).change(

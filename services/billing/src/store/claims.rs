@@ -217,6 +217,8 @@ pub async fn move_claim(
                 card_last4: String::new(),
                 failure_reason: String::new(),
                 created_at: after.updated_at,
+                provider: String::new(),
+                card_brand: String::new(),
             };
             insert_payment(&mut tx, &payout).await?;
         }

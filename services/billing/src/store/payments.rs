@@ -11,6 +11,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{decode, get_invoice};
 use crate::domain::{Method, open_statuses_sql};
+use crate::provider::Charge;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStatus {
@@ -48,14 +49,19 @@ pub struct PaymentRow {
     pub status: PaymentStatus,
     pub idempotency_key: String,
     pub fingerprint: String,
+    /// The provider's id: of the charge, or of the intent or order while
+    /// the payer has not finished.
     pub transaction_id: String,
     pub card_last4: String,
     pub failure_reason: String,
     pub created_at: i64,
+    /// The provider of a card payment; empty for manual ones.
+    pub provider: String,
+    pub card_brand: String,
 }
 
 const PAYMENT_COLUMNS: &str = "id, invoice_id, patient_id, amount, method, status, idempotency_key, fingerprint, \
-                               transaction_id, card_last4, failure_reason, created_at";
+                               transaction_id, card_last4, failure_reason, created_at, provider, card_brand";
 
 fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
     let method: String = row.try_get("method")?;
@@ -73,6 +79,8 @@ fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
         card_last4: row.try_get("card_last4")?,
         failure_reason: row.try_get("failure_reason")?,
         created_at: row.try_get("created_at")?,
+        provider: row.try_get("provider")?,
+        card_brand: row.try_get("card_brand")?,
     })
 }
 
@@ -82,6 +90,78 @@ pub async fn payment_by_key(db: &Db, key: &str) -> Result<Option<PaymentRow>, St
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.as_ref().map(payment_row).transpose()?)
+}
+
+pub async fn payment_by_id(db: &Db, id: &str) -> Result<Option<PaymentRow>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.as_ref().map(payment_row).transpose()?)
+}
+
+/// Card payments still PENDING that began before `before` (micros), oldest
+/// first: what the reconciliation worker asks the providers about.
+pub async fn pending_card_payments(db: &Db, before: i64, limit: i64) -> Result<Vec<PaymentRow>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE status = 'PENDING' AND created_at < ? ORDER BY created_at LIMIT ?"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(payment_row).collect::<sqlx::Result<_>>()?)
+}
+
+/// Keeps the provider's id of a payment the payer is finishing (the
+/// Stripe intent, the VNPay order).
+pub async fn set_payment_reference(db: &Db, payment_id: &str, reference: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payments SET transaction_id = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'")
+        .bind(reference)
+        .bind(now_micros())
+        .bind(payment_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether a provider's event was handled before.
+pub async fn provider_event_seen(db: &Db, provider: &str, event_id: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 FROM provider_events WHERE provider = ? AND event_id = ?")
+        .bind(provider)
+        .bind(event_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Records a handled event; false when it was recorded already (a replay
+/// racing this one). Handling is idempotent by itself (settling is
+/// conditional on PENDING); this keeps the replay's answer and the log.
+pub async fn record_provider_event(
+    db: &Db,
+    provider: &str,
+    event_id: &str,
+    payment_id: &str,
+    outcome: &str,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO provider_events (provider, event_id, payment_id, outcome, received_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(provider)
+    .bind(event_id)
+    .bind(payment_id)
+    .bind(outcome)
+    .bind(now_micros())
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() { Ok(false) } else { Err(e) }
+        }
+    }
 }
 
 pub async fn payments_of(db: &Db, invoice_id: &str) -> Result<Vec<PaymentRow>, StoreError> {
@@ -108,7 +188,7 @@ pub enum Begun {
 
 pub(super) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &PaymentRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO payments ({PAYMENT_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO payments ({PAYMENT_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&p.id)
     .bind(&p.invoice_id)
@@ -122,6 +202,8 @@ pub(super) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payme
     .bind(&p.card_last4)
     .bind(&p.failure_reason)
     .bind(p.created_at)
+    .bind(&p.provider)
+    .bind(&p.card_brand)
     .bind(p.created_at)
     .execute(&mut **tx)
     .await?;
@@ -209,18 +291,18 @@ async fn try_begin_payment(
 pub async fn complete_payment(
     db: &Db,
     payment: &PaymentRow,
-    transaction_id: &str,
-    card_last4: &str,
+    charge: &Charge,
     event: &Event,
 ) -> Result<bool, StoreError> {
     retry_transient(|| async {
         let mut tx = db.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE payments SET status = 'SUCCESS', transaction_id = ?, card_last4 = ?, updated_at = ? \
-             WHERE id = ? AND status = 'PENDING'",
+            "UPDATE payments SET status = 'SUCCESS', transaction_id = ?, card_last4 = ?, card_brand = ?, \
+             updated_at = ? WHERE id = ? AND status = 'PENDING'",
         )
-        .bind(transaction_id)
-        .bind(card_last4)
+        .bind(&charge.id)
+        .bind(&charge.card_last4)
+        .bind(&charge.card_brand)
         .bind(now_micros())
         .bind(&payment.id)
         .execute(&mut *tx)
@@ -248,16 +330,24 @@ pub async fn complete_payment(
     .await
 }
 
+/// The card a failed attempt used, as far as the provider told.
+#[derive(Default)]
+pub struct Card<'a> {
+    pub brand: &'a str,
+    pub last4: &'a str,
+}
+
 /// Settles a PENDING card payment as failed and releases its reservation.
-pub async fn fail_payment(db: &Db, payment: &PaymentRow, reason: &str, card_last4: &str) -> Result<bool, StoreError> {
+pub async fn fail_payment(db: &Db, payment: &PaymentRow, reason: &str, card: &Card<'_>) -> Result<bool, StoreError> {
     retry_transient(|| async {
         let mut tx = db.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE payments SET status = 'FAILED', failure_reason = ?, card_last4 = ?, updated_at = ? \
-             WHERE id = ? AND status = 'PENDING'",
+            "UPDATE payments SET status = 'FAILED', failure_reason = ?, card_last4 = ?, card_brand = ?, \
+             updated_at = ? WHERE id = ? AND status = 'PENDING'",
         )
         .bind(reason)
-        .bind(card_last4)
+        .bind(card.last4)
+        .bind(card.brand)
         .bind(now_micros())
         .bind(&payment.id)
         .execute(&mut *tx)

@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use hms_billing::{BillingConfig, Dependencies, TestProvider, UserServiceCompanies};
+use hms_billing::{BillingConfig, Dependencies, Providers, ReconcileWorker, TestProvider, UserServiceCompanies};
 use hms_kit::config::AuthConfig;
 use hms_kit::crypto::EncryptionConfig;
 use hms_kit::proto::billing::billing_service_client::BillingServiceClient;
 use hms_kit::proto::billing::insurance_provider_service_client::InsuranceProviderServiceClient;
 use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
+use hms_kit::proto::billing::payment_webhook_service_client::PaymentWebhookServiceClient;
 use hms_kit::proto::billing::*;
 use hms_kit::proto::common::{Money, Role};
 use hms_kit::proto::notification::{Delivery, NotificationType};
@@ -40,6 +41,7 @@ pub struct Harness {
     pub config: BillingConfig,
     pub auth: AuthConfig,
     pub provider: Arc<TestProvider>,
+    pub reconcile: Arc<ReconcileWorker>,
     pub overdue: Arc<hms_billing::OverdueWorker>,
     admin: String,
     service_token: String,
@@ -75,6 +77,11 @@ impl Harness {
         Self::start_services(kind, notifications, false, |_| {}).await
     }
 
+    /// The billing service as `adjust` configures it (its providers, say).
+    pub async fn start_configured(kind: Relational, adjust: impl FnOnce(&mut BillingConfig)) -> Option<Self> {
+        Self::start_services(kind, false, false, adjust).await
+    }
+
     /// The admin service runs too and the billing service follows its
     /// configuration.
     pub async fn start_with_admin(kind: Relational, adjust: impl FnOnce(&mut BillingConfig)) -> Option<Self> {
@@ -103,13 +110,18 @@ impl Harness {
         };
         adjust(&mut config);
         let provider = Arc::new(TestProvider::default());
-        let deps = Dependencies {
-            provider: provider.clone(),
-            companies: Arc::new(UserServiceCompanies::new(&auth.user_service_url).unwrap()),
+        // The shared test provider unless the test configured others.
+        let providers = if config.payment_provider == "test" && config.payment_providers.is_empty() {
+            Providers::new(provider.clone())
+        } else {
+            hms_billing::configured_providers(&config).expect("configured providers")
         };
+        let deps =
+            Dependencies { providers, companies: Arc::new(UserServiceCompanies::new(&auth.user_service_url).unwrap()) };
         let built = hms_billing::build_with(&config, &auth, deps).await.expect("build billing service");
         let relay = built.relay.map(|relay| tokio::spawn(relay.run(std::future::pending())));
         let overdue = built.overdue.clone();
+        let reconcile = built.reconcile.clone();
         let server = TestServer::start(built.service, built.verifier).await;
         let admin = hms_testkit::admin_token(&user.url()).await;
         let service_token = hms_testkit::service_token("appointment");
@@ -122,6 +134,7 @@ impl Harness {
             auth,
             provider,
             overdue,
+            reconcile,
             admin,
             service_token,
             relay,
@@ -143,6 +156,10 @@ impl Harness {
 
     pub async fn internal(&self) -> InternalBillingServiceClient<Channel> {
         InternalBillingServiceClient::new(self.channel().await)
+    }
+
+    pub async fn webhooks(&self) -> PaymentWebhookServiceClient<Channel> {
+        PaymentWebhookServiceClient::new(self.channel().await)
     }
 
     pub async fn billing(&self) -> BillingServiceClient<Channel> {

@@ -180,7 +180,7 @@ class Invoice(_message.Message):
     def __init__(self, id: _Optional[str] = ..., invoice_number: _Optional[str] = ..., patient_id: _Optional[str] = ..., issue_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., due_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., items: _Optional[_Iterable[_Union[InvoiceItem, _Mapping]]] = ..., subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., discount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., tax: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., paid_by_patient: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., paid_by_insurance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., balance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., status: _Optional[_Union[InvoiceStatus, str]] = ..., source_type: _Optional[_Union[SourceType, str]] = ..., source_id: _Optional[str] = ..., status_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Payment(_message.Message):
-    __slots__ = ("id", "invoice_id", "patient_id", "amount", "method", "status", "transaction_id", "card_last4", "failure_reason", "create_time")
+    __slots__ = ("id", "invoice_id", "patient_id", "amount", "method", "status", "transaction_id", "card_last4", "failure_reason", "create_time", "provider", "card_brand")
     ID_FIELD_NUMBER: _ClassVar[int]
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -191,6 +191,8 @@ class Payment(_message.Message):
     CARD_LAST4_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CARD_BRAND_FIELD_NUMBER: _ClassVar[int]
     id: str
     invoice_id: str
     patient_id: str
@@ -201,7 +203,9 @@ class Payment(_message.Message):
     card_last4: str
     failure_reason: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., status: _Optional[_Union[PaymentStatus, str]] = ..., transaction_id: _Optional[str] = ..., card_last4: _Optional[str] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    provider: str
+    card_brand: str
+    def __init__(self, id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., status: _Optional[_Union[PaymentStatus, str]] = ..., transaction_id: _Optional[str] = ..., card_last4: _Optional[str] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider: _Optional[str] = ..., card_brand: _Optional[str] = ...) -> None: ...
 
 class CreateInvoiceForAppointmentRequest(_message.Message):
     __slots__ = ("appointment_id", "patient_id", "doctor_id", "service_id", "service_name", "price")
@@ -326,12 +330,30 @@ class PayInvoiceRequest(_message.Message):
     def __init__(self, invoice_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., card_token: _Optional[str] = ...) -> None: ...
 
 class PayInvoiceResponse(_message.Message):
-    __slots__ = ("payment", "invoice")
+    __slots__ = ("payment", "invoice", "payer_action")
     PAYMENT_FIELD_NUMBER: _ClassVar[int]
     INVOICE_FIELD_NUMBER: _ClassVar[int]
+    PAYER_ACTION_FIELD_NUMBER: _ClassVar[int]
     payment: Payment
     invoice: Invoice
-    def __init__(self, payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
+    payer_action: PayerAction
+    def __init__(self, payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ..., payer_action: _Optional[_Union[PayerAction, _Mapping]] = ...) -> None: ...
+
+class PayerAction(_message.Message):
+    __slots__ = ("stripe", "redirect_url")
+    STRIPE_FIELD_NUMBER: _ClassVar[int]
+    REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
+    stripe: StripeConfirmation
+    redirect_url: str
+    def __init__(self, stripe: _Optional[_Union[StripeConfirmation, _Mapping]] = ..., redirect_url: _Optional[str] = ...) -> None: ...
+
+class StripeConfirmation(_message.Message):
+    __slots__ = ("client_secret", "publishable_key")
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHABLE_KEY_FIELD_NUMBER: _ClassVar[int]
+    client_secret: str
+    publishable_key: str
+    def __init__(self, client_secret: _Optional[str] = ..., publishable_key: _Optional[str] = ...) -> None: ...
 
 class InsurancePolicy(_message.Message):
     __slots__ = ("id", "patient_id", "provider_name", "policy_number", "member_id", "valid_from", "valid_to", "coverage_details", "active", "create_time")
@@ -700,3 +722,17 @@ class GetBillingStatsResponse(_message.Message):
     STATS_FIELD_NUMBER: _ClassVar[int]
     stats: BillingStats
     def __init__(self, stats: _Optional[_Union[BillingStats, _Mapping]] = ...) -> None: ...
+
+class ReceiveStripeEventRequest(_message.Message):
+    __slots__ = ("signature", "payload")
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    signature: str
+    payload: bytes
+    def __init__(self, signature: _Optional[str] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
+class ReceiveStripeEventResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    def __init__(self, outcome: _Optional[str] = ...) -> None: ...

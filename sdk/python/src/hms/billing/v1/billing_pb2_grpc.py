@@ -354,12 +354,15 @@ class BillingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PayInvoice(self, request, context):
-        """The patient pays their invoice by card through the payment provider.
-        Idempotent on `idempotency_key`: a replay returns the original payment
-        without a second charge; a different request under the same key is
-        refused (IDEMPOTENCY_KEY_REUSED). More than the balance is refused
-        (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
+        """The patient pays their invoice by card through the payment provider of
+        its currency. Idempotent on `idempotency_key`: a replay returns the
+        original payment without a second charge; a different request under the
+        same key is refused (IDEMPOTENCY_KEY_REUSED). More than the balance is
+        refused (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
         (PAYMENT_DECLINED) and leaves the invoice unpaid.
+        With Stripe or VNPay the payer finishes in the browser: the answer is a
+        PENDING payment with `payer_action`; once the payer is done, the same
+        request again (same key) answers the settled payment.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -984,6 +987,92 @@ class BillingService:
             '/hms.billing.v1.BillingService/UpdateClaimStatus',
             hms_dot_billing_dot_v1_dot_billing__pb2.UpdateClaimStatusRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.UpdateClaimStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class PaymentWebhookServiceStub:
+    """Payment providers' callbacks, which the gateway forwards from its
+    `/webhooks/...` routes. Public: the provider's signature, checked here, is
+    the authentication. Each event is applied at most once; a forged,
+    tampered or stale one changes nothing.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ReceiveStripeEvent = channel.unary_unary(
+                '/hms.billing.v1.PaymentWebhookService/ReceiveStripeEvent',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.FromString,
+                _registered_method=True)
+
+
+class PaymentWebhookServiceServicer:
+    """Payment providers' callbacks, which the gateway forwards from its
+    `/webhooks/...` routes. Public: the provider's signature, checked here, is
+    the authentication. Each event is applied at most once; a forged,
+    tampered or stale one changes nothing.
+    """
+
+    def ReceiveStripeEvent(self, request, context):
+        """A Stripe webhook event as received: the `Stripe-Signature` header and
+        the body's exact bytes. A bad signature answers UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_PaymentWebhookServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ReceiveStripeEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveStripeEvent,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'hms.billing.v1.PaymentWebhookService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('hms.billing.v1.PaymentWebhookService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class PaymentWebhookService:
+    """Payment providers' callbacks, which the gateway forwards from its
+    `/webhooks/...` routes. Public: the provider's signature, checked here, is
+    the authentication. Each event is applied at most once; a forged,
+    tampered or stale one changes nothing.
+    """
+
+    @staticmethod
+    def ReceiveStripeEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.PaymentWebhookService/ReceiveStripeEvent',
+            hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

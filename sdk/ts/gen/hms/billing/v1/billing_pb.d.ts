@@ -266,6 +266,21 @@ export declare type Payment = Message<"hms.billing.v1.Payment"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 10;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * The provider of a card payment: "test" (development), "stripe" or
+   * "vnpay"; empty for manual payments.
+   *
+   * @generated from field: string provider = 11;
+   */
+  provider: string;
+
+  /**
+   * The card's brand as the provider reports it ("visa", "mastercard"…).
+   *
+   * @generated from field: string card_brand = 12;
+   */
+  cardBrand: string;
 };
 
 /**
@@ -597,8 +612,10 @@ export declare type PayInvoiceRequest = Message<"hms.billing.v1.PayInvoiceReques
   amount?: Money | undefined;
 
   /**
-   * A card token from the payment provider's client-side tokenisation; the
-   * card number never reaches HMS.
+   * A card token from the payment provider's client-side tokenisation, for
+   * providers that charge one at once (the development provider); empty for
+   * Stripe and VNPay, where the payer enters the card on the provider's own
+   * form. The card number never reaches HMS.
    *
    * @generated from field: string card_token = 4;
    */
@@ -624,6 +641,13 @@ export declare type PayInvoiceResponse = Message<"hms.billing.v1.PayInvoiceRespo
    * @generated from field: hms.billing.v1.Invoice invoice = 2;
    */
   invoice?: Invoice | undefined;
+
+  /**
+   * Set while the payment waits for the payer: what the web app does next.
+   *
+   * @generated from field: hms.billing.v1.PayerAction payer_action = 3;
+   */
+  payerAction?: PayerAction | undefined;
 };
 
 /**
@@ -631,6 +655,65 @@ export declare type PayInvoiceResponse = Message<"hms.billing.v1.PayInvoiceRespo
  * Use `create(PayInvoiceResponseSchema)` to create a new message.
  */
 export declare const PayInvoiceResponseSchema: GenMessage<PayInvoiceResponse>;
+
+/**
+ * How the payer finishes a card payment in the browser.
+ *
+ * @generated from message hms.billing.v1.PayerAction
+ */
+export declare type PayerAction = Message<"hms.billing.v1.PayerAction"> & {
+  /**
+   * @generated from oneof hms.billing.v1.PayerAction.action
+   */
+  action: {
+    /**
+     * @generated from field: hms.billing.v1.StripeConfirmation stripe = 1;
+     */
+    value: StripeConfirmation;
+    case: "stripe";
+  } | {
+    /**
+     * The provider's payment page (VNPay); it sends the payer back to the
+     * web app's payment return page.
+     *
+     * @generated from field: string redirect_url = 2;
+     */
+    value: string;
+    case: "redirectUrl";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message hms.billing.v1.PayerAction.
+ * Use `create(PayerActionSchema)` to create a new message.
+ */
+export declare const PayerActionSchema: GenMessage<PayerAction>;
+
+/**
+ * What Stripe.js needs to confirm the PaymentIntent (Stripe Elements, with
+ * any 3-D Secure step). HMS never stores the client secret.
+ *
+ * @generated from message hms.billing.v1.StripeConfirmation
+ */
+export declare type StripeConfirmation = Message<"hms.billing.v1.StripeConfirmation"> & {
+  /**
+   * @generated from field: string client_secret = 1;
+   */
+  clientSecret: string;
+
+  /**
+   * The clinic's publishable key (pk_...).
+   *
+   * @generated from field: string publishable_key = 2;
+   */
+  publishableKey: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.StripeConfirmation.
+ * Use `create(StripeConfirmationSchema)` to create a new message.
+ */
+export declare const StripeConfirmationSchema: GenMessage<StripeConfirmation>;
 
 /**
  * @generated from message hms.billing.v1.InsurancePolicy
@@ -1659,6 +1742,46 @@ export declare type GetBillingStatsResponse = Message<"hms.billing.v1.GetBilling
 export declare const GetBillingStatsResponseSchema: GenMessage<GetBillingStatsResponse>;
 
 /**
+ * @generated from message hms.billing.v1.ReceiveStripeEventRequest
+ */
+export declare type ReceiveStripeEventRequest = Message<"hms.billing.v1.ReceiveStripeEventRequest"> & {
+  /**
+   * @generated from field: string signature = 1;
+   */
+  signature: string;
+
+  /**
+   * @generated from field: bytes payload = 2;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message hms.billing.v1.ReceiveStripeEventRequest.
+ * Use `create(ReceiveStripeEventRequestSchema)` to create a new message.
+ */
+export declare const ReceiveStripeEventRequestSchema: GenMessage<ReceiveStripeEventRequest>;
+
+/**
+ * @generated from message hms.billing.v1.ReceiveStripeEventResponse
+ */
+export declare type ReceiveStripeEventResponse = Message<"hms.billing.v1.ReceiveStripeEventResponse"> & {
+  /**
+   * APPLIED (a payment settled), DUPLICATE (seen before), IGNORED (an event
+   * HMS does not act on, or one about no payment of ours).
+   *
+   * @generated from field: string outcome = 1;
+   */
+  outcome: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.ReceiveStripeEventResponse.
+ * Use `create(ReceiveStripeEventResponseSchema)` to create a new message.
+ */
+export declare const ReceiveStripeEventResponseSchema: GenMessage<ReceiveStripeEventResponse>;
+
+/**
  * @generated from enum hms.billing.v1.InvoiceStatus
  */
 export enum InvoiceStatus {
@@ -2006,12 +2129,15 @@ export declare const BillingService: GenService<{
     output: typeof GetInvoiceResponseSchema;
   },
   /**
-   * The patient pays their invoice by card through the payment provider.
-   * Idempotent on `idempotency_key`: a replay returns the original payment
-   * without a second charge; a different request under the same key is
-   * refused (IDEMPOTENCY_KEY_REUSED). More than the balance is refused
-   * (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
+   * The patient pays their invoice by card through the payment provider of
+   * its currency. Idempotent on `idempotency_key`: a replay returns the
+   * original payment without a second charge; a different request under the
+   * same key is refused (IDEMPOTENCY_KEY_REUSED). More than the balance is
+   * refused (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
    * (PAYMENT_DECLINED) and leaves the invoice unpaid.
+   * With Stripe or VNPay the payer finishes in the browser: the answer is a
+   * PENDING payment with `payer_action`; once the payer is done, the same
+   * request again (same key) answers the settled payment.
    *
    * @generated from rpc hms.billing.v1.BillingService.PayInvoice
    */
@@ -2159,6 +2285,28 @@ export declare const BillingService: GenService<{
     methodKind: "unary";
     input: typeof UpdateClaimStatusRequestSchema;
     output: typeof UpdateClaimStatusResponseSchema;
+  },
+}>;
+
+/**
+ * Payment providers' callbacks, which the gateway forwards from its
+ * `/webhooks/...` routes. Public: the provider's signature, checked here, is
+ * the authentication. Each event is applied at most once; a forged,
+ * tampered or stale one changes nothing.
+ *
+ * @generated from service hms.billing.v1.PaymentWebhookService
+ */
+export declare const PaymentWebhookService: GenService<{
+  /**
+   * A Stripe webhook event as received: the `Stripe-Signature` header and
+   * the body's exact bytes. A bad signature answers UNAUTHENTICATED.
+   *
+   * @generated from rpc hms.billing.v1.PaymentWebhookService.ReceiveStripeEvent
+   */
+  receiveStripeEvent: {
+    methodKind: "unary";
+    input: typeof ReceiveStripeEventRequestSchema;
+    output: typeof ReceiveStripeEventResponseSchema;
   },
 }>;
 

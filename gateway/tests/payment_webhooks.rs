@@ -1,0 +1,103 @@
+//! A Stripe card payment through the gateway, with Stripe played by
+//! `localstripe`: the patient pays over REST, confirms as Stripe.js would,
+//! and the payment settles by Stripe's own signed webhook, which localstripe
+//! posts to the gateway's `/webhooks/stripe` and the gateway hands to billing.
+//! Forged webhooks are answered 400.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use hms_kit::auth::ServiceTokens;
+use hms_kit::proto::billing::CreateInvoiceForAppointmentRequest;
+use hms_kit::proto::billing::internal_billing_service_client::InternalBillingServiceClient;
+use hms_kit::proto::common::Money;
+use hms_kit::testing::{self, Relational, TestServer, authed};
+use hms_testkit::stripe::{self, LocalStripe};
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripe_payment_settles_by_the_webhook_through_the_gateway() {
+    let Some(localstripe) = LocalStripe::start().await else { return };
+    let stack = Stack::start().await;
+    let db = testing::database(Relational::Sqlite).await.unwrap();
+    let mut billing_config = hms_billing::BillingConfig {
+        database_url: db.url.clone(),
+        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
+        payment_provider: "stripe".into(),
+        ..Default::default()
+    };
+    billing_config.stripe.api_base = localstripe.url.clone();
+    billing_config.stripe.secret_key = Some(stripe::SECRET_KEY.into());
+    billing_config.stripe.publishable_key = stripe::PUBLISHABLE_KEY.into();
+    billing_config.stripe.webhook_secret = Some(stripe::WEBHOOK_SECRET.into());
+    let built = hms_billing::build(&billing_config, &stack.auth).await.expect("build billing");
+    let billing = TestServer::start(built.service, built.verifier).await;
+    let mut config = stack.config.clone();
+    config.routes.insert("hms.billing.v1".into(), billing.url());
+    let gateway = start_gateway(config, &stack.gateway_auth).await;
+    localstripe.register_webhook(&format!("{}/webhooks/stripe", gateway.url()), stripe::WEBHOOK_SECRET).await;
+
+    let patient = stack.register("stripe.payer").await;
+    let token = stack.token("stripe.payer", PASSWORD).await;
+    let service = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
+    let request = CreateInvoiceForAppointmentRequest {
+        appointment_id: "appt-gateway-stripe".into(),
+        patient_id: patient["id"].as_str().unwrap().into(),
+        doctor_id: "doctor-1".into(),
+        service_id: "service-1".into(),
+        service_name: "General check-up".into(),
+        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
+    };
+    let mut internal = InternalBillingServiceClient::connect(billing.url()).await.unwrap();
+    let invoice = internal.create_invoice_for_appointment(authed(request, &service)).await.unwrap().into_inner();
+    let invoice_id = invoice.invoice.unwrap().id;
+
+    let http = reqwest::Client::new();
+    let pay = http
+        .post(format!("{}/api/v1/invoices/{invoice_id}/pay", gateway.url()))
+        .bearer_auth(&token)
+        .json(&json!({"idempotency_key": "gateway-stripe-01", "amount": {"amount_minor": 150000, "currency": "VND"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pay.status(), StatusCode::OK);
+    let started: serde_json::Value = pay.json().await.unwrap();
+    assert_eq!(started["payment"]["status"], "PAYMENT_STATUS_PENDING", "{started}");
+    let secret = started["payer_action"]["stripe"]["client_secret"].as_str().expect("a client secret").to_owned();
+    assert_eq!(started["payer_action"]["stripe"]["publishable_key"], stripe::PUBLISHABLE_KEY);
+
+    // A forged event is refused before anything happens.
+    let forged = http
+        .post(format!("{}/webhooks/stripe", gateway.url()))
+        .header("Stripe-Signature", "t=1,v1=00")
+        .body(r#"{"id":"evt_forged","type":"payment_intent.succeeded","data":{"object":{}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+
+    // The payer confirms; Stripe's webhook (not a replay of ours) settles it.
+    let (code, confirmed) = localstripe.pay_in_browser(&secret, "4242424242424242").await;
+    assert_eq!(code, 200, "{confirmed}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, got) = stack_call(&http, &gateway.url(), &token, &invoice_id).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        if got["invoice"]["status"] == "INVOICE_STATUS_PAID" {
+            assert_eq!(got["payments"][0]["status"], "PAYMENT_STATUS_SUCCESS");
+            assert_eq!(got["payments"][0]["card_brand"], "visa");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the webhook never settled the payment: {got}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn stack_call(http: &reqwest::Client, base: &str, token: &str, invoice: &str) -> (StatusCode, serde_json::Value) {
+    let response = http.get(format!("{base}/api/v1/invoices/{invoice}")).bearer_auth(token).send().await.unwrap();
+    (response.status(), response.json().await.unwrap_or_default())
+}

@@ -1,0 +1,287 @@
+//! Card payments go through a [`PaymentProvider`], chosen per currency or
+//! by configuration. Every payment carries our payment id as its
+//! idempotency key, so a payment whose answer was lost (a time-out) is found
+//! again with [`PaymentProvider::lookup`] instead of being made twice.
+//!
+//! Providers work in one of two ways. A card token (the shipped
+//! [`TestProvider`]) is charged at once. Stripe ([`stripe`]) and VNPay need
+//! the payer in the browser: starting the payment answers a
+//! [`PayerAction`], and the outcome arrives later by webhook or lookup.
+//!
+//! [`TestProvider`]'s behaviour follows the card token, as a sandbox's test
+//! cards do: `tok_<behaviour>_<last4>` with behaviour `ok`, `decline` or
+//! `timeout` (the charge goes through but the answer is lost).
+
+pub mod stripe;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+
+/// A charge as the provider holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    /// The provider's transaction id.
+    pub id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub card_brand: String,
+    pub card_last4: String,
+    pub outcome: ChargeOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded,
+    Declined(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// No answer: the charge may or may not have been made.
+    #[error("the payment provider did not answer in time")]
+    Timeout,
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused our request as it is (it will not succeed later).
+    #[error("the payment provider refused the request: {0}")]
+    Rejected(String),
+}
+
+pub struct ChargeRequest<'a> {
+    /// Our payment's idempotency key; the provider makes one charge per key.
+    pub idempotency_key: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub card_token: &'a str,
+}
+
+/// What the payer does in the browser to finish a payment.
+#[derive(Debug, Clone)]
+pub enum PayerAction {
+    /// Confirm the PaymentIntent with Stripe.js (Stripe Elements), which
+    /// runs any 3-D Secure step.
+    StripeConfirm { client_secret: SecretString, publishable_key: String },
+    /// Follow the URL to the provider's payment page; it sends the payer
+    /// back to the web app.
+    Redirect { url: String },
+}
+
+/// How a started payment goes on.
+#[derive(Debug, Clone)]
+pub enum Started {
+    /// Charged or declined at once.
+    Done(Charge),
+    /// The payer finishes it; `reference` is the provider's id for it.
+    WithPayer { reference: String, action: PayerAction },
+}
+
+/// What the provider knows of a payment.
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// Never started there.
+    Nothing,
+    /// Started, not settled: the payer may still act.
+    Open {
+        reference: String,
+        action: Option<PayerAction>,
+    },
+    Settled(Charge),
+}
+
+/// A payment as HMS asks a provider to start it.
+pub struct StartRequest<'a> {
+    /// Our payment id: the provider's idempotency key.
+    pub payment_id: &'a str,
+    pub invoice_id: &'a str,
+    pub amount_minor: i64,
+    /// ISO 4217, upper case.
+    pub currency: &'a str,
+    /// A card token, for providers that charge one at once; empty otherwise.
+    pub card_token: &'a str,
+}
+
+#[async_trait]
+pub trait PaymentProvider: Send + Sync + 'static {
+    /// Stored with each payment, so its lookups and refunds go back here.
+    fn name(&self) -> &'static str;
+    /// Whether the payer's browser finishes payments (no card token then).
+    fn needs_payer(&self) -> bool;
+    async fn start(&self, request: StartRequest<'_>) -> Result<Started, ProviderError>;
+    /// What became of payment `payment_id`; `reference` is the provider's id
+    /// for it when one was stored, empty when the answer to the start was lost.
+    async fn lookup(&self, payment_id: &str, reference: &str, currency: &str) -> Result<Found, ProviderError>;
+    /// Gives up a payment the payer left unfinished (superseded by a new
+    /// attempt, or older than the reconciliation's patience), so its amount
+    /// is free again; what it came to (it may have succeeded meanwhile).
+    async fn abandon(&self, payment_id: &str, reference: &str, currency: &str) -> Result<Found, ProviderError> {
+        self.lookup(payment_id, reference, currency).await
+    }
+}
+
+/// The card providers a clinic has switched on: one takes payments in
+/// currencies not named otherwise, others may take named currencies.
+#[derive(Clone)]
+pub struct Providers {
+    default: Arc<dyn PaymentProvider>,
+    by_currency: HashMap<String, Arc<dyn PaymentProvider>>,
+    stripe: Option<Arc<stripe::StripeProvider>>,
+}
+
+impl Providers {
+    pub fn new(default: Arc<dyn PaymentProvider>) -> Self {
+        Self { default, by_currency: HashMap::new(), stripe: None }
+    }
+
+    /// Payments in `currency` (ISO 4217) go through `provider`.
+    pub fn with_currency(mut self, currency: &str, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.by_currency.insert(currency.to_ascii_uppercase(), provider);
+        self
+    }
+
+    /// Stripe's client, for its webhooks; also a provider by name.
+    pub fn with_stripe(mut self, stripe: Arc<stripe::StripeProvider>) -> Self {
+        self.stripe = Some(stripe);
+        self
+    }
+
+    pub fn for_currency(&self, currency: &str) -> &Arc<dyn PaymentProvider> {
+        self.by_currency.get(currency).unwrap_or(&self.default)
+    }
+
+    /// The provider that took a payment; None when it is no longer configured.
+    pub fn named(&self, name: &str) -> Option<Arc<dyn PaymentProvider>> {
+        if let Some(stripe) = &self.stripe
+            && name == stripe.name()
+        {
+            return Some(stripe.clone());
+        }
+        std::iter::once(&self.default).chain(self.by_currency.values()).find(|p| p.name() == name).cloned()
+    }
+
+    pub fn stripe(&self) -> Option<&stripe::StripeProvider> {
+        self.stripe.as_deref()
+    }
+}
+
+/// The development provider: in memory, behaviour chosen by the card token.
+#[derive(Default)]
+pub struct TestProvider {
+    charges: Mutex<HashMap<String, Charge>>,
+    /// Calls of `charge` that created a new charge.
+    created: AtomicUsize,
+}
+
+impl TestProvider {
+    /// How many distinct charges were made.
+    pub fn charges_made(&self) -> usize {
+        self.created.load(Ordering::SeqCst)
+    }
+
+    /// Charges that succeeded, with their amounts.
+    pub fn succeeded(&self) -> Vec<Charge> {
+        let charges = self.charges.lock().unwrap_or_else(|e| e.into_inner());
+        charges.values().filter(|c| c.outcome == ChargeOutcome::Succeeded).cloned().collect()
+    }
+}
+
+impl TestProvider {
+    /// Charges a card token once per idempotency key.
+    pub async fn charge(&self, request: ChargeRequest<'_>) -> Result<Charge, ProviderError> {
+        let mut parts = request.card_token.splitn(3, '_');
+        let (behaviour, last4) = match (parts.next(), parts.next(), parts.next()) {
+            (Some("tok"), Some(b), Some(l)) => (b, l),
+            _ => ("invalid", ""),
+        };
+        let last4: String = last4.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let charge = {
+            let mut charges = self.charges.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(existing) = charges.get(request.idempotency_key) {
+                // Same key, same charge: a provider never charges a key twice.
+                existing.clone()
+            } else {
+                let outcome = match behaviour {
+                    "ok" | "timeout" => ChargeOutcome::Succeeded,
+                    "decline" => ChargeOutcome::Declined("card declined".into()),
+                    _ => ChargeOutcome::Declined("unknown card token".into()),
+                };
+                let charge = Charge {
+                    id: format!("ch_{}", uuid::Uuid::now_v7().simple()),
+                    amount_minor: request.amount_minor,
+                    currency: request.currency.to_owned(),
+                    card_brand: "test".to_owned(),
+                    card_last4: last4,
+                    outcome,
+                };
+                charges.insert(request.idempotency_key.to_owned(), charge.clone());
+                self.created.fetch_add(1, Ordering::SeqCst);
+                charge
+            }
+        };
+        if behaviour == "timeout" {
+            return Err(ProviderError::Timeout);
+        }
+        Ok(charge)
+    }
+
+    /// The charge made under `idempotency_key`, if any.
+    pub async fn charge_of(&self, idempotency_key: &str) -> Option<Charge> {
+        self.charges.lock().unwrap_or_else(|e| e.into_inner()).get(idempotency_key).cloned()
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for TestProvider {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    fn needs_payer(&self) -> bool {
+        false
+    }
+
+    async fn start(&self, request: StartRequest<'_>) -> Result<Started, ProviderError> {
+        let charge = ChargeRequest {
+            idempotency_key: request.payment_id,
+            amount_minor: request.amount_minor,
+            currency: request.currency,
+            card_token: request.card_token,
+        };
+        self.charge(charge).await.map(Started::Done)
+    }
+
+    async fn lookup(&self, payment_id: &str, _reference: &str, _currency: &str) -> Result<Found, ProviderError> {
+        Ok(self.charge_of(payment_id).await.map_or(Found::Nothing, Found::Settled))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request<'a>(key: &'a str, token: &'a str) -> ChargeRequest<'a> {
+        ChargeRequest { idempotency_key: key, amount_minor: 100, currency: "VND", card_token: token }
+    }
+
+    #[tokio::test]
+    async fn one_charge_per_key_and_timeouts_are_found_by_lookup() {
+        let provider = TestProvider::default();
+        let first = provider.charge(request("k1", "tok_ok_4242")).await.unwrap();
+        assert_eq!(first.card_last4, "4242");
+        assert_eq!(provider.charge(request("k1", "tok_ok_4242")).await.unwrap(), first);
+        assert_eq!(provider.charges_made(), 1);
+
+        assert!(matches!(provider.charge(request("k2", "tok_timeout_1111")).await, Err(ProviderError::Timeout)));
+        let found = provider.charge_of("k2").await.unwrap();
+        assert_eq!(found.outcome, ChargeOutcome::Succeeded);
+        assert_eq!(provider.charges_made(), 2);
+
+        let declined = provider.charge(request("k3", "tok_decline_0002")).await.unwrap();
+        assert!(matches!(declined.outcome, ChargeOutcome::Declined(_)));
+        assert!(matches!(provider.lookup("nope", "", "VND").await.unwrap(), Found::Nothing));
+        assert_eq!(provider.succeeded().len(), 2);
+    }
+}

@@ -1,0 +1,573 @@
+//! Stripe, intent style (API reference: <https://docs.stripe.com/api/payment_intents>,
+//! webhooks: <https://docs.stripe.com/webhooks#verify-manually>).
+//!
+//! A card payment is a PaymentIntent created here under our payment's id as
+//! Stripe's `Idempotency-Key`; its client secret goes to the web app, which
+//! confirms it with Stripe Elements (and any 3-D Secure step) in the browser.
+//! The outcome reaches us twice, and either is enough: the `payment_intent.*`
+//! webhook, and the web app's "done" which makes us retrieve the intent. The
+//! card number never reaches HMS; the payment method's brand and last four
+//! digits do.
+
+use std::time::Duration;
+
+use ring::hmac;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use async_trait::async_trait;
+
+use super::{Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, StartRequest, Started};
+
+/// Section `[billing.stripe]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StripeConfig {
+    /// The API root; a local Stripe emulator in tests.
+    pub api_base: String,
+    /// The secret API key (`sk_live_…`, `sk_test_…`).
+    #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
+    pub secret_key: Option<SecretString>,
+    /// The publishable key (`pk_…`): the only key the web app sees.
+    pub publishable_key: String,
+    /// The signing secret of the webhook endpoint (`whsec_…`).
+    #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
+    pub webhook_secret: Option<SecretString>,
+    /// Longest request to Stripe; past it the outcome is looked up.
+    #[serde(with = "hms_kit::config::millis", alias = "timeout_ms")]
+    pub timeout: Duration,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.stripe.com".into(),
+            secret_key: None,
+            publishable_key: String::new(),
+            webhook_secret: None,
+            timeout: Duration::from_millis(10_000),
+        }
+    }
+}
+
+/// Stripe API version the requests and the parsing below were written for.
+const API_VERSION: &str = "2024-06-20";
+
+/// How old a webhook's signed timestamp may be (Stripe's libraries' default).
+pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
+
+/// What Stripe says a PaymentIntent has come to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntentState {
+    /// Waiting for the payer (payment method, confirmation or 3-D Secure),
+    /// or being processed.
+    Open,
+    Succeeded,
+    /// The last attempt failed and the payer may try another card; for us the
+    /// payment failed (a new one is started for a new attempt).
+    Failed(String),
+    Canceled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub id: String,
+    pub state: IntentState,
+    pub amount: i64,
+    /// Lower case, as Stripe writes it.
+    pub currency: String,
+    /// Our payment id (metadata `hms_payment_id`).
+    pub payment_id: String,
+    pub client_secret: SecretString,
+    pub card_brand: String,
+    pub card_last4: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StripeRefund {
+    pub id: String,
+    /// `pending`, `succeeded`, `failed`, `canceled` or `requires_action`.
+    pub status: String,
+    pub amount: i64,
+}
+
+/// A verified webhook event about a PaymentIntent.
+#[derive(Debug, Clone)]
+pub struct IntentEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub intent: Intent,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WebhookError {
+    #[error("the Stripe-Signature header is missing or malformed")]
+    Malformed,
+    #[error("no signature matches")]
+    BadSignature,
+    #[error("the signed timestamp is outside the tolerance")]
+    Stale,
+    #[error("the event is not JSON of the expected shape: {0}")]
+    Body(String),
+}
+
+pub struct StripeClient {
+    http: reqwest::Client,
+    api_base: String,
+    secret_key: SecretString,
+    webhook_key: Option<hmac::Key>,
+    publishable_key: String,
+}
+
+impl StripeClient {
+    pub fn new(config: &StripeConfig) -> anyhow::Result<Self> {
+        let Some(secret_key) = config.secret_key.clone() else {
+            anyhow::bail!("billing.stripe.secret_key is required for the Stripe provider");
+        };
+        if config.publishable_key.is_empty() {
+            anyhow::bail!("billing.stripe.publishable_key is required for the Stripe provider");
+        }
+        let http = reqwest::Client::builder().timeout(config.timeout).build()?;
+        Ok(Self {
+            http,
+            api_base: config.api_base.trim_end_matches('/').to_owned(),
+            secret_key,
+            webhook_key: config
+                .webhook_secret
+                .as_ref()
+                .map(|s| hmac::Key::new(hmac::HMAC_SHA256, s.expose_secret().as_bytes())),
+            publishable_key: config.publishable_key.clone(),
+        })
+    }
+
+    pub fn publishable_key(&self) -> &str {
+        &self.publishable_key
+    }
+
+    /// Creates (or, for a key Stripe has seen, returns again) the intent of
+    /// one payment.
+    pub async fn create_intent(
+        &self,
+        payment_id: &str,
+        invoice_id: &str,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<Intent, ProviderError> {
+        let amount = stripe_amount(amount_minor, currency)?;
+        let form = [
+            ("amount", amount.to_string()),
+            ("currency", currency.to_ascii_lowercase()),
+            ("payment_method_types[]", "card".to_owned()),
+            ("metadata[hms_payment_id]", payment_id.to_owned()),
+            ("metadata[hms_invoice_id]", invoice_id.to_owned()),
+        ];
+        let request = self
+            .http
+            .post(format!("{}/v1/payment_intents", self.api_base))
+            .header("Idempotency-Key", payment_id)
+            .form(&form);
+        let raw: RawIntent = self.send(request).await?;
+        raw.into_intent(currency)
+    }
+
+    /// The intent as Stripe holds it now, with its payment method's card.
+    pub async fn retrieve_intent(&self, intent_id: &str, currency: &str) -> Result<Intent, ProviderError> {
+        check_intent_id(intent_id)?;
+        let request = self
+            .http
+            .get(format!("{}/v1/payment_intents/{intent_id}", self.api_base))
+            .query(&[("expand[]", "payment_method")]);
+        let raw: RawIntent = self.send(request).await?;
+        raw.into_intent(currency)
+    }
+
+    /// Cancels an intent the payer left; Stripe refuses for one that
+    /// succeeded or is processing, which `retrieve_intent` then tells.
+    pub async fn cancel_intent(&self, intent_id: &str, currency: &str) -> Result<Intent, ProviderError> {
+        check_intent_id(intent_id)?;
+        let request = self.http.post(format!("{}/v1/payment_intents/{intent_id}/cancel", self.api_base));
+        match self.send::<RawIntent>(request).await {
+            Ok(raw) => raw.into_intent(currency),
+            Err(ProviderError::Rejected(_)) => self.retrieve_intent(intent_id, currency).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Refunds `amount_minor` of a succeeded intent, once per `refund_id`.
+    pub async fn refund(
+        &self,
+        intent_id: &str,
+        refund_id: &str,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<StripeRefund, ProviderError> {
+        let form = [
+            ("payment_intent", intent_id.to_owned()),
+            ("amount", stripe_amount(amount_minor, currency)?.to_string()),
+            ("metadata[hms_refund_id]", refund_id.to_owned()),
+        ];
+        let request =
+            self.http.post(format!("{}/v1/refunds", self.api_base)).header("Idempotency-Key", refund_id).form(&form);
+        let raw: RawRefund = self.send(request).await?;
+        Ok(StripeRefund { id: raw.id, status: raw.status, amount: from_stripe_amount(raw.amount, currency) })
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ProviderError> {
+        let response = request
+            .basic_auth(self.secret_key.expose_secret(), None::<&str>)
+            .header("Stripe-Version", API_VERSION)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    ProviderError::Timeout
+                } else {
+                    ProviderError::Unavailable(format!("Stripe: {}", e.without_url()))
+                }
+            })?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| ProviderError::Unavailable(format!("Stripe: {e}")))?;
+        if status.is_success() {
+            return serde_json::from_slice(&body)
+                .map_err(|e| ProviderError::Unavailable(format!("Stripe answered an unexpected body: {e}")));
+        }
+        let message =
+            serde_json::from_slice::<RawError>(&body).map(|e| e.error.message.unwrap_or_default()).unwrap_or_default();
+        if status.as_u16() == 429 || status.is_server_error() {
+            Err(ProviderError::Unavailable(format!("Stripe answered {status}: {message}")))
+        } else {
+            // 4xx other than 429: our request is wrong and will stay wrong.
+            Err(ProviderError::Rejected(format!("Stripe answered {status}: {message}")))
+        }
+    }
+
+    /// Checks a webhook's `Stripe-Signature` against the endpoint's secret
+    /// and reads the PaymentIntent event it carries; `Ok(None)` for a
+    /// genuine event of another kind, which we acknowledge and ignore.
+    pub fn verify_webhook(
+        &self,
+        signature_header: &str,
+        body: &[u8],
+        now_secs: i64,
+    ) -> Result<Option<IntentEvent>, WebhookError> {
+        let key = self.webhook_key.as_ref().ok_or(WebhookError::BadSignature)?;
+        verify_signature(key, signature_header, body, now_secs)?;
+        let event: RawEvent = serde_json::from_slice(body).map_err(|e| WebhookError::Body(e.to_string()))?;
+        if !event.r#type.starts_with("payment_intent.") {
+            return Ok(None);
+        }
+        let raw: RawIntent =
+            serde_json::from_value(event.data.object).map_err(|e| WebhookError::Body(e.to_string()))?;
+        let currency = raw.currency.to_ascii_uppercase();
+        let intent = raw.into_intent(&currency).map_err(|e| WebhookError::Body(e.to_string()))?;
+        Ok(Some(IntentEvent { event_id: event.id, event_type: event.r#type, intent }))
+    }
+}
+
+/// An intent id goes into a URL path: nothing but Stripe's own shape.
+fn check_intent_id(intent_id: &str) -> Result<(), ProviderError> {
+    if intent_id.starts_with("pi_") && intent_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(())
+    } else {
+        Err(ProviderError::Rejected(format!("{intent_id:?} is not a PaymentIntent id")))
+    }
+}
+
+/// Stripe as a [`PaymentProvider`].
+pub struct StripeProvider {
+    pub client: StripeClient,
+}
+
+impl Intent {
+    /// The charge it amounts to, once settled.
+    pub fn charge(&self) -> Option<Charge> {
+        let outcome = match &self.state {
+            IntentState::Succeeded => ChargeOutcome::Succeeded,
+            IntentState::Failed(reason) => ChargeOutcome::Declined(reason.clone()),
+            IntentState::Canceled => ChargeOutcome::Declined("canceled".into()),
+            IntentState::Open => return None,
+        };
+        Some(Charge {
+            id: self.id.clone(),
+            amount_minor: self.amount,
+            currency: self.currency.to_ascii_uppercase(),
+            card_brand: self.card_brand.clone(),
+            card_last4: self.card_last4.clone(),
+            outcome,
+        })
+    }
+}
+
+impl StripeProvider {
+    fn confirmation(&self, intent: &Intent) -> PayerAction {
+        PayerAction::StripeConfirm {
+            client_secret: intent.client_secret.clone(),
+            publishable_key: self.client.publishable_key().to_owned(),
+        }
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for StripeProvider {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn needs_payer(&self) -> bool {
+        true
+    }
+
+    async fn start(&self, request: StartRequest<'_>) -> Result<Started, ProviderError> {
+        let intent = self
+            .client
+            .create_intent(request.payment_id, request.invoice_id, request.amount_minor, request.currency)
+            .await?;
+        Ok(match intent.charge() {
+            Some(charge) => Started::Done(charge),
+            None => Started::WithPayer { action: self.confirmation(&intent), reference: intent.id },
+        })
+    }
+
+    /// By the intent's id. Without one (the answer to its creation was
+    /// lost) there is nothing to look up: starting again under the same
+    /// Idempotency-Key answers the intent Stripe made the first time.
+    async fn lookup(&self, _payment_id: &str, reference: &str, currency: &str) -> Result<Found, ProviderError> {
+        if reference.is_empty() {
+            return Ok(Found::Nothing);
+        }
+        let intent = self.client.retrieve_intent(reference, currency).await?;
+        Ok(match intent.charge() {
+            Some(charge) => Found::Settled(charge),
+            None => Found::Open { action: Some(self.confirmation(&intent)), reference: intent.id },
+        })
+    }
+
+    async fn abandon(&self, _payment_id: &str, reference: &str, currency: &str) -> Result<Found, ProviderError> {
+        if reference.is_empty() {
+            return Ok(Found::Nothing);
+        }
+        let intent = self.client.cancel_intent(reference, currency).await?;
+        Ok(match intent.charge() {
+            Some(charge) => Found::Settled(charge),
+            // Processing: it will settle, by webhook or a later pass.
+            None => Found::Open { action: None, reference: intent.id },
+        })
+    }
+}
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">[,v1=…]`: any `v1`
+/// may match (Stripe signs with each active secret while one is rolled).
+fn verify_signature(key: &hmac::Key, header: &str, body: &[u8], now_secs: i64) -> Result<(), WebhookError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = Some(t.parse::<i64>().map_err(|_| WebhookError::Malformed)?),
+            Some(("v1", hex)) => signatures.push(decode_hex(hex).ok_or(WebhookError::Malformed)?),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(WebhookError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(WebhookError::Malformed);
+    }
+    let mut signed = Vec::with_capacity(body.len() + 12);
+    signed.extend_from_slice(timestamp.to_string().as_bytes());
+    signed.push(b'.');
+    signed.extend_from_slice(body);
+    // Constant-time comparison inside ring's verify.
+    if !signatures.iter().any(|s| hmac::verify(key, &signed, s).is_ok()) {
+        return Err(WebhookError::BadSignature);
+    }
+    if (now_secs - timestamp).abs() > WEBHOOK_TOLERANCE_SECS {
+        return Err(WebhookError::Stale);
+    }
+    Ok(())
+}
+
+/// The `Stripe-Signature` header for `body` at `timestamp`: what Stripe
+/// sends, for tests and the local emulator.
+pub fn sign_webhook(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let mut signed = format!("{timestamp}.").into_bytes();
+    signed.extend_from_slice(body);
+    let tag = hmac::sign(&key, &signed);
+    format!("t={timestamp},v1={}", tag.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Stripe's amount for an amount in HMS's minor unit (ISO 4217's exponent):
+/// the same number, except where Stripe's unit differs from ISO's
+/// (<https://docs.stripe.com/currencies#special-cases>): ISK, which Stripe
+/// counts in hundredths, and the three-decimal currencies, whose last
+/// digit Stripe requires to be 0.
+pub fn stripe_amount(minor: i64, currency: &str) -> Result<i64, ProviderError> {
+    match currency.to_ascii_uppercase().as_str() {
+        "ISK" => minor.checked_mul(100).ok_or_else(|| ProviderError::Rejected("amount too large".into())),
+        "BHD" | "JOD" | "KWD" | "OMR" | "TND" if minor % 10 != 0 => {
+            Err(ProviderError::Rejected(format!("Stripe takes {currency} amounts in multiples of 10 minor units")))
+        }
+        _ => Ok(minor),
+    }
+}
+
+fn from_stripe_amount(amount: i64, currency: &str) -> i64 {
+    if currency.eq_ignore_ascii_case("ISK") { amount / 100 } else { amount }
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    error: RawErrorBody,
+}
+
+#[derive(Deserialize)]
+struct RawErrorBody {
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: String,
+    r#type: String,
+    data: RawEventData,
+}
+
+#[derive(Deserialize)]
+struct RawEventData {
+    object: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct RawIntent {
+    id: String,
+    status: String,
+    amount: i64,
+    currency: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    metadata: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    last_payment_error: Option<RawPaymentError>,
+    /// An id, or the object when expanded.
+    #[serde(default)]
+    payment_method: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawPaymentError {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    decline_code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRefund {
+    id: String,
+    status: String,
+    amount: i64,
+}
+
+impl RawIntent {
+    fn into_intent(self, currency: &str) -> Result<Intent, ProviderError> {
+        let failure = self.last_payment_error.as_ref().map(|e| {
+            e.decline_code.clone().or_else(|| e.code.clone()).or_else(|| e.message.clone()).unwrap_or_default()
+        });
+        let state = match self.status.as_str() {
+            "succeeded" => IntentState::Succeeded,
+            "canceled" => IntentState::Canceled,
+            // Back to the start after a failed attempt: that attempt failed.
+            "requires_payment_method" if failure.is_some() => IntentState::Failed(failure.unwrap_or_default()),
+            "requires_payment_method"
+            | "requires_confirmation"
+            | "requires_action"
+            | "processing"
+            | "requires_capture" => IntentState::Open,
+            other => {
+                return Err(ProviderError::Unavailable(format!("Stripe answered an unknown intent status {other:?}")));
+            }
+        };
+        let card = self.payment_method.as_ref().and_then(|pm| pm.get("card"));
+        let text =
+            |field: &str| card.and_then(|c| c.get(field)).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        Ok(Intent {
+            amount: from_stripe_amount(self.amount, currency),
+            currency: self.currency,
+            payment_id: self.metadata.get("hms_payment_id").cloned().unwrap_or_default(),
+            client_secret: SecretString::from(self.client_secret.unwrap_or_default()),
+            card_brand: text("brand"),
+            card_last4: text("last4"),
+            id: self.id,
+            state,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(secret: &str) -> hmac::Key {
+        hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes())
+    }
+
+    #[test]
+    fn a_signature_is_accepted_within_five_minutes_and_only_with_the_right_secret() {
+        let body = br#"{"id":"evt_1"}"#;
+        let header = sign_webhook("whsec_test", 1_000_000, body);
+        let right = key("whsec_test");
+        assert_eq!(verify_signature(&right, &header, body, 1_000_000 + 300), Ok(()));
+        assert_eq!(verify_signature(&right, &header, body, 1_000_000 + 301), Err(WebhookError::Stale));
+        assert_eq!(verify_signature(&key("whsec_other"), &header, body, 1_000_000), Err(WebhookError::BadSignature));
+        assert_eq!(verify_signature(&right, &header, br#"{"id":"evt_2"}"#, 1_000_000), Err(WebhookError::BadSignature));
+        // A second v1 (a secret being rolled) may be the one that matches.
+        let rolled = format!("t=1000000,v1={},{}", "ab".repeat(32), header.split_once(',').unwrap().1);
+        assert_eq!(verify_signature(&right, &rolled, body, 1_000_000), Ok(()));
+        for bad in ["", "v1=abcd", "t=1000000", "t=x,v1=ab", "t=1000000,v1=xyz"] {
+            assert_eq!(verify_signature(&right, bad, body, 1_000_000), Err(WebhookError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn amounts_follow_stripes_unit_where_it_differs_from_iso() {
+        assert_eq!(stripe_amount(150_000, "VND").unwrap(), 150_000);
+        assert_eq!(stripe_amount(1_234, "USD").unwrap(), 1_234);
+        assert_eq!(stripe_amount(500, "ISK").unwrap(), 50_000);
+        assert_eq!(from_stripe_amount(50_000, "isk"), 500);
+        assert_eq!(stripe_amount(1_230, "KWD").unwrap(), 1_230);
+        assert!(matches!(stripe_amount(1_234, "KWD"), Err(ProviderError::Rejected(_))));
+    }
+
+    #[test]
+    fn a_failed_attempt_is_a_failure_and_an_unpaid_intent_is_open() {
+        let raw = |status: &str, error: Option<&str>| RawIntent {
+            id: "pi_1".into(),
+            status: status.into(),
+            amount: 100,
+            currency: "vnd".into(),
+            client_secret: None,
+            metadata: Default::default(),
+            last_payment_error: error.map(|c| RawPaymentError {
+                code: Some("card_declined".into()),
+                decline_code: Some(c.into()),
+                message: None,
+            }),
+            payment_method: Some(serde_json::json!({"card": {"brand": "visa", "last4": "0002"}})),
+        };
+        assert_eq!(raw("requires_payment_method", None).into_intent("VND").unwrap().state, IntentState::Open);
+        let failed = raw("requires_payment_method", Some("generic_decline")).into_intent("VND").unwrap();
+        assert_eq!(failed.state, IntentState::Failed("generic_decline".into()));
+        assert_eq!(failed.card_last4, "0002");
+        assert_eq!(raw("succeeded", None).into_intent("VND").unwrap().state, IntentState::Succeeded);
+        assert!(raw("bogus", None).into_intent("VND").is_err());
+    }
+}
