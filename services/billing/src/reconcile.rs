@@ -2,6 +2,7 @@
 //! webhook missed, a payer who walked away) are settled against their
 //! provider. Past `patience` a payment still waiting for its payer is
 //! abandoned at the provider, so its amount is free to be paid again.
+//! Refunds left PENDING are asked for again (the provider makes one per id).
 //! Settling is conditional on PENDING, so replicas running it at the same
 //! time, or a webhook arriving meanwhile, never credit twice.
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use hms_kit::time::now_micros;
 
 use crate::app::State;
-use crate::store::{self, PaymentStatus};
+use crate::store::{self, PaymentStatus, RefundStatus};
 
 pub struct ReconcileWorker {
     pub state: Arc<State>,
@@ -28,6 +29,7 @@ pub struct Pass {
     pub settled: usize,
     pub abandoned: usize,
     pub still_pending: usize,
+    pub refunds_settled: usize,
 }
 
 /// Payments looked at per pass; the rest wait for the next.
@@ -65,6 +67,14 @@ impl ReconcileWorker {
                 Some(PaymentStatus::Pending) | None => pass.still_pending += 1,
                 Some(_) if stale => pass.abandoned += 1,
                 Some(_) => pass.settled += 1,
+            }
+        }
+        for refund in store::pending_refunds(&self.state.db, before, PASS_SIZE).await? {
+            let Some(payment) = store::payment_by_id(&self.state.db, &refund.payment_id).await? else { continue };
+            let currency = self.state.reload(&refund.invoice_id).await.map(|i| i.currency).unwrap_or_default();
+            match self.state.execute_refund(refund, &payment, &currency).await {
+                Ok(r) if r.status != RefundStatus::Pending => pass.refunds_settled += 1,
+                Ok(_) | Err(_) => pass.still_pending += 1,
             }
         }
         Ok(pass)

@@ -2,7 +2,8 @@
 //! speaking Stripe's API), on every relational backend: the intent and its
 //! client secret, the payer's confirmation as Stripe.js makes it, settling
 //! by replay, by webhook and by reconciliation, declines, forged and
-//! replayed webhooks, concurrent replays, and abandoned attempts.
+//! replayed webhooks, concurrent replays, abandoned attempts, and a partial
+//! refund.
 
 mod common;
 
@@ -12,7 +13,7 @@ use common::*;
 use hms_billing::provider::stripe::sign_webhook;
 use hms_kit::proto::billing::payer_action::Action;
 use hms_kit::proto::billing::*;
-use hms_kit::testing::Relational;
+use hms_kit::testing::{Relational, authed};
 use hms_testkit::stripe::{self, LocalStripe};
 use serde_json::Value;
 use tonic::Code;
@@ -91,6 +92,24 @@ async fn a_payment_confirmed_by_the_payer_settles_on_replay(kind: Relational) {
         ))
         .await;
     assert_eq!(secret_rows, 0);
+
+    // Billing staff refund part of it through Stripe.
+    let refund = RefundPaymentRequest {
+        payment_id: payment.id.clone(),
+        idempotency_key: "stripe-refund-01".into(),
+        amount: Some(vnd(50_000)),
+        reason: "One test not done".into(),
+    };
+    let mut billing = h.billing().await;
+    let refunded = billing.refund_payment(authed(refund.clone(), h.admin())).await.unwrap().into_inner();
+    let made = refunded.refund.unwrap();
+    assert_eq!(made.status(), RefundStatus::Succeeded);
+    assert_eq!(refunded.invoice.unwrap().balance.unwrap().amount_minor, 50_000);
+    billing.refund_payment(authed(refund, h.admin())).await.unwrap();
+    let at_stripe = stripe.refunds_of(intent_of(&secret)).await;
+    assert_eq!(at_stripe.len(), 1, "one refund at Stripe: {at_stripe:?}");
+    assert_eq!(at_stripe[0]["amount"], 50_000);
+    assert_eq!(at_stripe[0]["id"], made.provider_refund_id.as_str());
 }
 
 async fn a_declined_card_fails_the_payment_and_frees_the_amount(kind: Relational) {

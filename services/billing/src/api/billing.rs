@@ -17,8 +17,8 @@ use hms_kit::time::date_from_proto;
 
 use super::convert::{
     MAX_LINES, check_amount, check_currency, check_idempotency_key, check_manual, claim_status_from_proto,
-    claim_to_proto, item_type_from_proto, payer_action_to_proto, payment_to_proto, policy_to_proto, source_type_name,
-    statuses_from,
+    claim_to_proto, item_type_from_proto, payer_action_to_proto, payment_to_proto, policy_to_proto, refund_to_proto,
+    source_type_name, statuses_from,
 };
 use super::{Reply, claims_to_proto, invoice_to_proto, invoices_to_proto};
 use crate::app::State;
@@ -27,6 +27,7 @@ use crate::app::claims::NewClaim;
 use crate::app::invoicing::ManualInvoice;
 use crate::app::payments::CardPayment;
 use crate::app::policies::NewPolicy;
+use crate::app::refunds::RefundInput;
 use crate::domain::{ItemType as DomainItemType, Line};
 use crate::store::{InvoiceFilter, PolicyRow};
 
@@ -92,8 +93,10 @@ impl BillingService for BillingApi {
         v.into_result()?;
         let invoice = self.0.visible_invoice(&caller, &r.invoice_id, "VIEW").await?;
         let payments = self.0.payments_of(&invoice).await?;
+        let refunds = self.0.refunds_of(&invoice).await?;
         Ok(Response::new(GetInvoiceResponse {
             payments: payments.iter().map(|p| payment_to_proto(p, &invoice.currency)).collect(),
+            refunds: refunds.iter().map(|r| refund_to_proto(r, &invoice.currency)).collect(),
             invoice: Some(invoice_to_proto(&self.0, &invoice).await?),
         }))
     }
@@ -315,6 +318,32 @@ impl BillingService for BillingApi {
         Ok(Response::new(RecordPaymentResponse {
             payment: Some(payment_to_proto(&payment, &invoice.currency)),
             invoice: Some(invoice_to_proto(&self.0, &invoice).await?),
+        }))
+    }
+
+    async fn refund_payment(&self, request: Request<RefundPaymentRequest>) -> Reply<RefundPaymentResponse> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "payment_id", &r.payment_id);
+        check_idempotency_key(&mut v, &r.idempotency_key);
+        let amount = r.amount.unwrap_or_default();
+        check_amount(&mut v, "amount.amount_minor", amount.amount_minor, false);
+        v.text("reason", &r.reason, 500, true);
+        v.into_result()?;
+        let input = RefundInput {
+            payment_id: &r.payment_id,
+            idempotency_key: &r.idempotency_key,
+            amount_minor: amount.amount_minor,
+            currency: &amount.currency,
+            reason: r.reason.trim(),
+        };
+        let done = self.0.refund_payment(&caller, &caller.address, input).await?;
+        let currency = &done.invoice.currency;
+        Ok(Response::new(RefundPaymentResponse {
+            refund: Some(refund_to_proto(&done.refund, currency)),
+            payment: Some(payment_to_proto(&done.payment, currency)),
+            invoice: Some(invoice_to_proto(&self.0, &done.invoice).await?),
         }))
     }
 

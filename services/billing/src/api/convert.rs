@@ -4,6 +4,7 @@
 
 use hms_kit::error::FieldViolations;
 use hms_kit::proto::billing::PaymentStatus as PaymentStatus_;
+use hms_kit::proto::billing::RefundStatus as RefundStatus_;
 use hms_kit::proto::billing::*;
 use hms_kit::proto::common::Money;
 use hms_kit::time::{iso_date_to_proto, micros_to_timestamp};
@@ -14,7 +15,7 @@ use crate::domain::claim::ClaimStatus as DomainClaimStatus;
 use crate::domain::{self, InvoiceStatus as DomainStatus, ItemType as DomainItemType, Line, MAX_AMOUNT, Method};
 use crate::provider::PayerAction;
 use crate::store::stats::{Figures, Sums};
-use crate::store::{InvoiceRow, ItemRow, PaymentRow, PaymentStatus, PolicyRow};
+use crate::store::{InvoiceRow, ItemRow, PaymentRow, PaymentStatus, PolicyRow, RefundRow, RefundStatus};
 
 /// Most lines on one invoice.
 pub const MAX_LINES: usize = 200;
@@ -239,6 +240,7 @@ pub fn payment_to_proto(p: &PaymentRow, currency: &str) -> Payment {
             PaymentStatus::Pending => PaymentStatus_::Pending,
             PaymentStatus::Success => PaymentStatus_::Success,
             PaymentStatus::Failed => PaymentStatus_::Failed,
+            PaymentStatus::Refunded => PaymentStatus_::Refunded,
         }
         .into(),
         transaction_id: p.transaction_id.clone(),
@@ -247,6 +249,27 @@ pub fn payment_to_proto(p: &PaymentRow, currency: &str) -> Payment {
         create_time: Some(micros_to_timestamp(p.created_at)),
         provider: p.provider.clone(),
         card_brand: p.card_brand.clone(),
+        refunded: money(p.refunded, currency),
+    }
+}
+
+pub fn refund_to_proto(r: &RefundRow, currency: &str) -> Refund {
+    Refund {
+        id: r.id.clone(),
+        payment_id: r.payment_id.clone(),
+        invoice_id: r.invoice_id.clone(),
+        amount: money(r.amount, currency),
+        status: match r.status {
+            RefundStatus::Pending => RefundStatus_::Pending,
+            RefundStatus::Succeeded => RefundStatus_::Succeeded,
+            RefundStatus::Failed => RefundStatus_::Failed,
+        }
+        .into(),
+        reason: r.reason.clone(),
+        provider_refund_id: r.provider_refund_id.clone(),
+        failure_reason: r.failure_reason.clone(),
+        created_by: r.created_by.clone(),
+        create_time: Some(micros_to_timestamp(r.created_at)),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod invoicing;
 pub mod payments;
 pub mod policies;
+pub mod refunds;
 
 use std::sync::Arc;
 use std::time::Duration;

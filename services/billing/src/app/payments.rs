@@ -117,6 +117,7 @@ impl State {
             created_at: now_micros(),
             provider: provider.name().to_owned(),
             card_brand: String::new(),
+            refunded: 0,
         };
         if provider.needs_payer() {
             self.supersede_open_attempts(&invoice.id, &payment.idempotency_key).await?;
@@ -147,7 +148,7 @@ impl State {
                 .ok_or_else(|| error::internal("a payment row vanished"))?;
         }
         match payment.status {
-            PaymentStatus::Success => Ok((payment, None)),
+            PaymentStatus::Success | PaymentStatus::Refunded => Ok((payment, None)),
             PaymentStatus::Failed => Err(declined(&payment.failure_reason)),
             PaymentStatus::Pending => self.reconcile(payment, card_token).await,
         }
@@ -404,6 +405,7 @@ impl State {
             created_at: now_micros(),
             provider: String::new(),
             card_brand: String::new(),
+            refunded: 0,
         };
         let event = events::payment_successful(&invoice, &payment).map_err(error::internal)?;
         let action = AdminActionEvent::by(caller, address, "invoice.payment_recorded", "invoice", &invoice.id).change(

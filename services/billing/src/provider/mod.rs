@@ -104,6 +104,33 @@ pub struct StartRequest<'a> {
     pub card_token: &'a str,
 }
 
+/// A refund as HMS asks a provider to make it.
+pub struct RefundRequest<'a> {
+    /// Our refund id: the provider's idempotency key.
+    pub refund_id: &'a str,
+    pub payment_id: &'a str,
+    /// The provider's id of the payment (charge, intent).
+    pub reference: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+}
+
+/// What the provider made of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded {
+        id: String,
+    },
+    /// Accepted, not done yet (some card networks take days).
+    Pending {
+        id: String,
+    },
+    Failed {
+        id: String,
+        reason: String,
+    },
+}
+
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
     /// Stored with each payment, so its lookups and refunds go back here.
@@ -120,6 +147,9 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn abandon(&self, payment_id: &str, reference: &str, currency: &str) -> Result<Found, ProviderError> {
         self.lookup(payment_id, reference, currency).await
     }
+    /// Refunds (part of) a settled payment, once per `refund_id`: asking
+    /// again answers the same refund.
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<RefundOutcome, ProviderError>;
 }
 
 /// The card providers a clinic has switched on: one takes payments in
@@ -171,6 +201,8 @@ impl Providers {
 #[derive(Default)]
 pub struct TestProvider {
     charges: Mutex<HashMap<String, Charge>>,
+    /// Refunds by refund id: (charge id, amount).
+    refunds: Mutex<HashMap<String, (String, i64)>>,
     /// Calls of `charge` that created a new charge.
     created: AtomicUsize,
 }
@@ -255,6 +287,23 @@ impl PaymentProvider for TestProvider {
 
     async fn lookup(&self, payment_id: &str, _reference: &str, _currency: &str) -> Result<Found, ProviderError> {
         Ok(self.charge_of(payment_id).await.map_or(Found::Nothing, Found::Settled))
+    }
+
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<RefundOutcome, ProviderError> {
+        let Some(charge) = self.charge_of(request.payment_id).await else {
+            return Err(ProviderError::Rejected(format!("no charge {}", request.reference)));
+        };
+        let mut refunds = self.refunds.lock().unwrap_or_else(|e| e.into_inner());
+        let id = format!("re_{}", request.refund_id);
+        if refunds.contains_key(request.refund_id) {
+            return Ok(RefundOutcome::Succeeded { id });
+        }
+        let refunded: i64 = refunds.values().filter(|(c, _)| *c == charge.id).map(|(_, a)| a).sum();
+        if charge.outcome != ChargeOutcome::Succeeded || refunded + request.amount_minor > charge.amount_minor {
+            return Ok(RefundOutcome::Failed { id, reason: "more than the charge".into() });
+        }
+        refunds.insert(request.refund_id.to_owned(), (charge.id.clone(), request.amount_minor));
+        Ok(RefundOutcome::Succeeded { id })
     }
 }
 

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use async_trait::async_trait;
 
-use super::{Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, StartRequest, Started};
+use super::{
+    Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, RefundOutcome, RefundRequest,
+    StartRequest, Started,
+};
 
 /// Section `[billing.stripe]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -351,6 +354,17 @@ impl PaymentProvider for StripeProvider {
             Some(charge) => Found::Settled(charge),
             // Processing: it will settle, by webhook or a later pass.
             None => Found::Open { action: None, reference: intent.id },
+        })
+    }
+
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<RefundOutcome, ProviderError> {
+        let refund =
+            self.client.refund(request.reference, request.refund_id, request.amount_minor, request.currency).await?;
+        Ok(match refund.status.as_str() {
+            "succeeded" => RefundOutcome::Succeeded { id: refund.id },
+            "failed" | "canceled" => RefundOutcome::Failed { id: refund.id, reason: refund.status },
+            // pending, requires_action: Stripe finishes it later.
+            _ => RefundOutcome::Pending { id: refund.id },
         })
     }
 }

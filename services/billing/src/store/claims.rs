@@ -219,6 +219,7 @@ pub async fn move_claim(
                 created_at: after.updated_at,
                 provider: String::new(),
                 card_brand: String::new(),
+                refunded: 0,
             };
             insert_payment(&mut tx, &payout).await?;
         }

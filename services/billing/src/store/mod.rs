@@ -16,6 +16,7 @@ mod claims;
 mod invoices;
 mod payments;
 mod policies;
+mod refunds;
 pub mod stats;
 
 use hms_kit::outbox::Event;
@@ -28,6 +29,7 @@ pub use claims::*;
 pub use invoices::*;
 pub use payments::*;
 pub use policies::*;
+pub use refunds::*;
 
 fn decode<T>(what: &str, value: Option<T>) -> Result<T, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode(format!("unknown {what} in the store").into()))

@@ -18,6 +18,8 @@ pub enum PaymentStatus {
     Pending,
     Success,
     Failed,
+    /// Refunded in full.
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -26,6 +28,7 @@ impl PaymentStatus {
             PaymentStatus::Pending => "PENDING",
             PaymentStatus::Success => "SUCCESS",
             PaymentStatus::Failed => "FAILED",
+            PaymentStatus::Refunded => "REFUNDED",
         }
     }
 
@@ -34,6 +37,7 @@ impl PaymentStatus {
             "PENDING" => PaymentStatus::Pending,
             "SUCCESS" => PaymentStatus::Success,
             "FAILED" => PaymentStatus::Failed,
+            "REFUNDED" => PaymentStatus::Refunded,
             _ => return None,
         })
     }
@@ -58,10 +62,12 @@ pub struct PaymentRow {
     /// The provider of a card payment; empty for manual ones.
     pub provider: String,
     pub card_brand: String,
+    /// Refunded so far, succeeded or pending.
+    pub refunded: i64,
 }
 
 const PAYMENT_COLUMNS: &str = "id, invoice_id, patient_id, amount, method, status, idempotency_key, fingerprint, \
-                               transaction_id, card_last4, failure_reason, created_at, provider, card_brand";
+                               transaction_id, card_last4, failure_reason, created_at, provider, card_brand, refunded";
 
 fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
     let method: String = row.try_get("method")?;
@@ -81,6 +87,7 @@ fn payment_row(row: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         provider: row.try_get("provider")?,
         card_brand: row.try_get("card_brand")?,
+        refunded: row.try_get("refunded")?,
     })
 }
 
@@ -188,7 +195,7 @@ pub enum Begun {
 
 pub(super) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &PaymentRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO payments ({PAYMENT_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO payments ({PAYMENT_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&p.id)
     .bind(&p.invoice_id)
@@ -204,6 +211,7 @@ pub(super) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payme
     .bind(p.created_at)
     .bind(&p.provider)
     .bind(&p.card_brand)
+    .bind(p.refunded)
     .bind(p.created_at)
     .execute(&mut **tx)
     .await?;

@@ -71,6 +71,13 @@ class ClaimStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLAIM_STATUS_REJECTED: _ClassVar[ClaimStatus]
     CLAIM_STATUS_PAID_BY_INSURER: _ClassVar[ClaimStatus]
     CLAIM_STATUS_CLOSED: _ClassVar[ClaimStatus]
+
+class RefundStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REFUND_STATUS_UNSPECIFIED: _ClassVar[RefundStatus]
+    REFUND_STATUS_PENDING: _ClassVar[RefundStatus]
+    REFUND_STATUS_SUCCEEDED: _ClassVar[RefundStatus]
+    REFUND_STATUS_FAILED: _ClassVar[RefundStatus]
 INVOICE_STATUS_UNSPECIFIED: InvoiceStatus
 INVOICE_STATUS_DRAFT: InvoiceStatus
 INVOICE_STATUS_PENDING_PATIENT: InvoiceStatus
@@ -110,6 +117,10 @@ CLAIM_STATUS_PARTIALLY_APPROVED: ClaimStatus
 CLAIM_STATUS_REJECTED: ClaimStatus
 CLAIM_STATUS_PAID_BY_INSURER: ClaimStatus
 CLAIM_STATUS_CLOSED: ClaimStatus
+REFUND_STATUS_UNSPECIFIED: RefundStatus
+REFUND_STATUS_PENDING: RefundStatus
+REFUND_STATUS_SUCCEEDED: RefundStatus
+REFUND_STATUS_FAILED: RefundStatus
 
 class InvoiceItem(_message.Message):
     __slots__ = ("type", "description", "quantity", "unit_price", "total")
@@ -180,7 +191,7 @@ class Invoice(_message.Message):
     def __init__(self, id: _Optional[str] = ..., invoice_number: _Optional[str] = ..., patient_id: _Optional[str] = ..., issue_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., due_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., items: _Optional[_Iterable[_Union[InvoiceItem, _Mapping]]] = ..., subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., discount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., tax: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., paid_by_patient: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., paid_by_insurance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., balance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., status: _Optional[_Union[InvoiceStatus, str]] = ..., source_type: _Optional[_Union[SourceType, str]] = ..., source_id: _Optional[str] = ..., status_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Payment(_message.Message):
-    __slots__ = ("id", "invoice_id", "patient_id", "amount", "method", "status", "transaction_id", "card_last4", "failure_reason", "create_time", "provider", "card_brand")
+    __slots__ = ("id", "invoice_id", "patient_id", "amount", "method", "status", "transaction_id", "card_last4", "failure_reason", "create_time", "provider", "card_brand", "refunded")
     ID_FIELD_NUMBER: _ClassVar[int]
     INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +204,7 @@ class Payment(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     CARD_BRAND_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_FIELD_NUMBER: _ClassVar[int]
     id: str
     invoice_id: str
     patient_id: str
@@ -205,7 +217,32 @@ class Payment(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     provider: str
     card_brand: str
-    def __init__(self, id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., status: _Optional[_Union[PaymentStatus, str]] = ..., transaction_id: _Optional[str] = ..., card_last4: _Optional[str] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider: _Optional[str] = ..., card_brand: _Optional[str] = ...) -> None: ...
+    refunded: _money_pb2.Money
+    def __init__(self, id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., status: _Optional[_Union[PaymentStatus, str]] = ..., transaction_id: _Optional[str] = ..., card_last4: _Optional[str] = ..., failure_reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider: _Optional[str] = ..., card_brand: _Optional[str] = ..., refunded: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class Refund(_message.Message):
+    __slots__ = ("id", "payment_id", "invoice_id", "amount", "status", "reason", "provider_refund_id", "failure_reason", "created_by", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    payment_id: str
+    invoice_id: str
+    amount: _money_pb2.Money
+    status: RefundStatus
+    reason: str
+    provider_refund_id: str
+    failure_reason: str
+    created_by: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., payment_id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., status: _Optional[_Union[RefundStatus, str]] = ..., reason: _Optional[str] = ..., provider_refund_id: _Optional[str] = ..., failure_reason: _Optional[str] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateInvoiceForAppointmentRequest(_message.Message):
     __slots__ = ("appointment_id", "patient_id", "doctor_id", "service_id", "service_name", "price")
@@ -310,12 +347,14 @@ class GetInvoiceRequest(_message.Message):
     def __init__(self, invoice_id: _Optional[str] = ...) -> None: ...
 
 class GetInvoiceResponse(_message.Message):
-    __slots__ = ("invoice", "payments")
+    __slots__ = ("invoice", "payments", "refunds")
     INVOICE_FIELD_NUMBER: _ClassVar[int]
     PAYMENTS_FIELD_NUMBER: _ClassVar[int]
+    REFUNDS_FIELD_NUMBER: _ClassVar[int]
     invoice: Invoice
     payments: _containers.RepeatedCompositeFieldContainer[Payment]
-    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ..., payments: _Optional[_Iterable[_Union[Payment, _Mapping]]] = ...) -> None: ...
+    refunds: _containers.RepeatedCompositeFieldContainer[Refund]
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ..., payments: _Optional[_Iterable[_Union[Payment, _Mapping]]] = ..., refunds: _Optional[_Iterable[_Union[Refund, _Mapping]]] = ...) -> None: ...
 
 class PayInvoiceRequest(_message.Message):
     __slots__ = ("invoice_id", "idempotency_key", "amount", "card_token")
@@ -552,6 +591,28 @@ class RecordPaymentResponse(_message.Message):
     payment: Payment
     invoice: Invoice
     def __init__(self, payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
+
+class RefundPaymentRequest(_message.Message):
+    __slots__ = ("payment_id", "idempotency_key", "amount", "reason")
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    payment_id: str
+    idempotency_key: str
+    amount: _money_pb2.Money
+    reason: str
+    def __init__(self, payment_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RefundPaymentResponse(_message.Message):
+    __slots__ = ("refund", "payment", "invoice")
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    refund: Refund
+    payment: Payment
+    invoice: Invoice
+    def __init__(self, refund: _Optional[_Union[Refund, _Mapping]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...
 
 class UpdateInvoiceRequest(_message.Message):
     __slots__ = ("invoice_id", "discount_minor", "payment")

@@ -307,6 +307,11 @@ class BillingServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.FromString,
                 _registered_method=True)
+        self.RefundPayment = channel.unary_unary(
+                '/hms.billing.v1.BillingService/RefundPayment',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentResponse.FromString,
+                _registered_method=True)
         self.UpdateInvoice = channel.unary_unary(
                 '/hms.billing.v1.BillingService/UpdateInvoice',
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.UpdateInvoiceRequest.SerializeToString,
@@ -430,6 +435,19 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefundPayment(self, request, context):
+        """Admin (billing staff): refunds all or part of a successful payment, with
+        a reason. A card payment is refunded through its provider, once per
+        `idempotency_key`; a cash, bank or voucher payment is recorded as paid
+        back. More than the payment's unrefunded amount is refused
+        (REFUND_EXCEEDS_PAYMENT). The invoice's paid amount and balance follow,
+        and the refund is in the admin audit log. A provider that does not
+        answer leaves the refund PENDING; the same request again settles it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpdateInvoice(self, request, context):
         """Admin: the seed's single invoice update. Sets the discount (as
         ApplyDiscount), then records a manual payment (as RecordPayment), each
@@ -526,6 +544,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.RecordPayment,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.SerializeToString,
+            ),
+            'RefundPayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundPayment,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentResponse.SerializeToString,
             ),
             'UpdateInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateInvoice,
@@ -852,6 +875,33 @@ class BillingService:
             '/hms.billing.v1.BillingService/RecordPayment',
             hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.RecordPaymentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundPayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.BillingService/RefundPayment',
+            hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.RefundPaymentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -281,6 +281,13 @@ export declare type Payment = Message<"hms.billing.v1.Payment"> & {
    * @generated from field: string card_brand = 12;
    */
   cardBrand: string;
+
+  /**
+   * Refunded so far (refunds succeeded or still pending with the provider).
+   *
+   * @generated from field: hms.common.v1.Money refunded = 13;
+   */
+  refunded?: Money | undefined;
 };
 
 /**
@@ -288,6 +295,71 @@ export declare type Payment = Message<"hms.billing.v1.Payment"> & {
  * Use `create(PaymentSchema)` to create a new message.
  */
 export declare const PaymentSchema: GenMessage<Payment>;
+
+/**
+ * @generated from message hms.billing.v1.Refund
+ */
+export declare type Refund = Message<"hms.billing.v1.Refund"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string payment_id = 2;
+   */
+  paymentId: string;
+
+  /**
+   * @generated from field: string invoice_id = 3;
+   */
+  invoiceId: string;
+
+  /**
+   * @generated from field: hms.common.v1.Money amount = 4;
+   */
+  amount?: Money | undefined;
+
+  /**
+   * @generated from field: hms.billing.v1.RefundStatus status = 5;
+   */
+  status: RefundStatus;
+
+  /**
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * The provider's refund id; empty for payments made outside a provider.
+   *
+   * @generated from field: string provider_refund_id = 7;
+   */
+  providerRefundId: string;
+
+  /**
+   * @generated from field: string failure_reason = 8;
+   */
+  failureReason: string;
+
+  /**
+   * The admin who refunded.
+   *
+   * @generated from field: string created_by = 9;
+   */
+  createdBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.Refund.
+ * Use `create(RefundSchema)` to create a new message.
+ */
+export declare const RefundSchema: GenMessage<Refund>;
 
 /**
  * @generated from message hms.billing.v1.CreateInvoiceForAppointmentRequest
@@ -580,6 +652,13 @@ export declare type GetInvoiceResponse = Message<"hms.billing.v1.GetInvoiceRespo
    * @generated from field: repeated hms.billing.v1.Payment payments = 2;
    */
   payments: Payment[];
+
+  /**
+   * Refunds of its payments, oldest first.
+   *
+   * @generated from field: repeated hms.billing.v1.Refund refunds = 3;
+   */
+  refunds: Refund[];
 };
 
 /**
@@ -1259,6 +1338,69 @@ export declare type RecordPaymentResponse = Message<"hms.billing.v1.RecordPaymen
  * Use `create(RecordPaymentResponseSchema)` to create a new message.
  */
 export declare const RecordPaymentResponseSchema: GenMessage<RecordPaymentResponse>;
+
+/**
+ * @generated from message hms.billing.v1.RefundPaymentRequest
+ */
+export declare type RefundPaymentRequest = Message<"hms.billing.v1.RefundPaymentRequest"> & {
+  /**
+   * @generated from field: string payment_id = 1;
+   */
+  paymentId: string;
+
+  /**
+   * 8 to 64 characters chosen by the client, one per intended refund.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+
+  /**
+   * In the payment's currency; at most what is not refunded yet.
+   *
+   * @generated from field: hms.common.v1.Money amount = 3;
+   */
+  amount?: Money | undefined;
+
+  /**
+   * Why, for the patient's history and the audit log: 1 to 500 characters.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.RefundPaymentRequest.
+ * Use `create(RefundPaymentRequestSchema)` to create a new message.
+ */
+export declare const RefundPaymentRequestSchema: GenMessage<RefundPaymentRequest>;
+
+/**
+ * @generated from message hms.billing.v1.RefundPaymentResponse
+ */
+export declare type RefundPaymentResponse = Message<"hms.billing.v1.RefundPaymentResponse"> & {
+  /**
+   * @generated from field: hms.billing.v1.Refund refund = 1;
+   */
+  refund?: Refund | undefined;
+
+  /**
+   * @generated from field: hms.billing.v1.Payment payment = 2;
+   */
+  payment?: Payment | undefined;
+
+  /**
+   * @generated from field: hms.billing.v1.Invoice invoice = 3;
+   */
+  invoice?: Invoice | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.RefundPaymentResponse.
+ * Use `create(RefundPaymentResponseSchema)` to create a new message.
+ */
+export declare const RefundPaymentResponseSchema: GenMessage<RefundPaymentResponse>;
 
 /**
  * @generated from message hms.billing.v1.UpdateInvoiceRequest
@@ -2050,6 +2192,38 @@ export enum ClaimStatus {
 export declare const ClaimStatusSchema: GenEnum<ClaimStatus>;
 
 /**
+ * @generated from enum hms.billing.v1.RefundStatus
+ */
+export enum RefundStatus {
+  /**
+   * @generated from enum value: REFUND_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Sent to the provider, its answer not known yet.
+   *
+   * @generated from enum value: REFUND_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * @generated from enum value: REFUND_STATUS_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * @generated from enum value: REFUND_STATUS_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum hms.billing.v1.RefundStatus.
+ */
+export declare const RefundStatusSchema: GenEnum<RefundStatus>;
+
+/**
  * Invoices for other services' work. Each call is idempotent on its source:
  * the same appointment, dispense or lab order never yields two invoices, and
  * a repeated call returns the existing one with `created = false`.
@@ -2231,6 +2405,22 @@ export declare const BillingService: GenService<{
     methodKind: "unary";
     input: typeof RecordPaymentRequestSchema;
     output: typeof RecordPaymentResponseSchema;
+  },
+  /**
+   * Admin (billing staff): refunds all or part of a successful payment, with
+   * a reason. A card payment is refunded through its provider, once per
+   * `idempotency_key`; a cash, bank or voucher payment is recorded as paid
+   * back. More than the payment's unrefunded amount is refused
+   * (REFUND_EXCEEDS_PAYMENT). The invoice's paid amount and balance follow,
+   * and the refund is in the admin audit log. A provider that does not
+   * answer leaves the refund PENDING; the same request again settles it.
+   *
+   * @generated from rpc hms.billing.v1.BillingService.RefundPayment
+   */
+  refundPayment: {
+    methodKind: "unary";
+    input: typeof RefundPaymentRequestSchema;
+    output: typeof RefundPaymentResponseSchema;
   },
   /**
    * Admin: the seed's single invoice update. Sets the discount (as
