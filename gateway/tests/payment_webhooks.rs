@@ -1,6 +1,6 @@
 //! A Stripe card payment through the gateway, with Stripe played by
-//! `localstripe`: the patient pays over REST, confirms as Stripe.js would,
-//! and the payment settles by Stripe's own signed webhook, which localstripe
+//! `localstripe`: the patient pays over REST, passes 3-D Secure as Stripe.js
+//! would, and the payment settles by Stripe's own signed webhook, which localstripe
 //! posts to the gateway's `/webhooks/stripe` and the gateway hands to billing.
 //! Forged webhooks are answered 400.
 
@@ -57,10 +57,16 @@ async fn a_stripe_payment_settles_by_the_webhook_through_the_gateway() {
     let invoice_id = invoice.invoice.unwrap().id;
 
     let http = reqwest::Client::new();
+    // The card asks for 3-D Secure, so the payment waits for the payer.
+    let card = localstripe.payment_method("4000002760003184").await;
     let pay = http
         .post(format!("{}/api/v1/invoices/{invoice_id}/pay", gateway.url()))
         .bearer_auth(&token)
-        .json(&json!({"idempotency_key": "gateway-stripe-01", "amount": {"amount_minor": 150000, "currency": "VND"}}))
+        .json(&json!({
+            "idempotency_key": "gateway-stripe-01",
+            "amount": {"amount_minor": 150000, "currency": "VND"},
+            "card_token": card,
+        }))
         .send()
         .await
         .unwrap();
@@ -80,8 +86,8 @@ async fn a_stripe_payment_settles_by_the_webhook_through_the_gateway() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
 
-    // The payer confirms; Stripe's webhook (not a replay of ours) settles it.
-    let (code, confirmed) = localstripe.pay_in_browser(&secret, "4242424242424242").await;
+    // The payer passes 3-D Secure; Stripe's webhook (not a replay of ours) settles it.
+    let (code, confirmed) = localstripe.authenticate(&secret, true).await;
     assert_eq!(code, 200, "{confirmed}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {

@@ -1,9 +1,8 @@
 //! Card payments through Stripe, against `localstripe` (a local server
-//! speaking Stripe's API), on every relational backend: the intent and its
-//! client secret, the payer's confirmation as Stripe.js makes it, settling
-//! by replay, by webhook and by reconciliation, declines, forged and
-//! replayed webhooks, concurrent replays, abandoned attempts, and a partial
-//! refund.
+//! speaking Stripe's API), on every relational backend: a PaymentMethod from
+//! Stripe.js charged at once, a 3-D Secure step by the payer, settling by
+//! replay, by webhook and by reconciliation, declines, forged and replayed
+//! webhooks, concurrent replays, abandoned attempts, and a partial refund.
 
 mod common;
 
@@ -55,43 +54,34 @@ fn intent_of(secret: &str) -> &str {
     secret.split("_secret_").next().unwrap()
 }
 
-async fn a_payment_confirmed_by_the_payer_settles_on_replay(kind: Relational) {
+async fn a_card_payment_settles_at_once_and_is_refunded_in_part(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.patient").await;
     let invoice = h.appointment_invoice("appt-stripe", &patient, 150_000).await;
-    // A card token is for the development provider only.
-    let status =
-        assert_code(h.pay(&token, &invoice.id, "stripe-key-01", 150_000, "tok_ok_4242").await, Code::InvalidArgument);
-    assert_eq!(violated_fields(&status), ["card_token"]);
-
-    let started = h.pay(&token, &invoice.id, "stripe-key-01", 150_000, "").await.unwrap();
-    let secret = client_secret(&started);
-    let intent = stripe.intent(intent_of(&secret)).await;
-    assert_eq!(intent["amount"], 150_000, "VND has no minor unit: the amount as it is");
-    assert_eq!(intent["currency"], "vnd");
-    assert_eq!(intent["metadata"]["hms_payment_id"], started.payment.as_ref().unwrap().id.as_str());
-    // The amount is held while the payer is at it: no second payment of it.
-    assert_eq!(started.invoice.as_ref().unwrap().balance.as_ref().unwrap().amount_minor, 0);
-
-    let (code, confirmed) = stripe.pay_in_browser(&secret, VISA).await;
-    assert_eq!(code, 200, "{confirmed}");
-    let settled = h.pay(&token, &invoice.id, "stripe-key-01", 150_000, "").await.unwrap();
-    let payment = settled.payment.unwrap();
+    // Stripe takes a PaymentMethod from Stripe.js, nothing else.
+    for bad in ["", "tok_ok_4242", "pm_1/../x"] {
+        let status =
+            assert_code(h.pay(&token, &invoice.id, "stripe-key-01", 150_000, bad).await, Code::InvalidArgument);
+        assert_eq!(violated_fields(&status), ["card_token"], "{bad:?}");
+    }
+    let card = stripe.payment_method(VISA).await;
+    let paid = h.pay(&token, &invoice.id, "stripe-key-01", 150_000, &card).await.unwrap();
+    let payment = paid.payment.unwrap();
     assert_eq!(payment.status(), PaymentStatus::Success);
+    assert!(paid.payer_action.is_none());
     assert_eq!((payment.provider.as_str(), payment.card_brand.as_str()), ("stripe", "visa"));
     assert_eq!(payment.card_last4, "4242");
-    assert_eq!(payment.transaction_id, intent_of(&secret));
-    assert!(settled.payer_action.is_none());
-    assert_eq!(settled.invoice.unwrap().status(), InvoiceStatus::Paid);
-    // Nothing of the card but its brand and last four digits is kept, and
-    // no client secret at all.
+    assert_eq!(paid.invoice.unwrap().status(), InvoiceStatus::Paid);
+    let intent = stripe.intent(&payment.transaction_id).await;
+    assert_eq!(intent["amount"], 150_000, "VND has no minor unit: the amount as it is");
+    assert_eq!(intent["currency"], "vnd");
+    assert_eq!(intent["metadata"]["hms_payment_id"], payment.id.as_str());
+    // The same request again: the same payment, no second intent.
+    let again = h.pay(&token, &invoice.id, "stripe-key-01", 150_000, &card).await.unwrap();
+    assert_eq!(again.payment.unwrap().id, payment.id);
+    assert_eq!(stripe.intents().await.len(), 1);
+    // Nothing of the card but its brand and last four digits is kept.
     assert_eq!(h.count("SELECT COUNT(*) FROM payments WHERE card_last4 = '4242' AND card_brand = 'visa'").await, 1);
-    let secret_rows = h
-        .count(&format!(
-            "SELECT COUNT(*) FROM payments WHERE transaction_id LIKE '%secret%' OR fingerprint = '{secret}'"
-        ))
-        .await;
-    assert_eq!(secret_rows, 0);
 
     // Billing staff refund part of it through Stripe.
     let refund = RefundPaymentRequest {
@@ -106,27 +96,48 @@ async fn a_payment_confirmed_by_the_payer_settles_on_replay(kind: Relational) {
     assert_eq!(made.status(), RefundStatus::Succeeded);
     assert_eq!(refunded.invoice.unwrap().balance.unwrap().amount_minor, 50_000);
     billing.refund_payment(authed(refund, h.admin())).await.unwrap();
-    let at_stripe = stripe.refunds_of(intent_of(&secret)).await;
+    let at_stripe = stripe.refunds_of(&payment.transaction_id).await;
     assert_eq!(at_stripe.len(), 1, "one refund at Stripe: {at_stripe:?}");
     assert_eq!(at_stripe[0]["amount"], 50_000);
     assert_eq!(at_stripe[0]["id"], made.provider_refund_id.as_str());
+}
+
+async fn a_three_d_secure_payment_waits_for_the_payer(kind: Relational) {
+    let Some((h, stripe)) = start(kind).await else { return };
+    let (patient, token) = h.patient("stripe.3ds").await;
+    let invoice = h.appointment_invoice("appt-3ds", &patient, 150_000).await;
+    let card = stripe.payment_method(THREE_D_SECURE).await;
+    let started = h.pay(&token, &invoice.id, "secure-key-01", 150_000, &card).await.unwrap();
+    let secret = client_secret(&started);
+    // The amount is held while the payer is at it: no second payment of it.
+    assert_eq!(started.invoice.as_ref().unwrap().balance.as_ref().unwrap().amount_minor, 0);
+    let (code, authenticated) = stripe.authenticate(&secret, true).await;
+    assert_eq!((code, authenticated["status"].as_str()), (200, Some("succeeded")), "{authenticated}");
+    let settled = h.pay(&token, &invoice.id, "secure-key-01", 150_000, &card).await.unwrap();
+    assert_eq!(settled.payment.unwrap().status(), PaymentStatus::Success);
+    assert!(settled.payer_action.is_none());
+    assert_eq!(settled.invoice.unwrap().status(), InvoiceStatus::Paid);
+    // The client secret is handed over, never kept.
+    let kept = h.count(&format!("SELECT COUNT(*) FROM payments WHERE transaction_id = '{secret}'")).await;
+    assert_eq!(kept, 0);
 }
 
 async fn a_declined_card_fails_the_payment_and_frees_the_amount(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.declined").await;
     let invoice = h.appointment_invoice("appt-declined", &patient, 80_000).await;
-    let started = h.pay(&token, &invoice.id, "declined-key-1", 80_000, "").await.unwrap();
-    let (code, answer) = stripe.pay_in_browser(&client_secret(&started), DECLINED).await;
-    assert_eq!(code, 402, "Stripe answers a decline with 402: {answer}");
-    let status = assert_code(h.pay(&token, &invoice.id, "declined-key-1", 80_000, "").await, Code::FailedPrecondition);
+    let declined = stripe.payment_method(DECLINED).await;
+    let status =
+        assert_code(h.pay(&token, &invoice.id, "declined-key-1", 80_000, &declined).await, Code::FailedPrecondition);
     assert_eq!(reason(&status), "PAYMENT_DECLINED");
+    let status =
+        assert_code(h.pay(&token, &invoice.id, "declined-key-1", 80_000, &declined).await, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "PAYMENT_DECLINED", "the replay answers the same");
     let invoice = h.get(&token, &invoice.id).await.unwrap().invoice.unwrap();
     assert_eq!(invoice.balance.unwrap().amount_minor, 80_000);
     // A new attempt with another card goes through.
-    let again = h.pay(&token, &invoice.id, "declined-key-2", 80_000, "").await.unwrap();
-    stripe.pay_in_browser(&client_secret(&again), VISA).await;
-    let paid = h.pay(&token, &invoice.id, "declined-key-2", 80_000, "").await.unwrap();
+    let card = stripe.payment_method(VISA).await;
+    let paid = h.pay(&token, &invoice.id, "declined-key-2", 80_000, &card).await.unwrap();
     assert_eq!(paid.invoice.unwrap().status(), InvoiceStatus::Paid);
 }
 
@@ -134,20 +145,34 @@ async fn concurrent_replays_make_one_intent_and_one_charge(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.replays").await;
     let invoice = h.appointment_invoice("appt-replays", &patient, 120_000).await;
-    let calls = (0..32).map(|_| h.pay(&token, &invoice.id, "replay-key-01", 120_000, ""));
+    let card = stripe.payment_method(THREE_D_SECURE).await;
+    let calls = (0..32).map(|_| h.pay(&token, &invoice.id, "replay-key-01", 120_000, &card));
     let answers: Vec<_> = futures::future::join_all(calls).await.into_iter().map(|r| r.unwrap()).collect();
     let secrets: std::collections::BTreeSet<_> = answers.iter().map(client_secret).collect();
     assert_eq!(secrets.len(), 1, "{secrets:?}");
     assert_eq!(stripe.intents().await.len(), 1, "one intent for one payment");
     let secret = secrets.into_iter().next().unwrap();
-    let (code, confirmed) = stripe.pay_in_browser(&secret, THREE_D_SECURE).await;
-    assert_eq!((code, confirmed["status"].as_str()), (200, Some("succeeded")), "after the 3-D Secure step");
-    let calls = (0..32).map(|_| h.pay(&token, &invoice.id, "replay-key-01", 120_000, ""));
+    let (code, authenticated) = stripe.authenticate(&secret, true).await;
+    assert_eq!((code, authenticated["status"].as_str()), (200, Some("succeeded")), "after the 3-D Secure step");
+    let calls = (0..32).map(|_| h.pay(&token, &invoice.id, "replay-key-01", 120_000, &card));
     for answer in futures::future::join_all(calls).await {
         assert_eq!(answer.unwrap().payment.unwrap().status(), PaymentStatus::Success);
     }
     let invoice = h.get(&token, &invoice.id).await.unwrap().invoice.unwrap();
     assert_eq!(invoice.paid_by_patient.unwrap().amount_minor, 120_000, "credited once");
+}
+
+/// A payment left waiting for the payer's 3-D Secure step; its client secret.
+async fn waiting_for_the_payer(
+    h: &Harness,
+    stripe: &LocalStripe,
+    token: &str,
+    invoice: &str,
+    key: &str,
+    amount: i64,
+) -> String {
+    let card = stripe.payment_method(THREE_D_SECURE).await;
+    client_secret(&h.pay(token, invoice, key, amount, &card).await.unwrap())
 }
 
 /// A signed event about the intent as localstripe holds it now.
@@ -164,9 +189,8 @@ async fn webhooks_are_verified_and_applied_once(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.webhook").await;
     let invoice = h.appointment_invoice("appt-webhook", &patient, 90_000).await;
-    let started = h.pay(&token, &invoice.id, "webhook-key-1", 90_000, "").await.unwrap();
-    let secret = client_secret(&started);
-    stripe.pay_in_browser(&secret, VISA).await;
+    let secret = waiting_for_the_payer(&h, &stripe, &token, &invoice.id, "webhook-key-1", 90_000).await;
+    stripe.authenticate(&secret, true).await;
     let mut webhooks = h.webhooks().await;
     let receive = |signature: String, payload: Vec<u8>| ReceiveStripeEventRequest { signature, payload };
 
@@ -208,9 +232,9 @@ async fn a_missed_webhook_is_settled_by_reconciliation(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.lost").await;
     let invoice = h.appointment_invoice("appt-lost", &patient, 70_000).await;
-    let started = h.pay(&token, &invoice.id, "lost-key-001", 70_000, "").await.unwrap();
-    // The payer pays and closes the tab; no webhook comes.
-    stripe.pay_in_browser(&client_secret(&started), VISA).await;
+    let secret = waiting_for_the_payer(&h, &stripe, &token, &invoice.id, "lost-key-001", 70_000).await;
+    // The payer passes 3-D Secure and closes the tab; no webhook comes.
+    stripe.authenticate(&secret, true).await;
     let pass = h.reconcile.run_once().await.unwrap();
     assert_eq!(pass.settled, 1, "{pass:?}");
     let paid = h.get(&token, &invoice.id).await.unwrap();
@@ -223,9 +247,9 @@ async fn abandoned_attempts_are_cancelled_and_free_their_amount(kind: Relational
     let (patient, token) = h.patient("stripe.abandon").await;
     let invoice = h.appointment_invoice("appt-abandon", &patient, 60_000).await;
     // A first attempt, left; a second (a new key) supersedes it.
-    let first = h.pay(&token, &invoice.id, "abandon-key-1", 60_000, "").await.unwrap();
-    let second = h.pay(&token, &invoice.id, "abandon-key-2", 60_000, "").await.unwrap();
-    assert_eq!(stripe.intent(intent_of(&client_secret(&first))).await["status"], "canceled");
+    let first = waiting_for_the_payer(&h, &stripe, &token, &invoice.id, "abandon-key-1", 60_000).await;
+    let second = waiting_for_the_payer(&h, &stripe, &token, &invoice.id, "abandon-key-2", 60_000).await;
+    assert_eq!(stripe.intent(intent_of(&first)).await["status"], "canceled");
     let got = h.get(&token, &invoice.id).await.unwrap();
     assert_eq!(got.payments[0].status(), PaymentStatus::Failed);
     // The second is left too; past the patience the worker gives it up.
@@ -237,13 +261,14 @@ async fn abandoned_attempts_are_cancelled_and_free_their_amount(kind: Relational
     };
     let pass = worker.run_once().await.unwrap();
     assert_eq!(pass.abandoned, 1, "{pass:?}");
-    assert_eq!(stripe.intent(intent_of(&client_secret(&second))).await["status"], "canceled");
+    assert_eq!(stripe.intent(intent_of(&second)).await["status"], "canceled");
     let got = h.get(&token, &invoice.id).await.unwrap();
     assert_eq!(got.invoice.unwrap().balance.unwrap().amount_minor, 60_000, "the amount is free again");
 }
 
 on_every_backend!(
-    a_payment_confirmed_by_the_payer_settles_on_replay,
+    a_card_payment_settles_at_once_and_is_refunded_in_part,
+    a_three_d_secure_payment_waits_for_the_payer,
     a_declined_card_fails_the_payment_and_frees_the_amount,
     concurrent_replays_make_one_intent_and_one_charge,
     webhooks_are_verified_and_applied_once,

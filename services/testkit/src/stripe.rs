@@ -1,7 +1,7 @@
 //! `localstripe` (PyPI), a stateful local Stripe server, started per test:
 //! billing's Stripe client talks to it as to Stripe, and the tests do what
 //! Stripe.js does in the browser (a payment method from a test card, the
-//! intent's confirmation).
+//! 3-D Secure step).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -57,10 +57,9 @@ impl LocalStripe {
         (status, response.json().await.expect("localstripe answers JSON"))
     }
 
-    /// What Stripe.js does with the card the payer typed: a payment method,
-    /// then the intent confirmed with it. The confirmation's status and body.
-    pub async fn pay_in_browser(&self, client_secret: &str, card_number: &str) -> (u16, Value) {
-        let intent_id = client_secret.split("_secret_").next().expect("a client secret names its intent");
+    /// What Stripe.js does with the card the payer typed into Elements: a
+    /// PaymentMethod, whose id is the card token HMS receives.
+    pub async fn payment_method(&self, card_number: &str) -> String {
         let (status, method) = self
             .call(self.http.post(format!("{}/v1/payment_methods", self.url)).form(&[
                 ("type", "card"),
@@ -71,27 +70,17 @@ impl LocalStripe {
             ]))
             .await;
         assert_eq!(status, 200, "payment method: {method}");
-        let method_id = method["id"].as_str().expect("a payment method id").to_owned();
-        // Stripe.js confirms with the payment method in one call; the
-        // emulator takes it in two: attached, then confirmed.
-        let (status, attached) = self
-            .call(
-                self.http
-                    .post(format!("{}/v1/payment_intents/{intent_id}", self.url))
-                    .form(&[("payment_method", method_id.as_str())]),
-            )
-            .await;
-        assert_eq!(status, 200, "payment method attached: {attached}");
-        let (status, confirmed) =
-            self.call(self.http.post(format!("{}/v1/payment_intents/{intent_id}/confirm", self.url))).await;
-        if status != 200 || confirmed["status"] != "requires_action" {
-            return (status, confirmed);
-        }
-        // 3-D Secure: the payer completes the bank's challenge.
+        method["id"].as_str().expect("a payment method id").to_owned()
+    }
+
+    /// What Stripe.js does for an intent that asks for 3-D Secure: the payer
+    /// completes (or fails) the bank's challenge. The answer's status and body.
+    pub async fn authenticate(&self, client_secret: &str, success: bool) -> (u16, Value) {
+        let intent_id = client_secret.split("_secret_").next().expect("a client secret names its intent");
         self.call(
             self.http
                 .post(format!("{}/v1/payment_intents/{intent_id}/_authenticate", self.url))
-                .query(&[("success", "true")])
+                .query(&[("success", if success { "true" } else { "false" })])
                 .form(&[("client_secret", client_secret)]),
         )
         .await

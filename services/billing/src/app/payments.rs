@@ -88,18 +88,7 @@ impl State {
             return Err(invalid_field("amount.currency", "must be the invoice's currency"));
         }
         let provider = self.providers.for_currency(&invoice.currency);
-        match (provider.needs_payer(), input.card_token.is_empty()) {
-            (true, false) => {
-                return Err(invalid_field(
-                    "card_token",
-                    &format!("must be empty: {} payments are made on {}'s own form", invoice.currency, provider.name()),
-                ));
-            }
-            (false, true) => {
-                return Err(invalid_field("card_token", "is required (a token from the payment provider)"));
-            }
-            _ => {}
-        }
+        provider.check_card_token(input.card_token).map_err(|why| invalid_field("card_token", &why))?;
         let amount_text = input.amount_minor.to_string();
         let payment = PaymentRow {
             id: hms_kit::ids::new_id(),
@@ -119,9 +108,7 @@ impl State {
             card_brand: String::new(),
             refunded: 0,
         };
-        if provider.needs_payer() {
-            self.supersede_open_attempts(&invoice.id, &payment.idempotency_key).await?;
-        }
+        self.supersede_open_attempts(&invoice.id, &payment.idempotency_key).await?;
         let (payment, payer_action) = match self.begin(payment, None, None).await? {
             Ok(started) => self.start(started, input.card_token).await?,
             Err(existing) => self.settle(existing, input.card_token).await?,

@@ -137,6 +137,14 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Whether the payer's browser finishes payments (no card token then).
     fn needs_payer(&self) -> bool;
+    /// Why `token` cannot be this provider's card token, if it cannot.
+    fn check_card_token(&self, token: &str) -> Result<(), String> {
+        match (self.needs_payer(), token.is_empty()) {
+            (true, false) => Err(format!("must be empty: the payer pays on {}'s own page", self.name())),
+            (false, true) => Err("is required (a token from the payment provider)".into()),
+            _ => Ok(()),
+        }
+    }
     async fn start(&self, request: StartRequest<'_>) -> Result<Started, ProviderError>;
     /// What became of payment `payment_id`; `reference` is the provider's id
     /// for it when one was stored, empty when the answer to the start was lost.

@@ -1,13 +1,17 @@
-//! Stripe, intent style (API reference: <https://docs.stripe.com/api/payment_intents>,
-//! webhooks: <https://docs.stripe.com/webhooks#verify-manually>).
+//! Stripe, intent style, confirmed on the server (API reference:
+//! <https://docs.stripe.com/api/payment_intents>, the flow:
+//! <https://docs.stripe.com/payments/finalize-payments-on-the-server>, webhooks:
+//! <https://docs.stripe.com/webhooks#verify-manually>).
 //!
-//! A card payment is a PaymentIntent created here under our payment's id as
-//! Stripe's `Idempotency-Key`; its client secret goes to the web app, which
-//! confirms it with Stripe Elements (and any 3-D Secure step) in the browser.
-//! The outcome reaches us twice, and either is enough: the `payment_intent.*`
-//! webhook, and the web app's "done" which makes us retrieve the intent. The
-//! card number never reaches HMS; the payment method's brand and last four
-//! digits do.
+//! The payer types the card into Stripe Elements in the browser, and Stripe.js
+//! turns it into a PaymentMethod (`pm_…`): that id is the card token HMS
+//! receives. HMS creates the PaymentIntent with it under our payment's id as
+//! Stripe's `Idempotency-Key` and confirms it. Most cards settle at once; a
+//! card that asks for 3-D Secure leaves the intent `requires_action`, and its
+//! client secret goes to the web app, whose Stripe.js runs the bank's step.
+//! The outcome then reaches us by the `payment_intent.*` webhook or by the web
+//! app's replay, which retrieves the intent. The card number never reaches
+//! HMS; the payment method's brand and last four digits do.
 
 use std::time::Duration;
 
@@ -148,19 +152,27 @@ impl StripeClient {
     }
 
     /// Creates (or, for a key Stripe has seen, returns again) the intent of
-    /// one payment.
-    pub async fn create_intent(
+    /// one payment with the payer's payment method, then confirms it (two
+    /// calls, each under its own idempotency key, so a retry repeats
+    /// neither).
+    pub async fn create_and_confirm(
         &self,
         payment_id: &str,
         invoice_id: &str,
         amount_minor: i64,
         currency: &str,
+        payment_method: &str,
     ) -> Result<Intent, ProviderError> {
+        if !payment_method.starts_with("pm_") || !payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(ProviderError::Rejected("the card token is not a Stripe PaymentMethod (pm_...)".into()));
+        }
         let amount = stripe_amount(amount_minor, currency)?;
         let form = [
             ("amount", amount.to_string()),
             ("currency", currency.to_ascii_lowercase()),
             ("payment_method_types[]", "card".to_owned()),
+            ("payment_method", payment_method.to_owned()),
             ("metadata[hms_payment_id]", payment_id.to_owned()),
             ("metadata[hms_invoice_id]", invoice_id.to_owned()),
         ];
@@ -169,8 +181,21 @@ impl StripeClient {
             .post(format!("{}/v1/payment_intents", self.api_base))
             .header("Idempotency-Key", payment_id)
             .form(&form);
-        let raw: RawIntent = self.send(request).await?;
-        raw.into_intent(currency)
+        let created: RawIntent = self.send(request).await?;
+        if created.status != "requires_confirmation" {
+            return created.into_intent(currency);
+        }
+        let request = self
+            .http
+            .post(format!("{}/v1/payment_intents/{}/confirm", self.api_base, created.id))
+            .header("Idempotency-Key", format!("{payment_id}:confirm"));
+        match self.send::<RawIntent>(request).await {
+            Ok(_) => {}
+            // A decline answers 402; the intent then tells why.
+            Err(ProviderError::Rejected(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.retrieve_intent(&created.id, currency).await
     }
 
     /// The intent as Stripe holds it now, with its payment method's card.
@@ -316,14 +341,32 @@ impl PaymentProvider for StripeProvider {
         "stripe"
     }
 
+    /// The payer's PaymentMethod comes as the card token.
     fn needs_payer(&self) -> bool {
-        true
+        false
+    }
+
+    fn check_card_token(&self, token: &str) -> Result<(), String> {
+        if token.starts_with("pm_")
+            && token.len() <= 100
+            && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            Ok(())
+        } else {
+            Err("must be a Stripe PaymentMethod id (pm_...) from Stripe.js".into())
+        }
     }
 
     async fn start(&self, request: StartRequest<'_>) -> Result<Started, ProviderError> {
         let intent = self
             .client
-            .create_intent(request.payment_id, request.invoice_id, request.amount_minor, request.currency)
+            .create_and_confirm(
+                request.payment_id,
+                request.invoice_id,
+                request.amount_minor,
+                request.currency,
+                request.card_token,
+            )
             .await?;
         Ok(match intent.charge() {
             Some(charge) => Started::Done(charge),

@@ -365,9 +365,10 @@ class BillingServiceServicer:
         same key is refused (IDEMPOTENCY_KEY_REUSED). More than the balance is
         refused (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
         (PAYMENT_DECLINED) and leaves the invoice unpaid.
-        With Stripe or VNPay the payer finishes in the browser: the answer is a
-        PENDING payment with `payer_action`; once the payer is done, the same
-        request again (same key) answers the settled payment.
+        When the payer has more to do in the browser (Stripe's 3-D Secure step,
+        VNPay's payment page) the answer is a PENDING payment with
+        `payer_action`; once the payer is done, the same request again (same
+        key) answers the settled payment.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

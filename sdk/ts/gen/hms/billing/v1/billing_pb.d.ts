@@ -691,10 +691,10 @@ export declare type PayInvoiceRequest = Message<"hms.billing.v1.PayInvoiceReques
   amount?: Money | undefined;
 
   /**
-   * A card token from the payment provider's client-side tokenisation, for
-   * providers that charge one at once (the development provider); empty for
-   * Stripe and VNPay, where the payer enters the card on the provider's own
-   * form. The card number never reaches HMS.
+   * The card as the payment provider's client-side tokenisation gives it:
+   * with Stripe the PaymentMethod id (pm_...) Stripe.js makes from Stripe
+   * Elements, with the development provider its test token; empty with
+   * VNPay, whose own page takes the card. The card number never reaches HMS.
    *
    * @generated from field: string card_token = 4;
    */
@@ -769,8 +769,9 @@ export declare type PayerAction = Message<"hms.billing.v1.PayerAction"> & {
 export declare const PayerActionSchema: GenMessage<PayerAction>;
 
 /**
- * What Stripe.js needs to confirm the PaymentIntent (Stripe Elements, with
- * any 3-D Secure step). HMS never stores the client secret.
+ * What Stripe.js needs for the PaymentIntent's next step (3-D Secure):
+ * `stripe.confirmCardPayment(client_secret)`. HMS never stores the client
+ * secret.
  *
  * @generated from message hms.billing.v1.StripeConfirmation
  */
@@ -2309,9 +2310,10 @@ export declare const BillingService: GenService<{
    * same key is refused (IDEMPOTENCY_KEY_REUSED). More than the balance is
    * refused (OVERPAYMENT); a declined card answers FAILED_PRECONDITION
    * (PAYMENT_DECLINED) and leaves the invoice unpaid.
-   * With Stripe or VNPay the payer finishes in the browser: the answer is a
-   * PENDING payment with `payer_action`; once the payer is done, the same
-   * request again (same key) answers the settled payment.
+   * When the payer has more to do in the browser (Stripe's 3-D Secure step,
+   * VNPay's payment page) the answer is a PENDING payment with
+   * `payer_action`; once the payer is done, the same request again (same
+   * key) answers the settled payment.
    *
    * @generated from rpc hms.billing.v1.BillingService.PayInvoice
    */
