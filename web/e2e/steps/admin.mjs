@@ -78,7 +78,22 @@ export async function createService(
  * doctors may share a name: `doctorId` (createStaff's `id`) picks one, else the newest
  * account of that name is taken. Returns the doctor's id.
  */
-export async function setWeeklySchedule(
+export async function setWeeklySchedule(page, doctorName, options = {}) {
+  try {
+    return await enterWeeklySchedule(page, doctorName, options);
+  } catch (e) {
+    if (!(e instanceof SavedHoursDiffer)) throw e;
+    // Seen once in about ten CI-like runs on a loaded machine: the editor saved no
+    // blocks although the walk had added them (cause not found yet; see the session
+    // notes). Said loudly, then entered once more, so that the walk goes on.
+    console.warn(`walk: ${e.message}; entering the hours again`);
+    return await enterWeeklySchedule(page, doctorName, options);
+  }
+}
+
+class SavedHoursDiffer extends Error {}
+
+async function enterWeeklySchedule(
   page,
   doctorName,
   { start = "08:00", end = "20:00", weekdaysOnly = false, specialty, room, doctorId } = {},
@@ -98,7 +113,31 @@ export async function setWeeklySchedule(
   await page.getByRole("button", { name: weekdaysOnly ? "Monday to Friday" : "Every day" }).click();
   await page.getByRole("button", { name: "Save the weekly hours" }).click();
   await page.getByText("The weekly hours are saved.").waitFor();
-  return new URL(page.url()).searchParams.get("doctor") ?? "";
+  const saved = new URL(page.url()).searchParams.get("doctor") ?? "";
+  // What is stored, read back on a fresh page: the calendar shows these hours only.
+  await page.goto(`${base}/admin/schedules?doctor=${saved}`);
+  await page.getByRole("heading", { name: "Weekly consulting hours" }).waitFor();
+  const days = weekdaysOnly ? 5 : 7;
+  const starts = page.getByLabel(/^Start of block \d+/);
+  await Promise.race([
+    starts.nth(days - 1).waitFor(),
+    page.getByText("No consulting hours yet.").waitFor(),
+  ]);
+  const shown = await starts.evaluateAll((inputs) => inputs.map((i) => i.value));
+  const specialtyShown = await page.getByLabel("Specialty consulted in").inputValue();
+  if (
+    (doctorId && saved !== doctorId) ||
+    shown.length !== days ||
+    shown.some((s) => s !== start) ||
+    (specialty !== undefined && specialtyShown !== specialty) ||
+    !specialtyShown
+  ) {
+    throw new SavedHoursDiffer(
+      `${doctorName}'s saved hours are not what was entered: doctor ${saved} (asked ${doctorId}), ` +
+        `starts ${JSON.stringify(shown)}, specialty "${specialtyShown}"`,
+    );
+  }
+  return saved;
 }
 
 /** Opens the dashboard and waits for its tiles and the appointments chart. */
