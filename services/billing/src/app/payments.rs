@@ -271,6 +271,7 @@ impl State {
         let request = StartRequest {
             payment_id: &payment.id,
             invoice_id: &payment.invoice_id,
+            invoice_number: &invoice.invoice_number,
             amount_minor: payment.amount,
             currency: &invoice.currency,
             card_token,
