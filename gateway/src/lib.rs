@@ -121,6 +121,7 @@ impl Gateway {
         let shared = self.shared.clone();
         let webhooks = Router::new()
             .route("/webhooks/stripe", post(webhooks::stripe))
+            .route("/webhooks/vnpay/ipn", get(webhooks::vnpay_ipn))
             .layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES));
         docs::routes(Router::new().route("/openapi.json", get(openapi::serve_document)))
             .merge(webhooks)
@@ -196,7 +197,11 @@ fn method_label(shared: Arc<Shared>) -> hms_kit::metrics::MethodLabel {
             }
         } else if let Ok(matched) = shared.transcoder.route(method, path) {
             return matched.route.grpc_path.clone();
-        } else if path == "/openapi.json" || path == "/webhooks/stripe" || docs::is_docs_path(path) {
+        } else if path == "/openapi.json"
+            || path == "/webhooks/stripe"
+            || path == "/webhooks/vnpay/ipn"
+            || docs::is_docs_path(path)
+        {
             return path.to_owned();
         }
         "unknown".to_owned()

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hms_kit::proto::billing::ReceiveStripeEventRequest;
 use hms_kit::proto::billing::payment_webhook_service_client::PaymentWebhookServiceClient;
+use hms_kit::proto::billing::{ReceiveStripeEventRequest, ReceiveVnpayIpnRequest};
 use serde_json::json;
 use tonic::Code;
 
@@ -38,6 +38,32 @@ pub async fn stripe(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
             answer(StatusCode::SERVICE_UNAVAILABLE, "not handled now; retry later")
         }
     }
+}
+
+/// VNPay's IPN: a GET whose query string is the signed notification. VNPay
+/// reads the JSON answer, always with HTTP 200; `99` (unknown error) while
+/// billing cannot be reached makes VNPay call again later.
+pub async fn vnpay_ipn(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let unknown = || vnpay_answer("99", "Unknow error");
+    let Some(upstream) = shared.upstreams.get("hms.billing.v1") else {
+        return unknown();
+    };
+    let request = ReceiveVnpayIpnRequest { query: query.unwrap_or_default() };
+    match PaymentWebhookServiceClient::new(upstream).receive_vnpay_ipn(request).await {
+        Ok(reply) => {
+            let reply = reply.into_inner();
+            vnpay_answer(&reply.rsp_code, &reply.message)
+        }
+        Err(status) if status.code() == Code::InvalidArgument => vnpay_answer("97", "Invalid Checksum"),
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), message = status.message(), "VNPay IPN not handled; VNPay will retry");
+            unknown()
+        }
+    }
+}
+
+fn vnpay_answer(code: &str, message: &str) -> Response {
+    (StatusCode::OK, axum::Json(json!({ "RspCode": code, "Message": message }))).into_response()
 }
 
 fn answer(code: StatusCode, message: &str) -> Response {

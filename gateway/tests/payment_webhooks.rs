@@ -107,3 +107,101 @@ async fn stack_call(http: &reqwest::Client, base: &str, token: &str, invoice: &s
     let response = http.get(format!("{base}/api/v1/invoices/{invoice}")).bearer_auth(token).send().await.unwrap();
     (response.status(), response.json().await.unwrap_or_default())
 }
+
+/// A VNPay payment through the gateway: the patient pays over REST and gets
+/// VNPay's payment page; VNPay's IPN (a GET with the signed query) reaches
+/// billing through `/webhooks/vnpay/ipn` and is answered with VNPay's JSON
+/// and HTTP 200, a forged one with `97`; the return page's REST call then
+/// shows the payment settled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vnpay_payment_settles_by_the_ipn_through_the_gateway() {
+    const SECRET: &str = "HMSVNPAYGATEWAYTESTSECRET0000001";
+    let stack = Stack::start().await;
+    let db = testing::database(Relational::Sqlite).await.unwrap();
+    let mut billing_config = hms_billing::BillingConfig {
+        database_url: db.url.clone(),
+        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
+        payment_provider: "vnpay".into(),
+        ..Default::default()
+    };
+    billing_config.vnpay.tmn_code = "HMSTEST1".into();
+    billing_config.vnpay.hash_secret = Some(SECRET.into());
+    billing_config.vnpay.return_url = "https://hms.example/payments/vnpay/return".into();
+    let built = hms_billing::build(&billing_config, &stack.auth).await.expect("build billing");
+    let billing = TestServer::start(built.service, built.verifier).await;
+    let mut config = stack.config.clone();
+    config.routes.insert("hms.billing.v1".into(), billing.url());
+    let gateway = start_gateway(config, &stack.gateway_auth).await;
+
+    let patient = stack.register("vnpay.payer").await;
+    let token = stack.token("vnpay.payer", PASSWORD).await;
+    let service = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
+    let request = CreateInvoiceForAppointmentRequest {
+        appointment_id: "appt-gateway-vnpay".into(),
+        patient_id: patient["id"].as_str().unwrap().into(),
+        doctor_id: "doctor-1".into(),
+        service_id: "service-1".into(),
+        service_name: "General check-up".into(),
+        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
+    };
+    let mut internal = InternalBillingServiceClient::connect(billing.url()).await.unwrap();
+    let invoice = internal.create_invoice_for_appointment(authed(request, &service)).await.unwrap().into_inner();
+    let invoice_id = invoice.invoice.unwrap().id;
+
+    let http = reqwest::Client::new();
+    let pay = http
+        .post(format!("{}/api/v1/invoices/{invoice_id}/pay", gateway.url()))
+        .bearer_auth(&token)
+        .json(&json!({"idempotency_key": "gateway-vnpay-01", "amount": {"amount_minor": 150000, "currency": "VND"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pay.status(), StatusCode::OK);
+    let started: serde_json::Value = pay.json().await.unwrap();
+    let url = started["payer_action"]["redirect_url"].as_str().expect("VNPay's payment page").to_owned();
+    let txn_ref = hms_billing::provider::vnpay::verify_query(SECRET, url.split_once('?').unwrap().1).unwrap().txn_ref;
+
+    // What VNPay sends once the payer has paid.
+    let params: std::collections::BTreeMap<String, String> = [
+        ("vnp_Amount", "15000000"),
+        ("vnp_BankCode", "NCB"),
+        ("vnp_PayDate", "20261207103000"),
+        ("vnp_ResponseCode", "00"),
+        ("vnp_TmnCode", "HMSTEST1"),
+        ("vnp_TransactionNo", "14422574"),
+        ("vnp_TransactionStatus", "00"),
+        ("vnp_TxnRef", &txn_ref),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let query = hms_billing::provider::vnpay::signed_query(SECRET, &params);
+    let ipn = |query: String| {
+        let http = http.clone();
+        let url = format!("{}/webhooks/vnpay/ipn?{query}", gateway.url());
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "VNPay reads the JSON of a 200");
+            let body: serde_json::Value = response.json().await.unwrap();
+            (body["RspCode"].as_str().unwrap_or_default().to_owned(), body["Message"].clone())
+        }
+    };
+    let (code, _) = ipn(query.replace("vnp_Amount=15000000", "vnp_Amount=1500000")).await;
+    assert_eq!(code, "97", "a tampered IPN");
+    let (code, message) = ipn(query.clone()).await;
+    assert_eq!((code.as_str(), message), ("00", json!("Confirm Success")));
+    let (code, _) = ipn(query.clone()).await;
+    assert_eq!(code, "02", "a replay");
+
+    let back = http
+        .post(format!("{}/api/v1/payments/vnpay/return", gateway.url()))
+        .bearer_auth(&token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), StatusCode::OK);
+    let back: serde_json::Value = back.json().await.unwrap();
+    assert_eq!(back["payment"]["status"], "PAYMENT_STATUS_SUCCESS", "{back}");
+    assert_eq!(back["invoice"]["status"], "INVOICE_STATUS_PAID", "{back}");
+}

@@ -43,6 +43,7 @@ use tokio::net::TcpListener;
 pub use companies::{CompanyDirectory, UserServiceCompanies};
 pub use overdue::OverdueWorker;
 pub use provider::stripe::{StripeClient, StripeConfig, StripeProvider};
+pub use provider::vnpay::{VnpayClient, VnpayConfig, VnpayProvider};
 pub use provider::{PaymentProvider, Providers, TestProvider};
 pub use reconcile::ReconcileWorker;
 
@@ -66,12 +67,15 @@ pub struct BillingConfig {
     pub default_currency: String,
     /// The card payment provider of currencies not named in
     /// `payment_providers`: `test` (the shipped development provider) or
-    /// `stripe` (with `[billing.stripe]`).
+    /// `stripe` (with `[billing.stripe]`) or `vnpay` (with `[billing.vnpay]`,
+    /// VND only).
     pub payment_provider: String,
     /// Currencies paid through another provider, e.g. `{ USD = "stripe" }`.
     pub payment_providers: BTreeMap<String, String>,
     /// Stripe's keys and address; used when a provider above is `stripe`.
     pub stripe: StripeConfig,
+    /// VNPay's terminal, secret and addresses; used when a provider above is `vnpay`.
+    pub vnpay: VnpayConfig,
     /// How often card payments left pending are settled with their provider.
     #[serde(with = "hms_kit::config::millis", alias = "reconcile_poll_ms")]
     pub reconcile_poll: Duration,
@@ -119,6 +123,7 @@ impl Default for BillingConfig {
             payment_provider: "test".into(),
             payment_providers: BTreeMap::new(),
             stripe: StripeConfig::default(),
+            vnpay: VnpayConfig::default(),
             reconcile_poll: Duration::from_secs(60),
             reconcile_grace: Duration::from_secs(300),
             payment_patience: Duration::from_secs(3600),
@@ -176,6 +181,7 @@ pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers>
         config.payment_providers.iter().map(|(currency, name)| (format!("billing.payment_providers.{currency}"), name)),
     );
     let mut stripe = None;
+    let mut vnpay = None;
     let mut test = None;
     let mut chosen: Vec<(String, Arc<dyn PaymentProvider>)> = Vec::new();
     for (key, name) in names {
@@ -190,7 +196,15 @@ pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers>
                     made
                 }
             },
-            other => anyhow::bail!("{key} {other:?} is not known (expected \"test\" or \"stripe\")"),
+            "vnpay" => match &vnpay {
+                Some(v) => Arc::clone(v) as Arc<dyn PaymentProvider>,
+                None => {
+                    let made = Arc::new(VnpayProvider { client: VnpayClient::new(&config.vnpay)? });
+                    vnpay = Some(made.clone());
+                    made
+                }
+            },
+            other => anyhow::bail!("{key} {other:?} is not known (expected \"test\", \"stripe\" or \"vnpay\")"),
         };
         chosen.push((key, provider));
     }
@@ -206,6 +220,9 @@ pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers>
     }
     if let Some(stripe) = stripe {
         providers = providers.with_stripe(stripe);
+    }
+    if let Some(vnpay) = vnpay {
+        providers = providers.with_vnpay(vnpay);
     }
     Ok(providers)
 }

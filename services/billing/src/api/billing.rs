@@ -128,6 +128,24 @@ impl BillingService for BillingApi {
         }))
     }
 
+    async fn confirm_vnpay_return(
+        &self,
+        request: Request<ConfirmVnpayReturnRequest>,
+    ) -> Reply<ConfirmVnpayReturnResponse> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        if r.query.is_empty() || r.query.len() > super::webhooks::MAX_QUERY_BYTES {
+            v.add("query", "is required: the return URL's query string, at most 8 KiB");
+        }
+        v.into_result()?;
+        let (payment, invoice) = self.0.confirm_vnpay_return(&caller, &r.query).await?;
+        Ok(Response::new(ConfirmVnpayReturnResponse {
+            payment: Some(payment_to_proto(&payment, &invoice.currency)),
+            invoice: Some(invoice_to_proto(&self.0, &invoice).await?),
+        }))
+    }
+
     async fn list_insurance_policies(
         &self,
         request: Request<ListInsurancePoliciesRequest>,

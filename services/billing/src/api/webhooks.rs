@@ -17,6 +17,9 @@ pub struct WebhookApi(pub Arc<State>);
 /// Stripe's events are a few kilobytes; anything far larger is not one.
 const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
+/// VNPay's callbacks are a few hundred bytes of query string.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+
 #[tonic::async_trait]
 impl PaymentWebhookService for WebhookApi {
     async fn receive_stripe_event(
@@ -34,5 +37,24 @@ impl PaymentWebhookService for WebhookApi {
         v.into_result()?;
         let outcome = self.0.receive_stripe_event(&r.signature, &r.payload).await?;
         Ok(Response::new(ReceiveStripeEventResponse { outcome: outcome.to_owned() }))
+    }
+
+    /// Every IPN gets VNPay's JSON answer: an error of ours is `99`, which
+    /// VNPay retries later.
+    async fn receive_vnpay_ipn(&self, request: Request<ReceiveVnpayIpnRequest>) -> Reply<ReceiveVnpayIpnResponse> {
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        if r.query.is_empty() || r.query.len() > MAX_QUERY_BYTES {
+            v.add("query", "is required: the IPN's query string, at most 8 KiB");
+        }
+        v.into_result()?;
+        let (code, message) = match self.0.receive_vnpay_ipn(&r.query).await {
+            Ok(answer) => answer.code_and_message(),
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "VNPay IPN not handled");
+                ("99", "Unknow error")
+            }
+        };
+        Ok(Response::new(ReceiveVnpayIpnResponse { rsp_code: code.to_owned(), message: message.to_owned() }))
     }
 }

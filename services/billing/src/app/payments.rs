@@ -8,6 +8,7 @@ use std::time::Duration;
 use hms_kit::admin_audit::AdminActionEvent;
 use hms_kit::auth::Principal;
 use hms_kit::error::{self, invalid_field, refusal, refusal_with};
+use hms_kit::proto::common::Role;
 use hms_kit::time::now_micros;
 use ring::digest::{SHA256, digest};
 use tonic::{Code, Status};
@@ -16,11 +17,36 @@ use super::State;
 use super::invoicing::invoice_summary;
 use crate::domain::Method;
 use crate::events;
-use crate::provider::{Charge, ChargeOutcome, Found, PayerAction, ProviderError, StartRequest, Started};
+use crate::provider::{
+    Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, StartRequest, Started,
+};
 use crate::store::{self, Begun, Card, InvoiceRow, PaymentRow, PaymentStatus};
 
 /// A card payment as it stands, and what the payer does next if anything.
 type Settled = (PaymentRow, Option<PayerAction>);
+
+/// The answer to a VNPay IPN, in VNPay's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpnAnswer {
+    Confirmed,
+    OrderNotFound,
+    AlreadyConfirmed,
+    InvalidAmount,
+    InvalidChecksum,
+}
+
+impl IpnAnswer {
+    /// `RspCode` and `Message` as the guide writes them.
+    pub fn code_and_message(self) -> (&'static str, &'static str) {
+        match self {
+            IpnAnswer::Confirmed => ("00", "Confirm Success"),
+            IpnAnswer::OrderNotFound => ("01", "Order not found"),
+            IpnAnswer::AlreadyConfirmed => ("02", "Order already confirmed"),
+            IpnAnswer::InvalidAmount => ("04", "Invalid amount"),
+            IpnAnswer::InvalidChecksum => ("97", "Invalid Checksum"),
+        }
+    }
+}
 
 /// What paying by card answers.
 pub struct CardAnswer {
@@ -262,6 +288,81 @@ impl State {
         Ok(outcome)
     }
 
+    /// Applies a VNPay IPN as the guide asks: the checksum (97), our order
+    /// (01), its amount (04), an order settled already (02), else settled
+    /// here (00). Settling is conditional on PENDING, so replays racing each
+    /// other credit once; each transaction is recorded once.
+    pub async fn receive_vnpay_ipn(&self, query: &str) -> Result<IpnAnswer, Status> {
+        let Some(vnpay) = self.providers.vnpay() else {
+            return Err(refusal(Code::FailedPrecondition, "PROVIDER_NOT_CONFIGURED", "VNPay is not configured"));
+        };
+        let callback = match vnpay.client.verify(query) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "VNPay IPN refused");
+                return Ok(IpnAnswer::InvalidChecksum);
+            }
+        };
+        let payment = match &callback.payment_id {
+            Some(id) => store::payment_by_id(&self.db, id).await?.filter(|p| p.provider == vnpay.name()),
+            None => None,
+        };
+        let Some(payment) = payment else {
+            tracing::warn!(txn_ref = %callback.txn_ref, "VNPay IPN about no payment of ours");
+            return Ok(IpnAnswer::OrderNotFound);
+        };
+        if callback.amount_minor != payment.amount {
+            tracing::error!(payment = %payment.id, paid = callback.amount_minor, expected = payment.amount, "VNPay IPN with another amount; not credited");
+            return Ok(IpnAnswer::InvalidAmount);
+        }
+        if payment.status != PaymentStatus::Pending {
+            return Ok(IpnAnswer::AlreadyConfirmed);
+        }
+        // A decline answers Err; the payment is settled all the same.
+        let _ = self.apply_charge(payment.clone(), callback.charge()).await;
+        let settled = store::payment_by_id(&self.db, &payment.id).await?;
+        if settled.is_none_or(|p| p.status == PaymentStatus::Pending) {
+            // Not stored: VNPay is answered 99 and notifies again.
+            return Err(error::internal("the VNPay payment could not be settled"));
+        }
+        let event_id = if callback.transaction_no.is_empty() { &callback.txn_ref } else { &callback.transaction_no };
+        if !store::record_provider_event(&self.db, vnpay.name(), event_id, &payment.id, "APPLIED").await? {
+            return Ok(IpnAnswer::AlreadyConfirmed);
+        }
+        Ok(IpnAnswer::Confirmed)
+    }
+
+    /// The payer is back from VNPay: the return URL's checksum is checked
+    /// and its payment must be the caller's; its outcome is asked of VNPay,
+    /// since the browser could replay or alter what it brought.
+    pub async fn confirm_vnpay_return(
+        &self,
+        caller: &Principal,
+        query: &str,
+    ) -> Result<(PaymentRow, InvoiceRow), Status> {
+        let Some(vnpay) = self.providers.vnpay() else {
+            return Err(refusal(Code::FailedPrecondition, "PROVIDER_NOT_CONFIGURED", "VNPay is not configured"));
+        };
+        let callback = vnpay
+            .client
+            .verify(query)
+            .map_err(|e| invalid_field("query", &format!("is not a return URL signed by VNPay: {e}")))?;
+        let not_found = || refusal(Code::NotFound, "PAYMENT_NOT_FOUND", "no such payment");
+        let payment_id = callback.payment_id.ok_or_else(not_found)?;
+        let payment = store::payment_by_id(&self.db, &payment_id)
+            .await?
+            .filter(|p| p.provider == vnpay.name() && (caller.role == Role::Admin || p.patient_id == caller.subject))
+            .ok_or_else(not_found)?;
+        self.visible_invoice(caller, &payment.invoice_id, "PAY").await?;
+        let payment = match payment.status {
+            PaymentStatus::Pending => self.reconcile(payment, "").await?.0,
+            PaymentStatus::Failed => return Err(declined(&payment.failure_reason)),
+            _ => payment,
+        };
+        let invoice = self.reload(&payment.invoice_id).await?;
+        Ok((payment, invoice))
+    }
+
     /// Starts a PENDING payment at its provider, under the payment's id.
     async fn start(&self, payment: PaymentRow, card_token: &str) -> Result<Settled, Status> {
         let Some(provider) = self.providers.named(&payment.provider) else {
@@ -271,6 +372,7 @@ impl State {
         let request = StartRequest {
             payment_id: &payment.id,
             invoice_id: &payment.invoice_id,
+            invoice_number: &invoice.invoice_number,
             amount_minor: payment.amount,
             currency: &invoice.currency,
             card_token,

@@ -4,7 +4,7 @@
 //! again with [`PaymentProvider::lookup`] instead of being made twice.
 //!
 //! Providers work in one of two ways. A card token (the shipped
-//! [`TestProvider`]) is charged at once. Stripe ([`stripe`]) and VNPay need
+//! [`TestProvider`]) is charged at once. Stripe ([`stripe`]) and VNPay ([`vnpay`]) need
 //! the payer in the browser: starting the payment answers a
 //! [`PayerAction`], and the outcome arrives later by webhook or lookup.
 //!
@@ -13,6 +13,7 @@
 //! `timeout` (the charge goes through but the answer is lost).
 
 pub mod stripe;
+pub mod vnpay;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -97,6 +98,8 @@ pub struct StartRequest<'a> {
     /// Our payment id: the provider's idempotency key.
     pub payment_id: &'a str,
     pub invoice_id: &'a str,
+    /// The invoice's number, which the payer sees on the provider's page.
+    pub invoice_number: &'a str,
     pub amount_minor: i64,
     /// ISO 4217, upper case.
     pub currency: &'a str,
@@ -167,11 +170,12 @@ pub struct Providers {
     default: Arc<dyn PaymentProvider>,
     by_currency: HashMap<String, Arc<dyn PaymentProvider>>,
     stripe: Option<Arc<stripe::StripeProvider>>,
+    vnpay: Option<Arc<vnpay::VnpayProvider>>,
 }
 
 impl Providers {
     pub fn new(default: Arc<dyn PaymentProvider>) -> Self {
-        Self { default, by_currency: HashMap::new(), stripe: None }
+        Self { default, by_currency: HashMap::new(), stripe: None, vnpay: None }
     }
 
     /// Payments in `currency` (ISO 4217) go through `provider`.
@@ -186,6 +190,12 @@ impl Providers {
         self
     }
 
+    /// VNPay's client, for its IPN and return page; also a provider by name.
+    pub fn with_vnpay(mut self, vnpay: Arc<vnpay::VnpayProvider>) -> Self {
+        self.vnpay = Some(vnpay);
+        self
+    }
+
     pub fn for_currency(&self, currency: &str) -> &Arc<dyn PaymentProvider> {
         self.by_currency.get(currency).unwrap_or(&self.default)
     }
@@ -197,11 +207,20 @@ impl Providers {
         {
             return Some(stripe.clone());
         }
+        if let Some(vnpay) = &self.vnpay
+            && name == vnpay.name()
+        {
+            return Some(vnpay.clone());
+        }
         std::iter::once(&self.default).chain(self.by_currency.values()).find(|p| p.name() == name).cloned()
     }
 
     pub fn stripe(&self) -> Option<&stripe::StripeProvider> {
         self.stripe.as_deref()
+    }
+
+    pub fn vnpay(&self) -> Option<&vnpay::VnpayProvider> {
+        self.vnpay.as_deref()
     }
 }
 

@@ -797,3 +797,31 @@ class ReceiveStripeEventResponse(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     outcome: str
     def __init__(self, outcome: _Optional[str] = ...) -> None: ...
+
+class ReceiveVnpayIpnRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    def __init__(self, query: _Optional[str] = ...) -> None: ...
+
+class ReceiveVnpayIpnResponse(_message.Message):
+    __slots__ = ("rsp_code", "message")
+    RSP_CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    rsp_code: str
+    message: str
+    def __init__(self, rsp_code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class ConfirmVnpayReturnRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    def __init__(self, query: _Optional[str] = ...) -> None: ...
+
+class ConfirmVnpayReturnResponse(_message.Message):
+    __slots__ = ("payment", "invoice")
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    payment: Payment
+    invoice: Invoice
+    def __init__(self, payment: _Optional[_Union[Payment, _Mapping]] = ..., invoice: _Optional[_Union[Invoice, _Mapping]] = ...) -> None: ...

@@ -267,6 +267,11 @@ class BillingServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.FromString,
                 _registered_method=True)
+        self.ConfirmVnpayReturn = channel.unary_unary(
+                '/hms.billing.v1.BillingService/ConfirmVnpayReturn',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnResponse.FromString,
+                _registered_method=True)
         self.ListInsurancePolicies = channel.unary_unary(
                 '/hms.billing.v1.BillingService/ListInsurancePolicies',
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ListInsurancePoliciesRequest.SerializeToString,
@@ -369,6 +374,19 @@ class BillingServiceServicer:
         VNPay's payment page) the answer is a PENDING payment with
         `payer_action`; once the payer is done, the same request again (same
         key) answers the settled payment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmVnpayReturn(self, request, context):
+        """The web app's VNPay return page hands over the query string VNPay sent
+        the payer back with. Its signature is checked (a tampered one answers
+        INVALID_ARGUMENT on `query`), the payment must be the caller's, and the
+        outcome is asked of VNPay (querydr) rather than taken from the browser.
+        Answers like PayInvoice: the payment (PENDING while VNPay has no
+        outcome yet) and its invoice; a declined payment answers
+        FAILED_PRECONDITION (PAYMENT_DECLINED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -505,6 +523,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.PayInvoice,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.SerializeToString,
+            ),
+            'ConfirmVnpayReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmVnpayReturn,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnResponse.SerializeToString,
             ),
             'ListInsurancePolicies': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInsurancePolicies,
@@ -660,6 +683,33 @@ class BillingService:
             '/hms.billing.v1.BillingService/PayInvoice',
             hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmVnpayReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.BillingService/ConfirmVnpayReturn',
+            hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1067,6 +1117,11 @@ class PaymentWebhookServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.FromString,
                 _registered_method=True)
+        self.ReceiveVnpayIpn = channel.unary_unary(
+                '/hms.billing.v1.PaymentWebhookService/ReceiveVnpayIpn',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentWebhookServiceServicer:
@@ -1084,6 +1139,15 @@ class PaymentWebhookServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReceiveVnpayIpn(self, request, context):
+        """A VNPay IPN (instant payment notification) as received: its query
+        string. Always answered, with VNPay's own codes: the payment settles
+        once, whatever the number of replays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentWebhookServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1091,6 +1155,11 @@ def add_PaymentWebhookServiceServicer_to_server(servicer, server):
                     servicer.ReceiveStripeEvent,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.SerializeToString,
+            ),
+            'ReceiveVnpayIpn': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveVnpayIpn,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1124,6 +1193,33 @@ class PaymentWebhookService:
             '/hms.billing.v1.PaymentWebhookService/ReceiveStripeEvent',
             hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveStripeEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveVnpayIpn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.PaymentWebhookService/ReceiveVnpayIpn',
+            hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.ReceiveVnpayIpnResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1925,6 +1925,89 @@ export declare type ReceiveStripeEventResponse = Message<"hms.billing.v1.Receive
 export declare const ReceiveStripeEventResponseSchema: GenMessage<ReceiveStripeEventResponse>;
 
 /**
+ * @generated from message hms.billing.v1.ReceiveVnpayIpnRequest
+ */
+export declare type ReceiveVnpayIpnRequest = Message<"hms.billing.v1.ReceiveVnpayIpnRequest"> & {
+  /**
+   * The IPN's query string, without the leading '?'.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.ReceiveVnpayIpnRequest.
+ * Use `create(ReceiveVnpayIpnRequestSchema)` to create a new message.
+ */
+export declare const ReceiveVnpayIpnRequestSchema: GenMessage<ReceiveVnpayIpnRequest>;
+
+/**
+ * VNPay's expected answer, returned to it as JSON {"RspCode", "Message"}.
+ *
+ * @generated from message hms.billing.v1.ReceiveVnpayIpnResponse
+ */
+export declare type ReceiveVnpayIpnResponse = Message<"hms.billing.v1.ReceiveVnpayIpnResponse"> & {
+  /**
+   * 00 confirmed, 01 order not found, 02 order already confirmed,
+   * 04 invalid amount, 97 invalid checksum, 99 unknown error.
+   *
+   * @generated from field: string rsp_code = 1;
+   */
+  rspCode: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.ReceiveVnpayIpnResponse.
+ * Use `create(ReceiveVnpayIpnResponseSchema)` to create a new message.
+ */
+export declare const ReceiveVnpayIpnResponseSchema: GenMessage<ReceiveVnpayIpnResponse>;
+
+/**
+ * @generated from message hms.billing.v1.ConfirmVnpayReturnRequest
+ */
+export declare type ConfirmVnpayReturnRequest = Message<"hms.billing.v1.ConfirmVnpayReturnRequest"> & {
+  /**
+   * The query string of the return URL, as VNPay sent the payer back.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.ConfirmVnpayReturnRequest.
+ * Use `create(ConfirmVnpayReturnRequestSchema)` to create a new message.
+ */
+export declare const ConfirmVnpayReturnRequestSchema: GenMessage<ConfirmVnpayReturnRequest>;
+
+/**
+ * @generated from message hms.billing.v1.ConfirmVnpayReturnResponse
+ */
+export declare type ConfirmVnpayReturnResponse = Message<"hms.billing.v1.ConfirmVnpayReturnResponse"> & {
+  /**
+   * @generated from field: hms.billing.v1.Payment payment = 1;
+   */
+  payment?: Payment | undefined;
+
+  /**
+   * @generated from field: hms.billing.v1.Invoice invoice = 2;
+   */
+  invoice?: Invoice | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.ConfirmVnpayReturnResponse.
+ * Use `create(ConfirmVnpayReturnResponseSchema)` to create a new message.
+ */
+export declare const ConfirmVnpayReturnResponseSchema: GenMessage<ConfirmVnpayReturnResponse>;
+
+/**
  * @generated from enum hms.billing.v1.InvoiceStatus
  */
 export enum InvoiceStatus {
@@ -2323,6 +2406,22 @@ export declare const BillingService: GenService<{
     output: typeof PayInvoiceResponseSchema;
   },
   /**
+   * The web app's VNPay return page hands over the query string VNPay sent
+   * the payer back with. Its signature is checked (a tampered one answers
+   * INVALID_ARGUMENT on `query`), the payment must be the caller's, and the
+   * outcome is asked of VNPay (querydr) rather than taken from the browser.
+   * Answers like PayInvoice: the payment (PENDING while VNPay has no
+   * outcome yet) and its invoice; a declined payment answers
+   * FAILED_PRECONDITION (PAYMENT_DECLINED).
+   *
+   * @generated from rpc hms.billing.v1.BillingService.ConfirmVnpayReturn
+   */
+  confirmVnpayReturn: {
+    methodKind: "unary";
+    input: typeof ConfirmVnpayReturnRequestSchema;
+    output: typeof ConfirmVnpayReturnResponseSchema;
+  },
+  /**
    * A patient's insurance policies: the patient themself or an admin.
    *
    * @generated from rpc hms.billing.v1.BillingService.ListInsurancePolicies
@@ -2499,6 +2598,18 @@ export declare const PaymentWebhookService: GenService<{
     methodKind: "unary";
     input: typeof ReceiveStripeEventRequestSchema;
     output: typeof ReceiveStripeEventResponseSchema;
+  },
+  /**
+   * A VNPay IPN (instant payment notification) as received: its query
+   * string. Always answered, with VNPay's own codes: the payment settles
+   * once, whatever the number of replays.
+   *
+   * @generated from rpc hms.billing.v1.PaymentWebhookService.ReceiveVnpayIpn
+   */
+  receiveVnpayIpn: {
+    methodKind: "unary";
+    input: typeof ReceiveVnpayIpnRequestSchema;
+    output: typeof ReceiveVnpayIpnResponseSchema;
   },
 }>;
 
