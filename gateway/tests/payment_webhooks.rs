@@ -22,39 +22,15 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stripe_payment_settles_by_the_webhook_through_the_gateway() {
     let Some(localstripe) = LocalStripe::start().await else { return };
-    let stack = Stack::start().await;
-    let db = testing::database(Relational::Sqlite).await.unwrap();
-    let mut billing_config = hms_billing::BillingConfig {
-        database_url: db.url.clone(),
-        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
-        payment_provider: "stripe".into(),
-        ..Default::default()
-    };
-    billing_config.stripe.api_base = localstripe.url.clone();
-    billing_config.stripe.secret_key = Some(stripe::SECRET_KEY.into());
-    billing_config.stripe.publishable_key = stripe::PUBLISHABLE_KEY.into();
-    billing_config.stripe.webhook_secret = Some(stripe::WEBHOOK_SECRET.into());
-    let built = hms_billing::build(&billing_config, &stack.auth).await.expect("build billing");
-    let billing = TestServer::start(built.service, built.verifier).await;
-    let mut config = stack.config.clone();
-    config.routes.insert("hms.billing.v1".into(), billing.url());
-    let gateway = start_gateway(config, &stack.gateway_auth).await;
+    let Behind { stack, gateway, billing, _db } = Behind::start("stripe", |config| {
+        config.stripe.api_base = localstripe.url.clone();
+        config.stripe.secret_key = Some(stripe::SECRET_KEY.into());
+        config.stripe.publishable_key = stripe::PUBLISHABLE_KEY.into();
+        config.stripe.webhook_secret = Some(stripe::WEBHOOK_SECRET.into());
+    })
+    .await;
     localstripe.register_webhook(&format!("{}/webhooks/stripe", gateway.url()), stripe::WEBHOOK_SECRET).await;
-
-    let patient = stack.register("stripe.payer").await;
-    let token = stack.token("stripe.payer", PASSWORD).await;
-    let service = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
-    let request = CreateInvoiceForAppointmentRequest {
-        appointment_id: "appt-gateway-stripe".into(),
-        patient_id: patient["id"].as_str().unwrap().into(),
-        doctor_id: "doctor-1".into(),
-        service_id: "service-1".into(),
-        service_name: "General check-up".into(),
-        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
-    };
-    let mut internal = InternalBillingServiceClient::connect(billing.url()).await.unwrap();
-    let invoice = internal.create_invoice_for_appointment(authed(request, &service)).await.unwrap().into_inner();
-    let invoice_id = invoice.invoice.unwrap().id;
+    let (token, invoice_id) = invoice_of(&stack, &billing, "stripe").await;
 
     let http = reqwest::Client::new();
     // The card asks for 3-D Secure, so the payment waits for the payer.
@@ -103,6 +79,54 @@ async fn a_stripe_payment_settles_by_the_webhook_through_the_gateway() {
     }
 }
 
+/// The gateway's test stack with a billing service behind it whose card
+/// payments go through `provider`, as `configure` sets it up.
+struct Behind {
+    stack: Stack,
+    gateway: Gateway,
+    billing: TestServer,
+    _db: testing::TestDb,
+}
+
+impl Behind {
+    async fn start(provider: &str, configure: impl FnOnce(&mut hms_billing::BillingConfig)) -> Self {
+        let stack = Stack::start().await;
+        let db = testing::database(Relational::Sqlite).await.unwrap();
+        let mut billing_config = hms_billing::BillingConfig {
+            database_url: db.url.clone(),
+            encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
+            payment_provider: provider.into(),
+            ..Default::default()
+        };
+        configure(&mut billing_config);
+        let built = hms_billing::build(&billing_config, &stack.auth).await.expect("build billing");
+        let billing = TestServer::start(built.service, built.verifier).await;
+        let mut config = stack.config.clone();
+        config.routes.insert("hms.billing.v1".into(), billing.url());
+        let gateway = start_gateway(config, &stack.gateway_auth).await;
+        Self { stack, gateway, billing, _db: db }
+    }
+}
+
+/// A new patient's access token and an invoice of 150,000 VND for them,
+/// made as the appointment service would.
+async fn invoice_of(stack: &Stack, billing: &TestServer, provider: &str) -> (String, String) {
+    let patient = stack.register(&format!("{provider}.payer")).await;
+    let token = stack.token(&format!("{provider}.payer"), PASSWORD).await;
+    let service = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
+    let request = CreateInvoiceForAppointmentRequest {
+        appointment_id: format!("appt-gateway-{provider}"),
+        patient_id: patient["id"].as_str().unwrap().into(),
+        doctor_id: "doctor-1".into(),
+        service_id: "service-1".into(),
+        service_name: "General check-up".into(),
+        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
+    };
+    let mut internal = InternalBillingServiceClient::connect(billing.url()).await.unwrap();
+    let invoice = internal.create_invoice_for_appointment(authed(request, &service)).await.unwrap().into_inner();
+    (token, invoice.invoice.unwrap().id)
+}
+
 async fn stack_call(http: &reqwest::Client, base: &str, token: &str, invoice: &str) -> (StatusCode, serde_json::Value) {
     let response = http.get(format!("{base}/api/v1/invoices/{invoice}")).bearer_auth(token).send().await.unwrap();
     (response.status(), response.json().await.unwrap_or_default())
@@ -116,37 +140,13 @@ async fn stack_call(http: &reqwest::Client, base: &str, token: &str, invoice: &s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vnpay_payment_settles_by_the_ipn_through_the_gateway() {
     const SECRET: &str = "HMSVNPAYGATEWAYTESTSECRET0000001";
-    let stack = Stack::start().await;
-    let db = testing::database(Relational::Sqlite).await.unwrap();
-    let mut billing_config = hms_billing::BillingConfig {
-        database_url: db.url.clone(),
-        encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
-        payment_provider: "vnpay".into(),
-        ..Default::default()
-    };
-    billing_config.vnpay.tmn_code = "HMSTEST1".into();
-    billing_config.vnpay.hash_secret = Some(SECRET.into());
-    billing_config.vnpay.return_url = "https://hms.example/payments/vnpay/return".into();
-    let built = hms_billing::build(&billing_config, &stack.auth).await.expect("build billing");
-    let billing = TestServer::start(built.service, built.verifier).await;
-    let mut config = stack.config.clone();
-    config.routes.insert("hms.billing.v1".into(), billing.url());
-    let gateway = start_gateway(config, &stack.gateway_auth).await;
-
-    let patient = stack.register("vnpay.payer").await;
-    let token = stack.token("vnpay.payer", PASSWORD).await;
-    let service = ServiceTokens::new("appointment", &SecretString::from(SERVICE_SECRET)).token().unwrap();
-    let request = CreateInvoiceForAppointmentRequest {
-        appointment_id: "appt-gateway-vnpay".into(),
-        patient_id: patient["id"].as_str().unwrap().into(),
-        doctor_id: "doctor-1".into(),
-        service_id: "service-1".into(),
-        service_name: "General check-up".into(),
-        price: Some(Money { amount_minor: 150_000, currency: "VND".into() }),
-    };
-    let mut internal = InternalBillingServiceClient::connect(billing.url()).await.unwrap();
-    let invoice = internal.create_invoice_for_appointment(authed(request, &service)).await.unwrap().into_inner();
-    let invoice_id = invoice.invoice.unwrap().id;
+    let Behind { stack, gateway, billing, _db } = Behind::start("vnpay", |config| {
+        config.vnpay.tmn_code = "HMSTEST1".into();
+        config.vnpay.hash_secret = Some(SECRET.into());
+        config.vnpay.return_url = "https://hms.example/payments/vnpay/return".into();
+    })
+    .await;
+    let (token, invoice_id) = invoice_of(&stack, &billing, "vnpay").await;
 
     let http = reqwest::Client::new();
     let pay = http

@@ -59,7 +59,7 @@ pub struct CardAnswer {
 pub fn sha256_hex(parts: &[&str]) -> String {
     // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
     let joined: String = parts.iter().map(|p| format!("{}:{p}", p.len())).collect();
-    digest(&SHA256, joined.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::provider::hex(digest(&SHA256, joined.as_bytes()).as_ref())
 }
 
 /// A card payment's input, validated.

@@ -163,6 +163,19 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn refund(&self, request: RefundRequest<'_>) -> Result<RefundOutcome, ProviderError>;
 }
 
+/// Lower-case hex, as providers write their signatures.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex signature; None for anything else.
+pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
 /// The card providers a clinic has switched on: one takes payments in
 /// currencies not named otherwise, others may take named currencies.
 #[derive(Clone)]

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 
 use super::{
     Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, RefundOutcome, RefundRequest,
-    StartRequest, Started,
+    StartRequest, Started, decode_hex, hex,
 };
 
 /// Section `[billing.stripe]`.
@@ -163,8 +163,7 @@ impl StripeClient {
         currency: &str,
         payment_method: &str,
     ) -> Result<Intent, ProviderError> {
-        if !payment_method.starts_with("pm_") || !payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
+        if !is_stripe_id(payment_method, "pm_") {
             return Err(ProviderError::Rejected("the card token is not a Stripe PaymentMethod (pm_...)".into()));
         }
         let amount = stripe_amount(amount_minor, currency)?;
@@ -292,9 +291,14 @@ impl StripeClient {
     }
 }
 
-/// An intent id goes into a URL path: nothing but Stripe's own shape.
+/// Whether `id` has the shape of Stripe's ids of one kind (`pm_…`, `pi_…`):
+/// ids go into URL paths and forms, so nothing else passes.
+fn is_stripe_id(id: &str, prefix: &str) -> bool {
+    id.starts_with(prefix) && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn check_intent_id(intent_id: &str) -> Result<(), ProviderError> {
-    if intent_id.starts_with("pi_") && intent_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if is_stripe_id(intent_id, "pi_") {
         Ok(())
     } else {
         Err(ProviderError::Rejected(format!("{intent_id:?} is not a PaymentIntent id")))
@@ -347,10 +351,7 @@ impl PaymentProvider for StripeProvider {
     }
 
     fn check_card_token(&self, token: &str) -> Result<(), String> {
-        if token.starts_with("pm_")
-            && token.len() <= 100
-            && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
+        if is_stripe_id(token, "pm_") {
             Ok(())
         } else {
             Err("must be a Stripe PaymentMethod id (pm_...) from Stripe.js".into())
@@ -449,14 +450,7 @@ pub fn sign_webhook(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut signed = format!("{timestamp}.").into_bytes();
     signed.extend_from_slice(body);
     let tag = hmac::sign(&key, &signed);
-    format!("t={timestamp},v1={}", tag.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+    format!("t={timestamp},v1={}", hex(tag.as_ref()))
 }
 
 /// Stripe's amount for an amount in HMS's minor unit (ISO 4217's exponent):

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Charge, ChargeOutcome, Found, PayerAction, PaymentProvider, ProviderError, RefundOutcome, RefundRequest,
-    StartRequest, Started,
+    StartRequest, Started, decode_hex, hex,
 };
 
 /// Section `[billing.vnpay]`.
@@ -74,6 +74,26 @@ const EXPIRY_SLACK: Duration = Duration::from_secs(5 * 60);
 /// `vnp_IpAddr` is the payer's address in the guide; HMS does not pass it
 /// to billing, so the address of the caller, this server, stands in.
 const IP_ADDR: &str = "127.0.0.1";
+
+/// The fields a merchant API answer signs, in the guide's order (querydr's;
+/// a refund's answer stops before the promotion's two).
+const ANSWER_FIELDS: [&str; 15] = [
+    "vnp_ResponseId",
+    "vnp_Command",
+    "vnp_ResponseCode",
+    "vnp_Message",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_PayDate",
+    "vnp_TransactionNo",
+    "vnp_TransactionType",
+    "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+    "vnp_PromotionCode",
+    "vnp_PromotionAmount",
+];
 
 /// Who refunds, as VNPay records it (`vnp_CreateBy`).
 const CREATED_BY: &str = "hms-billing";
@@ -267,17 +287,6 @@ fn order_info(text: &str) -> String {
     text.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '-').collect()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
-}
-
 /// What querydr says of a payment.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -381,24 +390,7 @@ impl VnpayClient {
         });
         let answer = self.send(&body).await?;
         let f = |name: &str| answer.field(name);
-        let signed = [
-            "vnp_ResponseId",
-            "vnp_Command",
-            "vnp_ResponseCode",
-            "vnp_Message",
-            "vnp_TmnCode",
-            "vnp_TxnRef",
-            "vnp_Amount",
-            "vnp_BankCode",
-            "vnp_PayDate",
-            "vnp_TransactionNo",
-            "vnp_TransactionType",
-            "vnp_TransactionStatus",
-            "vnp_OrderInfo",
-            "vnp_PromotionCode",
-            "vnp_PromotionAmount",
-        ];
-        answer.check(secret, &signed)?;
+        answer.check(secret, &ANSWER_FIELDS)?;
         if f("vnp_ResponseCode") == "00" && f("vnp_TxnRef") != txn_ref {
             return Err(ProviderError::Unavailable("VNPay answered about another transaction".into()));
         }
@@ -452,22 +444,8 @@ impl VnpayClient {
             "vnp_CreateDate": create_date, "vnp_IpAddr": IP_ADDR, "vnp_SecureHash": hash,
         });
         let answer = self.send(&body).await?;
-        let signed = [
-            "vnp_ResponseId",
-            "vnp_Command",
-            "vnp_ResponseCode",
-            "vnp_Message",
-            "vnp_TmnCode",
-            "vnp_TxnRef",
-            "vnp_Amount",
-            "vnp_BankCode",
-            "vnp_PayDate",
-            "vnp_TransactionNo",
-            "vnp_TransactionType",
-            "vnp_TransactionStatus",
-            "vnp_OrderInfo",
-        ];
-        answer.check(secret, &signed)?;
+        // A refund's answer signs the same fields but the promotion's.
+        answer.check(secret, &ANSWER_FIELDS[..ANSWER_FIELDS.len() - 2])?;
         Ok((request_id, answer.field("vnp_ResponseCode"), answer.field("vnp_Message")))
     }
 
