@@ -175,6 +175,31 @@ pub async fn build(config: &BillingConfig, auth: &AuthConfig) -> anyhow::Result<
     build_with(config, auth, Dependencies { providers, companies }).await
 }
 
+impl BillingConfig {
+    /// The origins the web app's card step loads scripts and frames from and
+    /// calls, for the gateway's Content-Security-Policy: Stripe.js and
+    /// Stripe's API when Stripe takes a currency; none for the others (the
+    /// test provider stays in the page, VNPay's page is a redirect).
+    pub fn browser_payment_origins(&self) -> Vec<String> {
+        let uses_stripe =
+            std::iter::once(&self.payment_provider).chain(self.payment_providers.values()).any(|name| name == "stripe");
+        if !uses_stripe {
+            return Vec::new();
+        }
+        let mut origins: Vec<String> = [&self.stripe.js_url, &self.stripe.api_base]
+            .into_iter()
+            .filter_map(|url| reqwest::Url::parse(url).ok())
+            .map(|url| url.origin().ascii_serialization())
+            .collect();
+        if origins.iter().any(|o| o == "https://js.stripe.com") {
+            // Stripe.js's own frames (Elements, 3-D Secure).
+            origins.extend(["https://*.js.stripe.com".to_owned(), "https://hooks.stripe.com".to_owned()]);
+        }
+        origins.dedup();
+        origins
+    }
+}
+
 /// The providers the configuration switches on.
 pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers> {
     let names = std::iter::once(("billing.payment_provider".to_owned(), &config.payment_provider)).chain(
@@ -211,12 +236,14 @@ pub fn configured_providers(config: &BillingConfig) -> anyhow::Result<Providers>
     let mut chosen = chosen.into_iter();
     let (_, default) = chosen.next().expect("the default provider comes first");
     let mut providers = Providers::new(default);
-    for ((currency, _), (_, provider)) in config.payment_providers.iter().zip(chosen) {
+    for ((named, _), (_, provider)) in config.payment_providers.iter().zip(chosen) {
+        // The environment's keys arrive lower-cased (HMS_BILLING__PAYMENT_PROVIDERS__VND).
+        let currency = named.to_ascii_uppercase();
         anyhow::ensure!(
-            domain::valid_currency(currency),
-            "billing.payment_providers: {currency:?} is not an ISO 4217 code"
+            domain::valid_currency(&currency),
+            "billing.payment_providers: {named:?} is not an ISO 4217 code"
         );
-        providers = providers.with_currency(currency, provider);
+        providers = providers.with_currency(&currency, provider);
     }
     if let Some(stripe) = stripe {
         providers = providers.with_stripe(stripe);
@@ -300,4 +327,43 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     bootstrap::serve(build(&config, &auth).await?.serving(), listener, &config.server, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vnpay_for(currency: &str) -> BillingConfig {
+        let mut config = BillingConfig::default();
+        config.payment_providers.insert(currency.into(), "vnpay".into());
+        config.vnpay.tmn_code = "HMSTEST1".into();
+        config.vnpay.hash_secret = Some("HMSVNPAYTESTSECRETHMSVNPAYTEST01".into());
+        config.vnpay.return_url = "https://hms.example/payments/vnpay/return".into();
+        config
+    }
+
+    #[test]
+    fn currencies_are_named_in_either_case_as_the_environment_gives_them() {
+        for named in ["VND", "vnd"] {
+            let providers = configured_providers(&vnpay_for(named)).unwrap();
+            assert_eq!(providers.for_currency("VND").name(), "vnpay", "{named}");
+            assert_eq!(providers.for_currency("USD").name(), "test", "{named}");
+        }
+        let refused = configured_providers(&vnpay_for("dong")).err().unwrap().to_string();
+        assert!(refused.contains("\"dong\" is not an ISO 4217 code"), "{refused}");
+    }
+
+    #[test]
+    fn stripe_origins_are_allowed_in_the_page_only_when_stripe_takes_payments() {
+        let mut config = BillingConfig::default();
+        assert!(config.browser_payment_origins().is_empty());
+        config.payment_providers.insert("usd".into(), "stripe".into());
+        assert_eq!(
+            config.browser_payment_origins(),
+            ["https://js.stripe.com", "https://api.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
+        );
+        config.stripe.js_url = "http://127.0.0.1:8420/js.stripe.com/v3/".into();
+        config.stripe.api_base = "http://127.0.0.1:8420".into();
+        assert_eq!(config.browser_payment_origins(), ["http://127.0.0.1:8420"]);
+    }
 }

@@ -11,6 +11,10 @@ use tonic::Code;
 async fn concurrent_payments_with_one_key_charge_once(kind: Relational) {
     let Some(h) = Harness::start(kind).await else { return };
     let (patient, token) = h.patient("pay.patient").await;
+    // With no provider configured the web app takes test cards.
+    let ask = authed(GetPaymentOptionsRequest { currency: String::new() }, &token);
+    let options = h.billing().await.get_payment_options(ask).await.unwrap().into_inner();
+    assert_eq!((options.provider(), options.stripe), (PaymentProviderKind::Test, None));
     let invoice = h.appointment_invoice("appt-pay", &patient, 150_000).await;
     let calls = (0..32).map(|_| h.pay(&token, &invoice.id, "pay-key-0001", 150_000, "tok_ok_4242"));
     let results = futures::future::join_all(calls).await;

@@ -54,6 +54,22 @@ fn intent_of(secret: &str) -> &str {
     secret.split("_secret_").next().unwrap()
 }
 
+async fn the_web_app_learns_stripe_and_only_its_public_half(kind: Relational) {
+    let Some((h, _stripe)) = start(kind).await else { return };
+    let (_, token) = h.patient("stripe.options").await;
+    let mut billing = h.billing().await;
+    let ask = |currency: &str| authed(GetPaymentOptionsRequest { currency: currency.into() }, &token);
+    let options = billing.get_payment_options(ask("VND")).await.unwrap().into_inner();
+    assert_eq!(options.provider(), PaymentProviderKind::Stripe);
+    let public = options.stripe.unwrap();
+    assert_eq!(public.publishable_key, stripe::PUBLISHABLE_KEY);
+    assert_eq!(public.js_url, "https://js.stripe.com/v3/");
+    let everything = format!("{public:?}");
+    assert!(!everything.contains(stripe::SECRET_KEY) && !everything.contains(stripe::WEBHOOK_SECRET));
+    let status = assert_code(billing.get_payment_options(ask("dong")).await, Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["currency"]);
+}
+
 async fn a_card_payment_settles_at_once_and_is_refunded_in_part(kind: Relational) {
     let Some((h, stripe)) = start(kind).await else { return };
     let (patient, token) = h.patient("stripe.patient").await;
@@ -267,6 +283,7 @@ async fn abandoned_attempts_are_cancelled_and_free_their_amount(kind: Relational
 }
 
 on_every_backend!(
+    the_web_app_learns_stripe_and_only_its_public_half,
     a_card_payment_settles_at_once_and_is_refunded_in_part,
     a_three_d_secure_payment_waits_for_the_payer,
     a_declined_card_fails_the_payment_and_frees_the_amount,

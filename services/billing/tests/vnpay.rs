@@ -278,6 +278,9 @@ async fn confirm(h: &Harness, token: &str, query: &str) -> Result<ConfirmVnpayRe
 async fn a_paid_redirect_settles_by_the_ipn_once(kind: Relational) {
     let Some((h, vnpay)) = start(kind).await else { return };
     let (patient, token) = h.patient("vnpay.patient").await;
+    let ask = authed(GetPaymentOptionsRequest { currency: "VND".into() }, &token);
+    let options = h.billing().await.get_payment_options(ask).await.unwrap().into_inner();
+    assert_eq!((options.provider(), options.stripe), (PaymentProviderKind::Vnpay, None));
     let invoice = h.appointment_invoice("appt-vnpay", &patient, 150_000).await;
     let started = h.pay(&token, &invoice.id, "vnpay-key-001", 150_000, "").await.unwrap();
     let url = redirect_url(&started);

@@ -128,6 +128,30 @@ impl BillingService for BillingApi {
         }))
     }
 
+    async fn get_payment_options(
+        &self,
+        request: Request<GetPaymentOptionsRequest>,
+    ) -> Reply<GetPaymentOptionsResponse> {
+        Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        let currency = check_currency(&mut v, "currency", &r.currency, &self.0.default_currency);
+        v.into_result()?;
+        let providers = &self.0.providers;
+        let (provider, stripe) = match providers.for_currency(&currency).name() {
+            "stripe" => (
+                PaymentProviderKind::Stripe,
+                providers.stripe().map(|s| StripeOptions {
+                    publishable_key: s.client.publishable_key().to_owned(),
+                    js_url: s.client.js_url().to_owned(),
+                }),
+            ),
+            "vnpay" => (PaymentProviderKind::Vnpay, None),
+            _ => (PaymentProviderKind::Test, None),
+        };
+        Ok(Response::new(GetPaymentOptionsResponse { provider: provider.into(), stripe }))
+    }
+
     async fn confirm_vnpay_return(
         &self,
         request: Request<ConfirmVnpayReturnRequest>,

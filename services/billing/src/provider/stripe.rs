@@ -37,6 +37,9 @@ pub struct StripeConfig {
     pub secret_key: Option<SecretString>,
     /// The publishable key (`pk_…`): the only key the web app sees.
     pub publishable_key: String,
+    /// Where the web app loads Stripe.js from; a local Stripe emulator's
+    /// copy in tests.
+    pub js_url: String,
     /// The signing secret of the webhook endpoint (`whsec_…`).
     #[serde(serialize_with = "hms_kit::config::redacted::serialize")]
     pub webhook_secret: Option<SecretString>,
@@ -51,6 +54,7 @@ impl Default for StripeConfig {
             api_base: "https://api.stripe.com".into(),
             secret_key: None,
             publishable_key: String::new(),
+            js_url: "https://js.stripe.com/v3/".into(),
             webhook_secret: None,
             timeout: Duration::from_millis(10_000),
         }
@@ -124,6 +128,7 @@ pub struct StripeClient {
     secret_key: SecretString,
     webhook_key: Option<hmac::Key>,
     publishable_key: String,
+    js_url: String,
 }
 
 impl StripeClient {
@@ -144,11 +149,16 @@ impl StripeClient {
                 .as_ref()
                 .map(|s| hmac::Key::new(hmac::HMAC_SHA256, s.expose_secret().as_bytes())),
             publishable_key: config.publishable_key.clone(),
+            js_url: config.js_url.clone(),
         })
     }
 
     pub fn publishable_key(&self) -> &str {
         &self.publishable_key
+    }
+
+    pub fn js_url(&self) -> &str {
+        &self.js_url
     }
 
     /// Creates (or, for a key Stripe has seen, returns again) the intent of

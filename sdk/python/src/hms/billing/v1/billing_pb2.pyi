@@ -78,6 +78,13 @@ class RefundStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REFUND_STATUS_PENDING: _ClassVar[RefundStatus]
     REFUND_STATUS_SUCCEEDED: _ClassVar[RefundStatus]
     REFUND_STATUS_FAILED: _ClassVar[RefundStatus]
+
+class PaymentProviderKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAYMENT_PROVIDER_KIND_UNSPECIFIED: _ClassVar[PaymentProviderKind]
+    PAYMENT_PROVIDER_KIND_TEST: _ClassVar[PaymentProviderKind]
+    PAYMENT_PROVIDER_KIND_STRIPE: _ClassVar[PaymentProviderKind]
+    PAYMENT_PROVIDER_KIND_VNPAY: _ClassVar[PaymentProviderKind]
 INVOICE_STATUS_UNSPECIFIED: InvoiceStatus
 INVOICE_STATUS_DRAFT: InvoiceStatus
 INVOICE_STATUS_PENDING_PATIENT: InvoiceStatus
@@ -121,6 +128,10 @@ REFUND_STATUS_UNSPECIFIED: RefundStatus
 REFUND_STATUS_PENDING: RefundStatus
 REFUND_STATUS_SUCCEEDED: RefundStatus
 REFUND_STATUS_FAILED: RefundStatus
+PAYMENT_PROVIDER_KIND_UNSPECIFIED: PaymentProviderKind
+PAYMENT_PROVIDER_KIND_TEST: PaymentProviderKind
+PAYMENT_PROVIDER_KIND_STRIPE: PaymentProviderKind
+PAYMENT_PROVIDER_KIND_VNPAY: PaymentProviderKind
 
 class InvoiceItem(_message.Message):
     __slots__ = ("type", "description", "quantity", "unit_price", "total")
@@ -811,6 +822,28 @@ class ReceiveVnpayIpnResponse(_message.Message):
     rsp_code: str
     message: str
     def __init__(self, rsp_code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class GetPaymentOptionsRequest(_message.Message):
+    __slots__ = ("currency",)
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    def __init__(self, currency: _Optional[str] = ...) -> None: ...
+
+class GetPaymentOptionsResponse(_message.Message):
+    __slots__ = ("provider", "stripe")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STRIPE_FIELD_NUMBER: _ClassVar[int]
+    provider: PaymentProviderKind
+    stripe: StripeOptions
+    def __init__(self, provider: _Optional[_Union[PaymentProviderKind, str]] = ..., stripe: _Optional[_Union[StripeOptions, _Mapping]] = ...) -> None: ...
+
+class StripeOptions(_message.Message):
+    __slots__ = ("publishable_key", "js_url")
+    PUBLISHABLE_KEY_FIELD_NUMBER: _ClassVar[int]
+    JS_URL_FIELD_NUMBER: _ClassVar[int]
+    publishable_key: str
+    js_url: str
+    def __init__(self, publishable_key: _Optional[str] = ..., js_url: _Optional[str] = ...) -> None: ...
 
 class ConfirmVnpayReturnRequest(_message.Message):
     __slots__ = ("query",)

@@ -267,6 +267,11 @@ class BillingServiceStub:
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.SerializeToString,
                 response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.FromString,
                 _registered_method=True)
+        self.GetPaymentOptions = channel.unary_unary(
+                '/hms.billing.v1.BillingService/GetPaymentOptions',
+                request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsRequest.SerializeToString,
+                response_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsResponse.FromString,
+                _registered_method=True)
         self.ConfirmVnpayReturn = channel.unary_unary(
                 '/hms.billing.v1.BillingService/ConfirmVnpayReturn',
                 request_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.ConfirmVnpayReturnRequest.SerializeToString,
@@ -374,6 +379,15 @@ class BillingServiceServicer:
         VNPay's payment page) the answer is a PENDING payment with
         `payer_action`; once the payer is done, the same request again (same
         key) answers the settled payment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPaymentOptions(self, request, context):
+        """How the web app takes a card payment in `currency`: which provider's
+        browser step it runs and the public values that step needs (Stripe's
+        publishable key and where Stripe.js loads from). Never a secret key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -523,6 +537,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.PayInvoice,
                     request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.FromString,
                     response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.SerializeToString,
+            ),
+            'GetPaymentOptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPaymentOptions,
+                    request_deserializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsRequest.FromString,
+                    response_serializer=hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsResponse.SerializeToString,
             ),
             'ConfirmVnpayReturn': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmVnpayReturn,
@@ -683,6 +702,33 @@ class BillingService:
             '/hms.billing.v1.BillingService/PayInvoice',
             hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceRequest.SerializeToString,
             hms_dot_billing_dot_v1_dot_billing__pb2.PayInvoiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPaymentOptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.billing.v1.BillingService/GetPaymentOptions',
+            hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsRequest.SerializeToString,
+            hms_dot_billing_dot_v1_dot_billing__pb2.GetPaymentOptionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1969,6 +1969,74 @@ export declare type ReceiveVnpayIpnResponse = Message<"hms.billing.v1.ReceiveVnp
 export declare const ReceiveVnpayIpnResponseSchema: GenMessage<ReceiveVnpayIpnResponse>;
 
 /**
+ * @generated from message hms.billing.v1.GetPaymentOptionsRequest
+ */
+export declare type GetPaymentOptionsRequest = Message<"hms.billing.v1.GetPaymentOptionsRequest"> & {
+  /**
+   * ISO 4217, as the invoice has it.
+   *
+   * @generated from field: string currency = 1;
+   */
+  currency: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.GetPaymentOptionsRequest.
+ * Use `create(GetPaymentOptionsRequestSchema)` to create a new message.
+ */
+export declare const GetPaymentOptionsRequestSchema: GenMessage<GetPaymentOptionsRequest>;
+
+/**
+ * @generated from message hms.billing.v1.GetPaymentOptionsResponse
+ */
+export declare type GetPaymentOptionsResponse = Message<"hms.billing.v1.GetPaymentOptionsResponse"> & {
+  /**
+   * @generated from field: hms.billing.v1.PaymentProviderKind provider = 1;
+   */
+  provider: PaymentProviderKind;
+
+  /**
+   * Set with PAYMENT_PROVIDER_KIND_STRIPE.
+   *
+   * @generated from field: hms.billing.v1.StripeOptions stripe = 2;
+   */
+  stripe?: StripeOptions | undefined;
+};
+
+/**
+ * Describes the message hms.billing.v1.GetPaymentOptionsResponse.
+ * Use `create(GetPaymentOptionsResponseSchema)` to create a new message.
+ */
+export declare const GetPaymentOptionsResponseSchema: GenMessage<GetPaymentOptionsResponse>;
+
+/**
+ * The public half of the clinic's Stripe account.
+ *
+ * @generated from message hms.billing.v1.StripeOptions
+ */
+export declare type StripeOptions = Message<"hms.billing.v1.StripeOptions"> & {
+  /**
+   * The publishable key (pk_...).
+   *
+   * @generated from field: string publishable_key = 1;
+   */
+  publishableKey: string;
+
+  /**
+   * Where Stripe.js is loaded from: https://js.stripe.com/v3/ in production.
+   *
+   * @generated from field: string js_url = 2;
+   */
+  jsUrl: string;
+};
+
+/**
+ * Describes the message hms.billing.v1.StripeOptions.
+ * Use `create(StripeOptionsSchema)` to create a new message.
+ */
+export declare const StripeOptionsSchema: GenMessage<StripeOptions>;
+
+/**
  * @generated from message hms.billing.v1.ConfirmVnpayReturnRequest
  */
 export declare type ConfirmVnpayReturnRequest = Message<"hms.billing.v1.ConfirmVnpayReturnRequest"> & {
@@ -2308,6 +2376,44 @@ export enum RefundStatus {
 export declare const RefundStatusSchema: GenEnum<RefundStatus>;
 
 /**
+ * Which provider takes card payments in a currency, as the web app sees it.
+ *
+ * @generated from enum hms.billing.v1.PaymentProviderKind
+ */
+export enum PaymentProviderKind {
+  /**
+   * @generated from enum value: PAYMENT_PROVIDER_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The built-in development provider: test card tokens, no real money.
+   *
+   * @generated from enum value: PAYMENT_PROVIDER_KIND_TEST = 1;
+   */
+  TEST = 1,
+
+  /**
+   * Stripe Elements in the page, then PayInvoice with the PaymentMethod id.
+   *
+   * @generated from enum value: PAYMENT_PROVIDER_KIND_STRIPE = 2;
+   */
+  STRIPE = 2,
+
+  /**
+   * PayInvoice without a card, then VNPay's own payment page.
+   *
+   * @generated from enum value: PAYMENT_PROVIDER_KIND_VNPAY = 3;
+   */
+  VNPAY = 3,
+}
+
+/**
+ * Describes the enum hms.billing.v1.PaymentProviderKind.
+ */
+export declare const PaymentProviderKindSchema: GenEnum<PaymentProviderKind>;
+
+/**
  * Invoices for other services' work. Each call is idempotent on its source:
  * the same appointment, dispense or lab order never yields two invoices, and
  * a repeated call returns the existing one with `created = false`.
@@ -2404,6 +2510,18 @@ export declare const BillingService: GenService<{
     methodKind: "unary";
     input: typeof PayInvoiceRequestSchema;
     output: typeof PayInvoiceResponseSchema;
+  },
+  /**
+   * How the web app takes a card payment in `currency`: which provider's
+   * browser step it runs and the public values that step needs (Stripe's
+   * publishable key and where Stripe.js loads from). Never a secret key.
+   *
+   * @generated from rpc hms.billing.v1.BillingService.GetPaymentOptions
+   */
+  getPaymentOptions: {
+    methodKind: "unary";
+    input: typeof GetPaymentOptionsRequestSchema;
+    output: typeof GetPaymentOptionsResponseSchema;
   },
   /**
    * The web app's VNPay return page hands over the query string VNPay sent
