@@ -154,12 +154,16 @@ async fn up() -> anyhow::Result<()> {
     let appointment_task =
         tokio::spawn(hms_appointment::run(appointment, auth.clone(), appointment_listener, stopped(stop_rx.clone())));
     let ehr_task = tokio::spawn(hms_ehr::run(ehr, auth.clone(), ehr_listener, stopped(stop_rx.clone())));
+    let payment_origins = billing.browser_payment_origins();
     let billing_task =
         tokio::spawn(hms_billing::run(billing, auth.clone(), billing_listener, stopped(stop_rx.clone())));
     let admin_task = tokio::spawn(hms_admin::run(admin, auth.clone(), admin_listener, stopped(stop_rx.clone())));
 
     // The gateway talks to the services of this process, wherever they listen.
     let mut gateway: hms_gateway::GatewayConfig = sources.section("gateway")?;
+    if gateway.payment_origins.is_empty() {
+        gateway.payment_origins = payment_origins;
+    }
     let services = [
         ("hms.user.v1", user_addr),
         ("hms.appointment.v1", appointment_addr),

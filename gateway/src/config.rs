@@ -20,6 +20,13 @@ pub struct GatewayConfig {
     pub routes: BTreeMap<String, String>,
     /// Origins allowed by CORS (`*` allows any origin, without credentials).
     pub cors_allowed_origins: Vec<String>,
+    /// Origins the web app's card payment step may load scripts and frames
+    /// from and call, added to its Content-Security-Policy. With Stripe:
+    /// `https://js.stripe.com`, `https://*.js.stripe.com`,
+    /// `https://api.stripe.com`, `https://hooks.stripe.com`. `hms up` adds
+    /// the origins of `billing.stripe.js_url` and `billing.stripe.api_base`
+    /// itself when Stripe takes payments.
+    pub payment_origins: Vec<String>,
     /// Largest accepted REST request body.
     pub max_body_bytes: usize,
     /// Deadline given to upstream calls whose client set none.
@@ -63,6 +70,7 @@ impl Default for GatewayConfig {
                 ("hms.user.v1".to_owned(), "http://127.0.0.1:50051".to_owned()),
             ]),
             cors_allowed_origins: vec!["http://localhost:3000".into(), "http://127.0.0.1:3000".into()],
+            payment_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
             default_timeout: Duration::from_secs(15),
             max_timeout: Duration::from_secs(60),

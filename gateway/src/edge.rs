@@ -122,7 +122,7 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Re
         let Ok(response) = GrpcProxy(shared).oneshot(request.map(tonic::body::Body::new)).await;
         response.map(Body::new)
     } else if web_app::serves(request.method(), request.uri().path()) {
-        web_app::respond(request.method(), request.uri().path(), request.headers())
+        web_app::respond(request.method(), request.uri().path(), request.headers(), &shared.web_policy)
     } else {
         rest::handle(shared, request).await
     }

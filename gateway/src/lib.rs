@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     pub limiter: RateLimiter,
     pub local: tonic::service::Routes,
     pub openapi: bytes::Bytes,
+    /// The web app's Content-Security-Policy.
+    pub web_policy: http::HeaderValue,
     /// Answered requests so far, for `access_log_every`.
     pub access_count: std::sync::atomic::AtomicU64,
 }
@@ -110,6 +112,7 @@ pub async fn build(config: &GatewayConfig, auth: &AuthConfig) -> anyhow::Result<
         limiter,
         local,
         openapi,
+        web_policy: web_app::content_security_policy(&config.payment_origins)?,
         access_count: std::sync::atomic::AtomicU64::new(0),
     });
     Ok(Gateway { shared, health })

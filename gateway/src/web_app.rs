@@ -16,11 +16,38 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 #[folder = "../web/dist"]
 struct Dist;
 
-/// Scripts, styles, fonts and data only from this origin; no inline script
-/// or style element, no plugins, no framing, no base or form redirection.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-    frame-ancestors 'none'; form-action 'self'";
+/// Scripts, styles, fonts and data only from this origin, and scripts,
+/// frames and calls of the card payment provider's origins (`extra`); no
+/// inline script or style element, no plugins, no framing, no base or form
+/// redirection.
+pub fn content_security_policy(payment_origins: &[String]) -> anyhow::Result<HeaderValue> {
+    for origin in payment_origins {
+        if !is_origin(origin) {
+            anyhow::bail!(
+                "gateway.payment_origins: {origin:?} is not an origin such as https://js.stripe.com \
+                 (scheme, host, optional port; a leading *. for subdomains)"
+            );
+        }
+    }
+    let extra: String = payment_origins.iter().map(|o| format!(" {o}")).collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{extra}; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'{extra}; frame-src 'self'{extra}; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    Ok(HeaderValue::from_str(&policy)?)
+}
+
+/// `scheme://host[:port]` with nothing a policy could be bent by.
+fn is_origin(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else { return false };
+    let (host, port) = rest.rsplit_once(':').unwrap_or((rest, ""));
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    matches!(scheme, "https" | "http")
+        && !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// Vite names what it builds under `assets/` by content hash.
 const HASHED_PREFIX: &str = "assets/";
@@ -61,16 +88,16 @@ pub fn serves(method: &Method, path: &str) -> bool {
         && !FILES.is_empty()
 }
 
-pub fn respond(method: &Method, path: &str, headers: &HeaderMap) -> Response {
+pub fn respond(method: &Method, path: &str, headers: &HeaderMap, policy: &HeaderValue) -> Response {
     let relative = path.trim_start_matches('/');
     let (name, file) = match FILES.get_key_value(relative) {
         Some((name, file)) if !relative.is_empty() => (name.as_str(), file),
         // A path of the app's own router (no file extension) gets the app.
         _ if relative.is_empty() || !last_segment(relative).contains('.') => match FILES.get_key_value(INDEX) {
             Some((name, file)) => (name.as_str(), file),
-            None => return not_found(),
+            None => return not_found(policy),
         },
-        _ => return not_found(),
+        _ => return not_found(policy),
     };
 
     let cache = if name.starts_with(HASHED_PREFIX) { "public, max-age=31536000, immutable" } else { "no-cache" };
@@ -83,7 +110,7 @@ pub fn respond(method: &Method, path: &str, headers: &HeaderMap) -> Response {
         let body = if method == Method::HEAD { Body::empty() } else { Body::from(body) };
         Response::builder().status(StatusCode::OK).body(body)
     }
-    .unwrap_or_else(|_| not_found());
+    .unwrap_or_else(|_| not_found(policy));
 
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
@@ -93,12 +120,12 @@ pub fn respond(method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if gzip.is_some() && !not_modified {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    security_headers(out);
+    security_headers(out, policy);
     response
 }
 
-fn security_headers(out: &mut HeaderMap) {
-    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+fn security_headers(out: &mut HeaderMap, policy: &HeaderValue) {
+    out.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Reset links carry their token in the URL: never pass it on.
@@ -107,11 +134,11 @@ fn security_headers(out: &mut HeaderMap) {
     out.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
 }
 
-fn not_found() -> Response {
+fn not_found(policy: &HeaderValue) -> Response {
     let mut response = Response::new(Body::from("not found"));
     *response.status_mut() = StatusCode::NOT_FOUND;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    security_headers(response.headers_mut());
+    security_headers(response.headers_mut(), policy);
     response
 }
 
@@ -183,6 +210,26 @@ mod tests {
     fn the_api_and_other_methods_are_not_the_apps() {
         assert!(!serves(&Method::GET, "/api/v1/services"));
         assert!(!serves(&Method::POST, "/"));
+    }
+
+    #[test]
+    fn payment_origins_join_scripts_frames_and_calls_and_nothing_else_gets_in() {
+        let strict = content_security_policy(&[]).unwrap();
+        assert!(strict.to_str().unwrap().contains("script-src 'self'; "));
+        let stripe = ["https://js.stripe.com".to_owned(), "https://*.js.stripe.com".to_owned()];
+        let policy = content_security_policy(&stripe).unwrap();
+        let policy = policy.to_str().unwrap();
+        for directive in ["script-src", "connect-src", "frame-src"] {
+            assert!(
+                policy.contains(&format!("{directive} 'self' https://js.stripe.com https://*.js.stripe.com;")),
+                "{policy}"
+            );
+        }
+        assert!(policy.contains("style-src 'self';") && policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(content_security_policy(&["http://127.0.0.1:8420".to_owned()]).is_ok());
+        for bad in ["https://x.com; script-src *", "'unsafe-inline'", "js.stripe.com", "https://x.com/path", "*", ""] {
+            assert!(content_security_policy(&[bad.to_owned()]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
