@@ -1,7 +1,10 @@
 // The admin screens' texts in both languages; i18n/en.ts and i18n/vi.ts merge them, so
 // vi must have every key of en (the type checker says which is missing). Reason and field
 // keys here name refusals of the services the admin screens call.
+import * as refunds from "./billing/texts";
+
 export const en = {
+  ...refunds.en,
   "admin.title": "Administration",
   "admin.nav.dashboard": "Dashboard",
   "admin.nav.users": "Users",
@@ -473,6 +476,7 @@ export const en = {
 } as const;
 
 export const vi: Record<keyof typeof en, string> = {
+  ...refunds.vi,
   "admin.title": "Quản trị",
   "admin.nav.dashboard": "Tổng quan",
   "admin.nav.users": "Người dùng",

@@ -1,11 +1,17 @@
 // Pieces of an invoice shared by the patient's pages and the admin's billing desk: the
-// status badge, the items with the totals, and the payments made on it.
-import type { Invoice, Payment } from "@hms/sdk/hms/billing/v1/billing_pb";
+// status badge, the items with the totals, and the payments made on it with their refunds.
+import { Button } from "react-aria-components";
+import {
+  RefundStatus,
+  type Invoice,
+  type Payment,
+  type Refund,
+} from "@hms/sdk/hms/billing/v1/billing_pb";
 import type { Money } from "@hms/sdk/hms/common/v1/money_pb";
-import { useI18n } from "../../i18n";
+import { useI18n, type MessageKey } from "../../i18n";
 import { formatDateTime, formatMoney } from "../../format";
 import { useClinicZone } from "../../format/zone";
-import { invoiceStatusLabel, paymentMethodLabel, paymentStatusLabel } from "./billing";
+import { invoiceStatusLabel, paymentMethodLabel, paymentStatusLabel, refundable } from "./billing";
 import { InvoiceStatus } from "@hms/sdk/hms/billing/v1/billing_pb";
 
 export function InvoiceStatusBadge({ status }: { status: InvoiceStatus }) {
@@ -122,13 +128,25 @@ export function InvoiceItems({ invoice }: { invoice: Invoice }) {
   );
 }
 
+const refundStatusKeys: Record<RefundStatus, MessageKey> = {
+  [RefundStatus.UNSPECIFIED]: "refund.status.UNSPECIFIED",
+  [RefundStatus.PENDING]: "refund.status.PENDING",
+  [RefundStatus.SUCCEEDED]: "refund.status.SUCCEEDED",
+  [RefundStatus.FAILED]: "refund.status.FAILED",
+};
+
 export function PaymentList({
   payments,
+  refunds = [],
   withReference = false,
+  onRefund,
 }: {
   payments: Payment[];
+  refunds?: Refund[];
   /** Show the provider's charge id or the desk's reference (for staff). */
   withReference?: boolean;
+  /** Offered on payments with something left to refund (billing staff). */
+  onRefund?: (payment: Payment) => void;
 }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
@@ -136,18 +154,49 @@ export function PaymentList({
   if (payments.length === 0) return <p className="meta">{t("inv.noPayments")}</p>;
   return (
     <ul className="plain payments">
-      {payments.map((p) => (
-        <li key={p.id}>
-          <strong>{money(p.amount)}</strong> · {t(paymentMethodLabel(p.method))}
-          {p.cardLast4 && <> ({t("pay.card", { last4: p.cardLast4 })})</>} ·{" "}
-          <span className={`tag pay-${String(p.status)}`}>{t(paymentStatusLabel(p.status))}</span>
-          {p.createTime && (
-            <span className="meta"> · {formatDateTime(p.createTime, zone, lang)}</span>
-          )}
-          {withReference && p.transactionId && <span className="meta"> · {p.transactionId}</span>}
-          {p.failureReason && <span className="meta"> · {p.failureReason}</span>}
-        </li>
-      ))}
+      {payments.map((p) => {
+        const theirs = refunds.filter((r) => r.paymentId === p.id);
+        return (
+          <li key={p.id}>
+            <strong>{money(p.amount)}</strong> · {t(paymentMethodLabel(p.method))}
+            {p.cardLast4 && <> ({t("pay.card", { last4: p.cardLast4 })})</>} ·{" "}
+            <span className={`tag pay-${String(p.status)}`}>{t(paymentStatusLabel(p.status))}</span>
+            {!!p.refunded?.amountMinor && (
+              <span className="meta"> · {t("pay.refunded", { amount: money(p.refunded) })}</span>
+            )}
+            {p.createTime && (
+              <span className="meta"> · {formatDateTime(p.createTime, zone, lang)}</span>
+            )}
+            {withReference && p.transactionId && <span className="meta"> · {p.transactionId}</span>}
+            {p.failureReason && <span className="meta"> · {p.failureReason}</span>}
+            {onRefund && refundable(p) > 0n && (
+              <>
+                {" "}
+                <Button className="button small" onPress={() => onRefund(p)}>
+                  {t("refund.action")}
+                </Button>
+              </>
+            )}
+            {theirs.length > 0 && (
+              <ul className="plain refunds" aria-label={t("pay.refunds")}>
+                {theirs.map((r) => (
+                  <li key={r.id}>
+                    ↩ <strong>{money(r.amount)}</strong> ·{" "}
+                    <span className={`tag refund-${String(r.status)}`}>
+                      {t(refundStatusKeys[r.status] ?? "refund.status.UNSPECIFIED")}
+                    </span>
+                    {r.createTime && (
+                      <span className="meta"> · {formatDateTime(r.createTime, zone, lang)}</span>
+                    )}
+                    <span className="meta"> · {r.reason}</span>
+                    {r.failureReason && <span className="meta"> · {r.failureReason}</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -146,7 +146,7 @@ export function MyInvoice() {
           </section>
           <section>
             <h2>{t("inv.payments")}</h2>
-            <PaymentList payments={got.data?.payments ?? []} />
+            <PaymentList payments={got.data?.payments ?? []} refunds={got.data?.refunds ?? []} />
           </section>
           {paying && <PayDialog invoice={inv} onClose={() => setPaying(false)} />}
         </>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
-import { ClaimStatus, InvoiceStatus } from "@hms/sdk/hms/billing/v1/billing_pb";
+import { ClaimStatus, InvoiceStatus, PaymentStatus } from "@hms/sdk/hms/billing/v1/billing_pb";
 import { MoneySchema } from "@hms/sdk/hms/common/v1/money_pb";
 import {
   amountText,
@@ -14,6 +14,7 @@ import {
   outcomeUnknown,
   parseAmount,
   parseDay,
+  refundable,
   testCardToken,
 } from "./billing";
 
@@ -124,6 +125,18 @@ describe("invoice states", () => {
     expect(isCancellable({ ...open, paidByPatient: vnd(1n), balance: vnd(149999n) })).toBe(false);
     // A card payment in flight lowers the balance before it is paid.
     expect(isCancellable({ ...open, balance: vnd(100000n) })).toBe(false);
+  });
+});
+
+describe("refunds", () => {
+  it("offers what is left of a received payment, nothing of others", () => {
+    const paid = { status: PaymentStatus.SUCCESS, amount: vnd(150000n), refunded: vnd(0n) };
+    expect(refundable(paid)).toBe(150000n);
+    expect(refundable({ ...paid, refunded: vnd(50000n) })).toBe(100000n);
+    expect(refundable({ ...paid, refunded: vnd(150000n) })).toBe(0n);
+    expect(refundable({ ...paid, status: PaymentStatus.PENDING })).toBe(0n);
+    expect(refundable({ ...paid, status: PaymentStatus.REFUNDED })).toBe(0n);
+    expect(refundable({ status: PaymentStatus.SUCCESS, amount: vnd(1n) })).toBe(1n);
   });
 });
 

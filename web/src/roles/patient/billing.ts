@@ -9,6 +9,7 @@ import {
   PaymentMethod,
   PaymentStatus,
   type Invoice,
+  type Payment,
 } from "@hms/sdk/hms/billing/v1/billing_pb";
 import type { MessageKey } from "../../i18n";
 import type { Problem } from "../../api/errors";
@@ -102,6 +103,13 @@ export function isCancellable(
   return (
     isOpen(invoice) && paid === 0n && balanceOf(invoice) === (invoice.total?.amountMinor ?? 0n)
   );
+}
+
+/** What may still be refunded of a payment (minor units); 0 when nothing. */
+export function refundable(p: Pick<Payment, "status" | "amount" | "refunded">): bigint {
+  if (p.status !== PaymentStatus.SUCCESS) return 0n;
+  const left = (p.amount?.amountMinor ?? 0n) - (p.refunded?.amountMinor ?? 0n);
+  return left > 0n ? left : 0n;
 }
 
 // ---- card tokens of the built-in test provider ----

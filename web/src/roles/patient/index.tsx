@@ -1,5 +1,6 @@
 // The patient's screens: booking, their appointments, the feedback page the email links
-// to (/feedback?appointment_id=…), their medical record, invoices and insurance.
+// to (/feedback?appointment_id=…), their medical record, invoices (and the page VNPay sends
+// them back to) and insurance.
 import { lazy } from "react";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import type { RoleModule } from "../types";
@@ -11,6 +12,7 @@ const MyRecord = lazy(() => import("./MyRecord"));
 const MyInvoices = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoices })));
 const MyInvoice = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoice })));
 const Insurance = lazy(() => import("./Insurance"));
+const VnpayReturn = lazy(() => import("./VnpayReturn"));
 
 export const patient: RoleModule = {
   role: Role.PATIENT,
@@ -30,5 +32,6 @@ export const patient: RoleModule = {
     { path: "invoices", element: <MyInvoices /> },
     { path: "invoices/:invoiceId", element: <MyInvoice /> },
     { path: "insurance", element: <Insurance /> },
+    { path: "payments/vnpay/return", element: <VnpayReturn /> },
   ],
 };

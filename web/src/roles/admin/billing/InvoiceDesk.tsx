@@ -1,6 +1,6 @@
 // One invoice at the billing desk (BillingService.GetInvoice) with what an admin may do to
-// it: set the discount, record a cash, bank or voucher payment, write off the open balance,
-// or cancel it. Each action is filled in, reviewed as one sentence, then confirmed; a
+// it: set the discount, record a cash, bank or voucher payment, refund a payment, write off
+// the open balance, or cancel it. Each action is filled in, reviewed as one sentence, then confirmed; a
 // manual payment carries an idempotency key per attempt, reused when it is retried.
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
@@ -12,6 +12,7 @@ import {
   PaymentMethod,
   SourceType,
   type Invoice,
+  type Payment,
 } from "@hms/sdk/hms/billing/v1/billing_pb";
 import { useI18n, type MessageKey } from "../../../i18n";
 import { formatDay, formatMoney } from "../../../format";
@@ -32,6 +33,7 @@ import {
 import { InvoiceItems, InvoiceStatusBadge, PaymentList } from "../../patient/InvoiceParts";
 import { deskActions, type DeskAction } from "./desk";
 import { PatientName } from "./PatientName";
+import { RefundDialog } from "./RefundDialog";
 import { sourceLabel } from "./InvoiceSearch";
 import "../../patient/patient-billing.css";
 import "./billing-desk.css";
@@ -341,6 +343,7 @@ export default function InvoiceDesk() {
       : "";
   const got = useQuery(BillingService.method.getInvoice, { invoiceId }, { enabled: !!invoiceId });
   const [action, setAction] = useState<DeskAction | undefined>();
+  const [refunding, setRefunding] = useState<Payment | undefined>();
   const inv = got.data?.invoice;
   const actions = inv ? deskActions(inv) : [];
   return (
@@ -395,10 +398,18 @@ export default function InvoiceDesk() {
           </div>
           <section>
             <h2>{t("inv.payments")}</h2>
-            <PaymentList payments={got.data?.payments ?? []} withReference />
+            <PaymentList
+              payments={got.data?.payments ?? []}
+              refunds={got.data?.refunds ?? []}
+              withReference
+              onRefund={setRefunding}
+            />
           </section>
           {action && (
             <ActionDialog invoice={inv} action={action} onClose={() => setAction(undefined)} />
+          )}
+          {refunding && (
+            <RefundDialog payment={refunding} onClose={() => setRefunding(undefined)} />
           )}
         </>
       )}
