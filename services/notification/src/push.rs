@@ -237,7 +237,9 @@ impl PushSender {
         if !config.enabled {
             return Ok(None);
         }
-        let Some(key) = &config.vapid_private_key else {
+        // An empty key (an unset variable passed through) is no key.
+        let key = config.vapid_private_key.as_ref().filter(|k| !k.expose_secret().trim().is_empty());
+        let Some(key) = key else {
             tracing::warn!(
                 "Web Push is off: notification.push.vapid_private_key is not set \
                  (HMS_NOTIFICATION__PUSH__VAPID_PRIVATE_KEY; `hms up` generates it)"
@@ -378,6 +380,8 @@ mod tests {
         assert!(shown.contains("\"vapid_private_key\":\"[REDACTED]\"") && !shown.contains(&key), "{shown}");
         assert!(PushSender::from_config(&config).unwrap().is_some());
         assert!(PushSender::from_config(&PushConfig::default()).unwrap().is_none(), "no key: off");
+        let empty = PushConfig { vapid_private_key: Some(SecretString::from(" ")), ..PushConfig::default() };
+        assert!(PushSender::from_config(&empty).unwrap().is_none(), "an empty key: off");
         let off = PushConfig { enabled: false, ..config.clone() };
         assert!(PushSender::from_config(&off).unwrap().is_none());
         let bad_subject = PushConfig { subject: "admin@hms.local".into(), ..config };
