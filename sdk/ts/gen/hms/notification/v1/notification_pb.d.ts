@@ -194,7 +194,7 @@ export declare type Delivery = Message<"hms.notification.v1.Delivery"> & {
   language: string;
 
   /**
-   * Rendered subject (email) or title (in-app).
+   * Rendered subject (email) or title (in-app, push).
    *
    * @generated from field: string subject = 8;
    */
@@ -208,7 +208,8 @@ export declare type Delivery = Message<"hms.notification.v1.Delivery"> & {
   body: string;
 
   /**
-   * Email address or phone number it went to, when sent.
+   * Email address or phone number it went to, when sent; for push, how many
+   * of the recipient's browsers took it ("2 browsers").
    *
    * @generated from field: string recipient_contact = 10;
    */
