@@ -249,7 +249,8 @@ fn ensure_generated_secrets(data_dir: &Path) -> anyhow::Result<PathBuf> {
          [auth]\nservice_token_secret = \"{}\"\n\n[user.encryption_keys]\nk1 = \"{}\"\n{}",
         hms_kit::auth::random_secret(32)?,
         hms_kit::auth::random_secret(32)?,
-        SEALING_KEY_SECTIONS.iter().map(|section| sealing_keys(section)).collect::<anyhow::Result<String>>()?,
+        SEALING_KEY_SECTIONS.iter().map(|section| sealing_keys(section)).collect::<anyhow::Result<String>>()?
+            + &vapid_key()?,
     );
     write_private(&path, &content)?;
     Ok(path)
@@ -264,6 +265,14 @@ fn sealing_keys(section: &str) -> anyhow::Result<String> {
     Ok(format!("\n[{section}]\nk1 = \"{}\"\n", hms_kit::auth::random_secret(32)?))
 }
 
+/// The notification service's VAPID key (RFC 8292), which signs its Web
+/// Pushes; browsers subscribe with its public key, so it must outlive restarts.
+const VAPID_KEY_SECTION: &str = "notification.push";
+
+fn vapid_key() -> anyhow::Result<String> {
+    Ok(format!("\n[{VAPID_KEY_SECTION}]\nvapid_private_key = \"{}\"\n", hms_notification::generate_vapid_key()?))
+}
+
 /// A data directory from before a service existed lacks that service's
 /// keys: they are appended, the existing ones are never touched.
 fn add_missing_secrets(path: &Path) -> anyhow::Result<()> {
@@ -275,6 +284,10 @@ fn add_missing_secrets(path: &Path) -> anyhow::Result<()> {
             file.write_all(sealing_keys(section)?.as_bytes())
                 .with_context(|| format!("cannot update {}", path.display()))?;
         }
+    }
+    if !content.contains(&format!("[{VAPID_KEY_SECTION}]")) {
+        let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+        file.write_all(vapid_key()?.as_bytes()).with_context(|| format!("cannot update {}", path.display()))?;
     }
     Ok(())
 }
@@ -288,4 +301,28 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(content.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_data_directory_gains_the_push_key_and_keeps_its_secrets() {
+        let data = tempfile::tempdir().unwrap();
+        let path = data.path().join("secrets.toml");
+        let before = "[auth]\nservice_token_secret = \"kept\"\n\n[user.encryption_keys]\nk1 = \"kept-too\"\n";
+        std::fs::write(&path, before).unwrap();
+        add_missing_secrets(&path).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(before), "{after}");
+        assert_eq!(after.matches("[notification.push]").count(), 1, "{after}");
+        assert!(after.contains("vapid_private_key = \""), "{after}");
+        add_missing_secrets(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), after, "nothing added twice");
+
+        let fresh = tempfile::tempdir().unwrap();
+        let generated = std::fs::read_to_string(ensure_generated_secrets(fresh.path()).unwrap()).unwrap();
+        assert_eq!(generated.matches("[notification.push]").count(), 1, "{generated}");
+    }
 }

@@ -150,7 +150,8 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     assert!(data.path().join("ehr.db").exists());
     assert!(data.path().join("billing.db").exists());
     let secrets = data.path().join("secrets.toml");
-    assert!(std::fs::read_to_string(&secrets).unwrap().contains("[ehr.encryption.keys]"));
+    let generated = std::fs::read_to_string(&secrets).unwrap();
+    assert!(generated.contains("[ehr.encryption.keys]") && generated.contains("[notification.push]"), "{generated}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -1,5 +1,5 @@
 //! The notification service: templates, preferences, a durable delivery
-//! queue over email, SMS and in-app, and the live in-app stream.
+//! queue over email, SMS, in-app and Web Push, and the live in-app stream.
 
 mod api;
 mod app;
@@ -7,6 +7,7 @@ mod audit;
 mod channels;
 mod domain;
 mod events;
+mod push;
 mod store;
 mod worker;
 
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use channels::{EmailConfig, EmailMode, SmsConfig, SmsProviderKind, SmtpTls};
+pub use push::{PushConfig, generate_vapid_key};
 pub use worker::{Worker, WorkerConfig};
 
 /// Section `[notification]` of the configuration.
@@ -37,8 +39,10 @@ pub struct NotificationConfig {
     pub store_url: String,
     pub email: EmailConfig,
     pub sms: SmsConfig,
+    /// Web Push to the recipients' browsers.
+    pub push: PushConfig,
     pub worker: WorkerConfig,
-    /// Seals secrets (reset links) in queued deliveries.
+    /// Seals secrets (reset links) in queued deliveries, and push subscriptions.
     pub encryption: EncryptionConfig,
     /// Run delivery workers in this process (turn off for API-only replicas).
     pub workers_enabled: bool,
@@ -58,6 +62,7 @@ impl Default for NotificationConfig {
             store_url: "sqlite://data/notification.db".into(),
             email: EmailConfig::default(),
             sms: SmsConfig::default(),
+            push: PushConfig::default(),
             worker: WorkerConfig::default(),
             encryption: EncryptionConfig::default(),
             workers_enabled: true,
@@ -90,6 +95,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
     let users = internal_user_client(&auth.user_service_url, tokens, Duration::from_secs(5))?;
     let verifier = bootstrap::verifier(auth).await?;
 
+    let push = push::PushSender::from_config(&config.push)?.map(Arc::new);
     let hub = Arc::new(events::Hub::default());
     let state = Arc::new(app::State {
         store: store.clone(),
@@ -98,6 +104,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         hub: hub.clone(),
         subscribe_poll: config.subscribe_poll,
         verifier: verifier.clone(),
+        push_public_key: push.as_ref().map(|p| p.public_key().to_owned()),
     });
     let worker = Worker::new(
         store.clone(),
@@ -105,6 +112,7 @@ pub async fn build(config: &NotificationConfig, auth: &AuthConfig) -> anyhow::Re
         users,
         Arc::from(channels::mailer(&config.email)?),
         Arc::from(channels::sms_provider(&config.sms)?),
+        push,
         hub,
         config.worker.clone(),
         auditor,

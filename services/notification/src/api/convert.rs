@@ -8,9 +8,10 @@ use hms_kit::proto::notification::*;
 use hms_kit::time::micros_to_timestamp;
 use tonic::Status;
 
+use crate::app::NewPushSubscription;
 use crate::domain::templates::{self, Texts};
 use crate::domain::{self, channel_from_name, channel_name, status_from_name, status_name, type_from_name, type_name};
-use crate::store::{DeliveryDoc, DeliveryFilter, PreferencesDoc, RuleDoc, TemplateDoc, Versioned};
+use crate::store::{DeliveryDoc, DeliveryFilter, PreferencesDoc, PushSubscriptionDoc, RuleDoc, TemplateDoc, Versioned};
 
 fn timestamp(micros: Option<i64>) -> Option<prost_types::Timestamp> {
     micros.map(micros_to_timestamp)
@@ -98,5 +99,56 @@ pub(super) fn delivery_filter(r: &ListDeliveriesRequest) -> DeliveryFilter {
         status: (r.status() != DeliveryStatus::Unspecified).then(|| status_name(r.status()).to_owned()),
         created_from: micros(&r.start_time),
         created_before: micros(&r.end_time),
+    }
+}
+
+/// A browser's subscription as `RegisterPushSubscription` gives it, or the
+/// field violations: an https endpoint (http only on a loopback host: tests
+/// and a push server on the same machine), a P-256 point and a 16-byte
+/// secret, both base64url (RFC 8291 §2).
+pub(super) fn push_subscription_from_proto(r: RegisterPushSubscriptionRequest) -> Result<NewPushSubscription, Status> {
+    use base64::Engine;
+    let decode =
+        |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok();
+    let mut v = FieldViolations::new();
+    match reqwest::Url::parse(&r.endpoint) {
+        _ if r.endpoint.is_empty() => v.add("endpoint", "is required"),
+        _ if r.endpoint.len() > 2048 => v.add("endpoint", "at most 2048 characters"),
+        Err(_) => v.add("endpoint", "is not a URL"),
+        Ok(url) => {
+            let host = url.host_str().unwrap_or_default();
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            let secure = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+            v.require(secure && url.host().is_some(), "endpoint", "must be an https URL");
+            v.require(url.username().is_empty() && url.password().is_none(), "endpoint", "may not carry credentials");
+        }
+    }
+    match decode(&r.p256dh) {
+        _ if r.p256dh.is_empty() => v.add("p256dh", "is required"),
+        Some(key) if crate::push::is_p256_point(&key) => {}
+        Some(_) | None => v.add("p256dh", "must be base64url of a 65-byte uncompressed P-256 public key"),
+    }
+    match decode(&r.auth) {
+        _ if r.auth.is_empty() => v.add("auth", "is required"),
+        Some(secret) if secret.len() == 16 => {}
+        Some(_) | None => v.add("auth", "must be base64url of 16 bytes"),
+    }
+    v.require(r.device_label.chars().count() <= 100, "device_label", "at most 100 characters");
+    v.into_result()?;
+    Ok(NewPushSubscription {
+        endpoint: r.endpoint,
+        p256dh: r.p256dh.trim().trim_end_matches('=').to_owned(),
+        auth: r.auth.trim().trim_end_matches('=').to_owned(),
+        device_label: r.device_label.trim().to_owned(),
+    })
+}
+
+pub(super) fn push_subscription_to_proto(v: &Versioned<PushSubscriptionDoc>, host: String) -> PushSubscription {
+    PushSubscription {
+        id: v.id.clone(),
+        device_label: v.doc.device_label.clone(),
+        endpoint_host: host,
+        create_time: timestamp(Some(v.doc.created_at)),
     }
 }

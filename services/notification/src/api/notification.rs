@@ -1,5 +1,6 @@
-//! `NotificationService`: someone's inbox, its live stream and their
-//! preferences; for admins the templates and the delivery log.
+//! `NotificationService`: someone's inbox, its live stream, their
+//! preferences and their browsers' push subscriptions; for admins the
+//! templates and the delivery log.
 
 use std::pin::Pin;
 
@@ -12,7 +13,10 @@ use hms_kit::proto::notification::notification_service_server::NotificationServi
 use hms_kit::proto::notification::*;
 use tonic::{Request, Response, Status};
 
-use super::convert::{check_texts, delivery_filter, delivery_to_proto, preferences_from_proto, template_to_proto};
+use super::convert::{
+    check_texts, delivery_filter, delivery_to_proto, preferences_from_proto, push_subscription_from_proto,
+    push_subscription_to_proto, template_to_proto,
+};
 use super::{NotificationApi, Reply, admin_action};
 use crate::app::{NewTemplate, ToMark};
 use crate::domain::templates::Texts;
@@ -80,6 +84,44 @@ impl NotificationService for NotificationApi {
         let doc = preferences_from_proto(&preferences)?;
         self.0.save_preferences(&user, &doc).await?;
         Ok(Response::new(UpdatePreferencesResponse { preferences: Some(preferences_to_proto(&doc)) }))
+    }
+
+    async fn get_push_settings(&self, _request: Request<GetPushSettingsRequest>) -> Reply<GetPushSettingsResponse> {
+        let key = self.0.push_public_key.clone();
+        Ok(Response::new(GetPushSettingsResponse { enabled: key.is_some(), vapid_public_key: key.unwrap_or_default() }))
+    }
+
+    async fn register_push_subscription(
+        &self,
+        request: Request<RegisterPushSubscriptionRequest>,
+    ) -> Reply<RegisterPushSubscriptionResponse> {
+        let user = principal(&request)?.subject.clone();
+        let new = push_subscription_from_proto(request.into_inner())?;
+        let subscription_id = self.0.register_push(&user, new).await?;
+        Ok(Response::new(RegisterPushSubscriptionResponse { subscription_id }))
+    }
+
+    async fn list_push_subscriptions(
+        &self,
+        request: Request<ListPushSubscriptionsRequest>,
+    ) -> Reply<ListPushSubscriptionsResponse> {
+        let user = &principal(&request)?.subject;
+        let found = self.0.push_subscriptions(user).await?;
+        let subscriptions = found.into_iter().map(|(s, host)| push_subscription_to_proto(&s, host)).collect();
+        Ok(Response::new(ListPushSubscriptionsResponse { subscriptions }))
+    }
+
+    async fn delete_push_subscription(
+        &self,
+        request: Request<DeletePushSubscriptionRequest>,
+    ) -> Reply<DeletePushSubscriptionResponse> {
+        let user = principal(&request)?.subject.clone();
+        let id = request.into_inner().subscription_id;
+        if id.is_empty() || id.len() > 64 {
+            return Err(invalid_field("subscription_id", "is required (an id from ListPushSubscriptions)"));
+        }
+        self.0.delete_push(&user, &id).await?;
+        Ok(Response::new(DeletePushSubscriptionResponse {}))
     }
 
     async fn list_templates(&self, request: Request<ListTemplatesRequest>) -> Reply<ListTemplatesResponse> {

@@ -1,11 +1,13 @@
 //! The use cases of the notification service: queueing a `Send`, the inbox
-//! and its live stream, preferences, the templates (each admin change waiting
-//! in its template for the admin audit log) and the delivery log. They
-//! answer in gRPC statuses and hand back store documents.
+//! and its live stream, preferences, browsers' push subscriptions, the
+//! templates (each admin change waiting in its template for the admin audit
+//! log) and the delivery log. They answer in gRPC statuses and hand back
+//! store documents.
 
 mod deliveries;
 mod inbox;
 mod preferences;
+mod push;
 mod sending;
 mod templates;
 
@@ -21,6 +23,7 @@ use crate::events::Hub;
 use crate::store::Store;
 
 pub use inbox::ToMark;
+pub use push::NewPushSubscription;
 pub use sending::Outgoing;
 pub use templates::{NewTemplate, seed_templates};
 
@@ -34,4 +37,6 @@ pub struct State {
     pub subscribe_poll: Duration,
     /// Ends a live subscription once its session is revoked.
     pub verifier: Arc<TokenVerifier>,
+    /// The VAPID public key browsers subscribe with; None when push is off.
+    pub push_public_key: Option<String>,
 }

@@ -45,6 +45,9 @@ struct Lookups {
     channels: HashMap<NotificationType, Vec<Channel>>,
     known: HashSet<String>,
     preferences: HashMap<String, Preferences>,
+    /// The recipients with a subscribed browser, when push is on here and
+    /// a type of the batch has a push template.
+    push_subscribed: HashSet<String>,
 }
 
 impl State {
@@ -164,6 +167,7 @@ impl State {
                 error: String::new(),
                 sent_at: None,
                 read_at: None,
+                pushed: Vec::new(),
             };
             deliveries.push(Versioned { id: delivery_id, version: 1, doc });
         }
@@ -190,7 +194,21 @@ impl State {
         };
         let ids: Vec<&str> = known.iter().map(String::as_str).collect();
         let preferences = self.store.preferences_of(&ids).await?;
-        Ok(Lookups { channels, known, preferences })
+        let pushes = channels.values().any(|available: &Vec<Channel>| available.contains(&Channel::Push));
+        let push_subscribed = if pushes && self.push_public_key.is_some() {
+            let ids: Vec<&str> = batch
+                .iter()
+                .filter(|r| channels.get(&r.kind).is_some_and(|c| c.contains(&Channel::Push)))
+                .filter(|r| known.contains(&r.recipient_id))
+                .map(|r| r.recipient_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            self.store.push_subscribed(&ids).await?
+        } else {
+            HashSet::new()
+        };
+        Ok(Lookups { channels, known, preferences, push_subscribed })
     }
 }
 
@@ -210,10 +228,11 @@ fn plan(r: &Outgoing, lookups: &Lookups, now: i64) -> Result<(String, RequestDoc
     if !lookups.known.contains(&r.recipient_id) {
         return Err(invalid_field("recipient_id", "is not a known user"));
     }
-    // The recipient's choices add the opt-in channels (SMS); the worker
+    // The recipient's choices add SMS and push; the worker
     // checks them again when it sends, so a later opt-out still holds.
     let preferences = lookups.preferences.get(&r.recipient_id).cloned().unwrap_or_default();
-    let channels = domain::send_channels(&preferences, kind, &r.channels, available);
+    let subscribed = lookups.push_subscribed.contains(&r.recipient_id);
+    let channels = domain::send_channels(&preferences, kind, &r.channels, available, subscribed);
     let request = RequestDoc {
         caller: r.caller.clone(),
         idempotency_key: r.idempotency_key.clone(),

@@ -67,9 +67,40 @@ pub fn opt_in(channel: Channel) -> bool {
     channel == Channel::Sms
 }
 
+/// The types a browser push is on for without a rule: appointment
+/// reminders, confirmations (and requests received) and lab results ready.
+/// Other types reach a browser only when a rule turns push on for them.
+pub fn push_by_default(kind: NotificationType) -> bool {
+    use NotificationType as T;
+    matches!(
+        kind,
+        T::AppointmentReminderPatient
+            | T::AppointmentReminderDoctor
+            | T::AppointmentConfirmedPatient
+            | T::AppointmentRequestedPatient
+            | T::LabResultReadyPatient
+            | T::LabResultReadyDoctor
+    )
+}
+
+/// Whether `channel` carries `kind` for someone without a rule for it.
+pub fn on_by_default(kind: NotificationType, channel: Channel) -> bool {
+    match channel {
+        Channel::Push => push_by_default(kind),
+        other => !opt_in(other),
+    }
+}
+
+/// Channels that the recipient's choices add to a `Send`, whatever its
+/// caller names: SMS (opt-in) and push (only to someone with a subscribed
+/// browser). Callers name the channels they always use.
+pub fn follows_recipient(channel: Channel) -> bool {
+    opt_in(channel) || channel == Channel::Push
+}
+
 /// Whether `channel` may carry `kind` for someone with `preferences`: the
-/// rule for the type wins over the rule for every type; no rule means yes,
-/// except on an opt-in channel, where it means no.
+/// rule for the type wins over the rule for every type; no rule means the
+/// channel's default for the type (`on_by_default`).
 pub fn allowed(preferences: &Preferences, kind: NotificationType, channel: Channel) -> bool {
     if always_sent(kind, channel) {
         return true;
@@ -77,31 +108,73 @@ pub fn allowed(preferences: &Preferences, kind: NotificationType, channel: Chann
     let rule = |for_type: NotificationType| {
         preferences.rules.iter().find(|r: &&PreferenceRule| r.r#type() == for_type && r.channel() == channel)
     };
-    rule(kind).or_else(|| rule(NotificationType::Unspecified)).map_or(!opt_in(channel), |r| r.enabled)
+    rule(kind).or_else(|| rule(NotificationType::Unspecified)).map_or(on_by_default(kind, channel), |r| r.enabled)
 }
 
 /// The channels a `Send` queues: those the caller asked for (all channels
-/// with a template but the opt-in ones, when it asked for none), plus every
-/// opt-in channel with a template that the recipient turned on for `kind`.
-/// Callers name the channels they always use (email, in-app); SMS follows
-/// the recipient's choice without each caller knowing it.
+/// with a template but SMS and push, when it asked for none), plus SMS and
+/// push when the type has a template on them and the recipient allows them
+/// for `kind`: push only for someone with a subscribed browser
+/// (`push_subscribed`), so nobody without one gets a delivery to suppress.
+/// Callers name the channels they always use (email, in-app); SMS and push
+/// follow the recipient's choice without each caller knowing it.
 pub fn send_channels(
     preferences: &Preferences,
     kind: NotificationType,
     requested: &[Channel],
     available: &[Channel],
+    push_subscribed: bool,
 ) -> Vec<Channel> {
     let mut channels: Vec<Channel> = if requested.is_empty() {
-        available.iter().copied().filter(|c| !opt_in(*c)).collect()
+        available.iter().copied().filter(|c| !follows_recipient(*c)).collect()
     } else {
         requested.to_vec()
     };
     for channel in available {
-        if opt_in(*channel) && !channels.contains(channel) && allowed(preferences, kind, *channel) {
+        let reachable = *channel != Channel::Push || push_subscribed;
+        if follows_recipient(*channel)
+            && reachable
+            && !channels.contains(channel)
+            && allowed(preferences, kind, *channel)
+        {
             channels.push(*channel);
         }
     }
     channels
+}
+
+/// Where a push about `kind` leads in the web app: a path its service worker
+/// opens on the app's own origin. The page lists the person's own items
+/// (the notification carries no id, nothing to guess from); anything else
+/// opens the inbox.
+pub fn push_link(kind: NotificationType) -> &'static str {
+    use NotificationType as T;
+    match kind {
+        T::AppointmentRequestedPatient
+        | T::AppointmentConfirmedPatient
+        | T::AppointmentRescheduledPatient
+        | T::AppointmentCancelledPatient
+        | T::AppointmentReminderPatient => "/appointments",
+        T::AppointmentRequestedDoctor
+        | T::AppointmentRescheduledDoctor
+        | T::AppointmentCancelledDoctor
+        | T::AppointmentReminderDoctor
+        | T::LabResultReadyDoctor
+        | T::LabCriticalValue => "/worklist",
+        T::LabResultReadyPatient => "/record",
+        T::InvoiceGenerated | T::PaymentSuccessful => "/invoices",
+        _ => "/notifications",
+    }
+}
+
+/// RFC 8030 §5.3 `Urgency`: reminders and critical values are worth waking
+/// a phone for; the rest can wait for the device's next moment.
+pub fn push_urgency(kind: NotificationType) -> &'static str {
+    use NotificationType as T;
+    match kind {
+        T::AppointmentReminderPatient | T::AppointmentReminderDoctor | T::LabCriticalValue => "high",
+        _ => "normal",
+    }
 }
 
 /// The language to render in: the person's notification preference, else
@@ -156,18 +229,44 @@ mod tests {
         let all = [Channel::Email, Channel::Sms, Channel::InApp];
         let asked = [Channel::Email, Channel::InApp];
         let none = Preferences::default();
-        assert_eq!(send_channels(&none, reminder, &asked, &all), asked);
-        assert_eq!(send_channels(&none, reminder, &[], &all), asked, "nothing asked: all but SMS");
+        assert_eq!(send_channels(&none, reminder, &asked, &all, false), asked);
+        assert_eq!(send_channels(&none, reminder, &[], &all, false), asked, "nothing asked: all but SMS");
         let sms = Preferences { rules: vec![rule(reminder, Channel::Sms, true)], language: String::new() };
         let with_sms = [Channel::Email, Channel::InApp, Channel::Sms];
-        assert_eq!(send_channels(&sms, reminder, &asked, &all), with_sms);
-        assert_eq!(send_channels(&sms, reminder, &[], &all), with_sms);
-        assert_eq!(send_channels(&sms, reminder, &asked, &asked), asked, "no SMS template: no SMS");
+        assert_eq!(send_channels(&sms, reminder, &asked, &all, false), with_sms);
+        assert_eq!(send_channels(&sms, reminder, &[], &all, false), with_sms);
+        assert_eq!(send_channels(&sms, reminder, &asked, &asked, false), asked, "no SMS template: no SMS");
         assert_eq!(
-            send_channels(&none, reminder, &[Channel::Sms], &all),
+            send_channels(&none, reminder, &[Channel::Sms], &all, false),
             [Channel::Sms],
             "asked: queued (and suppressed)"
         );
+    }
+
+    #[test]
+    fn push_is_on_for_reminders_confirmations_and_results_for_subscribed_recipients() {
+        let (reminder, invoice) = (NotificationType::AppointmentReminderPatient, NotificationType::InvoiceGenerated);
+        let none = Preferences::default();
+        for kind in [
+            reminder,
+            NotificationType::AppointmentConfirmedPatient,
+            NotificationType::LabResultReadyPatient,
+            NotificationType::LabResultReadyDoctor,
+        ] {
+            assert!(allowed(&none, kind, Channel::Push), "{kind:?}");
+        }
+        assert!(!allowed(&none, invoice, Channel::Push), "other types: off without a rule");
+        let all = [Channel::Email, Channel::InApp, Channel::Push];
+        let asked = [Channel::Email, Channel::InApp];
+        let with_push = [Channel::Email, Channel::InApp, Channel::Push];
+        assert_eq!(send_channels(&none, reminder, &asked, &all, true), with_push);
+        assert_eq!(send_channels(&none, reminder, &[], &all, true), with_push);
+        assert_eq!(send_channels(&none, reminder, &asked, &all, false), asked, "no subscription: no push");
+        assert_eq!(send_channels(&none, invoice, &asked, &all, true), asked);
+        let off = Preferences { rules: vec![rule(reminder, Channel::Push, false)], language: String::new() };
+        assert_eq!(send_channels(&off, reminder, &asked, &all, true), asked, "turned off");
+        let on = Preferences { rules: vec![rule(invoice, Channel::Push, true)], language: String::new() };
+        assert_eq!(send_channels(&on, invoice, &asked, &all, true), with_push, "turned on");
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use hms_kit::proto::notification::Channel;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
-/// Variables that name clinical detail. Email and SMS leave the clinic's
-/// systems, so their templates may not use them.
+/// Variables that name clinical detail. Email, SMS and push leave the
+/// clinic's systems (push crosses the browser vendor's push service and shows
+/// on a lock screen), so their templates may not use them.
 const CLINICAL_VARIABLES: [&str; 22] = [
     "diagnosis",
     "diagnoses",
@@ -65,8 +66,8 @@ pub fn check(channel: Channel, texts: &Texts) -> Vec<(&'static str, String)> {
     if texts.body_text.trim().is_empty() {
         problems.push(("body_text", "is required".to_owned()));
     }
-    if channel == Channel::Sms && !texts.body_html.is_empty() {
-        problems.push(("body_html", "SMS templates have no HTML body".to_owned()));
+    if matches!(channel, Channel::Sms | Channel::Push) && !texts.body_html.is_empty() {
+        problems.push(("body_html", "SMS and push templates have no HTML body".to_owned()));
     }
     for (field, name, source) in [
         ("subject", "s.txt", &texts.subject),
@@ -75,13 +76,13 @@ pub fn check(channel: Channel, texts: &Texts) -> Vec<(&'static str, String)> {
     ] {
         match env.template_from_named_str(name, source) {
             Err(e) => problems.push((field, format!("is not a valid template: {e}"))),
-            Ok(template) if matches!(channel, Channel::Email | Channel::Sms) => {
+            Ok(template) if matches!(channel, Channel::Email | Channel::Sms | Channel::Push) => {
                 let variables = template.undeclared_variables(true);
                 let mut clinical: Vec<_> =
                     variables.iter().filter(|v| CLINICAL_VARIABLES.contains(&v.as_str())).collect();
                 clinical.sort();
                 if !clinical.is_empty() {
-                    problems.push((field, format!("email and SMS may not carry clinical detail ({clinical:?})")));
+                    problems.push((field, format!("email, SMS and push may not carry clinical detail ({clinical:?})")));
                 }
             }
             Ok(_) => {}
@@ -254,6 +255,34 @@ mod tests {
             assert!(texts.body_text.chars().count() <= 140, "{kind:?} {language}: too long for an SMS");
             assert!(texts.subject.is_empty() && !texts.body_text.contains('\n'), "{kind:?} {language}: one line");
         }
+    }
+
+    #[test]
+    fn reminders_confirmations_and_results_ship_short_push_texts_in_both_languages() {
+        use hms_kit::proto::notification::NotificationType as T;
+        let shipped = shipped().unwrap();
+        for kind in [
+            T::AppointmentRequestedPatient,
+            T::AppointmentConfirmedPatient,
+            T::AppointmentReminderPatient,
+            T::AppointmentReminderDoctor,
+            T::LabResultReadyPatient,
+            T::LabResultReadyDoctor,
+        ] {
+            for language in ["vi", "en"] {
+                let found = shipped.iter().any(|(k, c, l, _)| *k == kind && *c == Channel::Push && *l == language);
+                assert!(found, "{kind:?} PUSH {language} missing");
+            }
+        }
+        for (kind, _, language, texts) in shipped.iter().filter(|(_, c, _, _)| *c == Channel::Push) {
+            assert!(!texts.subject.is_empty() && texts.body_html.is_empty(), "{kind:?} {language}: a title, no HTML");
+            assert!(texts.body_text.chars().count() <= 120 && !texts.body_text.contains('\n'), "{kind:?} {language}");
+            // Names too stay out of a lock screen's line.
+            let names: Vec<_> = variables(texts).into_iter().filter(|v| v.ends_with("_name")).collect();
+            assert!(names.is_empty(), "{kind:?} {language}: {names:?}");
+        }
+        let clinical = texts("Result", "{{ result_value }}", "");
+        assert_eq!(check(Channel::Push, &clinical).len(), 1, "push may not carry clinical detail");
     }
 
     #[test]

@@ -16,6 +16,7 @@ const REQUESTS: &str = "notification_requests";
 const DELIVERIES: &str = "notification_deliveries";
 const TEMPLATES: &str = "notification_templates";
 const PREFERENCES: &str = "notification_preferences";
+const PUSH_SUBSCRIPTIONS: &str = "notification_push_subscriptions";
 
 /// A `Send` as received; its id derives from the caller's idempotency key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +60,10 @@ pub struct DeliveryDoc {
     pub sent_at: Option<i64>,
     #[serde(default)]
     pub read_at: Option<i64>,
+    /// Push only: the subscriptions that took the message, so a retry for
+    /// the others does not push to them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -121,6 +126,8 @@ impl Store {
             (DELIVERIES, index("failures", &[("status", Order::Asc), ("created_at", Order::Asc)])),
             (TEMPLATES, index("by_type", &[("kind", Order::Asc), ("channel", Order::Asc)])),
             (TEMPLATES, index("unaudited", &[("audit_pending", Order::Asc)])),
+            (PUSH_SUBSCRIPTIONS, index("by_user", &[("user_id", Order::Asc), ("created_at", Order::Desc)])),
+            (PUSH_SUBSCRIPTIONS, IndexSpec { unique: true, ..index("endpoint", &[("endpoint_hash", Order::Asc)]) }),
         ]
     }
 
@@ -441,7 +448,9 @@ pub fn preferences_to_proto(doc: &PreferencesDoc) -> hms_kit::proto::notificatio
     }
 }
 
+mod push;
 mod templates;
+pub use push::{MAX_PER_USER, PushKeys, PushSubscriptionDoc};
 pub use templates::TemplateDoc;
 
 #[cfg(test)]
@@ -470,6 +479,7 @@ mod tests {
             error: String::new(),
             sent_at: None,
             read_at: None,
+            pushed: Vec::new(),
         }
     }
 

@@ -25,6 +25,9 @@ fn reads() -> Vec<(&'static str, Read)> {
         (DELIVERIES, Read::Count(Store::failed_filters(1_000))),
         (TEMPLATES, find(Store::template_channels_query("WELCOME"))),
         (TEMPLATES, find(Store::unaudited_templates_query(50))),
+        (PUSH_SUBSCRIPTIONS, find(Store::endpoint_query("e-7"))),
+        (PUSH_SUBSCRIPTIONS, find(Store::user_subscriptions_query("u-1"))),
+        (PUSH_SUBSCRIPTIONS, find(Store::subscribed_query(&["u-1", "u-2", "u-3"]))),
     ];
     for query in Store::due_queries(5_000, 16) {
         reads.push((DELIVERIES, find(query)));
@@ -85,6 +88,7 @@ async fn populate(store: &Store) {
             error: String::new(),
             sent_at: delivered.then_some(i),
             read_at: (delivered && i % 3 == 0).then_some(i + 1),
+            pushed: Vec::new(),
         };
         store.ensure_delivery(&format!("d-{i:05}"), &doc).await.unwrap();
     }
@@ -112,9 +116,25 @@ async fn populate(store: &Store) {
     }
 }
 
+/// Two browsers per user.
+async fn populate_push(store: &Store) {
+    for i in 0..(USERS * 2) {
+        let doc = PushSubscriptionDoc {
+            user_id: format!("u-{}", i % USERS),
+            endpoint_hash: format!("e-{i}"),
+            sealed: SealedText { key_id: "k1".into(), sealed: String::new() },
+            device_label: String::new(),
+            created_at: i as i64,
+            updated_at: i as i64,
+        };
+        store.insert_push_subscription(&format!("s-{i:03}"), &doc).await.unwrap();
+    }
+}
+
 async fn every_query_reads_an_index(url: &str, planner: Planner) {
     let store = Store::open(url).await.unwrap();
     populate(&store).await;
+    populate_push(&store).await;
     let checked = testing::assert_reads_use_indexes(store.docs.as_ref(), &reads(), &Store::indexes(), planner).await;
     println!("{checked} reads checked");
 }

@@ -35,11 +35,13 @@ use crate::audit::TemplateAuditor;
 use crate::channels::{Mailer, SmsProvider};
 use crate::domain;
 use crate::events::Hub;
+use crate::push::PushSender;
 use crate::store::{DeliveryDoc, Store, StoreError, Versioned};
 
 mod breakers;
 mod outcome;
 mod prepare;
+mod push;
 use breakers::{Breakers, Destination};
 use outcome::Outcome;
 use prepare::{Message, Step};
@@ -133,6 +135,8 @@ pub struct Worker {
     pub(crate) users: InternalUserServiceClient<OutboundChannel>,
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) sms: Arc<dyn SmsProvider>,
+    /// None when push is off on this server.
+    pub(crate) push: Option<Arc<PushSender>>,
     pub(crate) hub: Arc<Hub>,
     pub(crate) config: WorkerConfig,
     /// Records template changes in the admin audit log, when it is configured.
@@ -156,12 +160,13 @@ impl Worker {
         users: InternalUserServiceClient<OutboundChannel>,
         mailer: Arc<dyn Mailer>,
         sms: Arc<dyn SmsProvider>,
+        push: Option<Arc<PushSender>>,
         hub: Arc<Hub>,
         config: WorkerConfig,
         auditor: Option<TemplateAuditor>,
     ) -> Self {
         let breakers = Breakers::new(&config);
-        Self { store, sealer, users, mailer, sms, hub, config, auditor, breakers }
+        Self { store, sealer, users, mailer, sms, push, hub, config, auditor, breakers }
     }
 
     /// Delivers, and records template changes, until `stop` resolves; then
@@ -301,12 +306,17 @@ impl Worker {
     /// Sends a prepared delivery, unless HMS is stopping: its outcome.
     async fn deliver(
         &self,
-        delivery: Versioned<DeliveryDoc>,
+        mut delivery: Versioned<DeliveryDoc>,
         message: Message,
         stop: &Stop,
     ) -> (Versioned<DeliveryDoc>, Outcome) {
-        let outcome =
-            if stop.is_set() { Outcome::Requeue(now_micros()) } else { self.send(&delivery.id, message, stop).await };
+        let outcome = if stop.is_set() {
+            Outcome::Requeue(now_micros())
+        } else if message.channel == hms_kit::proto::notification::Channel::Push {
+            self.push(&mut delivery, message, stop).await
+        } else {
+            self.send(&delivery.id, message, stop).await
+        };
         (delivery, outcome)
     }
 

@@ -34,7 +34,7 @@ impl Worker {
         if let Some(until) = self.breakers.paused_until(destination, now_micros()) {
             return Outcome::Requeue(until);
         }
-        let Message { channel, to, rendered } = message;
+        let Message { channel, to, rendered, .. } = message;
         let sending = async {
             match channel {
                 Channel::Email => {

@@ -14,7 +14,7 @@ use super::outcome::Outcome;
 use super::{Stop, Worker};
 use crate::domain::templates::{self, Rendered, Texts};
 use crate::domain::{self, template_id};
-use crate::store::{DeliveryDoc, StoreError, Versioned};
+use crate::store::{DeliveryDoc, PushKeys, StoreError, Versioned};
 
 /// What a batch resolves once for all its deliveries.
 pub(super) struct BatchContext {
@@ -29,6 +29,14 @@ pub(super) struct Message {
     pub(super) channel: Channel,
     pub(super) to: String,
     pub(super) rendered: Rendered,
+    /// Push only: the recipient's subscribed browsers.
+    pub(super) push_targets: Vec<PushTarget>,
+}
+
+/// One subscribed browser, its keys opened.
+pub(super) struct PushTarget {
+    pub(super) id: String,
+    pub(super) keys: PushKeys,
 }
 
 /// What preparing a delivery came to: a message to send, or its outcome.
@@ -121,7 +129,7 @@ impl Worker {
             Err(e) => return Err(Outcome::Retry(e.clone())),
         };
         if !domain::allowed(preferences, kind, channel) {
-            let reason = if domain::opt_in(channel) {
+            let reason = if !domain::on_by_default(kind, channel) {
                 "the recipient has not turned this channel on"
             } else {
                 "the recipient opted out of this channel"
@@ -138,9 +146,11 @@ impl Worker {
                 return Err(Outcome::Failed("the recipient has no phone number".into()));
             }
             Channel::Sms => contact.phone_number.clone(),
-            Channel::InApp => String::new(),
+            Channel::InApp | Channel::Push => String::new(),
             Channel::Unspecified => return Err(Outcome::Failed("no channel".into())),
         };
+        let push_targets =
+            if channel == Channel::Push { self.push_targets(&doc.recipient_id).await? } else { Vec::new() };
         let key = (kind, channel, language.clone());
         let texts = match context.templates.get(&key) {
             Some(texts) => texts.clone(),
@@ -180,7 +190,36 @@ impl Worker {
         if channel == Channel::InApp {
             return Err(Outcome::Delivered);
         }
-        Ok(Message { channel, to, rendered })
+        Ok(Message { channel, to, rendered, push_targets })
+    }
+
+    /// The recipient's subscribed browsers; none is a suppression, not an
+    /// error: their preferences allow push, but no browser asked for it.
+    async fn push_targets(&self, recipient: &str) -> Result<Vec<PushTarget>, Outcome> {
+        if self.push.is_none() {
+            return Err(Outcome::Suppressed("push is off on this server".into()));
+        }
+        let subscriptions =
+            self.store.push_subscriptions_of(recipient).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+        let targets: Vec<PushTarget> = subscriptions
+            .into_iter()
+            .filter_map(|s| {
+                let opened = self.sealer.open_text(&s.doc.sealed, &s.id).map_err(|e| e.to_string());
+                match opened.and_then(|json| serde_json::from_str::<PushKeys>(&json).map_err(|e| e.to_string())) {
+                    Ok(keys) => Some(PushTarget { id: s.id, keys }),
+                    // Its key is gone: no retry brings it back; the browser
+                    // subscribes again when the person next allows it.
+                    Err(e) => {
+                        tracing::warn!(subscription = %s.id, error = %e, "push subscription cannot be opened");
+                        None
+                    }
+                }
+            })
+            .collect();
+        if targets.is_empty() {
+            return Err(Outcome::Suppressed("the recipient has no push subscription".into()));
+        }
+        Ok(targets)
     }
 
     /// The template in `language`, else in the other shipped language.

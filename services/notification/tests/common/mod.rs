@@ -1,10 +1,12 @@
 //! A small HMS for notification tests: the real user service (for contacts
-//! and tokens), a real SMTP sink, a real HTTP SMS provider, and the
+//! and tokens), a real SMTP sink, a real HTTP SMS provider, a push service
+//! and browsers to subscribe to it (`push`), and the
 //! notification service on a chosen document store, which a test can kill
 //! and restart.
 
 #![allow(dead_code)]
 
+pub mod push;
 pub mod smtp;
 
 use std::sync::Arc;
@@ -17,7 +19,9 @@ use hms_kit::proto::notification::*;
 use hms_kit::proto::user::RegisterRequest;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::testing::{TestDb, TestServer};
-use hms_notification::{EmailConfig, EmailMode, NotificationConfig, SmsConfig, SmsProviderKind, SmtpTls, WorkerConfig};
+use hms_notification::{
+    EmailConfig, EmailMode, NotificationConfig, PushConfig, SmsConfig, SmsProviderKind, SmtpTls, WorkerConfig,
+};
 use hms_testkit::users::{UserService, patient_request, phone_number, register};
 use secrecy::SecretString;
 use tonic::Status;
@@ -89,6 +93,13 @@ impl World {
                 max_backoff: Duration::from_millis(200),
                 template_wait: Duration::from_millis(100),
                 ..WorkerConfig::default()
+            },
+            // Push is on (a browser is subscribed only where a test says so).
+            push: PushConfig {
+                vapid_private_key: Some(SecretString::from(hms_notification::generate_vapid_key().unwrap())),
+                subject: "mailto:ops@clinic.example".into(),
+                timeout: Duration::from_millis(1_000),
+                ..PushConfig::default()
             },
             subscribe_poll: Duration::from_millis(100),
             encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),

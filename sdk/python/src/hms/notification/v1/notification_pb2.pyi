@@ -45,6 +45,7 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_EMAIL: _ClassVar[Channel]
     CHANNEL_SMS: _ClassVar[Channel]
     CHANNEL_IN_APP: _ClassVar[Channel]
+    CHANNEL_PUSH: _ClassVar[Channel]
 
 class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -80,6 +81,7 @@ CHANNEL_UNSPECIFIED: Channel
 CHANNEL_EMAIL: Channel
 CHANNEL_SMS: Channel
 CHANNEL_IN_APP: Channel
+CHANNEL_PUSH: Channel
 DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_QUEUED: DeliveryStatus
 DELIVERY_STATUS_SENDING: DeliveryStatus
@@ -260,6 +262,68 @@ class UpdatePreferencesResponse(_message.Message):
     PREFERENCES_FIELD_NUMBER: _ClassVar[int]
     preferences: Preferences
     def __init__(self, preferences: _Optional[_Union[Preferences, _Mapping]] = ...) -> None: ...
+
+class GetPushSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPushSettingsResponse(_message.Message):
+    __slots__ = ("enabled", "vapid_public_key")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    VAPID_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    vapid_public_key: str
+    def __init__(self, enabled: _Optional[bool] = ..., vapid_public_key: _Optional[str] = ...) -> None: ...
+
+class RegisterPushSubscriptionRequest(_message.Message):
+    __slots__ = ("endpoint", "p256dh", "auth", "device_label")
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    P256DH_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_LABEL_FIELD_NUMBER: _ClassVar[int]
+    endpoint: str
+    p256dh: str
+    auth: str
+    device_label: str
+    def __init__(self, endpoint: _Optional[str] = ..., p256dh: _Optional[str] = ..., auth: _Optional[str] = ..., device_label: _Optional[str] = ...) -> None: ...
+
+class RegisterPushSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription_id",)
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    subscription_id: str
+    def __init__(self, subscription_id: _Optional[str] = ...) -> None: ...
+
+class PushSubscription(_message.Message):
+    __slots__ = ("id", "device_label", "endpoint_host", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_LABEL_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_HOST_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    device_label: str
+    endpoint_host: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., device_label: _Optional[str] = ..., endpoint_host: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPushSubscriptionsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListPushSubscriptionsResponse(_message.Message):
+    __slots__ = ("subscriptions",)
+    SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    subscriptions: _containers.RepeatedCompositeFieldContainer[PushSubscription]
+    def __init__(self, subscriptions: _Optional[_Iterable[_Union[PushSubscription, _Mapping]]] = ...) -> None: ...
+
+class DeletePushSubscriptionRequest(_message.Message):
+    __slots__ = ("subscription_id",)
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    subscription_id: str
+    def __init__(self, subscription_id: _Optional[str] = ...) -> None: ...
+
+class DeletePushSubscriptionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class Template(_message.Message):
     __slots__ = ("id", "type", "channel", "language", "subject", "body_text", "body_html", "version", "built_in")

@@ -66,6 +66,26 @@ class NotificationServiceStub:
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesRequest.SerializeToString,
                 response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesResponse.FromString,
                 _registered_method=True)
+        self.GetPushSettings = channel.unary_unary(
+                '/hms.notification.v1.NotificationService/GetPushSettings',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsResponse.FromString,
+                _registered_method=True)
+        self.RegisterPushSubscription = channel.unary_unary(
+                '/hms.notification.v1.NotificationService/RegisterPushSubscription',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.ListPushSubscriptions = channel.unary_unary(
+                '/hms.notification.v1.NotificationService/ListPushSubscriptions',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsResponse.FromString,
+                _registered_method=True)
+        self.DeletePushSubscription = channel.unary_unary(
+                '/hms.notification.v1.NotificationService/DeletePushSubscription',
+                request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionRequest.SerializeToString,
+                response_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionResponse.FromString,
+                _registered_method=True)
         self.ListTemplates = channel.unary_unary(
                 '/hms.notification.v1.NotificationService/ListTemplates',
                 request_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListTemplatesRequest.SerializeToString,
@@ -145,6 +165,39 @@ class NotificationServiceServicer:
 
     def UpdatePreferences(self, request, context):
         """Replaces the caller's preferences.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPushSettings(self, request, context):
+        """The server's Web Push settings: whether push is on here, and the VAPID
+        public key (RFC 8292) a browser subscribes with
+        (PushManager.subscribe's applicationServerKey).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterPushSubscription(self, request, context):
+        """Stores the caller's browser push subscription (RFC 8030), or refreshes
+        it when its endpoint is already stored; returns its id. The endpoint and
+        keys are sealed at rest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPushSubscriptions(self, request, context):
+        """The caller's push subscriptions (their devices), newest first. Someone
+        has at most 20: registering a 21st drops the oldest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePushSubscription(self, request, context):
+        """Removes one of the caller's push subscriptions (NOT_FOUND for another's).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +287,26 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.UpdatePreferences,
                     request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesRequest.FromString,
                     response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesResponse.SerializeToString,
+            ),
+            'GetPushSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPushSettings,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsResponse.SerializeToString,
+            ),
+            'RegisterPushSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterPushSubscription,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionResponse.SerializeToString,
+            ),
+            'ListPushSubscriptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPushSubscriptions,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsResponse.SerializeToString,
+            ),
+            'DeletePushSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePushSubscription,
+                    request_deserializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionRequest.FromString,
+                    response_serializer=hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionResponse.SerializeToString,
             ),
             'ListTemplates': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTemplates,
@@ -435,6 +508,114 @@ class NotificationService:
             '/hms.notification.v1.NotificationService/UpdatePreferences',
             hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesRequest.SerializeToString,
             hms_dot_notification_dot_v1_dot_notification__pb2.UpdatePreferencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPushSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.NotificationService/GetPushSettings',
+            hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.GetPushSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterPushSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.NotificationService/RegisterPushSubscription',
+            hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.RegisterPushSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPushSubscriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.NotificationService/ListPushSubscriptions',
+            hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.ListPushSubscriptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePushSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.notification.v1.NotificationService/DeletePushSubscription',
+            hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionRequest.SerializeToString,
+            hms_dot_notification_dot_v1_dot_notification__pb2.DeletePushSubscriptionResponse.FromString,
             options,
             channel_credentials,
             insecure,

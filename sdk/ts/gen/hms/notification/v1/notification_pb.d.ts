@@ -29,8 +29,10 @@ export declare type SendRequest = Message<"hms.notification.v1.SendRequest"> & {
 
   /**
    * The channels wanted; empty means every channel the type has templates
-   * for, except SMS. SMS is added either way when the type has an SMS template
-   * and the recipient's preferences turn SMS on for it.
+   * for, except SMS and PUSH. SMS is added either way when the type has an SMS
+   * template and the recipient's preferences turn SMS on for it; PUSH when the
+   * type has a PUSH template, the recipient has a push subscription and their
+   * preferences allow it.
    *
    * @generated from field: repeated hms.notification.v1.Channel channel_preferences = 3;
    */
@@ -192,7 +194,7 @@ export declare type Delivery = Message<"hms.notification.v1.Delivery"> & {
   language: string;
 
   /**
-   * Rendered subject (email) or title (in-app).
+   * Rendered subject (email) or title (in-app, push).
    *
    * @generated from field: string subject = 8;
    */
@@ -206,7 +208,8 @@ export declare type Delivery = Message<"hms.notification.v1.Delivery"> & {
   body: string;
 
   /**
-   * Email address or phone number it went to, when sent.
+   * Email address or phone number it went to, when sent; for push, how many
+   * of the recipient's browsers took it ("2 browsers").
    *
    * @generated from field: string recipient_contact = 10;
    */
@@ -420,7 +423,9 @@ export declare const PreferenceRuleSchema: GenMessage<PreferenceRule>;
 /**
  * A person's notification preferences. The most specific rule wins (one for
  * the type over one for every type); without a rule a channel is enabled,
- * except SMS, which is opt-in: it needs a rule enabling it.
+ * except SMS, which is opt-in: it needs a rule enabling it, and PUSH, which
+ * without a rule is on for appointment reminders and confirmations and for
+ * lab results ready, and off otherwise (and goes only to subscribed browsers).
  * Security messages (password reset) are always sent by email.
  *
  * @generated from message hms.notification.v1.Preferences
@@ -506,6 +511,194 @@ export declare type UpdatePreferencesResponse = Message<"hms.notification.v1.Upd
 export declare const UpdatePreferencesResponseSchema: GenMessage<UpdatePreferencesResponse>;
 
 /**
+ * @generated from message hms.notification.v1.GetPushSettingsRequest
+ */
+export declare type GetPushSettingsRequest = Message<"hms.notification.v1.GetPushSettingsRequest"> & {
+};
+
+/**
+ * Describes the message hms.notification.v1.GetPushSettingsRequest.
+ * Use `create(GetPushSettingsRequestSchema)` to create a new message.
+ */
+export declare const GetPushSettingsRequestSchema: GenMessage<GetPushSettingsRequest>;
+
+/**
+ * @generated from message hms.notification.v1.GetPushSettingsResponse
+ */
+export declare type GetPushSettingsResponse = Message<"hms.notification.v1.GetPushSettingsResponse"> & {
+  /**
+   * Whether this server sends Web Push at all.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * The VAPID public key: base64url (no padding) of the uncompressed P-256
+   * point (65 bytes), as PushManager.subscribe's applicationServerKey takes
+   * it. Empty when push is off.
+   *
+   * @generated from field: string vapid_public_key = 2;
+   */
+  vapidPublicKey: string;
+};
+
+/**
+ * Describes the message hms.notification.v1.GetPushSettingsResponse.
+ * Use `create(GetPushSettingsResponseSchema)` to create a new message.
+ */
+export declare const GetPushSettingsResponseSchema: GenMessage<GetPushSettingsResponse>;
+
+/**
+ * @generated from message hms.notification.v1.RegisterPushSubscriptionRequest
+ */
+export declare type RegisterPushSubscriptionRequest = Message<"hms.notification.v1.RegisterPushSubscriptionRequest"> & {
+  /**
+   * PushSubscription.endpoint: https (http only for a loopback host).
+   *
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * PushSubscription.getKey("p256dh"), base64url: the browser's 65-byte
+   * uncompressed P-256 public key.
+   *
+   * @generated from field: string p256dh = 2;
+   */
+  p256dh: string;
+
+  /**
+   * PushSubscription.getKey("auth"), base64url: 16 bytes.
+   *
+   * @generated from field: string auth = 3;
+   */
+  auth: string;
+
+  /**
+   * A name the person recognises the device by ("Chrome on my laptop"); up
+   * to 100 characters.
+   *
+   * @generated from field: string device_label = 4;
+   */
+  deviceLabel: string;
+};
+
+/**
+ * Describes the message hms.notification.v1.RegisterPushSubscriptionRequest.
+ * Use `create(RegisterPushSubscriptionRequestSchema)` to create a new message.
+ */
+export declare const RegisterPushSubscriptionRequestSchema: GenMessage<RegisterPushSubscriptionRequest>;
+
+/**
+ * @generated from message hms.notification.v1.RegisterPushSubscriptionResponse
+ */
+export declare type RegisterPushSubscriptionResponse = Message<"hms.notification.v1.RegisterPushSubscriptionResponse"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message hms.notification.v1.RegisterPushSubscriptionResponse.
+ * Use `create(RegisterPushSubscriptionResponseSchema)` to create a new message.
+ */
+export declare const RegisterPushSubscriptionResponseSchema: GenMessage<RegisterPushSubscriptionResponse>;
+
+/**
+ * One browser subscribed to the caller's pushes. The endpoint itself is a
+ * secret of the browser and is never shown.
+ *
+ * @generated from message hms.notification.v1.PushSubscription
+ */
+export declare type PushSubscription = Message<"hms.notification.v1.PushSubscription"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string device_label = 2;
+   */
+  deviceLabel: string;
+
+  /**
+   * The push service's host (e.g. fcm.googleapis.com).
+   *
+   * @generated from field: string endpoint_host = 3;
+   */
+  endpointHost: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.notification.v1.PushSubscription.
+ * Use `create(PushSubscriptionSchema)` to create a new message.
+ */
+export declare const PushSubscriptionSchema: GenMessage<PushSubscription>;
+
+/**
+ * @generated from message hms.notification.v1.ListPushSubscriptionsRequest
+ */
+export declare type ListPushSubscriptionsRequest = Message<"hms.notification.v1.ListPushSubscriptionsRequest"> & {
+};
+
+/**
+ * Describes the message hms.notification.v1.ListPushSubscriptionsRequest.
+ * Use `create(ListPushSubscriptionsRequestSchema)` to create a new message.
+ */
+export declare const ListPushSubscriptionsRequestSchema: GenMessage<ListPushSubscriptionsRequest>;
+
+/**
+ * @generated from message hms.notification.v1.ListPushSubscriptionsResponse
+ */
+export declare type ListPushSubscriptionsResponse = Message<"hms.notification.v1.ListPushSubscriptionsResponse"> & {
+  /**
+   * @generated from field: repeated hms.notification.v1.PushSubscription subscriptions = 1;
+   */
+  subscriptions: PushSubscription[];
+};
+
+/**
+ * Describes the message hms.notification.v1.ListPushSubscriptionsResponse.
+ * Use `create(ListPushSubscriptionsResponseSchema)` to create a new message.
+ */
+export declare const ListPushSubscriptionsResponseSchema: GenMessage<ListPushSubscriptionsResponse>;
+
+/**
+ * @generated from message hms.notification.v1.DeletePushSubscriptionRequest
+ */
+export declare type DeletePushSubscriptionRequest = Message<"hms.notification.v1.DeletePushSubscriptionRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message hms.notification.v1.DeletePushSubscriptionRequest.
+ * Use `create(DeletePushSubscriptionRequestSchema)` to create a new message.
+ */
+export declare const DeletePushSubscriptionRequestSchema: GenMessage<DeletePushSubscriptionRequest>;
+
+/**
+ * @generated from message hms.notification.v1.DeletePushSubscriptionResponse
+ */
+export declare type DeletePushSubscriptionResponse = Message<"hms.notification.v1.DeletePushSubscriptionResponse"> & {
+};
+
+/**
+ * Describes the message hms.notification.v1.DeletePushSubscriptionResponse.
+ * Use `create(DeletePushSubscriptionResponseSchema)` to create a new message.
+ */
+export declare const DeletePushSubscriptionResponseSchema: GenMessage<DeletePushSubscriptionResponse>;
+
+/**
  * The text of one type on one channel in one language. Texts use minijinja
  * (Jinja2) syntax; `{{ name }}` must be given in Send's data, or the delivery
  * fails rather than going out half-empty. HTML bodies are escaped.
@@ -536,7 +729,7 @@ export declare type Template = Message<"hms.notification.v1.Template"> & {
   language: string;
 
   /**
-   * Email subject or in-app title; unused for SMS.
+   * Email subject, in-app or push title; unused for SMS.
    *
    * @generated from field: string subject = 5;
    */
@@ -1047,6 +1240,14 @@ export enum Channel {
    * @generated from enum value: CHANNEL_IN_APP = 3;
    */
   IN_APP = 3,
+
+  /**
+   * Web Push (RFC 8030) to the recipient's subscribed browsers, even with no
+   * HMS tab open: a title, a short line and a link, never clinical detail.
+   *
+   * @generated from enum value: CHANNEL_PUSH = 4;
+   */
+  PUSH = 4,
 }
 
 /**
@@ -1080,7 +1281,7 @@ export enum DeliveryStatus {
   SENDING = 2,
 
   /**
-   * Accepted by the email server or SMS provider.
+   * Accepted by the email server, SMS provider or push service.
    *
    * @generated from enum value: DELIVERY_STATUS_SENT = 3;
    */
@@ -1179,6 +1380,51 @@ export declare const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof UpdatePreferencesRequestSchema;
     output: typeof UpdatePreferencesResponseSchema;
+  },
+  /**
+   * The server's Web Push settings: whether push is on here, and the VAPID
+   * public key (RFC 8292) a browser subscribes with
+   * (PushManager.subscribe's applicationServerKey).
+   *
+   * @generated from rpc hms.notification.v1.NotificationService.GetPushSettings
+   */
+  getPushSettings: {
+    methodKind: "unary";
+    input: typeof GetPushSettingsRequestSchema;
+    output: typeof GetPushSettingsResponseSchema;
+  },
+  /**
+   * Stores the caller's browser push subscription (RFC 8030), or refreshes
+   * it when its endpoint is already stored; returns its id. The endpoint and
+   * keys are sealed at rest.
+   *
+   * @generated from rpc hms.notification.v1.NotificationService.RegisterPushSubscription
+   */
+  registerPushSubscription: {
+    methodKind: "unary";
+    input: typeof RegisterPushSubscriptionRequestSchema;
+    output: typeof RegisterPushSubscriptionResponseSchema;
+  },
+  /**
+   * The caller's push subscriptions (their devices), newest first. Someone
+   * has at most 20: registering a 21st drops the oldest.
+   *
+   * @generated from rpc hms.notification.v1.NotificationService.ListPushSubscriptions
+   */
+  listPushSubscriptions: {
+    methodKind: "unary";
+    input: typeof ListPushSubscriptionsRequestSchema;
+    output: typeof ListPushSubscriptionsResponseSchema;
+  },
+  /**
+   * Removes one of the caller's push subscriptions (NOT_FOUND for another's).
+   *
+   * @generated from rpc hms.notification.v1.NotificationService.DeletePushSubscription
+   */
+  deletePushSubscription: {
+    methodKind: "unary";
+    input: typeof DeletePushSubscriptionRequestSchema;
+    output: typeof DeletePushSubscriptionResponseSchema;
   },
   /**
    * Admin: templates, filtered by type, channel and language.
