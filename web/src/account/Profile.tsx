@@ -1,5 +1,6 @@
-// The person's own account (UserService.GetMe/UpdateMe), a patient's details, and the
-// notification preferences with the language messages come in.
+// The person's own account (UserService.GetMe/UpdateMe), a patient's details, the
+// notification preferences with the language messages come in, and notifications on the
+// person's devices (Web Push).
 import { useState } from "react";
 import {
   Button,
@@ -28,12 +29,58 @@ import { toProblem } from "../api/errors";
 import { Field, formText, type FormSubmit } from "../components/fields";
 import { Loading } from "../components/Loading";
 import { ProblemMessage, fieldErrors } from "../components/Problem";
+import { PushDevices } from "./PushDevices";
 
 const CHANNELS: { channel: Channel; label: MessageKey }[] = [
   { channel: Channel.EMAIL, label: "profile.channel.EMAIL" },
   { channel: Channel.SMS, label: "profile.channel.SMS" },
   { channel: Channel.IN_APP, label: "profile.channel.IN_APP" },
 ];
+
+/** The kinds of notice that go to the person's devices unless turned off (the service's defaults). */
+export const PUSH_TYPES: { types: NotificationType[]; label: MessageKey }[] = [
+  {
+    types: [
+      NotificationType.APPOINTMENT_REMINDER_PATIENT,
+      NotificationType.APPOINTMENT_REMINDER_DOCTOR,
+    ],
+    label: "profile.pushType.reminders",
+  },
+  {
+    types: [
+      NotificationType.APPOINTMENT_REQUESTED_PATIENT,
+      NotificationType.APPOINTMENT_CONFIRMED_PATIENT,
+    ],
+    label: "profile.pushType.confirmations",
+  },
+  {
+    types: [NotificationType.LAB_RESULT_READY_PATIENT, NotificationType.LAB_RESULT_READY_DOCTOR],
+    label: "profile.pushType.results",
+  },
+];
+
+/** Whether pushes of a kind are on: the rule for its first type, else on. */
+export function pushEnabled(prefs: Preferences | undefined, types: NotificationType[]): boolean {
+  const rule = prefs?.rules.find((r) => r.channel === Channel.PUSH && r.type === types[0]);
+  return rule ? rule.enabled : true;
+}
+
+/** The rules of `prefs` for single types, with the push kinds' rules set as chosen. */
+export function typeRules(
+  prefs: Preferences | undefined,
+  pushOn: boolean[],
+): { type: NotificationType; channel: Channel; enabled: boolean }[] {
+  const pushTypes = new Set(PUSH_TYPES.flatMap((k) => k.types));
+  const kept = (prefs?.rules ?? []).filter(
+    (r) =>
+      r.type !== NotificationType.UNSPECIFIED &&
+      !(r.channel === Channel.PUSH && pushTypes.has(r.type)),
+  );
+  const push = PUSH_TYPES.flatMap(({ types }, i) =>
+    types.map((type) => ({ type, channel: Channel.PUSH, enabled: pushOn[i] ?? true })),
+  );
+  return [...kept, ...push];
+}
 
 const GENDERS: { value: Gender; label: MessageKey }[] = [
   { value: Gender.UNSPECIFIED, label: "profile.gender.UNSPECIFIED" },
@@ -225,6 +272,9 @@ function PreferencesForm({ prefs }: { prefs: Preferences | undefined }) {
   const [enabled, setEnabled] = useState(
     () => new Map(CHANNELS.map(({ channel }) => [channel, channelEnabled(prefs, channel)])),
   );
+  const [pushOn, setPushOn] = useState(() =>
+    PUSH_TYPES.map(({ types }) => pushEnabled(prefs, types)),
+  );
   const [language, setLanguage] = useState(prefs?.language ?? "");
   const [saved, setSaved] = useState(false);
   const update = useMutation(NotificationService.method.updatePreferences, {
@@ -238,8 +288,9 @@ function PreferencesForm({ prefs }: { prefs: Preferences | undefined }) {
   });
 
   const save = () => {
-    // Rules for single types stay as they are; the general rule of each channel is replaced.
-    const specific = (prefs?.rules ?? []).filter((r) => r.type !== NotificationType.UNSPECIFIED);
+    // Rules for single types stay as they are but the push kinds' chosen here; the general
+    // rule of each channel is replaced.
+    const specific = typeRules(prefs, pushOn);
     const general = CHANNELS.map(({ channel }) => ({
       type: NotificationType.UNSPECIFIED,
       channel,
@@ -273,6 +324,21 @@ function PreferencesForm({ prefs }: { prefs: Preferences | undefined }) {
           </SwitchButton>
         </SwitchField>
       ))}
+      <fieldset className="stack plain-fieldset">
+        <legend>{t("profile.pushTypes")}</legend>
+        {PUSH_TYPES.map(({ label }, i) => (
+          <SwitchField
+            key={label}
+            isSelected={pushOn[i] ?? true}
+            onChange={(on) => setPushOn(pushOn.map((was, j) => (j === i ? on : was)))}
+          >
+            <SwitchButton className="switch">
+              <span className="switch-track" aria-hidden="true" />
+              {t(label)}
+            </SwitchButton>
+          </SwitchField>
+        ))}
+      </fieldset>
       <RadioGroup
         value={language}
         onChange={setLanguage}
@@ -315,6 +381,7 @@ export default function Profile() {
       <div className="columns">
         {me.data?.user && <AccountForm user={me.data.user} />}
         {prefs.isSuccess && <PreferencesForm prefs={prefs.data.preferences} />}
+        <PushDevices />
       </div>
     </section>
   );

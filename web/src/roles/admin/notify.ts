@@ -35,6 +35,7 @@ export const CHANNEL_LABELS: Record<Channel, MessageKey> = {
   [Channel.EMAIL]: "profile.channel.EMAIL",
   [Channel.SMS]: "profile.channel.SMS",
   [Channel.IN_APP]: "profile.channel.IN_APP",
+  [Channel.PUSH]: "profile.channel.PUSH",
 };
 
 export const STATUS_LABELS: Record<DeliveryStatus, MessageKey> = {
