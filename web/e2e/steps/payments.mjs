@@ -1,7 +1,7 @@
 // The steps of the payments walk (e2e/payments.mjs starts what they run against): a patient
 // pays a USD invoice through Stripe's card field (a decline, a payment in part, the rest with
-// 3-D Secure) and a VND invoice on VNPay's page (cancelled once, then paid); billing staff
-// refund part of a card payment; the patient sees the refund.
+// 3-D Secure) and a VND invoice on VNPay's page (cancelled once, left once, then paid);
+// billing staff refund part of a card payment; the patient sees the refund.
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
@@ -120,6 +120,16 @@ export async function walkPayments({
       await dialog.getByText("You will pay on VNPay's page").waitFor();
       await dialog.getByRole("button", { name: /^Pay .* with VNPay$/ }).click();
       await page.getByRole("heading", { name: "Cổng thanh toán VNPay" }).waitFor();
+      if (choice === "Thanh toán") {
+        // First the patient leaves VNPay's page without a choice and comes back to the
+        // invoice: the unfinished payment holds the amount, and paying again continues it.
+        await openInvoice(page, vnd);
+        await page.getByText(/is still being confirmed\. If you left the payment page/).waitFor();
+        await h.shot(page, "vnpay-left");
+        await page.getByRole("button", { name: "Pay", exact: true }).click();
+        await dialog.getByRole("button", { name: /^Pay .*150,000 with VNPay$/ }).click();
+        await page.getByRole("heading", { name: "Cổng thanh toán VNPay" }).waitFor();
+      }
       await page.getByRole("link", { name: choice }).click();
       await page.waitForURL(/\/payments\/vnpay\/return\?/);
       await page.getByText(told).waitFor();

@@ -7,11 +7,11 @@ import { Button } from "react-aria-components";
 import { useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { BillingService, type Invoice } from "@hms/sdk/hms/billing/v1/billing_pb";
 import { useI18n } from "../../i18n";
-import { formatDay } from "../../format";
+import { formatDay, formatMoney } from "../../format";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage } from "../../components/Problem";
 import { useMyId } from "./me";
-import { isOpen, isPayable } from "./billing";
+import { heldByPendingCards, isOpen, isPayable } from "./billing";
 import { InvoiceItems, InvoiceStatusBadge, PaymentList, useMoney } from "./InvoiceParts";
 import { PayDialog } from "./PayDialog";
 import "./patient-billing.css";
@@ -105,6 +105,7 @@ export function MyInvoice() {
   const got = useQuery(BillingService.method.getInvoice, { invoiceId }, { enabled: !!invoiceId });
   const [paying, setPaying] = useState(false);
   const inv = got.data?.invoice;
+  const held = heldByPendingCards(got.data?.payments ?? []);
   return (
     <div className="invoice-page">
       <p>
@@ -130,7 +131,17 @@ export function MyInvoice() {
           <section className="card">
             <InvoiceItems invoice={inv} />
             <div className="actions">
-              {isPayable(inv) ? (
+              {held > 0n && isOpen(inv) && (
+                <p className="note">
+                  {t("inv.paymentPending", {
+                    amount: formatMoney(
+                      { amountMinor: held, currency: inv.total?.currency || "VND" },
+                      lang,
+                    ),
+                  })}
+                </p>
+              )}
+              {isPayable(inv) || (held > 0n && isOpen(inv)) ? (
                 <>
                   <Button className="button primary" onPress={() => setPaying(true)}>
                     {t("inv.pay")}
@@ -148,7 +159,7 @@ export function MyInvoice() {
             <h2>{t("inv.payments")}</h2>
             <PaymentList payments={got.data?.payments ?? []} refunds={got.data?.refunds ?? []} />
           </section>
-          {paying && <PayDialog invoice={inv} onClose={() => setPaying(false)} />}
+          {paying && <PayDialog invoice={inv} held={held} onClose={() => setPaying(false)} />}
         </>
       )}
     </div>

@@ -29,27 +29,42 @@ import {
   nextAttempt,
   outcomeUnknown,
   parseAmount,
+  forgetAttempt,
+  rememberAttempt,
+  rememberedAttempt,
   testCardToken,
   TEST_CARDS,
   type PaymentAttempt,
 } from "./billing";
 
-export function PayDialog({ invoice, onClose }: { invoice: Invoice; onClose: () => void }) {
+export function PayDialog({
+  invoice,
+  held = 0n,
+  onClose,
+}: {
+  invoice: Invoice;
+  /** Held by unfinished card payments, which a new payment replaces. */
+  held?: bigint;
+  onClose: () => void;
+}) {
   const { t, lang } = useI18n();
   const queries = useQueryClient();
   const currency = invoice.balance?.currency || invoice.total?.currency || "VND";
-  const balance = balanceOf(invoice);
+  const balance = balanceOf(invoice) + held;
   const money = (amountMinor: bigint) => formatMoney({ amountMinor, currency }, lang);
   const options = useQuery(BillingService.method.getPaymentOptions, { currency });
   const provider = options.data?.provider;
-  const [amount, setAmount] = useState(amountText(balance, currency));
+  // A payment left on the provider's page is continued, not started twice.
+  const [attempt, setAttempt] = useState<PaymentAttempt | undefined>(() =>
+    held > 0n ? rememberedAttempt(invoice.id) : undefined,
+  );
+  const [amount, setAmount] = useState(amountText(attempt?.amountMinor ?? balance, currency));
   const [number, setNumber] = useState("");
   const [expiry, setExpiry] = useState("");
   const [cvc, setCvc] = useState("");
   const [stripeCard, setStripeCard] = useState<MountedCard | undefined>();
   const onCardReady = useCallback((card: MountedCard | undefined) => setStripeCard(card), []);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [attempt, setAttempt] = useState<PaymentAttempt | undefined>();
   // The bank's step (3-D Secure) is running, or it ended without the bank's yes.
   const [authenticating, setAuthenticating] = useState(false);
   const [authProblem, setAuthProblem] = useState<string | undefined>();
@@ -68,6 +83,7 @@ export function PayDialog({ invoice, onClose }: { invoice: Invoice; onClose: () 
   const followPayer = (a: PaymentAttempt, answer: PayInvoiceResponse, authenticated: boolean) => {
     const action = answer.payerAction?.action;
     if (action?.case === "redirectUrl") {
+      rememberAttempt(a);
       window.location.assign(action.value);
       return;
     }
@@ -106,6 +122,7 @@ export function PayDialog({ invoice, onClose }: { invoice: Invoice; onClose: () 
         onSuccess: (answer) => {
           const pending = answer.payment?.status === PaymentStatus.PENDING;
           setAttempt({ ...a, settled: !pending });
+          if (!pending) forgetAttempt(invoice.id);
           if (pending) followPayer(a, answer, authenticated);
         },
         onError: (error) => {

@@ -1,6 +1,7 @@
 // Where VNPay sends the patient back after its payment page (billing.vnpay.return_url points
 // here). The query string VNPay signed goes to billing as it is (ConfirmVnpayReturn), which
 // checks its signature and asks VNPay for the outcome rather than believing the browser.
+import { useEffect } from "react";
 import { Link, useLocation } from "react-router";
 import { Button } from "react-aria-components";
 import { useQuery } from "@connectrpc/connect-query";
@@ -10,6 +11,7 @@ import { Loading } from "../../components/Loading";
 import { ProblemMessage } from "../../components/Problem";
 import { toProblem } from "../../api/errors";
 import { useMoney } from "./InvoiceParts";
+import { forgetAttempt } from "./billing";
 
 export default function VnpayReturn() {
   const { t } = useI18n();
@@ -21,6 +23,11 @@ export default function VnpayReturn() {
     { enabled: query !== "", retry: false, staleTime: Infinity },
   );
   const payment = confirmed.data?.payment;
+  useEffect(() => {
+    if (confirmed.data?.invoice && payment?.status !== PaymentStatus.PENDING) {
+      forgetAttempt(confirmed.data.invoice.id);
+    }
+  }, [confirmed.data, payment?.status]);
   const declined = !!confirmed.error && toProblem(confirmed.error).reason === "PAYMENT_DECLINED";
   const invoice = confirmed.data?.invoice;
   return (

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
-import { ClaimStatus, InvoiceStatus, PaymentStatus } from "@hms/sdk/hms/billing/v1/billing_pb";
+import {
+  ClaimStatus,
+  InvoiceStatus,
+  PaymentMethod,
+  PaymentStatus,
+} from "@hms/sdk/hms/billing/v1/billing_pb";
 import { MoneySchema } from "@hms/sdk/hms/common/v1/money_pb";
 import {
   amountText,
@@ -13,6 +18,7 @@ import {
   nextAttempt,
   outcomeUnknown,
   parseAmount,
+  heldByPendingCards,
   parseDay,
   refundable,
   testCardToken,
@@ -137,6 +143,25 @@ describe("refunds", () => {
     expect(refundable({ ...paid, status: PaymentStatus.PENDING })).toBe(0n);
     expect(refundable({ ...paid, status: PaymentStatus.REFUNDED })).toBe(0n);
     expect(refundable({ status: PaymentStatus.SUCCESS, amount: vnd(1n) })).toBe(1n);
+  });
+});
+
+describe("unfinished card payments", () => {
+  it("hold what a new payment may replace; cash and settled payments hold nothing", () => {
+    const card = (status: PaymentStatus, amountMinor: bigint) => ({
+      status,
+      method: PaymentMethod.CREDIT_CARD,
+      amount: vnd(amountMinor),
+    });
+    expect(heldByPendingCards([])).toBe(0n);
+    expect(
+      heldByPendingCards([
+        card(PaymentStatus.PENDING, 100000n),
+        card(PaymentStatus.PENDING, 50000n),
+        card(PaymentStatus.SUCCESS, 20000n),
+        { status: PaymentStatus.PENDING, method: PaymentMethod.CASH, amount: vnd(7n) },
+      ]),
+    ).toBe(150000n);
   });
 });
 

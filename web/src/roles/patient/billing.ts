@@ -105,6 +105,19 @@ export function isCancellable(
   );
 }
 
+/**
+ * What card payments still waiting for their payer hold of the balance (minor units): a
+ * payer who left the bank's or VNPay's page may start again, and billing gives the
+ * unfinished payment up first.
+ */
+export function heldByPendingCards(
+  payments: Pick<Payment, "status" | "method" | "amount">[],
+): bigint {
+  return payments
+    .filter((p) => p.status === PaymentStatus.PENDING && p.method === PaymentMethod.CREDIT_CARD)
+    .reduce((sum, p) => sum + (p.amount?.amountMinor ?? 0n), 0n);
+}
+
 /** What may still be refunded of a payment (minor units); 0 when nothing. */
 export function refundable(p: Pick<Payment, "status" | "amount" | "refunded">): bigint {
   if (p.status !== PaymentStatus.SUCCESS) return 0n;
@@ -223,6 +236,45 @@ export function outcomeUnknown(problem: Pick<Problem, "code" | "reason">): boole
     Code.Canceled,
     Code.Internal,
   ].includes(problem.code);
+}
+
+const ATTEMPT_PREFIX = "hms.pay.";
+
+/**
+ * Keeps the attempt that sent the payer to the provider's page (VNPay), for the tab's
+ * session: a payer who comes back without paying continues it (the same key brings the
+ * same payment page) instead of starting a second payment while the first holds the amount.
+ */
+export function rememberAttempt(attempt: PaymentAttempt): void {
+  const { amountMinor, ...rest } = attempt;
+  sessionStorage.setItem(
+    ATTEMPT_PREFIX + attempt.invoiceId,
+    JSON.stringify({ ...rest, amountMinor: amountMinor.toString() }),
+  );
+}
+
+export function rememberedAttempt(invoiceId: string): PaymentAttempt | undefined {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(ATTEMPT_PREFIX + invoiceId) ?? "null") as {
+      key: string;
+      token: string;
+      amountMinor: string;
+    } | null;
+    if (!saved || typeof saved.key !== "string") return undefined;
+    return {
+      key: saved.key,
+      invoiceId,
+      token: saved.token,
+      amountMinor: BigInt(saved.amountMinor),
+      settled: false,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function forgetAttempt(invoiceId: string): void {
+  sessionStorage.removeItem(ATTEMPT_PREFIX + invoiceId);
 }
 
 /** A fresh idempotency key (36 characters; the service takes 8 to 64). */

@@ -190,6 +190,8 @@ export const en = {
   "pay.toVnpay": "Taking you to VNPay…",
   "pay.doneNoCard": "Paid {amount}. Thank you.",
   "pay.return.title": "Your payment",
+  "inv.paymentPending":
+    "A payment of {amount} is still being confirmed. If you left the payment page without paying, you can pay again: the unfinished payment is given up first.",
   "pay.return.checking": "Checking your payment with VNPay…",
   "pay.return.paid": "VNPay confirmed your payment of {amount} for invoice {number}. Thank you.",
   "pay.return.pending":
@@ -469,6 +471,8 @@ export const vi: Record<keyof typeof en, string> = {
   "pay.toVnpay": "Đang chuyển sang VNPay…",
   "pay.doneNoCard": "Đã thanh toán {amount}. Xin cảm ơn.",
   "pay.return.title": "Thanh toán của bạn",
+  "inv.paymentPending":
+    "Khoản thanh toán {amount} vẫn đang chờ xác nhận. Nếu bạn đã rời trang thanh toán mà chưa trả, bạn có thể thanh toán lại: khoản dở dang sẽ được hủy trước.",
   "pay.return.checking": "Đang kiểm tra giao dịch với VNPay…",
   "pay.return.paid":
     "VNPay đã xác nhận khoản thanh toán {amount} cho hóa đơn {number}. Xin cảm ơn.",

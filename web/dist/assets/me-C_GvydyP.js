@@ -1,1 +1,0 @@
-import{kn as e}from"./index-DFMcK3O2.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};
