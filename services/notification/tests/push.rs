@@ -193,6 +193,74 @@ async fn gone_subscriptions_are_dropped_and_failing_push_services_retried(w: Wor
     assert!(failed.error.contains("HTTP 429"), "{failed:?}");
 }
 
+/// A push service that takes connections and never answers: each request
+/// it was sent, counted.
+async fn dead_push_service() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0_u8; 4096];
+                while let Ok(n) = stream.read(&mut buffer).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if buffer[..n].starts_with(b"POST ") {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    (origin, requests)
+}
+
+async fn a_dead_push_service_is_paused_and_email_goes_on(w: World) {
+    use std::sync::atomic::Ordering;
+    let (origin, requests) = dead_push_service().await;
+    let alive = PushService::start().await;
+    let mut patients = Vec::new();
+    for i in 0..6 {
+        let (patient, token) = w.patient(&format!("push.dead{i}"), "en").await;
+        let mut browser = Browser::new(&alive, &format!("dead{i}"), 40 + i);
+        browser.endpoint = format!("{origin}/push/dead{i}");
+        subscribe(&w, &token, &browser, "").await.unwrap();
+        patients.push(patient);
+    }
+    // One patient also has a browser of another vendor, which works.
+    let (mixed, token) = w.patient("push.mixed", "en").await;
+    let mut dead_one = Browser::new(&alive, "mixed-dead", 50);
+    dead_one.endpoint = format!("{origin}/push/mixed-dead");
+    subscribe(&w, &token, &dead_one, "").await.unwrap();
+    subscribe(&w, &token, &Browser::new(&alive, "mixed-alive", 51), "").await.unwrap();
+    patients.push(mixed.clone());
+
+    for (i, patient) in patients.iter().enumerate() {
+        w.send(REMINDER, patient, &APPOINTMENT_CHANNELS, &REMINDER_DATA, &format!("dead-{i}")).await.unwrap();
+    }
+    for patient in &patients {
+        let log = w.settled(patient, 3).await;
+        assert_eq!(by_channel(&log, Channel::Email).unwrap().status(), DeliveryStatus::Sent, "{log:?}");
+    }
+    assert_eq!(w.sink.wait_for(patients.len()).await.len(), patients.len(), "every email went out");
+    // Three attempts of seven pushes would be 21 requests; once the dead
+    // service has failed `breaker_failures` times it is paused and its
+    // browsers wait without a request (a probe now and then).
+    let sent = requests.load(Ordering::SeqCst);
+    assert!(sent <= 7 + 3, "the dead push service was sent {sent} requests");
+    let log = w.deliveries(&patients[0]).await;
+    let push = by_channel(&log, Channel::Push).unwrap();
+    assert_eq!(push.status(), DeliveryStatus::Failed, "{push:?}");
+    // The other vendor's browser is not held back by the dead one.
+    assert_eq!(alive.accepted("mixed-alive").len(), 1);
+}
+
 async fn subscriptions_are_their_owners_own(w: World) {
     let push = PushService::start().await;
     let (_, alice) = w.patient("push.alice", "en").await;
@@ -342,6 +410,7 @@ async fn nothing_of_a_subscription_is_readable_at_rest(w: World) {
 on_every_store!(
     reminders_reach_every_browser_encrypted_and_signed,
     gone_subscriptions_are_dropped_and_failing_push_services_retried,
+    a_dead_push_service_is_paused_and_email_goes_on,
     subscriptions_are_their_owners_own,
     bad_subscriptions_are_refused_field_by_field,
     push_turned_off_for_a_type_is_not_sent,

@@ -19,6 +19,9 @@ pub(super) enum Destination {
     Users,
     Smtp,
     Sms,
+    /// One browser vendor's push service, by a hash of its origin: one
+    /// vendor's outage pauses only the browsers it serves.
+    PushService(u64),
 }
 
 impl Destination {
@@ -27,7 +30,17 @@ impl Destination {
             Destination::Users => "user service",
             Destination::Smtp => "email server",
             Destination::Sms => "SMS provider",
+            Destination::PushService(_) => "push service",
         }
+    }
+
+    /// The push service of a subscription's endpoint.
+    pub(super) fn push_service(endpoint: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        let origin = reqwest::Url::parse(endpoint).map(|url| url.origin().ascii_serialization());
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        origin.unwrap_or_default().hash(&mut hasher);
+        Destination::PushService(hasher.finish())
     }
 
     pub(super) fn of(channel: Channel) -> Option<Self> {

@@ -3,12 +3,16 @@
 //! unsubscribed: its subscription is deleted, and the delivery counts it
 //! as failed for good. A throttled or failing push service is tried again
 //! with the worker's backoff, for the browsers that have not taken the
-//! message yet (the delivery remembers those that have).
+//! message yet (the delivery remembers those that have). A push service
+//! that keeps failing is paused by its breaker (one per push service's
+//! origin), so a dead one costs a few time-outs, not one per push, and
+//! other vendors' browsers and the other channels go on.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hms_kit::time::now_micros;
 
+use super::breakers::Destination;
 use super::outcome::Outcome;
 use super::prepare::{Message, PushTarget};
 use super::{Stop, Worker};
@@ -33,16 +37,32 @@ impl Worker {
         })
         .to_string();
         let urgency = domain::push_urgency(kind);
-        let pending: Vec<&PushTarget> =
-            message.push_targets.iter().filter(|t| !delivery.doc.pushed.contains(&t.id)).collect();
+        let now = now_micros();
+        let mut transient = None;
+        // A push service that keeps failing is paused, like the email server:
+        // its browsers wait without a request, so a dead one costs no time-outs.
+        let (pending, paused): (Vec<&PushTarget>, Vec<&PushTarget>) = message
+            .push_targets
+            .iter()
+            .filter(|t| !delivery.doc.pushed.contains(&t.id))
+            .partition(|t| self.breakers.paused_until(Destination::push_service(&t.keys.endpoint), now).is_none());
+        if !paused.is_empty() {
+            transient = Some("the push service is paused after failing".to_owned());
+        }
         let sends = pending.iter().map(|target| push_one(sender, target, payload.as_bytes(), urgency));
         let results = tokio::select! {
             results = futures::future::join_all(sends) => results,
             () = stop.grace_over() => return Outcome::Requeue(now_micros()),
         };
-        let mut transient = None;
         let mut failures = Vec::new();
         for (target, result) in pending.into_iter().zip(results) {
+            let service = Destination::push_service(&target.keys.endpoint);
+            match &result {
+                Err(PushError::Transient(error)) => {
+                    self.breakers.failed(service, now_micros(), error);
+                }
+                _ => self.breakers.succeeded(service),
+            }
             match result {
                 Ok(()) => delivery.doc.pushed.push(target.id.clone()),
                 Err(PushError::Gone(error)) => {
