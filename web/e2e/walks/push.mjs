@@ -1,6 +1,7 @@
 // The push walk: a patient turns on notifications on this device from the profile (the
-// browser's prompt allowed), books, and closes the tab; the notification service pushes the
-// "request received" notice, encrypted (RFC 8291) and signed (VAPID, RFC 8292), to the
+// browser's prompt allowed), books, and closes the tab; the appointment's reminder falls due
+// (the admin sets the reminder offset so that it does, seconds after the booking); the
+// notification service pushes it, encrypted (RFC 8291) and signed (VAPID, RFC 8292), to the
 // browser's push service, and the service worker shows it with no tab open. Screenshots go
 // to target/web-e2e/push/.
 //
@@ -25,6 +26,7 @@ import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
 import { AppointmentService, ScheduleService } from "@hms/sdk/hms/appointment/v1/appointment_pb";
 import { NotificationService } from "@hms/sdk/hms/notification/v1/notification_pb";
+import { AdminService } from "@hms/sdk/hms/admin/v1/admin_pb";
 import { seed } from "../seed.mjs";
 import { base, adminPassword, walk } from "../harness.mjs";
 
@@ -34,6 +36,8 @@ const users = createClient(UserService, transport);
 const schedules = createClient(ScheduleService, transport);
 const appointments = createClient(AppointmentService, transport);
 const notifications = createClient(NotificationService, transport);
+const adminApi = createClient(AdminService, transport);
+const OFFSETS = "appointment.reminder_offsets";
 const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 
@@ -161,6 +165,7 @@ const tokens = (await users.login({ username: hoa.username, password: hoa.passwo
 const { vapidPublicKey, enabled } = await notifications.getPushSettings({}, bearer(tokens));
 if (!enabled) throw new Error("push is off on this hms up: its VAPID key was not generated");
 
+let restoreOffsets = async () => {};
 try {
   await walk("push", async (h) => {
     const page = await h.newPage();
@@ -200,7 +205,7 @@ try {
       },
       bearer(tokens),
     );
-    await appointments.bookAppointment(
+    const { appointment } = await appointments.bookAppointment(
       {
         serviceId: setup.serviceId,
         doctorId: setup.doctor.id,
@@ -209,8 +214,39 @@ try {
       },
       bearer(tokens),
     );
+    // The reminder is due a few seconds from now: its offset is the time to the start, less.
+    const admin = (await users.login({ username: "admin", password: adminPassword })).tokens;
+    const { configuration } = await adminApi.getSystemConfiguration(
+      { key: OFFSETS },
+      bearer(admin),
+    );
+    const toStart = Math.floor(Number(appointment.startTime.seconds) - Date.now() / 1000);
+    const changed = await adminApi.updateSystemConfiguration(
+      {
+        key: OFFSETS,
+        value: { kind: { case: "durations", value: { values: [`${toStart - 8}s`] } } },
+        expectedVersion: configuration.version,
+        reason: `Push walk ${suffix}: a reminder due now`,
+      },
+      bearer(admin),
+    );
+    restoreOffsets = () =>
+      adminApi.updateSystemConfiguration(
+        {
+          key: OFFSETS,
+          value: configuration.value,
+          expectedVersion: changed.configuration.version,
+          reason: `Push walk ${suffix}: reminders as before`,
+        },
+        bearer(admin),
+      );
 
-    const push = await eventually("the push", () => received[0]);
+    // "Request received" comes first, then the reminder.
+    const push = await eventually(
+      "the reminder's push",
+      () => received.find((p) => decrypt(p.body).title === "Upcoming appointment"),
+      60_000,
+    );
     checkVapid(push.headers.authorization, vapidPublicKey);
     if (push.headers["content-encoding"] !== "aes128gcm") throw new Error("not aes128gcm");
     if (!Number(push.headers.ttl)) throw new Error("no TTL");
@@ -241,8 +277,9 @@ try {
     if (shown.title !== message.title || !shown.url.endsWith(message.url)) {
       throw new Error(`shown ${JSON.stringify(shown)}, pushed ${JSON.stringify(message)}`);
     }
-    console.log(`push shown with the tab closed: ${shown.title}`);
+    console.log(`reminder shown with the tab closed: ${shown.title}`);
   });
 } finally {
+  await restoreOffsets();
   pushService.close();
 }
