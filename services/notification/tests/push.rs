@@ -14,19 +14,6 @@ use hms_kit::proto::notification::*;
 use hms_testkit::status::{assert_code, violated_fields_sorted};
 use tonic::Code;
 
-const REMINDER: NotificationType = NotificationType::AppointmentReminderPatient;
-
-/// What the appointment service sends with a patient's reminder.
-const REMINDER_DATA: [(&str, &str); 7] = [
-    ("patient_name", "Test Patient"),
-    ("doctor_name", "Lan Nguyen"),
-    ("service_name", "General consultation"),
-    ("appointment_date", "2026-12-07"),
-    ("appointment_time", "09:30"),
-    ("location", "Room 3"),
-    ("appointment_id", "a-1"),
-];
-
 const INVOICE_DATA: [(&str, &str); 3] =
     [("invoice_number", "INV-1"), ("amount", "500,000 VND"), ("due_date", "2026-12-31")];
 

@@ -10,19 +10,6 @@ use std::time::Duration;
 use common::*;
 use hms_kit::proto::notification::*;
 
-const REMINDER: NotificationType = NotificationType::AppointmentReminderPatient;
-
-/// What the appointment service sends with a patient's reminder.
-const REMINDER_DATA: [(&str, &str); 7] = [
-    ("patient_name", "Test Patient"),
-    ("doctor_name", "Lan Nguyen"),
-    ("service_name", "General consultation"),
-    ("appointment_date", "2026-12-07"),
-    ("appointment_time", "09:30"),
-    ("location", "Room 3"),
-    ("appointment_id", "a-1"),
-];
-
 /// The channels the appointment service names for its notices.
 const APPOINTMENT_CHANNELS: [Channel; 2] = [Channel::Email, Channel::InApp];
 

@@ -270,6 +270,18 @@ impl World {
 
 pub type Shared<T> = Arc<T>;
 
+/// A patient's appointment reminder, with what the appointment service sends with it.
+pub const REMINDER: NotificationType = NotificationType::AppointmentReminderPatient;
+pub const REMINDER_DATA: [(&str, &str); 7] = [
+    ("patient_name", "Test Patient"),
+    ("doctor_name", "Lan Nguyen"),
+    ("service_name", "General consultation"),
+    ("appointment_date", "2026-12-07"),
+    ("appointment_time", "09:30"),
+    ("location", "Room 3"),
+    ("appointment_id", "a-1"),
+];
+
 /// The notification type most tests send.
 pub const REGISTERED: NotificationType = NotificationType::UserRegistered;
 
