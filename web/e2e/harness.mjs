@@ -75,6 +75,7 @@ export async function walk(name, run) {
     console.log(`${name} passed`);
   } catch (error) {
     for (const [i, page] of pages.entries()) {
+      if (page.isClosed()) continue;
       await page.screenshot({ path: join(shots, `failed-${String(i)}.png`), fullPage: true });
     }
     throw error;

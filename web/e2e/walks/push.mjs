@@ -3,7 +3,7 @@
 // (the admin sets the reminder offset so that it does, seconds after the booking); the
 // notification service pushes it, encrypted (RFC 8291) and signed (VAPID, RFC 8292), to the
 // browser's push service, and the service worker shows it with no tab open. Screenshots go
-// to target/web-e2e/push/.
+// to target/web-e2e/push/. Signing out ends the subscription.
 //
 //   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/push.mjs
 //
@@ -170,7 +170,7 @@ try {
   await walk("push", async (h) => {
     const page = await h.newPage();
     await page.context().grantPermissions(["notifications"], { origin: base });
-    await page.addInitScript({ content: pushManagerStandIn });
+    await page.context().addInitScript({ content: pushManagerStandIn });
     await h.signIn(page, hoa.username, hoa.password);
     await page.goto(`${base}/profile`);
     await page.getByRole("button", { name: "Turn on notifications on this device" }).click();
@@ -278,6 +278,16 @@ try {
       throw new Error(`shown ${JSON.stringify(shown)}, pushed ${JSON.stringify(message)}`);
     }
     console.log(`reminder shown with the tab closed: ${shown.title}`);
+
+    // Signing out stops this person's notifications on this browser (it may be shared).
+    await blank.goto(`${base}/profile`);
+    await blank.getByText("This device gets your notifications.").waitFor();
+    await blank.getByRole("button", { name: "Sign out" }).click();
+    await blank.waitForURL(/\/sign-in/);
+    const { subscriptions } = await notifications.listPushSubscriptions({}, bearer(tokens));
+    if (subscriptions.length !== 0) {
+      throw new Error(`signed out, yet still subscribed: ${JSON.stringify(subscriptions)}`);
+    }
   });
 } finally {
   await restoreOffsets();

@@ -118,3 +118,21 @@ export function saveSubscriptionId(id: string | undefined): void {
   if (id) localStorage.setItem(SUBSCRIPTION_ID, id);
   else localStorage.removeItem(SUBSCRIPTION_ID);
 }
+
+/**
+ * Stops this person's notifications on this browser when they sign out: a browser may be
+ * shared (a reception desk, a family tablet), and the next person must not get them.
+ * `forget` removes the subscription at the notification service.
+ */
+export async function stopPushHere(forget: (subscriptionId: string) => Promise<unknown>) {
+  const id = savedSubscriptionId();
+  if (!id) return;
+  try {
+    await unsubscribe();
+    await forget(id);
+  } catch {
+    // Ended at the push service: its next push is refused and the service drops it.
+  } finally {
+    saveSubscriptionId(undefined);
+  }
+}

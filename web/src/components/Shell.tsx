@@ -3,7 +3,7 @@
 import { Suspense, useEffect, useRef } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { Button } from "react-aria-components";
-import { useQuery } from "@connectrpc/connect-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { NotificationService } from "@hms/sdk/hms/notification/v1/notification_pb";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
@@ -15,6 +15,7 @@ import { LanguageSwitcher } from "./LanguageSwitcher";
 import { Loading } from "./Loading";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { useDiscoverClinicZone } from "../format/zone";
+import { stopPushHere } from "../account/push";
 
 function roleLabel(role: Role | undefined): MessageKey {
   switch (role) {
@@ -69,8 +70,10 @@ export function Shell({ module }: { module: RoleModule | undefined }) {
     main.current?.focus();
   }, [location.pathname]);
 
+  const forgetDevice = useMutation(NotificationService.method.deletePushSubscription);
   const signOut = async () => {
     try {
+      await stopPushHere((subscriptionId) => forgetDevice.mutateAsync({ subscriptionId }));
       await manager.signOut();
     } finally {
       queries.clear();

@@ -112,7 +112,7 @@ const shared = {
   "profile.pushType.results": "Lab results ready",
   "push.title": "Notifications on your devices",
   "push.help":
-    "Reminders, confirmations and lab results ready can reach this device even when HMS is closed. They say what happened and link to the app, never any medical detail.",
+    "Reminders, confirmations and lab results ready can reach this device even when HMS is closed. They say what happened and link to the app, never any medical detail. Signing out turns them off on this device.",
   "push.turnOn": "Turn on notifications on this device",
   "push.turnOff": "Turn off on this device",
   "push.onHere": "This device gets your notifications.",

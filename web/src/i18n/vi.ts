@@ -110,7 +110,7 @@ const shared = {
   "profile.pushType.results": "Có kết quả xét nghiệm",
   "push.title": "Thông báo trên thiết bị của bạn",
   "push.help":
-    "Nhắc lịch, xác nhận và thông báo có kết quả xét nghiệm có thể đến thiết bị này cả khi HMS đang đóng. Thông báo chỉ nói điều gì đã xảy ra và dẫn vào ứng dụng, không bao giờ có chi tiết y khoa.",
+    "Nhắc lịch, xác nhận và thông báo có kết quả xét nghiệm có thể đến thiết bị này cả khi HMS đang đóng. Thông báo chỉ nói điều gì đã xảy ra và dẫn vào ứng dụng, không bao giờ có chi tiết y khoa. Đăng xuất sẽ tắt chúng trên thiết bị này.",
   "push.turnOn": "Bật thông báo trên thiết bị này",
   "push.turnOff": "Tắt trên thiết bị này",
   "push.onHere": "Thiết bị này nhận thông báo của bạn.",

@@ -1,1 +1,0 @@
-import{kn as e}from"./index-CXT5tgkV.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};

@@ -1,1 +1,0 @@
-import{Sn as e,gr as t,wn as n,yr as r}from"./index-CXT5tgkV.js";var i=r(t(),1);function a(e=!0){let[t,r]=(0,i.useState)(e),a=(0,i.useRef)(!1),o=(0,i.useCallback)(e=>{a.current=!0,r(!!e)},[]);return n(()=>{a.current||r(!1)},[]),[o,t]}function o(t=!0){let n=e(),[r,i]=a(t);return{id:i?n:void 0,ref:r}}export{o as t};
