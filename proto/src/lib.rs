@@ -49,6 +49,11 @@ pub mod hms {
             tonic::include_proto!("hms.notification.v1");
         }
     }
+    pub mod pharmacy {
+        pub mod v1 {
+            tonic::include_proto!("hms.pharmacy.v1");
+        }
+    }
     pub mod user {
         pub mod v1 {
             tonic::include_proto!("hms.user.v1");
@@ -67,5 +72,6 @@ pub use hms::billing::v1 as billing;
 pub use hms::common::v1 as common;
 pub use hms::ehr::v1 as ehr;
 pub use hms::notification::v1 as notification;
+pub use hms::pharmacy::v1 as pharmacy;
 pub use hms::user::v1 as user;
 pub use hms::web::v1 as web;

@@ -71,6 +71,18 @@ impl<'a> Receivers<'a> {
     pub fn relay(self, db: &Db, config: RelayConfig) -> Option<Relay> {
         (!self.router.is_empty()).then(|| Relay::new(db.clone(), Arc::new(self.router), config))
     }
+
+    /// The relay of the events carried in `collections`' documents (a
+    /// document service's outbox); none when there are no receivers.
+    pub fn doc_relay(
+        self,
+        docs: Arc<dyn crate::docstore::DocumentStore>,
+        collections: Vec<&'static str>,
+        config: RelayConfig,
+    ) -> Option<crate::docstore::outbox::DocRelay> {
+        (!self.router.is_empty())
+            .then(|| crate::docstore::outbox::DocRelay::new(docs, collections, Arc::new(self.router), config))
+    }
 }
 
 type Start = Box<dyn FnOnce(Stopping) -> JoinHandle<()> + Send>;

@@ -1,6 +1,7 @@
 //! Conversions between the proto messages and the documents of the store and
 //! the use cases, with the form checks of the input (field violations).
 
+use hms_kit::docstore::audit::Entry;
 use hms_kit::error::FieldViolations;
 use hms_kit::ids::check_id;
 use hms_kit::proto::ehr::*;
@@ -8,7 +9,6 @@ use hms_kit::time::{iso_date_to_proto, micros_to_timestamp, now_micros};
 use tonic::Status;
 
 use crate::app::{LAB_RESULT, NotesText, OpenEncounter, OpenRecord, PRESCRIPTION, stage};
-use crate::domain::audit::Entry;
 use crate::domain::care::Stage as Visit;
 use crate::domain::status::Status as Stage;
 use crate::domain::validate;
@@ -22,6 +22,14 @@ const MAX_LIST: usize = 100;
 
 // ---- to proto ----
 
+pub fn allergy_to_proto(a: &AllergyDoc) -> Allergy {
+    Allergy {
+        substance: a.substance.clone(),
+        reaction: a.reaction.clone(),
+        criticality: Criticality::from_str_name(&format!("CRITICALITY_{}", a.criticality)).unwrap_or_default().into(),
+    }
+}
+
 pub fn record_to_proto(patient_id: &str, open: &OpenRecord) -> MedicalRecord {
     let (v, history) = (&open.record, open.history.clone());
     let r = &v.doc;
@@ -29,17 +37,7 @@ pub fn record_to_proto(patient_id: &str, open: &OpenRecord) -> MedicalRecord {
         patient_id: patient_id.to_owned(),
         fields: Some(RecordFields {
             blood_type: r.blood_type.clone(),
-            allergies: r
-                .allergies
-                .iter()
-                .map(|a| Allergy {
-                    substance: a.substance.clone(),
-                    reaction: a.reaction.clone(),
-                    criticality: Criticality::from_str_name(&format!("CRITICALITY_{}", a.criticality))
-                        .unwrap_or_default()
-                        .into(),
-                })
-                .collect(),
+            allergies: r.allergies.iter().map(allergy_to_proto).collect(),
             chronic_conditions: r
                 .chronic_conditions
                 .iter()

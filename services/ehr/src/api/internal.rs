@@ -10,7 +10,7 @@ use hms_kit::proto::ehr::*;
 use hms_kit::time::now_micros;
 use tonic::{Request, Response, Status};
 
-use super::convert::{lab_to_proto, link_from_proto, micros, prescription_to_proto, stage_to_proto};
+use super::convert::{allergy_to_proto, lab_to_proto, link_from_proto, micros, prescription_to_proto, stage_to_proto};
 use super::{InternalApi, Reply};
 use crate::app::{LAB_RESULT, PRESCRIPTION, stage};
 use crate::store::ReferenceDoc;
@@ -55,6 +55,28 @@ impl InternalEhrService for InternalApi {
             .add_reference(&c, &format!("rx:{}", r.prescription_id), reference, "AddPrescriptionReference")
             .await?;
         Ok(Response::new(AddPrescriptionReferenceResponse { reference: Some(prescription_to_proto(&stored)), created }))
+    }
+
+    async fn get_prescribing_context(
+        &self,
+        request: Request<GetPrescribingContextRequest>,
+    ) -> Reply<GetPrescribingContextResponse> {
+        let c = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "patient_id", &r.patient_id);
+        check_id(&mut v, "doctor_id", &r.doctor_id);
+        if !r.encounter_id.is_empty() {
+            check_id(&mut v, "encounter_id", &r.encounter_id);
+        }
+        v.into_result()?;
+        let encounter = Some(r.encounter_id.as_str()).filter(|e| !e.is_empty());
+        let context = self.0.prescribing_context(&c, &r.doctor_id, &r.patient_id, encounter).await?;
+        Ok(Response::new(GetPrescribingContextResponse {
+            care_relationship: context.care_relationship,
+            encounter_found: context.encounter_found,
+            allergies: context.allergies.iter().map(allergy_to_proto).collect(),
+        }))
     }
 
     async fn add_lab_result_reference(

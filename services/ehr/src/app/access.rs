@@ -6,13 +6,13 @@
 use std::future::Future;
 
 use hms_kit::auth::role_name;
+use hms_kit::docstore::audit::Entry;
 use hms_kit::error::refusal;
 use hms_kit::proto::common::Role;
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
 use super::State;
-use crate::domain::audit::Entry;
 use crate::store::{EncounterDoc, GrantDoc, PageOf, Versioned};
 use hms_kit::auth::Caller;
 use hms_kit::ids::new_id;
@@ -180,5 +180,55 @@ impl State {
             tracing::error!(sequence = seq, problem, "the EHR audit chain is broken");
         }
         Ok((checked, broken))
+    }
+}
+
+/// What the pharmacy learns before accepting a prescription.
+pub struct PrescribingContext {
+    pub care_relationship: bool,
+    pub encounter_found: bool,
+    pub allergies: Vec<crate::store::AllergyDoc>,
+}
+
+impl State {
+    /// Whether `doctor_id` may prescribe for the patient (care relationship
+    /// or break-glass), whether `encounter_id` is the patient's, and the
+    /// patient's allergies, which only a doctor allowed in is given. Audited
+    /// as the doctor's read, from the calling service.
+    pub async fn prescribing_context(
+        &self,
+        service: &Caller,
+        doctor_id: &str,
+        patient_id: &str,
+        encounter_id: Option<&str>,
+    ) -> Result<PrescribingContext, Status> {
+        let now = now_micros();
+        let mut break_glass = String::new();
+        let mut care = self.store.has_care(doctor_id, patient_id, now).await?;
+        if !care && let Some(grant) = self.store.active_grant(doctor_id, patient_id, now).await? {
+            care = true;
+            break_glass = grant.reason;
+        }
+        let encounter_found = match encounter_id {
+            Some(id) => self.store.encounter(id).await?.is_some_and(|e| e.doc.patient_id == patient_id),
+            None => false,
+        };
+        let allergies = if care {
+            self.store.record(patient_id).await?.map(|r| r.doc.allergies).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let doctor = Caller {
+            principal: hms_kit::auth::Principal {
+                subject: doctor_id.to_owned(),
+                role: Role::Doctor,
+                session_id: None,
+                expires_at: 0,
+            },
+            address: format!("{} via {}", service.address, service.principal.subject),
+        };
+        let outcome = if care { "ALLOWED" } else { "DENIED" };
+        self.audit(&doctor, "GetPrescribingContext", patient_id, "record/allergies", outcome, &break_glass).await?;
+        Ok(PrescribingContext { care_relationship: care, encounter_found, allergies })
     }
 }

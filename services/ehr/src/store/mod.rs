@@ -6,7 +6,6 @@
 //! references, care relationships, break-glass grants and the audit chain.
 //! Free text arrives here already sealed (see `app::Crypt`).
 
-mod audit;
 mod care;
 mod encounters;
 mod records;
@@ -14,6 +13,7 @@ mod references;
 
 use std::sync::Arc;
 
+use hms_kit::docstore::audit::{AuditChain, Entry};
 use hms_kit::docstore::typed;
 use hms_kit::docstore::{self, DocumentStore, IndexSpec, Order};
 use serde::{Deserialize, Serialize};
@@ -25,9 +25,6 @@ pub use care::{CareDoc, GrantDoc, care_key};
 pub use encounters::{DiagnosisDoc, EncounterDoc, PlanDoc, VitalsDoc};
 pub use records::{AllergyDoc, ConditionDoc, ImmunizationDoc, RecordDoc};
 pub use references::ReferenceDoc;
-
-#[cfg(test)]
-use crate::domain::audit::Entry;
 
 pub const RECORDS: &str = "ehr_records";
 pub const ENCOUNTERS: &str = "ehr_encounters";
@@ -50,10 +47,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Store {
     docs: Arc<dyn DocumentStore>,
-    /// The last audit entry this process knows of (sequence, hash). Appends in
-    /// one process take turns on this lock; other replicas are caught by the
-    /// unique document key, after which the tail is read again.
-    audit_tail: Arc<tokio::sync::Mutex<Option<(i64, String)>>>,
+    /// The audit trail, a hash chain in `AUDIT`.
+    audit: AuditChain,
 }
 
 impl Store {
@@ -70,9 +65,12 @@ impl Store {
         for (collection, spec) in Self::indexes() {
             docs.ensure_index(collection, &spec).await?;
         }
-        Ok(Self { docs, audit_tail: Arc::default() })
+        let audit = AuditChain::open(docs.clone(), AUDIT).await?;
+        Ok(Self { docs, audit })
     }
 
+    /// The indexes of every collection but `AUDIT`, whose indexes are the
+    /// audit chain's own (`AuditChain::indexes`).
     fn indexes() -> Vec<(&'static str, IndexSpec)> {
         let index = |name: &str, fields: &[(&str, Order)], unique: bool| IndexSpec {
             name: name.to_owned(),
@@ -97,60 +95,34 @@ impl Store {
                 CARE,
                 index("live", &[("doctor_id", Order::Asc), ("patient_id", Order::Asc), ("until", Order::Desc)], false),
             ),
-            (AUDIT, index("chain", &[("seq", Order::Desc)], false)),
-            (AUDIT, index("by_patient", &[("patient_id", Order::Asc), ("seq", Order::Desc)], false)),
-            (AUDIT, index("by_actor", &[("actor_id", Order::Asc), ("seq", Order::Desc)], false)),
         ]
     }
 
     pub async fn ping(&self) -> Result<()> {
         Ok(self.docs.ping().await?)
     }
+
+    /// Appends `entry` to the audit chain; see `AuditChain::append`.
+    pub async fn append_audit(&self, entry: Entry) -> Result<Entry> {
+        self.audit.append(entry).await
+    }
+
+    /// A page of the audit trail, newest first, optionally for one patient or actor.
+    pub async fn audit_events(
+        &self,
+        filter: Option<(&str, &str)>,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<PageOf<Entry>> {
+        self.audit.events(filter, after, limit).await
+    }
+
+    /// Recomputes the whole audit chain in order; the number of entries
+    /// checked and the first broken one (sequence, problem), if any.
+    pub async fn verify_audit(&self) -> Result<(i64, Option<(i64, String)>)> {
+        self.audit.verify().await
+    }
 }
 
 #[cfg(test)]
 mod query_plans;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(actor: &str) -> Entry {
-        Entry {
-            seq: 0,
-            actor_id: actor.into(),
-            actor_role: "DOCTOR".into(),
-            action: "GetMedicalRecord".into(),
-            patient_id: "p1".into(),
-            resource: "record".into(),
-            at: 1,
-            client_address: "127.0.0.1".into(),
-            outcome: "ALLOWED".into(),
-            break_glass_reason: String::new(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        }
-    }
-
-    /// Two replicas (two `Store`s on one database) appending at once still
-    /// build one unbroken chain.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_appenders_in_two_replicas_keep_one_chain() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("ehr.db").display());
-        let a = Store::open(&url).await.unwrap();
-        let b = Store::open(&url).await.unwrap();
-        let mut tasks = Vec::new();
-        for i in 0..40 {
-            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tasks.push(tokio::spawn(async move { store.append_audit(entry(&format!("d{i}"))).await.unwrap().seq }));
-        }
-        let mut seqs = Vec::new();
-        for t in tasks {
-            seqs.push(t.await.unwrap());
-        }
-        seqs.sort();
-        assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
-        assert_eq!(a.verify_audit().await.unwrap(), (40, None));
-    }
-}

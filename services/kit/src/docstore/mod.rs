@@ -23,7 +23,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+pub mod audit;
 pub mod mongo;
+pub mod outbox;
 pub mod sql;
 pub mod typed;
 

@@ -1,0 +1,263 @@
+//! The outbox of a document service. A document store has no transaction
+//! spanning two documents, so an event travels inside the document whose
+//! change it announces: it is written by the same conditional replace, and
+//! cannot exist without the change nor the change without it. A
+//! [`DocRelay`] finds documents with due events through the `outbox_due`
+//! index, leases them (a conditional replace, so one replica at a time),
+//! delivers their events in order to a [`Sink`] and removes what was
+//! delivered. Each event's id is its idempotency key.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{DocError, DocumentStore, Filter, IndexSpec, Order, Query};
+use crate::outbox::{DeliveryError, Event, OutboxEvent, RelayConfig, Sink};
+use crate::time::{duration_micros, now_micros};
+
+/// The index every collection that carries events declares.
+pub fn due_index() -> IndexSpec {
+    IndexSpec { name: "outbox_due".into(), fields: vec![("outbox_due".into(), Order::Asc)], unique: false }
+}
+
+/// An event waiting in its document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEvent {
+    pub id: String,
+    pub topic: String,
+    pub key: String,
+    /// The event's JSON.
+    pub payload: Value,
+    #[serde(default)]
+    pub attempts: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// The outbox fields of a document: flatten it into the document's type
+/// (`#[serde(flatten)] outbox: Outbox`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outbox {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<PendingEvent>,
+    /// When a relay should next look at the document's events (Unix
+    /// microseconds); absent when none wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox_due: Option<i64>,
+    /// Events a receiver refused for good, kept for operators to see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox_failed: Vec<PendingEvent>,
+}
+
+impl Outbox {
+    /// Adds `event` to go out as soon as the document is written.
+    pub fn push(&mut self, event: Event) -> Result<(), serde_json::Error> {
+        self.outbox.push(PendingEvent {
+            id: crate::ids::new_id(),
+            topic: event.topic,
+            key: event.key,
+            payload: serde_json::from_slice(&event.payload)?,
+            attempts: 0,
+            last_error: None,
+        });
+        self.outbox_due = Some(now_micros());
+        Ok(())
+    }
+}
+
+/// Delivers the events of some collections' documents until stopped.
+pub struct DocRelay {
+    docs: Arc<dyn DocumentStore>,
+    collections: Vec<&'static str>,
+    sink: Arc<dyn Sink>,
+    config: RelayConfig,
+}
+
+/// Attempts at writing a document's outcome back over concurrent writes.
+const RECORD_ATTEMPTS: usize = 16;
+
+impl DocRelay {
+    pub fn new(
+        docs: Arc<dyn DocumentStore>,
+        collections: Vec<&'static str>,
+        sink: Arc<dyn Sink>,
+        config: RelayConfig,
+    ) -> Self {
+        Self { docs, collections, sink, config }
+    }
+
+    /// Runs until `stop` resolves; a failing store is logged and retried.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut failing = false;
+        loop {
+            let handled = tokio::select! {
+                biased;
+                () = &mut stop => return,
+                handled = self.run_once() => handled,
+            };
+            match handled {
+                Ok(n) => {
+                    if failing {
+                        tracing::info!("the document outbox relay reads its store again");
+                        failing = false;
+                    }
+                    if n > 0 {
+                        continue;
+                    }
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "the document outbox relay cannot read its store");
+                    }
+                    failing = true;
+                }
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(self.config.poll_interval) => {}
+            }
+        }
+    }
+
+    /// One round over every collection; returns how many documents were
+    /// handled.
+    pub async fn run_once(&self) -> Result<usize, DocError> {
+        let mut handled = 0;
+        for collection in &self.collections {
+            let now = now_micros();
+            let query = Query {
+                filters: vec![("outbox_due".into(), Filter::Lte(now.into()))],
+                sort: vec![("outbox_due".into(), Order::Asc)],
+                limit: usize::try_from(self.config.batch_size).unwrap_or(64).max(1),
+                after: None,
+            };
+            let due = self.docs.find(collection, &query).await?;
+            let limit = tokio::sync::Semaphore::new(self.config.concurrency.max(1));
+            let rounds = due.items.into_iter().map(|stored| async {
+                let _permit = limit.acquire().await.ok();
+                self.handle(collection, stored).await
+            });
+            for result in futures::future::join_all(rounds).await {
+                handled += usize::from(result?);
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Leases one document, delivers its events and records what became of
+    /// them; false when another writer got there first.
+    async fn handle(&self, collection: &str, stored: super::Stored) -> Result<bool, DocError> {
+        let mut body = stored.body;
+        let mut outbox: Outbox = outbox_of(&body)?;
+        outbox.outbox_due = Some(now_micros() + duration_micros(self.config.lease));
+        set_outbox(&mut body, &outbox)?;
+        match self.docs.replace(collection, &stored.id, &body, stored.version).await {
+            Ok(_) => {}
+            Err(DocError::VersionConflict { .. } | DocError::NotFound) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        // In order: a failed event holds back the later ones of its document.
+        let mut delivered = Vec::new();
+        let mut failed: Option<(String, DeliveryError)> = None;
+        for pending in &outbox.outbox {
+            let event = OutboxEvent {
+                id: pending.id.clone(),
+                topic: pending.topic.clone(),
+                key: pending.key.clone(),
+                payload: serde_json::to_vec(&pending.payload).unwrap_or_default(),
+                attempts: pending.attempts,
+            };
+            match self.sink.deliver(&event).await {
+                Ok(()) => delivered.push(pending.id.clone()),
+                Err(e) => {
+                    failed = Some((pending.id.clone(), e));
+                    break;
+                }
+            }
+        }
+        self.record(collection, &stored.id, &delivered, failed).await?;
+        Ok(true)
+    }
+
+    /// Writes the outcome back, over any change made since the lease: the
+    /// delivered events leave, a failed one counts its attempt.
+    async fn record(
+        &self,
+        collection: &str,
+        id: &str,
+        delivered: &[String],
+        failed: Option<(String, DeliveryError)>,
+    ) -> Result<(), DocError> {
+        for _ in 0..RECORD_ATTEMPTS {
+            let Some(current) = self.docs.get(collection, id).await? else { return Ok(()) };
+            let body = self.outcome(current.body, delivered, failed.as_ref())?;
+            match self.docs.replace(collection, id, &body, current.version).await {
+                Ok(_) | Err(DocError::NotFound) => return Ok(()),
+                Err(DocError::VersionConflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        // The lease runs out and the events go again: receivers are idempotent.
+        tracing::warn!(collection, id, "could not record outbox deliveries over concurrent writes");
+        Ok(())
+    }
+
+    fn outcome(
+        &self,
+        mut body: Value,
+        delivered: &[String],
+        failed: Option<&(String, DeliveryError)>,
+    ) -> Result<Value, DocError> {
+        let mut outbox = outbox_of(&body)?;
+        outbox.outbox.retain(|e| !delivered.contains(&e.id));
+        if let Some((id, error)) = failed
+            && let Some(at) = outbox.outbox.iter().position(|e| &e.id == id)
+        {
+            let event = &mut outbox.outbox[at];
+            event.attempts += 1;
+            event.last_error = Some(error.to_string());
+            let parked = matches!(error, DeliveryError::Permanent(_)) || event.attempts >= self.config.max_attempts;
+            if parked {
+                tracing::error!(topic = %event.topic, event = %event.id, %error, "outbox event parked as failed");
+                let event = outbox.outbox.remove(at);
+                outbox.outbox_failed.push(event);
+            } else {
+                tracing::warn!(topic = %event.topic, event = %event.id, attempts = event.attempts, %error, "outbox delivery failed");
+            }
+        }
+        let now = now_micros();
+        outbox.outbox_due = match outbox.outbox.first() {
+            None => None,
+            // Added since the lease: due at once.
+            Some(first) if first.attempts == 0 => Some(now),
+            Some(first) => Some(now + duration_micros(self.backoff(first.attempts))),
+        };
+        set_outbox(&mut body, &outbox)?;
+        Ok(body)
+    }
+
+    fn backoff(&self, attempts: i64) -> Duration {
+        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        self.config.base_backoff.saturating_mul(2u32.saturating_pow(exponent)).min(self.config.max_backoff)
+    }
+}
+
+fn outbox_of(body: &Value) -> Result<Outbox, DocError> {
+    serde_json::from_value(body.clone()).map_err(|e| DocError::InvalidDocument(format!("unreadable outbox: {e}")))
+}
+
+/// Replaces the outbox fields of `body` with `outbox`'s.
+fn set_outbox(body: &mut Value, outbox: &Outbox) -> Result<(), DocError> {
+    let Value::Object(map) = body else { return Err(DocError::InvalidDocument("body must be a JSON object".into())) };
+    for key in ["outbox", "outbox_due", "outbox_failed"] {
+        map.remove(key);
+    }
+    let Ok(Value::Object(fields)) = serde_json::to_value(outbox) else {
+        return Err(DocError::InvalidDocument("outbox does not serialize".into()));
+    };
+    map.extend(fields);
+    Ok(())
+}
