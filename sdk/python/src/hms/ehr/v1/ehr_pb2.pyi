@@ -676,3 +676,23 @@ class AddLabResultReferenceResponse(_message.Message):
     reference: LabResultReference
     created: bool
     def __init__(self, reference: _Optional[_Union[LabResultReference, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetPrescribingContextRequest(_message.Message):
+    __slots__ = ("patient_id", "doctor_id", "encounter_id")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ENCOUNTER_ID_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    doctor_id: str
+    encounter_id: str
+    def __init__(self, patient_id: _Optional[str] = ..., doctor_id: _Optional[str] = ..., encounter_id: _Optional[str] = ...) -> None: ...
+
+class GetPrescribingContextResponse(_message.Message):
+    __slots__ = ("care_relationship", "encounter_found", "allergies")
+    CARE_RELATIONSHIP_FIELD_NUMBER: _ClassVar[int]
+    ENCOUNTER_FOUND_FIELD_NUMBER: _ClassVar[int]
+    ALLERGIES_FIELD_NUMBER: _ClassVar[int]
+    care_relationship: bool
+    encounter_found: bool
+    allergies: _containers.RepeatedCompositeFieldContainer[Allergy]
+    def __init__(self, care_relationship: _Optional[bool] = ..., encounter_found: _Optional[bool] = ..., allergies: _Optional[_Iterable[_Union[Allergy, _Mapping]]] = ...) -> None: ...

@@ -899,6 +899,11 @@ class InternalEhrServiceStub:
                 request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceRequest.SerializeToString,
                 response_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceResponse.FromString,
                 _registered_method=True)
+        self.GetPrescribingContext = channel.unary_unary(
+                '/hms.ehr.v1.InternalEhrService/GetPrescribingContext',
+                request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextRequest.SerializeToString,
+                response_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextResponse.FromString,
+                _registered_method=True)
         self.AddLabResultReference = channel.unary_unary(
                 '/hms.ehr.v1.InternalEhrService/AddLabResultReference',
                 request_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddLabResultReferenceRequest.SerializeToString,
@@ -927,6 +932,16 @@ class InternalEhrServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPrescribingContext(self, request, context):
+        """The pharmacy service, before accepting a prescription: whether the
+        doctor has a care relationship with the patient (or a break-glass
+        grant), whether the encounter is the patient's, and the patient's
+        allergies. Audited as the doctor's read of the record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AddLabResultReference(self, request, context):
         """The laboratory service, when a result is released.
         """
@@ -946,6 +961,11 @@ def add_InternalEhrServiceServicer_to_server(servicer, server):
                     servicer.AddPrescriptionReference,
                     request_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceRequest.FromString,
                     response_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceResponse.SerializeToString,
+            ),
+            'GetPrescribingContext': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPrescribingContext,
+                    request_deserializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextRequest.FromString,
+                    response_serializer=hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextResponse.SerializeToString,
             ),
             'AddLabResultReference': grpc.unary_unary_rpc_method_handler(
                     servicer.AddLabResultReference,
@@ -1008,6 +1028,33 @@ class InternalEhrService:
             '/hms.ehr.v1.InternalEhrService/AddPrescriptionReference',
             hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceRequest.SerializeToString,
             hms_dot_ehr_dot_v1_dot_ehr__pb2.AddPrescriptionReferenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPrescribingContext(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.ehr.v1.InternalEhrService/GetPrescribingContext',
+            hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextRequest.SerializeToString,
+            hms_dot_ehr_dot_v1_dot_ehr__pb2.GetPrescribingContextResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1714,6 +1714,65 @@ export declare type AddLabResultReferenceResponse = Message<"hms.ehr.v1.AddLabRe
 export declare const AddLabResultReferenceResponseSchema: GenMessage<AddLabResultReferenceResponse>;
 
 /**
+ * @generated from message hms.ehr.v1.GetPrescribingContextRequest
+ */
+export declare type GetPrescribingContextRequest = Message<"hms.ehr.v1.GetPrescribingContextRequest"> & {
+  /**
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+
+  /**
+   * @generated from field: string doctor_id = 2;
+   */
+  doctorId: string;
+
+  /**
+   * Checked to be one of the patient's encounters when given.
+   *
+   * @generated from field: string encounter_id = 3;
+   */
+  encounterId: string;
+};
+
+/**
+ * Describes the message hms.ehr.v1.GetPrescribingContextRequest.
+ * Use `create(GetPrescribingContextRequestSchema)` to create a new message.
+ */
+export declare const GetPrescribingContextRequestSchema: GenMessage<GetPrescribingContextRequest>;
+
+/**
+ * @generated from message hms.ehr.v1.GetPrescribingContextResponse
+ */
+export declare type GetPrescribingContextResponse = Message<"hms.ehr.v1.GetPrescribingContextResponse"> & {
+  /**
+   * The doctor may prescribe for the patient: a care relationship or an
+   * active break-glass grant.
+   *
+   * @generated from field: bool care_relationship = 1;
+   */
+  careRelationship: boolean;
+
+  /**
+   * The encounter exists and is the patient's (false when none was given).
+   *
+   * @generated from field: bool encounter_found = 2;
+   */
+  encounterFound: boolean;
+
+  /**
+   * @generated from field: repeated hms.ehr.v1.Allergy allergies = 3;
+   */
+  allergies: Allergy[];
+};
+
+/**
+ * Describes the message hms.ehr.v1.GetPrescribingContextResponse.
+ * Use `create(GetPrescribingContextResponseSchema)` to create a new message.
+ */
+export declare const GetPrescribingContextResponseSchema: GenMessage<GetPrescribingContextResponse>;
+
+/**
  * @generated from enum hms.ehr.v1.Criticality
  */
 export enum Criticality {
@@ -2098,6 +2157,19 @@ export declare const InternalEhrService: GenService<{
     methodKind: "unary";
     input: typeof AddPrescriptionReferenceRequestSchema;
     output: typeof AddPrescriptionReferenceResponseSchema;
+  },
+  /**
+   * The pharmacy service, before accepting a prescription: whether the
+   * doctor has a care relationship with the patient (or a break-glass
+   * grant), whether the encounter is the patient's, and the patient's
+   * allergies. Audited as the doctor's read of the record.
+   *
+   * @generated from rpc hms.ehr.v1.InternalEhrService.GetPrescribingContext
+   */
+  getPrescribingContext: {
+    methodKind: "unary";
+    input: typeof GetPrescribingContextRequestSchema;
+    output: typeof GetPrescribingContextResponseSchema;
   },
   /**
    * The laboratory service, when a result is released.
