@@ -87,6 +87,10 @@ async fn up() -> anyhow::Result<()> {
     if ehr.store_url == hms_ehr::EhrConfig::default().store_url {
         ehr.store_url = format!("sqlite://{}", data_dir.join("ehr.db").display());
     }
+    let mut pharmacy: hms_pharmacy::PharmacyConfig = sources.section("pharmacy")?;
+    if pharmacy.store_url == hms_pharmacy::PharmacyConfig::default().store_url {
+        pharmacy.store_url = format!("sqlite://{}", data_dir.join("pharmacy.db").display());
+    }
     let mut billing: hms_billing::BillingConfig = sources.section("billing")?;
     if billing.database_url == hms_billing::BillingConfig::default().database_url {
         billing.database_url = format!("sqlite://{}", data_dir.join("billing.db").display());
@@ -108,12 +112,14 @@ async fn up() -> anyhow::Result<()> {
     let notification_listener = bind("notification", notification.server.listen).await?;
     let appointment_listener = bind("appointment", appointment.server.listen).await?;
     let ehr_listener = bind("ehr", ehr.server.listen).await?;
+    let pharmacy_listener = bind("pharmacy", pharmacy.server.listen).await?;
     let billing_listener = bind("billing", billing.server.listen).await?;
     let admin_listener = bind("admin", admin.server.listen).await?;
     let user_addr = user_listener.local_addr()?;
     let notification_addr = notification_listener.local_addr()?;
     let appointment_addr = appointment_listener.local_addr()?;
     let ehr_addr = ehr_listener.local_addr()?;
+    let pharmacy_addr = pharmacy_listener.local_addr()?;
     let billing_addr = billing_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
@@ -123,6 +129,9 @@ async fn up() -> anyhow::Result<()> {
     appointment.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
     appointment.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
     appointment.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    pharmacy.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
+    pharmacy.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
+    pharmacy.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     notification.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
@@ -154,6 +163,8 @@ async fn up() -> anyhow::Result<()> {
     let appointment_task =
         tokio::spawn(hms_appointment::run(appointment, auth.clone(), appointment_listener, stopped(stop_rx.clone())));
     let ehr_task = tokio::spawn(hms_ehr::run(ehr, auth.clone(), ehr_listener, stopped(stop_rx.clone())));
+    let pharmacy_task =
+        tokio::spawn(hms_pharmacy::run(pharmacy, auth.clone(), pharmacy_listener, stopped(stop_rx.clone())));
     let payment_origins = billing.browser_payment_origins();
     let billing_task =
         tokio::spawn(hms_billing::run(billing, auth.clone(), billing_listener, stopped(stop_rx.clone())));
@@ -168,6 +179,7 @@ async fn up() -> anyhow::Result<()> {
         ("hms.user.v1", user_addr),
         ("hms.appointment.v1", appointment_addr),
         ("hms.ehr.v1", ehr_addr),
+        ("hms.pharmacy.v1", pharmacy_addr),
         ("hms.notification.v1", notification_addr),
         ("hms.billing.v1", billing_addr),
         ("hms.admin.v1", admin_addr),
@@ -193,6 +205,7 @@ async fn up() -> anyhow::Result<()> {
     println!("  user service           grpc://{user_addr}");
     println!("  appointment service    grpc://{appointment_addr}");
     println!("  ehr service            grpc://{ehr_addr}");
+    println!("  pharmacy service       grpc://{pharmacy_addr}");
     println!("  notification service   grpc://{notification_addr}");
     println!("  billing service        grpc://{billing_addr}");
     println!("  admin service          grpc://{admin_addr}");
@@ -207,9 +220,17 @@ async fn up() -> anyhow::Result<()> {
     }
     println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "appointment", "ehr", "notification", "billing", "admin", "gateway"];
-    let mut tasks =
-        vec![user_task, appointment_task, ehr_task, notification_task, billing_task, admin_task, gateway_task];
+    let names = ["user", "appointment", "ehr", "pharmacy", "notification", "billing", "admin", "gateway"];
+    let mut tasks = vec![
+        user_task,
+        appointment_task,
+        ehr_task,
+        pharmacy_task,
+        notification_task,
+        billing_task,
+        admin_task,
+        gateway_task,
+    ];
     tokio::select! {
         () = shutdown_signal() => tracing::info!("shutdown requested"),
         (result, index, _) = futures::future::select_all(tasks.iter_mut()) => {

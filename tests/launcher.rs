@@ -27,6 +27,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_EHR__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_PHARMACY__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
@@ -148,6 +149,7 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     assert!(data.path().join("notification.db").exists());
     assert!(data.path().join("appointment.db").exists());
     assert!(data.path().join("ehr.db").exists());
+    assert!(data.path().join("pharmacy.db").exists());
     assert!(data.path().join("billing.db").exists());
     let secrets = data.path().join("secrets.toml");
     let generated = std::fs::read_to_string(&secrets).unwrap();

@@ -15,6 +15,8 @@ use hms_kit::proto::ehr::ListRecordAccessRequest;
 use hms_kit::proto::ehr::ehr_service_client::EhrServiceClient;
 use hms_kit::proto::notification::GetUnreadCountRequest;
 use hms_kit::proto::notification::notification_service_client::NotificationServiceClient;
+use hms_kit::proto::pharmacy::ListPatientPrescriptionsRequest;
+use hms_kit::proto::pharmacy::pharmacy_service_client::PharmacyServiceClient;
 use hms_kit::proto::user::user_service_client::UserServiceClient;
 use hms_kit::proto::user::*;
 use tonic::transport::Channel;
@@ -45,6 +47,7 @@ fn start(data_dir: &std::path::Path) -> (Up, BTreeMap<String, String>) {
         .env("HMS_NOTIFICATION__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_EHR__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_PHARMACY__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
@@ -104,7 +107,7 @@ impl Probes {
         let connect = |url: &String| Channel::from_shared(url.clone()).unwrap().connect_lazy();
         let gateway = connect(&addresses["gateway"]);
         let mut targets = Vec::new();
-        for service in ["user", "appointment", "ehr", "billing", "notification"] {
+        for service in ["user", "appointment", "ehr", "pharmacy", "billing", "notification"] {
             targets.push(("gateway".to_owned(), service, gateway.clone()));
             targets.push((format!("{service} service"), service, connect(&addresses[service])));
         }
@@ -122,6 +125,10 @@ impl Probes {
                 .map(drop),
             "ehr" => EhrServiceClient::new(channel)
                 .list_record_access(authed(ListRecordAccessRequest { patient_id, page: None }, token))
+                .await
+                .map(drop),
+            "pharmacy" => PharmacyServiceClient::new(channel)
+                .list_patient_prescriptions(authed(ListPatientPrescriptionsRequest { patient_id, page: None }, token))
                 .await
                 .map(drop),
             "billing" => BillingServiceClient::new(channel)

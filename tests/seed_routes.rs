@@ -33,14 +33,15 @@ impl Drop for Up {
 fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> (Up, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hms"));
     command.arg("up").env("HMS_DATA_DIR", data_dir).env("HMS_TELEMETRY__LOG_FORMAT", "json");
-    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "BILLING", "ADMIN"] {
+    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "PHARMACY", "BILLING", "ADMIN"] {
         command.env(format!("HMS_{service}__SERVER__LISTEN"), "127.0.0.1:0");
     }
     command
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_APPOINTMENT__OUTBOX_POLL", "50")
-        .env("HMS_BILLING__OUTBOX_POLL", "50");
+        .env("HMS_BILLING__OUTBOX_POLL", "50")
+        .env("HMS_PHARMACY__OUTBOX_POLL", "50");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -220,6 +221,7 @@ async fn walk_everything(env: &[(String, String)], backend: &str) {
     walk::users(&mut w).await;
     walk::appointments(&mut w).await;
     walk::ehr(&mut w).await;
+    walk::pharmacy(&mut w).await;
     walk::billing(&mut w).await;
     walk::notifications(&mut w).await;
     walk::admin(&mut w).await;
@@ -260,7 +262,7 @@ async fn every_seed_route_answers_on_mariadb() {
     }
     if let Some(uri) = mongodb_uri() {
         let uri = uri.trim_end_matches('/');
-        for service in ["EHR", "NOTIFICATION"] {
+        for service in ["EHR", "PHARMACY", "NOTIFICATION"] {
             let name = format!("hms_test_{}", uuid_like());
             env.push((format!("HMS_{service}__STORE_URL"), format!("{uri}/{name}")));
         }

@@ -66,6 +66,8 @@ pub async fn users(w: &mut Walk) {
     let company = json!({"insurance_provider": {"company_name": "Bao Viet"}});
     w.create_user("seed.insurer", "ROLE_INSURANCE_PROVIDER", company).await;
     w.tokens.insert("insurer", w.access("seed.insurer").await);
+    w.create_user("seed.pharmacist", "ROLE_PHARMACIST", json!(null)).await;
+    w.tokens.insert("pharmacist", w.access("seed.pharmacist").await);
 }
 
 /// Books two appointments (one completed, one cancelled) at the seed paths.
@@ -229,6 +231,67 @@ pub async fn ehr(w: &mut Walk) {
     let vitals =
         w.seed("POST", "/api/v1/ehr/patients/{patient_id}/encounters/{encounter_id}/vitals/", Some(body)).await;
     assert_eq!(vitals["vital_signs"]["heart_rate"], 72, "{vitals}");
+}
+
+/// The pharmacy: a catalog entry, stock received, a prescription from the
+/// encounter of the EHR walk, verified and dispensed earliest expiry first.
+pub async fn pharmacy(w: &mut Walk) {
+    let medication = json!({"medication": {
+        "code": "SEEDAMOX", "name": "Seedamox 500 mg capsule", "generic_name": "amoxicillin",
+        "drug_classes": ["penicillin", "beta_lactam"], "ingredients": ["amoxicillin"],
+        "dosage_form": "DOSAGE_FORM_CAPSULE", "strength": "500 mg",
+        "unit_price": {"amount_minor": 2500, "currency": "VND"}, "reorder_level": 20, "active": true}});
+    let created = w.seed("POST", "/api/v1/admin/medications/catalog/", Some(medication)).await;
+    w.ids.insert("medication_id", created["medication"]["medication_id"].as_str().unwrap().into());
+    let catalog = w.seed_as("GET", "/api/v1/admin/medications/catalog/", "?query=seedam", None, StatusCode::OK).await;
+    assert_eq!(catalog["medications"][0]["code"], "SEEDAMOX", "{catalog}");
+
+    let receive = |lot: &str, days: i64, quantity: i64| {
+        let (year, month, day, _) = clinic_date(days);
+        json!({"receive": {"lot": lot, "expiry_date": {"year": year, "month": month, "day": day}, "quantity": quantity}})
+    };
+    let path = format!("/api/v1/pharmacy/stock/{}/", w.ids["medication_id"]);
+    let (status, late) =
+        w.call(Method::PUT, &path, w.token("pharmacist").as_deref(), Some(receive("LATE", 300, 40))).await;
+    assert_eq!(status, StatusCode::OK, "{late}");
+    w.seed("PUT", "/api/v1/pharmacy/stock/{medication_id}/", Some(receive("SOON", 60, 10))).await;
+    let stock = w.seed_as("GET", "/api/v1/pharmacy/stock/", "?page.page_size=500", None, StatusCode::OK).await;
+    let ours =
+        stock["stock"].as_array().unwrap().iter().find(|s| s["medication_id"] == w.ids["medication_id"].as_str());
+    assert_eq!(ours.map(|s| s["on_hand"].clone()), Some(json!(50)), "{stock}");
+
+    let body = json!({"patient_id": w.ids["patient_id"], "encounter_id": w.ids["encounter_id"],
+        "items": [{"medication_id": w.ids["medication_id"], "dosage": "1 capsule", "frequency": "3 times a day",
+            "duration_days": 5, "quantity": 15}]});
+    let written = w.seed("POST", "/api/v1/prescriptions/", Some(body)).await;
+    let prescription = &written["prescription"];
+    w.ids.insert("prescription_id", prescription["prescription_id"].as_str().unwrap().into());
+    assert_eq!(prescription["status"], "PRESCRIPTION_STATUS_PENDING_VERIFICATION", "{written}");
+    let mine = w.seed("GET", "/api/v1/patients/{patient_id}/prescriptions/", None).await;
+    assert_eq!(mine["prescriptions"].as_array().map(Vec::len), Some(1), "{mine}");
+    let one = w.seed("GET", "/api/v1/prescriptions/{prescription_id}/", None).await;
+    let version = one["prescription"]["version"].clone();
+
+    let queue = w.seed("GET", "/api/v1/pharmacy/prescriptions/pending/", None).await;
+    assert!(
+        queue["prescriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["prescription_id"] == one["prescription"]["prescription_id"])
+    );
+    let body = json!({"approve": true, "version": version});
+    let verified = w.seed("PUT", "/api/v1/pharmacy/prescriptions/{prescription_id}/verify/", Some(body)).await;
+    assert_eq!(verified["prescription"]["status"], "PRESCRIPTION_STATUS_VERIFIED", "{verified}");
+    let dispensed = w.seed("POST", "/api/v1/pharmacy/prescriptions/{prescription_id}/dispense/", Some(json!({}))).await;
+    assert_eq!(dispensed["prescription"]["status"], "PRESCRIPTION_STATUS_DISPENSED_FULL", "{dispensed}");
+    let lots: Vec<(&str, i64)> = dispensed["dispense"]["lines"][0]["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["lot"].as_str().unwrap(), p["quantity"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(lots, [("SOON", 10), ("LATE", 5)], "earliest expiry first: {dispensed}");
 }
 
 /// A manual invoice through its whole seed life: listed, updated by the
