@@ -20,6 +20,10 @@ use hms_kit::proto::billing::{CreateInvoiceForMedicationRequest, MedicationLine}
 use hms_kit::proto::common::Money;
 use hms_kit::proto::ehr::AddPrescriptionReferenceRequest;
 use hms_kit::proto::ehr::internal_ehr_service_client::InternalEhrServiceClient;
+use hms_kit::proto::notification::internal_notification_service_client::InternalNotificationServiceClient;
+use hms_kit::proto::notification::{NotificationType, SendBatchRequest, SendRequest, send_batch_result};
+use hms_kit::proto::user::ListStaffIdsRequest;
+use hms_kit::proto::user::internal_user_service_client::InternalUserServiceClient;
 use serde::{Deserialize, Serialize};
 
 /// Topics for the EHR, the relay routes them to [`EhrSink`].
@@ -29,6 +33,8 @@ pub const BILLING_PREFIX: &str = "billing.";
 /// Topics of notices (their notification types), routed to the notification
 /// service.
 pub const NOTICE_PREFIX: &str = "PRESCRIPTION_";
+/// Stock alerts, routed to [`StockAlertSink`].
+pub const STOCK_PREFIX: &str = "stock.";
 
 /// The EHR learns of a new prescription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,5 +201,72 @@ impl Sink for BillingSink {
             let refused = [tonic::Code::InvalidArgument, tonic::Code::AlreadyExists];
             DeliveryError::from_status(&status, &refused, "billing refused the invoice request")
         })
+    }
+}
+
+/// Tells every active pharmacist that a medication fell below its reorder
+/// level: the pharmacists are asked of the user service at delivery, and
+/// each notice's idempotency key is the event's id and the pharmacist's, so
+/// a redelivery reaches nobody twice.
+pub struct StockAlertSink {
+    users: InternalUserServiceClient<OutboundChannel>,
+    notifications: InternalNotificationServiceClient<OutboundChannel>,
+}
+
+impl StockAlertSink {
+    pub fn new(notification_url: &str, user_url: &str, tokens: Arc<ServiceTokens>) -> anyhow::Result<Self> {
+        let timeout = Duration::from_secs(10);
+        Ok(Self {
+            users: InternalUserServiceClient::new(internal_channel(user_url, tokens.clone(), timeout)?),
+            notifications: InternalNotificationServiceClient::new(internal_channel(notification_url, tokens, timeout)?),
+        })
+    }
+}
+
+/// The most requests one `SendBatch` carries (the notification service's limit).
+const MAX_BATCH: usize = 256;
+
+#[async_trait]
+impl Sink for StockAlertSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let low: StockLow = event.read()?;
+        let request = ListStaffIdsRequest { role: hms_kit::proto::common::Role::Pharmacist.into() };
+        let pharmacists = self
+            .users
+            .clone()
+            .list_staff_ids(request)
+            .await
+            .map_err(|s| DeliveryError::Retryable(format!("pharmacists: {:?}: {}", s.code(), s.message())))?
+            .into_inner()
+            .user_ids;
+        let data = BTreeMap::from([
+            ("medication_name".to_owned(), low.medication_name.clone()),
+            ("quantity_left".to_owned(), low.quantity_left.to_string()),
+            ("reorder_level".to_owned(), low.reorder_level.to_string()),
+        ]);
+        let requests: Vec<SendRequest> = pharmacists
+            .iter()
+            .map(|id| SendRequest {
+                r#type: NotificationType::PharmacyStockLow.into(),
+                recipient_id: id.clone(),
+                channel_preferences: Vec::new(),
+                data: data.clone().into_iter().collect(),
+                idempotency_key: format!("{}:{id}", event.id),
+            })
+            .collect();
+        for chunk in requests.chunks(MAX_BATCH) {
+            let reply = self
+                .notifications
+                .clone()
+                .send_batch(SendBatchRequest { requests: chunk.to_vec() })
+                .await
+                .map_err(|s| DeliveryError::Retryable(format!("{:?}: {}", s.code(), s.message())))?;
+            for result in reply.into_inner().results {
+                if let Some(send_batch_result::Result::Error(e)) = result.result {
+                    return Err(DeliveryError::Retryable(format!("a low-stock notice was refused: {}", e.message)));
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -51,7 +51,8 @@ pub struct PharmacyConfig {
     pub ehr_url: Option<String>,
     /// The billing service: each dispense is invoiced there.
     pub billing_url: Option<String>,
-    /// The notification service: ready-for-pickup notices.
+    /// The notification service: ready-for-pickup notices to patients and
+    /// low-stock alerts to pharmacists.
     pub notification_url: Option<String>,
 }
 
@@ -97,6 +98,9 @@ pub async fn build(config: &PharmacyConfig, auth: &AuthConfig) -> anyhow::Result
     let relay = bootstrap::Receivers::new(auth, "pharmacy")
         .route(events::NOTICE_PREFIX, config.notification_url.as_deref(), "the notification service", |url, tokens| {
             NotificationSink::of::<events::Notice>(url, tokens)?.with_display_names(&auth.user_service_url)
+        })?
+        .route(events::STOCK_PREFIX, config.notification_url.as_deref(), "the notification service", |url, tokens| {
+            events::StockAlertSink::new(url, &auth.user_service_url, tokens)
         })?
         .route(events::EHR_PREFIX, config.ehr_url.as_deref(), "the EHR service", events::EhrSink::new)?
         .route(events::BILLING_PREFIX, config.billing_url.as_deref(), "the billing service", events::BillingSink::new)?

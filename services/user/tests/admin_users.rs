@@ -218,7 +218,37 @@ async fn authentication_events_are_audited(h: Harness) {
     assert!(failed.iter().any(|e| e.detail == "BAD_CREDENTIALS" && !e.success && !e.client_address.is_empty()));
 }
 
+/// The active accounts of a staff role, for notices to all of them.
+async fn services_list_the_active_staff_of_a_role(h: Harness) {
+    let admin = h.admin_token().await;
+    let mut users = h.users().await;
+    let mut ids = Vec::new();
+    for name in ["ph.an", "ph.binh", "ph.chi"] {
+        let request = CreateUserRequest {
+            username: name.into(),
+            password: PASSWORD.into(),
+            email: format!("{name}@clinic.vn"),
+            role: Role::Pharmacist.into(),
+            first_name: "Pharm".into(),
+            last_name: name.into(),
+            ..Default::default()
+        };
+        ids.push(users.create_user(authed(request, &admin)).await.unwrap().into_inner().user.unwrap().id);
+    }
+    let away = SetUserActiveRequest { user_id: ids[2].clone(), active: false };
+    users.set_user_active(authed(away, &admin)).await.unwrap();
+    let mut internal = h.internal().await;
+    let ask = |role: Role| ListStaffIdsRequest { role: role.into() };
+    let mut found =
+        internal.list_staff_ids(authed(ask(Role::Pharmacist), &h.service_token())).await.unwrap().into_inner().user_ids;
+    found.sort();
+    assert_eq!(found, ids[..2].to_vec(), "active pharmacists only");
+    assert_code(internal.list_staff_ids(authed(ask(Role::Patient), &h.service_token())).await, Code::InvalidArgument);
+    assert_code(internal.list_staff_ids(authed(ask(Role::Pharmacist), &admin)).await, Code::PermissionDenied);
+}
+
 on_every_backend!(
+    services_list_the_active_staff_of_a_role,
     roles_are_enforced,
     admins_manage_staff,
     admins_list_and_search_with_paging,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use hms_kit::error::invalid_field;
+use hms_kit::proto::common::Role;
 use hms_kit::proto::user::internal_user_service_server::InternalUserService;
 use hms_kit::proto::user::*;
 use tonic::{Request, Response};
@@ -73,6 +74,15 @@ impl InternalUserService for InternalApi {
             })
             .collect();
         Ok(Response::new(BatchGetContactInfoResponse { contacts }))
+    }
+
+    async fn list_staff_ids(&self, request: Request<ListStaffIdsRequest>) -> Reply<ListStaffIdsResponse> {
+        let role = Role::try_from(request.into_inner().role).unwrap_or(Role::Unspecified);
+        if matches!(role, Role::Unspecified | Role::Patient | Role::Service) {
+            return Err(hms_kit::error::invalid_field("role", "must be a staff role"));
+        }
+        let user_ids = self.0.staff_ids(hms_kit::auth::role_name(role)).await?;
+        Ok(Response::new(ListStaffIdsResponse { user_ids }))
     }
 
     async fn batch_get_display_names(

@@ -29,4 +29,11 @@ impl State {
         }
         Ok(store::users_by_ids(&self.db, &ids).await?)
     }
+
+    /// The active accounts of `role`, at most a page of them.
+    pub async fn staff_ids(&self, role: &str) -> Result<Vec<String>, Status> {
+        let filter = store::UserFilter { role: Some(role.to_owned()), query: None };
+        let rows = store::list_users(&self.db, &filter, None, paging::MAX_PAGE_SIZE).await?;
+        Ok(rows.into_iter().filter(|u| u.is_active != 0).map(|u| u.id).collect())
+    }
 }

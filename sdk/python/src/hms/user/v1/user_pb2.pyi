@@ -511,6 +511,18 @@ class GetContactInfoResponse(_message.Message):
     is_active: bool
     def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone_number: _Optional[str] = ..., preferred_language: _Optional[str] = ..., display_name: _Optional[str] = ..., is_active: _Optional[bool] = ...) -> None: ...
 
+class ListStaffIdsRequest(_message.Message):
+    __slots__ = ("role",)
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    role: _access_pb2.Role
+    def __init__(self, role: _Optional[_Union[_access_pb2.Role, str]] = ...) -> None: ...
+
+class ListStaffIdsResponse(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class BatchGetDisplayNamesRequest(_message.Message):
     __slots__ = ("user_ids",)
     USER_IDS_FIELD_NUMBER: _ClassVar[int]

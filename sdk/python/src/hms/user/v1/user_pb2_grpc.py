@@ -849,6 +849,11 @@ class InternalUserServiceStub:
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.SerializeToString,
                 response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.FromString,
                 _registered_method=True)
+        self.ListStaffIds = channel.unary_unary(
+                '/hms.user.v1.InternalUserService/ListStaffIds',
+                request_serializer=hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsRequest.SerializeToString,
+                response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsResponse.FromString,
+                _registered_method=True)
         self.GetUserStats = channel.unary_unary(
                 '/hms.user.v1.InternalUserService/GetUserStats',
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetUserStatsRequest.SerializeToString,
@@ -891,6 +896,14 @@ class InternalUserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStaffIds(self, request, context):
+        """The active accounts of one staff role (at most 500), for a notice to
+        all of them (the pharmacy's low-stock alert to pharmacists).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetUserStats(self, request, context):
         """The admin dashboard's new patients: patient accounts created since the
         start of today and of this week. Two counts over the (role, date joined)
@@ -922,6 +935,11 @@ def add_InternalUserServiceServicer_to_server(servicer, server):
                     servicer.BatchGetContactInfo,
                     request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.FromString,
                     response_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.SerializeToString,
+            ),
+            'ListStaffIds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaffIds,
+                    request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsRequest.FromString,
+                    response_serializer=hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsResponse.SerializeToString,
             ),
             'GetUserStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUserStats,
@@ -1038,6 +1056,33 @@ class InternalUserService:
             '/hms.user.v1.InternalUserService/BatchGetContactInfo',
             hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoRequest.SerializeToString,
             hms_dot_user_dot_v1_dot_user__pb2.BatchGetContactInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaffIds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.user.v1.InternalUserService/ListStaffIds',
+            hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsRequest.SerializeToString,
+            hms_dot_user_dot_v1_dot_user__pb2.ListStaffIdsResponse.FromString,
             options,
             channel_credentials,
             insecure,

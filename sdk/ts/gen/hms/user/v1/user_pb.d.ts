@@ -1306,6 +1306,40 @@ export declare type GetContactInfoResponse = Message<"hms.user.v1.GetContactInfo
 export declare const GetContactInfoResponseSchema: GenMessage<GetContactInfoResponse>;
 
 /**
+ * @generated from message hms.user.v1.ListStaffIdsRequest
+ */
+export declare type ListStaffIdsRequest = Message<"hms.user.v1.ListStaffIdsRequest"> & {
+  /**
+   * A staff role: not PATIENT.
+   *
+   * @generated from field: hms.common.v1.Role role = 1;
+   */
+  role: Role;
+};
+
+/**
+ * Describes the message hms.user.v1.ListStaffIdsRequest.
+ * Use `create(ListStaffIdsRequestSchema)` to create a new message.
+ */
+export declare const ListStaffIdsRequestSchema: GenMessage<ListStaffIdsRequest>;
+
+/**
+ * @generated from message hms.user.v1.ListStaffIdsResponse
+ */
+export declare type ListStaffIdsResponse = Message<"hms.user.v1.ListStaffIdsResponse"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message hms.user.v1.ListStaffIdsResponse.
+ * Use `create(ListStaffIdsResponseSchema)` to create a new message.
+ */
+export declare const ListStaffIdsResponseSchema: GenMessage<ListStaffIdsResponse>;
+
+/**
  * @generated from message hms.user.v1.BatchGetDisplayNamesRequest
  */
 export declare type BatchGetDisplayNamesRequest = Message<"hms.user.v1.BatchGetDisplayNamesRequest"> & {
@@ -1835,6 +1869,17 @@ export declare const InternalUserService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetContactInfoRequestSchema;
     output: typeof BatchGetContactInfoResponseSchema;
+  },
+  /**
+   * The active accounts of one staff role (at most 500), for a notice to
+   * all of them (the pharmacy's low-stock alert to pharmacists).
+   *
+   * @generated from rpc hms.user.v1.InternalUserService.ListStaffIds
+   */
+  listStaffIds: {
+    methodKind: "unary";
+    input: typeof ListStaffIdsRequestSchema;
+    output: typeof ListStaffIdsResponseSchema;
   },
   /**
    * The admin dashboard's new patients: patient accounts created since the
