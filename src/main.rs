@@ -132,6 +132,7 @@ async fn up() -> anyhow::Result<()> {
     pharmacy.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
     pharmacy.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
     pharmacy.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    pharmacy.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     notification.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));

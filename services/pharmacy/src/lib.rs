@@ -54,6 +54,8 @@ pub struct PharmacyConfig {
     /// The notification service: ready-for-pickup notices to patients and
     /// low-stock alerts to pharmacists.
     pub notification_url: Option<String>,
+    /// The admin service: catalog changes go to its audit log.
+    pub admin_url: Option<String>,
 }
 
 impl Default for PharmacyConfig {
@@ -69,6 +71,7 @@ impl Default for PharmacyConfig {
             ehr_url: None,
             billing_url: None,
             notification_url: None,
+            admin_url: None,
         }
     }
 }
@@ -104,6 +107,7 @@ pub async fn build(config: &PharmacyConfig, auth: &AuthConfig) -> anyhow::Result
         })?
         .route(events::EHR_PREFIX, config.ehr_url.as_deref(), "the EHR service", events::EhrSink::new)?
         .route(events::BILLING_PREFIX, config.billing_url.as_deref(), "the billing service", events::BillingSink::new)?
+        .admin_actions(config.admin_url.as_deref())?
         .doc_relay(
             store.docs(),
             store::WITH_EVENTS.to_vec(),

@@ -101,6 +101,8 @@ pub fn medication_from_proto(v: &mut FieldViolations, m: Option<&Medication>) ->
         reorder_level: i64::from(m.reorder_level),
         active: m.active,
         created_at: 0,
+        revision: 0,
+        outbox: Default::default(),
     })
 }
 
@@ -119,7 +121,7 @@ pub fn medication_to_proto(m: &Versioned<MedicationDoc>) -> Medication {
         unit_price: money(d.unit_price, &d.currency),
         reorder_level: i32::try_from(d.reorder_level).unwrap_or(i32::MAX),
         active: d.active,
-        version: m.version,
+        version: d.revision,
     }
 }
 

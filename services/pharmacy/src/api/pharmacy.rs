@@ -221,17 +221,19 @@ impl PharmacyService for PharmacyApi {
     }
 
     async fn create_medication(&self, request: Request<CreateMedicationRequest>) -> Reply<CreateMedicationResponse> {
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         let doc = medication_from_proto(&mut v, r.medication.as_ref());
         v.into_result()?;
         let Some(mut doc) = doc else { return Err(tonic::Status::invalid_argument("medication is required")) };
         doc.created_at = hms_kit::time::now_micros();
-        let saved = self.0.add_medication(doc).await?;
+        let saved = self.0.add_medication(Some(&c), doc).await?;
         Ok(Response::new(CreateMedicationResponse { medication: Some(medication_to_proto(&saved)) }))
     }
 
     async fn update_medication(&self, request: Request<UpdateMedicationRequest>) -> Reply<UpdateMedicationResponse> {
+        let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "medication_id", &r.medication_id);
@@ -241,7 +243,7 @@ impl PharmacyService for PharmacyApi {
         }
         v.into_result()?;
         let Some(doc) = doc else { return Err(tonic::Status::invalid_argument("medication is required")) };
-        let saved = self.0.update_medication(&r.medication_id, doc, r.version).await?;
+        let saved = self.0.update_medication(&c, &r.medication_id, doc, r.version).await?;
         Ok(Response::new(UpdateMedicationResponse { medication: Some(medication_to_proto(&saved)) }))
     }
 }

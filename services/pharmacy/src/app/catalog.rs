@@ -2,12 +2,15 @@
 //! and search by the start of a word of the name or the generic name. Each
 //! medication has its stock document from the start.
 
-use hms_kit::error::refusal;
+use hms_kit::admin_audit::{ADMIN_ACTION_TOPIC, AdminActionEvent};
+use hms_kit::auth::Caller;
+use hms_kit::error::{internal, refusal};
 use hms_kit::ids::new_id;
+use hms_kit::outbox::Event;
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
-use super::State;
+use super::{ATTEMPTS, State, contended};
 use crate::domain::catalog::{search_terms, starter};
 use crate::store::{MedicationDoc, StockDoc, StoreError, Versioned};
 
@@ -38,8 +41,10 @@ impl State {
                 reorder_level: e.reorder_level,
                 active: true,
                 created_at: now_micros(),
+                revision: 1,
+                outbox: Default::default(),
             };
-            match self.add_medication(doc).await {
+            match self.add_medication(None, doc).await {
                 Ok(_) => added += 1,
                 Err(e) if e.code() == Code::AlreadyExists => {}
                 Err(e) => anyhow::bail!("loading the starter catalog: {}", e.message()),
@@ -49,13 +54,21 @@ impl State {
         Ok(added)
     }
 
-    /// Adds a medication with its empty stock and its search terms.
-    pub async fn add_medication(&self, doc: MedicationDoc) -> Result<Versioned<MedicationDoc>, Status> {
+    /// Adds a medication with its empty stock and its search terms; an
+    /// admin's addition goes to the admin audit log with it.
+    pub async fn add_medication(
+        &self,
+        by: Option<&Caller>,
+        mut doc: MedicationDoc,
+    ) -> Result<Versioned<MedicationDoc>, Status> {
         let id = new_id();
-        let saved = self.store.insert_medication(&id, &doc).await.map_err(|e| match e {
-            StoreError::AlreadyExists => refusal(Code::AlreadyExists, "CODE_TAKEN", "another medication has this code"),
-            e => e.into(),
-        })?;
+        doc.revision = 1;
+        if let Some(c) = by {
+            let mut action = AdminActionEvent::by(&c.principal, &c.address, "medication.created", "medication", &id);
+            action.after = summary(&doc);
+            push_action(&mut doc, &id, &action)?;
+        }
+        let saved = self.store.insert_medication(&id, &doc).await.map_err(code_taken)?;
         let stock = StockDoc {
             medication_id: id.clone(),
             medication_name: doc.name.clone(),
@@ -76,22 +89,43 @@ impl State {
         Ok(saved)
     }
 
-    /// Replaces a catalog entry read at `version`; its stock follows the
-    /// new name and reorder level.
+    /// Replaces a catalog entry an admin read at `revision`; its stock
+    /// follows the new name and reorder level. Audited in the admin log.
     pub async fn update_medication(
         &self,
+        c: &Caller,
         id: &str,
-        mut doc: MedicationDoc,
-        version: i64,
+        doc: MedicationDoc,
+        revision: i64,
     ) -> Result<Versioned<MedicationDoc>, Status> {
-        let current = self.store.medication(id).await?.ok_or_else(|| Status::not_found("no such medication"))?;
-        doc.created_at = current.doc.created_at;
-        let saved = self.store.save_medication(id, &doc, version).await.map_err(|e| match e {
-            StoreError::AlreadyExists => refusal(Code::AlreadyExists, "CODE_TAKEN", "another medication has this code"),
-            e => e.into(),
-        })?;
+        let mut saved = None;
+        for attempt in 0..ATTEMPTS {
+            let current = self.store.medication(id).await?.ok_or_else(|| Status::not_found("no such medication"))?;
+            if current.doc.revision != revision {
+                return Err(StoreError::Conflict.into());
+            }
+            let mut next = MedicationDoc {
+                created_at: current.doc.created_at,
+                revision: current.doc.revision,
+                outbox: current.doc.outbox.clone(),
+                ..doc.clone()
+            };
+            let mut action = AdminActionEvent::by(&c.principal, &c.address, "medication.updated", "medication", id);
+            action.before = summary(&current.doc);
+            action.after = summary(&next);
+            push_action(&mut next, id, &action)?;
+            match self.store.save_medication(id, &next, current.version).await {
+                Ok(done) => {
+                    saved = Some(done);
+                    break;
+                }
+                Err(StoreError::Conflict) => contended(attempt).await,
+                Err(e) => return Err(code_taken(e)),
+            }
+        }
+        let saved = saved.ok_or(StoreError::Conflict)?;
         self.store.set_terms(id, &search_terms(&doc.name, &doc.generic_name), doc.active).await?;
-        for attempt in 0..super::ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
             let Some(stock) = self.store.stock(id).await? else { break };
             let mut next = stock.doc.clone();
             next.medication_name = doc.name.clone();
@@ -100,7 +134,7 @@ impl State {
             next.low = next.on_hand < next.reorder_level;
             match self.store.save_stock(&next, stock.version).await {
                 Ok(_) => break,
-                Err(StoreError::Conflict) => super::contended(attempt).await,
+                Err(StoreError::Conflict) => contended(attempt).await,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -131,4 +165,31 @@ impl State {
         found.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
         Ok((found, next))
     }
+}
+
+fn code_taken(e: StoreError) -> Status {
+    match e {
+        StoreError::AlreadyExists => refusal(Code::AlreadyExists, "CODE_TAKEN", "another medication has this code"),
+        e => e.into(),
+    }
+}
+
+/// What the admin log shows of an entry: no clinical detail, the catalog's
+/// own facts.
+fn summary(m: &MedicationDoc) -> String {
+    format!(
+        "{} {} ({}), {} {} per unit, reorder at {}, {}",
+        m.code,
+        m.name,
+        m.generic_name,
+        m.unit_price,
+        m.currency,
+        m.reorder_level,
+        if m.active { "active" } else { "inactive" }
+    )
+}
+
+fn push_action(doc: &mut MedicationDoc, id: &str, action: &AdminActionEvent) -> Result<(), Status> {
+    let event = Event::new(ADMIN_ACTION_TOPIC, id, action).map_err(internal)?;
+    doc.outbox.push(event).map_err(internal)
 }

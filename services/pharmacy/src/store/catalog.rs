@@ -1,6 +1,7 @@
 //! The medication catalog and its search terms (one document per word of a
 //! medication's names, so that a prefix search walks an index).
 
+use hms_kit::docstore::outbox::Outbox;
 use hms_kit::docstore::{DocError, Filter, Order, Query};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,6 +25,12 @@ pub struct MedicationDoc {
     pub reorder_level: i64,
     pub active: bool,
     pub created_at: i64,
+    /// Counts the entry's own changes: the version admins write against
+    /// (the relay's deliveries move the document's version too).
+    #[serde(default)]
+    pub revision: i64,
+    #[serde(flatten)]
+    pub outbox: Outbox,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,13 +60,15 @@ impl Store {
         from_stored(stored)
     }
 
+    /// Replaces the entry if it is still at `version`, as its next revision.
     pub async fn save_medication(
         &self,
         id: &str,
         doc: &MedicationDoc,
         version: i64,
     ) -> Result<Versioned<MedicationDoc>> {
-        from_stored(self.docs.replace(MEDICATIONS, id, &to_value(doc)?, version).await?)
+        let next = MedicationDoc { revision: doc.revision + 1, ..doc.clone() };
+        from_stored(self.docs.replace(MEDICATIONS, id, &to_value(&next)?, version).await?)
     }
 
     /// Makes the medication's search terms `terms`, each carrying `active`.

@@ -33,7 +33,7 @@ pub const MOVES: &str = "pharmacy_stock_moves";
 pub const AUDIT: &str = "pharmacy_audit";
 
 /// The collections whose documents carry outbox events.
-pub const WITH_EVENTS: [&str; 2] = [PRESCRIPTIONS, STOCK];
+pub const WITH_EVENTS: [&str; 3] = [PRESCRIPTIONS, STOCK, MEDICATIONS];
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -71,6 +71,7 @@ impl Store {
             (MEDICATIONS, index("by_code", &[("code", Order::Asc)], true)),
             (MEDICATIONS, index("by_name", &[("name_key", Order::Asc)], false)),
             (MEDICATIONS, index("active_by_name", &[("active", Order::Asc), ("name_key", Order::Asc)], false)),
+            (MEDICATIONS, due_index()),
             (TERMS, index("by_term", &[("term", Order::Asc)], false)),
             (TERMS, index("active_by_term", &[("active", Order::Asc), ("term", Order::Asc)], false)),
             (TERMS, index("by_medication", &[("medication_id", Order::Asc)], false)),

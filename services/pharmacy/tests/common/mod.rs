@@ -29,6 +29,7 @@ pub struct World {
     pub pharmacy: TestServer,
     pub config: PharmacyConfig,
     admin: String,
+    pub admin_service: Option<hms_testkit::admin::AdminService>,
     stop: tokio::sync::watch::Sender<bool>,
     _dirs: Vec<tempfile::TempDir>,
 }
@@ -41,6 +42,15 @@ impl Drop for World {
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
+        Self::start(docs, false).await
+    }
+
+    /// With the admin service, whose audit log records catalog changes.
+    pub async fn with_admin(docs: Docs) -> Option<Self> {
+        Self::start(docs, true).await
+    }
+
+    async fn start(docs: Docs, with_admin: bool) -> Option<Self> {
         let ehr_store = docs.store("ehr.db")?;
         let store = docs.store("pharmacy.db")?;
         let (user, user_db, auth) = hms_testkit::start_user().await;
@@ -51,20 +61,25 @@ impl World {
         };
         let built = hms_ehr::build(&ehr_config, &auth).await.expect("build the EHR");
         let ehr = TestServer::start(built.service, built.verifier).await;
-        let config = PharmacyConfig {
+        let mut config = PharmacyConfig {
             store_url: store.url,
             ehr_url: Some(ehr.url()),
             outbox_poll: Duration::from_millis(50),
             interrupted_after: Duration::from_secs(5),
             ..PharmacyConfig::default()
         };
+        let admin_service = match with_admin {
+            true => Some(hms_testkit::admin::AdminService::start(&auth).await),
+            false => None,
+        };
+        config.admin_url = admin_service.as_ref().map(|a| a.url());
         let built = hms_pharmacy::build(&config, &auth).await.expect("build the pharmacy");
         let pharmacy = TestServer::start(built.service, built.verifier).await;
         let (stop, stopping) = Stopping::new();
         built.workers.start(stopping);
         let admin = hms_testkit::admin_token(&user.url()).await;
         let dirs = [ehr_store.dir, store.dir].into_iter().flatten().collect();
-        Some(Self { user, _user_db: user_db, ehr, pharmacy, config, admin, stop, _dirs: dirs })
+        Some(Self { user, _user_db: user_db, ehr, pharmacy, config, admin, admin_service, stop, _dirs: dirs })
     }
 
     pub async fn rx(&self) -> PharmacyServiceClient<Channel> {
