@@ -145,3 +145,169 @@ on_every_store!(
     allergies_interactions_and_care_are_checked_and_findings_can_be_overridden,
     patients_see_their_own_prescriptions_only,
 );
+
+mod transitions {
+    use super::*;
+
+    async fn rejects_cancellations_and_the_queue(w: World) {
+        let care = w.care("moves").await;
+        let (_, pharmacist) = w.staff("pharm.moves", Role::Pharmacist).await;
+        let para = w.medication("PARA500T").await;
+        let mut client = w.rx().await;
+
+        // Rejected by the pharmacist, with a reason: cancelled, out of the queue.
+        let rx = w.prescribe(&care, vec![item(&para.medication_id, 10)], "").await.unwrap();
+        let reject = |version, reason: &str| VerifyPrescriptionRequest {
+            prescription_id: rx.prescription_id.clone(),
+            approve: false,
+            reason: reason.into(),
+            version,
+        };
+        let no_reason = client.verify_prescription(authed(reject(rx.version, ""), &pharmacist)).await;
+        assert_eq!(violated_fields(&assert_code(no_reason, Code::InvalidArgument)), ["reason"]);
+        let stale = client.verify_prescription(authed(reject(rx.version + 5, "dose unclear"), &pharmacist)).await;
+        assert_eq!(reason(&assert_code(stale, Code::Aborted)), "CONCURRENT_UPDATE");
+        let rejected = client
+            .verify_prescription(authed(reject(rx.version, "dose unclear"), &pharmacist))
+            .await
+            .unwrap()
+            .into_inner()
+            .prescription
+            .unwrap();
+        assert_eq!(
+            (rejected.status(), rejected.cancel_reason.as_str()),
+            (PrescriptionStatus::Cancelled, "dose unclear")
+        );
+
+        // Cancelled by the doctor who wrote it; not by another doctor; not after a dispense.
+        let second = w.prescribe(&care, vec![item(&para.medication_id, 10)], "").await.unwrap();
+        let cancel =
+            |id: &str| CancelPrescriptionRequest { prescription_id: id.into(), reason: "changed my mind".into() };
+        let (_, stranger) = w.staff("doc.moves2", Role::Doctor).await;
+        let refused = client.cancel_prescription(authed(cancel(&second.prescription_id), &stranger)).await;
+        assert_eq!(reason(&assert_code(refused, Code::PermissionDenied)), "NOT_YOUR_PRESCRIPTION");
+        let cancelled =
+            client.cancel_prescription(authed(cancel(&second.prescription_id), &care.doctor.1)).await.unwrap();
+        assert_eq!(cancelled.into_inner().prescription.unwrap().status(), PrescriptionStatus::Cancelled);
+
+        let third = w.prescribe(&care, vec![item(&para.medication_id, 10)], "").await.unwrap();
+        let fourth = w.prescribe(&care, vec![item(&para.medication_id, 4)], "").await.unwrap();
+        let queue = |status: PrescriptionStatus| ListPendingPrescriptionsRequest { status: status.into(), page: None };
+        let waiting = client
+            .list_pending_prescriptions(authed(queue(PrescriptionStatus::Unspecified), &pharmacist))
+            .await
+            .unwrap()
+            .into_inner()
+            .prescriptions;
+        let ids: Vec<&str> = waiting.iter().map(|p| p.prescription_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [third.prescription_id.as_str(), fourth.prescription_id.as_str()],
+            "oldest first, cancelled gone"
+        );
+        let third = w.verify(&pharmacist, &third).await;
+        let verified = client
+            .list_pending_prescriptions(authed(queue(PrescriptionStatus::Verified), &pharmacist))
+            .await
+            .unwrap()
+            .into_inner()
+            .prescriptions;
+        assert_eq!(verified.len(), 1);
+        let not_waiting =
+            client.list_pending_prescriptions(authed(queue(PrescriptionStatus::Cancelled), &pharmacist)).await;
+        assert_eq!(violated_fields(&assert_code(not_waiting, Code::InvalidArgument)), ["status"]);
+        w.receive(&pharmacist, &para.medication_id, "P1", 100, 50).await;
+        w.dispense(&pharmacist, &third.prescription_id, vec![]).await.unwrap();
+        let late = client.cancel_prescription(authed(cancel(&third.prescription_id), &care.doctor.1)).await;
+        assert_eq!(reason(&assert_code(late, Code::FailedPrecondition)), "INVALID_TRANSITION");
+        // A dispensed prescription leaves the queue.
+        let waiting = client
+            .list_pending_prescriptions(authed(queue(PrescriptionStatus::Unspecified), &pharmacist))
+            .await
+            .unwrap()
+            .into_inner()
+            .prescriptions;
+        assert_eq!(waiting.len(), 1);
+    }
+
+    async fn bad_input_is_refused_field_by_field(w: World) {
+        let care = w.care("bad").await;
+        let (_, pharmacist) = w.staff("pharm.bad", Role::Pharmacist).await;
+        let para = w.medication("PARA500T").await;
+        let bad = PrescriptionItemInput {
+            duration_days: 0,
+            quantity: -1,
+            dosage: String::new(),
+            ..item(&para.medication_id, 1)
+        };
+        let refused = w.prescribe(&care, vec![bad, item("no such id!", 1)], "").await;
+        let mut fields = violated_fields(&assert_code(refused, Code::InvalidArgument));
+        fields.sort();
+        assert_eq!(
+            fields,
+            ["items[0].dosage", "items[0].duration_days", "items[0].quantity", "items[1].medication_id"]
+        );
+        let unknown = w.prescribe(&care, vec![item("01a2-unknown", 1)], "").await;
+        assert_eq!(violated_fields(&assert_code(unknown, Code::InvalidArgument)), ["items[0].medication_id"]);
+        let empty = w.prescribe(&care, vec![], "").await;
+        assert_eq!(violated_fields(&assert_code(empty, Code::InvalidArgument)), ["items"]);
+        let elsewhere = Care { encounter: "not-this-patients".into(), ..w.care("bad2").await };
+        let refused = w.prescribe(&elsewhere, vec![item(&para.medication_id, 1)], "").await;
+        assert_eq!(reason(&assert_code(refused, Code::FailedPrecondition)), "ENCOUNTER_NOT_FOUND");
+
+        let rx = w.prescribe(&care, vec![item(&para.medication_id, 5)], "").await.unwrap();
+        let rx = w.verify(&pharmacist, &rx).await;
+        let wrong = w
+            .dispense(&pharmacist, &rx.prescription_id, vec![DispenseQuantity { item_id: "nope".into(), quantity: 0 }])
+            .await;
+        let mut fields = violated_fields(&assert_code(wrong, Code::InvalidArgument));
+        fields.sort();
+        assert_eq!(fields, ["items[0].quantity"]);
+        let wrong = w
+            .dispense(&pharmacist, &rx.prescription_id, vec![DispenseQuantity { item_id: "nope".into(), quantity: 1 }])
+            .await;
+        assert_eq!(violated_fields(&assert_code(wrong, Code::InvalidArgument)), ["items[0].item_id"]);
+        let receive = UpdateStockRequest {
+            medication_id: para.medication_id.clone(),
+            change: Some(update_stock_request::Change::Receive(ReceiveBatch {
+                lot: String::new(),
+                expiry_date: Some(date_in(-1)),
+                quantity: 0,
+                unit_cost: None,
+            })),
+        };
+        let refused = w.rx().await.update_stock(authed(receive, &pharmacist)).await;
+        let mut fields = violated_fields(&assert_code(refused, Code::InvalidArgument));
+        fields.sort();
+        assert_eq!(fields, ["receive.lot", "receive.quantity"]);
+        let expired = UpdateStockRequest {
+            medication_id: para.medication_id.clone(),
+            change: Some(update_stock_request::Change::Receive(ReceiveBatch {
+                lot: "OLD".into(),
+                expiry_date: Some(date_in(0)),
+                quantity: 5,
+                unit_cost: None,
+            })),
+        };
+        let refused = w.rx().await.update_stock(authed(expired, &pharmacist)).await;
+        assert_eq!(reason(&assert_code(refused, Code::FailedPrecondition)), "BATCH_EXPIRED");
+        let stock = w.receive(&pharmacist, &para.medication_id, "GOOD", 90, 5).await;
+        let batch = stock.batches[0].batch_id.clone();
+        let adjust = |delta| UpdateStockRequest {
+            medication_id: para.medication_id.clone(),
+            change: Some(update_stock_request::Change::Adjust(StockAdjustment {
+                batch_id: batch.clone(),
+                delta,
+                reason: AdjustmentReason::Damage.into(),
+                note: "dropped".into(),
+            })),
+        };
+        let below = w.rx().await.update_stock(authed(adjust(-6), &pharmacist)).await;
+        assert_eq!(reason(&assert_code(below, Code::FailedPrecondition)), "INSUFFICIENT_STOCK");
+        let after =
+            w.rx().await.update_stock(authed(adjust(-2), &pharmacist)).await.unwrap().into_inner().stock.unwrap();
+        assert_eq!(after.on_hand, 3);
+    }
+
+    crate::on_every_store!(rejects_cancellations_and_the_queue, bad_input_is_refused_field_by_field);
+}
