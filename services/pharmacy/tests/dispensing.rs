@@ -114,6 +114,25 @@ async fn allergies_interactions_and_care_are_checked_and_findings_can_be_overrid
     let other = Care { doctor: stranger, ..care };
     let refused = w.prescribe(&other, vec![item(&ibuprofen.medication_id, 10)], "").await;
     assert_eq!(reason(&assert_code(refused, Code::PermissionDenied)), "NO_CARE_RELATIONSHIP");
+
+    // Every attempt is in the audit chain, the override with its reason.
+    let mut client = w.rx().await;
+    let request = ListAuditEventsRequest { patient_id: other.patient.0.clone(), ..Default::default() };
+    let events = client.list_audit_events(authed(request, w.admin())).await.unwrap().into_inner().events;
+    let trail: Vec<(&str, AuditOutcome, &str)> =
+        events.iter().rev().map(|e| (e.action.as_str(), e.outcome(), e.reason.as_str())).collect();
+    assert_eq!(
+        trail,
+        [
+            ("CreatePrescription", AuditOutcome::Failed, ""),
+            ("CreatePrescription", AuditOutcome::Allowed, ""),
+            ("CreatePrescription", AuditOutcome::Failed, ""),
+            ("CreatePrescription", AuditOutcome::Allowed, "short course, INR monitored weekly"),
+            ("CreatePrescription", AuditOutcome::Denied, ""),
+        ]
+    );
+    let verified = client.verify_audit_chain(authed(VerifyAuditChainRequest {}, w.admin())).await.unwrap().into_inner();
+    assert!(verified.intact && verified.checked >= 5, "{verified:?}");
 }
 
 async fn patients_see_their_own_prescriptions_only(w: World) {

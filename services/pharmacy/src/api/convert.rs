@@ -1,5 +1,6 @@
 //! Between the API's messages and the store's documents.
 
+use hms_kit::docstore::audit::Entry;
 use hms_kit::error::FieldViolations;
 use hms_kit::ids::check_id;
 use hms_kit::proto::common::Money;
@@ -337,5 +338,22 @@ pub fn stock_change_from_proto(v: &mut FieldViolations, r: &UpdateStockRequest) 
                 note: a.note.trim().to_owned(),
             }))
         }
+    }
+}
+
+pub fn audit_to_proto(e: &Entry) -> AuditEvent {
+    AuditEvent {
+        sequence: e.seq,
+        actor_id: e.actor_id.clone(),
+        actor_role: e.actor_role.clone(),
+        action: e.action.clone(),
+        patient_id: e.patient_id.clone(),
+        resource: e.resource.clone(),
+        event_time: Some(micros_to_timestamp(e.at)),
+        client_address: e.client_address.clone(),
+        outcome: AuditOutcome::from_str_name(&format!("AUDIT_OUTCOME_{}", e.outcome)).unwrap_or_default().into(),
+        reason: e.break_glass_reason.clone(),
+        previous_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
     }
 }

@@ -11,7 +11,7 @@ use hms_kit::proto::pharmacy::*;
 use tonic::{Request, Response};
 
 use super::convert::{
-    batch_to_proto, dispense_to_proto, medication_from_proto, medication_to_proto, planned_to_proto,
+    audit_to_proto, batch_to_proto, dispense_to_proto, medication_from_proto, medication_to_proto, planned_to_proto,
     prescription_from_proto, prescription_to_proto, status_from_proto, stock_change_from_proto, stock_to_proto,
 };
 use super::{PharmacyApi, Reply};
@@ -203,6 +203,35 @@ impl PharmacyService for PharmacyApi {
                     batch: Some(batch_to_proto(batch, &today)),
                 })
                 .collect(),
+        }))
+    }
+
+    async fn list_audit_events(&self, request: Request<ListAuditEventsRequest>) -> Reply<ListAuditEventsResponse> {
+        let r = request.into_inner();
+        let filter = match (r.patient_id.as_str(), r.actor_id.as_str()) {
+            ("", "") => None,
+            (patient, "") => Some(("patient_id", patient)),
+            ("", actor) => Some(("actor_id", actor)),
+            _ => {
+                return Err(hms_kit::error::invalid_field("actor_id", "filter by patient_id or by actor_id, not both"));
+            }
+        };
+        let page = paging::parse::<String>(r.page.as_ref(), &filter)?;
+        let (items, next) = self.0.audit_events(filter, page.after, page.size).await?;
+        Ok(Response::new(ListAuditEventsResponse {
+            events: items.iter().map(|e| audit_to_proto(&e.doc)).collect(),
+            page: page_response(next, &filter),
+        }))
+    }
+
+    async fn verify_audit_chain(&self, _request: Request<VerifyAuditChainRequest>) -> Reply<VerifyAuditChainResponse> {
+        let (checked, broken) = self.0.verify_audit().await?;
+        let (first_broken_sequence, problem) = broken.unwrap_or_default();
+        Ok(Response::new(VerifyAuditChainResponse {
+            intact: first_broken_sequence == 0,
+            checked,
+            first_broken_sequence,
+            problem,
         }))
     }
 

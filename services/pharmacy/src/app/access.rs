@@ -127,3 +127,25 @@ impl State {
         }
     }
 }
+
+impl State {
+    /// A page of the audit trail, newest first, optionally for one patient or actor.
+    pub async fn audit_events(
+        &self,
+        filter: Option<(&str, &str)>,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<crate::store::PageOf<Entry>, Status> {
+        Ok(self.store.audit.events(filter, after, limit).await?)
+    }
+
+    /// Recomputes the audit chain: the entries checked and the first broken
+    /// one (sequence, problem), which is logged as an error.
+    pub async fn verify_audit(&self) -> Result<(i64, Option<(i64, String)>), Status> {
+        let (checked, broken) = self.store.audit.verify().await?;
+        if let Some((sequence, problem)) = &broken {
+            tracing::error!(sequence, problem, "the pharmacy audit chain is broken");
+        }
+        Ok((checked, broken))
+    }
+}

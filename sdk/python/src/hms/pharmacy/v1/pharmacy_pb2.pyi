@@ -60,6 +60,13 @@ class AdjustmentReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ADJUSTMENT_REASON_COUNT_CORRECTION: _ClassVar[AdjustmentReason]
     ADJUSTMENT_REASON_EXPIRED_DISPOSAL: _ClassVar[AdjustmentReason]
     ADJUSTMENT_REASON_RETURN_TO_SUPPLIER: _ClassVar[AdjustmentReason]
+
+class AuditOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AUDIT_OUTCOME_UNSPECIFIED: _ClassVar[AuditOutcome]
+    AUDIT_OUTCOME_ALLOWED: _ClassVar[AuditOutcome]
+    AUDIT_OUTCOME_DENIED: _ClassVar[AuditOutcome]
+    AUDIT_OUTCOME_FAILED: _ClassVar[AuditOutcome]
 DOSAGE_FORM_UNSPECIFIED: DosageForm
 DOSAGE_FORM_TABLET: DosageForm
 DOSAGE_FORM_CAPSULE: DosageForm
@@ -90,6 +97,10 @@ ADJUSTMENT_REASON_DAMAGE: AdjustmentReason
 ADJUSTMENT_REASON_COUNT_CORRECTION: AdjustmentReason
 ADJUSTMENT_REASON_EXPIRED_DISPOSAL: AdjustmentReason
 ADJUSTMENT_REASON_RETURN_TO_SUPPLIER: AdjustmentReason
+AUDIT_OUTCOME_UNSPECIFIED: AuditOutcome
+AUDIT_OUTCOME_ALLOWED: AuditOutcome
+AUDIT_OUTCOME_DENIED: AuditOutcome
+AUDIT_OUTCOME_FAILED: AuditOutcome
 
 class Medication(_message.Message):
     __slots__ = ("medication_id", "code", "name", "generic_name", "drug_classes", "ingredients", "manufacturer", "dosage_form", "strength", "unit_price", "reorder_level", "active", "version")
@@ -556,3 +567,65 @@ class ListExpiringBatchesResponse(_message.Message):
     BATCHES_FIELD_NUMBER: _ClassVar[int]
     batches: _containers.RepeatedCompositeFieldContainer[ExpiringBatch]
     def __init__(self, batches: _Optional[_Iterable[_Union[ExpiringBatch, _Mapping]]] = ...) -> None: ...
+
+class AuditEvent(_message.Message):
+    __slots__ = ("sequence", "actor_id", "actor_role", "action", "patient_id", "resource", "event_time", "client_address", "outcome", "reason", "previous_hash", "hash")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    actor_id: str
+    actor_role: str
+    action: str
+    patient_id: str
+    resource: str
+    event_time: _timestamp_pb2.Timestamp
+    client_address: str
+    outcome: AuditOutcome
+    reason: str
+    previous_hash: str
+    hash: str
+    def __init__(self, sequence: _Optional[int] = ..., actor_id: _Optional[str] = ..., actor_role: _Optional[str] = ..., action: _Optional[str] = ..., patient_id: _Optional[str] = ..., resource: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., client_address: _Optional[str] = ..., outcome: _Optional[_Union[AuditOutcome, str]] = ..., reason: _Optional[str] = ..., previous_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class ListAuditEventsRequest(_message.Message):
+    __slots__ = ("patient_id", "actor_id", "page")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    actor_id: str
+    page: _paging_pb2.PageRequest
+    def __init__(self, patient_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., page: _Optional[_Union[_paging_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListAuditEventsResponse(_message.Message):
+    __slots__ = ("events", "page")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[AuditEvent]
+    page: _paging_pb2.PageResponse
+    def __init__(self, events: _Optional[_Iterable[_Union[AuditEvent, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class VerifyAuditChainRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VerifyAuditChainResponse(_message.Message):
+    __slots__ = ("intact", "checked", "first_broken_sequence", "problem")
+    INTACT_FIELD_NUMBER: _ClassVar[int]
+    CHECKED_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BROKEN_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    intact: bool
+    checked: int
+    first_broken_sequence: int
+    problem: str
+    def __init__(self, intact: _Optional[bool] = ..., checked: _Optional[int] = ..., first_broken_sequence: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...

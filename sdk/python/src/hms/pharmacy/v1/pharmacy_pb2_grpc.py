@@ -97,6 +97,16 @@ class PharmacyServiceStub:
                 request_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesRequest.SerializeToString,
                 response_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesResponse.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/hms.pharmacy.v1.PharmacyService/ListAuditEvents',
+                request_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+        self.VerifyAuditChain = channel.unary_unary(
+                '/hms.pharmacy.v1.PharmacyService/VerifyAuditChain',
+                request_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainRequest.SerializeToString,
+                response_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainResponse.FromString,
+                _registered_method=True)
         self.ListMedications = channel.unary_unary(
                 '/hms.pharmacy.v1.PharmacyService/ListMedications',
                 request_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListMedicationsRequest.SerializeToString,
@@ -214,6 +224,21 @@ class PharmacyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAuditEvents(self, request, context):
+        """Admin: the audit trail of prescriptions, newest first, filtered by
+        patient or actor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyAuditChain(self, request, context):
+        """Admin: recomputes the audit hash chain and reports the first broken entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListMedications(self, request, context):
         """The catalog, by name or generic name.
         """
@@ -291,6 +316,16 @@ def add_PharmacyServiceServicer_to_server(servicer, server):
                     servicer.ListExpiringBatches,
                     request_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesRequest.FromString,
                     response_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'VerifyAuditChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditChain,
+                    request_deserializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainRequest.FromString,
+                    response_serializer=hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainResponse.SerializeToString,
             ),
             'ListMedications': grpc.unary_unary_rpc_method_handler(
                     servicer.ListMedications,
@@ -613,6 +648,60 @@ class PharmacyService:
             '/hms.pharmacy.v1.PharmacyService/ListExpiringBatches',
             hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesRequest.SerializeToString,
             hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListExpiringBatchesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.pharmacy.v1.PharmacyService/ListAuditEvents',
+            hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsRequest.SerializeToString,
+            hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.pharmacy.v1.PharmacyService/VerifyAuditChain',
+            hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainRequest.SerializeToString,
+            hms_dot_pharmacy_dot_v1_dot_pharmacy__pb2.VerifyAuditChainResponse.FromString,
             options,
             channel_credentials,
             insecure,

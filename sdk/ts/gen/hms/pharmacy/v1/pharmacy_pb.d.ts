@@ -1299,6 +1299,187 @@ export declare type ListExpiringBatchesResponse = Message<"hms.pharmacy.v1.ListE
 export declare const ListExpiringBatchesResponseSchema: GenMessage<ListExpiringBatchesResponse>;
 
 /**
+ * @generated from message hms.pharmacy.v1.AuditEvent
+ */
+export declare type AuditEvent = Message<"hms.pharmacy.v1.AuditEvent"> & {
+  /**
+   * Position in the chain, from 1.
+   *
+   * @generated from field: int64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+
+  /**
+   * PATIENT, DOCTOR, PHARMACIST, ...
+   *
+   * @generated from field: string actor_role = 3;
+   */
+  actorRole: string;
+
+  /**
+   * The RPC, e.g. DispensePrescription.
+   *
+   * @generated from field: string action = 4;
+   */
+  action: string;
+
+  /**
+   * @generated from field: string patient_id = 5;
+   */
+  patientId: string;
+
+  /**
+   * What was touched: prescription/<id>, prescriptions, ...
+   *
+   * @generated from field: string resource = 6;
+   */
+  resource: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp event_time = 7;
+   */
+  eventTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string client_address = 8;
+   */
+  clientAddress: string;
+
+  /**
+   * @generated from field: hms.pharmacy.v1.AuditOutcome outcome = 9;
+   */
+  outcome: AuditOutcome;
+
+  /**
+   * The reason given: a doctor's override of findings, a rejection, a
+   * cancellation.
+   *
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
+
+  /**
+   * Hex SHA-256 of the previous entry, and of this one.
+   *
+   * @generated from field: string previous_hash = 11;
+   */
+  previousHash: string;
+
+  /**
+   * @generated from field: string hash = 12;
+   */
+  hash: string;
+};
+
+/**
+ * Describes the message hms.pharmacy.v1.AuditEvent.
+ * Use `create(AuditEventSchema)` to create a new message.
+ */
+export declare const AuditEventSchema: GenMessage<AuditEvent>;
+
+/**
+ * @generated from message hms.pharmacy.v1.ListAuditEventsRequest
+ */
+export declare type ListAuditEventsRequest = Message<"hms.pharmacy.v1.ListAuditEventsRequest"> & {
+  /**
+   * Optional filters (one at most).
+   *
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+
+  /**
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+
+  /**
+   * @generated from field: hms.common.v1.PageRequest page = 3;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message hms.pharmacy.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export declare const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest>;
+
+/**
+ * @generated from message hms.pharmacy.v1.ListAuditEventsResponse
+ */
+export declare type ListAuditEventsResponse = Message<"hms.pharmacy.v1.ListAuditEventsResponse"> & {
+  /**
+   * @generated from field: repeated hms.pharmacy.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * @generated from field: hms.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message hms.pharmacy.v1.ListAuditEventsResponse.
+ * Use `create(ListAuditEventsResponseSchema)` to create a new message.
+ */
+export declare const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse>;
+
+/**
+ * @generated from message hms.pharmacy.v1.VerifyAuditChainRequest
+ */
+export declare type VerifyAuditChainRequest = Message<"hms.pharmacy.v1.VerifyAuditChainRequest"> & {
+};
+
+/**
+ * Describes the message hms.pharmacy.v1.VerifyAuditChainRequest.
+ * Use `create(VerifyAuditChainRequestSchema)` to create a new message.
+ */
+export declare const VerifyAuditChainRequestSchema: GenMessage<VerifyAuditChainRequest>;
+
+/**
+ * @generated from message hms.pharmacy.v1.VerifyAuditChainResponse
+ */
+export declare type VerifyAuditChainResponse = Message<"hms.pharmacy.v1.VerifyAuditChainResponse"> & {
+  /**
+   * @generated from field: bool intact = 1;
+   */
+  intact: boolean;
+
+  /**
+   * Entries checked.
+   *
+   * @generated from field: int64 checked = 2;
+   */
+  checked: bigint;
+
+  /**
+   * The first entry that does not match its hash or its predecessor; 0 when
+   * intact.
+   *
+   * @generated from field: int64 first_broken_sequence = 3;
+   */
+  firstBrokenSequence: bigint;
+
+  /**
+   * @generated from field: string problem = 4;
+   */
+  problem: string;
+};
+
+/**
+ * Describes the message hms.pharmacy.v1.VerifyAuditChainResponse.
+ * Use `create(VerifyAuditChainResponseSchema)` to create a new message.
+ */
+export declare const VerifyAuditChainResponseSchema: GenMessage<VerifyAuditChainResponse>;
+
+/**
  * @generated from enum hms.pharmacy.v1.DosageForm
  */
 export enum DosageForm {
@@ -1505,6 +1686,38 @@ export enum AdjustmentReason {
 export declare const AdjustmentReasonSchema: GenEnum<AdjustmentReason>;
 
 /**
+ * @generated from enum hms.pharmacy.v1.AuditOutcome
+ */
+export enum AuditOutcome {
+  /**
+   * @generated from enum value: AUDIT_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: AUDIT_OUTCOME_ALLOWED = 1;
+   */
+  ALLOWED = 1,
+
+  /**
+   * @generated from enum value: AUDIT_OUTCOME_DENIED = 2;
+   */
+  DENIED = 2,
+
+  /**
+   * Allowed, but the operation failed (a finding, a stale version, no stock).
+   *
+   * @generated from enum value: AUDIT_OUTCOME_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum hms.pharmacy.v1.AuditOutcome.
+ */
+export declare const AuditOutcomeSchema: GenEnum<AuditOutcome>;
+
+/**
  * The pharmacy: the medication catalog, prescriptions (written by a doctor
  * within a care relationship, checked against the patient's allergies and
  * active prescriptions), their verification and dispensing by pharmacists,
@@ -1637,6 +1850,27 @@ export declare const PharmacyService: GenService<{
     methodKind: "unary";
     input: typeof ListExpiringBatchesRequestSchema;
     output: typeof ListExpiringBatchesResponseSchema;
+  },
+  /**
+   * Admin: the audit trail of prescriptions, newest first, filtered by
+   * patient or actor.
+   *
+   * @generated from rpc hms.pharmacy.v1.PharmacyService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
+  },
+  /**
+   * Admin: recomputes the audit hash chain and reports the first broken entry.
+   *
+   * @generated from rpc hms.pharmacy.v1.PharmacyService.VerifyAuditChain
+   */
+  verifyAuditChain: {
+    methodKind: "unary";
+    input: typeof VerifyAuditChainRequestSchema;
+    output: typeof VerifyAuditChainResponseSchema;
   },
   /**
    * The catalog, by name or generic name.
