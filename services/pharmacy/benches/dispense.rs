@@ -100,18 +100,21 @@ async fn main() -> anyhow::Result<()> {
     let seeding = Instant::now();
     let medications = Arc::new(medications);
     let per_writer = args.prescriptions.div_ceil(args.pharmacists);
-    let writers = (0..args.pharmacists).map(|n| {
-        let (w, care, medications, pharmacist) = (w.clone(), care.clone(), medications.clone(), pharmacist.clone());
-        tokio::spawn(async move {
-            let mut ids = Vec::new();
-            for i in 0..per_writer {
-                let medication = &medications[(n * per_writer + i) % medications.len()];
-                let rx = w.prescribe(&care, vec![item(medication, EACH)], "").await.expect("prescribe");
-                ids.push(w.verify(&pharmacist, &rx).await.prescription_id);
-            }
-            ids
+    // Spawned all at once (collected), then awaited.
+    let writers: Vec<_> = (0..args.pharmacists)
+        .map(|n| {
+            let (w, care, medications, pharmacist) = (w.clone(), care.clone(), medications.clone(), pharmacist.clone());
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..per_writer {
+                    let medication = &medications[(n * per_writer + i) % medications.len()];
+                    let rx = w.prescribe(&care, vec![item(medication, EACH)], "").await.expect("prescribe");
+                    ids.push(w.verify(&pharmacist, &rx).await.prescription_id);
+                }
+                ids
+            })
         })
-    });
+        .collect();
     let mut queues = Vec::new();
     for writer in writers {
         queues.push(writer.await?);
@@ -125,20 +128,23 @@ async fn main() -> anyhow::Result<()> {
 
     // The measured part: every pharmacist dispenses their queue.
     let started = Instant::now();
-    let workers = queues.into_iter().map(|queue| {
-        let (w, pharmacist) = (w.clone(), pharmacist.clone());
-        tokio::spawn(async move {
-            let mut client = w.rx().await;
-            let mut latencies = Vec::with_capacity(queue.len());
-            for id in queue {
-                let begun = Instant::now();
-                let request = DispensePrescriptionRequest { prescription_id: id, items: vec![] };
-                client.dispense_prescription(authed(request, &pharmacist)).await.expect("dispense");
-                latencies.push(begun.elapsed());
-            }
-            latencies
+    let workers: Vec<_> = queues
+        .into_iter()
+        .map(|queue| {
+            let (w, pharmacist) = (w.clone(), pharmacist.clone());
+            tokio::spawn(async move {
+                let mut client = w.rx().await;
+                let mut latencies = Vec::with_capacity(queue.len());
+                for id in queue {
+                    let begun = Instant::now();
+                    let request = DispensePrescriptionRequest { prescription_id: id, items: vec![] };
+                    client.dispense_prescription(authed(request, &pharmacist)).await.expect("dispense");
+                    latencies.push(begun.elapsed());
+                }
+                latencies
+            })
         })
-    });
+        .collect();
     let mut latencies = Vec::new();
     for worker in workers {
         latencies.extend(worker.await?);

@@ -440,3 +440,67 @@ fn plan_picks(stock: &StockDoc, today: &str, wanted: i64) -> Vec<PickDoc> {
 fn item_name(doc: &PrescriptionDoc, item_id: &str) -> String {
     doc.items.iter().find(|i| i.id == item_id).map(|i| i.medication_name.clone()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::BatchDoc;
+
+    fn stock(quantity: i64) -> StockDoc {
+        StockDoc {
+            medication_id: "m1".into(),
+            medication_name: "Paracetamol 500 mg tablet".into(),
+            name_key: "paracetamol 500 mg tablet".into(),
+            reorder_level: 10,
+            batches: vec![BatchDoc {
+                id: "b1".into(),
+                lot: "L1".into(),
+                expiry: "2099-01-01".into(),
+                quantity,
+                unit_cost: 0,
+                currency: "VND".into(),
+                received_at: 0,
+            }],
+            on_hand: 0,
+            low: false,
+            next_expiry: None,
+            journal: Vec::new(),
+            outbox: Default::default(),
+        }
+    }
+
+    /// Takes `units` as a dispense would; the events it wrote.
+    fn take(s: &mut StockDoc, units: i64) -> usize {
+        let before_low = s.low;
+        s.batches[0].quantity -= units;
+        settle(s, "2026-12-07");
+        crossed_low(before_low, s).unwrap();
+        std::mem::take(&mut s.outbox.outbox).len()
+    }
+
+    #[test]
+    fn low_stock_is_announced_once_per_crossing() {
+        let mut s = stock(12);
+        settle(&mut s, "2026-12-07");
+        assert!(!s.low);
+        assert_eq!(take(&mut s, 1), 0, "11 is not below 10");
+        assert_eq!(take(&mut s, 2), 1, "9 crossed below 10");
+        assert_eq!(take(&mut s, 2), 0, "still below: no second alert");
+        s.batches[0].quantity += 20;
+        settle(&mut s, "2026-12-07");
+        assert!(!s.low, "restocked");
+        assert_eq!(take(&mut s, 20), 1, "a new crossing, a new alert");
+    }
+
+    #[test]
+    fn only_the_newest_finished_takes_are_kept() {
+        let mut journal: Vec<JournalDoc> = (0..100)
+            .map(|n| JournalDoc { dispense_id: format!("d{n}"), picks: Vec::new(), at: n, finished: n % 10 != 0 })
+            .collect();
+        prune(&mut journal);
+        let finished = journal.iter().filter(|j| j.finished).count();
+        assert_eq!(finished, FINISHED_KEPT);
+        assert_eq!(journal.iter().filter(|j| !j.finished).count(), 10, "unfinished takes are never dropped");
+        assert!(journal.iter().filter(|j| j.finished).all(|j| j.at >= 100 - 72), "the newest are kept");
+    }
+}
