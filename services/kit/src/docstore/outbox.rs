@@ -261,3 +261,86 @@ fn set_outbox(body: &mut Value, outbox: &Outbox) -> Result<(), DocError> {
     map.extend(fields);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    use super::*;
+    use crate::docstore::SqlStore;
+
+    /// Records what it is given; refuses topics starting with "bad" for
+    /// good and, while `down`, everything else for now.
+    #[derive(Default)]
+    struct Receiver {
+        got: Mutex<Vec<String>>,
+        down: Mutex<bool>,
+    }
+
+    #[async_trait]
+    impl Sink for Receiver {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+            if event.topic.starts_with("bad") {
+                return Err(DeliveryError::Permanent("refused".into()));
+            }
+            if *self.down.lock().unwrap() {
+                return Err(DeliveryError::Retryable("down".into()));
+            }
+            self.got.lock().unwrap().push(event.topic.clone());
+            Ok(())
+        }
+    }
+
+    fn config() -> RelayConfig {
+        RelayConfig { base_backoff: Duration::ZERO, ..RelayConfig::default() }
+    }
+
+    async fn document(docs: &Arc<dyn DocumentStore>, topics: &[&str]) {
+        let mut outbox = Outbox::default();
+        for topic in topics {
+            outbox.push(Event::new(*topic, "k", &json!({"n": 1})).unwrap()).unwrap();
+        }
+        let mut body = json!({"name": "kept"});
+        set_outbox(&mut body, &outbox).unwrap();
+        docs.insert("things", "t1", &body).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn events_go_in_order_once_and_the_document_keeps_the_rest() {
+        let docs: Arc<dyn DocumentStore> = Arc::new(SqlStore::connect("sqlite::memory:").await.unwrap());
+        docs.ensure_index("things", &due_index()).await.unwrap();
+        document(&docs, &["a", "b", "c"]).await;
+        let receiver = Arc::new(Receiver::default());
+        let relay = DocRelay::new(docs.clone(), vec!["things"], receiver.clone(), config());
+        assert_eq!(relay.run_once().await.unwrap(), 1);
+        assert_eq!(relay.run_once().await.unwrap(), 0, "nothing is due any more");
+        assert_eq!(*receiver.got.lock().unwrap(), ["a", "b", "c"]);
+        let stored = docs.get("things", "t1").await.unwrap().unwrap();
+        assert_eq!(stored.body, json!({"name": "kept"}), "the outbox fields leave with the events");
+    }
+
+    #[tokio::test]
+    async fn a_failure_holds_back_the_later_events_and_a_refusal_is_parked() {
+        let docs: Arc<dyn DocumentStore> = Arc::new(SqlStore::connect("sqlite::memory:").await.unwrap());
+        docs.ensure_index("things", &due_index()).await.unwrap();
+        document(&docs, &["a", "bad", "c"]).await;
+        let receiver = Arc::new(Receiver::default());
+        *receiver.down.lock().unwrap() = true;
+        let relay = DocRelay::new(docs.clone(), vec!["things"], receiver.clone(), config());
+        relay.run_once().await.unwrap();
+        let stored = docs.get("things", "t1").await.unwrap().unwrap();
+        let outbox = outbox_of(&stored.body).unwrap();
+        assert_eq!((outbox.outbox.len(), outbox.outbox[0].attempts), (3, 1), "nothing delivered, the first counted");
+        *receiver.down.lock().unwrap() = false;
+        relay.run_once().await.unwrap();
+        relay.run_once().await.unwrap();
+        assert_eq!(*receiver.got.lock().unwrap(), ["a", "c"]);
+        let outbox = outbox_of(&docs.get("things", "t1").await.unwrap().unwrap().body).unwrap();
+        assert!(outbox.outbox.is_empty() && outbox.outbox_due.is_none());
+        assert_eq!(outbox.outbox_failed.len(), 1, "the refused event is kept for operators");
+        assert_eq!(outbox.outbox_failed[0].topic, "bad");
+    }
+}
