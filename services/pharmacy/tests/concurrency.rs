@@ -2,7 +2,7 @@
 //! (and an expired one) holding less than they ask for in all: the stock
 //! ends at zero, never below; the units dispensed are the units taken; no
 //! expired unit leaves the shelf; every dispense takes earliest expiry
-//! first. Twenty rounds on each store.
+//! first. Twenty rounds on SQLite, three on the MongoDB-wire test server.
 
 mod common;
 
