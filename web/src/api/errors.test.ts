@@ -6,6 +6,11 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { BadRequestSchema, ErrorInfoSchema } from "@hms/sdk/google/rpc/error_details_pb";
 import { SlotAlternativesSchema } from "@hms/sdk/hms/appointment/v1/appointment_pb";
+import {
+  FindingKind,
+  PrescriptionFindingsSchema,
+  Severity,
+} from "@hms/sdk/hms/pharmacy/v1/pharmacy_pb";
 import { problemsFor, toProblem } from "./errors";
 import { describeField, describeProblem, translator } from "../i18n";
 
@@ -57,6 +62,71 @@ describe("toProblem", () => {
     expect(p.alternatives?.sameDoctor[0]?.doctorId).toBe("d1");
     expect(p.alternatives?.otherDoctors[0]?.doctorId).toBe("d2");
     expect(describeProblem(en, p)).toBe("This time has just been taken.");
+  });
+
+  it("decodes the PrescriptionFindings of a refused prescription as it comes off the wire", () => {
+    const findings = create(PrescriptionFindingsSchema, {
+      findings: [
+        {
+          kind: FindingKind.ALLERGY,
+          medicationId: "m1",
+          medicationName: "Amoxicillin 500 mg capsule",
+          other: "Penicillins",
+          severity: Severity.CONTRAINDICATED,
+          description: "The patient is allergic to Penicillins",
+          source: "the patient's medical record",
+        },
+        {
+          kind: FindingKind.INTERACTION,
+          medicationId: "m1",
+          medicationName: "Amoxicillin 500 mg capsule",
+          other: "Warfarin sodium 2 mg tablet",
+          otherPrescriptionId: "rx-9",
+          severity: Severity.MODERATE,
+          description: "INR may rise",
+          source: "Stockley",
+        },
+      ],
+    });
+    const info = create(ErrorInfoSchema, { reason: "PRESCRIPTION_FINDINGS", domain: "hms" });
+    const error = new ConnectError("2 findings", Code.FailedPrecondition);
+    error.details = [
+      { type: "google.rpc.ErrorInfo", value: toBinary(ErrorInfoSchema, info) },
+      {
+        type: "hms.pharmacy.v1.PrescriptionFindings",
+        value: toBinary(PrescriptionFindingsSchema, findings),
+      },
+    ];
+    const p = toProblem(error);
+    expect(p.reason).toBe("PRESCRIPTION_FINDINGS");
+    expect(p.findings?.findings).toHaveLength(2);
+    expect(p.findings?.findings[0]?.kind).toBe(FindingKind.ALLERGY);
+    expect(p.findings?.findings[1]?.otherPrescriptionId).toBe("rx-9");
+    expect(p.findings?.findings[1]?.severity).toBe(Severity.MODERATE);
+    expect(describeProblem(en, p, "rx.reason")).toContain("override the findings with a reason");
+  });
+
+  it("reads a screen's own sentence for a reason other services use too", () => {
+    const p = toProblem(refusal(Code.FailedPrecondition, "INVALID_TRANSITION", "not now"));
+    expect(describeProblem(en, p)).toBe(
+      "The appointment cannot be changed this way in its current state.",
+    );
+    expect(describeProblem(en, p, "rx.reason")).toBe(
+      "The prescription cannot be changed this way in its current status. Reload it.",
+    );
+    // A reason the scope has no sentence for falls back to the shared one.
+    const taken = toProblem(
+      refusal(Code.AlreadyExists, "ALREADY_TAKEN", "taken", { field: "email" }),
+    );
+    expect(describeProblem(en, taken, "rx.reason")).toBe(
+      "This Email is already in use by another account.",
+    );
+    const short = toProblem(
+      refusal(Code.FailedPrecondition, "INSUFFICIENT_STOCK", "holds 3", { on_hand: "3" }),
+    );
+    expect(describeProblem(vi, short, "rx.reason")).toBe(
+      "Lô này còn 3 đơn vị; điều chỉnh không thể làm số lượng nhỏ hơn 0.",
+    );
   });
 
   it("collects field violations and finds them by field", () => {

@@ -1,6 +1,7 @@
 // Turns a refused call into what the page shows: the ErrorInfo reason, the field
 // violations of a google.rpc.BadRequest by field, and typed details such as the
-// alternative slots of a refused booking.
+// alternative slots of a refused booking or the allergy and interaction findings of a
+// refused prescription.
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   BadRequestSchema,
@@ -11,6 +12,10 @@ import {
   SlotAlternativesSchema,
   type SlotAlternatives,
 } from "@hms/sdk/hms/appointment/v1/appointment_pb";
+import {
+  PrescriptionFindingsSchema,
+  type PrescriptionFindings,
+} from "@hms/sdk/hms/pharmacy/v1/pharmacy_pb";
 
 export interface FieldProblem {
   /** The request field path, e.g. `email` or `preferences.rules[0].channel`. */
@@ -28,6 +33,8 @@ export interface Problem {
   message: string;
   /** Where a refused booking could go instead. */
   alternatives?: SlotAlternatives;
+  /** Why a prescription was refused (PRESCRIPTION_FINDINGS): allergies and interactions. */
+  findings?: PrescriptionFindings;
   retryAfterSeconds?: number;
 }
 
@@ -43,6 +50,7 @@ export function toProblem(error: unknown): Problem {
     .flatMap((b) => b.fieldViolations)
     .map((v) => ({ field: v.field, description: v.description }));
   const alternatives = e.findDetails(SlotAlternativesSchema)[0];
+  const findings = e.findDetails(PrescriptionFindingsSchema)[0];
   const retry = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
   return {
     code: e.code,
@@ -51,6 +59,7 @@ export function toProblem(error: unknown): Problem {
     fields,
     message: e.rawMessage,
     ...(alternatives ? { alternatives } : {}),
+    ...(findings ? { findings } : {}),
     ...(retry ? { retryAfterSeconds: Number(retry.seconds) } : {}),
   };
 }

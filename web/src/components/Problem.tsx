@@ -21,10 +21,13 @@ export function fieldErrors(t: Translate, problem: Problem | undefined): Record<
 export function ProblemMessage({
   error,
   shownFields = [],
+  scope,
 }: {
   error: unknown;
   /** Fields the form shows next to their inputs. */
   shownFields?: string[];
+  /** Where the screen's own reason sentences are (see describeProblem). */
+  scope?: string;
 }) {
   const { t } = useI18n();
   if (!error) return null;
@@ -32,7 +35,7 @@ export function ProblemMessage({
   const rest = problem.fields.filter((f) => !shownFields.includes(f.field));
   return (
     <div className="problem" role="alert">
-      <p>{describeProblem(t, problem)}</p>
+      <p>{describeProblem(t, problem, scope)}</p>
       {rest.length > 0 && (
         <ul>
           {rest.map((f) => (

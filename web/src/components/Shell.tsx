@@ -29,6 +29,8 @@ function roleLabel(role: Role | undefined): MessageKey {
       return "role.ADMIN";
     case Role.INSURANCE_PROVIDER:
       return "role.INSURANCE_PROVIDER";
+    case Role.PHARMACIST:
+      return "role.PHARMACIST";
     default:
       return "role.OTHER";
   }

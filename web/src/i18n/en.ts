@@ -6,6 +6,8 @@ import * as doctor from "../roles/doctor/texts";
 import * as nurse from "../roles/nurse/texts";
 import * as admin from "../roles/admin/texts";
 import * as insurer from "../roles/insurer/texts";
+import * as pharmacist from "../roles/pharmacist/texts";
+import * as pharmacy from "../pharmacy/texts";
 
 const shared = {
   "app.name": "HMS",
@@ -195,6 +197,8 @@ export const en = {
   ...nurse.en,
   ...admin.en,
   ...insurer.en,
+  ...pharmacist.en,
+  ...pharmacy.en,
 };
 
 export type MessageKey = keyof typeof en;

@@ -51,9 +51,16 @@ export function describeField(t: Translate, problem: FieldProblem): string {
   });
 }
 
-/** A refused call as one sentence: its reason code, else its gRPC code, else its message. */
-export function describeProblem(t: Translate, problem: Problem): string {
-  const reasonKey = `reason.${problem.reason}`;
+/**
+ * A refused call as one sentence: its reason code, else its gRPC code, else its message.
+ * A `scope` (e.g. "rx.reason") names a screen's own sentences for reasons that other
+ * services use too (INVALID_TRANSITION of a prescription is not an appointment's); they
+ * are looked up first.
+ */
+export function describeProblem(t: Translate, problem: Problem, scope?: string): string {
+  const scoped = scope ? `${scope}.${problem.reason}` : "";
+  const reasonKey =
+    problem.reason && scoped && isMessageKey(scoped) ? scoped : `reason.${problem.reason}`;
   if (problem.reason && isMessageKey(reasonKey)) {
     const params: Params = { ...problem.metadata };
     if (typeof params.field === "string") {

@@ -5,6 +5,8 @@ import * as doctor from "../roles/doctor/texts";
 import * as nurse from "../roles/nurse/texts";
 import * as admin from "../roles/admin/texts";
 import * as insurer from "../roles/insurer/texts";
+import * as pharmacist from "../roles/pharmacist/texts";
+import * as pharmacy from "../pharmacy/texts";
 
 const shared = {
   "app.name": "HMS",
@@ -191,7 +193,9 @@ type RoleTexts = typeof patient.en &
   typeof doctor.en &
   typeof nurse.en &
   typeof admin.en &
-  typeof insurer.en;
+  typeof insurer.en &
+  typeof pharmacist.en &
+  typeof pharmacy.en;
 
 export const vi: Record<MessageKey, string> = {
   ...shared,
@@ -200,4 +204,6 @@ export const vi: Record<MessageKey, string> = {
   ...nurse.vi,
   ...admin.vi,
   ...insurer.vi,
+  ...pharmacist.vi,
+  ...pharmacy.vi,
 };

@@ -7,8 +7,9 @@ import { doctor } from "./doctor";
 import { nurse } from "./nurse";
 import { admin } from "./admin";
 import { insurer } from "./insurer";
+import { pharmacist } from "./pharmacist";
 
-export const roles: RoleModule[] = [patient, doctor, nurse, admin, insurer];
+export const roles: RoleModule[] = [patient, doctor, nurse, admin, insurer, pharmacist];
 
 export function roleModule(role: Role): RoleModule | undefined {
   return roles.find((m) => m.role === role);

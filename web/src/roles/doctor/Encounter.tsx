@@ -1,6 +1,7 @@
 // One encounter, as the doctor works it: the visit's notes, vital signs, diagnoses (with
-// the ICD-10 lookup), treatment plans, and its end: the encounter FINISHED, then the
-// appointment COMPLETED. Reached from the worklist (the appointment's encounter, which the
+// the ICD-10 lookup), treatment plans, prescriptions (./Prescribe: screened by the
+// pharmacy, findings overridden with a reason), and its end: the encounter FINISHED, then
+// the appointment COMPLETED. Reached from the worklist (the appointment's encounter, which the
 // appointment service planned at confirmation) or from the chart.
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
@@ -29,6 +30,7 @@ import { VitalsTable } from "../../staff/VitalsTable";
 import { statusLabel } from "../patient/appointments";
 import { AuditNotice, BreakGlassOffer, EmergencyBanner, isNoCare } from "./BreakGlass";
 import { DiagnosisForm } from "./DiagnosisForm";
+import { PrescribePanel } from "./Prescribe";
 import "./clinical.css";
 
 /** How long to look for the encounter the appointment's confirmation plans. */
@@ -461,6 +463,10 @@ export function EncounterView({
               <p>{t("enc.noPlans")}</p>
             )}
             {open && <PlanForm encounter={e} />}
+          </Section>
+
+          <Section title={t("rx.title")}>
+            <PrescribePanel patientId={patientId} encounterId={e.encounterId} />
           </Section>
 
           {(e.prescriptionReferences.length > 0 || e.labResultReferences.length > 0) && (

@@ -1,6 +1,6 @@
 // The patient's screens: booking, their appointments, the feedback page the email links
-// to (/feedback?appointment_id=…), their medical record, invoices (and the page VNPay sends
-// them back to) and insurance.
+// to (/feedback?appointment_id=…), their medical record, prescriptions, invoices (and the
+// page VNPay sends them back to) and insurance.
 import { lazy } from "react";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
 import type { RoleModule } from "../types";
@@ -9,6 +9,7 @@ const Booking = lazy(() => import("./Booking"));
 const MyAppointments = lazy(() => import("./MyAppointments"));
 const Feedback = lazy(() => import("./Feedback"));
 const MyRecord = lazy(() => import("./MyRecord"));
+const Prescriptions = lazy(() => import("./Prescriptions"));
 const MyInvoices = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoices })));
 const MyInvoice = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoice })));
 const Insurance = lazy(() => import("./Insurance"));
@@ -21,6 +22,7 @@ export const patient: RoleModule = {
     { to: "/book", label: "nav.book" },
     { to: "/appointments", label: "nav.appointments" },
     { to: "/record", label: "nav.record" },
+    { to: "/prescriptions", label: "nav.prescriptions" },
     { to: "/invoices", label: "nav.invoices" },
     { to: "/insurance", label: "nav.insurance" },
   ],
@@ -29,6 +31,7 @@ export const patient: RoleModule = {
     { path: "appointments", element: <MyAppointments /> },
     { path: "feedback", element: <Feedback /> },
     { path: "record", element: <MyRecord /> },
+    { path: "prescriptions", element: <Prescriptions /> },
     { path: "invoices", element: <MyInvoices /> },
     { path: "invoices/:invoiceId", element: <MyInvoice /> },
     { path: "insurance", element: <Insurance /> },

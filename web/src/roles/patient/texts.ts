@@ -279,6 +279,17 @@ export const en = {
   "reason.POLICY_NOT_VALID": "This policy is deactivated or was not valid on the invoice's date.",
   "reason.CLAIM_EXCEEDS_BALANCE": "The claim is more than what is still owed on this invoice.",
   "reason.INVOICE_NOT_CLAIMABLE": "This invoice is closed; it takes no claims.",
+
+  "nav.prescriptions": "Prescriptions",
+  "mrx.title": "My prescriptions",
+  "mrx.help":
+    "Newest first. The pharmacy checks each prescription, then dispenses it; you are told when it is ready for pickup.",
+  "mrx.none": "You have no prescriptions yet.",
+  "mrx.heading": "Prescription of {date}",
+  "mrx.ready": "Dispensed: collect it at the pharmacy if you have not yet.",
+  "mrx.partial": "Partly dispensed: the pharmacy gives you the rest when it is in stock.",
+  "mrx.waiting": "The pharmacy is checking this prescription.",
+  "mrx.verified": "Checked by the pharmacy; waiting to be dispensed.",
 } as const;
 
 export const vi: Record<keyof typeof en, string> = {
@@ -559,4 +570,15 @@ export const vi: Record<keyof typeof en, string> = {
   "reason.POLICY_NOT_VALID": "Hợp đồng đã ngừng hoặc không có hiệu lực vào ngày lập hóa đơn.",
   "reason.CLAIM_EXCEEDS_BALANCE": "Số tiền yêu cầu lớn hơn số còn nợ của hóa đơn.",
   "reason.INVOICE_NOT_CLAIMABLE": "Hóa đơn này đã đóng; không nhận yêu cầu chi trả.",
+
+  "nav.prescriptions": "Đơn thuốc",
+  "mrx.title": "Đơn thuốc của tôi",
+  "mrx.help":
+    "Mới nhất trước. Nhà thuốc kiểm tra từng đơn rồi cấp thuốc; bạn được báo khi thuốc sẵn sàng để nhận.",
+  "mrx.none": "Bạn chưa có đơn thuốc nào.",
+  "mrx.heading": "Đơn thuốc ngày {date}",
+  "mrx.ready": "Đã cấp: hãy nhận thuốc tại nhà thuốc nếu bạn chưa nhận.",
+  "mrx.partial": "Đã cấp một phần: nhà thuốc sẽ cấp phần còn lại khi có hàng.",
+  "mrx.waiting": "Nhà thuốc đang kiểm tra đơn thuốc này.",
+  "mrx.verified": "Nhà thuốc đã duyệt; đang chờ cấp thuốc.",
 };

@@ -1,1 +1,0 @@
-import{Ln as e}from"./index-BVpbBeZq.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};

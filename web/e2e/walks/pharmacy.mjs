@@ -1,0 +1,296 @@
+// The pharmacy walk: a patient's visit is booked, confirmed and checked in (through the
+// SDK); the admin creates a pharmacist on the Users screen; the doctor records a
+// "Penicillins" allergy on the chart and, from the visit's encounter, prescribes
+// Amoxicillin 500 mg capsules (AMOX500C of the starter catalog): refused with the allergy
+// finding, then overridden with a reason; the doctor completes the visit. The pharmacist
+// receives two batches (the later-expiring first) and adjusts one, finds the prescription
+// in the queue with its overridden finding flagged, verifies it, checks that the preview
+// takes the earlier-expiring lot first, and dispenses it in full; the stock (low only) and
+// expiring pages show what is left, and the pharmacist's screens read in Vietnamese. The
+// patient sees the prescription dispensed in full and pays the medication invoice billing
+// makes of the dispense (through the outbox, so the walk waits for it) by card. Screenshots
+// go to target/web-e2e/pharmacy/.
+//
+//   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/pharmacy.mjs
+import { createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
+import {
+  AppointmentService,
+  CalendarView,
+  ScheduleService,
+} from "@hms/sdk/hms/appointment/v1/appointment_pb";
+import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
+import { seed } from "../seed.mjs";
+import { base, adminPassword, walk } from "../harness.mjs";
+import { createStaff } from "../steps/admin.mjs";
+import { doctorRecordsEncounterAndCompletes } from "../steps/clinical.mjs";
+import { payInvoice } from "../steps/billing.mjs";
+import {
+  doctorPrescribesOverridingFindings,
+  doctorRecordsAllergy,
+  patientSeesPrescription,
+  pharmacistAdjusts,
+  pharmacistOpensFromQueue,
+  pharmacistReceives,
+  pharmacistVerifiesAndDispenses,
+} from "../steps/pharmacy.mjs";
+
+const suffix = String(Date.now() % 1_000_000);
+const zone = "Asia/Ho_Chi_Minh";
+const transport = createGrpcWebTransport({ baseUrl: base });
+const users = createClient(UserService, transport);
+const schedules = createClient(ScheduleService, transport);
+const appointments = createClient(AppointmentService, transport);
+const ehr = createClient(EhrService, transport);
+const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const setup = await seed(base, adminPassword, suffix);
+
+const hoa = {
+  first: "Hòa",
+  last: "Đặng",
+  username: `hoa.rx.${suffix}`,
+  email: `hoa.rx.${suffix}@example.com`,
+  password: `pw-Hoa-${suffix}-long`,
+};
+const patientName = `${hoa.first} ${hoa.last}`;
+const medication = "Amoxicillin 500 mg capsule";
+const overrideReason = `Childhood rash only; tolerated amoxicillin in 2024 (${suffix}).`;
+// Lot A arrives first but expires later; lot B expires sooner, so it is dispensed first.
+const lotA = `AMX-A-${suffix}`;
+const lotB = `AMX-B-${suffix}`;
+
+/** The clinic's day `days` from today, as google.type.Date and as YYYY-MM-DD. */
+function clinicDay(days) {
+  const text = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(
+    new Date(Date.now() + days * 86_400_000),
+  );
+  const [year, month, day] = text.split("-").map(Number);
+  return { date: { year, month, day }, text };
+}
+
+/** Calls `f` until it returns something truthy (events travel through outboxes). */
+async function eventually(what, f, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await f();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} never happened: ${last ?? "no value"}`);
+    await sleep(300);
+  }
+}
+
+/**
+ * Hòa's visit, through the SDK: the seeded doctor's first free slot, confirmed and checked
+ * in by the doctor; returns the appointment once the EHR has its encounter (planned at
+ * confirmation, through the appointment service's outbox).
+ */
+async function visit() {
+  const patient = (await users.login({ username: hoa.username, password: hoa.password })).tokens;
+  const doctor = (
+    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
+  ).tokens;
+  const calendar = await schedules.getServiceCalendar(
+    {
+      serviceId: setup.serviceId,
+      startDate: clinicDay(0).date,
+      endDate: clinicDay(13).date,
+      view: CalendarView.SLOTS,
+    },
+    bearer(patient),
+  );
+  const slot = calendar.days
+    .flatMap((d) => d.doctors)
+    .filter((d) => d.doctorId === setup.doctor.id)
+    .flatMap((d) => d.slots)
+    .find((s) => s.startTime && timestampDate(s.startTime).getTime() > Date.now() + 60_000);
+  if (!slot) throw new Error("the doctor has no free slot in two weeks");
+  const { appointment } = await appointments.bookAppointment(
+    {
+      serviceId: setup.serviceId,
+      doctorId: setup.doctor.id,
+      startTime: slot.startTime,
+      reason: "Sore throat, fever and swollen tonsils",
+    },
+    bearer(patient),
+  );
+  const id = { appointmentId: appointment.id };
+  await appointments.confirmAppointment(id, bearer(doctor));
+  await appointments.checkInAppointment(id, bearer(doctor));
+  await eventually("the visit's encounter", async () => {
+    const { encounters } = await ehr.listEncounters(
+      { patientId: appointment.patientId },
+      bearer(doctor),
+    );
+    return encounters.find((e) => e.appointmentId === appointment.id);
+  });
+  return appointment;
+}
+
+await walk("pharmacy", async (harness) => {
+  const { newPage, shot, register, signIn } = harness;
+
+  // 0. The patient registers; the visit is set up behind the scenes.
+  const patient = await newPage();
+  await register(patient, hoa);
+  await signIn(patient, hoa.username, hoa.password);
+  const appointment = await visit();
+  const patientId = appointment.patientId;
+  console.log(`visit ${appointment.id} of patient ${patientId}`);
+
+  // 1. The admin creates the pharmacist on the Users screen.
+  const admin = await newPage();
+  await signIn(admin, "admin", adminPassword);
+  const pharmacistAccount = await createStaff(admin, {
+    role: "Pharmacist",
+    first: "Thu",
+    last: "Đỗ",
+    username: `pharm.thu.${suffix}`,
+    email: `pharm.thu.${suffix}@clinic.example`,
+    password: `pharmacist-password-${suffix}`,
+    language: "en",
+  });
+  await shot(admin, "admin-pharmacist-created");
+
+  // 2. The doctor records the allergy, then prescribes from the encounter: refused with the
+  // allergy finding, overridden with a reason; then completes the visit.
+  const doctor = await newPage();
+  await signIn(doctor, setup.doctor.username, setup.doctor.password);
+  await doctorRecordsAllergy(doctor, patientId, "Penicillins", { shot });
+  await doctor.goto(`${base}/appointments/${appointment.id}/encounter`);
+  await doctor.getByRole("heading", { name: "Encounter", exact: true }).waitFor();
+  await doctorPrescribesOverridingFindings(doctor, {
+    search: "amox",
+    medication,
+    item: {
+      dosage: "1 capsule",
+      frequency: "3 times a day",
+      days: 7,
+      quantity: 21,
+      instructions: "After meals; finish the course.",
+    },
+    expect: ["Allergy", "Contraindicated", "Penicillins", "Source: the patient's medical record"],
+    reason: overrideReason,
+    shot,
+  });
+  await doctorRecordsEncounterAndCompletes(doctor, patientName, { shot });
+
+  // 3. The pharmacist receives two batches, the later-expiring one first, and adjusts it.
+  const pharmacist = await newPage();
+  await signIn(pharmacist, pharmacistAccount.username, pharmacistAccount.password);
+  await pharmacist.getByRole("heading", { name: "Prescriptions to handle" }).waitFor();
+  const product = { search: "amox", medication };
+  await pharmacistReceives(pharmacist, {
+    ...product,
+    lot: lotA,
+    expiry: clinicDay(200).text,
+    quantity: 30,
+    cost: 600,
+  });
+  await pharmacistReceives(
+    pharmacist,
+    { ...product, lot: lotB, expiry: clinicDay(40).text, quantity: 10, cost: 650 },
+    { shot },
+  );
+  // An expired batch is refused before it is sent.
+  const receive = pharmacist.getByRole("form", { name: `Receive a batch of ${medication}` });
+  await receive.getByLabel("Lot", { exact: true }).fill(`AMX-OLD-${suffix}`);
+  await receive.getByLabel("Expiry date").fill(clinicDay(-3).text);
+  await receive.getByLabel("Units received").fill("5");
+  await receive.getByRole("button", { name: "Receive the batch" }).click();
+  await receive.getByText("This date has passed: an expired batch cannot be received.").waitFor();
+  await pharmacistAdjusts(pharmacist, medication, {
+    lot: lotA,
+    delta: -1,
+    reason: "Damaged",
+    note: "Blister torn on delivery",
+    expectUnits: 29,
+  });
+  await shot(pharmacist, "pharmacist-adjusted");
+
+  // 4. The queue, the prescription, verification, the preview and the dispense.
+  await pharmacistOpensFromQueue(pharmacist, { medication, patientId, shot });
+  const result = await pharmacistVerifiesAndDispenses(pharmacist, {
+    medication,
+    overrideReason,
+    first: lotB,
+    firstUnits: 10,
+    quantity: 21,
+    shot,
+  });
+  console.log(`the preview took ${result.picks.map((p) => `${p.units} of ${p.lot}`).join(", ")}`);
+  console.log(result.note);
+  // On a fresh hms up the rest comes from lot A; a walk run again on the same one takes
+  // from the earlier run's lot A of the same expiry first.
+  const leftInA = 29 - result.picks.filter((p) => p.lot === lotA).reduce((n, p) => n + p.units, 0);
+
+  // 5. Stock: below the reorder level, lot B used up (no longer listed), lot A down to 18
+  // (29 less the 11 dispensed), then one more found by a count; expiring batches.
+  await pharmacist.getByRole("link", { name: "Stock", exact: true }).click();
+  await pharmacist.getByRole("heading", { name: "Stock", level: 1 }).waitFor();
+  await pharmacist.getByLabel("Only medications below their reorder level").check();
+  const card = pharmacist.locator("li[data-medication]", {
+    has: pharmacist.getByRole("heading", { name: medication, exact: true }),
+  });
+  await card.getByText("Below reorder level").waitFor();
+  await card
+    .locator(`tr[data-lot="${lotA}"]`)
+    .getByRole("cell", { name: String(leftInA), exact: true })
+    .waitFor();
+  if ((await card.locator(`tr[data-lot="${lotB}"]`).count()) > 0) {
+    throw new Error("a used-up batch is still listed in stock");
+  }
+  await shot(pharmacist, "pharmacist-stock-low");
+  // A count correction from the stock page's dialog.
+  await card.getByRole("button", { name: `Adjust lot ${lotA}` }).click();
+  const dialog = pharmacist.getByRole("dialog", { name: `Adjust ${medication}, lot ${lotA}` });
+  await dialog.getByLabel("Change in units").fill("0");
+  await dialog.getByRole("button", { name: "Save the adjustment" }).click();
+  await dialog.getByText("Enter a whole number of units other than 0").waitFor();
+  await dialog.getByLabel("Change in units").fill("+1");
+  await dialog.getByLabel("Reason", { exact: true }).selectOption({ label: "Count correction" });
+  await dialog.getByRole("button", { name: "Save the adjustment" }).click();
+  await dialog.getByText(`Lot ${lotA} now holds ${String(leftInA + 1)} unit(s).`).waitFor();
+  await shot(pharmacist, "pharmacist-stock-adjust-dialog");
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await card
+    .locator(`tr[data-lot="${lotA}"]`)
+    .getByRole("cell", { name: String(leftInA + 1), exact: true })
+    .waitFor();
+  await pharmacist.getByRole("link", { name: "Expiring", exact: true }).click();
+  await pharmacist.getByRole("heading", { name: "Expiring batches" }).waitFor();
+  await pharmacist.getByLabel("Within (days)").fill("365");
+  await pharmacist.getByRole("button", { name: "Show" }).click();
+  await pharmacist
+    .locator(`tr[data-lot="${lotA}"]`)
+    .getByText(/^Expires in \d+ day/)
+    .waitFor();
+  if ((await pharmacist.locator(`tr[data-lot="${lotB}"]`).count()) > 0) {
+    throw new Error("a used-up batch is listed as expiring");
+  }
+  await shot(pharmacist, "pharmacist-expiring");
+  // In Vietnamese.
+  await pharmacist.getByRole("radio", { name: "VI" }).click();
+  await pharmacist.getByRole("heading", { name: "Lô sắp hết hạn" }).waitFor();
+  await pharmacist.getByRole("link", { name: "Đơn chờ xử lý" }).click();
+  await pharmacist.getByRole("heading", { name: "Đơn thuốc cần xử lý" }).waitFor();
+  await shot(pharmacist, "pharmacist-queue-vi");
+
+  // 6. The patient: the prescription dispensed in full, and its invoice paid by card.
+  await patientSeesPrescription(patient, {
+    medication,
+    status: "Dispensed in full",
+    dispensed: "21 of 21",
+    shot,
+  });
+  const number = await payInvoice(patient, harness, { item: medication, timeoutMs: 60_000 });
+  console.log(`paid the medication invoice ${number}`);
+});
