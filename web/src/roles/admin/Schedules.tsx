@@ -255,8 +255,12 @@ function WeeklyEditor({
   });
   const profile = doctor?.profile?.kind.case === "doctor" ? doctor.profile.kind.value : undefined;
   const [drafts, setDrafts] = useState<BlockDraft[]>(() => draftsFrom(schedule?.blocks ?? []));
-  const [specialty, setSpecialty] = useState(schedule?.specialty || profile?.specialty || "");
-  const [location, setLocation] = useState(schedule?.location || profile?.consultationRoom || "");
+  // What the admin typed, else what is stored, else the doctor's profile (which may arrive
+  // after the editor opened: it fills the fields, it does not start the editor again).
+  const [typedSpecialty, setSpecialty] = useState<string>();
+  const [typedLocation, setLocation] = useState<string>();
+  const specialty = typedSpecialty ?? (schedule?.specialty || profile?.specialty || "");
+  const location = typedLocation ?? (schedule?.location || profile?.consultationRoom || "");
   const [presetStart, setPresetStart] = useState("08:00");
   const [presetEnd, setPresetEnd] = useState("17:00");
   const [tried, setTried] = useState(false);
@@ -618,18 +622,19 @@ export default function Schedules() {
   const stored = schedule.data?.schedule;
   const data = stored ?? (isNew ? create(DoctorScheduleSchema, { doctorId }) : undefined);
   useEffect(() => learnZone(stored?.timeZone), [stored]);
-  // The editor starts again from what is stored whenever another doctor is chosen, the
-  // doctor's profile arrives or the stored blocks change (not when an exception does).
+  // The editor starts again from what is stored whenever another doctor is chosen or the
+  // stored blocks change (not when an exception does, nor when the doctor's profile
+  // arrives: starting again then dropped a week being typed, and a save could store it
+  // empty).
   const editorKey = useMemo(
     () =>
       [
         doctorId,
-        doctor ? "profile" : "",
         stored?.specialty,
         stored?.location,
         JSON.stringify(toBlocks(draftsFrom(stored?.blocks ?? []))),
       ].join("|"),
-    [doctorId, doctor, stored],
+    [doctorId, stored],
   );
 
   return (
