@@ -49,19 +49,32 @@ fn dev_mongodb_admits_every_service_with_a_store_url() {
     check("-store-url", "mongodb.yaml", &["ehr", "notification", "pharmacy"]);
 }
 
-/// Every service a Deployment calls by URL (`value: http://<service>:<port>`)
-/// admits the caller on that port in its NetworkPolicy: a call the policy
-/// drops would only show as timeouts in the cluster.
+/// Every service a Deployment calls by URL (`value: http://<service>:<port>`,
+/// or `NAME: http://…` in the shared ConfigMap its `envFrom` takes, such as
+/// the user service every process asks for the token keys) admits the
+/// caller on that port in its NetworkPolicy: a call the policy drops would
+/// only show as timeouts in the cluster.
 #[test]
 fn every_called_service_admits_its_callers() {
     let base = repo().join("k8s/base");
+    let shared = std::fs::read_to_string(base.join("config.yaml")).unwrap();
+    let shared_urls: Vec<&str> =
+        shared.lines().filter_map(|line| line.split_once(": http://").map(|(_, url)| url)).collect();
     let mut refused = Vec::new();
     for entry in std::fs::read_dir(&base).unwrap() {
         let dir = entry.unwrap().path();
         let Ok(deployment) = std::fs::read_to_string(dir.join("deployment.yaml")) else { continue };
         let caller = dir.file_name().unwrap().to_string_lossy().into_owned();
-        for url in deployment.lines().filter_map(|line| line.trim().strip_prefix("value: http://")) {
+        let mut urls: Vec<&str> =
+            deployment.lines().filter_map(|line| line.trim().strip_prefix("value: http://")).collect();
+        if deployment.contains("configMapRef: {name: hms-config}") {
+            urls.extend(&shared_urls);
+        }
+        for url in urls {
             let (callee, port) = url.split_once(':').unwrap_or((url, ""));
+            if callee == caller {
+                continue;
+            }
             let Ok(policy) = std::fs::read_to_string(base.join(callee).join("networkpolicy.yaml")) else { continue };
             let admitted = policy.contains(&format!("app.kubernetes.io/name: {caller}\n"))
                 && policy.contains(&format!("{{port: {port}, protocol: TCP}}"));
