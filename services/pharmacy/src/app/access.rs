@@ -11,6 +11,16 @@ use tonic::{Code, Status};
 use super::State;
 use crate::store::PrescriptionDoc;
 
+/// The audit outcome of a result: ALLOWED, DENIED (a PERMISSION_DENIED
+/// refusal) or FAILED.
+pub(super) fn outcome<T>(result: &Result<T, Status>) -> &'static str {
+    match result {
+        Ok(_) => "ALLOWED",
+        Err(s) if s.code() == Code::PermissionDenied => "DENIED",
+        Err(_) => "FAILED",
+    }
+}
+
 /// What the EHR says about a doctor and a patient.
 pub struct Context {
     pub care: bool,
@@ -58,12 +68,7 @@ impl State {
         reason: &str,
         result: Result<T, Status>,
     ) -> Result<T, Status> {
-        let outcome = match &result {
-            Ok(_) => "ALLOWED",
-            Err(s) if s.code() == Code::PermissionDenied => "DENIED",
-            Err(_) => "FAILED",
-        };
-        self.audit(c, action, patient_id, &format!("prescription/{id}"), outcome, reason).await?;
+        self.audit(c, action, patient_id, &format!("prescription/{id}"), outcome(&result), reason).await?;
         result
     }
 

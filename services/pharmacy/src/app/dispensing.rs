@@ -114,7 +114,7 @@ impl State {
         let rx = self.store.prescription(id).await?.ok_or_else(not_found)?;
         let patient = rx.doc.patient_id.clone();
         let result = async {
-            let (claimed, in_flight) = self.claim(c, id, wanted).await?;
+            let (claimed, in_flight) = self.claim(c, rx, wanted).await?;
             let (saved, dispense) = self.complete(claimed, &in_flight, Finisher::Request).await?;
             // None: finished by the recovery worker meanwhile, with nothing taken.
             dispense.map(|d| (saved, d)).ok_or_else(|| out_of_stock(false))
@@ -127,11 +127,17 @@ impl State {
     async fn claim(
         &self,
         c: &Caller,
-        id: &str,
+        read: Versioned<PrescriptionDoc>,
         wanted: &[(String, i64)],
     ) -> Result<(Versioned<PrescriptionDoc>, InFlight), Status> {
+        let id = read.id.clone();
+        // The caller's read first; after a conflict, a fresh one.
+        let mut first = Some(read);
         for attempt in 0..ATTEMPTS {
-            let rx = self.store.prescription(id).await?.ok_or_else(not_found)?;
+            let rx = match first.take() {
+                Some(rx) => rx,
+                None => self.store.prescription(&id).await?.ok_or_else(not_found)?,
+            };
             if let Some(earlier) = &rx.doc.dispensing {
                 let interrupted = now_micros() - earlier.at > duration_micros(self.interrupted_after);
                 if !interrupted {
@@ -148,7 +154,7 @@ impl State {
             let mut doc = rx.doc;
             doc.dispensing = Some(in_flight.clone());
             doc.dispensing_since = Some(now);
-            match self.store.save_prescription(id, &doc, rx.version).await {
+            match self.store.save_prescription(&id, &doc, rx.version).await {
                 Ok(saved) => return Ok((saved, in_flight)),
                 Err(StoreError::Conflict) => contended(attempt).await,
                 Err(e) => return Err(e.into()),

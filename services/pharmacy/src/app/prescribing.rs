@@ -249,11 +249,7 @@ impl State {
             Ok(()) => self.store.patient_prescriptions(patient_id, after, limit).await.map_err(Status::from),
             Err(e) => Err(e),
         };
-        let outcome = match &result {
-            Ok(_) => "ALLOWED",
-            Err(s) if s.code() == Code::PermissionDenied => "DENIED",
-            Err(_) => "FAILED",
-        };
+        let outcome = super::access::outcome(&result);
         self.audit(c, "ListPatientPrescriptions", patient_id, "prescriptions", outcome, "").await?;
         result
     }
