@@ -80,6 +80,7 @@ macro_rules! docstore_contract_suite {
             explain_tells_index_reads_from_full_scans,
             drop_index_retires_an_index,
             write_many_answers_each_write_as_alone,
+            insert_in_order_stops_at_the_first_failure,
             get_many_finds_each_existing_document_once,
         );
     };
@@ -232,6 +233,30 @@ mod contract {
         assert_eq!(got("b").await, Some((1, json!({"v": "b"}))));
         assert_eq!(got("m2").await, None);
         assert!(store.write_many(&coll, &[]).await.is_empty());
+    }
+
+    pub async fn insert_in_order_stops_at_the_first_failure(store: Arc<dyn DocumentStore>, coll: String) {
+        store.insert(&coll, "3", &json!({"n": 0})).await.expect("insert");
+        let bodies: Vec<Value> = (1..=4).map(|n| json!({"n": n})).collect();
+        let docs: Vec<(&str, &Value)> = ["1", "2", "3", "4"].into_iter().zip(&bodies).collect();
+        let results = store.insert_in_order(&coll, &docs).await;
+        assert_eq!(results.len(), 3, "nothing is tried after the failure: {results:?}");
+        assert_eq!(results[1].as_ref().unwrap().body, json!({"n": 2}));
+        assert!(matches!(&results[2], Err(DocError::AlreadyExists { index }) if index == ID_INDEX), "{:?}", results[2]);
+        let stored = |id: &'static str| {
+            let store = store.clone();
+            let coll = coll.clone();
+            async move { store.get(&coll, id).await.unwrap().map(|s| s.body) }
+        };
+        assert_eq!(stored("2").await, Some(json!({"n": 2})));
+        assert_eq!(stored("3").await, Some(json!({"n": 0})), "the taken one is untouched");
+        assert_eq!(stored("4").await, None, "no document after a failed one is stored");
+        let bad = json!({"_reserved": 1});
+        let results = store.insert_in_order(&coll, &[("5", &bodies[0]), ("6", &bad), ("7", &bodies[1])]).await;
+        assert_eq!(results.len(), 2);
+        assert!(matches!(results[1], Err(DocError::InvalidDocument(_))), "{:?}", results[1]);
+        assert_eq!((stored("5").await.is_some(), stored("7").await), (true, None));
+        assert!(store.insert_in_order(&coll, &[]).await.is_empty());
     }
 
     pub async fn duplicate_id_is_rejected(store: Arc<dyn DocumentStore>, coll: String) {

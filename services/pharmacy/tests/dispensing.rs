@@ -151,6 +151,34 @@ async fn patients_see_their_own_prescriptions_only(w: World) {
     assert_code(client.list_patient_prescriptions(authed(list, &other)).await, Code::PermissionDenied);
 }
 
+/// A take's record on the stock stays until a later take of the medication
+/// finds its dispense recorded (once eight are open); no dispense spends a
+/// write of its own on it, and the records stay few.
+async fn later_takes_forget_the_takes_of_recorded_dispenses(w: World) {
+    let care = w.care("journal").await;
+    let (_, pharmacist) = w.staff("pharm.journal", Role::Pharmacist).await;
+    let para = w.medication("PARA500T").await;
+    w.receive(&pharmacist, &para.medication_id, "J1", 200, 100).await;
+    let docs = w.raw_store().await;
+    let journal = || async {
+        let stock = docs.get("pharmacy_stock", &para.medication_id).await.unwrap().unwrap();
+        let entries = stock.body["journal"].as_array().cloned().unwrap_or_default();
+        let finished = entries.iter().filter(|j| j["finished"].as_bool().unwrap_or(false)).count();
+        (finished, entries.len() - finished)
+    };
+    for n in 1..=30 {
+        let rx = w.prescribe(&care, vec![item(&para.medication_id, 2)], "").await.unwrap();
+        let rx = w.verify(&pharmacist, &rx).await;
+        w.dispense(&pharmacist, &rx.prescription_id, vec![]).await.unwrap();
+        let (finished, open) = journal().await;
+        assert!(open <= 8 && finished <= 8, "after {n}: {finished} finished and {open} open takes kept");
+        if n == 9 {
+            assert_eq!((finished, open), (8, 1), "the ninth take marked the eight before it");
+        }
+    }
+    assert_eq!(w.stock(&pharmacist, &para.medication_id).await.on_hand, 40);
+}
+
 /// The PrescriptionFindings detail of a refusal.
 fn findings_of(status: &tonic::Status) -> Vec<Finding> {
     use prost::Message;
@@ -163,6 +191,7 @@ on_every_store!(
     the_whole_path_takes_the_earliest_unexpired_batches_and_never_more_than_is_there,
     allergies_interactions_and_care_are_checked_and_findings_can_be_overridden,
     patients_see_their_own_prescriptions_only,
+    later_takes_forget_the_takes_of_recorded_dispenses,
 );
 
 mod transitions {

@@ -7,6 +7,12 @@
 //! An entry's document key is its sequence number, so of two writers (in one
 //! process or in two replicas) taking the same number only one insert
 //! succeeds; the other reads the new tail and tries the next number.
+//!
+//! Appends in one process share their writes: while one batch is written
+//! the next appenders wait together, and the next turn writes them all in
+//! order at once (one transaction on SQLite, one `insertMany` on MongoDB),
+//! so a busy service appends at the store's batch rate rather than one
+//! round trip per entry.
 
 use std::sync::Arc;
 
@@ -75,6 +81,12 @@ impl Entry {
     }
 }
 
+fn answer_all(waiting: impl IntoIterator<Item = Waiting>, error: &StoreError) {
+    for (_, answer) in waiting {
+        let _ = answer.send(Err(error.clone()));
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -126,11 +138,18 @@ pub fn document_key(seq: i64) -> String {
 pub struct AuditChain {
     docs: Arc<dyn DocumentStore>,
     collection: &'static str,
-    /// The last entry this process knows of (sequence, hash). Appends in one
+    /// The last entry this process knows of (sequence, hash). Batches in one
     /// process take turns on this lock; other replicas are caught by the
     /// unique document key, after which the tail is read again.
     tail: Arc<tokio::sync::Mutex<Option<(i64, String)>>>,
+    /// Entries waiting for the next turn, each with where its answer goes.
+    waiting: Arc<std::sync::Mutex<Vec<Waiting>>>,
 }
+
+type Waiting = (Entry, tokio::sync::oneshot::Sender<Result<Entry, StoreError>>);
+
+/// Most entries one turn writes.
+const BATCH: usize = 256;
 
 impl AuditChain {
     /// Declares the chain's indexes (chain, by_patient, by_actor) on `collection`.
@@ -138,7 +157,7 @@ impl AuditChain {
         for spec in Self::indexes() {
             docs.ensure_index(collection, &spec).await?;
         }
-        Ok(Self { docs, collection, tail: Arc::default() })
+        Ok(Self { docs, collection, tail: Arc::default(), waiting: Arc::default() })
     }
 
     /// The chain's indexes: `chain` (a non-unique index on the sequence,
@@ -172,27 +191,87 @@ impl AuditChain {
     /// Appends `entry` (its `seq`, `prev_hash` and `hash` are set here) to
     /// the chain and returns it as stored.
     pub async fn append(&self, entry: Entry) -> Result<Entry, StoreError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.lock_waiting().push((entry, answer));
+        // The turn runs in a task of its own: an appender that goes away (a
+        // cancelled request) must not take the others' entries with it.
+        let chain = self.clone();
+        tokio::spawn(async move { chain.take_turn().await });
+        answered.await.map_err(|_| StoreError::Backend("the audit writer stopped".into()))?
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes every entry waiting, in order, after the tail; nothing when an
+    /// earlier turn took them.
+    async fn take_turn(&self) {
         let mut tail = self.tail.lock().await;
+        loop {
+            let batch: Vec<Waiting> = {
+                let mut waiting = self.lock_waiting();
+                let n = waiting.len().min(BATCH);
+                waiting.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                return;
+            }
+            self.write(&mut tail, batch).await;
+        }
+    }
+
+    async fn write(&self, tail: &mut Option<(i64, String)>, batch: Vec<Waiting>) {
+        let mut rest = std::collections::VecDeque::from(batch);
         for attempt in 0..64_u64 {
             let (seq, prev_hash) = match tail.take() {
                 Some(known) => known,
-                None => self.last().await?,
+                None => match self.last().await {
+                    Ok(last) => last,
+                    Err(e) => return answer_all(rest, &e),
+                },
             };
-            let sealed = entry.clone().chained(seq + 1, &prev_hash);
-            match self.docs.insert(self.collection, &document_key(sealed.seq), &to_value(&sealed)?).await {
-                Ok(_) => {
-                    *tail = Some((sealed.seq, sealed.hash.clone()));
-                    return Ok(sealed);
+            let mut prev = (seq, prev_hash);
+            let mut sealed = Vec::with_capacity(rest.len());
+            for (entry, _) in &rest {
+                let entry = entry.clone().chained(prev.0 + 1, &prev.1);
+                prev = (entry.seq, entry.hash.clone());
+                sealed.push(entry);
+            }
+            let bodies = match sealed.iter().map(to_value).collect::<Result<Vec<_>, _>>() {
+                Ok(bodies) => bodies,
+                Err(e) => return answer_all(rest, &e),
+            };
+            let keys: Vec<String> = sealed.iter().map(|e| document_key(e.seq)).collect();
+            let docs: Vec<(&str, &serde_json::Value)> = keys.iter().map(String::as_str).zip(&bodies).collect();
+            for (result, entry) in self.docs.insert_in_order(self.collection, &docs).await.into_iter().zip(sealed) {
+                match result {
+                    Ok(_) => {
+                        *tail = Some((entry.seq, entry.hash.clone()));
+                        if let Some((_, answer)) = rest.pop_front() {
+                            // The appender may have gone away; its entry is stored all the same.
+                            let _ = answer.send(Ok(entry));
+                        }
+                    }
+                    Err(DocError::AlreadyExists { .. }) => {
+                        // Another replica appended meanwhile: read the tail
+                        // again, backing off a little so that contending
+                        // replicas spread out.
+                        *tail = None;
+                        tokio::time::sleep(std::time::Duration::from_micros(200 * attempt.min(10))).await;
+                        break;
+                    }
+                    Err(e) => {
+                        *tail = None;
+                        return answer_all(rest, &e.into());
+                    }
                 }
-                Err(DocError::AlreadyExists { .. }) => {
-                    // Another replica appended meanwhile; back off a little
-                    // so that contending replicas spread out.
-                    tokio::time::sleep(std::time::Duration::from_micros(200 * attempt.min(10))).await;
-                }
-                Err(e) => return Err(e.into()),
+            }
+            if rest.is_empty() {
+                return;
             }
         }
-        Err(StoreError::Conflict)
+        answer_all(rest, &StoreError::Conflict);
     }
 
     /// A page of the trail, newest first, optionally where one field
@@ -357,6 +436,37 @@ mod tests {
         seqs.sort();
         assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
         assert_eq!(a.verify().await.unwrap(), (40, None));
+    }
+
+    /// Appenders that go away (a cancelled request) take nobody's entry with
+    /// them: every entry whose appender stayed is stored, the chain has no
+    /// hole, and an entry is stored at most once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn appenders_that_go_away_lose_no_one_elses_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain = AuditChain::open(sqlite(&dir).await, "audit").await.unwrap();
+        let mut kept = Vec::new();
+        let mut dropped = Vec::new();
+        for i in 0..200 {
+            let chain = chain.clone();
+            let task = tokio::spawn(async move { chain.append(entry(&format!("d{i}"))).await.unwrap().actor_id });
+            if i % 3 == 0 { dropped.push(task) } else { kept.push(task) }
+        }
+        for task in &dropped {
+            task.abort();
+        }
+        let mut answered = Vec::new();
+        for task in kept {
+            answered.push(task.await.unwrap());
+        }
+        let (checked, broken) = chain.verify().await.unwrap();
+        assert_eq!(broken, None);
+        let (stored, _) = chain.events(None, None, 500).await.unwrap();
+        assert_eq!(stored.len() as i64, checked);
+        let actors: std::collections::HashSet<String> = stored.into_iter().map(|e| e.doc.actor_id).collect();
+        assert_eq!(actors.len() as i64, checked, "no entry stored twice");
+        assert!(answered.iter().all(|a| actors.contains(a)), "every answered entry is stored");
+        assert!(checked >= answered.len() as i64);
     }
 
     #[tokio::test]

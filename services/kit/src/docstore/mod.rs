@@ -205,6 +205,23 @@ pub trait DocumentStore: Send + Sync + 'static {
         }
         results
     }
+    /// New documents (id, body) inserted in order, stopping at the first
+    /// that fails: the results of those tried, all `Ok` but perhaps the
+    /// last. For a sequence that must not have holes (a hash chain): no
+    /// document after a failed one is stored. One transaction on SQLite, one
+    /// ordered `insertMany` on MongoDB.
+    async fn insert_in_order(&self, collection: &str, docs: &[(&str, &Value)]) -> Vec<Result<Stored, DocError>> {
+        let mut results = Vec::with_capacity(docs.len());
+        for (id, body) in docs {
+            let result = self.insert(collection, id, body).await;
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        results
+    }
     async fn ping(&self) -> Result<(), DocError>;
     /// The backend's plan for `read`, without running it; lets tests hold
     /// every query a service issues to an index.

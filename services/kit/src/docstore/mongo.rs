@@ -114,6 +114,63 @@ impl DocumentStore for MongoStore {
         Ok(Stored { id: id.to_string(), version: 1, body: body.clone() })
     }
 
+    async fn insert_in_order(&self, collection: &str, docs: &[(&str, &Value)]) -> Vec<Result<Stored, DocError>> {
+        let coll = match self.collection(collection) {
+            Ok(coll) => coll,
+            Err(e) => return vec![Err(e)],
+        };
+        // Up to the first invalid document; it answers for itself after the others.
+        let mut documents = Vec::with_capacity(docs.len());
+        let mut invalid = None;
+        for (id, body) in docs {
+            match to_document(id, 1, body) {
+                Ok(document) => documents.push(document),
+                Err(e) => {
+                    invalid = Some(e);
+                    break;
+                }
+            }
+        }
+        let stored = |n: usize| -> Vec<Result<Stored, DocError>> {
+            docs[..n]
+                .iter()
+                .map(|(id, body)| Ok(Stored { id: (*id).to_owned(), version: 1, body: (*body).clone() }))
+                .collect()
+        };
+        if documents.is_empty() {
+            return invalid.map(|e| vec![Err(e)]).unwrap_or_default();
+        }
+        let tried = documents.len();
+        match coll.insert_many(documents).ordered(true).await {
+            Ok(_) => {
+                let mut results = stored(tried);
+                results.extend(invalid.map(Err));
+                results
+            }
+            Err(e) => {
+                // Ordered: the documents before the first failed one are stored, none after it.
+                let first_failed = match e.kind.as_ref() {
+                    ErrorKind::InsertMany(many) if many.write_concern_error.is_none() => {
+                        many.write_errors.as_ref().and_then(|errors| errors.iter().min_by_key(|w| w.index))
+                    }
+                    _ => None,
+                };
+                match first_failed {
+                    Some(failed) if failed.index < tried => {
+                        let mut results = stored(failed.index);
+                        results.push(Err(if failed.code == DUPLICATE_KEY {
+                            DocError::AlreadyExists { index: duplicate_index_name(&failed.message) }
+                        } else {
+                            DocError::Backend(failed.message.clone())
+                        }));
+                        results
+                    }
+                    _ => vec![Err(backend(e))],
+                }
+            }
+        }
+    }
+
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError> {
         let coll = self.collection(collection)?;
         coll.find_one(doc! {"_id": id}).await.map_err(from_mongo)?.map(from_document).transpose()

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{DocError, DocumentStore, Filter, IndexSpec, Order, Query};
+use super::{DocError, DocumentStore, Filter, IndexSpec, Order, Query, Write};
 use crate::outbox::{DeliveryError, Event, OutboxEvent, RelayConfig, Sink};
 use crate::time::{duration_micros, now_micros};
 
@@ -75,8 +75,16 @@ pub struct DocRelay {
     config: RelayConfig,
 }
 
+/// How long a relay that found some documents due, but not a full batch,
+/// waits before its next round.
+const GATHER: Duration = Duration::from_millis(10);
+
 /// Attempts at writing a document's outcome back over concurrent writes.
 const RECORD_ATTEMPTS: usize = 16;
+
+/// What became of a document's events: those delivered, and the one that
+/// failed, if any.
+type Delivery = (Vec<String>, Option<(String, DeliveryError)>);
 
 impl DocRelay {
     pub fn new(
@@ -104,7 +112,16 @@ impl DocRelay {
                         tracing::info!("the document outbox relay reads its store again");
                         failing = false;
                     }
+                    if n >= usize::try_from(self.config.batch_size).unwrap_or(usize::MAX) {
+                        continue;
+                    }
                     if n > 0 {
+                        // More are likely on the way: a moment's wait lets
+                        // them share the next round's two writes.
+                        tokio::select! {
+                            () = &mut stop => return,
+                            () = tokio::time::sleep(GATHER.min(self.config.poll_interval)) => {}
+                        }
                         continue;
                     }
                 }
@@ -135,33 +152,55 @@ impl DocRelay {
                 after: None,
             };
             let due = self.docs.find(collection, &query).await?;
-            let limit = tokio::sync::Semaphore::new(self.config.concurrency.max(1));
-            let rounds = due.items.into_iter().map(|stored| async {
-                let _permit = limit.acquire().await.ok();
-                self.handle(collection, stored).await
-            });
-            for result in futures::future::join_all(rounds).await {
-                handled += usize::from(result?);
-            }
+            handled += self.handle(collection, due.items).await?;
         }
         Ok(handled)
     }
 
-    /// Leases one document, delivers its events and records what became of
-    /// them; false when another writer got there first.
-    async fn handle(&self, collection: &str, stored: super::Stored) -> Result<bool, DocError> {
-        let mut body = stored.body;
-        let mut outbox: Outbox = outbox_of(&body)?;
-        outbox.outbox_due = Some(now_micros() + duration_micros(self.config.lease));
-        set_outbox(&mut body, &outbox)?;
-        match self.docs.replace(collection, &stored.id, &body, stored.version).await {
-            Ok(_) => {}
-            Err(DocError::VersionConflict { .. } | DocError::NotFound) => return Ok(false),
-            Err(e) => return Err(e),
+    /// Leases the documents (those another writer changed meanwhile are
+    /// left to the next round), delivers their events and records what
+    /// became of them; how many were leased. The leases go in one write and
+    /// the outcomes in another, so a busy collection costs the store two
+    /// writes per round rather than two per document.
+    async fn handle(&self, collection: &str, due: Vec<super::Stored>) -> Result<usize, DocError> {
+        let lease_until = now_micros() + duration_micros(self.config.lease);
+        let mut leased = Vec::with_capacity(due.len());
+        let mut bodies = Vec::with_capacity(due.len());
+        for stored in due {
+            let mut body = stored.body;
+            let mut outbox: Outbox = outbox_of(&body)?;
+            outbox.outbox_due = Some(lease_until);
+            set_outbox(&mut body, &outbox)?;
+            bodies.push(body);
+            leased.push((stored.id, stored.version, outbox));
         }
-        // In order: a failed event holds back the later ones of its document.
+        let writes: Vec<Write<'_>> = leased
+            .iter()
+            .zip(&bodies)
+            .map(|((id, version, _), body)| Write::Replace { id, body, expected_version: *version })
+            .collect();
+        let mut taken = Vec::with_capacity(leased.len());
+        for (result, (id, _, outbox)) in self.docs.write_many(collection, &writes).await.into_iter().zip(&leased) {
+            match result {
+                Ok(_) => taken.push((id.as_str(), outbox)),
+                Err(DocError::VersionConflict { .. } | DocError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let limit = tokio::sync::Semaphore::new(self.config.concurrency.max(1));
+        let deliveries = taken.iter().map(|(id, outbox)| async {
+            let _permit = limit.acquire().await.ok();
+            (*id, self.deliver(outbox).await)
+        });
+        let outcomes = futures::future::join_all(deliveries).await;
+        self.record(collection, outcomes).await?;
+        Ok(taken.len())
+    }
+
+    /// Delivers a document's events in order; a failed event holds back the
+    /// later ones. The delivered events, and the failure if one stopped it.
+    async fn deliver(&self, outbox: &Outbox) -> Delivery {
         let mut delivered = Vec::new();
-        let mut failed: Option<(String, DeliveryError)> = None;
         for pending in &outbox.outbox {
             let event = OutboxEvent {
                 id: pending.id.clone(),
@@ -170,38 +209,51 @@ impl DocRelay {
                 payload: serde_json::to_vec(&pending.payload).unwrap_or_default(),
                 attempts: pending.attempts,
             };
-            match self.sink.deliver(&event).await {
-                Ok(()) => delivered.push(pending.id.clone()),
-                Err(e) => {
-                    failed = Some((pending.id.clone(), e));
-                    break;
-                }
+            if let Err(e) = self.sink.deliver(&event).await {
+                return (delivered, Some((pending.id.clone(), e)));
             }
+            delivered.push(pending.id.clone());
         }
-        self.record(collection, &stored.id, &delivered, failed).await?;
-        Ok(true)
+        (delivered, None)
     }
 
-    /// Writes the outcome back, over any change made since the lease: the
-    /// delivered events leave, a failed one counts its attempt.
-    async fn record(
-        &self,
-        collection: &str,
-        id: &str,
-        delivered: &[String],
-        failed: Option<(String, DeliveryError)>,
-    ) -> Result<(), DocError> {
+    /// Writes each document's outcome back, over any change made since the
+    /// lease: the delivered events leave, a failed one counts its attempt.
+    async fn record(&self, collection: &str, mut outcomes: Vec<(&str, Delivery)>) -> Result<(), DocError> {
         for _ in 0..RECORD_ATTEMPTS {
-            let Some(current) = self.docs.get(collection, id).await? else { return Ok(()) };
-            let body = self.outcome(current.body, delivered, failed.as_ref())?;
-            match self.docs.replace(collection, id, &body, current.version).await {
-                Ok(_) | Err(DocError::NotFound) => return Ok(()),
-                Err(DocError::VersionConflict { .. }) => continue,
-                Err(e) => return Err(e),
+            if outcomes.is_empty() {
+                return Ok(());
             }
+            let ids: Vec<&str> = outcomes.iter().map(|(id, _)| *id).collect();
+            let mut current: std::collections::HashMap<String, super::Stored> =
+                self.docs.get_many(collection, &ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
+            // Documents deleted since the lease have nothing left to record.
+            outcomes.retain(|(id, _)| current.contains_key(*id));
+            let mut bodies = Vec::with_capacity(outcomes.len());
+            for (id, (delivered, failed)) in &outcomes {
+                let Some(stored) = current.remove(*id) else { continue };
+                bodies.push((stored.version, self.outcome(stored.body, delivered, failed.as_ref())?));
+            }
+            let writes: Vec<Write<'_>> = outcomes
+                .iter()
+                .zip(&bodies)
+                .map(|((id, _), (version, body))| Write::Replace { id, body, expected_version: *version })
+                .collect();
+            let results = self.docs.write_many(collection, &writes).await;
+            let mut again = Vec::new();
+            for (result, outcome) in results.into_iter().zip(outcomes) {
+                match result {
+                    Ok(_) | Err(DocError::NotFound) => {}
+                    Err(DocError::VersionConflict { .. }) => again.push(outcome),
+                    Err(e) => return Err(e),
+                }
+            }
+            outcomes = again;
         }
         // The lease runs out and the events go again: receivers are idempotent.
-        tracing::warn!(collection, id, "could not record outbox deliveries over concurrent writes");
+        for (id, _) in outcomes {
+            tracing::warn!(collection, id, "could not record outbox deliveries over concurrent writes");
+        }
         Ok(())
     }
 
@@ -246,7 +298,7 @@ impl DocRelay {
 }
 
 fn outbox_of(body: &Value) -> Result<Outbox, DocError> {
-    serde_json::from_value(body.clone()).map_err(|e| DocError::InvalidDocument(format!("unreadable outbox: {e}")))
+    Outbox::deserialize(body).map_err(|e| DocError::InvalidDocument(format!("unreadable outbox: {e}")))
 }
 
 /// Replaces the outbox fields of `body` with `outbox`'s.

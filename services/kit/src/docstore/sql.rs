@@ -84,6 +84,27 @@ impl SqlStore {
         Ok(results)
     }
 
+    /// `insert_in_order` in one transaction.
+    async fn insert_in_order_at_once(
+        &self,
+        collection: &str,
+        docs: &[(&str, &Value)],
+    ) -> Result<Vec<Result<Stored, DocError>>, DocError> {
+        let table = self.table(collection).await?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut results = Vec::with_capacity(docs.len());
+        for &(id, body) in docs {
+            let result = write_one(&mut tx, &table, Write::Insert { id, body }).await;
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(results)
+    }
+
     /// A store on a pool set up elsewhere, which also owns its checkpoints.
     pub fn from_pool(pool: SqlitePool) -> Self {
         SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: None }
@@ -241,6 +262,18 @@ impl DocumentStore for SqlStore {
                 let message = e.to_string();
                 writes.iter().map(|_| Err(DocError::Backend(message.clone()))).collect()
             }
+        }
+    }
+
+    async fn insert_in_order(&self, collection: &str, docs: &[(&str, &Value)]) -> Vec<Result<Stored, DocError>> {
+        if let [(id, body)] = docs {
+            // One statement is its own transaction.
+            return vec![self.insert(collection, id, body).await];
+        }
+        match self.insert_in_order_at_once(collection, docs).await {
+            Ok(results) => results,
+            // Nothing of a failed transaction holds; the first document answers for it.
+            Err(e) => vec![Err(e)],
         }
     }
 

@@ -25,7 +25,7 @@ pub struct Versioned<T> {
 pub type PageOf<T> = (Vec<Versioned<T>>, Option<String>);
 
 /// The errors of a service's store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("already exists")]
     AlreadyExists,

@@ -14,7 +14,10 @@
 //! A dispense interrupted between the writes (a crash, a lost connection) is
 //! finished by the next dispense of the prescription or by the recovery
 //! worker, from the record of step 1. The takes' records leave the stock
-//! documents some dispenses later (see [`FINISHED_KEPT`]).
+//! documents some dispenses later (see [`FINISHED_KEPT`]): once a few are
+//! open, a take of the medication, which writes the stock anyway, marks
+//! those whose dispense is recorded, so a dispense costs no write of its own
+//! to forget them.
 
 use hms_kit::auth::Caller;
 use hms_kit::error::{FieldViolations, refusal, refusal_with};
@@ -31,13 +34,20 @@ use crate::store::{
 };
 
 /// Finished takes kept per medication. Two finishers of one dispense (the
-/// request and the recovery worker) could overlap; the later must find the
-/// take, not take again. The request gives up taking once it is halfway to
-/// the recovery's turn, and the recovery reads the prescription before each
-/// take, so the later finisher would have to stall between that read and
-/// its write while this many other dispenses of the medication finish.
-/// Takes of dispenses not yet recorded are never dropped.
-const FINISHED_KEPT: usize = 64;
+/// request and the recovery worker, or the recovery workers of two
+/// replicas) could overlap; the later must find the take, not take again.
+/// The request stops taking once it is halfway to the recovery's turn, and
+/// the recovery reads the prescription before each take, so the later
+/// finisher would have to lose a write to the earlier one and then, before
+/// its immediate second read, see this many other dispenses of the
+/// medication finish. Takes of dispenses not yet recorded are never
+/// dropped. Kept small: the stock document is read and written whole by
+/// every take.
+const FINISHED_KEPT: usize = 8;
+
+/// Open takes (their dispense not known to be recorded) on a stock
+/// document before a take looks up which of them are recorded.
+const OPEN_BEFORE_MARKING: usize = 8;
 
 /// Who finishes a dispense: the request that began it, or the recovery of
 /// an interrupted one.
@@ -174,15 +184,13 @@ impl State {
         let mut lines = Vec::with_capacity(in_flight.requests.len());
         let mut expired_only = false;
         let halfway = in_flight.at + duration_micros(self.interrupted_after) / 2;
+        let deadline = match finisher {
+            Finisher::Request => Some(halfway),
+            Finisher::Recovery => None,
+        };
         for request in &in_flight.requests {
             match finisher {
-                Finisher::Request if now_micros() > halfway => {
-                    return Err(refusal(
-                        Code::Unavailable,
-                        "DISPENSE_DELAYED",
-                        "the dispense is taking long; it will be finished shortly, read the prescription again",
-                    ));
-                }
+                Finisher::Request if now_micros() > halfway => return Err(delayed()),
                 Finisher::Recovery => {
                     let current = self.store.prescription(&rx.id).await?.ok_or_else(not_found)?;
                     if current.doc.dispensing.as_ref().map(|d| d.id.as_str()) != Some(in_flight.id.as_str()) {
@@ -192,9 +200,8 @@ impl State {
                 }
                 Finisher::Request => {}
             }
-            let (picks, expired) = self
-                .take(&request.medication_id, &take_key(&in_flight.id, &request.item_id), request.requested)
-                .await?;
+            let key = take_key(&in_flight.id, &request.item_id);
+            let (picks, expired) = self.take(&rx.id, &request.medication_id, &key, request.requested, deadline).await?;
             expired_only |= expired;
             let item = rx.doc.items.iter().find(|i| i.id == request.item_id);
             lines.push(LineDoc {
@@ -225,7 +232,6 @@ impl State {
             }
             match self.store.save_prescription(&current.id, &doc, current.version).await {
                 Ok(saved) => {
-                    self.forget_takes(in_flight).await;
                     if taken == 0 {
                         return Err(out_of_stock(expired_only));
                     }
@@ -241,11 +247,22 @@ impl State {
         Err(StoreError::Conflict.into())
     }
 
-    /// Step 2 for one item: up to `wanted` units of the medication, earliest
-    /// expiry first, recorded under `key`; the picks, and whether the only
-    /// units on the shelf had expired.
-    async fn take(&self, medication_id: &str, key: &str, wanted: i64) -> Result<(Vec<PickDoc>, bool), Status> {
+    /// Step 2 for one item of prescription `rx_id`: up to `wanted` units of
+    /// the medication, earliest expiry first, recorded under `key`; the
+    /// picks, and whether the only units on the shelf had expired. No
+    /// attempt starts after `deadline` (the request's halfway mark).
+    async fn take(
+        &self,
+        rx_id: &str,
+        medication_id: &str,
+        key: &str,
+        wanted: i64,
+        deadline: Option<i64>,
+    ) -> Result<(Vec<PickDoc>, bool), Status> {
         for attempt in 0..ATTEMPTS {
+            if deadline.is_some_and(|d| now_micros() > d) {
+                return Err(delayed());
+            }
             let Some(stock) = self.store.stock(medication_id).await? else { return Ok((Vec::new(), false)) };
             if let Some(done) = stock.doc.journal.iter().find(|j| j.dispense_id == key) {
                 return Ok((done.picks.clone(), false));
@@ -265,12 +282,13 @@ impl State {
             }
             settle(&mut next, &today);
             crossed_low(before_low, &mut next)?;
-            let now = now_micros();
+            self.mark_recorded(&mut next.journal).await?;
             prune(&mut next.journal);
             next.journal.push(JournalDoc {
                 dispense_id: key.to_owned(),
+                prescription_id: rx_id.to_owned(),
                 picks: picks.clone(),
-                at: now,
+                at: now_micros(),
                 finished: false,
             });
             match self.store.save_stock(&next, stock.version).await {
@@ -282,27 +300,34 @@ impl State {
         Err(StoreError::Conflict.into())
     }
 
-    /// Marks the takes of a recorded dispense finished, so they are dropped
-    /// in time (one left unmarked stays).
-    async fn forget_takes(&self, in_flight: &InFlight) {
-        for request in &in_flight.requests {
-            let key = take_key(&in_flight.id, &request.item_id);
-            for attempt in 0..8 {
-                let Ok(Some(stock)) = self.store.stock(&request.medication_id).await else { break };
-                if !stock.doc.journal.iter().any(|j| j.dispense_id == key && !j.finished) {
-                    break;
-                }
-                let mut next = stock.doc;
-                let now = now_micros();
-                for j in next.journal.iter_mut().filter(|j| j.dispense_id == key) {
-                    (j.finished, j.at) = (true, now);
-                }
-                match self.store.save_stock(&next, stock.version).await {
-                    Err(StoreError::Conflict) => contended(attempt).await,
-                    _ => break,
-                }
+    /// Marks finished the takes whose dispense is recorded: their
+    /// prescription no longer has it under way. The take was written after
+    /// the dispense was claimed, so a prescription without it has moved
+    /// past it for good.
+    /// Looked at once [`OPEN_BEFORE_MARKING`] are open, so that most takes
+    /// spend no read on it.
+    async fn mark_recorded(&self, journal: &mut [JournalDoc]) -> Result<(), Status> {
+        let open = |j: &JournalDoc| !j.finished && !j.prescription_id.is_empty();
+        let mut ids: Vec<&str> = journal.iter().filter(|j| open(j)).map(|j| j.prescription_id.as_str()).collect();
+        if ids.len() < OPEN_BEFORE_MARKING {
+            return Ok(());
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let current = self.store.prescriptions(&ids).await?;
+        let now = now_micros();
+        for j in journal.iter_mut().filter(|j| open(j)) {
+            let dispense = j.dispense_id.split_once(':').map_or(j.dispense_id.as_str(), |(d, _)| d);
+            let under_way = current
+                .iter()
+                .find(|rx| rx.id == j.prescription_id)
+                .and_then(|rx| rx.doc.dispensing.as_ref())
+                .is_some_and(|d| d.id == dispense);
+            if !under_way {
+                (j.finished, j.at) = (true, now);
             }
         }
+        Ok(())
     }
 
     /// Finishes dispenses interrupted longer ago than `interrupted_after`;
@@ -368,6 +393,14 @@ fn record(doc: &mut PrescriptionDoc, dispense: &DispenseDoc, id: &str, location:
     let ready = Notice::ready_for_pickup(&doc.patient_id, id, location);
     doc.outbox.push(ready.event(&dispense.id).map_err(internal)?).map_err(internal)?;
     Ok(())
+}
+
+fn delayed() -> Status {
+    refusal(
+        Code::Unavailable,
+        "DISPENSE_DELAYED",
+        "the dispense is taking long; it will be finished shortly, read the prescription again",
+    )
 }
 
 fn out_of_stock(expired_only: bool) -> Status {
@@ -501,12 +534,19 @@ mod tests {
     #[test]
     fn only_the_newest_finished_takes_are_kept() {
         let mut journal: Vec<JournalDoc> = (0..100)
-            .map(|n| JournalDoc { dispense_id: format!("d{n}"), picks: Vec::new(), at: n, finished: n % 10 != 0 })
+            .map(|n| JournalDoc {
+                dispense_id: format!("d{n}"),
+                prescription_id: format!("rx{n}"),
+                picks: Vec::new(),
+                at: n,
+                finished: n % 10 != 0,
+            })
             .collect();
         prune(&mut journal);
         let finished = journal.iter().filter(|j| j.finished).count();
         assert_eq!(finished, FINISHED_KEPT);
         assert_eq!(journal.iter().filter(|j| !j.finished).count(), 10, "unfinished takes are never dropped");
-        assert!(journal.iter().filter(|j| j.finished).all(|j| j.at >= 100 - 72), "the newest are kept");
+        let newest = 100 - i64::try_from(FINISHED_KEPT).unwrap() - 10;
+        assert!(journal.iter().filter(|j| j.finished).all(|j| j.at >= newest), "the newest are kept");
     }
 }

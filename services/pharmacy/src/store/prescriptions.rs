@@ -132,6 +132,11 @@ impl Store {
         self.docs.get(PRESCRIPTIONS, id).await?.map(from_stored).transpose()
     }
 
+    /// The prescriptions of `ids` that exist, in no particular order.
+    pub async fn prescriptions(&self, ids: &[&str]) -> Result<Vec<Versioned<PrescriptionDoc>>> {
+        self.docs.get_many(PRESCRIPTIONS, ids).await?.into_iter().map(from_stored).collect()
+    }
+
     pub async fn insert_prescription(&self, id: &str, doc: &PrescriptionDoc) -> Result<Versioned<PrescriptionDoc>> {
         from_stored(self.docs.insert(PRESCRIPTIONS, id, &to_value(doc)?).await?)
     }

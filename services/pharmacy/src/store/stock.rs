@@ -25,7 +25,11 @@ pub struct BatchDoc {
 /// the take, so a dispense finished again takes nothing twice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalDoc {
+    /// The dispense's id and the item's (`dispense:item`).
     pub dispense_id: String,
+    /// Whose dispense: read to learn when it is recorded.
+    #[serde(default)]
+    pub prescription_id: String,
     pub picks: Vec<PickDoc>,
     /// When taken, or when its dispense was recorded.
     pub at: i64,
