@@ -228,20 +228,20 @@ impl DocRelay {
             let mut current: std::collections::HashMap<String, super::Stored> =
                 self.docs.get_many(collection, &ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
             // Documents deleted since the lease have nothing left to record.
-            outcomes.retain(|(id, _)| current.contains_key(*id));
-            let mut bodies = Vec::with_capacity(outcomes.len());
-            for (id, (delivered, failed)) in &outcomes {
-                let Some(stored) = current.remove(*id) else { continue };
-                bodies.push((stored.version, self.outcome(stored.body, delivered, failed.as_ref())?));
+            let mut pending = Vec::with_capacity(outcomes.len());
+            for outcome in outcomes {
+                let Some(stored) = current.remove(outcome.0) else { continue };
+                let (delivered, failed) = &outcome.1;
+                let body = self.outcome(stored.body, delivered, failed.as_ref())?;
+                pending.push((outcome, stored.version, body));
             }
-            let writes: Vec<Write<'_>> = outcomes
+            let writes: Vec<Write<'_>> = pending
                 .iter()
-                .zip(&bodies)
-                .map(|((id, _), (version, body))| Write::Replace { id, body, expected_version: *version })
+                .map(|((id, _), version, body)| Write::Replace { id, body, expected_version: *version })
                 .collect();
             let results = self.docs.write_many(collection, &writes).await;
             let mut again = Vec::new();
-            for (result, outcome) in results.into_iter().zip(outcomes) {
+            for (result, (outcome, _, _)) in results.into_iter().zip(pending) {
                 match result {
                     Ok(_) | Err(DocError::NotFound) => {}
                     Err(DocError::VersionConflict { .. }) => again.push(outcome),

@@ -66,38 +66,23 @@ impl SqlStore {
         write_one(&mut connection, &table, write).await
     }
 
-    /// `write_many` in one transaction. A failed statement (a duplicate id,
-    /// a moved-on version) fails only itself: SQLite undoes the statement,
-    /// not the transaction.
-    async fn write_many_at_once(
+    /// Writes in one transaction. A failed statement (a duplicate id, a
+    /// moved-on version) fails only itself: SQLite undoes the statement,
+    /// not the transaction; with `stop_at_failure` nothing after it is tried.
+    async fn write_at_once(
         &self,
         collection: &str,
         writes: &[Write<'_>],
+        stop_at_failure: bool,
     ) -> Result<Vec<Result<Stored, DocError>>, DocError> {
         let table = self.table(collection).await?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let mut results = Vec::with_capacity(writes.len());
         for write in writes {
-            results.push(write_one(&mut tx, &table, *write).await);
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(results)
-    }
-
-    /// `insert_in_order` in one transaction.
-    async fn insert_in_order_at_once(
-        &self,
-        collection: &str,
-        docs: &[(&str, &Value)],
-    ) -> Result<Vec<Result<Stored, DocError>>, DocError> {
-        let table = self.table(collection).await?;
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut results = Vec::with_capacity(docs.len());
-        for &(id, body) in docs {
-            let result = write_one(&mut tx, &table, Write::Insert { id, body }).await;
-            let failed = result.is_err();
+            let result = write_one(&mut tx, &table, *write).await;
+            let stop = stop_at_failure && result.is_err();
             results.push(result);
-            if failed {
+            if stop {
                 break;
             }
         }
@@ -255,7 +240,7 @@ impl DocumentStore for SqlStore {
     }
 
     async fn write_many(&self, collection: &str, writes: &[Write<'_>]) -> Vec<Result<Stored, DocError>> {
-        match self.write_many_at_once(collection, writes).await {
+        match self.write_at_once(collection, writes, false).await {
             Ok(results) => results,
             // The transaction itself failed (begin or commit): nothing of it holds.
             Err(e) => {
@@ -270,7 +255,8 @@ impl DocumentStore for SqlStore {
             // One statement is its own transaction.
             return vec![self.insert(collection, id, body).await];
         }
-        match self.insert_in_order_at_once(collection, docs).await {
+        let inserts: Vec<Write<'_>> = docs.iter().map(|&(id, body)| Write::Insert { id, body }).collect();
+        match self.write_at_once(collection, &inserts, true).await {
             Ok(results) => results,
             // Nothing of a failed transaction holds; the first document answers for it.
             Err(e) => vec![Err(e)],
