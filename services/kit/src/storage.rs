@@ -434,10 +434,10 @@ pub async fn execute_script(
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How often SQLite's write-ahead log is copied back into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A log this long (in 4 KiB pages) is checkpointed even if writers must wait.
-const WAL_PAGES_LIMIT: i64 = 8192;
+pub(crate) const WAL_PAGES_LIMIT: i64 = 8192;
 
 /// Copies SQLite's write-ahead log into the database file every `interval`.
 ///
@@ -448,8 +448,6 @@ const WAL_PAGES_LIMIT: i64 = 8192;
 /// Passive checkpoints never block, so under unbroken writing the log could
 /// outgrow its last restart point; past [`WAL_PAGES_LIMIT`] a restarting
 /// checkpoint, which briefly holds writers back, starts it over.
-/// Generic over the pool so that the document store's SQLite backend uses it
-/// too.
 pub(crate) async fn checkpoint_wal<DB>(pool: sqlx::Pool<DB>)
 where
     DB: sqlx::Database,

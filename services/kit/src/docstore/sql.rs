@@ -3,15 +3,22 @@
 //! Field paths are spliced into SQL as `json_extract(body, '$.path')` literals (after
 //! validation) because SQLite only uses an expression index when the query repeats the
 //! indexed expression verbatim; every value is bound as a parameter.
+//!
+//! Statements run on the calling task's thread. A point read or a write here
+//! takes tens of microseconds; handing each to a connection's own thread and
+//! back, as sqlx's SQLite driver does, cost more than that in thread switches
+//! (docs/benchmarks.md#pharmacy-dispensing).
 
 use std::collections::HashSet;
-use std::str::FromStr;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rusqlite::types::ToSqlOutput;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, TransactionBehavior, params_from_iter};
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{
@@ -19,9 +26,17 @@ use super::{
     check_body, check_collection, check_filters, check_id, check_index, check_index_name, check_query, fetch_limit,
     make_page,
 };
+use crate::storage::{CHECKPOINT_INTERVAL, WAL_PAGES_LIMIT};
+
+/// Read connections of a file database, beside its one writer. Reads run on
+/// the runtime's worker threads, so more than there are workers never wait.
+const READERS: usize = 4;
+
+/// Statements each connection keeps prepared (the services use a few dozen shapes).
+const PREPARED_PER_CONNECTION: usize = 128;
 
 pub struct SqlStore {
-    pool: SqlitePool,
+    connections: Connections,
     /// Collections whose table is known to exist, to skip the DDL round trip.
     tables: Mutex<HashSet<String>>,
     /// Checkpoints a file database's write-ahead log in the background (as
@@ -30,40 +45,107 @@ pub struct SqlStore {
     _checkpointer: Option<AbortOnDropHandle<()>>,
 }
 
-impl SqlStore {
-    pub async fn connect(url: &str) -> Result<Self, DocError> {
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+struct Connections {
+    /// Every write, and every statement of an in-memory database (whose data
+    /// lives on its one connection). Writers queue here, in order, rather
+    /// than in SQLite's busy handler, which would put the thread to sleep.
+    writer: Arc<AsyncMutex<Connection>>,
+    /// A file database's readers: in WAL mode they never wait for the writer.
+    readers: Option<Readers>,
+}
+
+struct Readers {
+    connections: Vec<Mutex<Connection>>,
+    /// One permit per connection, so a holder always finds one unlocked.
+    free: Semaphore,
+}
+
+impl Connections {
+    async fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T, DocError>) -> Result<T, DocError> {
+        let Some(readers) = &self.readers else {
+            return read(&*self.writer.lock().await);
+        };
+        let _permit = readers.free.acquire().await.map_err(backend)?;
+        for connection in &readers.connections {
+            match connection.try_lock() {
+                Ok(connection) => return read(&connection),
+                Err(TryLockError::Poisoned(poisoned)) => return read(&poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        Err(DocError::Backend("no idle SQLite reader".into()))
+    }
+
+    async fn write<T>(&self, write: impl FnOnce(&mut Connection) -> Result<T, DocError>) -> Result<T, DocError> {
+        write(&mut *self.writer.lock().await)
+    }
+}
+
+/// Where a `sqlite:` URL points.
+enum Location {
+    Memory,
+    File(PathBuf, OpenFlags),
+}
+
+impl Location {
+    fn parse(url: &str) -> Result<Self, DocError> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Ok(Location::Memory);
+        }
         // A file database is created (with its directory) when missing, as the relational store does.
-        let url = if in_memory { url.to_owned() } else { crate::storage::prepare_sqlite_url(url).map_err(backend)? };
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(backend)?
-            .journal_mode(SqliteJournalMode::Wal)
+        let url = crate::storage::prepare_sqlite_url(url).map_err(backend)?;
+        let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        for parameter in query.split('&').filter(|p| !p.is_empty()) {
+            flags |= match parameter {
+                "mode=ro" => OpenFlags::SQLITE_OPEN_READ_ONLY,
+                "mode=rw" => OpenFlags::SQLITE_OPEN_READ_WRITE,
+                "mode=rwc" => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+                other => return Err(DocError::Backend(format!("unknown SQLite URL parameter {other}"))),
+            };
+        }
+        Ok(Location::File(PathBuf::from(path), flags))
+    }
+
+    fn open(&self) -> Result<Connection, DocError> {
+        let connection = match self {
+            Location::Memory => Connection::open_in_memory(),
+            Location::File(path, flags) => Connection::open_with_flags(path, *flags),
+        }
+        .map_err(backend)?;
+        connection.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
+        connection.set_prepared_statement_cache_capacity(PREPARED_PER_CONNECTION);
+        if let Location::File(..) = self {
             // WAL with NORMAL is SQLite's recommended pairing: a commit no
             // longer waits for fsync (a crashed process loses nothing; a power
             // cut may lose the last commits, never consistency), which is the
-            // durability MongoDB's default write concern gives too.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
-        // No commit copies the log back into the database (see `_checkpointer`).
-        let options = if in_memory { options } else { options.pragma("wal_autocheckpoint", "0") };
-        let pool = if in_memory {
-            // An in-memory database lives only as long as a connection to it: keep exactly
-            // one open forever so the data neither vanishes nor splits across connections.
-            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(4)
-        };
-        let pool = pool.connect_with(options).await.map_err(backend)?;
-        let checkpointer =
-            (!in_memory).then(|| AbortOnDropHandle::new(tokio::spawn(crate::storage::checkpoint_wal(pool.clone()))));
-        Ok(SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: checkpointer })
+            // durability MongoDB's default write concern gives too. No commit
+            // copies the log back into the database (see `checkpoint`).
+            connection
+                .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")
+                .map_err(backend)?;
+        }
+        Ok(connection)
     }
+}
 
-    /// One insert or replace, on a connection of its own.
-    async fn write(&self, collection: &str, write: Write<'_>) -> Result<Stored, DocError> {
-        let table = self.table(collection).await?;
-        let mut connection = self.pool.acquire().await.map_err(backend)?;
-        write_one(&mut connection, &table, write).await
+impl SqlStore {
+    pub async fn connect(url: &str) -> Result<Self, DocError> {
+        let location = Location::parse(url)?;
+        let writer = Arc::new(AsyncMutex::new(location.open()?));
+        if let Location::Memory = location {
+            let connections = Connections { writer, readers: None };
+            return Ok(SqlStore { connections, tables: Mutex::new(HashSet::new()), _checkpointer: None });
+        }
+        let readers = (0..READERS).map(|_| location.open().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let readers = Readers { connections: readers, free: Semaphore::new(READERS) };
+        let checkpointer = AbortOnDropHandle::new(tokio::spawn(checkpoint(writer.clone(), location.open()?)));
+        Ok(SqlStore {
+            connections: Connections { writer, readers: Some(readers) },
+            tables: Mutex::new(HashSet::new()),
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     /// Writes in one transaction. A failed statement (a duplicate id, a
@@ -76,23 +158,22 @@ impl SqlStore {
         stop_at_failure: bool,
     ) -> Result<Vec<Result<Stored, DocError>>, DocError> {
         let table = self.table(collection).await?;
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut results = Vec::with_capacity(writes.len());
-        for write in writes {
-            let result = write_one(&mut tx, &table, *write).await;
-            let stop = stop_at_failure && result.is_err();
-            results.push(result);
-            if stop {
-                break;
-            }
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(results)
-    }
-
-    /// A store on a pool set up elsewhere, which also owns its checkpoints.
-    pub fn from_pool(pool: SqlitePool) -> Self {
-        SqlStore { pool, tables: Mutex::new(HashSet::new()), _checkpointer: None }
+        self.connections
+            .write(|connection| {
+                let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+                let mut results = Vec::with_capacity(writes.len());
+                for write in writes {
+                    let result = write_one(&tx, &table, *write);
+                    let stop = stop_at_failure && result.is_err();
+                    results.push(result);
+                    if stop {
+                        break;
+                    }
+                }
+                tx.commit().map_err(backend)?;
+                Ok(results)
+            })
+            .await
     }
 
     /// Validates the collection name and creates its table on first use.
@@ -106,7 +187,7 @@ impl SqlStore {
             "CREATE TABLE IF NOT EXISTS {table} (\
              id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL)"
         );
-        sqlx::query(&ddl).execute(&self.pool).await.map_err(|e| from_sqlx(e, &table))?;
+        self.connections.write(|c| c.execute(&ddl, []).map_err(|e| from_sqlite(e, &table))).await?;
         if let Ok(mut tables) = self.tables.lock() {
             tables.insert(collection.to_string());
         }
@@ -116,13 +197,36 @@ impl SqlStore {
     fn known(&self, collection: &str) -> bool {
         self.tables.lock().map(|t| t.contains(collection)).unwrap_or(false)
     }
+}
 
-    async fn index_sql(&self, name: &str) -> Result<Option<String>, DocError> {
-        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
+/// Copies the write-ahead log into the database file every
+/// `CHECKPOINT_INTERVAL`, on a connection of its own and off the runtime's
+/// threads (it reads and fsyncs). Passive checkpoints run beside the writer;
+/// past `WAL_PAGES_LIMIT` a restarting one, with writers held back, starts
+/// the log over (see `storage::checkpoint_wal`).
+async fn checkpoint(writer: Arc<AsyncMutex<Connection>>, connection: Connection) {
+    let connection = Arc::new(Mutex::new(connection));
+    let run = |mode: &'static str| {
+        let connection = connection.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            connection.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| row.get::<_, i64>(1))
+        })
+    };
+    loop {
+        tokio::time::sleep(CHECKPOINT_INTERVAL).await;
+        let result = match run("PASSIVE").await {
+            Ok(Ok(log_pages)) if log_pages > WAL_PAGES_LIMIT => {
+                let _writers_wait = writer.lock().await;
+                run("RESTART").await
+            }
+            other => other,
+        };
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "SQLite checkpoint failed; the next one retries"),
+            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint stopped; the next one retries"),
+        }
     }
 }
 
@@ -144,76 +248,82 @@ impl DocumentStore for SqlStore {
         // Compare with the stored definition rather than using IF NOT EXISTS, so that
         // asking for a different index under an existing name is an error, as in MongoDB.
         let conflict = || DocError::Backend(format!("index {} already exists with a different definition", index.name));
-        match self.index_sql(&name).await? {
-            Some(existing) if existing == ddl => return Ok(()),
-            Some(_) => return Err(conflict()),
-            None => {}
-        }
-        if let Err(e) = sqlx::query(&ddl).execute(&self.pool).await {
-            // A concurrent caller may have created the same index first.
-            return match self.index_sql(&name).await? {
-                Some(existing) if existing == ddl => Ok(()),
-                Some(_) => Err(conflict()),
-                None => Err(from_sqlx(e, &table)),
-            };
-        }
-        Ok(())
+        self.connections
+            .write(|c| {
+                match index_sql(c, &name)? {
+                    Some(existing) if existing == ddl => return Ok(()),
+                    Some(_) => return Err(conflict()),
+                    None => {}
+                }
+                if let Err(e) = c.execute(&ddl, []) {
+                    // Another process may have created the same index first.
+                    return match index_sql(c, &name)? {
+                        Some(existing) if existing == ddl => Ok(()),
+                        Some(_) => Err(conflict()),
+                        None => Err(from_sqlite(e, &table)),
+                    };
+                }
+                Ok(())
+            })
+            .await
     }
 
     async fn drop_index(&self, collection: &str, name: &str) -> Result<bool, DocError> {
         check_index_name(name)?;
         let table = self.table(collection).await?;
         let name = format!("{table}.{name}");
-        if self.index_sql(&name).await?.is_none() {
-            return Ok(false);
-        }
-        sqlx::query(&format!("DROP INDEX IF EXISTS \"{name}\"")).execute(&self.pool).await.map_err(backend)?;
-        Ok(true)
+        self.connections
+            .write(|c| {
+                if index_sql(c, &name)?.is_none() {
+                    return Ok(false);
+                }
+                c.execute(&format!("DROP INDEX IF EXISTS \"{name}\""), []).map_err(backend)?;
+                Ok(true)
+            })
+            .await
     }
 
     async fn insert(&self, collection: &str, id: &str, body: &Value) -> Result<Stored, DocError> {
-        self.write(collection, Write::Insert { id, body }).await
+        let table = self.table(collection).await?;
+        self.connections.write(|c| write_one(c, &table, Write::Insert { id, body })).await
     }
 
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Stored>, DocError> {
         let table = self.table(collection).await?;
-        let row: Option<(String, i64, String)> =
-            sqlx::query_as(&format!("SELECT id, version, body FROM {table} WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        row.map(from_row).transpose()
+        self.connections
+            .read(|c| {
+                let mut statement = c
+                    .prepare_cached(&format!("SELECT id, version, body FROM {table} WHERE id = ?"))
+                    .map_err(backend)?;
+                statement.query_row([id], row).optional().map_err(backend)?.map(from_row).transpose()
+            })
+            .await
     }
 
     async fn get_many(&self, collection: &str, ids: &[&str]) -> Result<Vec<Stored>, DocError> {
         let table = self.table(collection).await?;
-        let mut found = Vec::with_capacity(ids.len());
-        // Well under SQLite's limit on bound parameters.
-        for chunk in ids.chunks(500) {
-            let marks = crate::storage::placeholders(chunk.len());
-            let sql = format!("SELECT id, version, body FROM {table} WHERE id IN ({marks})");
-            let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&self.pool).await.map_err(backend)? {
-                found.push(from_row(row)?);
-            }
-        }
-        Ok(found)
+        self.connections
+            .read(|c| {
+                let mut found = Vec::with_capacity(ids.len());
+                // Well under SQLite's limit on bound parameters.
+                for chunk in ids.chunks(500) {
+                    let marks = crate::storage::placeholders(chunk.len());
+                    let sql = format!("SELECT id, version, body FROM {table} WHERE id IN ({marks})");
+                    let mut statement = c.prepare_cached(&sql).map_err(backend)?;
+                    for found_row in statement.query_map(params_from_iter(chunk), row).map_err(backend)? {
+                        found.push(from_row(found_row.map_err(backend)?)?);
+                    }
+                }
+                Ok(found)
+            })
+            .await
     }
 
     async fn find(&self, collection: &str, query: &Query) -> Result<Page, DocError> {
         let cursor = check_query(query)?;
         let table = self.table(collection).await?;
         let sql = find_sql(&table, query, cursor.as_ref());
-        let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql.text);
-        for arg in sql.args {
-            q = arg.bind_to(q);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
-        let items = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
+        let items = self.connections.read(|c| rows(c, &sql)).await?;
         Ok(make_page(items, query))
     }
 
@@ -221,11 +331,13 @@ impl DocumentStore for SqlStore {
         check_filters(filters)?;
         let table = self.table(collection).await?;
         let sql = count_sql(&table, filters);
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql.text);
-        for arg in sql.args {
-            q = arg.bind_to(q);
-        }
-        let (n,) = q.fetch_one(&self.pool).await.map_err(backend)?;
+        let n: i64 = self
+            .connections
+            .read(|c| {
+                let mut statement = c.prepare_cached(&sql.text).map_err(backend)?;
+                statement.query_row(params_from_iter(&sql.args), |row| row.get(0)).map_err(backend)
+            })
+            .await?;
         u64::try_from(n).map_err(backend)
     }
 
@@ -236,7 +348,8 @@ impl DocumentStore for SqlStore {
         body: &Value,
         expected_version: i64,
     ) -> Result<Stored, DocError> {
-        self.write(collection, Write::Replace { id, body, expected_version }).await
+        let table = self.table(collection).await?;
+        self.connections.write(|c| write_one(c, &table, Write::Replace { id, body, expected_version })).await
     }
 
     async fn write_many(&self, collection: &str, writes: &[Write<'_>]) -> Vec<Result<Stored, DocError>> {
@@ -265,17 +378,18 @@ impl DocumentStore for SqlStore {
 
     async fn delete(&self, collection: &str, id: &str) -> Result<bool, DocError> {
         let table = self.table(collection).await?;
-        let result = sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(result.rows_affected() > 0)
+        let deleted = self
+            .connections
+            .write(|c| {
+                let mut statement = c.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?")).map_err(backend)?;
+                statement.execute([id]).map_err(backend)
+            })
+            .await?;
+        Ok(deleted > 0)
     }
 
     async fn ping(&self) -> Result<(), DocError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
-        Ok(())
+        self.connections.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(backend)).await
     }
 
     async fn explain(&self, collection: &str, read: &Read) -> Result<Plan, DocError> {
@@ -288,14 +402,33 @@ impl DocumentStore for SqlStore {
             }
         };
         let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
-        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&text);
-        for arg in sql.args {
-            q = arg.bind_to(q);
-        }
-        let steps: Vec<String> =
-            q.fetch_all(&self.pool).await.map_err(backend)?.into_iter().map(|(_, _, _, step)| step).collect();
+        let steps: Vec<String> = self
+            .connections
+            .read(|c| {
+                let mut statement = c.prepare(&text).map_err(backend)?;
+                let steps = statement.query_map(params_from_iter(&sql.args), |row| row.get(3)).map_err(backend)?;
+                steps.collect::<Result<_, _>>().map_err(backend)
+            })
+            .await?;
         Ok(plan_of(&table, steps, read))
     }
+}
+
+fn index_sql(connection: &Connection, name: &str) -> Result<Option<String>, DocError> {
+    connection
+        .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [name], |row| row.get(0))
+        .optional()
+        .map_err(backend)
+}
+
+fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn rows(connection: &Connection, sql: &Sql) -> Result<Vec<Stored>, DocError> {
+    let mut statement = connection.prepare_cached(&sql.text).map_err(backend)?;
+    let found = statement.query_map(params_from_iter(&sql.args), row).map_err(backend)?;
+    found.map(|found_row| from_row(found_row.map_err(backend)?)).collect()
 }
 
 fn find_sql(table: &str, query: &Query, cursor: Option<&Cursor>) -> Sql {
@@ -354,15 +487,15 @@ fn backend(e: impl std::fmt::Display) -> DocError {
 /// Maps unique violations to `AlreadyExists`. SQLite reports the primary key as
 /// "UNIQUE constraint failed: doc_c.id" and expression indexes as
 /// "UNIQUE constraint failed: index 'doc_c.name'".
-fn from_sqlx(e: sqlx::Error, table: &str) -> DocError {
-    let sqlx::Error::Database(db) = &e else {
+fn from_sqlite(e: rusqlite::Error, table: &str) -> DocError {
+    let rusqlite::Error::SqliteFailure(failure, Some(message)) = &e else {
         return backend(e);
     };
-    if db.kind() != sqlx::error::ErrorKind::UniqueViolation {
+    let unique = [rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY];
+    if !unique.contains(&failure.extended_code) {
         return backend(e);
     }
-    let index = db
-        .message()
+    let index = message
         .split_once("index '")
         .and_then(|(_, rest)| rest.split_once('\''))
         .map(|(name, _)| name.strip_prefix(table).unwrap_or(name))
@@ -398,15 +531,13 @@ enum Arg {
     Text(String),
 }
 
-type RowQuery<'q, O> = sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>;
-
-impl Arg {
-    fn bind_to<'q, O>(self, q: RowQuery<'q, O>) -> RowQuery<'q, O> {
-        match self {
-            Arg::Int(v) => q.bind(v),
-            Arg::Real(v) => q.bind(v),
-            Arg::Text(v) => q.bind(v),
-        }
+impl ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Arg::Int(v) => ToSqlOutput::from(*v),
+            Arg::Real(v) => ToSqlOutput::from(*v),
+            Arg::Text(v) => ToSqlOutput::from(v.as_str()),
+        })
     }
 }
 
@@ -583,18 +714,16 @@ fn push_equal_prefix(sql: &mut Sql, sort: &[(String, Order)], cursor: &Cursor, n
     }
 }
 
-/// One write of a `write_many` transaction.
-async fn write_one(connection: &mut sqlx::SqliteConnection, table: &str, write: Write<'_>) -> Result<Stored, DocError> {
+/// One write, alone or in a `write_many` transaction.
+fn write_one(connection: &Connection, table: &str, write: Write<'_>) -> Result<Stored, DocError> {
     match write {
         Write::Insert { id, body } => {
             check_id(id)?;
             check_body(body)?;
-            sqlx::query(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
-                .bind(id)
-                .bind(body.to_string())
-                .execute(&mut *connection)
-                .await
-                .map_err(|e| from_sqlx(e, table))?;
+            let mut statement = connection
+                .prepare_cached(&format!("INSERT INTO {table} (id, version, body) VALUES (?, 1, ?)"))
+                .map_err(backend)?;
+            statement.execute((id, body.to_string())).map_err(|e| from_sqlite(e, table))?;
             Ok(Stored { id: id.to_owned(), version: 1, body: body.clone() })
         }
         Write::Replace { id, body, expected_version } => {
@@ -603,21 +732,18 @@ async fn write_one(connection: &mut sqlx::SqliteConnection, table: &str, write: 
             let version = expected_version
                 .checked_add(1)
                 .ok_or_else(|| DocError::InvalidDocument("expected_version out of range".into()))?;
-            let done = sqlx::query(&format!("UPDATE {table} SET version = ?, body = ? WHERE id = ? AND version = ?"))
-                .bind(version)
-                .bind(body.to_string())
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *connection)
-                .await
-                .map_err(|e| from_sqlx(e, table))?;
-            if done.rows_affected() == 1 {
+            let mut statement = connection
+                .prepare_cached(&format!("UPDATE {table} SET version = ?, body = ? WHERE id = ? AND version = ?"))
+                .map_err(backend)?;
+            let done = statement
+                .execute((version, body.to_string(), id, expected_version))
+                .map_err(|e| from_sqlite(e, table))?;
+            if done == 1 {
                 return Ok(Stored { id: id.to_owned(), version, body: body.clone() });
             }
-            let actual: Option<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&mut *connection)
-                .await
+            let actual: Option<i64> = connection
+                .prepare_cached(&format!("SELECT version FROM {table} WHERE id = ?"))
+                .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
                 .map_err(backend)?;
             Err(match actual {
                 None => DocError::NotFound,
@@ -658,7 +784,11 @@ mod tests {
         for i in 0..64 {
             store.insert("filler", &format!("doc-{i}"), &filler).await.unwrap();
         }
-        let (pages,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
+        let pages: i64 = store
+            .connections
+            .write(|c| c.query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0)).map_err(backend))
+            .await
+            .unwrap();
         assert_eq!(pages, 0, "commits would checkpoint");
         crate::storage::wait_for_checkpoint(&path, 4 << 20).await;
         #[cfg(unix)]
