@@ -14,6 +14,7 @@ pub mod healthcheck;
 pub mod ids;
 pub mod metrics;
 pub mod notify;
+pub mod objects;
 pub mod outbox;
 pub mod paging;
 pub mod proxies;
