@@ -1,0 +1,4 @@
+//! Rules with no I/O: the starter catalog and how a result is judged.
+
+pub mod catalog;
+pub mod results;
