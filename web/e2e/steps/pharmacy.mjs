@@ -1,6 +1,6 @@
 // Pharmacy steps of a browser walk, on pages already signed in (in English): the doctor
 // records an allergy on the chart and prescribes from an encounter (a refusal with findings
-// first, then overridden with a reason); the pharmacist receives and adjusts batches,
+// first, then overridden with a reason), and cancels a prescription of their own; the pharmacist receives and adjusts batches,
 // verifies a prescription from the queue, checks the earliest-expiry-first preview and
 // dispenses; the patient reads their prescriptions. Used by e2e/walks/pharmacy.mjs.
 import { base } from "../harness.mjs";
@@ -209,6 +209,46 @@ function readPick(text) {
 }
 
 /** The patient's prescriptions list `medication` with `status` and its dispensed units. */
+/**
+ * On an encounter page: prescribes `medication` (no findings expected), then cancels it from
+ * the encounter's list: refused without a reason, then cancelled with `reason`.
+ */
+export async function doctorPrescribesThenCancels(
+  page,
+  { search, medication, item, reason, shot = noShot },
+) {
+  const panel = page.getByRole("region", { name: "Prescriptions" });
+  await panel.getByLabel("Find a medication").fill(search);
+  const results = panel.getByRole("listbox", { name: "Medications found" });
+  await results.getByRole("option", { name: new RegExp(`^${escape(medication)} `) }).click();
+  const group = panel.getByRole("group", { name: medication });
+  await group.getByLabel("Dosage", { exact: true }).fill(item.dosage);
+  await group.getByLabel("Frequency", { exact: true }).fill(item.frequency);
+  await group.getByLabel("Duration (days)").fill(String(item.days));
+  await group.getByLabel("Quantity to dispense").fill(String(item.quantity));
+  await panel.getByRole("button", { name: "Write the prescription" }).click();
+  await panel.getByText("The prescription is written. Status: Waiting for verification.").waitFor();
+  const written = panel
+    .getByRole("list", { name: "Written in this encounter" })
+    .getByRole("listitem")
+    .filter({ hasText: medication });
+  await written.getByText("Waiting for verification").waitFor();
+
+  await written.getByText("Cancel the prescription", { exact: true }).first().click();
+  const form = written.getByRole("form", { name: "Cancel the prescription" });
+  await form.getByRole("button", { name: "Cancel the prescription" }).click();
+  await form.getByText("Say why the prescription is cancelled.").waitFor();
+  await form.getByLabel("Reason for cancelling").fill(reason);
+  await form.getByRole("button", { name: "Cancel the prescription" }).click();
+  await written.getByText("Cancelled", { exact: true }).waitFor();
+  await written.getByText(`Why it was cancelled: ${reason}`).waitFor();
+  // Nothing left to cancel.
+  await written
+    .getByRole("form", { name: "Cancel the prescription" })
+    .waitFor({ state: "detached" });
+  await shot(page, "doctor-prescription-cancelled");
+}
+
 export async function patientSeesPrescription(
   page,
   { medication, status, dispensed, shot = noShot },

@@ -2,7 +2,8 @@
 // SDK); the admin creates a pharmacist on the Users screen; the doctor records a
 // "Penicillins" allergy on the chart and, from the visit's encounter, prescribes
 // Amoxicillin 500 mg capsules (AMOX500C of the starter catalog): refused with the allergy
-// finding, then overridden with a reason; the doctor completes the visit. The pharmacist
+// finding, then overridden with a reason; writes a Paracetamol prescription by mistake and
+// cancels it with a reason; the doctor completes the visit. The pharmacist
 // receives two batches (the later-expiring first) and adjusts one, finds the prescription
 // in the queue with its overridden finding flagged, verifies it, checks that the preview
 // takes the earlier-expiring lot first, and dispenses it in full; the stock (low only) and
@@ -29,6 +30,7 @@ import { doctorRecordsEncounterAndCompletes } from "../steps/clinical.mjs";
 import { payInvoice } from "../steps/billing.mjs";
 import {
   doctorPrescribesOverridingFindings,
+  doctorPrescribesThenCancels,
   doctorRecordsAllergy,
   patientSeesPrescription,
   pharmacistAdjusts,
@@ -179,6 +181,15 @@ await walk("pharmacy", async (harness) => {
     },
     expect: ["Allergy", "Contraindicated", "Penicillins", "Source: the patient's medical record"],
     reason: overrideReason,
+    shot,
+  });
+  // A second prescription, written by mistake, cancelled by the doctor before the pharmacy
+  // saw it.
+  await doctorPrescribesThenCancels(doctor, {
+    search: "paracetamol",
+    medication: "Paracetamol 500 mg tablet",
+    item: { dosage: "1 tablet", frequency: "every 6 hours if needed", days: 3, quantity: 12 },
+    reason: "Written for the wrong patient",
     shot,
   });
   await doctorRecordsEncounterAndCompletes(doctor, patientName, { shot });

@@ -1,8 +1,10 @@
 // Pieces of a prescription that the doctor's, the pharmacist's and the patient's screens
 // share: the status badge, the findings (each one's kind, severity, other side,
 // description and source), the medications with what was dispensed of them, the dispenses,
-// and a refresh of every pharmacy query after a change.
-import { createConnectQueryKey } from "@connectrpc/connect-query";
+// a refresh of every pharmacy query after a change, and cancelling with a reason.
+import { useState } from "react";
+import { Button, Form } from "react-aria-components";
+import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import {
   FindingKind,
@@ -11,11 +13,14 @@ import {
   Severity,
   type Dispense,
   type Finding,
+  type Prescription,
   type PrescriptionItem,
 } from "@hms/sdk/hms/pharmacy/v1/pharmacy_pb";
 import { useI18n } from "../i18n";
 import { formatDateTime, formatDay, formatMoney } from "../format";
 import { useClinicZone } from "../format/zone";
+import { Field } from "../components/fields";
+import { ProblemMessage } from "../components/Problem";
 import {
   findingKindLabel,
   findingsHeadline,
@@ -183,5 +188,52 @@ export function DispenseList({ dispenses }: { dispenses: readonly Dispense[] }) 
         ))}
       </ul>
     </div>
+  );
+}
+
+/** Cancels a prescription nothing was dispensed from, with a reason (the pharmacist, or the
+ * doctor who wrote it). */
+export function CancelPrescription({ prescription: p }: { prescription: Prescription }) {
+  const { t } = useI18n();
+  const refresh = useRefreshPharmacy();
+  const cancel = useMutation(PharmacyService.method.cancelPrescription, {
+    onSuccess: () => void refresh(),
+  });
+  const [reason, setReason] = useState("");
+  const [missing, setMissing] = useState(false);
+  return (
+    <details className="card rx-part">
+      <summary>{t("rx.cancel.title")}</summary>
+      <Form
+        className="stack"
+        validationBehavior="aria"
+        validationErrors={missing ? { reason: t("rx.cancel.reasonNeeded") } : {}}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!reason.trim()) {
+            setMissing(true);
+            return;
+          }
+          cancel.mutate({ prescriptionId: p.prescriptionId, reason: reason.trim() });
+        }}
+        aria-label={t("rx.cancel.title")}
+      >
+        <Field
+          name="reason"
+          label={t("rx.cancel.reason")}
+          value={reason}
+          onChange={(v) => {
+            setReason(v);
+            setMissing(false);
+          }}
+          multiline
+          isRequired
+        />
+        <ProblemMessage error={cancel.error} scope="rx.reason" />
+        <Button type="submit" className="button danger" isDisabled={cancel.isPending}>
+          {t("rx.cancel.submit")}
+        </Button>
+      </Form>
+    </details>
   );
 }

@@ -5,7 +5,8 @@
 // findings, shown one by one (allergy or interaction, severity, the other side,
 // description, source), and the doctor may change the prescription or override them with
 // a reason, which sends it again with `override_reason`. Below, the prescriptions of this
-// encounter (the patient's, filtered here) with their status.
+// encounter (the patient's, filtered here) with their status; the doctor may cancel their
+// own before anything was dispensed, with a reason.
 import { useId, useState } from "react";
 import { Button, Form } from "react-aria-components";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
@@ -22,8 +23,15 @@ import { Field, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage, fieldErrors } from "../../components/Problem";
 import { MedicationSearch } from "../../pharmacy/MedicationSearch";
-import { FindingList, ItemsTable, RxStatusBadge, useRefreshPharmacy } from "../../pharmacy/parts";
-import { ofEncounter, parseCount, rxStatusLabel } from "../../pharmacy/rx";
+import {
+  CancelPrescription,
+  FindingList,
+  ItemsTable,
+  RxStatusBadge,
+  useRefreshPharmacy,
+} from "../../pharmacy/parts";
+import { canCancel, ofEncounter, parseCount, rxStatusLabel } from "../../pharmacy/rx";
+import { useSession } from "../../api/SessionContext";
 
 const MAX_DAYS = 3650;
 const MAX_QUANTITY = 1_000_000;
@@ -51,6 +59,8 @@ const WIRE: Record<DraftField, string> = {
 function EncounterPrescriptions({ prescriptions }: { prescriptions: Prescription[] }) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
+  const session = useSession();
+  const me = session.status === "signed-in" ? session.session.user?.id : undefined;
   if (prescriptions.length === 0) return <p>{t("rx.noneYet")}</p>;
   return (
     <ul className="rx-list" aria-label={t("rx.ofEncounter")}>
@@ -75,6 +85,8 @@ function EncounterPrescriptions({ prescriptions }: { prescriptions: Prescription
           {p.cancelReason && (
             <p className="meta">{t("rx.cancelReason", { reason: p.cancelReason })}</p>
           )}
+          {/* The service lets only the prescriber cancel, and only before anything left the shelf. */}
+          {p.doctorId === me && canCancel(p.status) && <CancelPrescription prescription={p} />}
         </li>
       ))}
     </ul>

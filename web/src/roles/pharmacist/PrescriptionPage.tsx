@@ -24,6 +24,7 @@ import { Field, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage } from "../../components/Problem";
 import {
+  CancelPrescription,
   DispenseList,
   FindingList,
   ItemsTable,
@@ -355,51 +356,6 @@ function DispenseResult({
   );
 }
 
-function Cancel({ prescription: p }: { prescription: Prescription }) {
-  const { t } = useI18n();
-  const refresh = useRefreshPharmacy();
-  const cancel = useMutation(PharmacyService.method.cancelPrescription, {
-    onSuccess: () => void refresh(),
-  });
-  const [reason, setReason] = useState("");
-  const [missing, setMissing] = useState(false);
-  return (
-    <details className="card rx-part">
-      <summary>{t("ph.cancel.title")}</summary>
-      <Form
-        className="stack"
-        validationBehavior="aria"
-        validationErrors={missing ? { reason: t("ph.cancel.reasonNeeded") } : {}}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!reason.trim()) {
-            setMissing(true);
-            return;
-          }
-          cancel.mutate({ prescriptionId: p.prescriptionId, reason: reason.trim() });
-        }}
-        aria-label={t("ph.cancel.title")}
-      >
-        <Field
-          name="reason"
-          label={t("ph.cancel.reason")}
-          value={reason}
-          onChange={(v) => {
-            setReason(v);
-            setMissing(false);
-          }}
-          multiline
-          isRequired
-        />
-        <ProblemMessage error={cancel.error} scope="rx.reason" />
-        <Button type="submit" className="button danger" isDisabled={cancel.isPending}>
-          {t("ph.cancel.submit")}
-        </Button>
-      </Form>
-    </details>
-  );
-}
-
 export default function PrescriptionPage() {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
@@ -478,7 +434,7 @@ export default function PrescriptionPage() {
             />
           )}
           {p.status === PrescriptionStatus.VERIFIED && canCancel(p.status) && (
-            <Cancel prescription={p} />
+            <CancelPrescription prescription={p} />
           )}
         </>
       )}

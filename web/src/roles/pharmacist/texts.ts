@@ -60,11 +60,6 @@ export const en = {
   "ph.disp.doneNote":
     "Dispensed {units} unit(s), invoiced {total}. The prescription is now: {status}. The patient is told it is ready for pickup.",
 
-  "ph.cancel.title": "Cancel the prescription",
-  "ph.cancel.reason": "Reason for cancelling",
-  "ph.cancel.reasonNeeded": "Say why the prescription is cancelled.",
-  "ph.cancel.submit": "Cancel the prescription",
-
   "ph.batch.expired": "Expired: never dispensed",
   "ph.batch.expiresIn": "Expires in {days} day(s)",
   "ph.batch.ok": "In date",
@@ -194,11 +189,6 @@ export const vi: Record<keyof typeof en, string> = {
   "ph.disp.done": "Đã cấp thuốc",
   "ph.disp.doneNote":
     "Đã cấp {units} đơn vị, lập hóa đơn {total}. Đơn thuốc hiện ở trạng thái: {status}. Bệnh nhân được báo thuốc đã sẵn sàng để nhận.",
-
-  "ph.cancel.title": "Hủy đơn thuốc",
-  "ph.cancel.reason": "Lý do hủy",
-  "ph.cancel.reasonNeeded": "Hãy nêu lý do hủy đơn thuốc.",
-  "ph.cancel.submit": "Hủy đơn thuốc",
 
   "ph.batch.expired": "Đã hết hạn: không bao giờ được cấp",
   "ph.batch.expiresIn": "Hết hạn sau {days} ngày",
