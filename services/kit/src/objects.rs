@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use object_store::ObjectStore;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use secrecy::{ExposeSecret, SecretString};
@@ -101,20 +101,17 @@ impl Objects {
         if let Some(bucket_and_prefix) = config.url.strip_prefix("s3://") {
             let (bucket, prefix) = bucket_and_prefix.split_once('/').unwrap_or((bucket_and_prefix, ""));
             anyhow::ensure!(!bucket.is_empty(), "files.url {} names no bucket", config.url);
-            let mut builder = AmazonS3Builder::new().with_bucket_name(bucket).with_allow_http(config.allow_http);
-            for (value, set) in [
-                (&config.endpoint, AmazonS3Builder::with_endpoint as fn(AmazonS3Builder, String) -> AmazonS3Builder),
-                (&config.region, AmazonS3Builder::with_region),
-                (&config.access_key_id, AmazonS3Builder::with_access_key_id),
-            ] {
-                if !value.is_empty() {
-                    builder = set(builder, value.clone());
-                }
-            }
-            let secret = config.secret_access_key.expose_secret();
-            if !secret.is_empty() {
-                builder = builder.with_secret_access_key(secret);
-            }
+            let settings = [
+                (AmazonS3ConfigKey::Endpoint, config.endpoint.as_str()),
+                (AmazonS3ConfigKey::Region, config.region.as_str()),
+                (AmazonS3ConfigKey::AccessKeyId, config.access_key_id.as_str()),
+                (AmazonS3ConfigKey::SecretAccessKey, config.secret_access_key.expose_secret()),
+            ];
+            // Unset ones keep the crate's defaults (AWS's own endpoint, region us-east-1).
+            let builder = settings.into_iter().filter(|(_, value)| !value.is_empty()).fold(
+                AmazonS3Builder::new().with_bucket_name(bucket).with_allow_http(config.allow_http),
+                |b, (key, value)| b.with_config(key, value),
+            );
             let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
             let store = if prefix.trim_matches('/').is_empty() {
                 store

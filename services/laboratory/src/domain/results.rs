@@ -90,26 +90,21 @@ pub fn judge(
             let flag = range_for(catalog, parameter_code, patient).and_then(|range| flag_of(value, range));
             Ok(Judged { value: Value::Number(value), flag })
         }
-        (Kind::Ordinal, Entered::Scale(given)) => {
+        (Kind::Quantitative, Entered::Scale(_)) => {
+            Err(ResultError::NotANumber { parameter: parameter_code.to_owned() })
+        }
+        (Kind::Ordinal, entered) => {
             let scale = catalog.ordinals.iter().find(|o| o.parameter_code == parameter_code);
-            let Some(scale) = scale.filter(|s| s.allowed.iter().any(|a| a == given)) else {
+            let on_scale = match entered {
+                Entered::Scale(given) => scale.filter(|s| s.allowed.iter().any(|a| a == given)).map(|s| (s, *given)),
+                Entered::Number { .. } => None,
+            };
+            let Some((scale, given)) = on_scale else {
                 let allowed = scale.map(|s| s.allowed.clone()).unwrap_or_default();
                 return Err(ResultError::NotOnScale { parameter: parameter_code.to_owned(), allowed });
             };
             let flag = if scale.normal.iter().any(|n| n == given) { Flag::Normal } else { Flag::Abnormal };
-            Ok(Judged { value: Value::Scale((*given).to_owned()), flag: Some(flag) })
-        }
-        (Kind::Quantitative, Entered::Scale(_)) => {
-            Err(ResultError::NotANumber { parameter: parameter_code.to_owned() })
-        }
-        (Kind::Ordinal, Entered::Number { .. }) => {
-            let allowed = catalog
-                .ordinals
-                .iter()
-                .find(|o| o.parameter_code == parameter_code)
-                .map(|o| o.allowed.clone())
-                .unwrap_or_default();
-            Err(ResultError::NotOnScale { parameter: parameter_code.to_owned(), allowed })
+            Ok(Judged { value: Value::Scale(given.to_owned()), flag: Some(flag) })
         }
     }
 }
