@@ -41,17 +41,7 @@ export async function doctorPrescribesOverridingFindings(
   page,
   { search, medication, item, expect = [], reason, shot = noShot },
 ) {
-  const panel = page.getByRole("region", { name: "Prescriptions" });
-  await panel.waitFor();
-  await panel.getByLabel("Find a medication").fill(search);
-  const results = panel.getByRole("listbox", { name: "Medications found" });
-  await results.getByRole("option", { name: new RegExp(`^${escape(medication)} `) }).click();
-  const group = panel.getByRole("group", { name: medication });
-  await group.getByLabel("Dosage", { exact: true }).fill(item.dosage);
-  await group.getByLabel("Frequency", { exact: true }).fill(item.frequency);
-  await group.getByLabel("Duration (days)").fill(String(item.days));
-  await group.getByLabel("Quantity to dispense").fill(String(item.quantity));
-  if (item.instructions) await group.getByLabel("Instructions").fill(item.instructions);
+  const panel = await draftPrescription(page, { search, medication, item });
   await shot(page, "doctor-prescription-draft");
   await panel.getByRole("button", { name: "Write the prescription" }).click();
 
@@ -217,15 +207,7 @@ export async function doctorPrescribesThenCancels(
   page,
   { search, medication, item, reason, shot = noShot },
 ) {
-  const panel = page.getByRole("region", { name: "Prescriptions" });
-  await panel.getByLabel("Find a medication").fill(search);
-  const results = panel.getByRole("listbox", { name: "Medications found" });
-  await results.getByRole("option", { name: new RegExp(`^${escape(medication)} `) }).click();
-  const group = panel.getByRole("group", { name: medication });
-  await group.getByLabel("Dosage", { exact: true }).fill(item.dosage);
-  await group.getByLabel("Frequency", { exact: true }).fill(item.frequency);
-  await group.getByLabel("Duration (days)").fill(String(item.days));
-  await group.getByLabel("Quantity to dispense").fill(String(item.quantity));
+  const panel = await draftPrescription(page, { search, medication, item });
   await panel.getByRole("button", { name: "Write the prescription" }).click();
   await panel.getByText("The prescription is written. Status: Waiting for verification.").waitFor();
   const written = panel
@@ -262,6 +244,25 @@ export async function patientSeesPrescription(
     .getByText(dispensed)
     .waitFor();
   await shot(page, "patient-prescriptions");
+}
+
+/**
+ * On an encounter page: finds `medication` by `search` in the prescribing panel and fills
+ * the item's fields. Returns the panel.
+ */
+async function draftPrescription(page, { search, medication, item }) {
+  const panel = page.getByRole("region", { name: "Prescriptions" });
+  await panel.waitFor();
+  await panel.getByLabel("Find a medication").fill(search);
+  const results = panel.getByRole("listbox", { name: "Medications found" });
+  await results.getByRole("option", { name: new RegExp(`^${escape(medication)} `) }).click();
+  const group = panel.getByRole("group", { name: medication });
+  await group.getByLabel("Dosage", { exact: true }).fill(item.dosage);
+  await group.getByLabel("Frequency", { exact: true }).fill(item.frequency);
+  await group.getByLabel("Duration (days)").fill(String(item.days));
+  await group.getByLabel("Quantity to dispense").fill(String(item.quantity));
+  if (item.instructions) await group.getByLabel("Instructions").fill(item.instructions);
+  return panel;
 }
 
 function escape(text) {
