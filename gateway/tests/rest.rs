@@ -35,11 +35,16 @@ async fn the_whole_user_flow_at_seed_paths_with_trailing_slashes() {
     assert_eq!(updated["user"]["first_name"], "Anh");
     assert_eq!(updated["user"]["last_name"], "Ng");
 
-    // Refresh rotates; presenting the used token again revokes the session.
+    // Refresh rotates; presenting the used token again once its successor
+    // was used revokes the session.
     let (status, rotated) =
         s.call(Method::POST, "/api/v1/users/token/refresh/", None, Some(json!({"refresh_token": refresh}))).await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
-    assert_ne!(rotated["tokens"]["refresh_token"].as_str().unwrap(), refresh);
+    let successor = rotated["tokens"]["refresh_token"].as_str().unwrap();
+    assert_ne!(successor, refresh);
+    let (status, rotated) =
+        s.call(Method::POST, "/api/v1/users/token/refresh/", None, Some(json!({"refresh_token": successor}))).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
     let (status, reused) =
         s.call(Method::POST, "/api/v1/users/token/refresh/", None, Some(json!({"refreshToken": refresh}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{reused}");

@@ -17,6 +17,17 @@ use super::{State, secs, verify_password};
 use crate::domain::password;
 use crate::store::{self, UserRow};
 
+/// How long after a refresh token was used a second use still counts as a
+/// retry of that refresh rather than reuse: the browser that sent it may
+/// never have had the answer (a reload cut the request off after the
+/// service rotated the token). Such a retry is allowed only while the
+/// token's successor is unused, and uses the successor up.
+pub const REFRESH_RETRY_WINDOW: Duration = Duration::from_secs(20);
+
+fn is_retry(used_at: i64, now: i64) -> bool {
+    now.saturating_sub(used_at) <= REFRESH_RETRY_WINDOW.as_micros() as i64
+}
+
 impl State {
     /// The caller's account, provided their session is still open.
     pub async fn session_user(&self, caller: &Principal) -> Result<UserRow, Status> {
@@ -135,22 +146,42 @@ impl State {
                 ))
             }
         };
-        if found.used_at.is_some() {
-            return reuse(&found).await;
-        }
         if found.session_revoked_at.is_some() || found.expires_at <= now {
             return Err(invalid());
         }
+        let retry_of = match (found.used_at, &found.replaced_by) {
+            (None, _) => None,
+            (Some(used_at), Some(successor)) if is_retry(used_at, now) => Some(successor),
+            (Some(_), _) => return reuse(&found).await,
+        };
         let user = store::user_by_id(&s.db, &found.user_id).await?.filter(|u| u.is_active != 0).ok_or_else(invalid)?;
 
         let next = new_token().map_err(error::internal)?;
         let next_expires = s.refresh_expiry(now);
-        if !store::rotate_refresh(&s.db, &digest, &token_digest(&next), &found.session_id, next_expires, now).await? {
-            // Another request used this token between our read and write.
+        let next_digest = token_digest(&next);
+        let rotated = match retry_of {
+            None => store::rotate_refresh(&s.db, &digest, &next_digest, &found.session_id, next_expires, now).await?,
+            Some(successor) => {
+                store::rotate_refresh_again(
+                    &s.db,
+                    &digest,
+                    successor,
+                    &next_digest,
+                    &found.session_id,
+                    next_expires,
+                    now,
+                )
+                .await?
+            }
+        };
+        if !rotated {
+            // Another request used this token (or its successor) between our
+            // read and write.
             return reuse(&found).await;
         }
         let tokens = s.issue_tokens(&user, &found.session_id, &next, next_expires).await?;
-        s.audit(AuthEventKind::TokenRefreshed, Some(&user.id), Some(&user.id), &address, true, "").await?;
+        let detail = if retry_of.is_some() { "RETRY" } else { "" };
+        s.audit(AuthEventKind::TokenRefreshed, Some(&user.id), Some(&user.id), &address, true, detail).await?;
         Ok(tokens)
     }
 
@@ -171,5 +202,18 @@ impl State {
         }
         let user = self.session_user(&caller).await?;
         Ok((user, caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_use_is_a_retry_only_within_the_window() {
+        let window = REFRESH_RETRY_WINDOW.as_micros() as i64;
+        assert!(is_retry(1_000, 1_000));
+        assert!(is_retry(1_000, 1_000 + window));
+        assert!(!is_retry(1_000, 1_001 + window));
     }
 }

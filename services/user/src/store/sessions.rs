@@ -48,12 +48,14 @@ pub struct RefreshLookup {
     pub user_id: String,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// The token it was rotated into, once used.
+    pub replaced_by: Option<String>,
     pub session_revoked_at: Option<i64>,
 }
 
 pub async fn find_refresh(db: &Db, digest: &str) -> Result<Option<RefreshLookup>> {
     let row = sqlx::query(
-        "SELECT r.session_id, s.user_id, r.expires_at, r.used_at, s.revoked_at FROM refresh_tokens r \
+        "SELECT r.session_id, s.user_id, r.expires_at, r.used_at, r.replaced_by, s.revoked_at FROM refresh_tokens r \
          JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?",
     )
     .bind(digest)
@@ -65,7 +67,8 @@ pub async fn find_refresh(db: &Db, digest: &str) -> Result<Option<RefreshLookup>
             user_id: row.try_get(1)?,
             expires_at: row.try_get(2)?,
             used_at: row.try_get(3)?,
-            session_revoked_at: row.try_get(4)?,
+            replaced_by: row.try_get(4)?,
+            session_revoked_at: row.try_get(5)?,
         })
     })
     .transpose()
@@ -83,12 +86,51 @@ pub async fn rotate_refresh(
 ) -> Result<bool> {
     retry_transient(|| async {
         let mut tx = db.begin_write().await?;
-        let done = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE token_hash = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(new)
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_refresh(&mut tx, new, session_id, expires_at).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Rotates `old` again, into `new`, for a retry of the refresh that rotated
+/// it into `successor`: `successor` is used up in the same transaction, so
+/// one of the two only ever works. False when `successor` was used or `old`
+/// rotated again in the meantime, in which case nothing changes.
+pub async fn rotate_refresh_again(
+    db: &Db,
+    old: &str,
+    successor: &str,
+    new: &str,
+    session_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool> {
+    retry_transient(|| async {
+        let mut tx = db.begin_write().await?;
+        let spent = sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")
             .bind(now)
-            .bind(old)
+            .bind(successor)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
+        let moved = sqlx::query("UPDATE refresh_tokens SET replaced_by = ? WHERE token_hash = ? AND replaced_by = ?")
+            .bind(new)
+            .bind(old)
+            .bind(successor)
+            .execute(&mut *tx)
+            .await?;
+        if spent.rows_affected() != 1 || moved.rows_affected() != 1 {
             return Ok(false);
         }
         insert_refresh(&mut tx, new, session_id, expires_at).await?;
