@@ -91,6 +91,14 @@ async fn up() -> anyhow::Result<()> {
     if pharmacy.store_url == hms_pharmacy::PharmacyConfig::default().store_url {
         pharmacy.store_url = format!("sqlite://{}", data_dir.join("pharmacy.db").display());
     }
+    let mut laboratory: hms_laboratory::LaboratoryConfig = sources.section("laboratory")?;
+    let laboratory_defaults = hms_laboratory::LaboratoryConfig::default();
+    if laboratory.store_url == laboratory_defaults.store_url {
+        laboratory.store_url = format!("sqlite://{}", data_dir.join("laboratory.db").display());
+    }
+    if laboratory.files_dir == laboratory_defaults.files_dir {
+        laboratory.files_dir = data_dir.join("laboratory-files");
+    }
     let mut billing: hms_billing::BillingConfig = sources.section("billing")?;
     if billing.database_url == hms_billing::BillingConfig::default().database_url {
         billing.database_url = format!("sqlite://{}", data_dir.join("billing.db").display());
@@ -113,6 +121,7 @@ async fn up() -> anyhow::Result<()> {
     let appointment_listener = bind("appointment", appointment.server.listen).await?;
     let ehr_listener = bind("ehr", ehr.server.listen).await?;
     let pharmacy_listener = bind("pharmacy", pharmacy.server.listen).await?;
+    let laboratory_listener = bind("laboratory", laboratory.server.listen).await?;
     let billing_listener = bind("billing", billing.server.listen).await?;
     let admin_listener = bind("admin", admin.server.listen).await?;
     let user_addr = user_listener.local_addr()?;
@@ -120,6 +129,7 @@ async fn up() -> anyhow::Result<()> {
     let appointment_addr = appointment_listener.local_addr()?;
     let ehr_addr = ehr_listener.local_addr()?;
     let pharmacy_addr = pharmacy_listener.local_addr()?;
+    let laboratory_addr = laboratory_listener.local_addr()?;
     let billing_addr = billing_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
     let auth = AuthConfig { user_service_url: format!("http://{user_addr}"), ..auth };
@@ -133,6 +143,10 @@ async fn up() -> anyhow::Result<()> {
     pharmacy.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
     pharmacy.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     pharmacy.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
+    laboratory.ehr_url.get_or_insert_with(|| format!("http://{ehr_addr}"));
+    laboratory.billing_url.get_or_insert_with(|| format!("http://{billing_addr}"));
+    laboratory.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
+    laboratory.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     billing.notification_url.get_or_insert_with(|| format!("http://{notification_addr}"));
     billing.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
     notification.admin_url.get_or_insert_with(|| format!("http://{admin_addr}"));
@@ -166,6 +180,8 @@ async fn up() -> anyhow::Result<()> {
     let ehr_task = tokio::spawn(hms_ehr::run(ehr, auth.clone(), ehr_listener, stopped(stop_rx.clone())));
     let pharmacy_task =
         tokio::spawn(hms_pharmacy::run(pharmacy, auth.clone(), pharmacy_listener, stopped(stop_rx.clone())));
+    let laboratory_task =
+        tokio::spawn(hms_laboratory::run(laboratory, auth.clone(), laboratory_listener, stopped(stop_rx.clone())));
     let payment_origins = billing.browser_payment_origins();
     let billing_task =
         tokio::spawn(hms_billing::run(billing, auth.clone(), billing_listener, stopped(stop_rx.clone())));
@@ -181,6 +197,7 @@ async fn up() -> anyhow::Result<()> {
         ("hms.appointment.v1", appointment_addr),
         ("hms.ehr.v1", ehr_addr),
         ("hms.pharmacy.v1", pharmacy_addr),
+        ("hms.laboratory.v1", laboratory_addr),
         ("hms.notification.v1", notification_addr),
         ("hms.billing.v1", billing_addr),
         ("hms.admin.v1", admin_addr),
@@ -207,6 +224,7 @@ async fn up() -> anyhow::Result<()> {
     println!("  appointment service    grpc://{appointment_addr}");
     println!("  ehr service            grpc://{ehr_addr}");
     println!("  pharmacy service       grpc://{pharmacy_addr}");
+    println!("  laboratory service     grpc://{laboratory_addr}");
     println!("  notification service   grpc://{notification_addr}");
     println!("  billing service        grpc://{billing_addr}");
     println!("  admin service          grpc://{admin_addr}");
@@ -221,12 +239,13 @@ async fn up() -> anyhow::Result<()> {
     }
     println!("Try: curl http://{gateway_addr}/api/v1/users/keys   or   grpcurl -plaintext {gateway_addr} list");
 
-    let names = ["user", "appointment", "ehr", "pharmacy", "notification", "billing", "admin", "gateway"];
+    let names = ["user", "appointment", "ehr", "pharmacy", "laboratory", "notification", "billing", "admin", "gateway"];
     let mut tasks = vec![
         user_task,
         appointment_task,
         ehr_task,
         pharmacy_task,
+        laboratory_task,
         notification_task,
         billing_task,
         admin_task,
@@ -279,8 +298,8 @@ fn ensure_generated_secrets(data_dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Services that seal fields at rest, by their key section in secrets.toml.
-const SEALING_KEY_SECTIONS: [&str; 3] =
-    ["ehr.encryption.keys", "billing.encryption.keys", "notification.encryption.keys"];
+const SEALING_KEY_SECTIONS: [&str; 4] =
+    ["ehr.encryption.keys", "billing.encryption.keys", "notification.encryption.keys", "laboratory.encryption.keys"];
 
 /// A fresh key section for one service's field encryption.
 fn sealing_keys(section: &str) -> anyhow::Result<String> {

@@ -46,7 +46,7 @@ fn dev_mysql_admits_every_service_with_a_database_url() {
 
 #[test]
 fn dev_mongodb_admits_every_service_with_a_store_url() {
-    check("-store-url", "mongodb.yaml", &["ehr", "notification", "pharmacy"]);
+    check("-store-url", "mongodb.yaml", &["ehr", "notification", "pharmacy", "laboratory"]);
 }
 
 /// Every service a Deployment calls by URL (`value: http://<service>:<port>`,

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 /// The sections whose `server` subsection every service has; the reference
 /// writes their shared keys once, as `<service>.server.…`.
-const SERVICES: [&str; 7] = ["user", "appointment", "ehr", "pharmacy", "notification", "billing", "admin"];
+const SERVICES: [&str; 8] =
+    ["user", "appointment", "ehr", "pharmacy", "laboratory", "notification", "billing", "admin"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,6 +40,7 @@ fn default_sections() -> Vec<(&'static str, Value)> {
         ("appointment", json(hms_appointment::AppointmentConfig::default())),
         ("ehr", json(hms_ehr::EhrConfig::default())),
         ("pharmacy", json(hms_pharmacy::PharmacyConfig::default())),
+        ("laboratory", json(hms_laboratory::LaboratoryConfig::default())),
         ("notification", json(hms_notification::NotificationConfig::default())),
         ("billing", json(hms_billing::BillingConfig::default())),
         ("admin", json(hms_admin::AdminConfig::default())),

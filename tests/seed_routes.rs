@@ -1,6 +1,6 @@
 //! Seed 003's REST API as written: every route of tests/seed_003_routes.txt
-//! for the services HMS has (users, EHR, appointments, billing,
-//! notifications) is called through the gateway of `hms up`, at the seed's
+//! for the services HMS has (users, EHR, appointments, pharmacy, laboratory,
+//! billing, notifications) is called through the gateway of `hms up`, at the seed's
 //! path and verb (trailing slash included), as the role the seed names, and
 //! must do what the seed says; internal routes must stay unreachable; routes
 //! of services HMS does not have yet are printed as pending. On SQLite, and
@@ -33,7 +33,7 @@ impl Drop for Up {
 fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> (Up, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hms"));
     command.arg("up").env("HMS_DATA_DIR", data_dir).env("HMS_TELEMETRY__LOG_FORMAT", "json");
-    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "PHARMACY", "BILLING", "ADMIN"] {
+    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "PHARMACY", "LABORATORY", "BILLING", "ADMIN"] {
         command.env(format!("HMS_{service}__SERVER__LISTEN"), "127.0.0.1:0");
     }
     command
@@ -41,7 +41,8 @@ fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> (Up, String) {
         .env("HMS_USER__INITIAL_ADMIN__PASSWORD", ADMIN_PASSWORD)
         .env("HMS_APPOINTMENT__OUTBOX_POLL", "50")
         .env("HMS_BILLING__OUTBOX_POLL", "50")
-        .env("HMS_PHARMACY__OUTBOX_POLL", "50");
+        .env("HMS_PHARMACY__OUTBOX_POLL", "50")
+        .env("HMS_LABORATORY__OUTBOX_POLL", "50");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -222,6 +223,7 @@ async fn walk_everything(env: &[(String, String)], backend: &str) {
     walk::appointments(&mut w).await;
     walk::ehr(&mut w).await;
     walk::pharmacy(&mut w).await;
+    walk::laboratory(&mut w).await;
     walk::billing(&mut w).await;
     walk::notifications(&mut w).await;
     walk::admin(&mut w).await;
@@ -262,7 +264,7 @@ async fn every_seed_route_answers_on_mariadb() {
     }
     if let Some(uri) = mongodb_uri() {
         let uri = uri.trim_end_matches('/');
-        for service in ["EHR", "PHARMACY", "NOTIFICATION"] {
+        for service in ["EHR", "PHARMACY", "LABORATORY", "NOTIFICATION"] {
             let name = format!("hms_test_{}", uuid_like());
             env.push((format!("HMS_{service}__STORE_URL"), format!("{uri}/{name}")));
         }

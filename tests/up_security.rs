@@ -47,7 +47,7 @@ impl Banner {
 fn start(data_dir: &Path, env: &[(&str, &str)]) -> (Up, Banner) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hms"));
     command.arg("up").env("HMS_DATA_DIR", data_dir).env("HMS_TELEMETRY__LOG_FORMAT", "json");
-    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "PHARMACY", "BILLING", "ADMIN"] {
+    for service in ["USER", "NOTIFICATION", "APPOINTMENT", "EHR", "PHARMACY", "LABORATORY", "BILLING", "ADMIN"] {
         command.env(format!("HMS_{service}__SERVER__LISTEN"), "127.0.0.1:0");
     }
     command.env("HMS_GATEWAY__LISTEN", "127.0.0.1:0");

@@ -66,6 +66,7 @@ impl Default for GatewayConfig {
                 ("hms.appointment.v1".to_owned(), "http://127.0.0.1:50052".to_owned()),
                 ("hms.ehr.v1".to_owned(), "http://127.0.0.1:50053".to_owned()),
                 ("hms.pharmacy.v1".to_owned(), "http://127.0.0.1:50054".to_owned()),
+                ("hms.laboratory.v1".to_owned(), "http://127.0.0.1:50055".to_owned()),
                 ("hms.billing.v1".to_owned(), "http://127.0.0.1:50056".to_owned()),
                 ("hms.notification.v1".to_owned(), "http://127.0.0.1:50057".to_owned()),
                 ("hms.user.v1".to_owned(), "http://127.0.0.1:50051".to_owned()),

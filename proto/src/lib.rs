@@ -44,6 +44,11 @@ pub mod hms {
             tonic::include_proto!("hms.ehr.v1");
         }
     }
+    pub mod laboratory {
+        pub mod v1 {
+            tonic::include_proto!("hms.laboratory.v1");
+        }
+    }
     pub mod notification {
         pub mod v1 {
             tonic::include_proto!("hms.notification.v1");
@@ -71,6 +76,7 @@ pub use hms::appointment::v1 as appointment;
 pub use hms::billing::v1 as billing;
 pub use hms::common::v1 as common;
 pub use hms::ehr::v1 as ehr;
+pub use hms::laboratory::v1 as laboratory;
 pub use hms::notification::v1 as notification;
 pub use hms::pharmacy::v1 as pharmacy;
 pub use hms::user::v1 as user;

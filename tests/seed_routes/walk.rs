@@ -68,6 +68,8 @@ pub async fn users(w: &mut Walk) {
     w.tokens.insert("insurer", w.access("seed.insurer").await);
     w.create_user("seed.pharmacist", "ROLE_PHARMACIST", json!(null)).await;
     w.tokens.insert("pharmacist", w.access("seed.pharmacist").await);
+    w.create_user("seed.labtech", "ROLE_LAB_TECHNICIAN", json!(null)).await;
+    w.tokens.insert("lab", w.access("seed.labtech").await);
 }
 
 /// Books two appointments (one completed, one cancelled) at the seed paths.
@@ -292,6 +294,64 @@ pub async fn pharmacy(w: &mut Walk) {
         .map(|p| (p["lot"].as_str().unwrap(), p["quantity"].as_i64().unwrap()))
         .collect();
     assert_eq!(lots, [("SOON", 10), ("LATE", 5)], "earliest expiry first: {dispensed}");
+}
+
+/// The admin's catalog (a test created, read, changed and deleted), then a
+/// fasting glucose ordered by the doctor, collected, processed and entered
+/// by the lab in mg/dL, and read by the doctor and the patient (who sees it
+/// pending until the doctor releases it).
+pub async fn laboratory(w: &mut Walk) {
+    let catalog = w.seed_as("GET", "/api/v1/admin/lab-tests/catalog/", "?query=glucose", None, StatusCode::OK).await;
+    let glucose =
+        catalog["tests"].as_array().unwrap().iter().find(|t| t["code"] == "14771-0").expect("fasting glucose");
+    let glucose_id = glucose["test_id"].as_str().unwrap().to_owned();
+
+    let test = json!({"test": {"code": "SEED-1", "name": "Seed test", "sample_type": "SERUM", "turnaround_hours": 4,
+        "price": {"amount_minor": 10000, "currency": "VND"}, "active": true, "parameters": [{"code": "SEED-1P",
+        "name": "Seed analyte", "kind": "PARAMETER_KIND_QUANTITATIVE", "unit": "mmol/L", "decimals": 1,
+        "ranges": [{"age_min_days": 0, "age_max_days": 43830, "low": 1.0, "high": 2.0, "source": "seed walk"}]}]}});
+    let created = w.seed("POST", "/api/v1/admin/lab-tests/catalog/", Some(test.clone())).await;
+    w.ids.insert("test_id", created["test"]["test_id"].as_str().unwrap().into());
+    let one = w.seed("GET", "/api/v1/admin/lab-tests/catalog/{test_id}/", None).await;
+    assert_eq!(one["test"]["parameters"][0]["ranges"][0]["high"], 2.0, "{one}");
+    let mut changed = test;
+    changed["test"]["name"] = json!("Seed test, renamed");
+    changed["version"] = one["test"]["version"].clone();
+    let updated = w.seed("PUT", "/api/v1/admin/lab-tests/catalog/{test_id}/", Some(changed)).await;
+    assert_eq!(updated["test"]["name"], "Seed test, renamed", "{updated}");
+    // An int64 is a JSON string ("2"); in the query it goes bare.
+    let version = format!("?version={}", updated["test"]["version"].as_str().unwrap());
+    w.seed_as("DELETE", "/api/v1/admin/lab-tests/catalog/{test_id}/", &version, None, StatusCode::OK).await;
+
+    let body = json!({"patient_id": w.ids["patient_id"], "encounter_id": w.ids["encounter_id"],
+        "priority": "PRIORITY_URGENT", "test_ids": [glucose_id]});
+    let ordered = w.seed("POST", "/api/v1/lab/orders/", Some(body)).await;
+    let order = &ordered["order"];
+    assert_eq!(order["status"], "LAB_ORDER_STATUS_REQUESTED", "{ordered}");
+    w.ids.insert("order_id", order["order_id"].as_str().unwrap().into());
+    w.ids.insert("item_id", order["items"][0]["item_id"].as_str().unwrap().into());
+
+    let pending = w.seed("GET", "/api/v1/lab/orders/pending/", None).await;
+    assert!(pending["orders"].as_array().unwrap().iter().any(|o| o["order_id"] == order["order_id"]), "{pending}");
+    let body = json!({"step": "LAB_STEP_COLLECT_SAMPLE", "version": order["version"]});
+    let collected = w.seed("PUT", "/api/v1/lab/orders/{order_id}/status/", Some(body)).await;
+    assert!(collected["order"]["accession_number"].as_str().unwrap().starts_with('L'), "{collected}");
+    let body = json!({"step": "LAB_STEP_START_PROCESSING", "version": collected["order"]["version"]});
+    let processing = w.seed("PUT", "/api/v1/lab/orders/{order_id}/items/{item_id}/status/", Some(body)).await;
+    let body = json!({"results": [{"parameter_code": "14771-0", "value": 126, "unit": "mg/dL"}],
+        "version": processing["order"]["version"]});
+    let entered = w.seed("POST", "/api/v1/lab/orders/{order_id}/items/{item_id}/results/", Some(body)).await;
+    let result = &entered["order"]["items"][0]["results"][0];
+    assert_eq!((result["flag"].as_str(), result["unit"].as_str()), (Some("FLAG_HIGH"), Some("mmol/L")), "{entered}");
+
+    let doctors = w.seed("GET", "/api/v1/patients/{patient_id}/lab-results/", None).await;
+    assert_eq!(doctors["orders"][0]["items"][0]["results"][0]["flag"], "FLAG_HIGH", "{doctors}");
+    let results = w.seed("GET", "/api/v1/lab/orders/{order_id}/results/", None).await;
+    assert_eq!(results["order"]["status"], "LAB_ORDER_STATUS_RESULTS_PENDING_REVIEW", "{results}");
+    // The patient sees the order, its results pending until the doctor releases them.
+    let theirs = w.seed("GET", "/api/v1/patients/{patient_id}/lab-results/", None).await;
+    let item = &theirs["orders"][0]["items"][0];
+    assert!(item["results"].as_array().is_none_or(Vec::is_empty) && item["results_pending"] == true, "{theirs}");
 }
 
 /// A manual invoice through its whole seed life: listed, updated by the

@@ -47,6 +47,7 @@ pub fn start(data_dir: &std::path::Path, admin_password: &str) -> (Up, String) {
         .env("HMS_APPOINTMENT__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_EHR__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_PHARMACY__SERVER__LISTEN", "127.0.0.1:0")
+        .env("HMS_LABORATORY__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_BILLING__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_ADMIN__SERVER__LISTEN", "127.0.0.1:0")
         .env("HMS_GATEWAY__LISTEN", "127.0.0.1:0")

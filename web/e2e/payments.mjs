@@ -214,6 +214,7 @@ const hms = spawn(process.env.HMS_BIN ?? join(root, "target", "debug", "hms"), [
     HMS_APPOINTMENT__SERVER__LISTEN: anyPort,
     HMS_EHR__SERVER__LISTEN: anyPort,
     HMS_PHARMACY__SERVER__LISTEN: anyPort,
+    HMS_LABORATORY__SERVER__LISTEN: anyPort,
     HMS_BILLING__SERVER__LISTEN: anyPort,
     HMS_ADMIN__SERVER__LISTEN: anyPort,
     HMS_USER__INITIAL_ADMIN__PASSWORD: ADMIN_PASSWORD,

@@ -39,6 +39,8 @@ def hms():
         # Every service on a free port, so another `hms up` on this machine is no obstacle.
         HMS_APPOINTMENT__SERVER__LISTEN="127.0.0.1:0",
         HMS_EHR__SERVER__LISTEN="127.0.0.1:0",
+        HMS_PHARMACY__SERVER__LISTEN="127.0.0.1:0",
+        HMS_LABORATORY__SERVER__LISTEN="127.0.0.1:0",
         HMS_BILLING__SERVER__LISTEN="127.0.0.1:0",
         HMS_ADMIN__SERVER__LISTEN="127.0.0.1:0",
         HMS_USER__INITIAL_ADMIN__PASSWORD="admin-password-for-tests",

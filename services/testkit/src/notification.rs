@@ -16,7 +16,7 @@ use secrecy::SecretString;
 pub struct Notification {
     pub server: TestServer,
     worker: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Notification {
@@ -57,11 +57,17 @@ impl Notification {
         let built = hms_notification::build(&config, auth).await.expect("build notification service");
         let server = TestServer::start(built.service, built.verifier).await;
         let worker = tokio::spawn(built.worker.run(std::future::pending()));
-        Self { server, worker, _dir: dir }
+        Self { server, worker, dir }
     }
 
     pub fn url(&self) -> String {
         self.server.url()
+    }
+
+    /// The emails written so far, each as its .eml text.
+    pub fn mails(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail")) else { return Vec::new() };
+        entries.flatten().filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect()
     }
 }
 

@@ -130,11 +130,23 @@ fn to_catalog_unit(catalog: &Catalog, parameter: &Parameter, value: f64, unit: &
 }
 
 /// The range for this patient: one for their sex before one for either.
-fn range_for<'c>(catalog: &'c Catalog, parameter_code: &str, patient: Patient) -> Option<&'c Range> {
+pub fn range_for<'c>(catalog: &'c Catalog, parameter_code: &str, patient: Patient) -> Option<&'c Range> {
     let applies =
         |r: &&Range| r.parameter_code == parameter_code && (r.age_min_days..r.age_max_days).contains(&patient.age_days);
     let own_sex = patient.sex.and_then(|sex| catalog.ranges.iter().filter(applies).find(|r| r.sex == Some(sex)));
     own_sex.or_else(|| catalog.ranges.iter().filter(applies).find(|r| r.sex.is_none()))
+}
+
+/// The reference interval as printed: "3.5–5.3", "≤ 5.2", "≥ 40", or empty
+/// when the range has no reference limit.
+pub fn range_text(range: &Range, decimals: u8) -> String {
+    let show = |v: f64| format!("{v:.*}", usize::from(decimals));
+    match (range.low, range.high) {
+        (Some(low), Some(high)) => format!("{}–{}", show(low), show(high)),
+        (None, Some(high)) => format!("≤ {}", show(high)),
+        (Some(low), None) => format!("≥ {}", show(low)),
+        (None, None) => String::new(),
+    }
 }
 
 /// Critical limits first (a value past one is critical whatever else holds);

@@ -54,6 +54,27 @@ impl InternalUserService for InternalApi {
         }))
     }
 
+    async fn get_patient_demographics(
+        &self,
+        request: Request<GetPatientDemographicsRequest>,
+    ) -> Reply<GetPatientDemographicsResponse> {
+        let r = request.into_inner();
+        let user = load_user(&self.0.db, &r.user_id).await?;
+        if user.role != hms_kit::auth::role_name(Role::Patient) {
+            return Err(tonic::Status::not_found("no patient with this id"));
+        }
+        let patient = match self.0.open_profile(&user)?.and_then(|p| p.kind) {
+            Some(profile::Kind::Patient(p)) => p,
+            _ => PatientProfile::default(),
+        };
+        Ok(Response::new(GetPatientDemographicsResponse {
+            display_name: domain::display_name(&user.first_name, &user.last_name, &user.username),
+            user_id: user.id,
+            date_of_birth: patient.date_of_birth,
+            gender: patient.gender,
+        }))
+    }
+
     async fn batch_get_contact_info(
         &self,
         request: Request<BatchGetContactInfoRequest>,

@@ -25,6 +25,7 @@ export const TYPE_LABELS: Record<NotificationType, MessageKey> = {
   [NotificationType.LAB_RESULT_READY_DOCTOR]: "admin.ntype.LAB_RESULT_READY_DOCTOR",
   [NotificationType.LAB_RESULT_READY_PATIENT]: "admin.ntype.LAB_RESULT_READY_PATIENT",
   [NotificationType.LAB_CRITICAL_VALUE]: "admin.ntype.LAB_CRITICAL_VALUE",
+  [NotificationType.LAB_RESULT_AMENDED]: "admin.ntype.LAB_RESULT_AMENDED",
   [NotificationType.INVOICE_GENERATED]: "admin.ntype.INVOICE_GENERATED",
   [NotificationType.PAYMENT_SUCCESSFUL]: "admin.ntype.PAYMENT_SUCCESSFUL",
   [NotificationType.INSURANCE_CLAIM_STATUS_UPDATED]: "admin.ntype.INSURANCE_CLAIM_STATUS_UPDATED",

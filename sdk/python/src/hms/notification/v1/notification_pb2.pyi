@@ -38,6 +38,7 @@ class NotificationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     NOTIFICATION_TYPE_INVOICE_GENERATED: _ClassVar[NotificationType]
     NOTIFICATION_TYPE_PAYMENT_SUCCESSFUL: _ClassVar[NotificationType]
     NOTIFICATION_TYPE_INSURANCE_CLAIM_STATUS_UPDATED: _ClassVar[NotificationType]
+    NOTIFICATION_TYPE_LAB_RESULT_AMENDED: _ClassVar[NotificationType]
 
 class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -77,6 +78,7 @@ NOTIFICATION_TYPE_LAB_CRITICAL_VALUE: NotificationType
 NOTIFICATION_TYPE_INVOICE_GENERATED: NotificationType
 NOTIFICATION_TYPE_PAYMENT_SUCCESSFUL: NotificationType
 NOTIFICATION_TYPE_INSURANCE_CLAIM_STATUS_UPDATED: NotificationType
+NOTIFICATION_TYPE_LAB_RESULT_AMENDED: NotificationType
 CHANNEL_UNSPECIFIED: Channel
 CHANNEL_EMAIL: Channel
 CHANNEL_SMS: Channel

@@ -511,6 +511,24 @@ class GetContactInfoResponse(_message.Message):
     is_active: bool
     def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., phone_number: _Optional[str] = ..., preferred_language: _Optional[str] = ..., display_name: _Optional[str] = ..., is_active: _Optional[bool] = ...) -> None: ...
 
+class GetPatientDemographicsRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetPatientDemographicsResponse(_message.Message):
+    __slots__ = ("user_id", "display_name", "date_of_birth", "gender")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    display_name: str
+    date_of_birth: _date_pb2.Date
+    gender: Gender
+    def __init__(self, user_id: _Optional[str] = ..., display_name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., gender: _Optional[_Union[Gender, str]] = ...) -> None: ...
+
 class ListStaffIdsRequest(_message.Message):
     __slots__ = ("role",)
     ROLE_FIELD_NUMBER: _ClassVar[int]

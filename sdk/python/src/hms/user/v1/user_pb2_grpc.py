@@ -839,6 +839,11 @@ class InternalUserServiceStub:
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoRequest.SerializeToString,
                 response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoResponse.FromString,
                 _registered_method=True)
+        self.GetPatientDemographics = channel.unary_unary(
+                '/hms.user.v1.InternalUserService/GetPatientDemographics',
+                request_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsRequest.SerializeToString,
+                response_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsResponse.FromString,
+                _registered_method=True)
         self.BatchGetDisplayNames = channel.unary_unary(
                 '/hms.user.v1.InternalUserService/BatchGetDisplayNames',
                 request_serializer=hms_dot_user_dot_v1_dot_user__pb2.BatchGetDisplayNamesRequest.SerializeToString,
@@ -875,6 +880,14 @@ class InternalUserServiceServicer:
 
     def GetContactInfo(self, request, context):
         """Email, phone and preferred language of a user, for notifications.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPatientDemographics(self, request, context):
+        """A patient's name, sex and date of birth, for the laboratory's reference
+        ranges and reports. NOT_FOUND for an unknown id or one not a patient.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -925,6 +938,11 @@ def add_InternalUserServiceServicer_to_server(servicer, server):
                     servicer.GetContactInfo,
                     request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoRequest.FromString,
                     response_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoResponse.SerializeToString,
+            ),
+            'GetPatientDemographics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPatientDemographics,
+                    request_deserializer=hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsRequest.FromString,
+                    response_serializer=hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsResponse.SerializeToString,
             ),
             'BatchGetDisplayNames': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchGetDisplayNames,
@@ -1002,6 +1020,33 @@ class InternalUserService:
             '/hms.user.v1.InternalUserService/GetContactInfo',
             hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoRequest.SerializeToString,
             hms_dot_user_dot_v1_dot_user__pb2.GetContactInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPatientDemographics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.user.v1.InternalUserService/GetPatientDemographics',
+            hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsRequest.SerializeToString,
+            hms_dot_user_dot_v1_dot_user__pb2.GetPatientDemographicsResponse.FromString,
             options,
             channel_credentials,
             insecure,

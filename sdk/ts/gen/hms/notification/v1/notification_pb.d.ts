@@ -1208,6 +1208,13 @@ export enum NotificationType {
    * @generated from enum value: NOTIFICATION_TYPE_INSURANCE_CLAIM_STATUS_UPDATED = 20;
    */
   INSURANCE_CLAIM_STATUS_UPDATED = 20,
+
+  /**
+   * A released lab result was corrected; to the doctor and the patient.
+   *
+   * @generated from enum value: NOTIFICATION_TYPE_LAB_RESULT_AMENDED = 21;
+   */
+  LAB_RESULT_AMENDED = 21,
 }
 
 /**

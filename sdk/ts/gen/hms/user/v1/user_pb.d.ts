@@ -1306,6 +1306,55 @@ export declare type GetContactInfoResponse = Message<"hms.user.v1.GetContactInfo
 export declare const GetContactInfoResponseSchema: GenMessage<GetContactInfoResponse>;
 
 /**
+ * @generated from message hms.user.v1.GetPatientDemographicsRequest
+ */
+export declare type GetPatientDemographicsRequest = Message<"hms.user.v1.GetPatientDemographicsRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message hms.user.v1.GetPatientDemographicsRequest.
+ * Use `create(GetPatientDemographicsRequestSchema)` to create a new message.
+ */
+export declare const GetPatientDemographicsRequestSchema: GenMessage<GetPatientDemographicsRequest>;
+
+/**
+ * @generated from message hms.user.v1.GetPatientDemographicsResponse
+ */
+export declare type GetPatientDemographicsResponse = Message<"hms.user.v1.GetPatientDemographicsResponse"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * Unset when the patient has not given it.
+   *
+   * @generated from field: google.type.Date date_of_birth = 3;
+   */
+  dateOfBirth?: Date | undefined;
+
+  /**
+   * @generated from field: hms.user.v1.Gender gender = 4;
+   */
+  gender: Gender;
+};
+
+/**
+ * Describes the message hms.user.v1.GetPatientDemographicsResponse.
+ * Use `create(GetPatientDemographicsResponseSchema)` to create a new message.
+ */
+export declare const GetPatientDemographicsResponseSchema: GenMessage<GetPatientDemographicsResponse>;
+
+/**
  * @generated from message hms.user.v1.ListStaffIdsRequest
  */
 export declare type ListStaffIdsRequest = Message<"hms.user.v1.ListStaffIdsRequest"> & {
@@ -1847,6 +1896,17 @@ export declare const InternalUserService: GenService<{
     methodKind: "unary";
     input: typeof GetContactInfoRequestSchema;
     output: typeof GetContactInfoResponseSchema;
+  },
+  /**
+   * A patient's name, sex and date of birth, for the laboratory's reference
+   * ranges and reports. NOT_FOUND for an unknown id or one not a patient.
+   *
+   * @generated from rpc hms.user.v1.InternalUserService.GetPatientDemographics
+   */
+  getPatientDemographics: {
+    methodKind: "unary";
+    input: typeof GetPatientDemographicsRequestSchema;
+    output: typeof GetPatientDemographicsResponseSchema;
   },
   /**
    * Display names of up to 500 users; unknown ids are left out.
