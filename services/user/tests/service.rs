@@ -81,6 +81,43 @@ async fn other_services_verify_tokens_and_call_internal_rpcs(h: Harness) {
     );
 }
 
+/// The laboratory's question: a patient's name, sex and date of birth, from
+/// the sealed profile; nobody else's.
+async fn a_patients_demographics_are_given_to_services(h: Harness) {
+    let born = hms_kit::proto::google::r#type::Date { year: 1990, month: 4, day: 30 };
+    let request = RegisterRequest {
+        username: "tam".into(),
+        password: PASSWORD.into(),
+        email: "tam@example.com".into(),
+        first_name: "Tâm".into(),
+        last_name: "Nguyễn".into(),
+        patient_profile: Some(PatientProfile {
+            date_of_birth: Some(born),
+            gender: Gender::Female.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let tam = h.users().await.register(request).await.unwrap().into_inner().user.unwrap();
+    let bare = h.register("bare").await;
+    let mut internal = h.internal().await;
+    let ask = |user_id: &str| authed(GetPatientDemographicsRequest { user_id: user_id.into() }, &h.service_token());
+    let answer = internal.get_patient_demographics(ask(&tam.id)).await.unwrap().into_inner();
+    assert_eq!((answer.gender(), answer.date_of_birth), (Gender::Female, Some(born)));
+    assert_eq!(answer.display_name, "Tâm Nguyễn");
+    // No profile given: unknown sex and date of birth, not an error.
+    let answer = internal.get_patient_demographics(ask(&bare.id)).await.unwrap().into_inner();
+    assert_eq!((answer.gender(), answer.date_of_birth), (Gender::Unspecified, None));
+    // Staff are no patients; an unknown id is nobody.
+    let admin = h.login("admin", ADMIN_PASSWORD).await.unwrap().user.unwrap();
+    assert_code(internal.get_patient_demographics(ask(&admin.id)).await, Code::NotFound);
+    assert_code(internal.get_patient_demographics(ask(&hms_kit::ids::new_id())).await, Code::NotFound);
+    // Internal only: a patient's own token is refused.
+    let token = h.access_token("tam", PASSWORD).await;
+    let theirs = GetPatientDemographicsRequest { user_id: tam.id.clone() };
+    assert_code(internal.get_patient_demographics(authed(theirs, &token)).await, Code::PermissionDenied);
+}
+
 async fn oversized_messages_are_refused(h: Harness) {
     let huge = RegisterRequest { username: "x".repeat(5 * 1024 * 1024), ..Default::default() };
     assert_code(h.users().await.register(huge).await, Code::OutOfRange);
@@ -89,6 +126,7 @@ async fn oversized_messages_are_refused(h: Harness) {
 
 on_every_backend!(
     other_services_verify_tokens_and_call_internal_rpcs,
+    a_patients_demographics_are_given_to_services,
     oversized_messages_are_refused,
     health_and_reflection_are_served,
     data_and_keys_survive_a_restart,
