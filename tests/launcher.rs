@@ -151,10 +151,12 @@ async fn up_serves_stops_cleanly_on_sigterm_and_keeps_data() {
     assert!(data.path().join("appointment.db").exists());
     assert!(data.path().join("ehr.db").exists());
     assert!(data.path().join("pharmacy.db").exists());
+    assert!(data.path().join("laboratory.db").exists());
     assert!(data.path().join("billing.db").exists());
     let secrets = data.path().join("secrets.toml");
     let generated = std::fs::read_to_string(&secrets).unwrap();
     assert!(generated.contains("[ehr.encryption.keys]") && generated.contains("[notification.push]"), "{generated}");
+    assert!(generated.contains("[laboratory.encryption.keys]"), "{generated}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

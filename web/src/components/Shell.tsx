@@ -31,6 +31,8 @@ function roleLabel(role: Role | undefined): MessageKey {
       return "role.INSURANCE_PROVIDER";
     case Role.PHARMACIST:
       return "role.PHARMACIST";
+    case Role.LAB_TECHNICIAN:
+      return "role.LAB_TECHNICIAN";
     default:
       return "role.OTHER";
   }

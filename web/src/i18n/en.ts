@@ -8,6 +8,7 @@ import * as admin from "../roles/admin/texts";
 import * as insurer from "../roles/insurer/texts";
 import * as pharmacist from "../roles/pharmacist/texts";
 import * as pharmacy from "../pharmacy/texts";
+import * as laboratory from "../laboratory/texts";
 
 const shared = {
   "app.name": "HMS",
@@ -199,6 +200,7 @@ export const en = {
   ...insurer.en,
   ...pharmacist.en,
   ...pharmacy.en,
+  ...laboratory.en,
 };
 
 export type MessageKey = keyof typeof en;

@@ -7,6 +7,7 @@ import * as admin from "../roles/admin/texts";
 import * as insurer from "../roles/insurer/texts";
 import * as pharmacist from "../roles/pharmacist/texts";
 import * as pharmacy from "../pharmacy/texts";
+import * as laboratory from "../laboratory/texts";
 
 const shared = {
   "app.name": "HMS",
@@ -195,7 +196,8 @@ type RoleTexts = typeof patient.en &
   typeof admin.en &
   typeof insurer.en &
   typeof pharmacist.en &
-  typeof pharmacy.en;
+  typeof pharmacy.en &
+  typeof laboratory.en;
 
 export const vi: Record<MessageKey, string> = {
   ...shared,
@@ -206,4 +208,5 @@ export const vi: Record<MessageKey, string> = {
   ...insurer.vi,
   ...pharmacist.vi,
   ...pharmacy.vi,
+  ...laboratory.vi,
 };

@@ -8,8 +8,17 @@ import { nurse } from "./nurse";
 import { admin } from "./admin";
 import { insurer } from "./insurer";
 import { pharmacist } from "./pharmacist";
+import { labTechnician } from "./labtech";
 
-export const roles: RoleModule[] = [patient, doctor, nurse, admin, insurer, pharmacist];
+export const roles: RoleModule[] = [
+  patient,
+  doctor,
+  nurse,
+  admin,
+  insurer,
+  pharmacist,
+  labTechnician,
+];
 
 export function roleModule(role: Role): RoleModule | undefined {
   return roles.find((m) => m.role === role);

@@ -1,4 +1,4 @@
-// The admin's screens: the dashboard, users and roles, the service catalog, doctors'
+// The admin's screens: the dashboard, users and roles, the service catalog, the laboratory's test catalog, doctors'
 // schedules and reports, system configuration, audit, and notification templates and
 // deliveries. Billing staff work under the admin role, so the billing desk (invoices,
 // discounts, manual payments, write-offs) lives in ./billing and is mounted here too.
@@ -11,6 +11,7 @@ import { billingNav, billingRoutes } from "./billing";
 const Dashboard = lazy(() => import("./Dashboard"));
 const Users = lazy(() => import("./Users"));
 const Services = lazy(() => import("./Services"));
+const LabCatalog = lazy(() => import("./LabCatalog"));
 const Schedules = lazy(() => import("./Schedules"));
 const Reports = lazy(() => import("./Reports"));
 const Config = lazy(() => import("./Config"));
@@ -25,6 +26,7 @@ export const admin: RoleModule = {
     { to: "/admin/dashboard", label: "admin.nav.dashboard" },
     { to: "/admin/users", label: "admin.nav.users" },
     { to: "/admin/services", label: "admin.nav.services" },
+    { to: "/admin/lab-tests", label: "admin.nav.labTests" },
     { to: "/admin/schedules", label: "admin.nav.schedules" },
     { to: "/admin/reports", label: "admin.nav.reports" },
     { to: "/admin/config", label: "admin.nav.config" },
@@ -38,6 +40,7 @@ export const admin: RoleModule = {
     { path: "admin/dashboard", element: <Dashboard /> },
     { path: "admin/users", element: <Users /> },
     { path: "admin/services", element: <Services /> },
+    { path: "admin/lab-tests", element: <LabCatalog /> },
     { path: "admin/schedules", element: <Schedules /> },
     { path: "admin/reports", element: <Reports /> },
     { path: "admin/config", element: <Config /> },

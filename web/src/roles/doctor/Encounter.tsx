@@ -31,6 +31,7 @@ import { statusLabel } from "../patient/appointments";
 import { AuditNotice, BreakGlassOffer, EmergencyBanner, isNoCare } from "./BreakGlass";
 import { DiagnosisForm } from "./DiagnosisForm";
 import { PrescribePanel } from "./Prescribe";
+import { LabPanel } from "./LabOrders";
 import "./clinical.css";
 
 /** How long to look for the encounter the appointment's confirmation plans. */
@@ -467,6 +468,10 @@ export function EncounterView({
 
           <Section title={t("rx.title")}>
             <PrescribePanel patientId={patientId} encounterId={e.encounterId} />
+          </Section>
+
+          <Section title={t("lab.title")}>
+            <LabPanel patientId={patientId} encounterId={e.encounterId} />
           </Section>
 
           {(e.prescriptionReferences.length > 0 || e.labResultReferences.length > 0) && (

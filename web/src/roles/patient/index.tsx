@@ -1,5 +1,5 @@
 // The patient's screens: booking, their appointments, the feedback page the email links
-// to (/feedback?appointment_id=…), their medical record, prescriptions, invoices (and the
+// to (/feedback?appointment_id=…), their medical record, prescriptions, lab results, invoices (and the
 // page VNPay sends them back to) and insurance.
 import { lazy } from "react";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
@@ -10,6 +10,7 @@ const MyAppointments = lazy(() => import("./MyAppointments"));
 const Feedback = lazy(() => import("./Feedback"));
 const MyRecord = lazy(() => import("./MyRecord"));
 const Prescriptions = lazy(() => import("./Prescriptions"));
+const LabResults = lazy(() => import("./LabResults"));
 const MyInvoices = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoices })));
 const MyInvoice = lazy(() => import("./Invoices").then((m) => ({ default: m.MyInvoice })));
 const Insurance = lazy(() => import("./Insurance"));
@@ -23,6 +24,7 @@ export const patient: RoleModule = {
     { to: "/appointments", label: "nav.appointments" },
     { to: "/record", label: "nav.record" },
     { to: "/prescriptions", label: "nav.prescriptions" },
+    { to: "/lab-results", label: "mlab.nav" },
     { to: "/invoices", label: "nav.invoices" },
     { to: "/insurance", label: "nav.insurance" },
   ],
@@ -32,6 +34,7 @@ export const patient: RoleModule = {
     { path: "feedback", element: <Feedback /> },
     { path: "record", element: <MyRecord /> },
     { path: "prescriptions", element: <Prescriptions /> },
+    { path: "lab-results", element: <LabResults /> },
     { path: "invoices", element: <MyInvoices /> },
     { path: "invoices/:invoiceId", element: <MyInvoice /> },
     { path: "insurance", element: <Insurance /> },

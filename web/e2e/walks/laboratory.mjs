@@ -1,0 +1,300 @@
+// The laboratory walk: a patient's visit is booked, confirmed and checked in (through the
+// SDK); the admin creates a lab technician on the Users screen and looks at the lab test
+// catalog; the doctor orders fasting glucose (14771-0) and TSH (3016-3), urgent, from the
+// visit's encounter, and cancels with a reason a second order placed by mistake. The
+// technician finds the urgent order on the worklist, collects the sample (the accession
+// number is shown, and then on the worklist too), starts processing, is refused glucose
+// in g/L (the service's violation under the unit's input), enters glucose 30 mg/dL
+// (critical low, LL) and TSH 0.1 m[IU]/L (low) and attaches the instrument's PDF. The
+// patient sees the tests pending the doctor's review; the doctor gets the critical value
+// in the in-app inbox, reviews the order on "Results to review", releases it, sees it
+// released on the encounter and completes the visit; the patient then sees the values,
+// ranges and flags and downloads the PDF report (checked to start with %PDF). The
+// technician's worklist and the patient's results read in Vietnamese; the admin is
+// refused deleting a test in use ("deactivate it instead"). Screenshots go to
+// target/web-e2e/laboratory/.
+//
+//   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/laboratory.mjs
+import { createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
+import {
+  AppointmentService,
+  CalendarView,
+  ScheduleService,
+} from "@hms/sdk/hms/appointment/v1/appointment_pb";
+import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
+import { seed } from "../seed.mjs";
+import { base, adminPassword, walk } from "../harness.mjs";
+import { createStaff } from "../steps/admin.mjs";
+import {
+  doctorOrdersLabTests,
+  doctorOrdersThenCancels,
+  doctorReleases,
+  patientSeesLabResults,
+  technicianCollects,
+  technicianEnters,
+} from "../steps/laboratory.mjs";
+
+const suffix = String(Date.now() % 1_000_000);
+const zone = "Asia/Ho_Chi_Minh";
+const transport = createGrpcWebTransport({ baseUrl: base });
+const users = createClient(UserService, transport);
+const schedules = createClient(ScheduleService, transport);
+const appointments = createClient(AppointmentService, transport);
+const ehr = createClient(EhrService, transport);
+const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const setup = await seed(base, adminPassword, suffix);
+
+const ngoc = {
+  first: "Ngọc",
+  last: "Bùi",
+  username: `ngoc.lab.${suffix}`,
+  email: `ngoc.lab.${suffix}@example.com`,
+  password: `pw-Ngoc-${suffix}-long`,
+};
+const GLUCOSE = "Fasting plasma glucose";
+const TSH = "Thyroid stimulating hormone (TSH)";
+
+function clinicDay(days) {
+  const text = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(
+    new Date(Date.now() + days * 86_400_000),
+  );
+  const [year, month, day] = text.split("-").map(Number);
+  return { date: { year, month, day }, text };
+}
+
+async function eventually(what, f, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await f();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} never happened: ${last ?? "no value"}`);
+    await sleep(300);
+  }
+}
+
+/** Ngọc's visit with the seeded doctor, confirmed and checked in, once it has its encounter. */
+async function visit() {
+  const patient = (await users.login({ username: ngoc.username, password: ngoc.password })).tokens;
+  const doctor = (
+    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
+  ).tokens;
+  const calendar = await schedules.getServiceCalendar(
+    {
+      serviceId: setup.serviceId,
+      startDate: clinicDay(0).date,
+      endDate: clinicDay(13).date,
+      view: CalendarView.SLOTS,
+    },
+    bearer(patient),
+  );
+  const slot = calendar.days
+    .flatMap((d) => d.doctors)
+    .filter((d) => d.doctorId === setup.doctor.id)
+    .flatMap((d) => d.slots)
+    .find((s) => s.startTime && timestampDate(s.startTime).getTime() > Date.now() + 60_000);
+  if (!slot) throw new Error("the doctor has no free slot in two weeks");
+  const { appointment } = await appointments.bookAppointment(
+    {
+      serviceId: setup.serviceId,
+      doctorId: setup.doctor.id,
+      startTime: slot.startTime,
+      reason: "Tiredness and thirst for a month",
+    },
+    bearer(patient),
+  );
+  const id = { appointmentId: appointment.id };
+  await appointments.confirmAppointment(id, bearer(doctor));
+  await appointments.checkInAppointment(id, bearer(doctor));
+  await eventually("the visit's encounter", async () => {
+    const { encounters } = await ehr.listEncounters(
+      { patientId: appointment.patientId },
+      bearer(doctor),
+    );
+    return encounters.find((e) => e.appointmentId === appointment.id);
+  });
+  return appointment;
+}
+
+/** A tiny but well-formed PDF, as an instrument would print it. */
+function instrumentPdf() {
+  const body = [
+    "%PDF-1.4",
+    "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj",
+    "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj",
+    "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj",
+    "trailer << /Root 1 0 R >>",
+    "%%EOF",
+  ].join("\n");
+  return Buffer.from(body, "latin1");
+}
+
+await walk("laboratory", async (harness) => {
+  const { newPage, shot, register, signIn } = harness;
+
+  // 0. The patient registers; the visit is set up behind the scenes.
+  const patient = await newPage();
+  await register(patient, ngoc);
+  await signIn(patient, ngoc.username, ngoc.password);
+  const appointment = await visit();
+  const patientId = appointment.patientId;
+  console.log(`visit ${appointment.id} of patient ${patientId}`);
+
+  // 1. The admin creates the lab technician and looks at the lab test catalog.
+  const admin = await newPage();
+  await signIn(admin, "admin", adminPassword);
+  const technicianAccount = await createStaff(admin, {
+    role: "Lab technician",
+    first: "Hạnh",
+    last: "Lê",
+    username: `lab.hanh.${suffix}`,
+    email: `lab.hanh.${suffix}@clinic.example`,
+    password: `technician-password-${suffix}`,
+    language: "en",
+  });
+  await shot(admin, "admin-technician-created");
+  await admin.getByRole("link", { name: "Lab tests", exact: true }).click();
+  await admin.getByRole("heading", { name: "Lab test catalog" }).waitFor();
+  await admin.getByLabel("Find a test by name or code").fill("glucose");
+  await admin.getByRole("rowheader", { name: GLUCOSE, exact: true }).waitFor();
+  await shot(admin, "admin-lab-catalog");
+
+  // 2. The doctor orders glucose and TSH, urgent, from the visit's encounter.
+  const doctor = await newPage();
+  await signIn(doctor, setup.doctor.username, setup.doctor.password);
+  await doctor.goto(`${base}/appointments/${appointment.id}/encounter`);
+  await doctor.getByRole("heading", { name: "Encounter", exact: true }).waitFor();
+  const orderId = await doctorOrdersLabTests(doctor, {
+    tests: [
+      { search: "14771-0", name: GLUCOSE },
+      { search: "3016-3", name: TSH },
+    ],
+    priority: "Urgent",
+    notes: `Fasting since 22:00 (${suffix}).`,
+    shot,
+  });
+  console.log(`lab order ${orderId}`);
+  // A second order, placed by mistake, cancelled with a reason before the lab saw it.
+  await doctorOrdersThenCancels(doctor, {
+    test: { search: "3016-3", name: TSH },
+    reason: `Already ordered in the urgent order (${suffix})`,
+    shot,
+  });
+
+  // 3. The technician: the worklist, the sample and its accession number, processing.
+  const technician = await newPage();
+  await signIn(technician, technicianAccount.username, technicianAccount.password);
+  const accession = await technicianCollects(technician, {
+    tests: [GLUCOSE, TSH],
+    patientId,
+    shot,
+  });
+  console.log(`accession number ${accession}`);
+  await technician.getByRole("link", { name: "Lab worklist", exact: true }).click();
+  await technician
+    .locator(`tr[data-lab-order="${orderId}"]`)
+    .getByText(accession, { exact: true })
+    .waitFor();
+  await technician
+    .locator(`tr[data-lab-order="${orderId}"]`)
+    .getByRole("link", { name: /^Open the lab order/ })
+    .click();
+  await technician.getByRole("button", { name: "Start processing" }).click();
+  await technician.locator(".title-row").getByText("Processing").first().waitFor();
+
+  // 4. Results: a unit glucose is not kept in is refused next to its field; 30 mg/dL is
+  // critically low; TSH 0.1 m[IU]/L is low. The instrument's PDF is attached.
+  const glucose = await technicianEnters(technician, {
+    test: GLUCOSE,
+    value: 30,
+    unit: "mg/dL",
+    otherUnit: "g/L",
+    flag: "LL",
+    label: "glucose",
+    shot,
+  });
+  console.log(glucose.trim());
+  if (!glucose.includes("the ordering doctor has been told")) {
+    throw new Error("the technician was not told the doctor was alerted");
+  }
+  const tsh = await technicianEnters(technician, {
+    test: TSH,
+    value: 0.1,
+    unit: "m[IU]/L",
+    flag: "L",
+    label: "tsh",
+    shot,
+  });
+  console.log(tsh.trim());
+  const item = technician.getByRole("region", { name: GLUCOSE, exact: true });
+  await item.getByLabel("Result file (PDF, PNG or JPEG, at most 4 MiB)").setInputFiles({
+    name: "glucose-analyser.pdf",
+    mimeType: "application/pdf",
+    buffer: instrumentPdf(),
+  });
+  await item.getByRole("button", { name: "Attach the file" }).click();
+  await item.getByText("Attached glucose-analyser.pdf.").waitFor();
+  await item.getByRole("button", { name: "Download glucose-analyser.pdf" }).waitFor();
+  await shot(technician, "technician-file-attached");
+
+  // 5. Before release the patient sees only that the results wait for the doctor.
+  await patientSeesLabResults(patient, { orderId, released: false, shot });
+
+  // 6. The doctor: the critical value in the inbox, then the review and the release.
+  await doctor.getByRole("link", { name: /^Notifications/ }).click();
+  await doctor
+    .locator(".inbox li")
+    .filter({ hasText: /Critical lab value|Giá trị xét nghiệm nguy hiểm/ })
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await shot(doctor, "doctor-critical-notification");
+  await doctorReleases(doctor, { orderId, flags: ["LL", "L"], shot });
+  // The visit ends here (a checked-in visit left open would be the next walk's nurse's).
+  await doctor.goto(`${base}/appointments/${appointment.id}/encounter`);
+  await doctor.getByRole("heading", { name: "Encounter", exact: true }).waitFor();
+  const labOrders = doctor.getByRole("list", { name: "Lab orders of this encounter" });
+  await labOrders.getByText("Results released").first().waitFor();
+  await doctor
+    .getByRole("button", { name: "Finish the encounter and complete the appointment" })
+    .click();
+  await doctor.getByText("The visit is recorded and complete.").waitFor();
+  await shot(doctor, "doctor-visit-completed");
+
+  // 7. The patient: values, ranges and flags, and the report as a PDF.
+  await patient.reload();
+  const report = await patientSeesLabResults(patient, { orderId, released: true, shot });
+  console.log(`the report ${report.name}: ${String(report.size)} bytes of PDF`);
+
+  // 8. The technician's worklist in Vietnamese.
+  await technician.getByRole("radio", { name: "VI" }).click();
+  await technician.getByRole("link", { name: "Danh sách xét nghiệm", exact: true }).click();
+  await technician.getByRole("heading", { name: "Danh sách xét nghiệm cần làm" }).waitFor();
+  await shot(technician, "technician-worklist-vi");
+  // The patient's results in Vietnamese: the flags' words and the report's button.
+  await patient.getByRole("radio", { name: "VI" }).click();
+  await patient.getByRole("heading", { name: "Kết quả xét nghiệm của tôi" }).waitFor();
+  const card = patient.locator(`li[data-lab-order="${orderId}"]`);
+  await card.getByText("thấp nguy kịch").first().waitFor();
+  await card.getByRole("columnheader", { name: "Khoảng tham chiếu" }).first().waitFor();
+  await card.getByRole("button", { name: "Tải phiếu kết quả (PDF)" }).waitFor();
+  await shot(patient, "patient-lab-results-vi");
+
+  // 9. The admin may not delete a test orders use: deactivate it instead.
+  await admin.getByRole("button", { name: `Delete ${GLUCOSE}` }).click();
+  const dialog = admin.getByRole("alertdialog", { name: `Delete ${GLUCOSE}` });
+  await dialog.getByRole("button", { name: "Delete", exact: true }).click();
+  await dialog
+    .getByText("This test is used by lab orders and cannot be deleted: deactivate it instead.")
+    .waitFor();
+  await shot(admin, "admin-lab-test-in-use");
+  await dialog.getByRole("button", { name: "Back" }).click();
+});

@@ -1,0 +1,158 @@
+// The laboratory helpers: units a value may be entered in, flags as codes and symbols,
+// results typed into a form turned into the request (and its violations back onto the
+// form), the worklist's order, which items may be cancelled, and the result file's size.
+import { describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  Flag,
+  LabOrderSchema,
+  LabOrderStatus,
+  LabParameterSchema,
+  LabResultSchema,
+  ParameterKind,
+  Priority,
+} from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
+import {
+  buildEntry,
+  canCancelItem,
+  decimalsOf,
+  fileProblem,
+  flagCode,
+  flagDisplay,
+  formatValue,
+  isCritical,
+  MAX_FILE_BYTES,
+  parseDecimal,
+  unitChoices,
+  violationField,
+  worklistOrder,
+} from "./lab";
+
+const glucose = create(LabParameterSchema, {
+  code: "14771-0",
+  name: "Fasting glucose",
+  kind: ParameterKind.QUANTITATIVE,
+  unit: "mmol/L",
+  conversions: [{ unit: "mg/dL", factor: 0.0555062 }],
+});
+const dipstick = create(LabParameterSchema, {
+  code: "20454-5",
+  name: "Protein",
+  kind: ParameterKind.ORDINAL,
+  scale: ["negative", "trace", "1+", "2+"],
+  normalValues: ["negative"],
+});
+
+describe("unit choices", () => {
+  it("offers the catalog's unit first, then its conversions, once each", () => {
+    expect(unitChoices(glucose)).toEqual(["mmol/L", "mg/dL"]);
+    const twice = create(LabParameterSchema, {
+      unit: "m[IU]/L",
+      conversions: [{ unit: "u[IU]/mL" }, { unit: "m[IU]/L" }],
+    });
+    expect(unitChoices(twice)).toEqual(["m[IU]/L", "u[IU]/mL"]);
+  });
+  it("offers nothing for an ordinal", () => {
+    expect(unitChoices(dipstick)).toEqual([]);
+  });
+});
+
+describe("flags", () => {
+  it("prints FHIR's codes and marks the critical ones with a symbol too", () => {
+    expect(flagCode(Flag.CRITICAL_LOW)).toBe("LL");
+    expect(flagCode(Flag.CRITICAL_HIGH)).toBe("HH");
+    expect(flagCode(Flag.NORMAL)).toBe("N");
+    expect(flagCode(Flag.UNSPECIFIED)).toBe("");
+    expect(isCritical(Flag.CRITICAL_LOW)).toBe(true);
+    expect(isCritical(Flag.LOW)).toBe(false);
+    expect(flagDisplay(Flag.CRITICAL_HIGH)).toEqual({
+      className: "flag flag-HH",
+      symbol: "⚠",
+      code: "HH",
+    });
+    expect(flagDisplay(Flag.LOW).symbol).toBe("↓");
+    expect(flagDisplay(Flag.UNSPECIFIED).className).toBe("flag flag-none");
+  });
+});
+
+describe("entering results", () => {
+  it("reads decimals with a point or a comma", () => {
+    expect(parseDecimal("5,4")).toBe(5.4);
+    expect(parseDecimal(" 30 ")).toBe(30);
+    expect(parseDecimal("-0.3")).toBe(-0.3);
+    expect(parseDecimal("5.")).toBeUndefined();
+    expect(parseDecimal("high")).toBeUndefined();
+  });
+
+  it("sends the filled parameters in the unit chosen, the catalog's by default", () => {
+    const built = buildEntry([glucose, dipstick], {
+      "14771-0": { value: "30", unit: "mg/dL", scale: "" },
+      "20454-5": { value: "", unit: "", scale: "2+" },
+    });
+    expect(built.problems).toEqual({});
+    expect(built.inputs).toEqual([
+      { parameterCode: "14771-0", value: 30, unit: "mg/dL", scaleValue: "" },
+      { parameterCode: "20454-5", unit: "", scaleValue: "2+" },
+    ]);
+    const plain = buildEntry([glucose], { "14771-0": { value: "5.4", unit: "", scale: "" } });
+    expect(plain.inputs[0]?.unit).toBe("mmol/L");
+  });
+
+  it("leaves blanks out and names what cannot be sent", () => {
+    const built = buildEntry([glucose, dipstick], {
+      "14771-0": { value: "five", unit: "", scale: "" },
+      "20454-5": { value: "", unit: "", scale: "5+" },
+    });
+    expect(built.problems).toEqual({ "14771-0": "number", "20454-5": "scale" });
+    expect(buildEntry([glucose], {}).inputs).toEqual([]);
+  });
+
+  it("puts a violation of the request next to the parameter it was sent for", () => {
+    const sent = ["3016-3", "14771-0"];
+    expect(violationField("results[1].unit", sent)).toBe("14771-0.unit");
+    expect(violationField("results[0].value", sent)).toBe("3016-3.value");
+    expect(violationField("results[0].scale_value", sent)).toBe("3016-3.scale");
+    expect(violationField("results[2].unit", sent)).toBeUndefined();
+    expect(violationField("amend_reason", sent)).toBeUndefined();
+  });
+});
+
+describe("orders", () => {
+  it("lists urgent orders first, then the oldest", () => {
+    const at = (ms: number) => timestampFromMs(ms);
+    const orders = [
+      create(LabOrderSchema, { orderId: "a", priority: Priority.ROUTINE, createTime: at(1000) }),
+      create(LabOrderSchema, { orderId: "b", priority: Priority.URGENT, createTime: at(3000) }),
+      create(LabOrderSchema, { orderId: "c", priority: Priority.URGENT, createTime: at(2000) }),
+    ];
+    expect(worklistOrder(orders).map((o) => o.orderId)).toEqual(["c", "b", "a"]);
+  });
+
+  it("cancels only an item without values that the lab has not finished", () => {
+    const empty = create(LabResultSchema, { parameterCode: "x" });
+    const valued = create(LabResultSchema, { parameterCode: "x", value: 1 });
+    expect(canCancelItem({ status: LabOrderStatus.REQUESTED, results: [empty] })).toBe(true);
+    expect(canCancelItem({ status: LabOrderStatus.PROCESSING, results: [valued] })).toBe(false);
+    expect(canCancelItem({ status: LabOrderStatus.COMPLETED, results: [] })).toBe(false);
+  });
+
+  it("checks a result file's size before sending it", () => {
+    expect(fileProblem(0)).toBe("empty");
+    expect(fileProblem(MAX_FILE_BYTES)).toBeUndefined();
+    expect(fileProblem(MAX_FILE_BYTES + 1)).toBe("large");
+  });
+});
+
+describe("values", () => {
+  it("are shown with the decimals their reference range is printed with", () => {
+    expect(decimalsOf("3.9–5.5")).toBe(1);
+    expect(decimalsOf("0.45–4.12")).toBe(2);
+    expect(decimalsOf("< 200")).toBe(0);
+    expect(decimalsOf("")).toBeUndefined();
+    expect(formatValue(1.665186, "3.9–5.5", "en")).toBe("1.7");
+    expect(formatValue(0.1, "0.45–4.12", "en")).toBe("0.10");
+    expect(formatValue(1.665186, "3.9–5.5", "vi")).toBe("1,7");
+    expect(formatValue(1.665186, "", "en")).toBe("1.665");
+  });
+});

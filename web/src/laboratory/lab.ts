@@ -1,0 +1,233 @@
+// The laboratory's pure logic, shared by the doctor's, the technician's, the patient's and
+// the admin's screens: the labels of statuses, priorities and flags, which flags are
+// critical (shown with a word and a symbol, never by colour alone), the units a value may
+// be entered in (the parameter's own, then its conversions), the results typed into one
+// item's form turned into ResultInputs with their problems, the size check of a result
+// file, and which field of the form a service violation (results[i].unit) belongs to.
+import {
+  Flag,
+  LabOrderStatus,
+  ParameterKind,
+  Priority,
+  type LabOrder,
+  type LabOrderItem,
+  type LabParameter,
+} from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
+import type { MessageKey } from "../i18n";
+
+export function labStatusLabel(status: LabOrderStatus): MessageKey {
+  switch (status) {
+    case LabOrderStatus.REQUESTED:
+      return "lab.status.REQUESTED";
+    case LabOrderStatus.SAMPLE_COLLECTED:
+      return "lab.status.SAMPLE_COLLECTED";
+    case LabOrderStatus.PROCESSING:
+      return "lab.status.PROCESSING";
+    case LabOrderStatus.RESULTS_PENDING_REVIEW:
+      return "lab.status.RESULTS_PENDING_REVIEW";
+    case LabOrderStatus.COMPLETED:
+      return "lab.status.COMPLETED";
+    case LabOrderStatus.CANCELLED:
+      return "lab.status.CANCELLED";
+    default:
+      return "lab.status.UNSPECIFIED";
+  }
+}
+
+export function priorityLabel(priority: Priority): MessageKey {
+  return priority === Priority.URGENT ? "lab.priority.URGENT" : "lab.priority.ROUTINE";
+}
+
+/** FHIR's interpretation codes, as printed next to a value. */
+export function flagCode(flag: Flag): string {
+  switch (flag) {
+    case Flag.NORMAL:
+      return "N";
+    case Flag.LOW:
+      return "L";
+    case Flag.HIGH:
+      return "H";
+    case Flag.CRITICAL_LOW:
+      return "LL";
+    case Flag.CRITICAL_HIGH:
+      return "HH";
+    case Flag.ABNORMAL:
+      return "A";
+    default:
+      return "";
+  }
+}
+
+export function flagLabel(flag: Flag): MessageKey {
+  switch (flag) {
+    case Flag.NORMAL:
+      return "lab.flag.NORMAL";
+    case Flag.LOW:
+      return "lab.flag.LOW";
+    case Flag.HIGH:
+      return "lab.flag.HIGH";
+    case Flag.CRITICAL_LOW:
+      return "lab.flag.CRITICAL_LOW";
+    case Flag.CRITICAL_HIGH:
+      return "lab.flag.CRITICAL_HIGH";
+    case Flag.ABNORMAL:
+      return "lab.flag.ABNORMAL";
+    default:
+      return "lab.flag.UNSPECIFIED";
+  }
+}
+
+export function isCritical(flag: Flag): boolean {
+  return flag === Flag.CRITICAL_LOW || flag === Flag.CRITICAL_HIGH;
+}
+
+/** How a flag is shown: its class ("flag-LL"), a symbol for the eye, and its words. */
+export function flagDisplay(flag: Flag): { className: string; symbol: string; code: string } {
+  const code = flagCode(flag);
+  const symbol =
+    flag === Flag.CRITICAL_LOW || flag === Flag.CRITICAL_HIGH
+      ? "⚠"
+      : flag === Flag.LOW
+        ? "↓"
+        : flag === Flag.HIGH
+          ? "↑"
+          : flag === Flag.ABNORMAL
+            ? "!"
+            : "";
+  return { className: `flag flag-${code || "none"}`, symbol, code };
+}
+
+/** The units a value may be entered in: the catalog's own first, then its conversions. */
+export function unitChoices(p: Pick<LabParameter, "unit" | "conversions">): string[] {
+  const units = [p.unit, ...p.conversions.map((c) => c.unit)].filter((u) => u !== "");
+  return [...new Set(units)];
+}
+
+/** Orders newest first (the service already sends them so; kept for merged lists). */
+export function ofEncounter(orders: readonly LabOrder[], encounterId: string): LabOrder[] {
+  return orders.filter((o) => o.encounterId === encounterId);
+}
+
+/** The worklist: urgent first, then oldest first (as the service sorts it). */
+export function worklistOrder(orders: readonly LabOrder[]): LabOrder[] {
+  const seconds = (o: LabOrder) => Number(o.createTime?.seconds ?? 0n);
+  return [...orders].sort((a, b) => {
+    const urgent = Number(b.priority === Priority.URGENT) - Number(a.priority === Priority.URGENT);
+    return urgent !== 0 ? urgent : seconds(a) - seconds(b);
+  });
+}
+
+/** Statuses in which a technician may enter results of an item. */
+export function canEnter(status: LabOrderStatus): boolean {
+  return (
+    status === LabOrderStatus.SAMPLE_COLLECTED ||
+    status === LabOrderStatus.PROCESSING ||
+    status === LabOrderStatus.RESULTS_PENDING_REVIEW ||
+    status === LabOrderStatus.COMPLETED
+  );
+}
+
+/** An item without results yet may be cancelled. */
+export function canCancelItem(item: Pick<LabOrderItem, "status" | "results">): boolean {
+  return (
+    (item.status === LabOrderStatus.REQUESTED ||
+      item.status === LabOrderStatus.SAMPLE_COLLECTED ||
+      item.status === LabOrderStatus.PROCESSING) &&
+    !item.results.some((r) => r.value !== undefined || r.scaleValue !== "")
+  );
+}
+
+/** What was typed for one parameter. `unit` "" means the catalog's unit. */
+export interface Typed {
+  value: string;
+  unit: string;
+  scale: string;
+}
+
+export type EntryProblem = "number" | "scale" | "unit";
+
+export interface BuiltEntry {
+  inputs: { parameterCode: string; value?: number; unit: string; scaleValue: string }[];
+  /** Problems by parameter code. */
+  problems: Record<string, EntryProblem>;
+}
+
+/** A decimal as people type it: "5.4", "5,4", "-0.3". */
+export function parseDecimal(text: string): number | undefined {
+  const s = text.trim().replace(",", ".");
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/** The parameters filled in, as the request's results; the blank ones are left out. */
+export function buildEntry(
+  parameters: readonly Pick<LabParameter, "code" | "kind" | "unit" | "scale">[],
+  typed: Record<string, Typed | undefined>,
+): BuiltEntry {
+  const inputs: BuiltEntry["inputs"] = [];
+  const problems: Record<string, EntryProblem> = {};
+  for (const p of parameters) {
+    const t = typed[p.code];
+    if (!t) continue;
+    if (p.kind === ParameterKind.ORDINAL) {
+      if (t.scale === "") continue;
+      if (!p.scale.includes(t.scale)) problems[p.code] = "scale";
+      inputs.push({ parameterCode: p.code, unit: "", scaleValue: t.scale });
+      continue;
+    }
+    if (t.value.trim() === "") continue;
+    const value = parseDecimal(t.value);
+    if (value === undefined) {
+      problems[p.code] = "number";
+      continue;
+    }
+    const unit = (t.unit || p.unit).trim();
+    if (unit === "") problems[p.code] = "unit";
+    inputs.push({ parameterCode: p.code, value, unit, scaleValue: "" });
+  }
+  return { inputs, problems };
+}
+
+/**
+ * A violation of the request (`results[1].unit`) as the form's field name
+ * (`<code>.unit`), through the parameter codes in the order they were sent.
+ */
+export function violationField(field: string, sent: readonly string[]): string | undefined {
+  const m = /^results\[(\d+)\]\.(\w+)$/.exec(field);
+  if (!m) return undefined;
+  const code = sent[Number(m[1])];
+  if (code === undefined) return undefined;
+  const part = m[2] === "scale_value" ? "scale" : m[2] === "unit" ? "unit" : "value";
+  return `${code}.${part}`;
+}
+
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** A result file the client may send: at most 4 MiB and not empty (the type the service checks). */
+export function fileProblem(size: number): "empty" | "large" | undefined {
+  if (size <= 0) return "empty";
+  if (size > MAX_FILE_BYTES) return "large";
+  return undefined;
+}
+
+/**
+ * The decimals a value is shown with. A LabResult carries the value unrounded and not the
+ * catalog's decimals (a patient may not read the catalog), but its reference range is
+ * printed with them ("3.9–5.5", "0.45–4.12", "< 5.2"): the most decimals of its numbers.
+ * Without a range, up to 3.
+ */
+export function decimalsOf(range: string): number | undefined {
+  const numbers = range.match(/\d+(?:[.,]\d+)?/g);
+  if (!numbers) return undefined;
+  return Math.max(...numbers.map((n) => /[.,](\d+)$/.exec(n)?.[1]?.length ?? 0));
+}
+
+/** A quantitative value rounded as the catalog shows it, in the reader's language. */
+export function formatValue(value: number, range: string, locale: string): string {
+  const decimals = decimalsOf(range);
+  return new Intl.NumberFormat(locale, {
+    minimumFractionDigits: decimals ?? 0,
+    maximumFractionDigits: decimals ?? 3,
+    useGrouping: false,
+  }).format(value);
+}
