@@ -87,8 +87,21 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
     let response = tokio::time::timeout(timeout + Duration::from_millis(500), grpc.unary(request, path, RawCodec))
         .await
         .map_err(|_| Status::deadline_exceeded("the service did not answer in time"))??;
+    if let Some((content_type, data)) = Transcoder::http_body(route, response.get_ref())? {
+        return Ok(raw_response(&content_type, data));
+    }
     let json = shared.transcoder.render_response(route, response.get_ref())?;
     Ok(json_response(StatusCode::OK, json))
+}
+
+/// A `google.api.HttpBody` answer: its bytes under its Content-Type, which
+/// the browser must not second-guess (a PDF stays a PDF).
+fn raw_response(content_type: &str, data: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(data));
+    let value = HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    response.headers_mut().insert(header::CONTENT_TYPE, value);
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 /// What the service learns about the caller: token, request id, client

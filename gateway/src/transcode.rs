@@ -383,6 +383,25 @@ impl Transcoder {
         Ok(message.encode_to_vec().into())
     }
 
+    /// The Content-Type and bytes of a `google.api.HttpBody` response, which
+    /// is answered as they are rather than as JSON; None for any other.
+    pub fn http_body(route: &Route, bytes: &[u8]) -> Result<Option<(String, Vec<u8>)>, Status> {
+        if route.method.output().full_name() != "google.api.HttpBody" {
+            return Ok(None);
+        }
+        let message = DynamicMessage::decode(route.method.output(), bytes)
+            .map_err(|e| Status::internal(format!("undecodable response from the service: {e}")))?;
+        let content_type = match message.get_field_by_name("content_type").as_deref() {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => "application/octet-stream".to_owned(),
+        };
+        let data = match message.get_field_by_name("data").as_deref() {
+            Some(Value::Bytes(b)) => b.to_vec(),
+            _ => Vec::new(),
+        };
+        Ok(Some((content_type, data)))
+    }
+
     /// Renders a response message as JSON (its `response_body` field if set).
     pub fn render_response(&self, route: &Route, bytes: &[u8]) -> Result<Vec<u8>, Status> {
         if route.response_body.is_empty()

@@ -352,6 +352,16 @@ pub async fn laboratory(w: &mut Walk) {
     let theirs = w.seed("GET", "/api/v1/patients/{patient_id}/lab-results/", None).await;
     let item = &theirs["orders"][0]["items"][0];
     assert!(item["results"].as_array().is_none_or(Vec::is_empty) && item["results_pending"] == true, "{theirs}");
+
+    // Released, the patient gets the printed report through REST as the PDF itself.
+    let path = format!("/api/v1/lab/orders/{}/release", w.ids["order_id"]);
+    let body = json!({"version": results["order"]["version"]});
+    let (status, released) = w.call(Method::POST, &path, w.token("doctor").as_deref(), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{released}");
+    let path = format!("/api/v1/lab/orders/{}/report", w.ids["order_id"]);
+    let (status, pdf) = w.call(Method::GET, &path, w.token("patient").as_deref(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.as_str().is_some_and(|text| text.starts_with("%PDF-")), "not a PDF: {:.80}", pdf.to_string());
 }
 
 /// A manual invoice through its whole seed life: listed, updated by the

@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         let begun = Instant::now();
         let request = GetLabReportRequest { order_id: released.order_id.clone() };
         let pdf = w.lab().await.get_lab_report(authed(request, &care.doctor.1)).await?.into_inner();
-        anyhow::ensure!(pdf.content.starts_with(b"%PDF-"), "not a PDF");
+        anyhow::ensure!(pdf.data.starts_with(b"%PDF-"), "not a PDF");
         reports.push(begun.elapsed());
     }
     println!("{}", summary("report (PDF)", &mut reports, started.elapsed()));

@@ -117,8 +117,14 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
         .await
         .unwrap()
         .into_inner();
-    assert!(report.content.starts_with(b"%PDF-"));
+    assert!(report.data.starts_with(b"%PDF-"));
     assert_eq!(report.content_type, "application/pdf");
+    // Staff reading the order get the terms it was placed with; lists do not carry them.
+    let one = w.get(&care.doctor.1, &order.order_id).await;
+    assert_eq!(one.items[0].parameters[0].code, GLUCOSE);
+    assert!(one.items[0].parameters[0].conversions.iter().any(|c| c.unit == "mg/dL"));
+    assert_eq!(one.items[0].results[0].decimals, 1);
+    assert!(w.get(&care.patient.1, &order.order_id).await.items[0].parameters.is_empty());
 
     // A correction after release needs a reason, keeps the earlier value and
     // tells the doctor and the patient.

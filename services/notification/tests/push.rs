@@ -92,7 +92,7 @@ async fn reminders_reach_every_browser_encrypted_and_signed(w: World) {
     let sender_key = |name: &str| push.accepted(name)[0].body[21..86].to_vec();
     assert_ne!(sender_key("laptop"), sender_key("phone"), "a fresh ECDH key for each message");
 
-    // In Vietnamese for a Vietnamese patient; lab results lead to the record.
+    // In Vietnamese for a Vietnamese patient; lab results lead to the lab results page.
     let (vi, vi_token) = w.patient("push.vi", "vi").await;
     let tablet = Browser::new(&push, "tablet", 13);
     subscribe(&w, &vi_token, &tablet, "").await.unwrap();
@@ -107,7 +107,7 @@ async fn reminders_reach_every_browser_encrypted_and_signed(w: World) {
         serde_json::json!({
             "title": "Đã có kết quả xét nghiệm",
             "body": "Kết quả xét nghiệm của bạn đã có trong HMS.",
-            "url": "/record",
+            "url": "/lab-results",
         })
     );
 

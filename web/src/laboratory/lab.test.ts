@@ -16,7 +16,6 @@ import {
 import {
   buildEntry,
   canCancelItem,
-  decimalsOf,
   fileProblem,
   flagCode,
   flagDisplay,
@@ -145,14 +144,10 @@ describe("orders", () => {
 });
 
 describe("values", () => {
-  it("are shown with the decimals their reference range is printed with", () => {
-    expect(decimalsOf("3.9–5.5")).toBe(1);
-    expect(decimalsOf("0.45–4.12")).toBe(2);
-    expect(decimalsOf("< 200")).toBe(0);
-    expect(decimalsOf("")).toBeUndefined();
-    expect(formatValue(1.665186, "3.9–5.5", "en")).toBe("1.7");
-    expect(formatValue(0.1, "0.45–4.12", "en")).toBe("0.10");
-    expect(formatValue(1.665186, "3.9–5.5", "vi")).toBe("1,7");
-    expect(formatValue(1.665186, "", "en")).toBe("1.665");
+  it("are shown with the catalog's decimals, in the reader's language", () => {
+    expect(formatValue(1.665186, 1, "en")).toBe("1.7");
+    expect(formatValue(0.1, 2, "en")).toBe("0.10");
+    expect(formatValue(1.665186, 1, "vi")).toBe("1,7");
+    expect(formatValue(140, 0, "en")).toBe("140");
   });
 });

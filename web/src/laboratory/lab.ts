@@ -210,24 +210,11 @@ export function fileProblem(size: number): "empty" | "large" | undefined {
   return undefined;
 }
 
-/**
- * The decimals a value is shown with. A LabResult carries the value unrounded and not the
- * catalog's decimals (a patient may not read the catalog), but its reference range is
- * printed with them ("3.9–5.5", "0.45–4.12", "< 5.2"): the most decimals of its numbers.
- * Without a range, up to 3.
- */
-export function decimalsOf(range: string): number | undefined {
-  const numbers = range.match(/\d+(?:[.,]\d+)?/g);
-  if (!numbers) return undefined;
-  return Math.max(...numbers.map((n) => /[.,](\d+)$/.exec(n)?.[1]?.length ?? 0));
-}
-
 /** A quantitative value rounded as the catalog shows it, in the reader's language. */
-export function formatValue(value: number, range: string, locale: string): string {
-  const decimals = decimalsOf(range);
+export function formatValue(value: number, decimals: number, locale: string): string {
   return new Intl.NumberFormat(locale, {
-    minimumFractionDigits: decimals ?? 0,
-    maximumFractionDigits: decimals ?? 3,
+    minimumFractionDigits: decimals,
+    maximumFractionDigits: decimals,
     useGrouping: false,
   }).format(value);
 }

@@ -77,7 +77,7 @@ export function FlagMark({ flag }: { flag: Flag }) {
 /** The value as shown: an ordinal's word, or the number with the catalog's decimals. */
 export function valueText(r: LabResult, lang: Lang): string {
   if (r.scaleValue) return r.scaleValue;
-  return r.value === undefined ? "" : formatValue(r.value, r.referenceRange, locale(lang));
+  return r.value === undefined ? "" : formatValue(r.value, r.decimals, locale(lang));
 }
 
 /** One item's results: each parameter's value, unit, range and flag. */

@@ -279,6 +279,7 @@ fn result_to_proto(r: &ResultDoc, p: Option<&ParameterDoc>) -> LabResult {
         enter_time: Some(micros_to_timestamp(r.entered_at)),
         previous: r.previous.clone(),
         amend_reason: r.amend_reason.clone(),
+        decimals: p.map(|p| i32::try_from(p.decimals).unwrap_or(0)).unwrap_or(0),
     }
 }
 
@@ -320,6 +321,7 @@ fn item_to_proto(i: &ItemDoc, sees_results: bool) -> LabOrderItem {
         cancel_reason: i.cancel_reason.clone(),
         released_by: i.released_by.clone(),
         release_time: i.released_at.map(micros_to_timestamp),
+        parameters: Vec::new(),
     }
 }
 
@@ -341,6 +343,18 @@ pub fn order_to_proto(o: &Versioned<OrderDoc>, sees_results: bool) -> LabOrder {
         invoice_requested: d.invoiced,
         version: d.revision,
     }
+}
+
+/// A single order as read on its own: for staff, each item with the catalog
+/// terms it was placed with (the forms that enter its values need them).
+pub fn order_with_terms(o: &Versioned<OrderDoc>, sees_results: bool) -> LabOrder {
+    let mut order = order_to_proto(o, sees_results);
+    if sees_results {
+        for (item, doc) in order.items.iter_mut().zip(&o.doc.items) {
+            item.parameters = doc.parameters.iter().map(parameter_to_proto).collect();
+        }
+    }
+    order
 }
 
 pub fn audit_to_proto(e: &Entry) -> AuditEvent {

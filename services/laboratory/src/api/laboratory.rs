@@ -5,12 +5,13 @@ use hms_kit::error::{FieldViolations, invalid_field};
 use hms_kit::ids::check_id;
 use hms_kit::paging;
 use hms_kit::proto::common::PageResponse;
+use hms_kit::proto::google::api::HttpBody;
 use hms_kit::proto::laboratory::laboratory_service_server::LaboratoryService;
 use hms_kit::proto::laboratory::*;
 use tonic::{Request, Response};
 
 use super::convert::{
-    audit_to_proto, file_to_proto, order_to_proto, status_from_proto, test_from_proto, test_to_proto,
+    audit_to_proto, file_to_proto, order_to_proto, order_with_terms, status_from_proto, test_from_proto, test_to_proto,
 };
 use super::{LaboratoryApi, Reply};
 use crate::app::{Entry, MAX_FILE_BYTES, NewOrder, Scope, may_see_results};
@@ -90,7 +91,7 @@ impl LaboratoryService for LaboratoryApi {
         check_id(&mut v, "order_id", &r.order_id);
         v.into_result()?;
         let order = self.0.order(&c, &r.order_id, "GetLabOrder").await?;
-        Ok(Response::new(GetLabOrderResponse { order: Some(order_to_proto(&order, may_see_results(&c))) }))
+        Ok(Response::new(GetLabOrderResponse { order: Some(order_with_terms(&order, may_see_results(&c))) }))
     }
 
     async fn get_lab_order_results(
@@ -103,7 +104,7 @@ impl LaboratoryService for LaboratoryApi {
         check_id(&mut v, "order_id", &r.order_id);
         v.into_result()?;
         let order = self.0.order(&c, &r.order_id, "GetLabOrderResults").await?;
-        Ok(Response::new(GetLabOrderResultsResponse { order: Some(order_to_proto(&order, may_see_results(&c))) }))
+        Ok(Response::new(GetLabOrderResultsResponse { order: Some(order_with_terms(&order, may_see_results(&c))) }))
     }
 
     async fn list_patient_lab_results(
@@ -289,14 +290,14 @@ impl LaboratoryService for LaboratoryApi {
         Ok(Response::new(GetResultFileResponse { file: Some(file_to_proto(&found.file)), content: found.content }))
     }
 
-    async fn get_lab_report(&self, request: Request<GetLabReportRequest>) -> Reply<GetLabReportResponse> {
+    async fn get_lab_report(&self, request: Request<GetLabReportRequest>) -> Reply<HttpBody> {
         let c = Caller::of(&request)?;
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "order_id", &r.order_id);
         v.into_result()?;
-        let (file_name, content) = self.0.report(&c, &r.order_id).await?;
-        Ok(Response::new(GetLabReportResponse { file_name, content_type: "application/pdf".into(), content }))
+        let content = self.0.report(&c, &r.order_id).await?;
+        Ok(Response::new(HttpBody { content_type: "application/pdf".into(), data: content, extensions: Vec::new() }))
     }
 
     async fn list_lab_tests(&self, request: Request<ListLabTestsRequest>) -> Reply<ListLabTestsResponse> {

@@ -124,7 +124,7 @@ impl State {
     }
 
     /// The printed report of the order's released results; audited.
-    pub async fn report(&self, c: &Caller, order_id: &str) -> Result<(String, Vec<u8>), Status> {
+    pub async fn report(&self, c: &Caller, order_id: &str) -> Result<Vec<u8>, Status> {
         let order = self.order(c, order_id, "GetLabReport").await?;
         let released: Vec<_> = order.doc.items.iter().filter(|i| i.status == Lab::Completed.name()).collect();
         if released.is_empty() {
@@ -175,8 +175,7 @@ impl State {
             released_at: when(&self.zone, last_release),
             rows,
         };
-        let bytes = report::render(&pdf).map_err(internal)?;
-        Ok((format!("lab-report-{}.pdf", order.doc.accession), bytes))
+        report::render(&pdf).map_err(internal)
     }
 
     /// A user's display name, or their id when the user service cannot say.

@@ -158,10 +158,9 @@ pub fn push_link(kind: NotificationType) -> &'static str {
         T::AppointmentRequestedDoctor
         | T::AppointmentRescheduledDoctor
         | T::AppointmentCancelledDoctor
-        | T::AppointmentReminderDoctor
-        | T::LabResultReadyDoctor
-        | T::LabCriticalValue => "/worklist",
-        T::LabResultReadyPatient => "/record",
+        | T::AppointmentReminderDoctor => "/worklist",
+        T::LabResultReadyDoctor | T::LabCriticalValue => "/lab/review",
+        T::LabResultReadyPatient => "/lab-results",
         T::InvoiceGenerated | T::PaymentSuccessful => "/invoices",
         _ => "/notifications",
     }

@@ -196,7 +196,6 @@ function ParameterInput({
 function EntryForm({ order: o, item }: { order: LabOrder; item: LabOrderItem }) {
   const { t, lang } = useI18n();
   const refresh = useRefreshLab();
-  const test = useQuery(LaboratoryService.method.getLabTest, { testId: item.testId });
   const enter = useMutation(LaboratoryService.method.enterLabResults, {
     onSettled: (_d, error) => {
       if (!error || isStale(error)) void refresh();
@@ -209,7 +208,8 @@ function EntryForm({ order: o, item }: { order: LabOrder; item: LabOrderItem }) 
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const [sent, setSent] = useState<string[]>([]);
   const [saved, setSaved] = useState<{ order: LabOrder; critical: string[] } | undefined>();
-  const parameters = test.data?.test?.parameters ?? [];
+  // The terms the order was placed with, which its values are judged by.
+  const parameters = item.parameters;
   const problem = enter.error ? toProblem(enter.error) : undefined;
   const amendAsked = released || problem?.reason === "AMEND_REASON_REQUIRED";
 
@@ -291,8 +291,6 @@ function EntryForm({ order: o, item }: { order: LabOrder; item: LabOrderItem }) 
         </Button>
       ) : (
         <>
-          <ProblemMessage error={test.error} scope="lab.reason" />
-          {test.isPending && <Loading />}
           {parameters.length > 0 && (
             <Form
               className="stack"

@@ -55,8 +55,8 @@ function OrderCard({ order: o }: { order: LabOrder }) {
                 {
                   onSuccess: (r) =>
                     saveBytes(
-                      r.content,
-                      r.fileName || `lab-report-${o.orderId}.pdf`,
+                      r.data,
+                      `lab-report-${o.accessionNumber || o.orderId}.pdf`,
                       r.contentType || "application/pdf",
                     ),
                 },

@@ -2,6 +2,7 @@ import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import httpbody_pb2 as _httpbody_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from hms.common.v1 import access_pb2 as _access_pb2
 from hms.common.v1 import money_pb2 as _money_pb2
@@ -256,7 +257,7 @@ class DeleteLabTestResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class LabResult(_message.Message):
-    __slots__ = ("parameter_code", "parameter_name", "value", "scale_value", "unit", "entered", "reference_range", "flag", "status", "entered_by", "enter_time", "previous", "amend_reason")
+    __slots__ = ("parameter_code", "parameter_name", "value", "scale_value", "unit", "entered", "reference_range", "flag", "status", "entered_by", "enter_time", "previous", "amend_reason", "decimals")
     PARAMETER_CODE_FIELD_NUMBER: _ClassVar[int]
     PARAMETER_NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +271,7 @@ class LabResult(_message.Message):
     ENTER_TIME_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_FIELD_NUMBER: _ClassVar[int]
     AMEND_REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIMALS_FIELD_NUMBER: _ClassVar[int]
     parameter_code: str
     parameter_name: str
     value: float
@@ -283,7 +285,8 @@ class LabResult(_message.Message):
     enter_time: _timestamp_pb2.Timestamp
     previous: str
     amend_reason: str
-    def __init__(self, parameter_code: _Optional[str] = ..., parameter_name: _Optional[str] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., unit: _Optional[str] = ..., entered: _Optional[str] = ..., reference_range: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., entered_by: _Optional[str] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous: _Optional[str] = ..., amend_reason: _Optional[str] = ...) -> None: ...
+    decimals: int
+    def __init__(self, parameter_code: _Optional[str] = ..., parameter_name: _Optional[str] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., unit: _Optional[str] = ..., entered: _Optional[str] = ..., reference_range: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., entered_by: _Optional[str] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous: _Optional[str] = ..., amend_reason: _Optional[str] = ..., decimals: _Optional[int] = ...) -> None: ...
 
 class ResultFile(_message.Message):
     __slots__ = ("file_id", "file_name", "content_type", "size_bytes", "attached_by", "attach_time")
@@ -302,7 +305,7 @@ class ResultFile(_message.Message):
     def __init__(self, file_id: _Optional[str] = ..., file_name: _Optional[str] = ..., content_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., attached_by: _Optional[str] = ..., attach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LabOrderItem(_message.Message):
-    __slots__ = ("item_id", "test_id", "test_code", "test_name", "sample_type", "status", "price", "results", "files", "results_pending", "cancel_reason", "released_by", "release_time")
+    __slots__ = ("item_id", "test_id", "test_code", "test_name", "sample_type", "status", "price", "results", "files", "results_pending", "cancel_reason", "released_by", "release_time", "parameters")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     TEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEST_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -316,6 +319,7 @@ class LabOrderItem(_message.Message):
     CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
     RELEASED_BY_FIELD_NUMBER: _ClassVar[int]
     RELEASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     test_id: str
     test_code: str
@@ -329,7 +333,8 @@ class LabOrderItem(_message.Message):
     cancel_reason: str
     released_by: str
     release_time: _timestamp_pb2.Timestamp
-    def __init__(self, item_id: _Optional[str] = ..., test_id: _Optional[str] = ..., test_code: _Optional[str] = ..., test_name: _Optional[str] = ..., sample_type: _Optional[str] = ..., status: _Optional[_Union[LabOrderStatus, str]] = ..., price: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., results: _Optional[_Iterable[_Union[LabResult, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[ResultFile, _Mapping]]] = ..., results_pending: _Optional[bool] = ..., cancel_reason: _Optional[str] = ..., released_by: _Optional[str] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    parameters: _containers.RepeatedCompositeFieldContainer[LabParameter]
+    def __init__(self, item_id: _Optional[str] = ..., test_id: _Optional[str] = ..., test_code: _Optional[str] = ..., test_name: _Optional[str] = ..., sample_type: _Optional[str] = ..., status: _Optional[_Union[LabOrderStatus, str]] = ..., price: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., results: _Optional[_Iterable[_Union[LabResult, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[ResultFile, _Mapping]]] = ..., results_pending: _Optional[bool] = ..., cancel_reason: _Optional[str] = ..., released_by: _Optional[str] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parameters: _Optional[_Iterable[_Union[LabParameter, _Mapping]]] = ...) -> None: ...
 
 class LabOrder(_message.Message):
     __slots__ = ("order_id", "patient_id", "doctor_id", "encounter_id", "priority", "notes", "status", "items", "accession_number", "collected_by", "collect_time", "create_time", "invoice_requested", "version")
@@ -582,16 +587,6 @@ class GetLabReportRequest(_message.Message):
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
-
-class GetLabReportResponse(_message.Message):
-    __slots__ = ("file_name", "content_type", "content")
-    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
-    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
-    CONTENT_FIELD_NUMBER: _ClassVar[int]
-    file_name: str
-    content_type: str
-    content: bytes
-    def __init__(self, file_name: _Optional[str] = ..., content_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
     __slots__ = ("sequence", "actor_id", "actor_role", "action", "patient_id", "resource", "event_time", "client_address", "outcome", "reason", "previous_hash", "hash")

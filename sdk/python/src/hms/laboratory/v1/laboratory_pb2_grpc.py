@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from hms.laboratory.v1 import laboratory_pb2 as hms_dot_laboratory_dot_v1_dot_laboratory__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -107,7 +108,7 @@ class LaboratoryServiceStub:
         self.GetLabReport = channel.unary_unary(
                 '/hms.laboratory.v1.LaboratoryService/GetLabReport',
                 request_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportRequest.SerializeToString,
-                response_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportResponse.FromString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
         self.ListLabTests = channel.unary_unary(
                 '/hms.laboratory.v1.LaboratoryService/ListLabTests',
@@ -260,7 +261,10 @@ class LaboratoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetLabReport(self, request, context):
-        """The printed report (PDF) of the order's released results.
+        """The printed report of the order's released results: a PDF, answered
+        through REST as the file itself (`application/pdf`).
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -382,7 +386,7 @@ def add_LaboratoryServiceServicer_to_server(servicer, server):
             'GetLabReport': grpc.unary_unary_rpc_method_handler(
                     servicer.GetLabReport,
                     request_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportRequest.FromString,
-                    response_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportResponse.SerializeToString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
             'ListLabTests': grpc.unary_unary_rpc_method_handler(
                     servicer.ListLabTests,
@@ -780,7 +784,7 @@ class LaboratoryService:
             target,
             '/hms.laboratory.v1.LaboratoryService/GetLabReport',
             hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportRequest.SerializeToString,
-            hms_dot_laboratory_dot_v1_dot_laboratory__pb2.GetLabReportResponse.FromString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { Money } from "../../common/v1/money_pb.js";
 import type { PageRequest, PageResponse } from "../../common/v1/paging_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { HttpBodySchema } from "../../../google/api/httpbody_pb.js";
 
 /**
  * Describes the file hms/laboratory/v1/laboratory.proto.
@@ -491,6 +492,13 @@ export declare type LabResult = Message<"hms.laboratory.v1.LabResult"> & {
    * @generated from field: string amend_reason = 13;
    */
   amendReason: string;
+
+  /**
+   * Decimals the value is shown with (the catalog's for the parameter).
+   *
+   * @generated from field: int32 decimals = 14;
+   */
+  decimals: number;
 };
 
 /**
@@ -614,6 +622,15 @@ export declare type LabOrderItem = Message<"hms.laboratory.v1.LabOrderItem"> & {
    * @generated from field: google.protobuf.Timestamp release_time = 13;
    */
   releaseTime?: Timestamp | undefined;
+
+  /**
+   * The catalog's terms when the order was placed (units, conversions,
+   * scale, ranges), by which its results are judged. Only in GetLabOrder
+   * and GetLabOrderResults, and not for the patient.
+   *
+   * @generated from field: repeated hms.laboratory.v1.LabParameter parameters = 14;
+   */
+  parameters: LabParameter[];
 };
 
 /**
@@ -1309,34 +1326,6 @@ export declare type GetLabReportRequest = Message<"hms.laboratory.v1.GetLabRepor
 export declare const GetLabReportRequestSchema: GenMessage<GetLabReportRequest>;
 
 /**
- * @generated from message hms.laboratory.v1.GetLabReportResponse
- */
-export declare type GetLabReportResponse = Message<"hms.laboratory.v1.GetLabReportResponse"> & {
-  /**
-   * @generated from field: string file_name = 1;
-   */
-  fileName: string;
-
-  /**
-   * application/pdf.
-   *
-   * @generated from field: string content_type = 2;
-   */
-  contentType: string;
-
-  /**
-   * @generated from field: bytes content = 3;
-   */
-  content: Uint8Array;
-};
-
-/**
- * Describes the message hms.laboratory.v1.GetLabReportResponse.
- * Use `create(GetLabReportResponseSchema)` to create a new message.
- */
-export declare const GetLabReportResponseSchema: GenMessage<GetLabReportResponse>;
-
-/**
  * @generated from message hms.laboratory.v1.AuditEvent
  */
 export declare type AuditEvent = Message<"hms.laboratory.v1.AuditEvent"> & {
@@ -1947,14 +1936,17 @@ export declare const LaboratoryService: GenService<{
     output: typeof GetResultFileResponseSchema;
   },
   /**
-   * The printed report (PDF) of the order's released results.
+   * The printed report of the order's released results: a PDF, answered
+   * through REST as the file itself (`application/pdf`).
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_UNIQUE
    *
    * @generated from rpc hms.laboratory.v1.LaboratoryService.GetLabReport
    */
   getLabReport: {
     methodKind: "unary";
     input: typeof GetLabReportRequestSchema;
-    output: typeof GetLabReportResponseSchema;
+    output: typeof HttpBodySchema;
   },
   /**
    * The catalog: active tests by name or code (admins also inactive ones).

@@ -1,1 +1,0 @@
-import{Er as e,In as t,Rn as n,kr as r}from"./index-RTJMNHqV.js";var i=r(e(),1);function a(e=!0){let[t,r]=(0,i.useState)(e),a=(0,i.useRef)(!1),o=(0,i.useCallback)(e=>{a.current=!0,r(!!e)},[]);return n(()=>{a.current||r(!1)},[]),[o,t]}function o(e=!0){let n=t(),[r,i]=a(e);return{id:i?n:void 0,ref:r}}export{o as t};
