@@ -2,12 +2,14 @@
 //! metabolic panel per order at once, each entry a real gRPC request (token
 //! verification, the order's conditional write, unit conversion and flags,
 //! the events written with it, the audit append), while the relay delivers
-//! the review notices; then reports are rendered for released orders. Prints
-//! entries per second and p50/p99/max latency, and the report's, then
-//! checks that every order got its own accession number and waits for review.
+//! the review notices; then reports are rendered for released orders, and a
+//! patient's glucose trend over five years of monthly panels is read. Prints
+//! entries per second and p50/p99/max latency, the report's and the trend's,
+//! then checks that every order got its own accession number and waits for
+//! review.
 //!
 //! cargo bench -p hms-laboratory --bench results -- [--backend sqlite|mongo]
-//!     [--technicians 16] [--orders 800] [--reports 50]
+//!     [--technicians 16] [--orders 800] [--reports 50] [--trends 200]
 //! MongoDB uses HMS_TEST_MONGODB_URI.
 
 #[path = "../tests/common/mod.rs"]
@@ -27,10 +29,11 @@ struct Args {
     technicians: usize,
     orders: usize,
     reports: usize,
+    trends: usize,
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut args = Args { docs: Docs::Sqlite, technicians: 16, orders: 800, reports: 50 };
+    let mut args = Args { docs: Docs::Sqlite, technicians: 16, orders: 800, reports: 50, trends: 200 };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
@@ -45,6 +48,7 @@ fn args() -> anyhow::Result<Args> {
             "--technicians" => args.technicians = value()?.parse()?,
             "--orders" => args.orders = value()?.parse()?,
             "--reports" => args.reports = value()?.parse()?,
+            "--trends" => args.trends = value()?.parse()?,
             // `cargo bench` passes --bench to every bench target.
             "--bench" => {}
             other => anyhow::bail!("unknown argument {other}"),
@@ -158,6 +162,31 @@ async fn main() -> anyhow::Result<()> {
         reports.push(begun.elapsed());
     }
     println!("{}", summary("report (PDF)", &mut reports, started.elapsed()));
+
+    // A patient with five years of monthly panels, released: their glucose trend.
+    let months = 60;
+    let long = w.care("trend").await;
+    for _ in 0..months {
+        let order = w.order(&long, &[&bmp], Priority::Routine).await.expect("order");
+        let order = w.step(&tech, &order, LabStep::CollectSample, "").await.expect("collect");
+        let order = w.enter(&tech, &order, 0, panel(), "").await.expect("enter").order.unwrap();
+        w.release(&long.doctor.1, &order).await.expect("release");
+    }
+    let mut lab = w.lab().await;
+    let mut trends = Vec::new();
+    let started = Instant::now();
+    for _ in 0..args.trends {
+        let request = ListParameterTrendRequest {
+            patient_id: long.patient.0.clone(),
+            parameter_code: "14749-6".into(),
+            since: None,
+        };
+        let begun = Instant::now();
+        let trend = lab.list_parameter_trend(authed(request, &long.patient.1)).await?.into_inner();
+        trends.push(begun.elapsed());
+        anyhow::ensure!(trend.points.len() == months, "{} points of {months}", trend.points.len());
+    }
+    println!("{}", summary(&format!("trend ({months} panels)"), &mut trends, started.elapsed()));
 
     let waiting = entered.iter().filter(|o| o.status() == LabOrderStatus::ResultsPendingReview).count();
     println!(

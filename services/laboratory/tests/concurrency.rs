@@ -121,7 +121,44 @@ async fn a_test_is_never_deleted_from_under_an_order(w: World) {
     }
 }
 
+async fn two_technicians_entering_one_item_at_once_one_wins(w: World) {
+    let care = w.care("twice").await;
+    let glucose = w.test("14771-0").await;
+    let order = w.order(&care, &[&glucose], Priority::Routine).await.unwrap();
+    let (_, first) = w.staff("tech.first", Role::LabTechnician).await;
+    let (_, second) = w.staff("tech.second", Role::LabTechnician).await;
+    let order = w.step(&first, &order, LabStep::CollectSample, "").await.unwrap();
+    let mut tasks = Vec::new();
+    for (tech, value) in [(first, 5.0), (second, 9.0)] {
+        let (url, order) = (w.lab.url(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lab = LaboratoryServiceClient::connect(url).await.unwrap();
+            let request = EnterLabResultsRequest {
+                order_id: order.order_id.clone(),
+                item_id: order.items[0].item_id.clone(),
+                results: vec![number("14771-0", value, "mmol/L")],
+                amend_reason: String::new(),
+                version: order.version,
+            };
+            lab.enter_lab_results(authed(request, &tech)).await.map(|r| (value, r.into_inner()))
+        }));
+    }
+    let mut won = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok((value, _)) => won.push(value),
+            Err(status) => assert_eq!(reason(&assert_code(Err::<(), _>(status), Code::Aborted)), "CONCURRENT_UPDATE"),
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+    // What is stored is the winner's value, entered once.
+    let stored = w.get(&care.doctor.1, &order.order_id).await;
+    assert_eq!(stored.items[0].results.len(), 1);
+    assert_eq!(stored.items[0].results[0].value, Some(won[0]));
+}
+
 on_every_store!(
+    two_technicians_entering_one_item_at_once_one_wins,
     concurrent_collections_never_share_an_accession_number,
     a_sample_is_collected_and_invoiced_once_whoever_presses,
     a_test_is_never_deleted_from_under_an_order,

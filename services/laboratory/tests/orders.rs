@@ -148,6 +148,22 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
         .await;
     }
     assert_eq!(w.invoices(&care).await.len(), 1, "one invoice per order");
+
+    // The trend of glucose: the released value as amended, for the patient and their doctor.
+    let trend = |token: &str| {
+        let request = ListParameterTrendRequest {
+            patient_id: care.patient.0.clone(),
+            parameter_code: GLUCOSE.into(),
+            since: None,
+        };
+        authed(request, token)
+    };
+    let mine = lab.list_parameter_trend(trend(&care.patient.1)).await.unwrap().into_inner();
+    assert_eq!((mine.unit.as_str(), mine.decimals, mine.points.len()), ("mmol/L", 1, 1), "{mine:?}");
+    assert_eq!((mine.points[0].value, mine.points[0].status()), (Some(5.2), ResultStatus::Amended));
+    lab.list_parameter_trend(trend(&care.doctor.1)).await.unwrap();
+    let stranger = w.staff("doc.trend.stranger", Role::Doctor).await;
+    assert_code(lab.list_parameter_trend(trend(&stranger.1)).await, Code::PermissionDenied);
 }
 
 async fn a_critical_value_tells_the_ordering_doctor_once(w: World) {

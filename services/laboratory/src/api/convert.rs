@@ -7,7 +7,7 @@ use hms_kit::proto::common::Money;
 use hms_kit::proto::laboratory::*;
 use hms_kit::time::micros_to_timestamp;
 
-use crate::app::NewTest;
+use crate::app::{NewTest, Trend};
 use crate::domain::status::Status as Lab;
 use crate::store::{ConversionDoc, FileDoc, ItemDoc, OrderDoc, ParameterDoc, RangeDoc, ResultDoc, TestDoc, Versioned};
 
@@ -355,6 +355,29 @@ pub fn order_with_terms(o: &Versioned<OrderDoc>, sees_results: bool) -> LabOrder
         }
     }
     order
+}
+
+pub fn trend_to_proto(code: &str, trend: &Trend) -> ListParameterTrendResponse {
+    let p = trend.parameter.as_ref();
+    ListParameterTrendResponse {
+        parameter_code: code.to_owned(),
+        parameter_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+        unit: p.map(|p| p.unit.clone()).unwrap_or_default(),
+        decimals: p.map(|p| i32::try_from(p.decimals).unwrap_or(0)).unwrap_or(0),
+        points: trend
+            .points
+            .iter()
+            .map(|(order_id, at, r)| TrendPoint {
+                order_id: order_id.clone(),
+                collect_time: Some(micros_to_timestamp(*at)),
+                value: r.value,
+                scale_value: r.scale_value.clone(),
+                flag: flag_to_proto(&r.flag),
+                reference_range: r.range.clone(),
+                status: ResultStatus::from_str_name(&format!("RESULT_STATUS_{}", r.status)).unwrap_or_default().into(),
+            })
+            .collect(),
+    }
 }
 
 pub fn audit_to_proto(e: &Entry) -> AuditEvent {

@@ -12,6 +12,7 @@ use tonic::{Request, Response};
 
 use super::convert::{
     audit_to_proto, file_to_proto, order_to_proto, order_with_terms, status_from_proto, test_from_proto, test_to_proto,
+    trend_to_proto,
 };
 use super::{LaboratoryApi, Reply};
 use crate::app::{Entry, MAX_FILE_BYTES, NewOrder, Scope, may_see_results};
@@ -20,6 +21,7 @@ use crate::domain::status::{Status as Lab, Step};
 const MAX_NOTES: usize = 2000;
 const MAX_REASON: usize = 2000;
 const MAX_TESTS_PER_ORDER: usize = 30;
+const TEN_YEARS_MICROS: i64 = 10 * 366 * 86_400_000_000;
 
 fn page_response<T: serde::Serialize>(next: Option<String>, filters: &T) -> Option<PageResponse> {
     Some(PageResponse { next_page_token: next.map(|n| paging::token(&n, filters)).unwrap_or_default() })
@@ -124,6 +126,24 @@ impl LaboratoryService for LaboratoryApi {
             orders: items.iter().map(|o| order_to_proto(o, sees)).collect(),
             page: page_response(next, &filters),
         }))
+    }
+
+    async fn list_parameter_trend(
+        &self,
+        request: Request<ListParameterTrendRequest>,
+    ) -> Reply<ListParameterTrendResponse> {
+        let c = Caller::of(&request)?;
+        let r = request.into_inner();
+        let mut v = FieldViolations::new();
+        check_id(&mut v, "patient_id", &r.patient_id);
+        v.text("parameter_code", &r.parameter_code, 20, true);
+        let since = match &r.since {
+            Some(t) => hms_kit::time::required_micros(&mut v, "since", Some(t)),
+            None => Some(hms_kit::time::now_micros() - TEN_YEARS_MICROS),
+        };
+        v.into_result()?;
+        let trend = self.0.trend(&c, &r.patient_id, r.parameter_code.trim(), since.unwrap_or(0)).await?;
+        Ok(Response::new(trend_to_proto(r.parameter_code.trim(), &trend)))
     }
 
     async fn list_pending_lab_orders(

@@ -164,30 +164,36 @@ impl State {
     /// Deletes a test no order has used; a used one is refused
     /// (LAB_TEST_IN_USE): deactivate it instead.
     pub async fn delete_test(&self, c: &Caller, id: &str, revision: i64) -> Result<(), Status> {
-        let current = self.test(id).await?;
-        if current.doc.revision != revision {
-            return Err(StoreError::Conflict.into());
+        for attempt in 0..ATTEMPTS {
+            let current = self.test(id).await?;
+            if current.doc.revision != revision {
+                return Err(StoreError::Conflict.into());
+            }
+            if current.doc.in_use {
+                return Err(refusal(
+                    Code::FailedPrecondition,
+                    "LAB_TEST_IN_USE",
+                    "lab orders use this test: deactivate it instead",
+                ));
+            }
+            let mut tombstone = TestDoc {
+                code: format!("{}~deleted~{id}", current.doc.code),
+                active: false,
+                deleted: true,
+                ..current.doc.clone()
+            };
+            let mut action = AdminActionEvent::by(&c.principal, &c.address, "lab_test.deleted", "lab_test", id);
+            action.before = summary(&current.doc);
+            push_action(&mut tombstone, id, &action)?;
+            // Conditional on the version read: an order that marked the test
+            // in use meanwhile (or the relay delivering the test's events)
+            // makes this fail, and the test is read again.
+            match self.store.save_test(id, &tombstone, current.version).await {
+                Err(StoreError::Conflict) => contended(attempt).await,
+                saved => return saved.map(drop).map_err(Status::from),
+            }
         }
-        if current.doc.in_use {
-            return Err(refusal(
-                Code::FailedPrecondition,
-                "LAB_TEST_IN_USE",
-                "lab orders use this test: deactivate it instead",
-            ));
-        }
-        let mut tombstone = TestDoc {
-            code: format!("{}~deleted~{id}", current.doc.code),
-            active: false,
-            deleted: true,
-            ..current.doc.clone()
-        };
-        let mut action = AdminActionEvent::by(&c.principal, &c.address, "lab_test.deleted", "lab_test", id);
-        action.before = summary(&current.doc);
-        push_action(&mut tombstone, id, &action)?;
-        // Conditional on the version read: an order that marked the test in
-        // use meanwhile makes this fail, and is then seen above on a retry.
-        self.store.save_test(id, &tombstone, current.version).await?;
-        Ok(())
+        Err(StoreError::Conflict.into())
     }
 
     /// Marks the tests of a new order in use, refusing any that is inactive

@@ -24,7 +24,7 @@ pub use access::may_see_results;
 pub use catalog::NewTest;
 pub use files::MAX_FILE_BYTES;
 pub use orders::{NewOrder, Scope};
-pub use results::Entry;
+pub use results::{Entry, Trend};
 
 /// Read-modify-write attempts over concurrent writers (the relay writes
 /// orders too, delivering their events) before giving up with ABORTED.

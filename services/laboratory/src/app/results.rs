@@ -15,7 +15,7 @@ use super::{State, order_not_found};
 use crate::domain::results::{Entered, ResultError, Value, judge};
 use crate::domain::status::{Status as Lab, Step};
 use crate::events::{Notice, ResultReference};
-use crate::store::{OrderDoc, ResultDoc, Versioned};
+use crate::store::{OrderDoc, ParameterDoc, ResultDoc, Versioned};
 
 /// One value as a technician entered it.
 #[derive(Debug, Clone)]
@@ -48,7 +48,43 @@ fn violation(v: &mut FieldViolations, n: usize, error: &ResultError) {
     v.add(format!("results[{n}].{field}"), error.to_string());
 }
 
+/// A patient's released values of one parameter, oldest first.
+pub struct Trend {
+    /// The parameter as the newest order with it names it.
+    pub parameter: Option<ParameterDoc>,
+    /// Each value with the order it came from and its collection instant.
+    pub points: Vec<(String, i64, ResultDoc)>,
+}
+
+/// The most orders a trend reads: five years of weekly panels.
+const TREND_ORDERS: usize = 500;
+
 impl State {
+    /// The released values of `parameter_code` in the patient's orders
+    /// placed since `since`, if the caller may see the patient's results;
+    /// audited.
+    pub async fn trend(&self, c: &Caller, patient_id: &str, parameter_code: &str, since: i64) -> Result<Trend, Status> {
+        let result = match self.may_list(c, patient_id).await {
+            Ok(()) => self.store.patient_orders_since(patient_id, since, TREND_ORDERS).await.map_err(Status::from),
+            Err(e) => Err(e),
+        };
+        let outcome = super::access::outcome(&result);
+        self.audit(c, "ListParameterTrend", patient_id, "lab-orders/trend", outcome, "").await?;
+        let mut trend = Trend { parameter: None, points: Vec::new() };
+        for order in result? {
+            let collected = order.doc.collected_at.unwrap_or(order.doc.created_at);
+            for item in order.doc.items.iter().filter(|i| i.status == Lab::Completed.name()) {
+                let Some(result) = item.results.iter().find(|r| r.parameter_code == parameter_code) else { continue };
+                if trend.parameter.is_none() {
+                    trend.parameter = item.parameters.iter().find(|p| p.code == parameter_code).cloned();
+                }
+                trend.points.push((order.id.clone(), collected, result.clone()));
+            }
+        }
+        trend.points.sort_by_key(|(_, at, _)| *at);
+        Ok(trend)
+    }
+
     /// Enters values for one item of an order read at `version`. Answers
     /// the order and the codes of this entry's critical values.
     pub async fn enter_results(

@@ -206,6 +206,64 @@ mod tests {
         assert_eq!(flag("718-7", man.low.unwrap(), "g/L", ADULT_MAN), Some(Flag::Normal));
     }
 
+    /// Every row of the shipped ranges.tsv at its edges: its first and last
+    /// day of age pick it (for its own sex, or a patient of unknown sex for
+    /// an either-sex row), the day after its band does not; a value on a
+    /// limit is inside it, one just past it is flagged, and just past a
+    /// critical limit is critical.
+    #[test]
+    fn every_band_edge_of_the_shipped_table() {
+        let catalog = catalog();
+        let mut checked = 0;
+        for row in catalog.ranges.iter().filter(|r| catalog.parameter(&r.parameter_code).is_some()) {
+            let code = row.parameter_code.as_str();
+            let parameter = catalog.parameter(code).unwrap();
+            if parameter.kind != Kind::Quantitative {
+                continue;
+            }
+            let at = |age_days| Patient { sex: row.sex, age_days };
+            for age in [row.age_min_days, row.age_max_days - 1] {
+                assert_eq!(range_for(&catalog, code, at(age)), Some(row), "{code} at {age} days");
+            }
+            if let Some(next) = range_for(&catalog, code, at(row.age_max_days)) {
+                assert_ne!(next, row, "{code}: the band ends at {} days", row.age_max_days);
+            }
+            let judged = |value: f64| {
+                judge(&catalog, code, &Entered::Number { value, unit: &parameter.unit }, at(row.age_min_days))
+                    .unwrap()
+                    .flag
+            };
+            // Just past a limit: a thousandth of its size, at least 1e-6.
+            let past = |limit: f64| (limit.abs() / 1000.0).max(1e-6);
+            if let Some(low) = row.low {
+                assert_eq!(judged(low), Some(Flag::Normal), "{code} on its low limit {low}");
+                let below = low - past(low);
+                let expected = if row.critical_low.is_some_and(|c| below < c) { Flag::CriticalLow } else { Flag::Low };
+                assert_eq!(judged(below), Some(expected), "{code} just below {low}");
+            }
+            if let Some(high) = row.high {
+                assert_eq!(judged(high), Some(Flag::Normal), "{code} on its high limit {high}");
+                let above = high + past(high);
+                let expected =
+                    if row.critical_high.is_some_and(|c| above > c) { Flag::CriticalHigh } else { Flag::High };
+                assert_eq!(judged(above), Some(expected), "{code} just above {high}");
+            }
+            if let Some(critical) = row.critical_low {
+                assert_eq!(judged(critical - past(critical)), Some(Flag::CriticalLow), "{code} below {critical}");
+                assert_ne!(judged(critical), Some(Flag::CriticalLow), "{code} on its critical low {critical}");
+            }
+            if let Some(critical) = row.critical_high {
+                assert_eq!(judged(critical + past(critical)), Some(Flag::CriticalHigh), "{code} above {critical}");
+                assert_ne!(judged(critical), Some(Flag::CriticalHigh), "{code} on its critical high {critical}");
+            }
+            if row.low.is_none() && row.high.is_none() && row.critical_low.is_none() && row.critical_high.is_none() {
+                assert_eq!(judged(1.0), None, "{code}: a band with no limits gives no flag");
+            }
+            checked += 1;
+        }
+        assert!(checked > 100, "only {checked} rows checked");
+    }
+
     #[test]
     fn a_newborn_is_judged_by_the_newborn_range() {
         let catalog = catalog();

@@ -153,6 +153,22 @@ impl Store {
         self.page(&query).await
     }
 
+    /// A patient's orders placed at or after `since`, newest first, at most `limit`.
+    pub async fn patient_orders_since(
+        &self,
+        patient_id: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<Versioned<OrderDoc>>> {
+        let query = Query {
+            filters: vec![eq("patient_id", patient_id), ("created_at".to_owned(), Filter::Gte(json!(since)))],
+            sort: vec![("created_at".into(), Order::Desc)],
+            limit,
+            after: None,
+        };
+        Ok(self.page(&query).await?.0)
+    }
+
     /// The lab's worklist: urgent first, then oldest first.
     pub async fn worklist(&self, after: Option<String>, limit: usize) -> Result<PageOf<OrderDoc>> {
         let query = Query {

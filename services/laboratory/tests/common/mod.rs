@@ -49,6 +49,15 @@ impl Drop for World {
 
 impl World {
     pub async fn new(docs: Docs) -> Option<Self> {
+        Self::start(docs, hms_kit::objects::ObjectsConfig::default()).await
+    }
+
+    /// With result files in `files` (an S3-compatible bucket) instead of a directory.
+    pub async fn with_files(docs: Docs, files: hms_kit::objects::ObjectsConfig) -> Option<Self> {
+        Self::start(docs, files).await
+    }
+
+    async fn start(docs: Docs, files_config: hms_kit::objects::ObjectsConfig) -> Option<Self> {
         let ehr_store = docs.store("ehr.db")?;
         let store = docs.store("laboratory.db")?;
         let (user, user_db, mut auth) = hms_testkit::start_user().await;
@@ -76,6 +85,7 @@ impl World {
             billing_url: Some(billing.url()),
             notification_url: Some(notification.url()),
             outbox_poll: Duration::from_millis(50),
+            files: files_config,
             files_dir: files.path().join("files"),
             encryption: hms_kit::crypto::EncryptionConfig::random().unwrap(),
             ..LaboratoryConfig::default()

@@ -428,6 +428,48 @@ class ListPatientLabResultsResponse(_message.Message):
     page: _paging_pb2.PageResponse
     def __init__(self, orders: _Optional[_Iterable[_Union[LabOrder, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
 
+class ListParameterTrendRequest(_message.Message):
+    __slots__ = ("patient_id", "parameter_code", "since")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_CODE_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    parameter_code: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, patient_id: _Optional[str] = ..., parameter_code: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TrendPoint(_message.Message):
+    __slots__ = ("order_id", "collect_time", "value", "scale_value", "flag", "reference_range", "status")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    COLLECT_TIME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SCALE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_RANGE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    collect_time: _timestamp_pb2.Timestamp
+    value: float
+    scale_value: str
+    flag: Flag
+    reference_range: str
+    status: ResultStatus
+    def __init__(self, order_id: _Optional[str] = ..., collect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., reference_range: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ...) -> None: ...
+
+class ListParameterTrendResponse(_message.Message):
+    __slots__ = ("parameter_code", "parameter_name", "unit", "decimals", "points")
+    PARAMETER_CODE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    DECIMALS_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    parameter_code: str
+    parameter_name: str
+    unit: str
+    decimals: int
+    points: _containers.RepeatedCompositeFieldContainer[TrendPoint]
+    def __init__(self, parameter_code: _Optional[str] = ..., parameter_name: _Optional[str] = ..., unit: _Optional[str] = ..., decimals: _Optional[int] = ..., points: _Optional[_Iterable[_Union[TrendPoint, _Mapping]]] = ...) -> None: ...
+
 class ListPendingLabOrdersRequest(_message.Message):
     __slots__ = ("status", "page")
     STATUS_FIELD_NUMBER: _ClassVar[int]

@@ -65,6 +65,11 @@ class LaboratoryServiceStub:
                 request_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsRequest.SerializeToString,
                 response_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsResponse.FromString,
                 _registered_method=True)
+        self.ListParameterTrend = channel.unary_unary(
+                '/hms.laboratory.v1.LaboratoryService/ListParameterTrend',
+                request_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendRequest.SerializeToString,
+                response_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendResponse.FromString,
+                _registered_method=True)
         self.ListPendingLabOrders = channel.unary_unary(
                 '/hms.laboratory.v1.LaboratoryService/ListPendingLabOrders',
                 request_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPendingLabOrdersRequest.SerializeToString,
@@ -187,6 +192,14 @@ class LaboratoryServiceServicer:
     def ListPatientLabResults(self, request, context):
         """A patient's orders with their results, newest first (released results
         only, for the patient).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListParameterTrend(self, request, context):
+        """A patient's released values of one parameter over time, oldest first,
+        for charts: the patient their own, a doctor within a care relationship.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -342,6 +355,11 @@ def add_LaboratoryServiceServicer_to_server(servicer, server):
                     servicer.ListPatientLabResults,
                     request_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsRequest.FromString,
                     response_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsResponse.SerializeToString,
+            ),
+            'ListParameterTrend': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListParameterTrend,
+                    request_deserializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendRequest.FromString,
+                    response_serializer=hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendResponse.SerializeToString,
             ),
             'ListPendingLabOrders': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPendingLabOrders,
@@ -542,6 +560,33 @@ class LaboratoryService:
             '/hms.laboratory.v1.LaboratoryService/ListPatientLabResults',
             hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsRequest.SerializeToString,
             hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListPatientLabResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListParameterTrend(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hms.laboratory.v1.LaboratoryService/ListParameterTrend',
+            hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendRequest.SerializeToString,
+            hms_dot_laboratory_dot_v1_dot_laboratory__pb2.ListParameterTrendResponse.FromString,
             options,
             channel_credentials,
             insecure,

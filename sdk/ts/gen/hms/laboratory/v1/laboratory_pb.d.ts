@@ -888,6 +888,126 @@ export declare type ListPatientLabResultsResponse = Message<"hms.laboratory.v1.L
 export declare const ListPatientLabResultsResponseSchema: GenMessage<ListPatientLabResultsResponse>;
 
 /**
+ * @generated from message hms.laboratory.v1.ListParameterTrendRequest
+ */
+export declare type ListParameterTrendRequest = Message<"hms.laboratory.v1.ListParameterTrendRequest"> & {
+  /**
+   * @generated from field: string patient_id = 1;
+   */
+  patientId: string;
+
+  /**
+   * LOINC or the catalog's code, e.g. "4548-4" (HbA1c).
+   *
+   * @generated from field: string parameter_code = 2;
+   */
+  parameterCode: string;
+
+  /**
+   * Only values collected at or after this instant; unset: the last 10 years.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 3;
+   */
+  since?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message hms.laboratory.v1.ListParameterTrendRequest.
+ * Use `create(ListParameterTrendRequestSchema)` to create a new message.
+ */
+export declare const ListParameterTrendRequestSchema: GenMessage<ListParameterTrendRequest>;
+
+/**
+ * @generated from message hms.laboratory.v1.TrendPoint
+ */
+export declare type TrendPoint = Message<"hms.laboratory.v1.TrendPoint"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp collect_time = 2;
+   */
+  collectTime?: Timestamp | undefined;
+
+  /**
+   * QUANTITATIVE: in the catalog's unit.
+   *
+   * @generated from field: optional double value = 3;
+   */
+  value?: number | undefined;
+
+  /**
+   * ORDINAL: the value on the scale.
+   *
+   * @generated from field: string scale_value = 4;
+   */
+  scaleValue: string;
+
+  /**
+   * @generated from field: hms.laboratory.v1.Flag flag = 5;
+   */
+  flag: Flag;
+
+  /**
+   * The range that applied then (it follows the patient's age).
+   *
+   * @generated from field: string reference_range = 6;
+   */
+  referenceRange: string;
+
+  /**
+   * @generated from field: hms.laboratory.v1.ResultStatus status = 7;
+   */
+  status: ResultStatus;
+};
+
+/**
+ * Describes the message hms.laboratory.v1.TrendPoint.
+ * Use `create(TrendPointSchema)` to create a new message.
+ */
+export declare const TrendPointSchema: GenMessage<TrendPoint>;
+
+/**
+ * @generated from message hms.laboratory.v1.ListParameterTrendResponse
+ */
+export declare type ListParameterTrendResponse = Message<"hms.laboratory.v1.ListParameterTrendResponse"> & {
+  /**
+   * @generated from field: string parameter_code = 1;
+   */
+  parameterCode: string;
+
+  /**
+   * @generated from field: string parameter_name = 2;
+   */
+  parameterName: string;
+
+  /**
+   * @generated from field: string unit = 3;
+   */
+  unit: string;
+
+  /**
+   * @generated from field: int32 decimals = 4;
+   */
+  decimals: number;
+
+  /**
+   * Oldest first; at most 500.
+   *
+   * @generated from field: repeated hms.laboratory.v1.TrendPoint points = 5;
+   */
+  points: TrendPoint[];
+};
+
+/**
+ * Describes the message hms.laboratory.v1.ListParameterTrendResponse.
+ * Use `create(ListParameterTrendResponseSchema)` to create a new message.
+ */
+export declare const ListParameterTrendResponseSchema: GenMessage<ListParameterTrendResponse>;
+
+/**
  * @generated from message hms.laboratory.v1.ListPendingLabOrdersRequest
  */
 export declare type ListPendingLabOrdersRequest = Message<"hms.laboratory.v1.ListPendingLabOrdersRequest"> & {
@@ -1842,6 +1962,17 @@ export declare const LaboratoryService: GenService<{
     methodKind: "unary";
     input: typeof ListPatientLabResultsRequestSchema;
     output: typeof ListPatientLabResultsResponseSchema;
+  },
+  /**
+   * A patient's released values of one parameter over time, oldest first,
+   * for charts: the patient their own, a doctor within a care relationship.
+   *
+   * @generated from rpc hms.laboratory.v1.LaboratoryService.ListParameterTrend
+   */
+  listParameterTrend: {
+    methodKind: "unary";
+    input: typeof ListParameterTrendRequestSchema;
+    output: typeof ListParameterTrendResponseSchema;
   },
   /**
    * The laboratory's work list: orders with items still to collect, process
