@@ -156,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
     for order in entered.iter().take(args.reports) {
         let released = w.release(&care.doctor.1, order).await.expect("release");
         let begun = Instant::now();
-        let request = GetLabReportRequest { order_id: released.order_id.clone() };
+        let request = GetLabReportRequest { order_id: released.order_id.clone(), language: String::new() };
         let pdf = w.lab().await.get_lab_report(authed(request, &care.doctor.1)).await?.into_inner();
         anyhow::ensure!(pdf.data.starts_with(b"%PDF-"), "not a PDF");
         reports.push(begun.elapsed());

@@ -34,6 +34,9 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
         .orders;
     assert!(pending.iter().any(|o| o.order_id == order.order_id));
 
+    // Before collection the patient's age at collection is unknown: no ranges yet.
+    assert!(w.get(&tech, &order.order_id).await.items.iter().all(|i| i.applied_ranges.is_empty()));
+
     // Values before a sample: refused.
     let early = w.enter(&tech, &order, 0, vec![number(GLUCOSE, 5.0, "mmol/L")], "").await;
     assert_eq!(reason(&assert_code(early, Code::FailedPrecondition)), "INVALID_TRANSITION");
@@ -56,6 +59,12 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
     // Collecting again: nothing left to collect.
     let again = w.step(&tech, &collected, LabStep::CollectSample, "").await;
     assert_eq!(reason(&assert_code(again, Code::FailedPrecondition)), "INVALID_TRANSITION");
+    // Read on its own after collection, each item carries the ranges for this
+    // patient, by which a form shows the flag a value will get before it is sent.
+    let terms = w.get(&tech, &order.order_id).await;
+    let applied = terms.items[0].applied_ranges.iter().find(|r| r.parameter_code == GLUCOSE).unwrap();
+    assert_eq!((applied.low, applied.high, applied.critical_low), (Some(3.9), Some(5.5), Some(2.6)));
+    assert_eq!(applied.reference_range, "3.9–5.5");
     let processing = w.step(&tech, &collected, LabStep::StartProcessing, "").await.unwrap();
     assert_eq!(processing.status(), LabOrderStatus::Processing);
 
@@ -69,6 +78,7 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
     assert_eq!(result.unit, "mmol/L");
     assert_eq!(result.entered, "126 mg/dL");
     assert_eq!(result.reference_range, "3.9–5.5");
+    assert_eq!((result.range_low, result.range_high), (Some(3.9), Some(5.5)));
     assert_eq!(result.status(), ResultStatus::Preliminary);
     assert_eq!(order.items[0].status(), LabOrderStatus::ResultsPendingReview);
     // The other item still in the lab: the order follows its least advanced item.
@@ -113,12 +123,23 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
 
     // The report: the values, units, ranges and flags, as a PDF.
     let report = lab
-        .get_lab_report(authed(GetLabReportRequest { order_id: order.order_id.clone() }, &care.patient.1))
+        .get_lab_report(authed(
+            GetLabReportRequest { order_id: order.order_id.clone(), language: String::new() },
+            &care.patient.1,
+        ))
         .await
         .unwrap()
         .into_inner();
     assert!(report.data.starts_with(b"%PDF-"));
     assert_eq!(report.content_type, "application/pdf");
+    // In Vietnamese on request; a language the report is not printed in is refused.
+    let in_language = |language: &str| {
+        authed(GetLabReportRequest { order_id: order.order_id.clone(), language: language.into() }, &care.patient.1)
+    };
+    let vietnamese = lab.get_lab_report(in_language("vi-VN")).await.unwrap().into_inner();
+    assert!(vietnamese.data.starts_with(b"%PDF-") && vietnamese.data != report.data);
+    let french = assert_code(lab.get_lab_report(in_language("fr")).await, Code::InvalidArgument);
+    assert_eq!(violated_fields(&french), ["language"]);
     // Staff reading the order get the terms it was placed with; lists do not carry them.
     let one = w.get(&care.doctor.1, &order.order_id).await;
     assert_eq!(one.items[0].parameters[0].code, GLUCOSE);
@@ -161,6 +182,7 @@ async fn the_whole_path_from_order_to_released_results(w: World) {
     let mine = lab.list_parameter_trend(trend(&care.patient.1)).await.unwrap().into_inner();
     assert_eq!((mine.unit.as_str(), mine.decimals, mine.points.len()), ("mmol/L", 1, 1), "{mine:?}");
     assert_eq!((mine.points[0].value, mine.points[0].status()), (Some(5.2), ResultStatus::Amended));
+    assert_eq!((mine.points[0].range_low, mine.points[0].range_high), (Some(3.9), Some(5.5)));
     lab.list_parameter_trend(trend(&care.doctor.1)).await.unwrap();
     let stranger = w.staff("doc.trend.stranger", Role::Doctor).await;
     assert_code(lab.list_parameter_trend(trend(&stranger.1)).await, Code::PermissionDenied);

@@ -7,7 +7,9 @@ use hms_kit::proto::common::Money;
 use hms_kit::proto::laboratory::*;
 use hms_kit::time::micros_to_timestamp;
 
-use crate::app::{NewTest, Trend};
+use jiff::tz::TimeZone;
+
+use crate::app::{NewTest, Trend, applied_ranges, patient_at_collection};
 use crate::domain::status::Status as Lab;
 use crate::store::{ConversionDoc, FileDoc, ItemDoc, OrderDoc, ParameterDoc, RangeDoc, ResultDoc, TestDoc, Versioned};
 
@@ -280,6 +282,8 @@ fn result_to_proto(r: &ResultDoc, p: Option<&ParameterDoc>) -> LabResult {
         previous: r.previous.clone(),
         amend_reason: r.amend_reason.clone(),
         decimals: p.map(|p| i32::try_from(p.decimals).unwrap_or(0)).unwrap_or(0),
+        range_low: r.range_low,
+        range_high: r.range_high,
     }
 }
 
@@ -322,6 +326,7 @@ fn item_to_proto(i: &ItemDoc, sees_results: bool) -> LabOrderItem {
         released_by: i.released_by.clone(),
         release_time: i.released_at.map(micros_to_timestamp),
         parameters: Vec::new(),
+        applied_ranges: Vec::new(),
     }
 }
 
@@ -346,13 +351,28 @@ pub fn order_to_proto(o: &Versioned<OrderDoc>, sees_results: bool) -> LabOrder {
 }
 
 /// A single order as read on its own: for staff, each item with the catalog
-/// terms it was placed with (the forms that enter its values need them).
-pub fn order_with_terms(o: &Versioned<OrderDoc>, sees_results: bool) -> LabOrder {
+/// terms it was placed with and, once collected, the ranges that apply to
+/// this patient (the forms that enter its values need them).
+pub fn order_with_terms(o: &Versioned<OrderDoc>, sees_results: bool, zone: &TimeZone) -> LabOrder {
     let mut order = order_to_proto(o, sees_results);
-    if sees_results {
-        for (item, doc) in order.items.iter_mut().zip(&o.doc.items) {
-            item.parameters = doc.parameters.iter().map(parameter_to_proto).collect();
-        }
+    if !sees_results {
+        return order;
+    }
+    let patient = o.doc.collected_at.and_then(|at| patient_at_collection(&o.doc, zone, at).ok());
+    for (item, doc) in order.items.iter_mut().zip(&o.doc.items) {
+        item.parameters = doc.parameters.iter().map(parameter_to_proto).collect();
+        let Some(patient) = patient else { continue };
+        item.applied_ranges = applied_ranges(&doc.parameters, patient)
+            .into_iter()
+            .map(|(range, text)| AppliedRange {
+                parameter_code: range.parameter_code,
+                low: range.low,
+                high: range.high,
+                critical_low: range.critical_low,
+                critical_high: range.critical_high,
+                reference_range: text,
+            })
+            .collect();
     }
     order
 }
@@ -374,6 +394,8 @@ pub fn trend_to_proto(code: &str, trend: &Trend) -> ListParameterTrendResponse {
                 scale_value: r.scale_value.clone(),
                 flag: flag_to_proto(&r.flag),
                 reference_range: r.range.clone(),
+                range_low: r.range_low,
+                range_high: r.range_high,
                 status: ResultStatus::from_str_name(&format!("RESULT_STATUS_{}", r.status)).unwrap_or_default().into(),
             })
             .collect(),

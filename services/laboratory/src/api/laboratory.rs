@@ -16,6 +16,7 @@ use super::convert::{
 };
 use super::{LaboratoryApi, Reply};
 use crate::app::{Entry, MAX_FILE_BYTES, NewOrder, Scope, may_see_results};
+use crate::domain::report::Language;
 use crate::domain::status::{Status as Lab, Step};
 
 const MAX_NOTES: usize = 2000;
@@ -93,7 +94,9 @@ impl LaboratoryService for LaboratoryApi {
         check_id(&mut v, "order_id", &r.order_id);
         v.into_result()?;
         let order = self.0.order(&c, &r.order_id, "GetLabOrder").await?;
-        Ok(Response::new(GetLabOrderResponse { order: Some(order_with_terms(&order, may_see_results(&c))) }))
+        Ok(Response::new(GetLabOrderResponse {
+            order: Some(order_with_terms(&order, may_see_results(&c), &self.0.zone)),
+        }))
     }
 
     async fn get_lab_order_results(
@@ -106,7 +109,9 @@ impl LaboratoryService for LaboratoryApi {
         check_id(&mut v, "order_id", &r.order_id);
         v.into_result()?;
         let order = self.0.order(&c, &r.order_id, "GetLabOrderResults").await?;
-        Ok(Response::new(GetLabOrderResultsResponse { order: Some(order_with_terms(&order, may_see_results(&c))) }))
+        Ok(Response::new(GetLabOrderResultsResponse {
+            order: Some(order_with_terms(&order, may_see_results(&c), &self.0.zone)),
+        }))
     }
 
     async fn list_patient_lab_results(
@@ -315,8 +320,12 @@ impl LaboratoryService for LaboratoryApi {
         let r = request.into_inner();
         let mut v = FieldViolations::new();
         check_id(&mut v, "order_id", &r.order_id);
+        let language = Language::parse(r.language.trim());
+        if language.is_none() {
+            v.add("language", "the report is printed in en or vi");
+        }
         v.into_result()?;
-        let content = self.0.report(&c, &r.order_id).await?;
+        let content = self.0.report(&c, &r.order_id, language.unwrap_or(Language::English)).await?;
         Ok(Response::new(HttpBody { content_type: "application/pdf".into(), data: content, extensions: Vec::new() }))
     }
 

@@ -14,7 +14,7 @@ use tonic::{Code, Status};
 use super::judging::flag_of_code;
 use super::orders::status_of;
 use super::{State, order_not_found};
-use crate::domain::report::{self, Report, Row};
+use crate::domain::report::{self, Language, Report, Row};
 use crate::domain::status::Status as Lab;
 use crate::store::{FileDoc, OrderDoc, Versioned};
 
@@ -124,7 +124,7 @@ impl State {
     }
 
     /// The printed report of the order's released results; audited.
-    pub async fn report(&self, c: &Caller, order_id: &str) -> Result<Vec<u8>, Status> {
+    pub async fn report(&self, c: &Caller, order_id: &str, language: Language) -> Result<Vec<u8>, Status> {
         let order = self.order(c, order_id, "GetLabReport").await?;
         let released: Vec<_> = order.doc.items.iter().filter(|i| i.status == Lab::Completed.name()).collect();
         if released.is_empty() {
@@ -153,18 +153,20 @@ impl State {
         }
         let doctor = self.display_name(&order.doc.doctor_id).await;
         let p = &order.doc.patient;
+        let labels = language.labels();
         let sex = match p.sex.as_str() {
-            "M" => "Male",
-            "F" => "Female",
-            _ => "Sex not recorded",
+            "M" => labels.male,
+            "F" => labels.female,
+            _ => labels.sex_unknown,
         };
         let born = if p.birth_date.is_empty() {
-            "date of birth not recorded".to_owned()
+            labels.birth_unknown.to_owned()
         } else {
-            format!("born {}", p.birth_date)
+            format!("{} {}", labels.born, p.birth_date)
         };
         let last_release = released.iter().filter_map(|i| i.released_at).max();
         let pdf = Report {
+            language,
             clinic: self.clinic.name.clone(),
             clinic_address: self.clinic.address.clone(),
             patient: p.name.clone(),

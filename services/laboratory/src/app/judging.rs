@@ -3,10 +3,11 @@
 //! catalog as stored tests, and the patient's age at collection.
 
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 
 use crate::domain::catalog::{Catalog, Conversion, Kind, Ordinal, Parameter, Range, Sex, Test};
 use crate::domain::results::{self, Flag, Patient};
-use crate::store::{ConversionDoc, ParameterDoc, PatientDoc, RangeDoc, TestDoc};
+use crate::store::{ConversionDoc, OrderDoc, ParameterDoc, PatientDoc, RangeDoc, TestDoc};
 
 fn sex_of(code: &str) -> Option<Sex> {
     match code {
@@ -163,11 +164,31 @@ pub fn patient_on(patient: &PatientDoc, day: Date) -> Patient {
     Patient { sex: sex_of(&patient.sex), age_days }
 }
 
-/// The printed range that applied to `patient`, if any.
-pub fn range_text(catalog: &Catalog, parameter: &ParameterDoc, patient: Patient) -> String {
-    results::range_for(catalog, &parameter.code, patient)
-        .map(|r| results::range_text(r, u8::try_from(parameter.decimals.clamp(0, 6)).unwrap_or(0)))
-        .unwrap_or_default()
+/// The patient as the ranges see them on the order's collection day (in
+/// the clinic's zone); before collection, on the day of `now`.
+pub fn patient_at_collection(order: &OrderDoc, zone: &TimeZone, now: i64) -> Result<Patient, jiff::Error> {
+    let collected = order.collected_at.unwrap_or(now);
+    let day = jiff::Timestamp::from_microsecond(collected)?.to_zoned(zone.clone()).date();
+    Ok(patient_on(&order.patient, day))
+}
+
+/// Each parameter's range for `patient`, with its printed form; parameters
+/// no range applies to are left out.
+pub fn applied_ranges(parameters: &[ParameterDoc], patient: Patient) -> Vec<(Range, String)> {
+    let catalog = catalog_of(parameters);
+    parameters
+        .iter()
+        .filter_map(|p| {
+            let range = results::range_for(&catalog, &p.code, patient)?;
+            let text = results::range_text(range, decimals_of(p));
+            Some((range.clone(), text))
+        })
+        .collect()
+}
+
+/// The decimals a parameter's values and limits are shown with.
+pub fn decimals_of(parameter: &ParameterDoc) -> u8 {
+    u8::try_from(parameter.decimals.clamp(0, 6)).unwrap_or(0)
 }
 
 pub fn flag_code(flag: Option<Flag>) -> String {

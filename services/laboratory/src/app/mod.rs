@@ -23,6 +23,7 @@ use crate::store::{OrderDoc, StoreError, Versioned};
 pub use access::may_see_results;
 pub use catalog::NewTest;
 pub use files::MAX_FILE_BYTES;
+pub use judging::{applied_ranges, patient_at_collection};
 pub use orders::{NewOrder, Scope};
 pub use results::{Entry, Trend};
 

@@ -9,10 +9,10 @@ use hms_kit::proto::common::Role;
 use hms_kit::time::now_micros;
 use tonic::{Code, Status};
 
-use super::judging::{catalog_of, flag_code, patient_on, range_text};
+use super::judging::{catalog_of, decimals_of, flag_code, patient_at_collection};
 use super::orders::{settle, status_of};
 use super::{State, order_not_found};
-use crate::domain::results::{Entered, ResultError, Value, judge};
+use crate::domain::results::{Entered, ResultError, Value, judge, range_for, range_text};
 use crate::domain::status::{Status as Lab, Step};
 use crate::events::{Notice, ResultReference};
 use crate::store::{OrderDoc, ParameterDoc, ResultDoc, Versioned};
@@ -102,10 +102,7 @@ impl State {
         let me = c.principal.subject.clone();
         let result = self
             .change_order(order_id, Some(version), |doc| {
-                let collected = doc.collected_at.unwrap_or(now);
-                let day =
-                    jiff::Timestamp::from_microsecond(collected).map_err(internal)?.to_zoned(self.zone.clone()).date();
-                let person = patient_on(&doc.patient, day);
+                let person = patient_at_collection(doc, &self.zone, now).map_err(internal)?;
                 let (doctor, patient_id) = (doc.doctor_id.clone(), doc.patient_id.clone());
                 let item = doc.items.iter_mut().find(|i| i.id == item_id).ok_or_else(item_not_found)?;
                 let from = status_of(item)?;
@@ -151,12 +148,15 @@ impl State {
                         Value::Scale(s) => (None, s),
                     };
                     let old = item.results.iter().position(|r| r.parameter_code == parameter.code);
+                    let range = range_for(&catalog, &parameter.code, person);
                     let mut result = ResultDoc {
                         parameter_code: parameter.code.clone(),
                         value,
                         scale_value,
                         entered: entered_text(entry),
-                        range: range_text(&catalog, parameter, person),
+                        range: range.map(|r| range_text(r, decimals_of(parameter))).unwrap_or_default(),
+                        range_low: range.and_then(|r| r.low),
+                        range_high: range.and_then(|r| r.high),
                         flag: flag_code(judged.flag),
                         status: "PRELIMINARY".into(),
                         entered_by: me.clone(),

@@ -33,7 +33,88 @@ const AMENDMENT_LINE: f32 = 4.5;
 const COLUMNS: [f32; 5] = [MARGIN, 104.0, 126.0, 152.0, 184.0];
 const TEXT: f32 = 9.0;
 
+/// The languages a report is printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Vietnamese,
+}
+
+/// The report's own words in one language.
+pub struct Labels {
+    pub title: &'static str,
+    pub patient: &'static str,
+    pub accession: &'static str,
+    pub ordered_by: &'static str,
+    pub collected: &'static str,
+    pub released: &'static str,
+    pub columns: [&'static str; 5],
+    pub amended: &'static str,
+    pub legend: &'static str,
+    pub page: &'static str,
+    pub male: &'static str,
+    pub female: &'static str,
+    pub sex_unknown: &'static str,
+    pub born: &'static str,
+    pub birth_unknown: &'static str,
+}
+
+const ENGLISH: Labels = Labels {
+    title: "Laboratory report",
+    patient: "Patient",
+    accession: "Accession",
+    ordered_by: "Ordered by",
+    collected: "Collected",
+    released: "Released",
+    columns: ["Test", "Result", "Unit", "Reference range", "Flag"],
+    amended: "Amended after release; previously reported",
+    legend: "Flags: L low, H high, LL critically low, HH critically high, A abnormal, N normal",
+    page: "page {page} of {pages}",
+    male: "Male",
+    female: "Female",
+    sex_unknown: "Sex not recorded",
+    born: "born",
+    birth_unknown: "date of birth not recorded",
+};
+
+const VIETNAMESE: Labels = Labels {
+    title: "Phiếu kết quả xét nghiệm",
+    patient: "Bệnh nhân",
+    accession: "Số bệnh phẩm",
+    ordered_by: "BS chỉ định",
+    collected: "Lấy mẫu",
+    released: "Trả kết quả",
+    columns: ["Xét nghiệm", "Kết quả", "Đơn vị", "Khoảng tham chiếu", "Cờ"],
+    amended: "Hiệu chỉnh sau khi trả kết quả; giá trị trước",
+    legend: "Cờ: L thấp, H cao, LL thấp nguy kịch, HH cao nguy kịch, A bất thường, N bình thường",
+    page: "trang {page}/{pages}",
+    male: "Nam",
+    female: "Nữ",
+    sex_unknown: "Chưa ghi giới tính",
+    born: "sinh ngày",
+    birth_unknown: "chưa ghi ngày sinh",
+};
+
+impl Language {
+    /// "en" or "vi", with or without a region ("vi-VN"); empty is English.
+    pub fn parse(tag: &str) -> Option<Self> {
+        match tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "" | "en" => Some(Language::English),
+            "vi" => Some(Language::Vietnamese),
+            _ => None,
+        }
+    }
+
+    pub fn labels(self) -> &'static Labels {
+        match self {
+            Language::English => &ENGLISH,
+            Language::Vietnamese => &VIETNAMESE,
+        }
+    }
+}
+
 pub struct Report {
+    pub language: Language,
     pub clinic: String,
     pub clinic_address: String,
     pub patient: String,
@@ -67,7 +148,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, FontMissing> {
     let (Some(regular), Some(bold)) = (REGULAR.as_ref(), BOLD.as_ref()) else {
         return Err(FontMissing);
     };
-    let mut document = PdfDocument::new(&format!("Laboratory report {}", report.accession));
+    let labels = report.language.labels();
+    let mut document = PdfDocument::new(&format!("{} {}", labels.title, report.accession));
     let fonts = Fonts { regular: document.add_font(regular), bold: document.add_font(bold) };
     let pages = paginate(&report.rows);
     let count = pages.len();
@@ -75,7 +157,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, FontMissing> {
         .into_iter()
         .enumerate()
         .map(|(n, rows)| {
-            let mut page = Page { ops: Vec::new(), fonts: &fonts };
+            let mut page = Page { ops: Vec::new(), fonts: &fonts, labels };
             page.header(report);
             page.table(rows);
             page.footer(report, n + 1, count);
@@ -109,6 +191,7 @@ struct Fonts {
 struct Page<'f> {
     ops: Vec<Op>,
     fonts: &'f Fonts,
+    labels: &'static Labels,
 }
 
 impl Page<'_> {
@@ -116,23 +199,23 @@ impl Page<'_> {
         let top = PAGE_HEIGHT - MARGIN;
         self.text(MARGIN, top - 4.0, 14.0, true, &report.clinic);
         self.text(MARGIN, top - 9.5, TEXT, false, &report.clinic_address);
-        self.text(MARGIN, top - 19.0, 12.0, true, "Laboratory report");
+        let labels = self.labels;
+        self.text(MARGIN, top - 19.0, 12.0, true, labels.title);
         self.rule(top - 21.5);
         let details: [(&str, &str); 6] = [
-            ("Patient", &report.patient),
+            (labels.patient, &report.patient),
             ("", &report.patient_details),
-            ("Accession", &report.accession),
-            ("Ordered by", &report.ordered_by),
-            ("Collected", &report.collected_at),
-            ("Released", &report.released_at),
+            (labels.accession, &report.accession),
+            (labels.ordered_by, &report.ordered_by),
+            (labels.collected, &report.collected_at),
+            (labels.released, &report.released_at),
         ];
         for (n, (label, value)) in details.into_iter().enumerate() {
             let y = top - 27.5 - 5.0 * n as f32;
             self.text(MARGIN, y, TEXT, true, label);
-            self.text(MARGIN + 24.0, y, TEXT, false, value);
+            self.text(MARGIN + 27.0, y, TEXT, false, value);
         }
-        let heading = ["Test", "Result", "Unit", "Reference range", "Flag"];
-        for (x, title) in COLUMNS.into_iter().zip(heading) {
+        for (x, title) in COLUMNS.into_iter().zip(labels.columns) {
             self.text(x, TABLE_TOP + 1.5, TEXT, true, title);
         }
         self.rule(TABLE_TOP);
@@ -152,7 +235,7 @@ impl Page<'_> {
             }
             if let Some(previous) = &row.amended_from {
                 y -= AMENDMENT_LINE;
-                let note = format!("Amended after release; previously reported {previous}");
+                let note = format!("{} {previous}", self.labels.amended);
                 self.text(COLUMNS[0] + 4.0, y, 7.5, false, &fit(&note, PAGE_WIDTH - 2.0 * MARGIN - 4.0));
             }
             y -= ROW;
@@ -161,9 +244,9 @@ impl Page<'_> {
 
     fn footer(&mut self, report: &Report, page: usize, pages: usize) {
         self.rule(MARGIN + 6.0);
-        let legend = "Flags: L low, H high, LL critically low, HH critically high, A abnormal, N normal";
-        self.text(MARGIN, MARGIN + 1.5, 7.5, false, legend);
-        let numbered = format!("{} · page {page} of {pages}", report.accession);
+        self.text(MARGIN, MARGIN + 1.5, 7.5, false, self.labels.legend);
+        let numbered = self.labels.page.replace("{page}", &page.to_string()).replace("{pages}", &pages.to_string());
+        let numbered = format!("{} · {numbered}", report.accession);
         self.text(PAGE_WIDTH - MARGIN - 45.0, MARGIN - 3.0, 7.5, false, &numbered);
     }
 
@@ -223,6 +306,7 @@ mod tests {
 
     fn report(rows: Vec<Row>) -> Report {
         Report {
+            language: Language::English,
             clinic: "Phòng khám Đa khoa An Bình".into(),
             clinic_address: "12 Nguyễn Trãi, Quận 1, TP. Hồ Chí Minh".into(),
             patient: "Nguyễn Thị Hương".into(),
@@ -265,6 +349,35 @@ mod tests {
         }
         // Only the glyphs used are embedded, not two whole fonts.
         assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn a_report_in_vietnamese_has_its_own_words() {
+        let mut amended = row("Natri", "139", Some(Flag::Normal));
+        amended.amended_from = Some("149 mmol/L (H)".into());
+        let vietnamese = Report { language: Language::Vietnamese, ..report(vec![amended]) };
+        let page = &text_of(&render(&vietnamese).unwrap())[0];
+        for expected in [
+            "Phiếu kết quả xét nghiệm",
+            "Bệnh nhân",
+            "Số bệnh phẩm",
+            "Khoảng tham chiếu",
+            "giá trị trước 149 mmol/L (H)",
+            "LL thấp nguy kịch",
+            "trang 1/1",
+        ] {
+            assert!(page.contains(expected), "{expected:?} missing from {page:?}");
+        }
+        assert!(!page.contains("Laboratory report") && !page.contains("page 1 of 1"), "{page:?}");
+    }
+
+    #[test]
+    fn languages_are_read_from_their_tags() {
+        assert_eq!(Language::parse(""), Some(Language::English));
+        assert_eq!(Language::parse("en-GB"), Some(Language::English));
+        assert_eq!(Language::parse("vi"), Some(Language::Vietnamese));
+        assert_eq!(Language::parse("VI_vn"), Some(Language::Vietnamese));
+        assert_eq!(Language::parse("fr"), None);
     }
 
     #[test]

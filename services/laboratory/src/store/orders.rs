@@ -31,8 +31,12 @@ pub struct ResultDoc {
     pub scale_value: String,
     /// What was entered, as entered ("97 mg/dL").
     pub entered: String,
-    /// The range that applied, as printed.
+    /// The range that applied, as printed, and its limits for drawing it.
     pub range: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_high: Option<f64>,
     /// N, L, H, LL, HH, A or "" (no range applied).
     pub flag: String,
     /// PRELIMINARY, FINAL, AMENDED or CORRECTED.

@@ -257,7 +257,7 @@ class DeleteLabTestResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class LabResult(_message.Message):
-    __slots__ = ("parameter_code", "parameter_name", "value", "scale_value", "unit", "entered", "reference_range", "flag", "status", "entered_by", "enter_time", "previous", "amend_reason", "decimals")
+    __slots__ = ("parameter_code", "parameter_name", "value", "scale_value", "unit", "entered", "reference_range", "flag", "status", "entered_by", "enter_time", "previous", "amend_reason", "decimals", "range_low", "range_high")
     PARAMETER_CODE_FIELD_NUMBER: _ClassVar[int]
     PARAMETER_NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -272,6 +272,8 @@ class LabResult(_message.Message):
     PREVIOUS_FIELD_NUMBER: _ClassVar[int]
     AMEND_REASON_FIELD_NUMBER: _ClassVar[int]
     DECIMALS_FIELD_NUMBER: _ClassVar[int]
+    RANGE_LOW_FIELD_NUMBER: _ClassVar[int]
+    RANGE_HIGH_FIELD_NUMBER: _ClassVar[int]
     parameter_code: str
     parameter_name: str
     value: float
@@ -286,7 +288,9 @@ class LabResult(_message.Message):
     previous: str
     amend_reason: str
     decimals: int
-    def __init__(self, parameter_code: _Optional[str] = ..., parameter_name: _Optional[str] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., unit: _Optional[str] = ..., entered: _Optional[str] = ..., reference_range: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., entered_by: _Optional[str] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous: _Optional[str] = ..., amend_reason: _Optional[str] = ..., decimals: _Optional[int] = ...) -> None: ...
+    range_low: float
+    range_high: float
+    def __init__(self, parameter_code: _Optional[str] = ..., parameter_name: _Optional[str] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., unit: _Optional[str] = ..., entered: _Optional[str] = ..., reference_range: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., entered_by: _Optional[str] = ..., enter_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous: _Optional[str] = ..., amend_reason: _Optional[str] = ..., decimals: _Optional[int] = ..., range_low: _Optional[float] = ..., range_high: _Optional[float] = ...) -> None: ...
 
 class ResultFile(_message.Message):
     __slots__ = ("file_id", "file_name", "content_type", "size_bytes", "attached_by", "attach_time")
@@ -305,7 +309,7 @@ class ResultFile(_message.Message):
     def __init__(self, file_id: _Optional[str] = ..., file_name: _Optional[str] = ..., content_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., attached_by: _Optional[str] = ..., attach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LabOrderItem(_message.Message):
-    __slots__ = ("item_id", "test_id", "test_code", "test_name", "sample_type", "status", "price", "results", "files", "results_pending", "cancel_reason", "released_by", "release_time", "parameters")
+    __slots__ = ("item_id", "test_id", "test_code", "test_name", "sample_type", "status", "price", "results", "files", "results_pending", "cancel_reason", "released_by", "release_time", "parameters", "applied_ranges")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     TEST_ID_FIELD_NUMBER: _ClassVar[int]
     TEST_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -320,6 +324,7 @@ class LabOrderItem(_message.Message):
     RELEASED_BY_FIELD_NUMBER: _ClassVar[int]
     RELEASE_TIME_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_RANGES_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     test_id: str
     test_code: str
@@ -334,7 +339,24 @@ class LabOrderItem(_message.Message):
     released_by: str
     release_time: _timestamp_pb2.Timestamp
     parameters: _containers.RepeatedCompositeFieldContainer[LabParameter]
-    def __init__(self, item_id: _Optional[str] = ..., test_id: _Optional[str] = ..., test_code: _Optional[str] = ..., test_name: _Optional[str] = ..., sample_type: _Optional[str] = ..., status: _Optional[_Union[LabOrderStatus, str]] = ..., price: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., results: _Optional[_Iterable[_Union[LabResult, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[ResultFile, _Mapping]]] = ..., results_pending: _Optional[bool] = ..., cancel_reason: _Optional[str] = ..., released_by: _Optional[str] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parameters: _Optional[_Iterable[_Union[LabParameter, _Mapping]]] = ...) -> None: ...
+    applied_ranges: _containers.RepeatedCompositeFieldContainer[AppliedRange]
+    def __init__(self, item_id: _Optional[str] = ..., test_id: _Optional[str] = ..., test_code: _Optional[str] = ..., test_name: _Optional[str] = ..., sample_type: _Optional[str] = ..., status: _Optional[_Union[LabOrderStatus, str]] = ..., price: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., results: _Optional[_Iterable[_Union[LabResult, _Mapping]]] = ..., files: _Optional[_Iterable[_Union[ResultFile, _Mapping]]] = ..., results_pending: _Optional[bool] = ..., cancel_reason: _Optional[str] = ..., released_by: _Optional[str] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parameters: _Optional[_Iterable[_Union[LabParameter, _Mapping]]] = ..., applied_ranges: _Optional[_Iterable[_Union[AppliedRange, _Mapping]]] = ...) -> None: ...
+
+class AppliedRange(_message.Message):
+    __slots__ = ("parameter_code", "low", "high", "critical_low", "critical_high", "reference_range")
+    PARAMETER_CODE_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    HIGH_FIELD_NUMBER: _ClassVar[int]
+    CRITICAL_LOW_FIELD_NUMBER: _ClassVar[int]
+    CRITICAL_HIGH_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_RANGE_FIELD_NUMBER: _ClassVar[int]
+    parameter_code: str
+    low: float
+    high: float
+    critical_low: float
+    critical_high: float
+    reference_range: str
+    def __init__(self, parameter_code: _Optional[str] = ..., low: _Optional[float] = ..., high: _Optional[float] = ..., critical_low: _Optional[float] = ..., critical_high: _Optional[float] = ..., reference_range: _Optional[str] = ...) -> None: ...
 
 class LabOrder(_message.Message):
     __slots__ = ("order_id", "patient_id", "doctor_id", "encounter_id", "priority", "notes", "status", "items", "accession_number", "collected_by", "collect_time", "create_time", "invoice_requested", "version")
@@ -439,7 +461,7 @@ class ListParameterTrendRequest(_message.Message):
     def __init__(self, patient_id: _Optional[str] = ..., parameter_code: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TrendPoint(_message.Message):
-    __slots__ = ("order_id", "collect_time", "value", "scale_value", "flag", "reference_range", "status")
+    __slots__ = ("order_id", "collect_time", "value", "scale_value", "flag", "reference_range", "status", "range_low", "range_high")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     COLLECT_TIME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -447,6 +469,8 @@ class TrendPoint(_message.Message):
     FLAG_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_RANGE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    RANGE_LOW_FIELD_NUMBER: _ClassVar[int]
+    RANGE_HIGH_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     collect_time: _timestamp_pb2.Timestamp
     value: float
@@ -454,7 +478,9 @@ class TrendPoint(_message.Message):
     flag: Flag
     reference_range: str
     status: ResultStatus
-    def __init__(self, order_id: _Optional[str] = ..., collect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., reference_range: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ...) -> None: ...
+    range_low: float
+    range_high: float
+    def __init__(self, order_id: _Optional[str] = ..., collect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., value: _Optional[float] = ..., scale_value: _Optional[str] = ..., flag: _Optional[_Union[Flag, str]] = ..., reference_range: _Optional[str] = ..., status: _Optional[_Union[ResultStatus, str]] = ..., range_low: _Optional[float] = ..., range_high: _Optional[float] = ...) -> None: ...
 
 class ListParameterTrendResponse(_message.Message):
     __slots__ = ("parameter_code", "parameter_name", "unit", "decimals", "points")
@@ -625,10 +651,12 @@ class GetResultFileResponse(_message.Message):
     def __init__(self, file: _Optional[_Union[ResultFile, _Mapping]] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class GetLabReportRequest(_message.Message):
-    __slots__ = ("order_id",)
+    __slots__ = ("order_id", "language")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     order_id: str
-    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+    language: str
+    def __init__(self, order_id: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
     __slots__ = ("sequence", "actor_id", "actor_role", "action", "patient_id", "resource", "event_time", "client_address", "outcome", "reason", "previous_hash", "hash")

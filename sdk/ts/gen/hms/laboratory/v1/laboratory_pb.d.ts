@@ -499,6 +499,19 @@ export declare type LabResult = Message<"hms.laboratory.v1.LabResult"> & {
    * @generated from field: int32 decimals = 14;
    */
   decimals: number;
+
+  /**
+   * The limits of the range that applied, for drawing it; unset where the
+   * range has no such limit (or none applied).
+   *
+   * @generated from field: optional double range_low = 15;
+   */
+  rangeLow?: number | undefined;
+
+  /**
+   * @generated from field: optional double range_high = 16;
+   */
+  rangeHigh?: number | undefined;
 };
 
 /**
@@ -631,6 +644,15 @@ export declare type LabOrderItem = Message<"hms.laboratory.v1.LabOrderItem"> & {
    * @generated from field: repeated hms.laboratory.v1.LabParameter parameters = 14;
    */
   parameters: LabParameter[];
+
+  /**
+   * Once the sample is collected, the range of each parameter that applies
+   * to this patient (sex, age at collection), so that a form can show the
+   * flag a value will get before it is sent. Where `parameters` is.
+   *
+   * @generated from field: repeated hms.laboratory.v1.AppliedRange applied_ranges = 15;
+   */
+  appliedRanges: AppliedRange[];
 };
 
 /**
@@ -638,6 +660,52 @@ export declare type LabOrderItem = Message<"hms.laboratory.v1.LabOrderItem"> & {
  * Use `create(LabOrderItemSchema)` to create a new message.
  */
 export declare const LabOrderItemSchema: GenMessage<LabOrderItem>;
+
+/**
+ * The reference and critical limits of one parameter for one patient, in
+ * the catalog's unit; unset where the range has no such limit.
+ *
+ * @generated from message hms.laboratory.v1.AppliedRange
+ */
+export declare type AppliedRange = Message<"hms.laboratory.v1.AppliedRange"> & {
+  /**
+   * @generated from field: string parameter_code = 1;
+   */
+  parameterCode: string;
+
+  /**
+   * @generated from field: optional double low = 2;
+   */
+  low?: number | undefined;
+
+  /**
+   * @generated from field: optional double high = 3;
+   */
+  high?: number | undefined;
+
+  /**
+   * @generated from field: optional double critical_low = 4;
+   */
+  criticalLow?: number | undefined;
+
+  /**
+   * @generated from field: optional double critical_high = 5;
+   */
+  criticalHigh?: number | undefined;
+
+  /**
+   * As printed ("3.5–5.3", "≤ 5.2").
+   *
+   * @generated from field: string reference_range = 6;
+   */
+  referenceRange: string;
+};
+
+/**
+ * Describes the message hms.laboratory.v1.AppliedRange.
+ * Use `create(AppliedRangeSchema)` to create a new message.
+ */
+export declare const AppliedRangeSchema: GenMessage<AppliedRange>;
 
 /**
  * @generated from message hms.laboratory.v1.LabOrder
@@ -961,6 +1029,18 @@ export declare type TrendPoint = Message<"hms.laboratory.v1.TrendPoint"> & {
    * @generated from field: hms.laboratory.v1.ResultStatus status = 7;
    */
   status: ResultStatus;
+
+  /**
+   * The limits of that range, for drawing it.
+   *
+   * @generated from field: optional double range_low = 8;
+   */
+  rangeLow?: number | undefined;
+
+  /**
+   * @generated from field: optional double range_high = 9;
+   */
+  rangeHigh?: number | undefined;
 };
 
 /**
@@ -1437,6 +1517,13 @@ export declare type GetLabReportRequest = Message<"hms.laboratory.v1.GetLabRepor
    * @generated from field: string order_id = 1;
    */
   orderId: string;
+
+  /**
+   * The report's language: "en" (the default when empty) or "vi".
+   *
+   * @generated from field: string language = 2;
+   */
+  language: string;
 };
 
 /**
