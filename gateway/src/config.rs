@@ -29,6 +29,9 @@ pub struct GatewayConfig {
     pub payment_origins: Vec<String>,
     /// Largest accepted REST request body.
     pub max_body_bytes: usize,
+    /// Largest accepted REST request body of a method that takes file
+    /// content (a `bytes` field, sent as base64 in JSON: a lab result file).
+    pub max_upload_bytes: usize,
     /// Deadline given to upstream calls whose client set none.
     #[serde(with = "millis")]
     pub default_timeout: Duration,
@@ -74,6 +77,8 @@ impl Default for GatewayConfig {
             cors_allowed_origins: vec!["http://localhost:3000".into(), "http://127.0.0.1:3000".into()],
             payment_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
+            // A 4 MiB file in base64, with room for the rest of the request.
+            max_upload_bytes: 6 * 1024 * 1024,
             default_timeout: Duration::from_secs(15),
             max_timeout: Duration::from_secs(60),
             trusted_proxies: TrustedProxies::default(),

@@ -24,7 +24,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 pub fn http_status(code: Code) -> StatusCode {
     match code {
         Code::Ok => StatusCode::OK,
-        Code::InvalidArgument | Code::FailedPrecondition => StatusCode::BAD_REQUEST,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => StatusCode::BAD_REQUEST,
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::PermissionDenied => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -32,6 +32,7 @@ pub fn http_status(code: Code) -> StatusCode {
         Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -75,6 +76,8 @@ mod tests {
         assert_eq!(http_status(Code::ResourceExhausted), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(http_status(Code::Unavailable), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(http_status(Code::DeadlineExceeded), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(http_status(Code::OutOfRange), StatusCode::BAD_REQUEST);
+        assert_eq!(http_status(Code::Unimplemented), StatusCode::NOT_IMPLEMENTED);
         assert_eq!(http_status(Code::DataLoss), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(http_status(Code::Unknown), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -42,19 +42,17 @@ async fn call(shared: &Shared, request: Request) -> Result<Response, Status> {
         }
     };
     let route = matched.route;
+    let limit = if route.takes_file { shared.config.max_upload_bytes } else { shared.config.max_body_bytes };
     let meta = RequestMeta::of(&parts.extensions);
     if let Err(status) = shared.admit(&route.grpc_path, &parts.headers, &meta).await {
-        admission::drain(body, shared.config.max_body_bytes).await;
+        admission::drain(body, limit).await;
         return Err(status);
     }
 
-    let body = match Limited::new(body, shared.config.max_body_bytes).collect().await {
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<LengthLimitError>() => {
-            return Err(invalid_argument(
-                "body",
-                &format!("the request body exceeds the limit of {} bytes", shared.config.max_body_bytes),
-            ));
+            return Err(invalid_argument("body", &format!("the request body exceeds the limit of {limit} bytes")));
         }
         Err(e) => return Err(invalid_argument("body", &format!("cannot read the request body: {e}"))),
     };

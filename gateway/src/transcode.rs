@@ -40,6 +40,9 @@ pub struct Route {
     /// `hms.user.v1`.
     pub package: String,
     pub server_streaming: bool,
+    /// The request carries file content (a `bytes` field): its body may be
+    /// as large as `gateway.max_upload_bytes`.
+    pub takes_file: bool,
     method: MethodDescriptor,
 }
 
@@ -290,6 +293,7 @@ impl Transcoder {
                         grpc_path: grpc_path.clone(),
                         package: service.package_name().to_owned(),
                         server_streaming: method.is_server_streaming(),
+                        takes_file: method.input().fields().any(|f| f.kind() == Kind::Bytes),
                         method: method.clone(),
                     });
                 }

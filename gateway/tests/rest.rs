@@ -2,6 +2,7 @@
 
 mod common;
 
+use base64::Engine as _;
 use common::{PASSWORD, Stack, violated_fields};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -265,4 +266,38 @@ async fn login_is_rate_limited_with_retry_after() {
     // Other methods keep their own, larger budget.
     let (status, _) = s.call(Method::GET, "/api/v1/users/keys", None, None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_uploads_have_their_own_body_limit() {
+    // 64 KiB for ordinary bodies (the test stack's), 256 KiB for file content.
+    let s = Stack::start_with(|config| config.max_upload_bytes = 256 * 1024).await;
+    let big = "x".repeat(100 * 1024);
+    let (status, body) =
+        s.call(Method::POST, "/api/v1/users/login/", None, Some(json!({"username": big, "password": "p"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(violated_fields(&body), ["body"]);
+
+    let admin = s.admin_token().await;
+    let technician = json!({
+        "username": "lab.upload", "password": PASSWORD, "email": "lab.upload@example.com",
+        "role": "ROLE_LAB_TECHNICIAN",
+    });
+    let (status, body) = s.call(Method::POST, "/api/v1/admin/users", Some(&admin), Some(technician)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = s.token("lab.upload", PASSWORD).await;
+    let upload = |bytes: usize| {
+        let content = base64::engine::general_purpose::STANDARD.encode(vec![7_u8; bytes]);
+        json!({"file_name": "run.pdf", "content": content})
+    };
+    let path = "/api/v1/lab/orders/o-1/items/i-1/files";
+    // 150 KiB of file: past the ordinary limit, within the upload limit, so
+    // the gateway forwards it (no laboratory runs in this stack).
+    let (status, body) = s.call(Method::POST, path, Some(&token), Some(upload(150 * 1024))).await;
+    assert_ne!(violated_fields(&body), ["body"], "{status} {body}");
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{body}");
+    // 300 KiB: past the upload limit too.
+    let (status, body) = s.call(Method::POST, path, Some(&token), Some(upload(300 * 1024))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(violated_fields(&body), ["body"]);
 }

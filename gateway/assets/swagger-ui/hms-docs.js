@@ -11,6 +11,9 @@ window.addEventListener("DOMContentLoaded", () => {
     displayRequestDuration: true,
     // No remote validator badge: the page works offline and calls nothing but the gateway.
     validatorUrl: null,
+    // A filter by tag (service): with about 150 operations the list is
+    // virtualized, and a service is easier found by name than by scrolling.
+    filter: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     // A successful login through "try it out" authorizes the page with its
