@@ -66,6 +66,14 @@ export async function technicianCollects(page, { tests, patientId, urgent = true
   await banner.waitFor();
   const accession = (await banner.getAttribute("data-accession")) ?? "";
   if (!/^L\d{6}-\d+$/.test(accession)) throw new Error(`an odd accession number: ${accession}`);
+  // The accession number as a Code 128 barcode, with the number printed under the bars.
+  const barcode = page.getByRole("img", { name: `Barcode of accession number ${accession}` });
+  await barcode.waitFor();
+  const bars = await barcode.locator("rect").count();
+  if (bars < 20) throw new Error(`the barcode has ${String(bars)} bars`);
+  const printed = (await barcode.locator("text").textContent()) ?? "";
+  if (printed.trim() !== accession) throw new Error(`the label reads ${printed}`);
+  await page.getByRole("button", { name: "Print the sample label" }).waitFor();
   await page.locator(".title-row").getByText("Sample collected").first().waitFor();
   await shot(page, "technician-sample-collected");
   return accession;
@@ -101,6 +109,9 @@ export async function technicianEnters(
   }
   await form.getByLabel(/: value$/).fill(String(value));
   await form.getByLabel(/: unit$/).selectOption({ label: unit });
+  // The flag the value will get, shown before it is sent.
+  await form.locator(`[data-preview] [data-flag="${flag}"]`).waitFor();
+  await shot(page, `technician-${label}-live-flag`);
   await form.getByRole("button", { name: "Save the results" }).click();
   const saved = item.getByRole("status").filter({ hasText: "Saved. The laboratory judged:" });
   await saved.waitFor();
@@ -140,6 +151,12 @@ export async function patientSeesLabResults(page, { orderId, released, shot = no
   }
   await card.locator('[data-flag="LL"]').waitFor();
   await card.getByText("critical low").first().waitFor();
+  // Each value drawn against its range: a critically low one off the range's left.
+  const bar = card.locator(".range-bar").first();
+  await bar.waitFor();
+  if (!(await bar.getAttribute("class"))?.includes("outside")) {
+    throw new Error("a critical value is drawn inside its range");
+  }
   await shot(page, "patient-lab-released");
   const [download] = await Promise.all([
     page.waitForEvent("download"),
@@ -174,4 +191,69 @@ export async function doctorOrdersThenCancels(page, { test, reason, shot = noSho
   await order.getByText(`Cancelled: ${reason}`).waitFor();
   await order.locator(".rx-head").getByText("Cancelled", { exact: true }).waitFor();
   await shot(page, "doctor-lab-order-cancelled");
+}
+
+/**
+ * On the order page: amends the released value of `test` (a one-parameter test) with a
+ * reason, refused first without one; checks the new flag and the value it replaced.
+ */
+export async function technicianAmends(
+  page,
+  { test, value, unit, flag, previous, reason, shot = noShot },
+) {
+  const item = page.getByRole("region", { name: test, exact: true });
+  await item.getByRole("button", { name: `Amend the results of ${test}` }).click();
+  const form = item.getByRole("form", { name: `Amend the results of ${test}` });
+  await form.getByLabel(/: value$/).fill(String(value));
+  await form.getByLabel(/: unit$/).selectOption({ label: unit });
+  await form.getByRole("button", { name: "Save the amendment" }).click();
+  await form.getByText("Give the reason for the amendment.").waitFor();
+  await form.getByLabel("Reason for the amendment").fill(reason);
+  await form.getByRole("button", { name: "Save the amendment" }).click();
+  const saved = item.getByRole("status").filter({ hasText: "Saved. The laboratory judged:" });
+  await saved.locator(`[data-flag="${flag}"]`).waitFor();
+  await item.getByText(`Previously ${previous}; reason: ${reason}`).waitFor();
+  await shot(page, "technician-amended");
+}
+
+/** The patient's lab results: the trend of `parameter` with `points` released values. */
+export async function patientSeesTrend(page, { orderId, parameter, code, points, shot = noShot }) {
+  const card = page.locator(`li[data-lab-order="${orderId}"]`);
+  await card
+    .getByRole("button", { name: `Trend of ${parameter}` })
+    .first()
+    .click();
+  const trend = page.locator(`[data-trend="${code}"]`);
+  await trend
+    .getByRole("heading", { name: new RegExp(`^${escape(parameter)} over time`) })
+    .waitFor();
+  await trend
+    .locator("tr[data-trend-point]")
+    .nth(points - 1)
+    .waitFor();
+  const rows = await trend.locator("tr[data-trend-point]").count();
+  if (rows !== points)
+    throw new Error(`the trend shows ${String(rows)} values, not ${String(points)}`);
+  if (points > 1) {
+    // The value's line has a dot per value (the range's steps have none).
+    const dots = trend.locator("[data-trend-chart] .recharts-line-dot");
+    await dots.nth(points - 1).waitFor({ state: "attached" });
+    if ((await dots.count()) !== points) throw new Error("the chart does not show every value");
+  }
+  await shot(page, "patient-lab-trend");
+  return trend;
+}
+
+/** The patient downloads a result file `name` of the released order; checks it is a PDF. */
+export async function patientDownloadsFile(page, { orderId, name }) {
+  const card = page.locator(`li[data-lab-order="${orderId}"]`);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    card.getByRole("button", { name: `Download ${name}` }).click(),
+  ]);
+  const bytes = await readFile(await download.path());
+  if (bytes.subarray(0, 4).toString("latin1") !== "%PDF") {
+    throw new Error(`the result file is not the PDF attached`);
+  }
+  return download.suggestedFilename();
 }

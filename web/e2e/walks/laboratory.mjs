@@ -11,10 +11,15 @@
 // released on the encounter and completes the visit; the patient then sees the values,
 // ranges and flags and downloads the PDF report (checked to start with %PDF). The
 // technician's worklist and the patient's results read in Vietnamese; the admin is
-// refused deleting a test in use ("deactivate it instead"). Screenshots go to
-// target/web-e2e/laboratory/.
+// refused deleting a test in use ("deactivate it instead"). Along the way: the accession
+// number's Code 128 barcode, the flag shown while a value is typed, the patient's range
+// bars, the result file downloaded, an amendment after release (the patient sees the value
+// it replaced), the glucose trend of two orders as a chart and a table, the lab invoice paid
+// by card, and the admin creating a test with a reference range and editing it.
+// Screenshots go to target/web-e2e/laboratory/.
 //
 //   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/laboratory.mjs
+import { readFile } from "node:fs/promises";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -25,14 +30,19 @@ import {
   ScheduleService,
 } from "@hms/sdk/hms/appointment/v1/appointment_pb";
 import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
+import { LabStep, LaboratoryService, Priority } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
 import { seed } from "../seed.mjs";
 import { base, adminPassword, walk } from "../harness.mjs";
 import { createStaff } from "../steps/admin.mjs";
+import { payInvoice } from "../steps/billing.mjs";
 import {
   doctorOrdersLabTests,
   doctorOrdersThenCancels,
   doctorReleases,
+  patientDownloadsFile,
   patientSeesLabResults,
+  patientSeesTrend,
+  technicianAmends,
   technicianCollects,
   technicianEnters,
 } from "../steps/laboratory.mjs";
@@ -44,6 +54,7 @@ const users = createClient(UserService, transport);
 const schedules = createClient(ScheduleService, transport);
 const appointments = createClient(AppointmentService, transport);
 const ehr = createClient(EhrService, transport);
+const lab = createClient(LaboratoryService, transport);
 const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,6 +134,49 @@ async function visit() {
     return encounters.find((e) => e.appointmentId === appointment.id);
   });
   return appointment;
+}
+
+/**
+ * An earlier fasting glucose of the same visit, through the SDK: ordered, collected,
+ * entered (5.2 mmol/L) and released, so that the patient's trend has two values.
+ */
+async function earlierGlucose(appointment, technician) {
+  const doctor = (
+    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
+  ).tokens;
+  const tech = (await users.login({ username: technician.username, password: technician.password }))
+    .tokens;
+  const { tests } = await lab.listLabTests({ query: "14771-0" }, bearer(doctor));
+  const glucose = tests.find((t) => t.code === "14771-0");
+  const { encounters } = await ehr.listEncounters(
+    { patientId: appointment.patientId },
+    bearer(doctor),
+  );
+  const encounter = encounters.find((e) => e.appointmentId === appointment.id);
+  let { order } = await lab.createLabOrder(
+    {
+      patientId: appointment.patientId,
+      encounterId: encounter.encounterId,
+      priority: Priority.ROUTINE,
+      testIds: [glucose.testId],
+    },
+    bearer(doctor),
+  );
+  ({ order } = await lab.updateLabOrderStatus(
+    { orderId: order.orderId, step: LabStep.COLLECT_SAMPLE, version: order.version },
+    bearer(tech),
+  ));
+  ({ order } = await lab.enterLabResults(
+    {
+      orderId: order.orderId,
+      itemId: order.items[0].itemId,
+      results: [{ parameterCode: "14771-0", value: 5.2, unit: "mmol/L" }],
+      version: order.version,
+    },
+    bearer(tech),
+  ));
+  await lab.releaseLabResults({ orderId: order.orderId, version: order.version }, bearer(doctor));
+  return order.orderId;
 }
 
 /** A tiny but well-formed PDF, as an instrument would print it. */
@@ -258,11 +312,24 @@ await walk("laboratory", async (harness) => {
     .waitFor({ timeout: 30_000 });
   await shot(doctor, "doctor-critical-notification");
   await doctorReleases(doctor, { orderId, flags: ["LL", "L"], shot });
+  const earlier = await earlierGlucose(appointment, technicianAccount);
+  console.log(`a second glucose, ${earlier}, released through the SDK`);
   // The visit ends here (a checked-in visit left open would be the next walk's nurse's).
   await doctor.goto(`${base}/appointments/${appointment.id}/encounter`);
   await doctor.getByRole("heading", { name: "Encounter", exact: true }).waitFor();
   const labOrders = doctor.getByRole("list", { name: "Lab orders of this encounter" });
   await labOrders.getByText("Results released").first().waitFor();
+  // The doctor prints the report of the released results too.
+  const [doctorReport] = await Promise.all([
+    doctor.waitForEvent("download"),
+    labOrders
+      .locator(`li[data-lab-order="${orderId}"]`)
+      .getByRole("button", { name: "Download report (PDF)" })
+      .click(),
+  ]);
+  if ((await readFile(await doctorReport.path())).subarray(0, 4).toString("latin1") !== "%PDF") {
+    throw new Error("the doctor's report is not a PDF");
+  }
   await doctor
     .getByRole("button", { name: "Finish the encounter and complete the appointment" })
     .click();
@@ -273,6 +340,40 @@ await walk("laboratory", async (harness) => {
   await patient.reload();
   const report = await patientSeesLabResults(patient, { orderId, released: true, shot });
   console.log(`the report ${report.name}: ${String(report.size)} bytes of PDF`);
+  const file = await patientDownloadsFile(patient, { orderId, name: "glucose-analyser.pdf" });
+  console.log(`the patient downloaded the instrument's report ${file}`);
+
+  // 7b. The technician amends the critical glucose (a haemolysed sample, rerun): the patient
+  // sees the amendment with the value it replaced, and the trend of both glucose values.
+  await technician.goto(`${base}/lab/orders/${orderId}`);
+  await technician.getByRole("heading", { name: "Lab order", exact: true }).waitFor();
+  const rerun = `Haemolysed sample, rerun (${suffix})`;
+  await technicianAmends(technician, {
+    test: GLUCOSE,
+    value: 5.0,
+    unit: "mmol/L",
+    flag: "N",
+    previous: "30 mg/dL",
+    reason: rerun,
+    shot,
+  });
+  await patient.reload();
+  const amendedCard = patient.locator(`li[data-lab-order="${orderId}"]`);
+  await amendedCard.getByText(`Previously 30 mg/dL; reason: ${rerun}`).waitFor();
+  const trend = await patientSeesTrend(patient, {
+    orderId,
+    parameter: "Fasting glucose [Moles/volume] in Serum or Plasma",
+    code: "14771-0",
+    points: 2,
+    shot,
+  });
+  await trend.getByText("(amended)").waitFor();
+
+  // 7c. The lab invoice, made when the sample was collected, paid by card.
+  const number = await payInvoice(patient, harness, { item: GLUCOSE, timeoutMs: 60_000 });
+  console.log(`paid the lab invoice ${number}`);
+  await patient.getByRole("link", { name: "Lab results", exact: true }).click();
+  await patient.getByRole("heading", { name: "My lab results" }).waitFor();
 
   // 8. The technician's worklist in Vietnamese.
   await technician.getByRole("radio", { name: "VI" }).click();
@@ -283,9 +384,19 @@ await walk("laboratory", async (harness) => {
   await patient.getByRole("radio", { name: "VI" }).click();
   await patient.getByRole("heading", { name: "Kết quả xét nghiệm của tôi" }).waitFor();
   const card = patient.locator(`li[data-lab-order="${orderId}"]`);
-  await card.getByText("thấp nguy kịch").first().waitFor();
+  await card.getByText("Đã hiệu chỉnh.").first().waitFor();
+  await card.locator('[data-flag="L"]').getByText("thấp").first().waitFor();
   await card.getByRole("columnheader", { name: "Khoảng tham chiếu" }).first().waitFor();
-  await card.getByRole("button", { name: "Tải phiếu kết quả (PDF)" }).waitFor();
+  // The report in Vietnamese (its words are checked by the service's tests).
+  const [vietnameseReport] = await Promise.all([
+    patient.waitForEvent("download"),
+    card.getByRole("button", { name: "Tải phiếu kết quả (PDF)" }).click(),
+  ]);
+  if (
+    (await readFile(await vietnameseReport.path())).subarray(0, 4).toString("latin1") !== "%PDF"
+  ) {
+    throw new Error("the Vietnamese report is not a PDF");
+  }
   await shot(patient, "patient-lab-results-vi");
 
   // 9. The admin may not delete a test orders use: deactivate it instead.
@@ -297,4 +408,51 @@ await walk("laboratory", async (harness) => {
     .waitFor();
   await shot(admin, "admin-lab-test-in-use");
   await dialog.getByRole("button", { name: "Back" }).click();
+
+  // 10. The admin adds a test of the clinic's own with a reference range (a limit that is
+  // not a number refused next to it, then limits out of order refused by the service), and
+  // edits its price.
+  const ferritin = `Serum ferritin ${suffix}`;
+  await admin.getByRole("button", { name: "New lab test" }).click();
+  const form = admin.getByRole("form", { name: "New lab test" });
+  await form.getByLabel("Code", { exact: true }).fill(`FER-${suffix}`);
+  await form.getByLabel("Name", { exact: true }).fill(ferritin);
+  await form.getByLabel("Sample type").fill("Serum");
+  await form.getByLabel("Turnaround (hours)").fill("24");
+  await form.getByLabel(/^Price/).fill("120000");
+  await form.getByLabel("Parameter code").fill("2276-4");
+  await form.getByLabel("Parameter name").fill("Ferritin");
+  await form.getByLabel("Unit (UCUM)").fill("ug/L");
+  await form.getByLabel("Decimals shown").fill("0");
+  await form.getByRole("button", { name: "Add a range to Ferritin" }).click();
+  const cell = (what) => form.getByLabel(`Range 1 of Ferritin: ${what}`, { exact: true });
+  await cell("low").fill("fifteen");
+  await cell("high").fill("150");
+  await cell("critical low").fill("20");
+  await cell("source").fill("WHO 2020, serum ferritin in adults");
+  await form.getByRole("button", { name: "Create the test" }).click();
+  await form.getByText("Enter a number, e.g. 5.4, or leave it blank.").waitFor();
+  await cell("low").fill("15");
+  await form.getByRole("button", { name: "Create the test" }).click();
+  await form.getByText(/limits must be ordered/).waitFor();
+  await shot(admin, "admin-lab-test-refused");
+  await cell("critical low").fill("5");
+  await form.getByRole("button", { name: "Create the test" }).click();
+  await admin.getByRole("status").getByText(`${ferritin} is saved.`).waitFor();
+  await admin.getByLabel("Find a test by name or code").fill(`FER-${suffix}`);
+  await admin.getByRole("button", { name: `Edit ${ferritin}` }).click();
+  const edit = admin.getByRole("form", { name: `Edit ${ferritin}` });
+  if (
+    (await edit.getByLabel("Range 1 of Ferritin: from age", { exact: true }).inputValue()) !== "18y"
+  ) {
+    throw new Error("the range's age band did not come back as entered");
+  }
+  await edit.getByLabel(/^Price/).fill("130000");
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  await admin.getByRole("status").getByText(`${ferritin} is saved.`).waitFor();
+  await admin
+    .getByRole("row", { name: new RegExp(ferritin) })
+    .getByText(/130[.,]000/)
+    .waitFor();
+  await shot(admin, "admin-lab-test-edited");
 });

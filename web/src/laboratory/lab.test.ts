@@ -23,6 +23,8 @@ import {
   isCritical,
   MAX_FILE_BYTES,
   parseDecimal,
+  previewFlag,
+  rangeBar,
   unitChoices,
   violationField,
   worklistOrder,
@@ -149,5 +151,64 @@ describe("values", () => {
     expect(formatValue(0.1, 2, "en")).toBe("0.10");
     expect(formatValue(1.665186, 1, "vi")).toBe("1,7");
     expect(formatValue(140, 0, "en")).toBe("140");
+  });
+});
+
+describe("the flag shown while typing", () => {
+  const adult = { low: 3.9, high: 5.5, criticalLow: 2.6, criticalHigh: 26.9 };
+  const typed = (value: string, unit = "") => previewFlag(glucose, adult, { value, unit });
+  it("judges the value in the catalog's unit, limits inside", () => {
+    expect(typed("5.0")).toBe(Flag.NORMAL);
+    expect(typed("3.9")).toBe(Flag.NORMAL);
+    expect(typed("5.5")).toBe(Flag.NORMAL);
+    expect(typed("5.6")).toBe(Flag.HIGH);
+    expect(typed("3,8")).toBe(Flag.LOW);
+  });
+  it("puts critical limits before the reference range", () => {
+    expect(typed("2.5")).toBe(Flag.CRITICAL_LOW);
+    expect(typed("27")).toBe(Flag.CRITICAL_HIGH);
+  });
+  it("converts a unit the catalog accepts, as the service does", () => {
+    // 126 mg/dL is 7.0 mmol/L; 30 mg/dL is 1.7 mmol/L.
+    expect(typed("126", "mg/dL")).toBe(Flag.HIGH);
+    expect(typed("30", "mg/dL")).toBe(Flag.CRITICAL_LOW);
+  });
+  it("shows nothing for what cannot be judged yet", () => {
+    expect(typed("")).toBeUndefined();
+    expect(typed("5.")).toBeUndefined();
+    expect(typed("5", "mg/L")).toBeUndefined();
+    expect(previewFlag(glucose, undefined, { value: "5", unit: "" })).toBeUndefined();
+    expect(previewFlag(glucose, {}, { value: "5", unit: "" })).toBeUndefined();
+  });
+  it("judges a one-sided range", () => {
+    const upTo = { high: 5.2 };
+    expect(previewFlag(glucose, upTo, { value: "4", unit: "" })).toBe(Flag.NORMAL);
+    expect(previewFlag(glucose, upTo, { value: "6", unit: "" })).toBe(Flag.HIGH);
+  });
+});
+
+describe("range bars", () => {
+  it("puts a two-sided range in the middle half and the value on it", () => {
+    const middle = rangeBar(4.7, 3.9, 5.5);
+    expect(middle).toMatchObject({ from: 0.25, to: 0.75, outside: false });
+    expect(middle?.at).toBeCloseTo(0.5);
+    const high = rangeBar(7, 3.9, 5.5);
+    expect(high?.outside).toBe(true);
+    expect(high?.at).toBeGreaterThan(0.75);
+  });
+  it("clamps a value far off the range to the bar's end", () => {
+    expect(rangeBar(40, 3.9, 5.5)?.at).toBe(1);
+    expect(rangeBar(-3, 3.9, 5.5)?.at).toBe(0);
+  });
+  it("draws a range open on one side from its limit", () => {
+    const upTo = rangeBar(2.6, undefined, 5.2);
+    expect(upTo).toMatchObject({ from: 0, to: 0.5, at: 0.25, outside: false });
+    const from = rangeBar(30, 40, undefined);
+    expect(from).toMatchObject({ from: 0.5, to: 1, outside: true });
+    expect(from?.at).toBeLessThan(0.5);
+  });
+  it("draws nothing without a value or a range", () => {
+    expect(rangeBar(undefined, 3.9, 5.5)).toBeUndefined();
+    expect(rangeBar(4, undefined, undefined)).toBeUndefined();
   });
 });

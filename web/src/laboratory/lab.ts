@@ -9,6 +9,7 @@ import {
   LabOrderStatus,
   ParameterKind,
   Priority,
+  type AppliedRange,
   type LabOrder,
   type LabOrderItem,
   type LabParameter,
@@ -217,4 +218,67 @@ export function formatValue(value: number, decimals: number, locale: string): st
     maximumFractionDigits: decimals,
     useGrouping: false,
   }).format(value);
+}
+
+/**
+ * The flag a typed value will get, before it is sent: the value brought to the catalog's
+ * unit (the same conversions the service applies), then judged by the range that applies to
+ * this patient, critical limits first; a value on a limit is inside it. Undefined while the
+ * value or unit is not usable yet or no range applies (the service's flag is the one kept).
+ */
+export function previewFlag(
+  p: Pick<LabParameter, "unit" | "conversions">,
+  range: Pick<AppliedRange, "low" | "high" | "criticalLow" | "criticalHigh"> | undefined,
+  typed: Pick<Typed, "value" | "unit">,
+): Flag | undefined {
+  if (!range) return undefined;
+  const entered = parseDecimal(typed.value);
+  if (entered === undefined) return undefined;
+  const unit = typed.unit || p.unit;
+  const conversion = p.conversions.find((c) => c.unit === unit);
+  const value =
+    unit === p.unit ? entered : conversion ? entered * conversion.factor + conversion.offset : NaN;
+  if (Number.isNaN(value)) return undefined;
+  const below = (limit?: number) => limit !== undefined && value < limit;
+  const above = (limit?: number) => limit !== undefined && value > limit;
+  if (below(range.criticalLow)) return Flag.CRITICAL_LOW;
+  if (above(range.criticalHigh)) return Flag.CRITICAL_HIGH;
+  if (below(range.low)) return Flag.LOW;
+  if (above(range.high)) return Flag.HIGH;
+  if (range.low !== undefined || range.high !== undefined) return Flag.NORMAL;
+  return undefined;
+}
+
+/**
+ * Where a value sits on a bar drawn around its reference range: the range takes the middle
+ * half of the bar (a range open on one side takes that side's half), and the value is
+ * clamped to the bar's ends. Positions are fractions of the bar's width; undefined when
+ * there is nothing to draw.
+ */
+export function rangeBar(
+  value: number | undefined,
+  low: number | undefined,
+  high: number | undefined,
+): { from: number; to: number; at: number; outside: boolean } | undefined {
+  if (value === undefined || (low === undefined && high === undefined)) return undefined;
+  let from: number, to: number, lo: number, hi: number;
+  if (low !== undefined && high !== undefined && high > low) {
+    [from, to] = [0.25, 0.75];
+    const half = (high - low) / 2;
+    [lo, hi] = [low - half, high + half];
+  } else if (high !== undefined) {
+    // "≤ high": the range from zero (or below) to the high limit.
+    const span = Math.abs(high) || 1;
+    [from, to] = [0, 0.5];
+    [lo, hi] = [Math.min(0, high - span), high + (high - Math.min(0, high - span))];
+  } else if (low !== undefined) {
+    const span = Math.abs(low) || 1;
+    [from, to] = [0.5, 1];
+    [lo, hi] = [low - span, low + span];
+  } else {
+    return undefined;
+  }
+  const at = Math.min(1, Math.max(0, (value - lo) / (hi - lo)));
+  const outside = (low !== undefined && value < low) || (high !== undefined && value > high);
+  return { from, to, at, outside };
 }

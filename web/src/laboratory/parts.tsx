@@ -32,6 +32,7 @@ import {
   isCritical,
   labStatusLabel,
   priorityLabel,
+  rangeBar,
 } from "./lab";
 import "./laboratory.css";
 
@@ -80,8 +81,42 @@ export function valueText(r: LabResult, lang: Lang): string {
   return r.value === undefined ? "" : formatValue(r.value, r.decimals, locale(lang));
 }
 
-/** One item's results: each parameter's value, unit, range and flag. */
-export function ResultsTable({ item, caption }: { item: LabOrderItem; caption: string }) {
+/** Where the value sits against its reference range, for the eye (the table reads both). */
+export function RangeBar({ result: r }: { result: LabResult }) {
+  const bar = rangeBar(r.value, r.rangeLow, r.rangeHigh);
+  if (!bar) return null;
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return (
+    <span
+      className={`range-bar${bar.outside ? " outside" : ""}`}
+      aria-hidden="true"
+      data-range-bar={r.parameterCode}
+      data-at={bar.at.toFixed(3)}
+    >
+      <span
+        className="band"
+        style={{ left: percent(bar.from), width: percent(bar.to - bar.from) }}
+      />
+      <span className="mark" style={{ left: percent(bar.at) }} />
+    </span>
+  );
+}
+
+/**
+ * One item's results: each parameter's value, unit, range and flag; with `bars`, the value
+ * drawn against its range, and with `onTrend`, a button per number that asks for its trend.
+ */
+export function ResultsTable({
+  item,
+  caption,
+  bars = false,
+  onTrend,
+}: {
+  item: LabOrderItem;
+  caption: string;
+  bars?: boolean;
+  onTrend?: (r: LabResult) => void;
+}) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
   if (item.results.length === 0) return null;
@@ -117,6 +152,14 @@ export function ResultsTable({ item, caption }: { item: LabOrderItem; caption: s
                       {t("lab.previous", { previous: r.previous, reason: r.amendReason })}
                     </p>
                   )}
+                  {onTrend && entered && r.value !== undefined && (
+                    <>
+                      {" "}
+                      <Button className="button quiet small" onPress={() => onTrend(r)}>
+                        {t("mlab.trendShow", { name: r.parameterName })}
+                      </Button>
+                    </>
+                  )}
                 </th>
                 <td className="num">
                   {entered ? valueText(r, lang) : <span className="meta">{t("lab.noValue")}</span>}
@@ -125,7 +168,15 @@ export function ResultsTable({ item, caption }: { item: LabOrderItem; caption: s
                   )}
                 </td>
                 <td>{r.unit}</td>
-                <td>{r.referenceRange || "–"}</td>
+                <td>
+                  {r.referenceRange || "–"}
+                  {bars && entered && (
+                    <>
+                      {" "}
+                      <RangeBar result={r} />
+                    </>
+                  )}
+                </td>
                 <td>
                   {entered ? <FlagMark flag={r.flag} /> : "–"}
                   {r.enterTime && entered && (
@@ -292,6 +343,36 @@ export function FileList({ order, item }: { order: LabOrder; item: LabOrderItem 
         ))}
       </ul>
       <ProblemMessage error={get.error} scope="lab.reason" />
+    </>
+  );
+}
+
+/** The printed report of the order's released results, in the reader's language, saved as a PDF. */
+export function ReportButton({ order: o }: { order: LabOrder }) {
+  const { t, lang } = useI18n();
+  const report = useMutation(LaboratoryService.method.getLabReport);
+  return (
+    <>
+      <Button
+        className="button"
+        isDisabled={report.isPending}
+        onPress={() =>
+          report.mutate(
+            { orderId: o.orderId, language: lang },
+            {
+              onSuccess: (r) =>
+                saveBytes(
+                  r.data,
+                  `lab-report-${o.accessionNumber || o.orderId}.pdf`,
+                  r.contentType || "application/pdf",
+                ),
+            },
+          )
+        }
+      >
+        {t("mlab.report")}
+      </Button>
+      <ProblemMessage error={report.error} scope="lab.reason" />
     </>
   );
 }

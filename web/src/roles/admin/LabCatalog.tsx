@@ -1,8 +1,9 @@
 // The laboratory's test catalog (LaboratoryService.ListLabTests with inactive ones): every
 // test with its code, sample type, turnaround, price and parameters; a test created or
-// edited (UpdateLabTest with the version read) with its parameters' basic fields (code,
-// name, kind, unit, decimals, an ordinal's scale); each parameter's reference ranges and
-// unit conversions are shown and kept as they are. A test no order uses can be deleted
+// edited (UpdateLabTest with the version read) with its parameters (code, name, kind,
+// unit, decimals, an ordinal's scale) and each number's reference ranges (sex, age band in
+// years or days, reference and critical limits, source), the service's violations shown
+// next to their inputs; unit conversions are shown and kept as they are. A test no order uses can be deleted
 // (DeleteLabTest with its version); one in use is refused (LAB_TEST_IN_USE): deactivate it.
 import { useState } from "react";
 import {
@@ -21,10 +22,10 @@ import {
   LaboratoryService,
   LabParameterSchema,
   ParameterKind,
+  ReferenceRangeSchema,
   Sex,
   type LabParameter,
   type LabTest,
-  type ReferenceRange,
 } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
 import { useI18n } from "../../i18n";
 import { toProblem } from "../../api/errors";
@@ -37,6 +38,7 @@ import { PagerControls, SelectField } from "./common";
 import { usePager } from "./paging";
 import { amountInput, parseAmount } from "./money";
 import { parseEnum } from "./enums";
+import { emptyRange, rangeDraft, rangeOf, type RangeDraft, type RangeProblem } from "./labRanges";
 import "./admin.css";
 
 interface ParamDraft {
@@ -48,6 +50,7 @@ interface ParamDraft {
   decimals: string;
   scale: string;
   normal: string;
+  ranges: RangeDraft[];
 }
 
 function draftOf(p: LabParameter): ParamDraft {
@@ -60,6 +63,7 @@ function draftOf(p: LabParameter): ParamDraft {
     decimals: String(p.decimals),
     scale: p.scale.join(", "),
     normal: p.normalValues.join(", "),
+    ranges: p.ranges.map(rangeDraft),
   };
 }
 
@@ -69,20 +73,86 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** "Any sex, 30–6574 days: 3.9–5.5 (critical < 2.6, > 24.7)". */
-function rangeText(t: ReturnType<typeof useI18n>["t"], r: ReferenceRange): string {
-  const sex =
-    r.sex === Sex.MALE
-      ? t("admin.lab.sex.male")
-      : r.sex === Sex.FEMALE
-        ? t("admin.lab.sex.female")
-        : t("admin.lab.sex.any");
-  const n = (v: number | undefined) => (v === undefined ? "…" : String(v));
-  const critical =
-    r.criticalLow !== undefined || r.criticalHigh !== undefined
-      ? ` · ${t("admin.lab.critical", { low: n(r.criticalLow), high: n(r.criticalHigh) })}`
-      : "";
-  return `${sex}, ${t("admin.lab.ageDays", { from: r.ageMinDays, to: r.ageMaxDays })}: ${n(r.low)}–${n(r.high)}${critical}`;
+function rangeProblemText(t: ReturnType<typeof useI18n>["t"], problem: RangeProblem): string {
+  return problem === "age"
+    ? t("admin.lab.range.ageFormat")
+    : problem === "number"
+      ? t("admin.lab.range.numberFormat")
+      : t("admin.lab.range.order");
+}
+
+/** A parameter's reference ranges, one editable row each (sex, age band, limits, source). */
+function RangeRows({
+  parameter,
+  name,
+  ranges,
+  errors,
+  onChange,
+}: {
+  parameter: string;
+  /** A range's own request field (`…ranges[1]`), or one of its fields (`…ranges[1].low`). */
+  name: (n: number, field?: string) => string;
+  ranges: RangeDraft[];
+  errors: Record<string, string>;
+  onChange: (ranges: RangeDraft[]) => void;
+}) {
+  const { t } = useI18n();
+  const set = (n: number, change: Partial<RangeDraft>) =>
+    onChange(ranges.map((r, k) => (k === n ? { ...r, ...change } : r)));
+  const cell = (n: number, r: RangeDraft, key: keyof RangeDraft, field: string, label: string) => (
+    <Field
+      name={name(n, field)}
+      label={t("admin.lab.range.cell", { n: n + 1, parameter, what: label })}
+      value={r[key]}
+      onChange={(v) => set(n, { [key]: v })}
+    />
+  );
+  return (
+    <div className="lab-ranges">
+      <h4>{t("admin.lab.ranges", { name: parameter })}</h4>
+      <p className="meta">{t("admin.lab.range.help")}</p>
+      {ranges.map((r, n) => (
+        <div key={n} className="row lab-range" data-range={n}>
+          <SelectField
+            label={t("admin.lab.range.cell", {
+              n: n + 1,
+              parameter,
+              what: t("admin.lab.range.sex"),
+            })}
+            value={r.sex}
+            onChange={(v) => set(n, { sex: v })}
+            error={errors[name(n, "sex")]}
+            options={[
+              { value: String(Sex.UNSPECIFIED), label: t("admin.lab.sex.any") },
+              { value: String(Sex.MALE), label: t("admin.lab.sex.male") },
+              { value: String(Sex.FEMALE), label: t("admin.lab.sex.female") },
+            ]}
+          />
+          {cell(n, r, "from", "age_min_days", t("admin.lab.range.from"))}
+          {cell(n, r, "to", "age_max_days", t("admin.lab.range.to"))}
+          {cell(n, r, "low", "low", t("admin.lab.range.low"))}
+          {cell(n, r, "high", "high", t("admin.lab.range.high"))}
+          {cell(n, r, "criticalLow", "critical_low", t("admin.lab.range.criticalLow"))}
+          {cell(n, r, "criticalHigh", "critical_high", t("admin.lab.range.criticalHigh"))}
+          {cell(n, r, "source", "source", t("admin.lab.range.source"))}
+          {errors[name(n)] && (
+            <p className="field-error" role="alert">
+              {errors[name(n)]}
+            </p>
+          )}
+          <Button
+            className="button quiet small"
+            onPress={() => onChange(ranges.filter((_, k) => k !== n))}
+          >
+            {t("admin.lab.range.remove", { n: n + 1, parameter })}
+          </Button>
+        </div>
+      ))}
+      <Button className="button small" onPress={() => onChange([...ranges, emptyRange()])}>
+        {t("admin.lab.range.add", { parameter })}
+      </Button>
+    </div>
+  );
 }
 
 function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => void }) {
@@ -109,8 +179,23 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
   const pending = make.isPending || update.isPending;
   const currency = test?.price?.currency || "VND";
 
-  const setParam = (i: number, change: Partial<ParamDraft>) =>
+  // An edit clears the findings of the last submit (they are made again on the next): kept,
+  // an input would show its message again when it loses focus, and the layout moving under
+  // a click on the submit button would swallow the click.
+  const clear = () => {
+    setError(undefined);
+    setLocal({});
+  };
+  const edited =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      clear();
+      set(value);
+    };
+  const setParam = (i: number, change: Partial<ParamDraft>) => {
+    clear();
     setParams((old) => old.map((p, n) => (n === i ? { ...p, ...change } : p)));
+  };
 
   const submit = (e: FormSubmit) => {
     e.preventDefault();
@@ -119,6 +204,16 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
     const problems: Record<string, string> = {};
     if (!amount.ok) problems["test.price"] = t("admin.lab.priceFormat");
     if (!/^\d+$/.test(hours.trim())) problems["test.turnaround_hours"] = t("admin.lab.hoursFormat");
+    const ranges = params.map((p, i) =>
+      p.ranges.map((r, n) => {
+        const built = rangeOf(r);
+        for (const [field, problem] of Object.entries(built.problems)) {
+          problems[`test.parameters[${String(i)}].ranges[${String(n)}].${field}`] =
+            rangeProblemText(t, problem);
+        }
+        return built.range;
+      }),
+    );
     params.forEach((p, i) => {
       if (!/^\d+$/.test(p.decimals.trim())) {
         problems[`test.parameters[${String(i)}].decimals`] = t("admin.lab.decimalsFormat");
@@ -133,7 +228,7 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
       turnaroundHours: Number(hours.trim()),
       price: { amountMinor: amount.minor, currency },
       active,
-      parameters: params.map((p) => {
+      parameters: params.map((p, i) => {
         const kind = parseEnum(ParameterKind, p.kind, ParameterKind.QUANTITATIVE);
         return {
           ...p.parameter,
@@ -144,6 +239,10 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           decimals: Number(p.decimals.trim()),
           scale: kind === ParameterKind.ORDINAL ? list(p.scale) : [],
           normalValues: kind === ParameterKind.ORDINAL ? list(p.normal) : [],
+          ranges:
+            kind === ParameterKind.ORDINAL
+              ? []
+              : (ranges[i] ?? []).map((r) => create(ReferenceRangeSchema, r)),
         };
       }),
     };
@@ -172,7 +271,7 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           label={t("admin.lab.code")}
           hint={t("admin.lab.codeHint")}
           value={code}
-          onChange={setCode}
+          onChange={edited(setCode)}
           isRequired
           isReadOnly={!!test}
         />
@@ -180,7 +279,7 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           name="test.name"
           label={t("admin.lab.name")}
           value={name}
-          onChange={setName}
+          onChange={edited(setName)}
           isRequired
         />
       </div>
@@ -189,7 +288,7 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           name="test.sample_type"
           label={t("admin.lab.sample")}
           value={sample}
-          onChange={setSample}
+          onChange={edited(setSample)}
           isRequired
         />
         <Field
@@ -197,7 +296,7 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           label={t("admin.lab.turnaround")}
           inputMode="numeric"
           value={hours}
-          onChange={setHours}
+          onChange={edited(setHours)}
           isRequired
         />
         <Field
@@ -205,11 +304,11 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
           label={t("admin.lab.price", { currency })}
           inputMode="decimal"
           value={price}
-          onChange={setPrice}
+          onChange={edited(setPrice)}
           isRequired
         />
       </div>
-      <CheckboxField isSelected={active} onChange={setActive}>
+      <CheckboxField isSelected={active} onChange={edited(setActive)}>
         <CheckboxButton className="checkbox">
           <span className="box" aria-hidden="true" />
           {t("admin.lab.activeLabel")}
@@ -284,20 +383,14 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
                 />
               </div>
             )}
-            {p.parameter.ranges.length > 0 && (
-              <div className="table-wrap">
-                <table className="table">
-                  <caption>{t("admin.lab.ranges", { name: p.name })}</caption>
-                  <tbody>
-                    {p.parameter.ranges.map((r, n) => (
-                      <tr key={n}>
-                        <td>{rangeText(t, r)}</td>
-                        <td>{r.source}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+            {!ordinal && (
+              <RangeRows
+                parameter={p.name || String(i + 1)}
+                name={(n, f) => name(`ranges[${String(n)}]${f ? `.${f}` : ""}`)}
+                ranges={p.ranges}
+                errors={errors}
+                onChange={(ranges) => setParam(i, { ranges })}
+              />
             )}
             {p.parameter.conversions.length > 0 && (
               <p className="meta">

@@ -23,6 +23,7 @@ import { useSession } from "../../api/SessionContext";
 import { LabTestSearch } from "../../laboratory/LabTestSearch";
 import {
   CancelLab,
+  ReportButton,
   LabStatusBadge,
   PriorityBadge,
   ResultsTable,
@@ -63,12 +64,15 @@ function EncounterOrders({ orders }: { orders: LabOrder[] }) {
                 {i.cancelReason && (
                   <p className="meta">{t("lab.cancelledBecause", { reason: i.cancelReason })}</p>
                 )}
-                <ResultsTable item={i} caption={i.testName} />
+                <ResultsTable item={i} caption={i.testName} bars />
                 {o.doctorId === me && canCancelItem(i) && o.items.length > 1 && (
                   <CancelLab order={o} item={i} />
                 )}
               </div>
             ))}
+            {o.items.some((i) => i.status === LabOrderStatus.COMPLETED) && (
+              <ReportButton order={o} />
+            )}
             {cancellable && o.status !== LabOrderStatus.CANCELLED ? <CancelLab order={o} /> : null}
           </li>
         );

@@ -45,7 +45,7 @@ function ReviewCard({ order: o }: { order: LabOrder }) {
           <h3>
             {i.testName} — {t(labStatusLabel(i.status))}
           </h3>
-          <ResultsTable item={i} caption={i.testName} />
+          <ResultsTable item={i} caption={i.testName} bars />
         </div>
       ))}
       <ProblemMessage error={release.error} scope="lab.reason" />

@@ -18,6 +18,7 @@ import {
   LabStep,
   ParameterKind,
   type LabOrder,
+  type AppliedRange,
   type LabOrderItem,
   type LabParameter,
 } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
@@ -37,12 +38,14 @@ import {
   useRefreshLab,
   valueText,
 } from "../../laboratory/parts";
+import { AccessionBarcode } from "../../laboratory/Barcode";
 import {
   buildEntry,
   canCancelItem,
   canEnter,
   fileProblem,
   isCritical,
+  previewFlag,
   unitChoices,
   violationField,
   type EntryProblem,
@@ -123,13 +126,43 @@ function problemText(t: ReturnType<typeof useI18n>["t"], problem: EntryProblem):
       : t("lab.entry.unitMissing");
 }
 
+/** The flag the typed value will get, and the range it is judged by, as it is typed. */
+function FlagPreview({
+  parameter: p,
+  range,
+  typed,
+}: {
+  parameter: LabParameter;
+  range: AppliedRange | undefined;
+  typed: Typed;
+}) {
+  const { t } = useI18n();
+  if (!range) return null;
+  // "Another unit" chosen but not typed yet: nothing to judge the value by.
+  const flag = typed.unit === OTHER ? undefined : previewFlag(p, range, typed);
+  return (
+    <p className="lab-preview meta" data-preview={p.code} aria-live="polite">
+      {range.referenceRange &&
+        t("lab.entry.rangeHere", { range: `${range.referenceRange} ${p.unit}` })}
+      {flag !== undefined && (
+        <>
+          {" "}
+          {t("lab.entry.willFlag")} <FlagMark flag={flag} />
+        </>
+      )}
+    </p>
+  );
+}
+
 function ParameterInput({
   parameter: p,
+  range,
   typed,
   onChange,
   errors,
 }: {
   parameter: LabParameter;
+  range: AppliedRange | undefined;
   typed: Typed;
   onChange: (t: Typed) => void;
   errors: Record<string, string>;
@@ -189,6 +222,7 @@ function ParameterInput({
           />
         )}
       </div>
+      <FlagPreview parameter={p} range={range} typed={typed} />
     </fieldset>
   );
 }
@@ -321,6 +355,7 @@ function EntryForm({ order: o, item }: { order: LabOrder; item: LabOrderItem }) 
                 <ParameterInput
                   key={p.code}
                   parameter={p}
+                  range={item.appliedRanges.find((r) => r.parameterCode === p.code)}
                   typed={typed[p.code] ?? { value: "", unit: "", scale: "" }}
                   errors={errors}
                   onChange={(v) => {
@@ -471,9 +506,12 @@ export default function OrderPage() {
             <LabStatusBadge status={o.status} />
           </div>
           {o.accessionNumber && (
-            <p className="accession-banner" data-accession={o.accessionNumber}>
-              {t("lab.accession")}: <strong className="accession">{o.accessionNumber}</strong>
-            </p>
+            <div className="accession-banner" data-accession={o.accessionNumber}>
+              <p>
+                {t("lab.accession")}: <strong className="accession">{o.accessionNumber}</strong>
+              </p>
+              <AccessionBarcode accession={o.accessionNumber} />
+            </div>
           )}
           <dl className="facts">
             <div>

@@ -3,25 +3,33 @@
 // has not released yet says so ("Pending your doctor's review"); released ones show each
 // value with its unit, reference range and flag, and an amended value with the one it
 // replaced and why. The printed report of the released results (GetLabReport) and the
-// attached result files (GetResultFile) are saved as files.
+// attached result files (GetResultFile) are saved as files. Each value is drawn against
+// its reference range, and a number's trend over the patient's orders is shown on request.
+import { useState } from "react";
 import { Button } from "react-aria-components";
-import { useInfiniteQuery, useMutation } from "@connectrpc/connect-query";
+import { useInfiniteQuery } from "@connectrpc/connect-query";
 import { LaboratoryService, type LabOrder } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
 import { useI18n } from "../../i18n";
 import { dayInZone, formatDay } from "../../format";
 import { useClinicZone } from "../../format/zone";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage } from "../../components/Problem";
-import { FileList, LabStatusBadge, ResultsTable, saveBytes } from "../../laboratory/parts";
+import { FileList, LabStatusBadge, ReportButton, ResultsTable } from "../../laboratory/parts";
 import { labStatusLabel } from "../../laboratory/lab";
 import { useMyId } from "./me";
+import { LabTrend } from "./LabTrend";
 
 const PAGE = 20;
 
-function OrderCard({ order: o }: { order: LabOrder }) {
+function OrderCard({
+  order: o,
+  onTrend,
+}: {
+  order: LabOrder;
+  onTrend: (parameterCode: string) => void;
+}) {
   const { t, lang } = useI18n();
   const zone = useClinicZone();
-  const report = useMutation(LaboratoryService.method.getLabReport);
   const day = o.createTime ? formatDay(dayInZone(o.createTime, zone), lang, true) : "";
   const heading = t("mlab.heading", { date: day });
   const released = o.items.some((i) => !i.resultsPending && i.results.some((r) => r.entered));
@@ -40,34 +48,18 @@ function OrderCard({ order: o }: { order: LabOrder }) {
           {i.cancelReason && (
             <p className="meta">{t("lab.cancelledBecause", { reason: i.cancelReason })}</p>
           )}
-          {!i.resultsPending && <ResultsTable item={i} caption={i.testName} />}
+          {!i.resultsPending && (
+            <ResultsTable
+              item={i}
+              caption={i.testName}
+              bars
+              onTrend={(r) => onTrend(r.parameterCode)}
+            />
+          )}
           {!i.resultsPending && <FileList order={o} item={i} />}
         </div>
       ))}
-      {released && (
-        <>
-          <Button
-            className="button"
-            isDisabled={report.isPending}
-            onPress={() =>
-              report.mutate(
-                { orderId: o.orderId },
-                {
-                  onSuccess: (r) =>
-                    saveBytes(
-                      r.data,
-                      `lab-report-${o.accessionNumber || o.orderId}.pdf`,
-                      r.contentType || "application/pdf",
-                    ),
-                },
-              )
-            }
-          >
-            {t("mlab.report")}
-          </Button>
-          <ProblemMessage error={report.error} scope="lab.reason" />
-        </>
-      )}
+      {released && <ReportButton order={o} />}
     </li>
   );
 }
@@ -88,6 +80,7 @@ export default function LabResults() {
     },
   );
   const orders = list.data?.pages.flatMap((p) => p.orders) ?? [];
+  const [trendOf, setTrendOf] = useState<string | undefined>();
   return (
     <section className="rx">
       <h1>{t("mlab.title")}</h1>
@@ -95,10 +88,25 @@ export default function LabResults() {
       <ProblemMessage error={list.error} scope="lab.reason" />
       {list.isPending && patientId && <Loading />}
       {list.isSuccess && orders.length === 0 && <p>{t("mlab.none")}</p>}
+      {trendOf && patientId && (
+        <LabTrend
+          key={trendOf}
+          patientId={patientId}
+          parameterCode={trendOf}
+          onClose={() => setTrendOf(undefined)}
+        />
+      )}
       {orders.length > 0 && (
         <ul className="lab-list" aria-label={t("mlab.title")}>
           {orders.map((o) => (
-            <OrderCard key={o.orderId} order={o} />
+            <OrderCard
+              key={o.orderId}
+              order={o}
+              onTrend={(code) => {
+                setTrendOf(code);
+                window.scrollTo({ top: 0, behavior: "smooth" });
+              }}
+            />
           ))}
         </ul>
       )}
