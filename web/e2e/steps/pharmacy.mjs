@@ -1,8 +1,11 @@
 // Pharmacy steps of a browser walk, on pages already signed in (in English): the doctor
 // records an allergy on the chart and prescribes from an encounter (a refusal with findings
-// first, then overridden with a reason), and cancels a prescription of their own; the pharmacist receives and adjusts batches,
-// verifies a prescription from the queue, checks the earliest-expiry-first preview and
-// dispenses; the patient reads their prescriptions. Used by e2e/walks/pharmacy.mjs.
+// first, then overridden with a reason), and cancels a prescription of their own; the
+// pharmacist receives and adjusts batches, verifies a prescription from the queue, checks
+// the earliest-expiry-first preview and dispenses; the patient reads their prescriptions;
+// the admin adds a medication to the catalog (a refused code shown next to its input
+// first), finds it and edits its price, and verifies the pharmacy's and the laboratory's
+// audit chains. Used by e2e/walks/pharmacy.mjs.
 import { base } from "../harness.mjs";
 
 const noShot = async () => {};
@@ -244,6 +247,114 @@ export async function patientSeesPrescription(
     .getByText(dispensed)
     .waitFor();
   await shot(page, "patient-prescriptions");
+}
+
+/** The pharmacy service's sentence for a code that is not 2 to 16 capitals or digits. */
+const CODE_RULE = "must be 2 to 16 upper case letters or digits";
+
+/**
+ * On the admin's medication catalog: creates `medication` ({ code, name, genericName,
+ * classes, ingredients, manufacturer, form (the label shown), strength, price (whole VND),
+ * reorderLevel }). `refusedCode` is sent first: the service refuses it and the form shows
+ * the violation next to the code's input (and not again under the form); then `code` is
+ * sent. The service keeps codes in capitals, so the list shows `code` upper-cased.
+ */
+export async function adminCreatesMedication(
+  page,
+  medication,
+  { refusedCode, shot = noShot } = {},
+) {
+  await page.getByRole("link", { name: "Medications", exact: true }).click();
+  await page.getByRole("heading", { name: "Medication catalog", level: 1 }).waitFor();
+  await page.getByRole("button", { name: "New medication" }).click();
+  const form = page.getByRole("form", { name: "New medication" });
+  const code = form.getByLabel("Code", { exact: true });
+  await code.fill(refusedCode ?? medication.code);
+  await form.getByLabel("Name", { exact: true }).fill(medication.name);
+  await form.getByLabel("Generic name").fill(medication.genericName);
+  await form.getByLabel("Drug classes").fill(medication.classes.join(", "));
+  await form.getByLabel("Ingredients").fill(medication.ingredients.join(", "));
+  await form.getByLabel("Manufacturer").fill(medication.manufacturer);
+  await form.getByLabel("Dosage form").selectOption({ label: medication.form });
+  await form.getByLabel("Strength").fill(medication.strength);
+  await form.getByLabel(/^Unit price/).fill(String(medication.price));
+  await form.getByLabel(/^Reorder level/).fill(String(medication.reorderLevel));
+  if (refusedCode !== undefined) {
+    await form.getByRole("button", { name: "Create the medication" }).click();
+    // Next to the code's input, tied to it, and not listed again under the form.
+    const field = form.locator(".field").filter({ has: page.getByLabel("Code", { exact: true }) });
+    await field.locator(".field-error").getByText(CODE_RULE).waitFor();
+    if ((await code.getAttribute("aria-invalid")) !== "true") {
+      throw new Error("the refused code's input is not marked invalid");
+    }
+    await form.getByRole("alert").getByText("Some fields need your attention.").waitFor();
+    if ((await form.getByRole("alert").getByText(CODE_RULE).count()) > 0) {
+      throw new Error("the code's violation is listed under the form as well as at its input");
+    }
+    await shot(page, "admin-medication-refused");
+    await code.fill(medication.code);
+  }
+  await form.getByRole("button", { name: "Create the medication" }).click();
+  await page.getByRole("status").getByText(`${medication.name} is saved.`).waitFor();
+  await form.waitFor({ state: "detached" });
+}
+
+/**
+ * On the admin's medication catalog: finds `name` by `search` (the start of a word of its
+ * name or generic name), checks its row (code, dosage form), opens it with its Edit button
+ * and sets its unit price to `price` (whole VND); the row then shows the new price.
+ */
+export async function adminEditsMedicationPrice(
+  page,
+  { search, name, code, form: dosageForm, price, shot = noShot },
+) {
+  await page.getByLabel("Find a medication", { exact: true }).fill(search);
+  const row = page.getByRole("row", { name: new RegExp(escape(name)) });
+  await row.getByRole("rowheader", { name, exact: true }).waitFor();
+  await row.getByText(code.toUpperCase(), { exact: true }).waitFor();
+  await row.getByText(dosageForm, { exact: true }).waitFor();
+  await row.getByText("Active", { exact: true }).waitFor();
+  await shot(page, "admin-medication-found");
+  await row.getByRole("button", { name: `Edit ${name}` }).click();
+  const edit = page.getByRole("form", { name: `Edit ${name}` });
+  const input = edit.getByLabel(/^Unit price/);
+  await input.fill(String(price));
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText(`${name} is saved.`).waitFor();
+  await edit.waitFor({ state: "detached" });
+  const grouped = String(price).replace(/\B(?=(\d{3})+(?!\d))/g, "[.,]");
+  await row.getByText(new RegExp(grouped)).waitFor();
+  await shot(page, "admin-medication-edited");
+}
+
+/**
+ * On the admin's Audit screen: the Pharmacy tab's chain verified intact, and its events
+ * of `actorId` (the pharmacist) listing a DispensePrescription; the Laboratory tab's chain
+ * verified intact too.
+ */
+export async function adminVerifiesPharmacyAndLabAudit(page, { actorId, shot = noShot }) {
+  const intact = /^The chain is intact: \d+ entries checked\.$/;
+  await page.getByRole("link", { name: "Audit", exact: true }).click();
+  await page.getByRole("heading", { name: "Audit", level: 1 }).waitFor();
+
+  await page.getByRole("tab", { name: "Pharmacy", exact: true }).click();
+  const pharmacy = page.getByRole("tabpanel", { name: "Pharmacy", exact: true });
+  await pharmacy.getByRole("button", { name: "Verify the pharmacy chain" }).click();
+  await pharmacy.getByRole("status").getByText(intact).waitFor();
+  const search = pharmacy.getByRole("search", { name: "Search the log" });
+  await search.getByLabel("Actor id").fill(actorId);
+  await search.getByRole("button", { name: "Search" }).click();
+  await pharmacy
+    .getByRole("rowheader", { name: "DispensePrescription", exact: true })
+    .first()
+    .waitFor();
+  await shot(page, "admin-pharmacy-audit");
+
+  await page.getByRole("tab", { name: "Laboratory", exact: true }).click();
+  const laboratory = page.getByRole("tabpanel", { name: "Laboratory", exact: true });
+  await laboratory.getByRole("button", { name: "Verify the laboratory chain" }).click();
+  await laboratory.getByRole("status").getByText(intact).waitFor();
+  await shot(page, "admin-laboratory-audit");
 }
 
 /**

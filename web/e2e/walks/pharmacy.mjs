@@ -9,8 +9,12 @@
 // takes the earlier-expiring lot first, and dispenses it in full; the stock (low only) and
 // expiring pages show what is left, and the pharmacist's screens read in Vietnamese. The
 // patient sees the prescription dispensed in full and pays the medication invoice billing
-// makes of the dispense (through the outbox, so the walk waits for it) by card. Screenshots
-// go to target/web-e2e/pharmacy/.
+// makes of the dispense (through the outbox, so the walk waits for it) by card. The admin
+// then adds a medication to the catalog (a code with a hyphen refused first, the violation
+// shown next to the code's input; the lower-case code then sent is kept in capitals), finds
+// it by a word of its name and edits its price; and on the Audit screen verifies the
+// pharmacy's chain (intact, the pharmacist's DispensePrescription listed) and the
+// laboratory's. Screenshots go to target/web-e2e/pharmacy/.
 //
 //   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/pharmacy.mjs
 import { createClient } from "@connectrpc/connect";
@@ -29,6 +33,9 @@ import { createStaff } from "../steps/admin.mjs";
 import { doctorRecordsEncounterAndCompletes } from "../steps/clinical.mjs";
 import { payInvoice } from "../steps/billing.mjs";
 import {
+  adminCreatesMedication,
+  adminEditsMedicationPrice,
+  adminVerifiesPharmacyAndLabAudit,
   doctorPrescribesOverridingFindings,
   doctorPrescribesThenCancels,
   doctorRecordsAllergy,
@@ -304,4 +311,33 @@ await walk("pharmacy", async (harness) => {
   });
   const number = await payInvoice(patient, harness, { item: medication, timeoutMs: 60_000 });
   console.log(`paid the medication invoice ${number}`);
+
+  // 7. The admin adds a medication to the catalog: a code with a hyphen is refused next to
+  // its input; the lower-case code sent then is kept in capitals. Found by a word of its
+  // name, its price is edited.
+  const cefalexin = {
+    code: `kef${suffix}`,
+    name: `Cefalexin ${suffix} 250 mg capsule`,
+    genericName: "cefalexin",
+    classes: ["cephalosporin", "beta_lactam"],
+    ingredients: ["cefalexin"],
+    manufacturer: "Walk Pharma",
+    form: "Capsule",
+    strength: "250 mg",
+    price: 1800,
+    reorderLevel: 20,
+  };
+  await adminCreatesMedication(admin, cefalexin, { refusedCode: `kef-${suffix}`, shot });
+  await adminEditsMedicationPrice(admin, {
+    search: suffix,
+    name: cefalexin.name,
+    code: cefalexin.code,
+    form: cefalexin.form,
+    price: 2500,
+    shot,
+  });
+
+  // 8. The audit chains: the pharmacy's intact, with the pharmacist's dispense in it; the
+  // laboratory's intact.
+  await adminVerifiesPharmacyAndLabAudit(admin, { actorId: pharmacistAccount.id, shot });
 });

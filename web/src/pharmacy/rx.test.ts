@@ -1,10 +1,12 @@
 // The prescription helpers: findings in reading order and as sentences in both languages,
+// dosage form labels,
 // what a dispense preview amounts to (earliest expiry first, shortfalls), the quantities
 // a pharmacist types, stock changes typed with a sign, and expiry against the clinic's day.
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import {
   DispenseLineSchema,
+  DosageForm,
   FindingKind,
   FindingSchema,
   PrescriptionStatus,
@@ -17,6 +19,7 @@ import {
   canVerify,
   chosenQuantities,
   daysBetween,
+  dosageFormLabel,
   expiryState,
   findingCounts,
   findingSentence,
@@ -103,6 +106,14 @@ describe("statuses", () => {
     expect(canCancel(PrescriptionStatus.DISPENSED_PARTIAL)).toBe(false);
     expect(en(rxStatusLabel(PrescriptionStatus.DISPENSED_FULL))).toBe("Dispensed in full");
     expect(vi(rxStatusLabel(PrescriptionStatus.PENDING_VERIFICATION))).toBe("Chờ duyệt");
+  });
+});
+
+describe("dosage forms", () => {
+  it("have a label in both languages, and none asks for a choice", () => {
+    expect(en(dosageFormLabel(DosageForm.CAPSULE))).toBe("Capsule");
+    expect(vi(dosageFormLabel(DosageForm.TABLET))).toBe("Viên nén");
+    expect(dosageFormLabel(DosageForm.UNSPECIFIED)).toBe("rx.form.UNSPECIFIED");
   });
 });
 

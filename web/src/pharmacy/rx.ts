@@ -1,11 +1,12 @@
 // What the prescription screens (the doctor's prescribing panel, the pharmacist's queue,
 // prescription, stock and expiry pages, the patient's prescriptions) derive from the
-// pharmacy service's answers: status, finding and severity labels, findings in the order
+// pharmacy service's answers: status, finding, severity and dosage form labels, findings in the order
 // a prescriber reads them, what a dispense preview amounts to (earliest expiry first, and
 // any shortfall), the quantities a pharmacist types, and expiry dates against the
 // clinic's day.
 import {
   AdjustmentReason,
+  DosageForm,
   FindingKind,
   PrescriptionStatus,
   Severity,
@@ -50,6 +51,25 @@ const kindKeys: Record<FindingKind, MessageKey> = {
 
 export function findingKindLabel(kind: FindingKind): MessageKey {
   return kindKeys[kind] ?? "rx.kind.UNSPECIFIED";
+}
+
+const dosageFormKeys: Record<DosageForm, MessageKey> = {
+  [DosageForm.UNSPECIFIED]: "rx.form.UNSPECIFIED",
+  [DosageForm.TABLET]: "rx.form.TABLET",
+  [DosageForm.CAPSULE]: "rx.form.CAPSULE",
+  [DosageForm.SYRUP]: "rx.form.SYRUP",
+  [DosageForm.SUSPENSION]: "rx.form.SUSPENSION",
+  [DosageForm.INJECTION]: "rx.form.INJECTION",
+  [DosageForm.CREAM]: "rx.form.CREAM",
+  [DosageForm.OINTMENT]: "rx.form.OINTMENT",
+  [DosageForm.INHALER]: "rx.form.INHALER",
+  [DosageForm.DROPS]: "rx.form.DROPS",
+  [DosageForm.SOLUTION]: "rx.form.SOLUTION",
+  [DosageForm.POWDER]: "rx.form.POWDER",
+};
+
+export function dosageFormLabel(form: DosageForm): MessageKey {
+  return dosageFormKeys[form] ?? "rx.form.UNSPECIFIED";
 }
 
 const adjustmentKeys: Record<AdjustmentReason, MessageKey> = {

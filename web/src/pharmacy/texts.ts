@@ -1,7 +1,9 @@
 // Texts shared by every prescription screen (the doctor's panel, the pharmacist's pages,
-// the patient's prescriptions) in both languages; i18n/en.ts and i18n/vi.ts merge them, so
-// vi must have every key of en (the type checker says which is missing). The pharmacy's
-// refusals read from rx.reason.* first (ProblemMessage scope="rx.reason").
+// the patient's prescriptions) and the admin's medication catalog in both languages;
+// i18n/en.ts and i18n/vi.ts merge them, so vi must have every key of en (the type checker
+// says which is missing). The pharmacy's refusals read from rx.reason.* first
+// (ProblemMessage scope="rx.reason"), the catalog's from admin.med.reason.*; desc.* are
+// the sentences of the catalog's field violations.
 export const en = {
   "rx.status.UNSPECIFIED": "Unknown",
   "rx.status.PENDING_VERIFICATION": "Waiting for verification",
@@ -89,6 +91,70 @@ export const en = {
   "rx.reason.EHR_UNAVAILABLE":
     "The medical record cannot be reached to check the prescription. Try again in a moment.",
   "rx.reason.CODE_TAKEN": "Another medication has this code.",
+
+  "rx.form.UNSPECIFIED": "Choose a dosage form",
+  "rx.form.TABLET": "Tablet",
+  "rx.form.CAPSULE": "Capsule",
+  "rx.form.SYRUP": "Syrup",
+  "rx.form.SUSPENSION": "Suspension",
+  "rx.form.INJECTION": "Injection",
+  "rx.form.CREAM": "Cream",
+  "rx.form.OINTMENT": "Ointment",
+  "rx.form.INHALER": "Inhaler",
+  "rx.form.DROPS": "Drops",
+  "rx.form.SOLUTION": "Solution",
+  "rx.form.POWDER": "Powder",
+
+  "admin.nav.medications": "Medications",
+  "admin.med.title": "Medication catalog",
+  "admin.med.help":
+    "Medications the doctors can prescribe and the pharmacy stocks. A medication is never deleted: one no longer used is deactivated, and the prescriptions and stock that refer to it keep it.",
+  "admin.med.new": "New medication",
+  "admin.med.create": "Create the medication",
+  "admin.med.editTitle": "Edit {name}",
+  "admin.med.editWho": "Edit {name}",
+  "admin.med.saved": "{name} is saved.",
+  "admin.med.none": "No medication matches.",
+  "admin.med.search": "Find a medication",
+  "admin.med.searchHint": "The start of a word of its name or generic name.",
+  "admin.med.pages": "Medication pages",
+  "admin.med.code": "Code",
+  "admin.med.codeHint": "2 to 16 capital letters or digits, e.g. AMOX500C.",
+  "admin.med.name": "Name",
+  "admin.med.nameHint": "As prescribers see it, e.g. Amoxicillin 500 mg capsule.",
+  "admin.med.genericName": "Generic name",
+  "admin.med.genericHint": "The INN, e.g. amoxicillin + clavulanic acid.",
+  "admin.med.classes": "Drug classes",
+  "admin.med.classesHint":
+    "Comma-separated, most specific first, e.g. penicillin, beta_lactam. Allergies and interactions are matched on them.",
+  "admin.med.ingredients": "Ingredients",
+  "admin.med.ingredientsHint":
+    "Comma-separated active ingredients (INN), e.g. amoxicillin, clavulanic acid.",
+  "admin.med.manufacturer": "Manufacturer",
+  "admin.med.form": "Dosage form",
+  "admin.med.strength": "Strength",
+  "admin.med.strengthHint": "e.g. 500 mg, 250 mg/5 mL",
+  "admin.med.price": "Unit price ({currency})",
+  "admin.med.priceShort": "Unit price",
+  "admin.med.priceFormat": "Enter the price in whole units, e.g. 1500",
+  "admin.med.reorder": "Reorder level (units)",
+  "admin.med.reorderShort": "Reorder level",
+  "admin.med.reorderHint": "Pharmacists are told to reorder below this many units; 0: never.",
+  "admin.med.reorderFormat": "Enter a whole number of units, 0 or more.",
+  "admin.med.activeLabel": "Active (doctors can prescribe it)",
+  "admin.med.activeHelp":
+    "To retire a medication, turn this off: it is no longer offered to prescribers, and what refers to it is kept.",
+  "admin.med.active": "Active",
+  "admin.med.inactive": "Inactive",
+  "admin.med.reason.CODE_TAKEN": "Another medication already has this code.",
+  "admin.med.reason.CONCURRENT_UPDATE":
+    "Someone changed this medication meanwhile; the list shows it as it is now. Open it again with Edit and redo your change.",
+  "desc.must be 2 to 16 upper case letters or digits":
+    "must be 2 to 16 upper case letters or digits",
+  "desc.at least one ingredient is required": "at least one ingredient is required",
+  "desc.must be 1 to 100 characters": "must be 1 to 100 characters",
+  "desc.must not be negative": "must not be negative",
+  "desc.must be an ISO 4217 code such as VND": "must be an ISO 4217 code such as VND",
 } as const;
 
 export const vi: Record<keyof typeof en, string> = {
@@ -176,4 +242,67 @@ export const vi: Record<keyof typeof en, string> = {
   "rx.reason.EHR_UNAVAILABLE":
     "Không kết nối được hồ sơ bệnh án để kiểm tra đơn thuốc. Hãy thử lại sau giây lát.",
   "rx.reason.CODE_TAKEN": "Đã có thuốc khác dùng mã này.",
+
+  "rx.form.UNSPECIFIED": "Chọn dạng bào chế",
+  "rx.form.TABLET": "Viên nén",
+  "rx.form.CAPSULE": "Viên nang",
+  "rx.form.SYRUP": "Si-rô",
+  "rx.form.SUSPENSION": "Hỗn dịch",
+  "rx.form.INJECTION": "Thuốc tiêm",
+  "rx.form.CREAM": "Kem bôi",
+  "rx.form.OINTMENT": "Thuốc mỡ",
+  "rx.form.INHALER": "Thuốc hít",
+  "rx.form.DROPS": "Thuốc nhỏ giọt",
+  "rx.form.SOLUTION": "Dung dịch",
+  "rx.form.POWDER": "Thuốc bột",
+
+  "admin.nav.medications": "Danh mục thuốc",
+  "admin.med.title": "Danh mục thuốc",
+  "admin.med.help":
+    "Các thuốc bác sĩ có thể kê và nhà thuốc lưu kho. Thuốc không bao giờ bị xóa: thuốc không còn dùng được ngừng sử dụng, và các đơn thuốc, tồn kho liên quan vẫn giữ nguyên.",
+  "admin.med.new": "Thêm thuốc",
+  "admin.med.create": "Tạo thuốc",
+  "admin.med.editTitle": "Sửa {name}",
+  "admin.med.editWho": "Sửa {name}",
+  "admin.med.saved": "Đã lưu {name}.",
+  "admin.med.none": "Không có thuốc nào khớp.",
+  "admin.med.search": "Tìm thuốc",
+  "admin.med.searchHint": "Phần đầu của một từ trong tên thuốc hoặc tên hoạt chất.",
+  "admin.med.pages": "Các trang danh mục thuốc",
+  "admin.med.code": "Mã",
+  "admin.med.codeHint": "2 đến 16 chữ in hoa hoặc chữ số, ví dụ AMOX500C.",
+  "admin.med.name": "Tên",
+  "admin.med.nameHint": "Như bác sĩ kê đơn nhìn thấy, ví dụ Amoxicillin 500 mg capsule.",
+  "admin.med.genericName": "Tên hoạt chất",
+  "admin.med.genericHint": "Tên chung quốc tế (INN), ví dụ amoxicillin + clavulanic acid.",
+  "admin.med.classes": "Nhóm thuốc",
+  "admin.med.classesHint":
+    "Cách nhau bằng dấu phẩy, nhóm cụ thể nhất trước, ví dụ penicillin, beta_lactam. Dị ứng và tương tác thuốc được đối chiếu theo các nhóm này.",
+  "admin.med.ingredients": "Hoạt chất",
+  "admin.med.ingredientsHint":
+    "Các hoạt chất (INN), cách nhau bằng dấu phẩy, ví dụ amoxicillin, clavulanic acid.",
+  "admin.med.manufacturer": "Nhà sản xuất",
+  "admin.med.form": "Dạng bào chế",
+  "admin.med.strength": "Hàm lượng",
+  "admin.med.strengthHint": "ví dụ 500 mg, 250 mg/5 mL",
+  "admin.med.price": "Đơn giá ({currency})",
+  "admin.med.priceShort": "Đơn giá",
+  "admin.med.priceFormat": "Nhập giá theo đơn vị nguyên, ví dụ 1500",
+  "admin.med.reorder": "Mức đặt hàng lại (đơn vị)",
+  "admin.med.reorderShort": "Mức đặt lại",
+  "admin.med.reorderHint": "Dược sĩ được nhắc đặt hàng khi tồn kho dưới mức này; 0: không nhắc.",
+  "admin.med.reorderFormat": "Nhập số nguyên đơn vị, từ 0 trở lên.",
+  "admin.med.activeLabel": "Đang sử dụng (bác sĩ có thể kê)",
+  "admin.med.activeHelp":
+    "Để ngừng sử dụng một thuốc, hãy bỏ chọn ô này: thuốc không còn hiện cho bác sĩ kê đơn, và những gì liên quan đến thuốc vẫn được giữ.",
+  "admin.med.active": "Đang sử dụng",
+  "admin.med.inactive": "Ngừng sử dụng",
+  "admin.med.reason.CODE_TAKEN": "Đã có thuốc khác dùng mã này.",
+  "admin.med.reason.CONCURRENT_UPDATE":
+    "Người khác vừa thay đổi thuốc này; danh sách hiển thị thuốc như hiện tại. Hãy bấm Sửa để mở lại và thực hiện lại thay đổi.",
+  "desc.must be 2 to 16 upper case letters or digits": "phải gồm 2 đến 16 chữ in hoa hoặc chữ số",
+  "desc.at least one ingredient is required": "cần ít nhất một hoạt chất",
+  "desc.must be 1 to 100 characters": "phải dài từ 1 đến 100 ký tự",
+  "desc.must not be negative": "không được là số âm",
+  "desc.must be an ISO 4217 code such as VND": "phải là mã tiền tệ ISO 4217, ví dụ VND",
 };

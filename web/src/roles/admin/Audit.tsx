@@ -1,35 +1,37 @@
 // Audit: the admin audit log of every admin action across services (AdminService), searched
-// and a page at a time, with the hash chain's verdict; and the medical record's side (EHR):
-// break-glass grants to review and the record audit trail with its own chain's verdict.
+// and a page at a time, with the hash chain's verdict; the medical record's side (EHR):
+// break-glass grants to review and the record audit trail; and the pharmacy's trail of
+// prescriptions and the laboratory's of lab orders. The three services' trails are one
+// component (search by patient or actor, events, pages, the chain's verdict), each tab
+// calling its own service's ListAuditEvents and VerifyAuditChain.
 import { useState } from "react";
 import { Button, Form, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { AdminService } from "@hms/sdk/hms/admin/v1/admin_pb";
-import { AuditOutcome, EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
-import { useI18n, type MessageKey } from "../../i18n";
+import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
+import { LaboratoryService } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
+import { PharmacyService } from "@hms/sdk/hms/pharmacy/v1/pharmacy_pb";
+import { useI18n } from "../../i18n";
 import { useClinicZone } from "../../format/zone";
 import { Field, formText, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage } from "../../components/Problem";
 import { PagerControls, ShortId, When, parseDateInput } from "./common";
 import { usePager } from "./paging";
+import { NO_TRAIL_FILTERS, outcomeLabel, trailFilters, type TrailFilters } from "./auditTrail";
 import { dayRange } from "./zoned";
 import "./admin.css";
 
-const OUTCOMES: Record<AuditOutcome, MessageKey> = {
-  [AuditOutcome.UNSPECIFIED]: "admin.audit.outcome.UNSPECIFIED",
-  [AuditOutcome.ALLOWED]: "admin.audit.outcome.ALLOWED",
-  [AuditOutcome.DENIED]: "admin.audit.outcome.DENIED",
-  [AuditOutcome.FAILED]: "admin.audit.outcome.FAILED",
-};
+interface VerdictResult {
+  intact: boolean;
+  checked: bigint;
+  firstBrokenSequence: bigint;
+  problem: string;
+}
 
 /** The verdict of a chain check, as one sentence. */
-function Verdict({
-  result,
-}: {
-  result:
-    { intact: boolean; checked: bigint; firstBrokenSequence: bigint; problem: string } | undefined;
-}) {
+function Verdict({ result }: { result: VerdictResult | undefined }) {
   const { t } = useI18n();
   if (!result) return null;
   return result.intact ? (
@@ -271,44 +273,93 @@ function BreakGlass() {
   );
 }
 
-function RecordTrail() {
-  const { t } = useI18n();
+/** An entry of a service's own audit chain: the EHR's, the pharmacy's or the laboratory's. */
+interface ChainEvent {
+  sequence: bigint;
+  eventTime?: Timestamp | undefined;
+  action: string;
+  actorId: string;
+  actorRole: string;
+  patientId: string;
+  resource: string;
+  /** The service's AuditOutcome: the same numbers in each. */
+  outcome: number;
+  /** The EHR's: access came from break-glass. */
+  breakGlassReason?: string;
+  /** The pharmacy's and the laboratory's: the reason given (an override, a cancellation). */
+  reason?: string;
+}
+
+/** The search and the pages of a service's audit trail; `request` is what to list. */
+function useTrail() {
   const pager = usePager();
-  const [filters, setFilters] = useState({ patientId: "", actorId: "" });
-  const [filterProblem, setFilterProblem] = useState(false);
-  const verify = useMutation(EhrService.method.verifyAuditChain);
-  const events = useQuery(EhrService.method.listAuditEvents, { ...filters, page: pager.page });
-  const list = events.data?.events ?? [];
+  const [filters, setFilters] = useState<TrailFilters>(NO_TRAIL_FILTERS);
+  const [bothGiven, setBothGiven] = useState(false);
+  const search = (patientId: string, actorId: string) => {
+    const next = trailFilters(patientId, actorId);
+    setBothGiven(!next);
+    if (!next) return;
+    setFilters(next);
+    pager.reset();
+  };
+  return { pager, request: { ...filters, page: pager.page }, bothGiven, search };
+}
+
+/**
+ * A service's own audit trail: its help, the chain check and its verdict, the search by
+ * patient or actor (one at most), the events newest first and their pages. The tab calls
+ * its service; this shows what it answers.
+ */
+function ChainTrail({
+  trail,
+  help,
+  verifyLabel,
+  caption,
+  pagesLabel,
+  onVerify,
+  verifying,
+  verifyError,
+  verdict,
+  list,
+}: {
+  trail: ReturnType<typeof useTrail>;
+  help: string;
+  verifyLabel: string;
+  caption: string;
+  pagesLabel: string;
+  onVerify: () => void;
+  verifying: boolean;
+  verifyError: unknown;
+  verdict: VerdictResult | undefined;
+  list: {
+    data?: { events: readonly ChainEvent[]; page?: { nextPageToken: string } | undefined };
+    isPending: boolean;
+    isSuccess: boolean;
+    error: unknown;
+  };
+}) {
+  const { t } = useI18n();
+  const events = list.data?.events ?? [];
   return (
     <div className="stack">
       <div className="title-row">
-        <p>{t("admin.audit.recordHelp")}</p>
-        <Button
-          className="button primary"
-          isDisabled={verify.isPending}
-          onPress={() => verify.mutate({})}
-        >
-          {t("admin.audit.verifyRecord")}
+        <p>{help}</p>
+        <Button className="button primary" isDisabled={verifying} onPress={onVerify}>
+          {verifyLabel}
         </Button>
       </div>
-      <ProblemMessage error={verify.error} />
-      <Verdict result={verify.data} />
+      <ProblemMessage error={verifyError} />
+      <Verdict result={verdict} />
       <Form
         className="filters"
         role="search"
         aria-label={t("admin.audit.search")}
         validationBehavior="aria"
-        validationErrors={filterProblem ? { actor_id: t("admin.audit.oneFilter") } : {}}
+        validationErrors={trail.bothGiven ? { actor_id: t("admin.audit.oneFilter") } : {}}
         onSubmit={(e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
-          const patientId = formText(form, "patient_id").trim();
-          const actorId = formText(form, "actor_id").trim();
-          // The EHR takes one filter at most.
-          setFilterProblem(!!patientId && !!actorId);
-          if (patientId && actorId) return;
-          setFilters({ patientId, actorId });
-          pager.reset();
+          trail.search(formText(form, "patient_id"), formText(form, "actor_id"));
         }}
       >
         <Field name="patient_id" label={t("admin.audit.patientId")} />
@@ -317,13 +368,13 @@ function RecordTrail() {
           {t("admin.search")}
         </Button>
       </Form>
-      <ProblemMessage error={events.error} />
-      {events.isPending && <Loading />}
-      {events.isSuccess && list.length === 0 && <p>{t("admin.audit.none")}</p>}
-      {list.length > 0 && (
+      <ProblemMessage error={list.error} />
+      {list.isPending && <Loading />}
+      {list.isSuccess && events.length === 0 && <p>{t("admin.audit.none")}</p>}
+      {events.length > 0 && (
         <div className="table-wrap">
           <table className="table audit">
-            <caption className="sr-only">{t("admin.audit.record")}</caption>
+            <caption className="sr-only">{caption}</caption>
             <thead>
               <tr>
                 <th scope="col">#</th>
@@ -336,7 +387,7 @@ function RecordTrail() {
               </tr>
             </thead>
             <tbody>
-              {list.map((e) => (
+              {events.map((e) => (
                 <tr
                   key={e.sequence.toString()}
                   className={e.breakGlassReason ? "flagged" : undefined}
@@ -356,10 +407,15 @@ function RecordTrail() {
                   </td>
                   <td>{e.resource}</td>
                   <td>
-                    {t(OUTCOMES[e.outcome])}
+                    {t(outcomeLabel(e.outcome))}
                     {e.breakGlassReason && (
                       <div className="meta">
                         {t("admin.audit.viaBreakGlass", { reason: e.breakGlassReason })}
+                      </div>
+                    )}
+                    {e.reason && (
+                      <div className="meta">
+                        {t("admin.audit.reasonGiven", { reason: e.reason })}
                       </div>
                     )}
                   </td>
@@ -370,11 +426,77 @@ function RecordTrail() {
         </div>
       )}
       <PagerControls
-        pager={pager}
-        nextToken={events.data?.page?.nextPageToken}
-        label={t("admin.audit.eventPages")}
+        pager={trail.pager}
+        nextToken={list.data?.page?.nextPageToken}
+        label={pagesLabel}
       />
     </div>
+  );
+}
+
+/** The medical record's audit trail (EhrService) and its chain. */
+function RecordTrail() {
+  const { t } = useI18n();
+  const trail = useTrail();
+  const verify = useMutation(EhrService.method.verifyAuditChain);
+  const list = useQuery(EhrService.method.listAuditEvents, trail.request);
+  return (
+    <ChainTrail
+      trail={trail}
+      help={t("admin.audit.recordHelp")}
+      verifyLabel={t("admin.audit.verifyRecord")}
+      caption={t("admin.audit.record")}
+      pagesLabel={t("admin.audit.eventPages")}
+      onVerify={() => verify.mutate({})}
+      verifying={verify.isPending}
+      verifyError={verify.error}
+      verdict={verify.data}
+      list={list}
+    />
+  );
+}
+
+/** The pharmacy's audit trail of prescriptions (PharmacyService) and its chain. */
+function PharmacyTrail() {
+  const { t } = useI18n();
+  const trail = useTrail();
+  const verify = useMutation(PharmacyService.method.verifyAuditChain);
+  const list = useQuery(PharmacyService.method.listAuditEvents, trail.request);
+  return (
+    <ChainTrail
+      trail={trail}
+      help={t("admin.audit.pharmacyHelp")}
+      verifyLabel={t("admin.audit.verifyPharmacy")}
+      caption={t("admin.audit.pharmacy")}
+      pagesLabel={t("admin.audit.pharmacyPages")}
+      onVerify={() => verify.mutate({})}
+      verifying={verify.isPending}
+      verifyError={verify.error}
+      verdict={verify.data}
+      list={list}
+    />
+  );
+}
+
+/** The laboratory's audit trail of lab orders (LaboratoryService) and its chain. */
+function LabTrail() {
+  const { t } = useI18n();
+  const trail = useTrail();
+  const verify = useMutation(LaboratoryService.method.verifyAuditChain);
+  const list = useQuery(LaboratoryService.method.listAuditEvents, trail.request);
+  return (
+    <ChainTrail
+      trail={trail}
+      help={t("admin.audit.labHelp")}
+      verifyLabel={t("admin.audit.verifyLab")}
+      caption={t("admin.audit.laboratory")}
+      pagesLabel={t("admin.audit.labPages")}
+      onVerify={() => verify.mutate({})}
+      verifying={verify.isPending}
+      verifyError={verify.error}
+      verdict={verify.data}
+      list={list}
+    />
   );
 }
 
@@ -388,6 +510,8 @@ export default function Audit() {
           <Tab id="admin">{t("admin.audit.adminLog")}</Tab>
           <Tab id="break-glass">{t("admin.audit.breakGlass")}</Tab>
           <Tab id="record">{t("admin.audit.record")}</Tab>
+          <Tab id="pharmacy">{t("admin.audit.pharmacy")}</Tab>
+          <Tab id="laboratory">{t("admin.audit.laboratory")}</Tab>
         </TabList>
         <TabPanel id="admin">
           <AdminLog />
@@ -397,6 +521,12 @@ export default function Audit() {
         </TabPanel>
         <TabPanel id="record">
           <RecordTrail />
+        </TabPanel>
+        <TabPanel id="pharmacy">
+          <PharmacyTrail />
+        </TabPanel>
+        <TabPanel id="laboratory">
+          <LabTrail />
         </TabPanel>
       </Tabs>
     </section>

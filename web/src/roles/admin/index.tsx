@@ -1,7 +1,9 @@
-// The admin's screens: the dashboard, users and roles, the service catalog, the laboratory's test catalog, doctors'
-// schedules and reports, system configuration, audit, and notification templates and
-// deliveries. Billing staff work under the admin role, so the billing desk (invoices,
-// discounts, manual payments, write-offs) lives in ./billing and is mounted here too.
+// The admin's screens: the dashboard, users and roles, the service catalog, the laboratory's
+// test catalog, the pharmacy's medication catalog, doctors' schedules and reports, system
+// configuration, audit (the admin log and the record's, pharmacy's and laboratory's
+// trails), and notification templates and deliveries. Billing staff work under the admin
+// role, so the billing desk (invoices, discounts, manual payments, write-offs) lives in
+// ./billing and is mounted here too.
 import { lazy } from "react";
 import { Navigate } from "react-router";
 import { Role } from "@hms/sdk/hms/common/v1/access_pb";
@@ -12,6 +14,7 @@ const Dashboard = lazy(() => import("./Dashboard"));
 const Users = lazy(() => import("./Users"));
 const Services = lazy(() => import("./Services"));
 const LabCatalog = lazy(() => import("./LabCatalog"));
+const Medications = lazy(() => import("./Medications"));
 const Schedules = lazy(() => import("./Schedules"));
 const Reports = lazy(() => import("./Reports"));
 const Config = lazy(() => import("./Config"));
@@ -27,6 +30,7 @@ export const admin: RoleModule = {
     { to: "/admin/users", label: "admin.nav.users" },
     { to: "/admin/services", label: "admin.nav.services" },
     { to: "/admin/lab-tests", label: "admin.nav.labTests" },
+    { to: "/admin/medications", label: "admin.nav.medications" },
     { to: "/admin/schedules", label: "admin.nav.schedules" },
     { to: "/admin/reports", label: "admin.nav.reports" },
     { to: "/admin/config", label: "admin.nav.config" },
@@ -41,6 +45,7 @@ export const admin: RoleModule = {
     { path: "admin/users", element: <Users /> },
     { path: "admin/services", element: <Services /> },
     { path: "admin/lab-tests", element: <LabCatalog /> },
+    { path: "admin/medications", element: <Medications /> },
     { path: "admin/schedules", element: <Schedules /> },
     { path: "admin/reports", element: <Reports /> },
     { path: "admin/config", element: <Config /> },

@@ -1,1 +1,0 @@
-import{Un as e}from"./index-DVfEqP4a.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};
