@@ -212,7 +212,7 @@ async fn tiles_show_each_service_and_a_stopped_one_degrades_only_its_tile() {
     assert_eq!((stats.new_patients_today, stats.new_patients_week), (1, 1), "the admin is no patient");
 
     // Billing stops: its tile says so, the others still answer.
-    system.billing.take().unwrap().abort();
+    system.billing.take().unwrap().abort().await;
     let summary = system.summary().await;
     let billing = summary.billing.unwrap();
     let status = billing.status.unwrap();

@@ -163,12 +163,16 @@ impl TestServer {
 }
 
 impl TestServer {
-    /// Kills the server abruptly, as a crash would: no draining.
-    pub fn abort(mut self) {
-        self.stop.take();
+    /// Kills the server abruptly, as a crash would: no draining. Returns
+    /// once the server and its connections are gone (an abort takes effect
+    /// at the task's next poll, which may be on another thread: a call made
+    /// right after a bare abort could still be answered).
+    pub async fn abort(mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
+            let _ = task.await;
         }
+        self.stop.take();
     }
 }
 

@@ -341,6 +341,6 @@ async fn main() {
         percentile(&waits, 0.99).as_secs_f64() * 1e3,
         waits.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
-    server.abort();
-    user.abort();
+    server.abort().await;
+    user.abort().await;
 }

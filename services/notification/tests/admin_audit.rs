@@ -106,7 +106,7 @@ async fn template_changes_are_logged_once_even_when_the_log_was_away(mut w: Worl
     // pass over the waiting changes.
     let admin = AdminService::start(&w.auth).await;
     w.config.admin_url = Some(admin.url());
-    w.kill();
+    w.kill().await;
     w.start().await;
     let (_replica, _worker) = w.replica(true).await;
     let log = logged(&admin, &token, 6).await;

@@ -171,7 +171,7 @@ const BACKLOG: usize = 40;
 
 async fn a_stopped_worker_ends_promptly_and_a_restarted_one_delivers_the_rest_exactly_once(mut w: World) {
     let (user, _) = w.patient("backlog", "en").await;
-    w.kill();
+    w.kill().await;
     let server = api_only(&w).await;
     for i in 0..BACKLOG {
         queue(&w, &server, &user, &format!("b{i}")).await;
@@ -219,7 +219,7 @@ async fn a_stopped_worker_ends_promptly_and_a_restarted_one_delivers_the_rest_ex
 
 async fn a_send_that_hangs_does_not_hold_up_the_stop(mut w: World) {
     let (user, _) = w.patient("hanging", "en").await;
-    w.kill();
+    w.kill().await;
     let server = api_only(&w).await;
     for i in 0..3 {
         queue(&w, &server, &user, &format!("h{i}")).await;
@@ -248,7 +248,7 @@ async fn a_send_that_hangs_does_not_hold_up_the_stop(mut w: World) {
 
 async fn a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt(mut w: World) {
     let (user, _) = w.patient("storm", "en").await;
-    w.kill();
+    w.kill().await;
     let server = api_only(&w).await;
     for i in 0..20 {
         queue(&w, &server, &user, &format!("s{i}")).await;
@@ -285,7 +285,7 @@ async fn a_refusing_smtp_server_pauses_email_instead_of_using_up_every_attempt(m
 
 async fn an_unreachable_user_service_uses_up_no_attempts(mut w: World) {
     let (user, _) = w.patient("nobody.home", "en").await;
-    w.kill();
+    w.kill().await;
     let server = api_only(&w).await;
     for i in 0..5 {
         queue(&w, &server, &user, &format!("u{i}")).await;

@@ -78,7 +78,7 @@ async fn a_killed_service_delivers_everything_exactly_once_after_restart(mut w: 
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Killed with the stalled message on the wire, unacknowledged, and the rest queued or in flight.
-    w.kill();
+    w.kill().await;
     w.sink.set_mode(Mode::Accept);
     w.start().await;
     let mails = w.sink.wait_for(10).await;

@@ -159,7 +159,7 @@ async fn a_delivery_whose_template_is_gone_waits_for_it(mut w: World) {
     let (user, token) = w.patient("sang", "en").await;
     w.turn_on_sms(&token).await;
     // An API replica without workers queues while nothing delivers.
-    w.kill();
+    w.kill().await;
     let (api, _) = w.replica(false).await;
     let channel = tonic::transport::Channel::from_shared(api.url()).unwrap().connect().await.unwrap();
     let mut client = NotificationServiceClient::new(channel.clone());

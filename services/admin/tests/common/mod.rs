@@ -56,7 +56,7 @@ impl Harness {
     pub async fn restart(&mut self) {
         let old = self.server.take().expect("running");
         let addr = old.addr;
-        old.abort();
+        old.abort().await;
         let built = hms_admin::build(&self.config, &self.auth).await.expect("rebuild admin service");
         self.feed = built.feed.clone();
         let mut listener = None;

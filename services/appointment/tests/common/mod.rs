@@ -144,7 +144,7 @@ impl Harness {
     pub async fn crash_and_restart(&mut self) {
         self.workers.abort();
         let (server, workers) = start_appointment(&self.config, &self.auth).await;
-        std::mem::replace(&mut self.server, server).abort();
+        std::mem::replace(&mut self.server, server).abort().await;
         self.workers = workers;
     }
 

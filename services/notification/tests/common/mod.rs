@@ -147,10 +147,10 @@ impl World {
     }
 
     /// Kills the service and its worker abruptly, mid-whatever.
-    pub fn kill(&mut self) {
+    pub async fn kill(&mut self) {
         if let Some((server, worker)) = self.running.take() {
             worker.abort();
-            server.abort();
+            server.abort().await;
         }
     }
 
