@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,27 +23,11 @@ use hms_kit::proto::laboratory::laboratory_service_client::LaboratoryServiceClie
 use hms_kit::proto::laboratory::*;
 use hms_kit::proto::notification::NotificationType;
 use hms_kit::testing::{Relational, TestServer, database};
-use hms_testkit::{Docs, SERVICE_SECRET, authed};
+use hms_testkit::process::{self, Peers, Process, free_port};
+use hms_testkit::{Docs, authed};
 use tonic::transport::Channel;
 
 const GLUCOSE: &str = "14771-0";
-
-struct Laboratory(Child);
-
-impl Drop for Laboratory {
-    fn drop(&mut self) {
-        // Child::kill is SIGKILL: no shutdown hook runs.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Peers {
-    user: String,
-    ehr: String,
-    billing: String,
-    notification: String,
-}
 
 /// Starts `hms-laboratory` on `port`, its relay polling every `poll_ms`.
 async fn start_laboratory(
@@ -54,36 +37,16 @@ async fn start_laboratory(
     port: u16,
     peers: &Peers,
     poll_ms: u64,
-) -> (Laboratory, LaboratoryServiceClient<Channel>) {
-    let lab = Laboratory(
-        Command::new(env!("CARGO_BIN_EXE_hms-laboratory"))
-            .env("HMS_LABORATORY__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-            .env("HMS_LABORATORY__STORE_URL", store_url)
-            .env("HMS_LABORATORY__FILES_DIR", files_dir)
-            .env("HMS_LABORATORY__ENCRYPTION__KEYS__K1", key)
-            .env("HMS_LABORATORY__EHR_URL", &peers.ehr)
-            .env("HMS_LABORATORY__BILLING_URL", &peers.billing)
-            .env("HMS_LABORATORY__NOTIFICATION_URL", &peers.notification)
-            .env("HMS_LABORATORY__OUTBOX_POLL", poll_ms.to_string())
-            .env("HMS_AUTH__USER_SERVICE_URL", &peers.user)
-            .env("HMS_AUTH__SERVICE_TOKEN_SECRET", SERVICE_SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start hms-laboratory"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..400 {
-        if let Ok(client) = LaboratoryServiceClient::connect(url.clone()).await {
-            return (lab, client);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("hms-laboratory never listened on {port}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+) -> (Process, LaboratoryServiceClient<Channel>) {
+    let mut env = peers.env("LABORATORY");
+    env.extend([
+        ("HMS_LABORATORY__SERVER__LISTEN".into(), format!("127.0.0.1:{port}")),
+        ("HMS_LABORATORY__STORE_URL".into(), store_url.into()),
+        ("HMS_LABORATORY__FILES_DIR".into(), files_dir.display().to_string()),
+        ("HMS_LABORATORY__ENCRYPTION__KEYS__K1".into(), key.into()),
+        ("HMS_LABORATORY__OUTBOX_POLL".into(), poll_ms.to_string()),
+    ]);
+    process::start(env!("CARGO_BIN_EXE_hms-laboratory"), env, port, LaboratoryServiceClient::connect).await
 }
 
 /// The order's document, straight from the store.

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{Care, date_in, eventually, item};
@@ -20,24 +19,9 @@ use hms_kit::proto::notification::NotificationType;
 use hms_kit::proto::pharmacy::pharmacy_service_client::PharmacyServiceClient;
 use hms_kit::proto::pharmacy::*;
 use hms_kit::testing::{Relational, TestServer, database};
-use hms_testkit::{Docs, SERVICE_SECRET, authed};
+use hms_testkit::process::{self, Peers, Process, free_port};
+use hms_testkit::{Docs, authed};
 use tonic::transport::Channel;
-
-struct Pharmacy(Child);
-
-impl Drop for Pharmacy {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Peers {
-    user: String,
-    ehr: String,
-    billing: String,
-    notification: String,
-}
 
 /// Starts `hms-pharmacy` on `port`, its relay polling every `poll_ms`.
 async fn start_pharmacy(
@@ -45,34 +29,14 @@ async fn start_pharmacy(
     port: u16,
     peers: &Peers,
     poll_ms: u64,
-) -> (Pharmacy, PharmacyServiceClient<Channel>) {
-    let pharmacy = Pharmacy(
-        Command::new(env!("CARGO_BIN_EXE_hms-pharmacy"))
-            .env("HMS_PHARMACY__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-            .env("HMS_PHARMACY__STORE_URL", store_url)
-            .env("HMS_PHARMACY__EHR_URL", &peers.ehr)
-            .env("HMS_PHARMACY__BILLING_URL", &peers.billing)
-            .env("HMS_PHARMACY__NOTIFICATION_URL", &peers.notification)
-            .env("HMS_PHARMACY__OUTBOX_POLL", poll_ms.to_string())
-            .env("HMS_AUTH__USER_SERVICE_URL", &peers.user)
-            .env("HMS_AUTH__SERVICE_TOKEN_SECRET", SERVICE_SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start hms-pharmacy"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..400 {
-        if let Ok(client) = PharmacyServiceClient::connect(url.clone()).await {
-            return (pharmacy, client);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("hms-pharmacy never listened on {port}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+) -> (Process, PharmacyServiceClient<Channel>) {
+    let mut env = peers.env("PHARMACY");
+    env.extend([
+        ("HMS_PHARMACY__SERVER__LISTEN".into(), format!("127.0.0.1:{port}")),
+        ("HMS_PHARMACY__STORE_URL".into(), store_url.into()),
+        ("HMS_PHARMACY__OUTBOX_POLL".into(), poll_ms.to_string()),
+    ]);
+    process::start(env!("CARGO_BIN_EXE_hms-pharmacy"), env, port, PharmacyServiceClient::connect).await
 }
 
 async fn a_killed_pharmacy_delivers_every_event_once_after_restart(docs: Docs) {

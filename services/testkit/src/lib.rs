@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod notification;
 pub mod outbox;
+pub mod process;
 pub mod status;
 pub mod stripe;
 pub mod users;
