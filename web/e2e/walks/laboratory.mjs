@@ -22,16 +22,10 @@
 import { readFile } from "node:fs/promises";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
-import {
-  AppointmentService,
-  CalendarView,
-  ScheduleService,
-} from "@hms/sdk/hms/appointment/v1/appointment_pb";
 import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
 import { LabStep, LaboratoryService, Priority } from "@hms/sdk/hms/laboratory/v1/laboratory_pb";
 import { seed } from "../seed.mjs";
+import { bearer, checkedInVisit, tokensOf } from "../steps/visit.mjs";
 import { base, adminPassword, walk } from "../harness.mjs";
 import { createStaff } from "../steps/admin.mjs";
 import { payInvoice } from "../steps/billing.mjs";
@@ -48,15 +42,9 @@ import {
 } from "../steps/laboratory.mjs";
 
 const suffix = String(Date.now() % 1_000_000);
-const zone = "Asia/Ho_Chi_Minh";
 const transport = createGrpcWebTransport({ baseUrl: base });
-const users = createClient(UserService, transport);
-const schedules = createClient(ScheduleService, transport);
-const appointments = createClient(AppointmentService, transport);
 const ehr = createClient(EhrService, transport);
 const lab = createClient(LaboratoryService, transport);
-const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const setup = await seed(base, adminPassword, suffix);
 
@@ -70,82 +58,13 @@ const ngoc = {
 const GLUCOSE = "Fasting plasma glucose";
 const TSH = "Thyroid stimulating hormone (TSH)";
 
-function clinicDay(days) {
-  const text = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(
-    new Date(Date.now() + days * 86_400_000),
-  );
-  const [year, month, day] = text.split("-").map(Number);
-  return { date: { year, month, day }, text };
-}
-
-async function eventually(what, f, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await f();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} never happened: ${last ?? "no value"}`);
-    await sleep(300);
-  }
-}
-
-/** Ngọc's visit with the seeded doctor, confirmed and checked in, once it has its encounter. */
-async function visit() {
-  const patient = (await users.login({ username: ngoc.username, password: ngoc.password })).tokens;
-  const doctor = (
-    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
-  ).tokens;
-  const calendar = await schedules.getServiceCalendar(
-    {
-      serviceId: setup.serviceId,
-      startDate: clinicDay(0).date,
-      endDate: clinicDay(13).date,
-      view: CalendarView.SLOTS,
-    },
-    bearer(patient),
-  );
-  const slot = calendar.days
-    .flatMap((d) => d.doctors)
-    .filter((d) => d.doctorId === setup.doctor.id)
-    .flatMap((d) => d.slots)
-    .find((s) => s.startTime && timestampDate(s.startTime).getTime() > Date.now() + 60_000);
-  if (!slot) throw new Error("the doctor has no free slot in two weeks");
-  const { appointment } = await appointments.bookAppointment(
-    {
-      serviceId: setup.serviceId,
-      doctorId: setup.doctor.id,
-      startTime: slot.startTime,
-      reason: "Tiredness and thirst for a month",
-    },
-    bearer(patient),
-  );
-  const id = { appointmentId: appointment.id };
-  await appointments.confirmAppointment(id, bearer(doctor));
-  await appointments.checkInAppointment(id, bearer(doctor));
-  await eventually("the visit's encounter", async () => {
-    const { encounters } = await ehr.listEncounters(
-      { patientId: appointment.patientId },
-      bearer(doctor),
-    );
-    return encounters.find((e) => e.appointmentId === appointment.id);
-  });
-  return appointment;
-}
-
 /**
  * An earlier fasting glucose of the same visit, through the SDK: ordered, collected,
  * entered (5.2 mmol/L) and released, so that the patient's trend has two values.
  */
 async function earlierGlucose(appointment, technician) {
-  const doctor = (
-    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
-  ).tokens;
-  const tech = (await users.login({ username: technician.username, password: technician.password }))
-    .tokens;
+  const doctor = await tokensOf(setup.doctor);
+  const tech = await tokensOf(technician);
   const { tests } = await lab.listLabTests({ query: "14771-0" }, bearer(doctor));
   const glucose = tests.find((t) => t.code === "14771-0");
   const { encounters } = await ehr.listEncounters(
@@ -199,7 +118,7 @@ await walk("laboratory", async (harness) => {
   const patient = await newPage();
   await register(patient, ngoc);
   await signIn(patient, ngoc.username, ngoc.password);
-  const appointment = await visit();
+  const appointment = await checkedInVisit(setup, ngoc, "Tiredness and thirst for a month");
   const patientId = appointment.patientId;
   console.log(`visit ${appointment.id} of patient ${patientId}`);
 

@@ -17,17 +17,8 @@
 // laboratory's. Screenshots go to target/web-e2e/pharmacy/.
 //
 //   HMS_WEB_URL=<gateway> HMS_ADMIN_PASSWORD=… node --preserve-symlinks web/e2e/walks/pharmacy.mjs
-import { createClient } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { UserService } from "@hms/sdk/hms/user/v1/user_pb";
-import {
-  AppointmentService,
-  CalendarView,
-  ScheduleService,
-} from "@hms/sdk/hms/appointment/v1/appointment_pb";
-import { EhrService } from "@hms/sdk/hms/ehr/v1/ehr_pb";
 import { seed } from "../seed.mjs";
+import { checkedInVisit, clinicDay } from "../steps/visit.mjs";
 import { base, adminPassword, walk } from "../harness.mjs";
 import { createStaff } from "../steps/admin.mjs";
 import { doctorRecordsEncounterAndCompletes } from "../steps/clinical.mjs";
@@ -47,14 +38,6 @@ import {
 } from "../steps/pharmacy.mjs";
 
 const suffix = String(Date.now() % 1_000_000);
-const zone = "Asia/Ho_Chi_Minh";
-const transport = createGrpcWebTransport({ baseUrl: base });
-const users = createClient(UserService, transport);
-const schedules = createClient(ScheduleService, transport);
-const appointments = createClient(AppointmentService, transport);
-const ehr = createClient(EhrService, transport);
-const bearer = (tokens) => ({ headers: { authorization: `Bearer ${tokens.accessToken}` } });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const setup = await seed(base, adminPassword, suffix);
 
@@ -72,78 +55,6 @@ const overrideReason = `Childhood rash only; tolerated amoxicillin in 2024 (${su
 const lotA = `AMX-A-${suffix}`;
 const lotB = `AMX-B-${suffix}`;
 
-/** The clinic's day `days` from today, as google.type.Date and as YYYY-MM-DD. */
-function clinicDay(days) {
-  const text = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(
-    new Date(Date.now() + days * 86_400_000),
-  );
-  const [year, month, day] = text.split("-").map(Number);
-  return { date: { year, month, day }, text };
-}
-
-/** Calls `f` until it returns something truthy (events travel through outboxes). */
-async function eventually(what, f, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await f();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} never happened: ${last ?? "no value"}`);
-    await sleep(300);
-  }
-}
-
-/**
- * Hòa's visit, through the SDK: the seeded doctor's first free slot, confirmed and checked
- * in by the doctor; returns the appointment once the EHR has its encounter (planned at
- * confirmation, through the appointment service's outbox).
- */
-async function visit() {
-  const patient = (await users.login({ username: hoa.username, password: hoa.password })).tokens;
-  const doctor = (
-    await users.login({ username: setup.doctor.username, password: setup.doctor.password })
-  ).tokens;
-  const calendar = await schedules.getServiceCalendar(
-    {
-      serviceId: setup.serviceId,
-      startDate: clinicDay(0).date,
-      endDate: clinicDay(13).date,
-      view: CalendarView.SLOTS,
-    },
-    bearer(patient),
-  );
-  const slot = calendar.days
-    .flatMap((d) => d.doctors)
-    .filter((d) => d.doctorId === setup.doctor.id)
-    .flatMap((d) => d.slots)
-    .find((s) => s.startTime && timestampDate(s.startTime).getTime() > Date.now() + 60_000);
-  if (!slot) throw new Error("the doctor has no free slot in two weeks");
-  const { appointment } = await appointments.bookAppointment(
-    {
-      serviceId: setup.serviceId,
-      doctorId: setup.doctor.id,
-      startTime: slot.startTime,
-      reason: "Sore throat, fever and swollen tonsils",
-    },
-    bearer(patient),
-  );
-  const id = { appointmentId: appointment.id };
-  await appointments.confirmAppointment(id, bearer(doctor));
-  await appointments.checkInAppointment(id, bearer(doctor));
-  await eventually("the visit's encounter", async () => {
-    const { encounters } = await ehr.listEncounters(
-      { patientId: appointment.patientId },
-      bearer(doctor),
-    );
-    return encounters.find((e) => e.appointmentId === appointment.id);
-  });
-  return appointment;
-}
-
 await walk("pharmacy", async (harness) => {
   const { newPage, shot, register, signIn } = harness;
 
@@ -151,7 +62,7 @@ await walk("pharmacy", async (harness) => {
   const patient = await newPage();
   await register(patient, hoa);
   await signIn(patient, hoa.username, hoa.password);
-  const appointment = await visit();
+  const appointment = await checkedInVisit(setup, hoa, "Sore throat, fever and swollen tonsils");
   const patientId = appointment.patientId;
   console.log(`visit ${appointment.id} of patient ${patientId}`);
 
