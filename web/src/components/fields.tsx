@@ -1,5 +1,7 @@
 // Form fields built on React Aria Components: label, input, hint and the server's violation
-// of that field (through the enclosing Form's validationErrors, matched by `name`).
+// of that field (through the enclosing Form's validationErrors, matched by `name`); and the
+// findings of a form's last submit, which any edit clears.
+import { useState } from "react";
 import {
   FieldError,
   Input,
@@ -35,4 +37,20 @@ export function Field({ label, hint, multiline, ...props }: FieldProps) {
       <FieldError className="field-error" />
     </TextField>
   );
+}
+
+/**
+ * The findings of a form's last submit: the service's refusal (`error`) and the form's own
+ * checks by field name (`local`). An edit `clear`s both (they are made again on the next
+ * submit): kept, an input would show its message again when it loses focus, and the layout
+ * moving under a click on the submit button would swallow the click.
+ */
+export function useFindings() {
+  const [error, setError] = useState<unknown>();
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const clear = () => {
+    setError(undefined);
+    setLocal({});
+  };
+  return { error, setError, local, setLocal, clear };
 }

@@ -30,7 +30,7 @@ import {
 import { useI18n } from "../../i18n";
 import { toProblem } from "../../api/errors";
 import { formatMoney } from "../../format";
-import { Field, type FormSubmit } from "../../components/fields";
+import { Field, useFindings, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage, fieldErrors } from "../../components/Problem";
 import { useRefreshLab } from "../../laboratory/parts";
@@ -174,18 +174,10 @@ function TestForm({ test, onDone }: { test?: LabTest; onDone: (x: LabTest) => vo
       draftOf(create(LabParameterSchema, { kind: ParameterKind.QUANTITATIVE })),
     ],
   );
-  const [error, setError] = useState<unknown>();
-  const [local, setLocal] = useState<Record<string, string>>({});
+  const { error, setError, local, setLocal, clear } = useFindings();
   const pending = make.isPending || update.isPending;
   const currency = test?.price?.currency || "VND";
 
-  // An edit clears the findings of the last submit (they are made again on the next): kept,
-  // an input would show its message again when it loses focus, and the layout moving under
-  // a click on the submit button would swallow the click.
-  const clear = () => {
-    setError(undefined);
-    setLocal({});
-  };
   const edited =
     <T,>(set: (value: T) => void) =>
     (value: T) => {

@@ -12,7 +12,7 @@ import { PharmacyService, type Medication } from "@hms/sdk/hms/pharmacy/v1/pharm
 import { useI18n, type MessageKey } from "../../i18n";
 import { toProblem } from "../../api/errors";
 import { formatMoney } from "../../format";
-import { Field, type FormSubmit } from "../../components/fields";
+import { Field, useFindings, type FormSubmit } from "../../components/fields";
 import { Loading } from "../../components/Loading";
 import { ProblemMessage, fieldErrors } from "../../components/Problem";
 import { useRefreshPharmacy } from "../../pharmacy/parts";
@@ -49,15 +49,11 @@ function MedicationForm({
   const make = useMutation(PharmacyService.method.createMedication, { onSettled });
   const update = useMutation(PharmacyService.method.updateMedication, { onSettled });
   const [draft, setDraft] = useState<MedicationDraft>(() => medicationDraft(medication));
-  const [error, setError] = useState<unknown>();
-  const [local, setLocal] = useState<Record<string, string>>({});
+  const { error, setError, local, setLocal, clear } = useFindings();
   const pending = make.isPending || update.isPending;
   const currency = priceCurrency(medication);
-  // An edit clears the findings of the last submit: the field's message goes while typing,
-  // not on blur, where the layout would move under a click on the submit button.
   const set = (change: Partial<MedicationDraft>) => {
-    setError(undefined);
-    setLocal({});
+    clear();
     setDraft((d) => ({ ...d, ...change }));
   };
 

@@ -1,1 +1,0 @@
-import{Wn as e}from"./index-7KqpkKk8.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};

@@ -1,1 +1,0 @@
-import{Ln as e,Or as t,jr as n,zn as r}from"./index-7KqpkKk8.js";var i=n(t(),1);function a(e=!0){let[t,n]=(0,i.useState)(e),a=(0,i.useRef)(!1),o=(0,i.useCallback)(e=>{a.current=!0,n(!!e)},[]);return r(()=>{a.current||n(!1)},[]),[o,t]}function o(t=!0){let n=e(),[r,i]=a(t);return{id:i?n:void 0,ref:r}}export{o as t};
