@@ -1,1 +1,0 @@
-import{t as e}from"./isScrollable-C2g7C0ku.js";function t(t,n){let r=t;for(e(r,n)&&(r=r.parentElement);r&&!e(r,n);)r=r.parentElement;return r||document.scrollingElement||document.documentElement}export{t};

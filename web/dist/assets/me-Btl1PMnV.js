@@ -1,1 +1,0 @@
-import{Gn as e}from"./index-DhOgg7tN.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};

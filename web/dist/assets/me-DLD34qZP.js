@@ -1,0 +1,1 @@
+import{Gn as e}from"./index-CsKHW4F4.js";function t(){let t=e();return t.status===`signed-in`?t.session.user?.id??``:``}export{t};

@@ -1,1 +1,0 @@
-import{Bn as e,Mr as t,Rn as n,kr as r}from"./index-DhOgg7tN.js";var i=t(r(),1);function a(t=!0){let[n,r]=(0,i.useState)(t),a=(0,i.useRef)(!1),o=(0,i.useCallback)(e=>{a.current=!0,r(!!e)},[]);return e(()=>{a.current||r(!1)},[]),[o,n]}function o(e=!0){let t=n(),[r,i]=a(e);return{id:i?t:void 0,ref:r}}export{o as t};
